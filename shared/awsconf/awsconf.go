@@ -1,0 +1,194 @@
+// Package awsconf is the one place that builds the aws.Config and the service
+// clients cloudscope uses: default credential chain, AWS_ENDPOINT_URL for an
+// emulator, adaptive retries with bounded attempts and backoff, HTTP timeouts,
+// and one client per service and region, built once and reused.
+package awsconf
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// DefaultRegion is used when neither the environment nor the shared config names one.
+const DefaultRegion = "us-east-1"
+
+// Options tune how clients talk to AWS. The zero value is the production default.
+type Options struct {
+	// Region overrides AWS_REGION and the shared config's region.
+	Region string
+	// EndpointURL overrides AWS_ENDPOINT_URL: every service goes to this URL.
+	EndpointURL string
+	// Credentials override the default credential chain.
+	Credentials aws.CredentialsProvider
+	// MaxAttempts bounds the attempts per call, first included (default 5).
+	MaxAttempts int
+	// MaxBackoff bounds the wait between two attempts (default 20s).
+	MaxBackoff time.Duration
+	// HTTPTimeout bounds one HTTP round trip (default 30s).
+	HTTPTimeout time.Duration
+	// APIOptions are added to every client's middleware stack: tests and
+	// benchmarks use them to stub or delay calls.
+	APIOptions []func(*middleware.Stack) error
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 20 * time.Second
+	}
+	if o.HTTPTimeout <= 0 {
+		o.HTTPTimeout = 30 * time.Second
+	}
+	return o
+}
+
+// Load builds the aws.Config from the standard SDK sources (environment,
+// shared config and credentials files, SSO, IMDS, the Lambda role) and the options.
+func Load(ctx context.Context, opts Options) (aws.Config, error) {
+	opts = opts.withDefaults()
+	loaders := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
+				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
+					s.MaxAttempts = opts.MaxAttempts
+					s.MaxBackoff = opts.MaxBackoff
+				})
+			})
+		}),
+		config.WithHTTPClient(awshttp.NewBuildableClient().
+			WithTimeout(opts.HTTPTimeout).
+			WithTransportOptions(func(t *http.Transport) {
+				// Discovery fans out to many regions at once; keep connections warm.
+				t.MaxIdleConnsPerHost = 64
+				t.ResponseHeaderTimeout = opts.HTTPTimeout
+			})),
+	}
+	if opts.Region != "" {
+		loaders = append(loaders, config.WithRegion(opts.Region))
+	}
+	if opts.EndpointURL != "" {
+		loaders = append(loaders, config.WithBaseEndpoint(opts.EndpointURL))
+	}
+	if opts.Credentials != nil {
+		loaders = append(loaders, config.WithCredentialsProvider(opts.Credentials))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if !cloudscope.ValidRegionName(cfg.Region) {
+		return aws.Config{}, fmt.Errorf("AWS region %q is not a valid region name", cfg.Region)
+	}
+	cfg.APIOptions = append(cfg.APIOptions, opts.APIOptions...)
+	return cfg, nil
+}
+
+// EndpointOverridden reports whether the configuration points at an endpoint
+// other than AWS's own, such as an emulator named by AWS_ENDPOINT_URL.
+func EndpointOverridden(cfg aws.Config) bool {
+	return cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" ||
+		os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH") != ""
+}
+
+// Clients hands out one client per service and region, building each once.
+// It is safe for concurrent use.
+type Clients struct {
+	cfg       aws.Config
+	emulated  bool
+	ec2       sync.Map
+	rds       sync.Map
+	lambda    sync.Map
+	s3        sync.Map
+	cloudwatch sync.Map
+}
+
+// NewClients returns the client set for cfg.
+func NewClients(cfg aws.Config) *Clients {
+	return &Clients{cfg: cfg, emulated: EndpointOverridden(cfg)}
+}
+
+// Config returns the configuration the clients are built from.
+func (c *Clients) Config() aws.Config { return c.cfg }
+
+// DefaultRegion is the region of the configuration, used for global services.
+func (c *Clients) DefaultRegion() string { return c.cfg.Region }
+
+func cached[T any](m *sync.Map, region string, build func() T) T {
+	if v, ok := m.Load(region); ok {
+		return v.(T)
+	}
+	v, _ := m.LoadOrStore(region, build())
+	return v.(T)
+}
+
+// EC2 returns the EC2 client for region.
+func (c *Clients) EC2(region string) *ec2.Client {
+	return cached(&c.ec2, region, func() *ec2.Client {
+		return ec2.NewFromConfig(c.cfg, func(o *ec2.Options) { o.Region = region })
+	})
+}
+
+// RDS returns the RDS client for region.
+func (c *Clients) RDS(region string) *rds.Client {
+	return cached(&c.rds, region, func() *rds.Client {
+		return rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
+	})
+}
+
+// Lambda returns the Lambda client for region.
+func (c *Clients) Lambda(region string) *lambda.Client {
+	return cached(&c.lambda, region, func() *lambda.Client {
+		return lambda.NewFromConfig(c.cfg, func(o *lambda.Options) { o.Region = region })
+	})
+}
+
+// S3 returns the S3 client for region. Against an emulator it uses path-style
+// addressing, since bucket subdomains of a loopback address do not resolve.
+func (c *Clients) S3(region string) *s3.Client {
+	return cached(&c.s3, region, func() *s3.Client {
+		return s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+			o.Region = region
+			o.UsePathStyle = c.emulated
+		})
+	})
+}
+
+// CloudWatch returns the CloudWatch client for region. Against an emulator it
+// speaks the JSON 1.0 protocol and sends uncompressed bodies: the current
+// client defaults to Smithy RPC v2 CBOR and gzips large PutMetricData bodies,
+// which emulators do not all understand. AWS accepts both.
+func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
+	return cached(&c.cloudwatch, region, func() *cloudwatch.Client {
+		return cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) {
+			o.Region = region
+			if c.emulated {
+				o.Protocol = awsjson.New10(cwschemas.GraniteServiceVersion20100801)
+				o.DisableRequestCompression = true
+			}
+		})
+	})
+}

@@ -1,0 +1,98 @@
+// Package awserr turns errors from AWS SDK calls into cloudscope errors with a
+// code a caller can act on. It classifies by the API error code and the
+// transport's own error types, never by matching message text.
+package awserr
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// throttleCodes are the error codes AWS services use for rate limiting.
+var throttleCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "ThrottledException": true,
+	"RequestLimitExceeded": true, "TooManyRequestsException": true,
+	"RequestThrottled": true, "RequestThrottledException": true, "SlowDown": true,
+	"ProvisionedThroughputExceededException": true, "LimitExceededException": true,
+}
+
+// accessCodes are the codes for a call the credentials may not make, including
+// calls into an opt-in region that is not enabled.
+var accessCodes = map[string]bool{
+	"AccessDenied": true, "AccessDeniedException": true, "UnauthorizedOperation": true,
+	"AuthFailure": true, "UnrecognizedClientException": true, "InvalidClientTokenId": true,
+	"SignatureDoesNotMatch": true, "ExpiredToken": true, "ExpiredTokenException": true,
+	"OptInRequired": true, "InvalidAccessKeyId": true, "AllAccessDisabled": true,
+}
+
+// Code returns the API error code of err, or "" when err carries none.
+func Code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// Classify returns the cloudscope error code for an error from an AWS call.
+func Classify(err error) cloudscope.ErrorCode {
+	if err == nil {
+		return ""
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return cloudscope.CodeTimeout
+	}
+	code := Code(err)
+	switch {
+	case throttleCodes[code]:
+		return cloudscope.CodeThrottled
+	case accessCodes[code]:
+		return cloudscope.CodeAccessDenied
+	case code == "ServiceUnavailable" || code == "ServiceUnavailableException" ||
+		code == "InternalError" || code == "InternalFailure" || code == "ServiceException":
+		return cloudscope.CodeUnavailable
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return cloudscope.CodeTimeout
+	}
+	return cloudscope.CodeUpstream
+}
+
+// Wrap returns err as a *cloudscope.Error classified by Classify, with a
+// message safe to show: what was being done and the API's error code.
+// A context cancellation passes through unchanged.
+func Wrap(err error, doing string) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	msg := doing
+	if code := Code(err); code != "" {
+		msg += ": " + code
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorMessage() != "" {
+			msg += ": " + firstLine(apiErr.ErrorMessage())
+		}
+	} else if Classify(err) == cloudscope.CodeTimeout {
+		msg += ": timed out"
+	} else {
+		msg += ": request failed"
+	}
+	return &cloudscope.Error{Code: Classify(err), Message: msg, Err: err}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}

@@ -1,0 +1,107 @@
+// Package cloudscope holds the domain types every other package speaks in:
+// resources, partial-failure records and the error codes that the HTTP boundary
+// maps to statuses. It imports no AWS SDK package.
+package cloudscope
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+)
+
+// ResourceType names a kind of AWS resource that cloudscope discovers.
+type ResourceType string
+
+// The resource types cloudscope discovers.
+const (
+	EC2    ResourceType = "ec2"
+	RDS    ResourceType = "rds"
+	S3     ResourceType = "s3"
+	Lambda ResourceType = "lambda"
+)
+
+// ResourceTypes lists every supported type in the order output uses.
+var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda}
+
+// Valid reports whether t is a supported resource type.
+func (t ResourceType) Valid() bool { return slices.Contains(ResourceTypes, t) }
+
+// Resource is one discovered resource. The fields shared by every type sit at
+// the top; the type-specific ones live in exactly one of the detail structs.
+type Resource struct {
+	Type      ResourceType      `json:"type"`
+	ID        string            `json:"id"`
+	Name      string            `json:"name,omitempty"`
+	Region    string            `json:"region"`
+	ARN       string            `json:"arn,omitempty"`
+	State     string            `json:"state,omitempty"`
+	CreatedAt *time.Time        `json:"created_at,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+
+	EC2    *EC2Details    `json:"ec2,omitempty"`
+	RDS    *RDSDetails    `json:"rds,omitempty"`
+	Lambda *LambdaDetails `json:"lambda,omitempty"`
+}
+
+// EC2Details are the instance fields that sizing and bottleneck rules need.
+type EC2Details struct {
+	InstanceType     string `json:"instance_type"`
+	AvailabilityZone string `json:"availability_zone,omitempty"`
+	Platform         string `json:"platform,omitempty"`
+	Architecture     string `json:"architecture,omitempty"`
+	// StateReason explains a stopped or terminated state, as EC2 reports it.
+	StateReason string `json:"state_reason,omitempty"`
+}
+
+// RDSDetails are the database instance fields.
+type RDSDetails struct {
+	InstanceClass      string `json:"instance_class"`
+	Engine             string `json:"engine"`
+	EngineVersion      string `json:"engine_version,omitempty"`
+	AllocatedStorageGB int32  `json:"allocated_storage_gb"`
+	StorageType        string `json:"storage_type,omitempty"`
+	MultiAZ            bool   `json:"multi_az"`
+	AvailabilityZone   string `json:"availability_zone,omitempty"`
+}
+
+// LambdaDetails are the function configuration fields.
+type LambdaDetails struct {
+	Runtime        string    `json:"runtime,omitempty"`
+	Architectures  []string  `json:"architectures"`
+	MemoryMB       int32     `json:"memory_mb"`
+	TimeoutSeconds int32     `json:"timeout_seconds"`
+	PackageType    string    `json:"package_type,omitempty"`
+	CodeSizeBytes  int64     `json:"code_size_bytes"`
+	LastModified   time.Time `json:"last_modified"`
+}
+
+// Region is an AWS region as discovery sees it.
+type Region struct {
+	Name string `json:"name"`
+	// OptInStatus is "opt-in-not-required" or "opted-in" for enabled regions.
+	OptInStatus string `json:"opt_in_status"`
+}
+
+// Failure records one region and service that could not be read, so that a
+// response can carry everything else that succeeded.
+type Failure struct {
+	Region  string `json:"region"`
+	Service string `json:"service"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (f Failure) String() string {
+	return fmt.Sprintf("%s/%s: %s: %s", f.Region, f.Service, f.Code, f.Message)
+}
+
+// Global is the Region value of a failure that belongs to no region (S3's bucket list).
+const Global = "global"
+
+// regionName matches AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-north-1.
+var regionName = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
+
+// ValidRegionName reports whether name has the shape of an AWS region name.
+// It says nothing of whether the region exists or is enabled.
+func ValidRegionName(name string) bool { return len(name) <= 32 && regionName.MatchString(name) }

@@ -1,0 +1,62 @@
+package cloudscope
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode classifies an error for the boundary that reports it. The HTTP API
+// maps each code to one status; anything without a code is internal and its
+// text is never shown to a caller.
+type ErrorCode string
+
+// Error codes. Upstream codes describe trouble with AWS rather than with the request.
+const (
+	CodeInvalid        ErrorCode = "invalid_parameter"
+	CodeNotFound       ErrorCode = "not_found"
+	CodeMethod         ErrorCode = "method_not_allowed"
+	CodeUpstream       ErrorCode = "upstream_error"
+	CodeAccessDenied   ErrorCode = "upstream_access_denied"
+	CodeThrottled      ErrorCode = "upstream_throttled"
+	CodeUnavailable    ErrorCode = "upstream_unavailable"
+	CodeTimeout        ErrorCode = "upstream_timeout"
+	CodeRegionDisabled ErrorCode = "region_not_enabled"
+	CodeInternal       ErrorCode = "internal"
+)
+
+// Error is an error with a code and a message fit to show a caller.
+// Param names the request parameter at fault, for CodeInvalid.
+type Error struct {
+	Code    ErrorCode
+	Message string
+	Param   string
+	Err     error // the cause, for logs only
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalid builds a CodeInvalid error about one request parameter.
+func Invalid(param, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// Errorf builds an error with the given code.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or CodeInternal.
+func CodeOf(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}

@@ -1,0 +1,83 @@
+package discovery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/awsstub"
+)
+
+// BenchmarkDiscoverAllRegions discovers 17 regions x (EC2, RDS, Lambda), each
+// list three pages long, plus S3, with every AWS call delayed 100 ms. It
+// reports the wall time against (a) the longest chain of dependent calls (the
+// region lookup, then three pages) and (b) the same scan one call at a time.
+func BenchmarkDiscoverAllRegions(b *testing.B) {
+	latency := benchLatency
+	acct := &fakeAccount{buckets: map[string]string{}, bucketRegionInList: true}
+	for i := range 17 {
+		acct.enabled = append(acct.enabled, fmt.Sprintf("xx-region-%d", i+1))
+		acct.buckets[fmt.Sprintf("bucket-%d", i)] = acct.enabled[i]
+	}
+	// Three pages each at the production page sizes (1000, 100, 50).
+	acct.perRegion.ec2, acct.perRegion.rds, acct.perRegion.lambda = 2500, 250, 150
+	wantCalls := 1 + 17*3*3 + 1
+
+	// The stub stands in for AWS: build its pages once, outside the timings.
+	answer := memoize(acct.handle)
+	scan := func(concurrency int, latency time.Duration) (time.Duration, int, int) {
+		var calls awsstub.Counter
+		s := New(stubClients(calls.Wrap(awsstub.Delay(latency, answer))), Options{Concurrency: concurrency})
+		start := time.Now()
+		inv, err := s.Discover(context.Background(), Query{})
+		elapsed := time.Since(start)
+		if err != nil || len(inv.Errors) > 0 {
+			b.Fatalf("discover: %v %v", err, inv.Errors)
+		}
+		return elapsed, calls.Total(), len(inv.Resources)
+	}
+
+	var wall time.Duration
+	var calls, resources int
+	scan(0, 0)
+	for b.Loop() {
+		wall, calls, resources = scan(0, latency)
+	}
+	if calls != wantCalls {
+		b.Errorf("%d calls, want exactly the %d pages needed", calls, wantCalls)
+	}
+	chain := 4 * latency // DescribeRegions, then three pages in sequence
+	sequential, _, _ := scan(1, latency)
+
+	b.ReportMetric(float64(calls), "aws-calls")
+	b.ReportMetric(float64(resources), "resources")
+	b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
+	b.ReportMetric(wall.Seconds()/chain.Seconds(), "x-chain-bound")
+	b.ReportMetric(float64(sequential.Milliseconds()), "one-at-a-time-ms")
+	b.ReportMetric(sequential.Seconds()/wall.Seconds(), "x-faster-than-one-at-a-time")
+	if wall > chain*13/10 {
+		b.Errorf("wall %s exceeds 1.3x the chain bound %s", wall, chain)
+	}
+}
+
+var benchLatency = 100 * time.Millisecond
+
+// memoize answers each distinct call once and replays the answer after.
+func memoize(h awsstub.Handler) awsstub.Handler {
+	var memo sync.Map
+	return func(ctx context.Context, c awsstub.Call) (any, error) {
+		in, _ := json.Marshal(c.Input)
+		key := c.Region + "/" + c.Operation + "/" + string(in)
+		if v, ok := memo.Load(key); ok {
+			return v, nil
+		}
+		out, err := h(ctx, c)
+		if err == nil {
+			memo.Store(key, out)
+		}
+		return out, err
+	}
+}

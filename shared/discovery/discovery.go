@@ -1,0 +1,355 @@
+// Package discovery lists what an AWS account has: EC2 instances, RDS
+// databases, Lambda functions and S3 buckets in every enabled region. Every
+// list is read to its last page; regions and services run concurrently under a
+// bound; a region or service that fails is reported beside what succeeded.
+package discovery
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Options tune a Scanner. The zero value gives the defaults.
+type Options struct {
+	// Concurrency bounds the AWS calls in flight at once (default 64). Each
+	// region and service pair has its own AWS rate limit, so the default lets a
+	// scan of every region and service proceed at once without crowding any one limit.
+	Concurrency int
+	// Page sizes per list call; the defaults are each API's maximum, so a scan
+	// makes as few calls as the account allows. Tests lower them to force paging.
+	EC2PageSize    int32 // DescribeInstances MaxResults, 5..1000 (default 1000)
+	RDSPageSize    int32 // DescribeDBInstances MaxRecords, 20..100 (default 100)
+	LambdaPageSize int32 // ListFunctions MaxItems, 1..50 (default 50)
+	// RegionCacheTTL is how long the list of enabled regions is reused (default 1h).
+	RegionCacheTTL time.Duration
+	// Now is the clock, for tests.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 64
+	}
+	if o.EC2PageSize <= 0 {
+		o.EC2PageSize = 1000
+	}
+	if o.RDSPageSize <= 0 {
+		o.RDSPageSize = 100
+	}
+	if o.LambdaPageSize <= 0 {
+		o.LambdaPageSize = 50
+	}
+	if o.RegionCacheTTL <= 0 {
+		o.RegionCacheTTL = time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Scanner discovers resources. It is safe for concurrent use and meant to be
+// built once per process (once per Lambda cold start).
+type Scanner struct {
+	clients Clients
+	opts    Options
+
+	mu          sync.Mutex
+	regions     []cloudscope.Region
+	regionsAt   time.Time
+	regionNames map[string]string // every region AWS lists -> its opt-in status
+}
+
+// New returns a Scanner over clients.
+func New(clients Clients, opts Options) *Scanner {
+	return &Scanner{clients: clients, opts: opts.withDefaults()}
+}
+
+// Query selects what to discover. Empty fields mean everything.
+type Query struct {
+	Regions []string
+	Types   []cloudscope.ResourceType
+}
+
+// Inventory is the result of a discovery: every resource that could be read,
+// the regions covered, and what could not be read.
+type Inventory struct {
+	Regions   []string              `json:"regions"`
+	Resources []cloudscope.Resource `json:"resources"`
+	Errors    []cloudscope.Failure  `json:"errors"`
+	// Calls counts the AWS API requests made, retries excluded.
+	Calls int64 `json:"-"`
+}
+
+// Regions returns the regions enabled for the account, sorted by name. The
+// list is cached for Options.RegionCacheTTL.
+func (s *Scanner) Regions(ctx context.Context) ([]cloudscope.Region, error) {
+	regions, _, err := s.regionList(ctx, nil)
+	return regions, err
+}
+
+func (s *Scanner) regionList(ctx context.Context, calls *atomic.Int64) ([]cloudscope.Region, map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.regions != nil && s.opts.Now().Sub(s.regionsAt) < s.opts.RegionCacheTTL {
+		return s.regions, s.regionNames, nil
+	}
+	if calls != nil {
+		calls.Add(1)
+	}
+	out, err := s.clients.EC2(s.clients.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	if err != nil {
+		return nil, nil, awserr.Wrap(err, "ec2 DescribeRegions")
+	}
+	var enabled []cloudscope.Region
+	all := make(map[string]string, len(out.Regions))
+	for _, r := range out.Regions {
+		name, status := aws.ToString(r.RegionName), aws.ToString(r.OptInStatus)
+		all[name] = status
+		if enabledStatus(status) {
+			enabled = append(enabled, cloudscope.Region{Name: name, OptInStatus: status})
+		}
+	}
+	slices.SortFunc(enabled, func(a, b cloudscope.Region) int { return cmp.Compare(a.Name, b.Name) })
+	s.regions, s.regionNames, s.regionsAt = enabled, all, s.opts.Now()
+	return enabled, all, nil
+}
+
+// enabledStatus reports whether a region with this opt-in status accepts calls.
+// An empty status is what DescribeRegions gives without AllRegions: enabled.
+func enabledStatus(status string) bool {
+	return status == "opt-in-not-required" || status == "opted-in" || status == ""
+}
+
+// resolveRegions returns the regions a query covers: the requested ones, each
+// checked against the account's regions, or every enabled region.
+func (s *Scanner) resolveRegions(ctx context.Context, requested []string, calls *atomic.Int64) ([]string, *cloudscope.Failure, error) {
+	enabled, all, err := s.regionList(ctx, calls)
+	if err != nil {
+		if len(requested) == 0 || errors.Is(err, context.Canceled) {
+			return nil, nil, err
+		}
+		// The caller named its regions: go on unverified and say so.
+		f := failure(cloudscope.Global, "ec2", err)
+		return requested, &f, nil
+	}
+	if len(requested) == 0 {
+		names := make([]string, len(enabled))
+		for i, r := range enabled {
+			names[i] = r.Name
+		}
+		return names, nil, nil
+	}
+	for _, name := range requested {
+		status, known := all[name]
+		switch {
+		case !known:
+			return nil, nil, cloudscope.Invalid("regions", "unknown region %q; enabled regions: %s", name, joinNames(enabled))
+		case !enabledStatus(status):
+			return nil, nil, &cloudscope.Error{Code: cloudscope.CodeInvalid, Param: "regions",
+				Message: fmt.Sprintf("region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))}
+		}
+	}
+	return requested, nil, nil
+}
+
+func joinNames(regions []cloudscope.Region) string {
+	names := make([]string, len(regions))
+	for i, r := range regions {
+		names[i] = r.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Discover lists the resources the query selects. A failing region or service
+// is recorded in Inventory.Errors and does not stop the rest; the error return
+// is for a scan that cannot start (the region list is unreadable) or a
+// cancelled context.
+func (s *Scanner) Discover(ctx context.Context, q Query) (*Inventory, error) {
+	types := q.Types
+	if len(types) == 0 {
+		types = cloudscope.ResourceTypes
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	run := &runner{sem: make(chan struct{}, s.opts.Concurrency)}
+	var wg sync.WaitGroup
+
+	// S3's bucket list is global: start it before the region lookup returns.
+	var buckets []cloudscope.Resource
+	if slices.Contains(types, cloudscope.S3) {
+		wg.Go(func() { buckets = s.listBuckets(ctx, run) })
+	}
+
+	run.acquire()
+	regions, regionFailure, err := s.resolveRegions(ctx, q.Regions, &run.calls)
+	run.release()
+	if err != nil {
+		cancel()
+		wg.Wait()
+		return nil, err
+	}
+	if regionFailure != nil {
+		run.fail(*regionFailure)
+	}
+
+	listers := map[cloudscope.ResourceType]func(context.Context, string, *runner) ([]cloudscope.Resource, error){
+		cloudscope.EC2:    s.listInstances,
+		cloudscope.RDS:    s.listDatabases,
+		cloudscope.Lambda: s.listFunctions,
+	}
+	for _, region := range regions {
+		for _, t := range types {
+			list, ok := listers[t]
+			if !ok {
+				continue
+			}
+			wg.Go(func() {
+				found, err := list(ctx, region, run)
+				if err != nil {
+					run.fail(failure(region, string(t), err))
+					return
+				}
+				run.add(found)
+			})
+		}
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	inRegions := make(map[string]bool, len(regions))
+	for _, r := range regions {
+		inRegions[r] = true
+	}
+	var kept []cloudscope.Resource
+	for _, b := range buckets {
+		if inRegions[b.Region] {
+			kept = append(kept, b)
+		}
+	}
+	run.add(kept)
+
+	inv := &Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load()}
+	slices.SortFunc(inv.Errors, func(a, b cloudscope.Failure) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
+	})
+	if inv.Errors == nil {
+		inv.Errors = []cloudscope.Failure{}
+	}
+	return inv, nil
+}
+
+// runner bounds the calls in flight and collects what the workers find.
+type runner struct {
+	sem   chan struct{}
+	calls atomic.Int64
+
+	mu       sync.Mutex
+	found    [][]cloudscope.Resource // one slice per finished list
+	failures []cloudscope.Failure
+}
+
+func (r *runner) acquire() { r.sem <- struct{}{} }
+func (r *runner) release() { <-r.sem }
+
+// call runs one AWS request under the concurrency bound and counts it.
+func call[T any](ctx context.Context, r *runner, fn func(context.Context) (T, error)) (T, error) {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	defer r.release()
+	r.calls.Add(1)
+	return fn(ctx)
+}
+
+func (r *runner) add(res []cloudscope.Resource) {
+	if len(res) == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.found = append(r.found, res)
+	r.mu.Unlock()
+}
+
+// sorted returns everything found in one slice, ordered by type (in
+// cloudscope.ResourceTypes order), region and id. It sorts each list on its
+// own and then the lists, which is much cheaper than one sort of the whole.
+func (r *runner) sorted() []cloudscope.Resource {
+	byKey := func(a, b cloudscope.Resource) int {
+		return cmp.Or(cmp.Compare(typeOrder(a.Type), typeOrder(b.Type)), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
+	}
+	n := 0
+	for _, list := range r.found {
+		slices.SortFunc(list, byKey)
+		n += len(list)
+	}
+	slices.SortFunc(r.found, func(a, b []cloudscope.Resource) int { return byKey(a[0], b[0]) })
+	out := make([]cloudscope.Resource, 0, n)
+	for _, list := range r.found {
+		out = append(out, list...)
+	}
+	// Lists never interleave (each holds one type in one region, or all of
+	// S3), so this is a check that costs one pass.
+	if !slices.IsSortedFunc(out, byKey) {
+		slices.SortStableFunc(out, byKey)
+	}
+	return out
+}
+
+func typeOrder(t cloudscope.ResourceType) int { return slices.Index(cloudscope.ResourceTypes, t) }
+
+func (r *runner) fail(f cloudscope.Failure) {
+	r.mu.Lock()
+	r.failures = append(r.failures, f)
+	r.mu.Unlock()
+}
+
+func failure(region, service string, err error) cloudscope.Failure {
+	var ce *cloudscope.Error
+	if !errors.As(err, &ce) { // a cancellation, which Wrap leaves as it is
+		ce = &cloudscope.Error{Code: awserr.Classify(err), Message: service + ": " + err.Error()}
+	}
+	return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
+}
+
+// partition returns the ARN partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func tagMap(tags []ec2types.Tag) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m
+}
