@@ -42,9 +42,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Invalid builds a CodeInvalid error about one request parameter.
+// Invalid builds a CodeInvalid error about one request parameter; the message
+// starts with the parameter's name.
 func Invalid(param, format string, args ...any) *Error {
-	return &Error{Code: CodeInvalid, Param: param, Message: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	if param != "" {
+		msg = param + ": " + msg
+	}
+	return &Error{Code: CodeInvalid, Param: param, Message: msg}
 }
 
 // Errorf builds an error with the given code.

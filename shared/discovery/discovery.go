@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -160,8 +159,7 @@ func (s *Scanner) resolveRegions(ctx context.Context, requested []string, calls 
 		case !known:
 			return nil, nil, cloudscope.Invalid("regions", "unknown region %q; enabled regions: %s", name, joinNames(enabled))
 		case !enabledStatus(status):
-			return nil, nil, &cloudscope.Error{Code: cloudscope.CodeInvalid, Param: "regions",
-				Message: fmt.Sprintf("region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))}
+			return nil, nil, cloudscope.Invalid("regions", "region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))
 		}
 	}
 	return requested, nil, nil

@@ -135,8 +135,8 @@ func TestDiscoverKeepsTheRestWhenOneRegionFails(t *testing.T) {
 func TestDiscoverValidatesRequestedRegions(t *testing.T) {
 	s := New(stubClients(newFake().handle), Options{})
 	for _, tc := range []struct{ region, want string }{
-		{"ap-east-1", `region "ap-east-1" is not enabled for this account (not-opted-in); enabled regions: eu-west-1, us-east-1, us-west-2`},
-		{"xx-nowhere-9", `unknown region "xx-nowhere-9"; enabled regions: eu-west-1, us-east-1, us-west-2`},
+		{"ap-east-1", `regions: region "ap-east-1" is not enabled for this account (not-opted-in); enabled regions: eu-west-1, us-east-1, us-west-2`},
+		{"xx-nowhere-9", `regions: unknown region "xx-nowhere-9"; enabled regions: eu-west-1, us-east-1, us-west-2`},
 	} {
 		_, err := s.Discover(context.Background(), Query{Regions: []string{tc.region}})
 		var ce *cloudscope.Error

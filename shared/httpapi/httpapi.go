@@ -1,0 +1,183 @@
+// Package httpapi is cloudscope's HTTP API: the routes, the parsing and
+// validation of their parameters, the JSON envelope, and the one mapping from
+// error codes to statuses. The Lambda functions and `cloudscope serve` mount
+// the very same handler.
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+)
+
+// OpenAPI is the API's OpenAPI 3 document; tests hold every response to it.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// Discovery is what the discovery routes need.
+type Discovery interface {
+	Regions(ctx context.Context) ([]cloudscope.Region, error)
+	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+}
+
+// Deps are the services behind the routes. A nil service leaves its routes
+// out, so each Lambda function mounts only the routes it serves.
+type Deps struct {
+	Discovery Discovery
+	Logger    *slog.Logger
+}
+
+// route is one method and path with its handler.
+type route struct {
+	method, path string
+	handle       func(w http.ResponseWriter, r *http.Request) error
+}
+
+// New returns the API handler for deps.
+func New(deps Deps) http.Handler {
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &api{deps: deps, log: log}
+	var routes []route
+	routes = append(routes, route{"GET", "/openapi.yaml", a.openAPI})
+	if deps.Discovery != nil {
+		routes = append(routes,
+			route{"GET", "/regions", a.regions},
+			route{"GET", "/resources", a.resources},
+		)
+	}
+
+	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.path, a.wrap(rt.handle))
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	for path, methods := range allowed {
+		allow := strings.Join(append(methods, "OPTIONS"), ", ")
+		mux.Handle(path, a.wrap(func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			if r.Method == http.MethodOptions {
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}
+			return cloudscope.Errorf(cloudscope.CodeMethod, "method %s is not allowed on %s; allowed: %s", r.Method, path, strings.Join(methods, ", "))
+		}))
+	}
+	mux.Handle("/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path)
+	}))
+	return mux
+}
+
+type api struct {
+	deps Deps
+	log  *slog.Logger
+}
+
+// envelope is the shape of every response body.
+type envelope struct {
+	Success bool       `json:"success"`
+	Data    any        `json:"data,omitempty"`
+	Error   *errorBody `json:"error,omitempty"`
+}
+
+type errorBody struct {
+	Code    cloudscope.ErrorCode `json:"code"`
+	Message string               `json:"message"`
+	Param   string               `json:"param,omitempty"`
+}
+
+// statusOf maps an error code to its HTTP status.
+func statusOf(code cloudscope.ErrorCode) int {
+	switch code {
+	case cloudscope.CodeInvalid, cloudscope.CodeRegionDisabled:
+		return http.StatusBadRequest
+	case cloudscope.CodeNotFound:
+		return http.StatusNotFound
+	case cloudscope.CodeMethod:
+		return http.StatusMethodNotAllowed
+	case cloudscope.CodeUpstream, cloudscope.CodeAccessDenied:
+		return http.StatusBadGateway
+	case cloudscope.CodeThrottled, cloudscope.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case cloudscope.CodeTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// wrap turns a handler that returns an error into an http.Handler that writes
+// the error envelope, and logs each request once.
+func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw.Header().Set("Cache-Control", "no-store")
+		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		err := h(sw, r)
+		attrs := []any{"method", r.Method, "path", r.URL.Path}
+		if err != nil {
+			var ce *cloudscope.Error
+			if !errors.As(err, &ce) {
+				ce = &cloudscope.Error{Code: cloudscope.CodeInternal, Err: err}
+			}
+			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+				ce = &cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "the request was cancelled", Err: err}
+			}
+			body := &errorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}
+			if ce.Code == cloudscope.CodeInternal {
+				body.Message = "internal error" // the cause goes to the log, not to the caller
+			}
+			writeJSON(sw, statusOf(ce.Code), envelope{Error: body})
+			attrs = append(attrs, "code", ce.Code, "error", err.Error())
+		}
+		attrs = append(attrs, "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		a.log.Log(r.Context(), level, "request", attrs...)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
+
+func ok(w http.ResponseWriter, data any) error {
+	writeJSON(w, http.StatusOK, envelope{Success: true, Data: data})
+	return nil
+}
+
+func (a *api) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, err := w.Write(OpenAPI)
+	return err
+}

@@ -1,0 +1,195 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/httpapi/apitest"
+)
+
+// fakeDiscovery answers with fixed data or errors.
+type fakeDiscovery struct {
+	regions  func(context.Context) ([]cloudscope.Region, error)
+	discover func(context.Context, discovery.Query) (*discovery.Inventory, error)
+}
+
+func (f fakeDiscovery) Regions(ctx context.Context) ([]cloudscope.Region, error) {
+	return f.regions(ctx)
+}
+func (f fakeDiscovery) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	return f.discover(ctx, q)
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	env    struct {
+		Success bool            `json:"success"`
+		Data    json.RawMessage `json:"data"`
+		Error   *struct {
+			Code, Message, Param string
+		} `json:"error"`
+	}
+}
+
+func do(t *testing.T, h http.Handler, method, target string) response {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	r := response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	if method != http.MethodOptions {
+		if err := json.Unmarshal(r.body, &r.env); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %v: %s", method, target, err, r.body)
+		}
+		apitest.Conform(t, method, target, r.status, r.header, r.body)
+	}
+	return r
+}
+
+func sampleInventory(q discovery.Query) *discovery.Inventory {
+	return &discovery.Inventory{
+		Regions: []string{"eu-west-1", "us-east-1"},
+		Resources: []cloudscope.Resource{
+			{Type: cloudscope.EC2, ID: "i-1", Name: "web", Region: "us-east-1", State: "running", Tags: map[string]string{"Name": "web"},
+				EC2: &cloudscope.EC2Details{InstanceType: "t3.micro"}},
+			{Type: cloudscope.RDS, ID: "db", Region: "eu-west-1", State: "available",
+				RDS: &cloudscope.RDSDetails{InstanceClass: "db.t3.micro", Engine: "mysql", AllocatedStorageGB: 20}},
+		},
+		Errors: []cloudscope.Failure{{Region: "us-east-1", Service: "lambda", Code: "upstream_access_denied", Message: "ListFunctions: AccessDeniedException"}},
+	}
+}
+
+func TestResources(t *testing.T) {
+	var got discovery.Query
+	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{discover: func(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+		got = q
+		return sampleInventory(q), nil
+	}}})
+	r := do(t, h, "GET", "/resources?regions=us-east-1&regions=eu-west-1&types=ec2,rds")
+	if r.status != 200 || !r.env.Success {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	if fmt.Sprint(got.Regions, got.Types) != "[us-east-1 eu-west-1] [ec2 rds]" {
+		t.Errorf("discovery asked for %v", got)
+	}
+	var data struct {
+		Counts struct {
+			Total    int            `json:"total"`
+			ByType   map[string]int `json:"by_type"`
+			ByRegion map[string]int `json:"by_region"`
+		} `json:"counts"`
+		Errors []cloudscope.Failure `json:"errors"`
+	}
+	if err := json.Unmarshal(r.env.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.Counts.Total != 2 || fmt.Sprint(data.Counts.ByType) != "map[ec2:1 rds:1]" || fmt.Sprint(data.Counts.ByRegion) != "map[eu-west-1:1 us-east-1:1]" {
+		t.Errorf("counts %+v", data.Counts)
+	}
+	if len(data.Errors) != 1 || data.Errors[0].Service != "lambda" {
+		t.Errorf("partial failure not carried: %+v", data.Errors)
+	}
+}
+
+func TestErrorsMapToStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{cloudscope.Invalid("regions", "unknown region"), 400, "invalid_parameter"},
+		{&cloudscope.Error{Code: cloudscope.CodeAccessDenied, Message: "DescribeRegions: AccessDenied"}, 502, "upstream_access_denied"},
+		{&cloudscope.Error{Code: cloudscope.CodeThrottled, Message: "Throttling"}, 503, "upstream_throttled"},
+		{&cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "timed out"}, 504, "upstream_timeout"},
+		{errors.New("secret internal detail at /home/x"), 500, "internal"},
+	} {
+		var logs bytes.Buffer
+		h := httpapi.New(httpapi.Deps{
+			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+			Discovery: fakeDiscovery{discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {
+				return nil, tc.err
+			}},
+		})
+		r := do(t, h, "GET", "/resources")
+		if r.status != tc.status || r.env.Success || r.env.Error == nil || r.env.Error.Code != tc.code {
+			t.Errorf("%v: got %d %s", tc.err, r.status, r.body)
+			continue
+		}
+		if tc.code == "internal" {
+			if strings.Contains(string(r.body), "secret") || r.env.Error.Message != "internal error" {
+				t.Errorf("500 shows internals: %s", r.body)
+			}
+			if !strings.Contains(logs.String(), "secret internal detail") {
+				t.Errorf("the cause was not logged: %s", logs.String())
+			}
+		}
+	}
+}
+
+func TestBadInputIs400NamingTheParameter(t *testing.T) {
+	called := false
+	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{
+		discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) { called = true; return nil, nil },
+		regions:  func(context.Context) ([]cloudscope.Region, error) { called = true; return nil, nil },
+	}})
+	for target, param := range map[string]string{
+		"/resources?types=ec2,vpc":                     "types",
+		"/resources?regions=mars-1":                    "regions",
+		"/resources?foo=1":                             "foo",
+		"/regions?all=true":                            "all",
+		"/resources?regions=us-east-1&types=ec2&x=%00": "x",
+	} {
+		r := do(t, h, "GET", target)
+		if r.status != 400 || r.env.Error == nil || r.env.Error.Param != param || !strings.Contains(r.env.Error.Message, param) {
+			t.Errorf("%s: got %d %s, want 400 naming %q", target, r.status, r.body, param)
+		}
+	}
+	if called {
+		t.Error("discovery was called for a request that failed validation")
+	}
+}
+
+func TestUnknownRoutesAndMethods(t *testing.T) {
+	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{}})
+	if r := do(t, h, "GET", "/nope"); r.status != 404 || r.env.Error.Code != "not_found" {
+		t.Errorf("unknown route: %d %s", r.status, r.body)
+	}
+	r := do(t, h, "DELETE", "/resources")
+	if r.status != 405 || r.env.Error.Code != "method_not_allowed" || r.header.Get("Allow") != "GET, OPTIONS" {
+		t.Errorf("wrong method: %d %v %s", r.status, r.header, r.body)
+	}
+	// A function that does not serve discovery does not answer its routes.
+	if r := do(t, httpapi.New(httpapi.Deps{}), "GET", "/resources"); r.status != 404 {
+		t.Errorf("route mounted without its service: %d", r.status)
+	}
+}
+
+func TestRegions(t *testing.T) {
+	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{regions: func(context.Context) ([]cloudscope.Region, error) {
+		return []cloudscope.Region{{Name: "eu-west-1", OptInStatus: "opt-in-not-required"}, {Name: "me-south-1", OptInStatus: "opted-in"}}, nil
+	}}})
+	r := do(t, h, "GET", "/regions")
+	if r.status != 200 || string(r.env.Data) != `{"regions":[{"name":"eu-west-1","opt_in_status":"opt-in-not-required"},{"name":"me-south-1","opt_in_status":"opted-in"}]}` {
+		t.Errorf("got %d %s", r.status, r.body)
+	}
+}
+
+func TestOpenAPIDocumentIsServed(t *testing.T) {
+	rec := httptest.NewRecorder()
+	httpapi.New(httpapi.Deps{}).ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.yaml", nil))
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), httpapi.OpenAPI) {
+		t.Errorf("got %d", rec.Code)
+	}
+}
