@@ -117,12 +117,12 @@ func EndpointOverridden(cfg aws.Config) bool {
 // Clients hands out one client per service and region, building each once.
 // It is safe for concurrent use.
 type Clients struct {
-	cfg       aws.Config
-	emulated  bool
-	ec2       sync.Map
-	rds       sync.Map
-	lambda    sync.Map
-	s3        sync.Map
+	cfg        aws.Config
+	emulated   bool
+	ec2        sync.Map
+	rds        sync.Map
+	lambda     sync.Map
+	s3         sync.Map
 	cloudwatch sync.Map
 }
 

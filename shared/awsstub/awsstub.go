@@ -33,13 +33,7 @@ func APIOption(h Handler) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("awsstub",
 			func(ctx context.Context, in middleware.InitializeInput, _ middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				c := Call{
-					Service:   awsmiddleware.GetServiceID(ctx),
-					Operation: awsmiddleware.GetOperationName(ctx),
-					Region:    awsmiddleware.GetRegion(ctx),
-					Input:     in.Parameters,
-				}
-				out, err := h(ctx, c)
+				out, err := h(ctx, callOf(ctx, in))
 				return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, err
 			}), middleware.After)
 	}
@@ -71,15 +65,20 @@ type Counter struct {
 	counts map[string]int
 }
 
+// Add counts one call.
+func (c *Counter) Add(call Call) {
+	c.mu.Lock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	c.counts[call.Service+"."+call.Operation]++
+	c.mu.Unlock()
+}
+
 // Wrap returns h counting every call it answers.
 func (c *Counter) Wrap(h Handler) Handler {
 	return func(ctx context.Context, call Call) (any, error) {
-		c.mu.Lock()
-		if c.counts == nil {
-			c.counts = map[string]int{}
-		}
-		c.counts[call.Service+"."+call.Operation]++
-		c.mu.Unlock()
+		c.Add(call)
 		return h(ctx, call)
 	}
 }
@@ -116,4 +115,43 @@ func (c *Counter) String() string {
 		s += fmt.Sprintf("%s=%d ", k, c.counts[k])
 	}
 	return s
+}
+
+// Fail returns a stack option that fails the calls match selects with err and
+// lets every other call through to the real endpoint: a way to make one
+// region or service fail against an emulator.
+func Fail(match func(Call) bool, err error) func(*middleware.Stack) error {
+	return passThrough("awsstub.Fail", func(c Call) error {
+		if match(c) {
+			return err
+		}
+		return nil
+	})
+}
+
+// Observe returns a stack option that shows every call to see before it goes
+// through to the real endpoint: a way to count calls against an emulator.
+func Observe(see func(Call)) func(*middleware.Stack) error {
+	return passThrough("awsstub.Observe", func(c Call) error { see(c); return nil })
+}
+
+func passThrough(id string, check func(Call) error) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc(id,
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if err := check(callOf(ctx, in)); err != nil {
+					return middleware.InitializeOutput{}, middleware.Metadata{}, err
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	}
+}
+
+func callOf(ctx context.Context, in middleware.InitializeInput) Call {
+	return Call{
+		Service:   awsmiddleware.GetServiceID(ctx),
+		Operation: awsmiddleware.GetOperationName(ctx),
+		Region:    awsmiddleware.GetRegion(ctx),
+		Input:     in.Parameters,
+	}
 }

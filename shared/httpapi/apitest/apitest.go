@@ -70,8 +70,8 @@ func Conform(t testing.TB, method, target string, status int, header http.Header
 			Request: req, PathParams: pathParams, Route: route,
 			Options: &openapi3filter.Options{ExcludeRequestBody: true},
 		},
-		Status: status,
-		Header: header,
+		Status:  status,
+		Header:  header,
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	in.SetBodyBytes(body)

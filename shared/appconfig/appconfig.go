@@ -1,0 +1,47 @@
+// Package appconfig reads cloudscope's settings from the environment, once at
+// start, and validates them so that a bad value stops a cold start with a
+// clear message instead of failing requests later.
+package appconfig
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cloudscope/cloudscope/shared/discovery"
+)
+
+// Config is every setting the functions and the local server read.
+type Config struct {
+	LogLevel  slog.Level
+	Discovery discovery.Options
+}
+
+// The environment variables read, with their meaning.
+const (
+	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"   // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
+	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY" // AWS calls in flight at once during discovery, 1..256 (default 64)
+)
+
+// FromEnv reads the configuration from the process environment.
+func FromEnv() (Config, error) { return From(os.Getenv) }
+
+// From reads the configuration through getenv.
+func From(getenv func(string) string) (Config, error) {
+	var c Config
+	if v := strings.TrimSpace(getenv(EnvLogLevel)); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v)
+		}
+	}
+	if v := strings.TrimSpace(getenv(EnvConcurrency)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			return c, fmt.Errorf("%s=%q: want a whole number from 1 to 256", EnvConcurrency, v)
+		}
+		c.Discovery.Concurrency = n
+	}
+	return c, nil
+}

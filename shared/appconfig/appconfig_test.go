@@ -1,0 +1,27 @@
+package appconfig
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestFrom(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := From(env(nil))
+	if err != nil || c.Discovery.Concurrency != 0 || c.LogLevel != slog.LevelInfo {
+		t.Errorf("defaults: %+v %v", c, err)
+	}
+	c, err = From(env(map[string]string{EnvConcurrency: "8", EnvLogLevel: "debug"}))
+	if err != nil || c.Discovery.Concurrency != 8 || c.LogLevel != slog.LevelDebug {
+		t.Errorf("set: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud"} {
+		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
+		}
+	}
+	if _, err := From(env(map[string]string{EnvConcurrency: "many"})); err == nil {
+		t.Error("accepted a non-number")
+	}
+}
