@@ -104,6 +104,7 @@ func TestMotoDiscoversTheDemoAccount(t *testing.T) {
 	for _, r := range inv.Resources {
 		ids = append(ids, string(r.Type)+":"+r.Name)
 	}
+	slices.Sort(ids)
 	if fmt.Sprint(ids) != "[ec2:api-eu ec2:legacy-reporting s3:cloudscope-demo-invoices-eu]" {
 		t.Errorf("eu-west-1 ec2+s3: %v", ids)
 	}
