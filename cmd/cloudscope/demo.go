@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/moto"
+)
+
+func seedDemo(ctx context.Context, env *environment, args []string) error {
+	if err := parse(env.flags("seed-demo"), args); err != nil {
+		return err
+	}
+	clients, err := loadClients(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) })
+	return err
+}
+
+// runDemo starts moto_server on loopback, seeds the demo account into it and
+// serves the API against it until interrupted; then it stops the emulator.
+func runDemo(ctx context.Context, env *environment, args []string) error {
+	fs := env.flags("demo")
+	addr := fs.String("addr", defaultAddr, "address to serve the API on")
+	port := fs.Int("emulator-port", 4566, "loopback port for moto_server (0: any free port)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	env.log.Info("starting the AWS emulator (moto_server)")
+	srv, err := moto.Start(*port)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	cfg, err := awsconf.Load(ctx, awsconf.Options{
+		Region:      "us-east-1",
+		EndpointURL: srv.URL,
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
+	if err != nil {
+		return err
+	}
+	clients := awsconf.NewClients(cfg)
+	if _, err := demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) }); err != nil {
+		return fmt.Errorf("seed the demo account: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case err := <-srv.Exited():
+			env.log.Error("the emulator stopped", "error", err)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return listenAndServe(ctx, env, *addr, clients, func(url string) {
+		fmt.Fprintf(env.stdout, `
+cloudscope demo is running against an emulated AWS account (%s).
+
+  curl -s '%s/regions'
+  curl -s '%s/resources?regions=us-east-1,eu-west-1,ap-southeast-2'
+  curl -s '%s/resources?types=ec2&regions=eu-west-1'
+
+The AWS CLI can reach the same account:
+  AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ec2 describe-instances --region us-east-1
+
+Press Ctrl-C to stop the server and the emulator.
+`, srv.URL, url, url, url, srv.URL)
+	})
+}

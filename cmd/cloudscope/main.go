@@ -1,0 +1,117 @@
+// Command cloudscope runs cloudscope on a laptop: it serves the same HTTP API
+// as the deployed Lambda functions, prints what an account has, and runs a
+// demo against a local AWS emulator.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+)
+
+const usage = `cloudscope: know an AWS account.
+
+Usage:
+  cloudscope serve     [--addr 127.0.0.1:8080]              serve the API against the configured AWS account
+  cloudscope resources [--regions r1,r2] [--types ec2,rds] [--json]   print what the account has
+  cloudscope seed-demo                                      create the demo account on a loopback emulator
+  cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
+
+AWS access follows the SDK's standard configuration: the credential chain,
+AWS_REGION, and AWS_ENDPOINT_URL for an emulator. CLOUDSCOPE_LOG_LEVEL sets
+the log level (debug, info, warn, error); CLOUDSCOPE_CONCURRENCY bounds the
+AWS calls in flight.
+`
+
+// command is one subcommand: it parses its own flags and runs.
+type command func(ctx context.Context, env *environment, args []string) error
+
+// environment is what every command shares.
+type environment struct {
+	conf   appconfig.Config
+	log    *slog.Logger
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	commands := map[string]command{
+		"serve":     serve,
+		"resources": resources,
+		"seed-demo": seedDemo,
+		"demo":      runDemo,
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "cloudscope: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	conf, err := appconfig.FromEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, "cloudscope:", err)
+		return 2
+	}
+	env := &environment{
+		conf:   conf,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: conf.LogLevel})),
+		stdout: stdout,
+		stderr: stderr,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd(ctx, env, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		fmt.Fprintln(stderr, "cloudscope:", err)
+		return 1
+	}
+	return 0
+}
+
+// errUsage marks an error the flag package has already reported.
+var errUsage = errors.New("usage")
+
+// flags returns a flag set that reports errors to the command's stderr.
+func (e *environment) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("cloudscope "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parse parses args, turning a flag error into errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}

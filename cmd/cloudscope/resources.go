@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+)
+
+func resources(ctx context.Context, env *environment, args []string) error {
+	fs := env.flags("resources")
+	regions := fs.String("regions", "", "comma-separated regions (default: every enabled region)")
+	types := fs.String("types", "", "comma-separated types: ec2, rds, s3, lambda (default: all)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	// The same validation as GET /resources.
+	q, err := httpapi.ParseResourcesQuery(url.Values{"regions": {*regions}, "types": {*types}}.Encode())
+	if err != nil {
+		return err
+	}
+	clients, err := loadClients(ctx)
+	if err != nil {
+		return err
+	}
+	inv, err := discovery.New(discovery.ClientsFrom(clients), env.conf.Discovery).Discover(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, f := range inv.Errors {
+		fmt.Fprintf(env.stderr, "warning: %s/%s could not be read: %s\n", f.Region, f.Service, f.Message)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(inv)
+	}
+	return printResources(env.stdout, inv)
+}
+
+func printResources(w io.Writer, inv *discovery.Inventory) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tREGION\tID\tNAME\tSTATE\tSIZE\tCREATED")
+	byType := map[cloudscope.ResourceType]int{}
+	for _, r := range inv.Resources {
+		byType[r.Type]++
+		created := ""
+		if r.CreatedAt != nil {
+			created = r.CreatedAt.UTC().Format("2006-01-02")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Type, r.Region, r.ID, dash(r.Name), dash(r.State), dash(size(r)), dash(created))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for t, n := range byType {
+		parts = append(parts, fmt.Sprintf("%d %s", n, t))
+	}
+	sort.Strings(parts)
+	fmt.Fprintf(w, "\n%d resources in %d regions (%s)\n", len(inv.Resources), len(inv.Regions), strings.Join(parts, ", "))
+	return nil
+}
+
+// size is the one-word size of a resource: its instance type, class or memory.
+func size(r cloudscope.Resource) string {
+	switch {
+	case r.EC2 != nil:
+		return r.EC2.InstanceType
+	case r.RDS != nil:
+		return fmt.Sprintf("%s %dGB", r.RDS.InstanceClass, r.RDS.AllocatedStorageGB)
+	case r.Lambda != nil:
+		return fmt.Sprintf("%dMB", r.Lambda.MemoryMB)
+	}
+	return ""
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+)
+
+const defaultAddr = "127.0.0.1:8080"
+
+func serve(ctx context.Context, env *environment, args []string) error {
+	fs := env.flags("serve")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	clients, err := loadClients(ctx)
+	if err != nil {
+		return err
+	}
+	return listenAndServe(ctx, env, *addr, clients, nil)
+}
+
+func loadClients(ctx context.Context) (*awsconf.Clients, error) {
+	cfg, err := awsconf.Load(ctx, awsconf.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return awsconf.NewClients(cfg), nil
+}
+
+// newAPI builds the HTTP API with every capability, as the functions do one each.
+func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
+	return httpapi.New(httpapi.Deps{
+		Discovery: discovery.New(discovery.ClientsFrom(clients), env.conf.Discovery),
+		Logger:    env.log,
+	})
+}
+
+// listenAndServe serves the API on addr until ctx ends, then shuts down
+// gracefully. ready, when set, is called once the listener is open.
+func listenAndServe(ctx context.Context, env *environment, addr string, clients *awsconf.Clients, ready func(url string)) error {
+	if !loopback(addr) {
+		env.log.Warn("listening beyond loopback: the local server has no authentication, so anyone who can reach it can read this account's inventory", "addr", addr)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           newAPI(env, clients),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      5 * time.Minute, // a first scan of a large account takes a while
+		IdleTimeout:       2 * time.Minute,
+	}
+	url := "http://" + l.Addr().String()
+	env.log.Info("serving cloudscope", "url", url, "endpoint", endpointName(clients))
+	if ready != nil {
+		ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	env.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func endpointName(c *awsconf.Clients) string {
+	if e := c.Config().BaseEndpoint; e != nil {
+		return *e
+	}
+	return "AWS"
+}
+
+// loopback reports whether addr listens on loopback only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
