@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -63,11 +62,16 @@ func printResources(w io.Writer, inv *discovery.Inventory) error {
 		return err
 	}
 	var parts []string
-	for t, n := range byType {
-		parts = append(parts, fmt.Sprintf("%d %s", n, t))
+	for _, t := range cloudscope.ResourceTypes {
+		if n := byType[t]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, t))
+		}
 	}
-	sort.Strings(parts)
-	fmt.Fprintf(w, "\n%d resources in %d regions (%s)\n", len(inv.Resources), len(inv.Regions), strings.Join(parts, ", "))
+	fmt.Fprintf(w, "\n%s in %s", plural(len(inv.Resources), "resource"), plural(len(inv.Regions), "region"))
+	if len(parts) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
 	return nil
 }
 
@@ -82,6 +86,13 @@ func size(r cloudscope.Resource) string {
 		return fmt.Sprintf("%dMB", r.Lambda.MemoryMB)
 	}
 	return ""
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func dash(s string) string {

@@ -75,6 +75,7 @@ type Function struct {
 	url  string
 	cmd  *exec.Cmd
 	logs *syncBuffer
+	stop sync.Once
 }
 
 // Start runs bootstrap under aws-lambda-rie with the given extra environment
@@ -97,8 +98,7 @@ func Start(t testing.TB, bootstrap string, env []string) *Function {
 	}
 	f := &Function{url: "http://" + addr + "/2015-03-31/functions/function/invocations", cmd: cmd, logs: logs}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
+		f.Stop()
 		if t.Failed() {
 			t.Logf("aws-lambda-rie output:\n%s", logs.String())
 		}
@@ -150,6 +150,14 @@ func (f *Function) InitDuration() (time.Duration, error) {
 		return 0, err
 	}
 	return time.Duration(ms * float64(time.Millisecond)), nil
+}
+
+// Stop ends the emulator and the function. It is safe to call more than once.
+func (f *Function) Stop() {
+	f.stop.Do(func() {
+		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+		_ = f.cmd.Wait()
+	})
 }
 
 // Logs returns everything the emulator and the function printed so far.

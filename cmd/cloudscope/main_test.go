@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/mototest"
+)
+
+var emulator *mototest.Server
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &emulator)) }
+
+// cli runs the command line in-process with the environment pointing at moto.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	for _, kv := range emulator.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"resources", "--nope"}, {"serve", "extra"}} {
+		if code, _, stderr := cli(t, args...); code != 2 || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2 with a message", args, code, stderr)
+		}
+	}
+	if code, _, _ := cli(t, "--help"); code != 0 {
+		t.Errorf("--help: exit %d", code)
+	}
+}
+
+func TestResourcesAgainstTheDemoAccount(t *testing.T) {
+	emulator.Reset(t)
+	if code, _, stderr := cli(t, "seed-demo"); code != 0 {
+		t.Fatalf("seed-demo: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := cli(t, "resources", "--regions", "eu-west-1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"TYPE", "legacy-reporting", "m5.xlarge", "reporting-db", "db.t3.medium 100GB", "cloudscope-demo-invoices-eu", "invoice-pdf", "512MB",
+		"5 resources in 1 region (2 ec2, 1 rds, 1 s3, 1 lambda)"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "web-1") {
+		t.Errorf("table shows a us-east-1 instance:\n%s", stdout)
+	}
+
+	code, stdout, _ = cli(t, "resources", "--types", "s3", "--json", "--regions", "us-east-1,ap-southeast-2")
+	var inv struct {
+		Resources []struct{ ID, Region string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &inv); code != 0 || err != nil || len(inv.Resources) != 2 {
+		t.Errorf("--json: exit %d, %v, %+v", code, err, inv)
+	}
+
+	code, _, stderr = cli(t, "resources", "--types", "vpc")
+	if code != 1 || !strings.Contains(stderr, `unknown resource type "vpc"`) {
+		t.Errorf("bad type: exit %d: %s", code, stderr)
+	}
+}
+
+func TestSeedDemoRefusesARealAccount(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	var out, errb bytes.Buffer
+	if code := run([]string{"seed-demo"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "only to an emulator") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "https://ec2.example.com")
+	errb.Reset()
+	if code := run([]string{"seed-demo"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "loopback") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true,
+		":8080": false, "0.0.0.0:8080": false, "192.0.2.1:80": false, "nonsense": false} {
+		if loopback(addr) != want {
+			t.Errorf("%s: want %v", addr, want)
+		}
+	}
+}
