@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -239,5 +244,39 @@ func TestParseLambdaTime(t *testing.T) {
 	}
 	if _, err := parseLambdaTime("yesterday"); err == nil {
 		t.Error("parsed garbage")
+	}
+}
+
+// TestIAMActionsMatchTheCalls holds IAMActions, from which the deployed
+// policy and the README's list are made, to the calls discovery really makes.
+func TestIAMActionsMatchTheCalls(t *testing.T) {
+	called := map[string]bool{}
+	var mu sync.Mutex
+	acct := newFake()
+	h := func(ctx context.Context, c awsstub.Call) (any, error) {
+		action := strings.ToLower(c.Service) + ":" + c.Operation
+		if action == "s3:ListBuckets" {
+			action = "s3:ListAllMyBuckets" // the one action named unlike its operation
+		}
+		mu.Lock()
+		called[action] = true
+		mu.Unlock()
+		return acct.handle(ctx, c)
+	}
+	if _, err := New(stubClients(h), Options{}).Discover(context.Background(), Query{}); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(maps.Keys(called))
+	if got := slices.Sorted(slices.Values(IAMActions)); !slices.Equal(got, want) {
+		t.Errorf("IAMActions %v, calls made %v", got, want)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range IAMActions {
+		if !strings.Contains(string(readme), a) {
+			t.Errorf("README.md does not list %s", a)
+		}
 	}
 }
