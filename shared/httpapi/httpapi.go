@@ -33,7 +33,10 @@ type Discovery interface {
 // out, so each Lambda function mounts only the routes it serves.
 type Deps struct {
 	Discovery Discovery
+	Metrics   Metrics
 	Logger    *slog.Logger
+	// Now is the clock, for tests.
+	Now func() time.Time
 }
 
 // route is one method and path with its handler.
@@ -56,6 +59,9 @@ func New(deps Deps) http.Handler {
 			route{"GET", "/regions", a.regions},
 			route{"GET", "/resources", a.resources},
 		)
+	}
+	if deps.Metrics != nil {
+		routes = append(routes, route{"GET", "/metrics", a.metrics})
 	}
 
 	mux := http.NewServeMux()
@@ -84,6 +90,13 @@ func New(deps Deps) http.Handler {
 type api struct {
 	deps Deps
 	log  *slog.Logger
+}
+
+func (a *api) now() time.Time {
+	if a.deps.Now != nil {
+		return a.deps.Now()
+	}
+	return time.Now()
 }
 
 // envelope is the shape of every response body.

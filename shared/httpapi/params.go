@@ -43,7 +43,7 @@ func parseQuery(raw string, allowed ...string) (url.Values, error) {
 // listParam reads a list parameter given in the comma form (a=x,y), the
 // repeated form (a=x&a=y, as browsers and jQuery send it) or both. Blanks are
 // dropped and duplicates removed, keeping the first order.
-func listParam(q url.Values, name string) ([]string, error) {
+func listParam(q url.Values, name string, limit int) ([]string, error) {
 	var out []string
 	for _, v := range q[name] {
 		for item := range strings.SplitSeq(v, ",") {
@@ -53,8 +53,8 @@ func listParam(q url.Values, name string) ([]string, error) {
 			}
 		}
 	}
-	if len(out) > MaxListValues {
-		return nil, cloudscope.Invalid(name, "%d values given; at most %d are allowed", len(out), MaxListValues)
+	if len(out) > limit {
+		return nil, cloudscope.Invalid(name, "%d values given; at most %d are allowed", len(out), limit)
 	}
 	return out, nil
 }
@@ -62,7 +62,7 @@ func listParam(q url.Values, name string) ([]string, error) {
 // parseRegions reads the regions parameter and checks each name's shape.
 // Whether a region exists and is enabled is for discovery to say.
 func parseRegions(q url.Values) ([]string, error) {
-	regions, err := listParam(q, "regions")
+	regions, err := listParam(q, "regions", MaxListValues)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func parseRegions(q url.Values) ([]string, error) {
 
 // parseTypes reads the types parameter.
 func parseTypes(q url.Values) ([]cloudscope.ResourceType, error) {
-	names, err := listParam(q, "types")
+	names, err := listParam(q, "types", MaxListValues)
 	if err != nil {
 		return nil, err
 	}

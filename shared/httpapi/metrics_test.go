@@ -1,0 +1,144 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+)
+
+var clock = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+type fakeMetrics func(context.Context, metrics.Request) (*metrics.Result, error)
+
+func (f fakeMetrics) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) { return f(ctx, r) }
+
+func TestParseMetricsQuery(t *testing.T) {
+	ids := make([]string, 101)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("fn-%d", i)
+	}
+	for _, tc := range []struct {
+		raw         string
+		want        string // the request, printed, for valid queries
+		param, text string
+	}{
+		{raw: "resource_type=ec2&resource_ids=i-0123456789abcdef0,i-01234567&region=us-east-1",
+			want: "us-east-1 [i-0123456789abcdef0 i-01234567] 2026-11-25T12:00:00Z 2026-11-26T12:00:00Z 600 []"},
+		{raw: "resource_type=lambda&resource_ids=a&resource_ids=b&region=eu-west-1&hours=1&stats=p99,Sum",
+			want: "eu-west-1 [a b] 2026-11-26T11:00:00Z 2026-11-26T12:00:00Z 60 [p99 Sum]"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&hours=1",
+			want: "us-east-1 [i-01234567] 2026-11-26T11:00:00Z 2026-11-26T12:00:00Z 300 []"},
+		{raw: "resource_type=rds&resource_ids=orders-db&region=us-east-1&start=2026-11-20T00:00:00Z&end=2026-11-21T00:00:00Z&period=3600",
+			want: "us-east-1 [orders-db] 2026-11-20T00:00:00Z 2026-11-21T00:00:00Z 3600 []"},
+		{raw: "resource_type=s3&resource_ids=my-bucket&region=us-east-1&hours=336",
+			want: "us-east-1 [my-bucket] 2026-11-12T12:00:00Z 2026-11-26T12:00:00Z 86400 []"},
+		{raw: "resource_ids=i-01234567&region=us-east-1", param: "resource_type", text: "required"},
+		{raw: "resource_type=vpc&resource_ids=x&region=us-east-1", param: "resource_type", text: "allowed: ec2, rds, s3, lambda"},
+		{raw: "resource_type=ec2&region=us-east-1", param: "resource_ids", text: "required"},
+		{raw: "resource_type=ec2&resource_ids=web-1&region=us-east-1", param: "resource_ids", text: `"web-1" is not an instance id`},
+		{raw: "resource_type=lambda&resource_ids=" + strings.Join(ids, ",") + "&region=us-east-1", param: "resource_ids", text: "101 values given; at most 100"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567", param: "region", text: "required"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1,eu-west-1", param: "region", text: "one region"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=moon", param: "region", text: "not a region name"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&stats=p99", param: "stats", text: `"p99" is not collected for ec2; available: Average, Maximum, Sum, Minimum`},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&hours=0", param: "hours", text: "from 1 to 10920"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&hours=10921", param: "hours", text: "from 1 to 10920"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&hours=2&start=2026-11-20T00:00:00Z", param: "hours", text: "not both"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&start=yesterday", param: "start", text: "RFC 3339"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&start=2026-11-21T00:00:00Z&end=2026-11-20T00:00:00Z", param: "start", text: "not before end"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&start=2024-01-01T00:00:00Z", param: "start", text: "455 days"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&period=90", param: "period", text: "multiple of 60"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&period=soon", param: "period", text: "whole number"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&start=2026-10-01T00:00:00Z&end=2026-10-02T00:00:00Z&period=60", param: "period", text: "multiple of 300"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&hours=48&period=60", param: "period", text: "2880 points"},
+		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1&resource_id=x", param: "resource_id", text: "unknown parameter"},
+	} {
+		t.Run(tc.raw, func(t *testing.T) {
+			req, err := httpapi.ParseMetricsQuery(tc.raw, clock)
+			if tc.text != "" {
+				ce, ok := err.(*cloudscope.Error)
+				if !ok || ce.Param != tc.param || !strings.Contains(ce.Message, tc.text) || !strings.Contains(ce.Message, tc.param) {
+					t.Fatalf("got %v, want invalid %s: %s", err, tc.param, tc.text)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, tg := range req.Targets {
+				ids = append(ids, tg.ID)
+			}
+			got := fmt.Sprintf("%s %v %s %s %d %v", req.Region, ids, req.Window.Start.Format(time.RFC3339), req.Window.End.Format(time.RFC3339), req.Window.Period, req.Stats)
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseMetricsQuery(f *testing.F) {
+	for _, s := range []string{"resource_type=ec2&resource_ids=i-01234567&region=us-east-1",
+		"resource_type=s3&resource_ids=b1,b2&region=eu-west-1&start=2026-11-01T00:00:00Z&period=86400",
+		"hours=-1", "period=0", "stats=p99.9", "start=2026-11-01T00:00:00%2B02:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		req, err := httpapi.ParseMetricsQuery(raw, clock)
+		if err != nil {
+			if cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+				t.Fatalf("error %v is not invalid_parameter", err)
+			}
+			return
+		}
+		w := req.Window
+		if len(req.Targets) == 0 || len(req.Targets) > httpapi.MaxMetricIDs || !w.Start.Before(w.End) ||
+			w.Period < 60 || w.Period%60 != 0 || w.Points() > metrics.MaxPoints || clock.Sub(w.Start) > metrics.MaxAge {
+			t.Fatalf("accepted %q as %+v", raw, req)
+		}
+	})
+}
+
+func TestMetricsRoute(t *testing.T) {
+	var got metrics.Request
+	h := httpapi.New(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+		got = r
+		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{
+			{Type: cloudscope.EC2, ID: "i-01234567", HasData: true, Metrics: []cloudscope.MetricSeries{{Name: "CPUUtilization", Namespace: "AWS/EC2", Unit: "Percent", Period: 600,
+				Stats: map[string][]cloudscope.Point{"Average": {{T: clock.Add(-time.Hour), V: 12.5}}, "Maximum": {}}}}},
+			{Type: cloudscope.EC2, ID: "i-89abcdef", HasData: false, Metrics: []cloudscope.MetricSeries{}},
+		}}, nil
+	})})
+	r := do(t, h, "GET", "/metrics?resource_type=ec2&resource_ids=i-01234567,i-89abcdef&region=us-east-1")
+	if r.status != 200 || len(got.Targets) != 2 || got.Window.Period != 600 {
+		t.Fatalf("%d %s (request %+v)", r.status, r.body, got)
+	}
+	var data struct {
+		Resources []struct {
+			HasData bool `json:"has_data"`
+			Metrics []struct {
+				Stats map[string][]struct {
+					T time.Time
+					V float64
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.env.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if !data.Resources[0].HasData || data.Resources[1].HasData || data.Resources[0].Metrics[0].Stats["Average"][0].V != 12.5 {
+		t.Errorf("data %s", r.env.Data)
+	}
+	r = do(t, h, "GET", "/metrics?resource_type=ec2&region=us-east-1")
+	if r.status != 400 || r.env.Error.Param != "resource_ids" {
+		t.Errorf("missing ids: %d %s", r.status, r.body)
+	}
+}

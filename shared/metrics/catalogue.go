@@ -1,0 +1,87 @@
+package metrics
+
+import (
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Spec is one CloudWatch metric that cloudscope reads for a resource type.
+type Spec struct {
+	Namespace string
+	Name      string
+	// Dimension names the dimension whose value is the resource id.
+	Dimension string
+	// Fixed are further dimensions with fixed values (S3's StorageType).
+	Fixed map[string]string
+	Stats []string
+	Unit  string
+	// MinPeriod is the coarsest resolution AWS publishes the metric at, in
+	// seconds: S3's storage metrics are daily. Zero means the window's period.
+	MinPeriod int32
+	// BurstableOnly marks metrics that only T-family instances publish.
+	BurstableOnly bool
+	// Why says what the metric tells.
+	Why string
+}
+
+// Catalogue lists the metrics read for each resource type, in output order.
+var Catalogue = map[cloudscope.ResourceType][]Spec{
+	cloudscope.EC2: {
+		{Namespace: "AWS/EC2", Name: "CPUUtilization", Dimension: "InstanceId", Stats: []string{"Average", "Maximum"}, Unit: "Percent",
+			Why: "processor load: sustained highs mean an undersized or hot instance, lows an oversized or idle one"},
+		{Namespace: "AWS/EC2", Name: "NetworkIn", Dimension: "InstanceId", Stats: []string{"Sum"}, Unit: "Bytes",
+			Why: "traffic received; with NetworkOut, tells an idle instance from a quiet but busy one"},
+		{Namespace: "AWS/EC2", Name: "NetworkOut", Dimension: "InstanceId", Stats: []string{"Sum"}, Unit: "Bytes",
+			Why: "traffic sent"},
+		{Namespace: "AWS/EC2", Name: "StatusCheckFailed", Dimension: "InstanceId", Stats: []string{"Maximum"}, Unit: "Count",
+			Why: "1 when the instance or its host failed a status check"},
+		{Namespace: "AWS/EC2", Name: "CPUCreditBalance", Dimension: "InstanceId", Stats: []string{"Minimum"}, Unit: "Count", BurstableOnly: true,
+			Why: "burstable (T family) credits left: at zero the instance is throttled to its baseline"},
+	},
+	cloudscope.RDS: {
+		{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Percent",
+			Why: "database processor load"},
+		{Namespace: "AWS/RDS", Name: "DatabaseConnections", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Count",
+			Why: "client connections: none for days means an idle database"},
+		{Namespace: "AWS/RDS", Name: "FreeStorageSpace", Dimension: "DBInstanceIdentifier", Stats: []string{"Minimum"}, Unit: "Bytes",
+			Why: "storage left: running out stops writes"},
+		{Namespace: "AWS/RDS", Name: "FreeableMemory", Dimension: "DBInstanceIdentifier", Stats: []string{"Minimum"}, Unit: "Bytes",
+			Why: "memory left: low values mean swapping and slow queries"},
+		{Namespace: "AWS/RDS", Name: "ReadLatency", Dimension: "DBInstanceIdentifier", Stats: []string{"Average"}, Unit: "Seconds",
+			Why: "time per disk read"},
+		{Namespace: "AWS/RDS", Name: "WriteLatency", Dimension: "DBInstanceIdentifier", Stats: []string{"Average"}, Unit: "Seconds",
+			Why: "time per disk write"},
+	},
+	cloudscope.Lambda: {
+		{Namespace: "AWS/Lambda", Name: "Invocations", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count",
+			Why: "calls made"},
+		{Namespace: "AWS/Lambda", Name: "Errors", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count",
+			Why: "calls that failed; with Invocations, the error rate"},
+		{Namespace: "AWS/Lambda", Name: "Throttles", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count",
+			Why: "calls refused for lack of concurrency"},
+		{Namespace: "AWS/Lambda", Name: "Duration", Dimension: "FunctionName", Stats: []string{"Average", "Maximum", "p99"}, Unit: "Milliseconds",
+			Why: "run time: a p99 near the timeout means calls are about to time out"},
+		{Namespace: "AWS/Lambda", Name: "ConcurrentExecutions", Dimension: "FunctionName", Stats: []string{"Maximum"}, Unit: "Count",
+			Why: "calls running at once, against the account's or the function's limit"},
+	},
+	cloudscope.S3: {
+		{Namespace: "AWS/S3", Name: "BucketSizeBytes", Dimension: "BucketName", Fixed: map[string]string{"StorageType": "StandardStorage"},
+			Stats: []string{"Average"}, Unit: "Bytes", MinPeriod: 86400,
+			Why: "bytes stored in the Standard class, reported once a day"},
+		{Namespace: "AWS/S3", Name: "NumberOfObjects", Dimension: "BucketName", Fixed: map[string]string{"StorageType": "AllStorageTypes"},
+			Stats: []string{"Average"}, Unit: "Count", MinPeriod: 86400,
+			Why: "objects stored, reported once a day"},
+	},
+}
+
+// IAMActions lists every IAM action the metrics package calls.
+var IAMActions = []string{"cloudwatch:GetMetricData"}
+
+// Floor is the finest period chosen automatically for each type: EC2's basic
+// monitoring publishes every 5 minutes (a finer period would draw gaps), RDS
+// and Lambda every minute, S3's storage metrics once a day.
+var Floor = map[cloudscope.ResourceType]int32{
+	cloudscope.EC2:    300,
+	cloudscope.RDS:    60,
+	cloudscope.Lambda: 60,
+	cloudscope.S3:     86400,
+}

@@ -1,0 +1,338 @@
+// Package metrics reads CloudWatch time series for discovered resources. It
+// packs every query of a request into as few GetMetricData calls as the API
+// allows (500 queries and 100,800 datapoints per call), runs the calls
+// concurrently under a bound and a per-region rate limit, follows every
+// NextToken, and maps the results back to resources by query id.
+// GetMetricStatistics, one metric per call, is never used.
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+const (
+	// MaxQueriesPerCall is GetMetricData's limit on queries per request.
+	MaxQueriesPerCall = 500
+	// MaxDatapointsPerCall is GetMetricData's limit on datapoints per response.
+	MaxDatapointsPerCall = 100800
+)
+
+// CloudWatchAPI is the part of the CloudWatch client this package calls.
+type CloudWatchAPI interface {
+	cloudwatch.GetMetricDataAPIClient
+}
+
+// ClientsFrom adapts the shared AWS client set.
+func ClientsFrom(c *awsconf.Clients) func(region string) CloudWatchAPI {
+	return func(region string) CloudWatchAPI { return c.CloudWatch(region) }
+}
+
+// Options tune a Fetcher. The zero value gives the defaults.
+type Options struct {
+	// Concurrency bounds the GetMetricData calls in flight (default 10).
+	Concurrency int
+	// RatePerSecond bounds the calls started per second and region (default
+	// 40, under GetMetricData's quota of 50 per second, leaving room for
+	// other tools); up to that many may start at once.
+	RatePerSecond int
+	// NoPercentiles leaves out percentile statistics (p99): an emulator that
+	// cannot compute them fails the whole call.
+	NoPercentiles bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 10
+	}
+	if o.RatePerSecond <= 0 {
+		o.RatePerSecond = 40
+	}
+	return o
+}
+
+// Fetcher reads metrics. It is safe for concurrent use; build one per process.
+type Fetcher struct {
+	client   func(region string) CloudWatchAPI
+	opts     Options
+	limiters sync.Map // region -> *limiter
+}
+
+// New returns a Fetcher over the per-region CloudWatch clients.
+func New(client func(region string) CloudWatchAPI, opts Options) *Fetcher {
+	return &Fetcher{client: client, opts: opts.withDefaults()}
+}
+
+// Target is one resource to read metrics for. InstanceType, when known, lets
+// metrics only burstable instances publish be skipped for the others.
+type Target struct {
+	Type         cloudscope.ResourceType
+	ID           string
+	InstanceType string
+}
+
+// Request is one region's targets over one window. Stats, when set, keeps
+// only those statistics.
+type Request struct {
+	Region  string
+	Targets []Target
+	Window  Window
+	Stats   []string
+}
+
+// Result is the series of every target, in the order asked.
+type Result struct {
+	Region    string                       `json:"region"`
+	Window    Window                       `json:"window"`
+	Resources []cloudscope.ResourceMetrics `json:"resources"`
+	// Calls counts the GetMetricData requests made.
+	Calls int64 `json:"-"`
+	// Queries counts the metric queries sent.
+	Queries int `json:"-"`
+}
+
+// query is one metric and statistic of one resource: where it comes from,
+// where its points go (a resource and metric index of the result), and the
+// points read so far.
+type query struct {
+	id          string
+	spec        *Spec
+	target      Target
+	stat        string
+	period      int32
+	res, metric int
+	points      []cloudscope.Point
+}
+
+var percentile = regexp.MustCompile(`^p(100|[1-9]?[0-9](\.[0-9]{1,2})?)$`)
+
+// IsPercentile reports whether stat is a percentile statistic such as p99.
+func IsPercentile(stat string) bool { return percentile.MatchString(stat) }
+
+// AvailableStats lists the statistics collected for a resource type.
+func AvailableStats(t cloudscope.ResourceType) []string {
+	var out []string
+	for _, s := range Catalogue[t] {
+		for _, st := range s.Stats {
+			if !slices.Contains(out, st) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// burstable reports whether an instance type earns CPU credits (T family).
+func burstable(instanceType string) bool {
+	return instanceType == "" || strings.HasPrefix(instanceType, "t")
+}
+
+// plan builds the result skeleton and one query per target, metric and statistic.
+func (f *Fetcher) plan(req Request) (*Result, []query) {
+	res := &Result{Region: req.Region, Window: req.Window, Resources: make([]cloudscope.ResourceMetrics, len(req.Targets))}
+	var queries []query
+	for i, t := range req.Targets {
+		rm := &res.Resources[i]
+		rm.Type, rm.ID, rm.Metrics = t.Type, t.ID, []cloudscope.MetricSeries{}
+		for si := range Catalogue[t.Type] {
+			spec := &Catalogue[t.Type][si]
+			if spec.BurstableOnly && !burstable(t.InstanceType) {
+				continue
+			}
+			ms := cloudscope.MetricSeries{Name: spec.Name, Namespace: spec.Namespace, Unit: spec.Unit,
+				Period: max(req.Window.Period, spec.MinPeriod), Stats: map[string][]cloudscope.Point{}}
+			for _, st := range spec.Stats {
+				if len(req.Stats) > 0 && !slices.Contains(req.Stats, st) || f.opts.NoPercentiles && IsPercentile(st) {
+					continue
+				}
+				ms.Stats[st] = []cloudscope.Point{}
+				queries = append(queries, query{id: fmt.Sprintf("q%d", len(queries)), spec: spec, target: t, stat: st,
+					period: ms.Period, res: i, metric: len(rm.Metrics)})
+			}
+			if len(ms.Stats) > 0 {
+				rm.Metrics = append(rm.Metrics, ms)
+			}
+		}
+	}
+	return res, queries
+}
+
+// Fetch reads every target's metrics over the window. Any call that fails
+// after the SDK's retries fails the whole request: a series silently cut
+// short would read as missing data.
+func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
+	if f.opts.NoPercentiles {
+		for _, st := range req.Stats {
+			if IsPercentile(st) {
+				return nil, cloudscope.Invalid("stats", "percentile statistics such as %s are turned off here (the AWS emulator cannot compute them)", st)
+			}
+		}
+	}
+	res, queries := f.plan(req)
+	res.Queries = len(queries)
+	if len(queries) == 0 {
+		return res, nil
+	}
+	// A batch is 500 queries, or fewer when long series would pass the
+	// datapoint limit of one response.
+	size := min(MaxQueriesPerCall, max(1, MaxDatapointsPerCall/max(1, req.Window.Points())))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, f.opts.Concurrency)
+		calls    atomic.Int64
+		errOnce  sync.Once
+		firstErr error
+	)
+	lim := f.limiter(req.Region)
+	client := f.client(req.Region)
+	for batch := range slices.Chunk(queries, size) {
+		wg.Go(func() {
+			if err := f.runBatch(ctx, client, lim, sem, &calls, req.Window, batch); err != nil {
+				errOnce.Do(func() { firstErr = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	res.Calls = calls.Load()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	for _, q := range queries {
+		if len(q.points) == 0 {
+			continue
+		}
+		slices.SortFunc(q.points, func(a, b cloudscope.Point) int { return a.T.Compare(b.T) })
+		rm := &res.Resources[q.res]
+		rm.Metrics[q.metric].Stats[q.stat] = q.points
+		rm.HasData = true
+	}
+	return res, nil
+}
+
+func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls *atomic.Int64, w Window, batch []query) error {
+	byID := make(map[string]*query, len(batch))
+	in := &cloudwatch.GetMetricDataInput{
+		StartTime: aws.Time(w.Start),
+		EndTime:   aws.Time(w.End),
+		ScanBy:    cwtypes.ScanByTimestampAscending,
+	}
+	for i := range batch {
+		q := &batch[i]
+		byID[q.id] = q
+		dims := []cwtypes.Dimension{{Name: aws.String(q.spec.Dimension), Value: aws.String(q.target.ID)}}
+		for _, k := range sortedKeys(q.spec.Fixed) {
+			dims = append(dims, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(q.spec.Fixed[k])})
+		}
+		in.MetricDataQueries = append(in.MetricDataQueries, cwtypes.MetricDataQuery{
+			Id: aws.String(q.id),
+			MetricStat: &cwtypes.MetricStat{
+				Metric: &cwtypes.Metric{Namespace: aws.String(q.spec.Namespace), MetricName: aws.String(q.spec.Name), Dimensions: dims},
+				Period: aws.Int32(q.period),
+				Stat:   aws.String(q.stat),
+			},
+			ReturnData: aws.Bool(true),
+		})
+	}
+	pages := cloudwatch.NewGetMetricDataPaginator(client, in)
+	for pages.HasMorePages() {
+		if err := lim.wait(ctx); err != nil {
+			return err
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		calls.Add(1)
+		page, err := pages.NextPage(ctx)
+		<-sem
+		if err != nil {
+			return awserr.Wrap(err, "cloudwatch GetMetricData")
+		}
+		for _, r := range page.MetricDataResults {
+			q := byID[aws.ToString(r.Id)]
+			if q == nil {
+				continue
+			}
+			if r.StatusCode == cwtypes.StatusCodeForbidden || r.StatusCode == cwtypes.StatusCodeInternalError {
+				return &cloudscope.Error{Code: cloudscope.CodeUpstream,
+					Message: fmt.Sprintf("cloudwatch GetMetricData: %s for %s %s", r.StatusCode, q.spec.Name, q.target.ID)}
+			}
+			n := min(len(r.Timestamps), len(r.Values))
+			for i := 0; i < n; i++ {
+				q.points = append(q.points, cloudscope.Point{T: r.Timestamps[i].UTC(), V: r.Values[i]})
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, cmp.Compare[string])
+	return keys
+}
+
+func (f *Fetcher) limiter(region string) *limiter {
+	if l, ok := f.limiters.Load(region); ok {
+		return l.(*limiter)
+	}
+	l, _ := f.limiters.LoadOrStore(region, newLimiter(f.opts.RatePerSecond))
+	return l.(*limiter)
+}
+
+// limiter is a token bucket: rate tokens a second, as many at once.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	burst    float64
+	tokens   float64
+	last     time.Time
+}
+
+func newLimiter(rate int) *limiter {
+	return &limiter{interval: time.Second / time.Duration(rate), burst: float64(rate), tokens: float64(rate), last: time.Now()}
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		l.tokens = min(l.burst, l.tokens+float64(now.Sub(l.last))/float64(l.interval))
+		l.last = now
+		if l.tokens >= 1 {
+			l.tokens--
+			l.mu.Unlock()
+			return nil
+		}
+		delay := time.Duration((1 - l.tokens) * float64(l.interval))
+		l.mu.Unlock()
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}

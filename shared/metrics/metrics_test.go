@@ -1,0 +1,186 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func hourly(hours int) Window {
+	return Window{Start: now.Add(-time.Duration(hours) * time.Hour), End: now, Period: 3600}
+}
+
+// s3Targets returns n S3 buckets: two queries each (size and objects).
+func s3Targets(n int) []Target {
+	t := make([]Target, n)
+	for i := range t {
+		t[i] = Target{Type: cloudscope.S3, ID: fmt.Sprintf("bucket-%05d", i)}
+	}
+	return t
+}
+
+// targetsFor returns targets that make exactly n queries with Stats
+// ["Average"]: two per S3 bucket, and one EC2 instance (CPU Average) when n is odd.
+func targetsFor(n int) []Target {
+	targets := s3Targets(n / 2)
+	if n%2 == 1 {
+		targets = append(targets, Target{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"})
+	}
+	return targets
+}
+
+func TestBatching(t *testing.T) {
+	for _, n := range []int{1, 499, 500, 501, 5000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var calls awsstub.Counter
+			fake := &fakeCloudWatch{}
+			f := New(stubClient(calls.Wrap(fake.handle)), Options{})
+			res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targetsFor(n),
+				Window: Window{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}, Stats: []string{"Average"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Queries != n {
+				t.Fatalf("%d queries planned, want %d", res.Queries, n)
+			}
+			want := (n + MaxQueriesPerCall - 1) / MaxQueriesPerCall
+			if calls.Total() != want || int(res.Calls) != want {
+				t.Errorf("%d calls (counted %d), want %d", calls.Total(), res.Calls, want)
+			}
+			if fake.maxQueries > MaxQueriesPerCall {
+				t.Errorf("a call carried %d queries", fake.maxQueries)
+			}
+			for _, rm := range res.Resources {
+				for _, m := range rm.Metrics {
+					if len(m.Stats["Average"]) != 3 {
+						t.Fatalf("%s %s: %d points, want 3", rm.ID, m.Name, len(m.Stats["Average"]))
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestBatchesShrinkForLongSeries(t *testing.T) {
+	// 1,440 points a series: only 70 queries fit in one response's 100,800 datapoints.
+	var calls awsstub.Counter
+	w := Window{Start: now.Add(-24 * time.Hour), End: now, Period: 60}
+	res, err := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), Options{}).Fetch(context.Background(),
+		Request{Region: "us-east-1", Targets: targetsFor(140), Window: w, Stats: []string{"Average"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Total() != 2 || res.Queries != 140 {
+		t.Errorf("%d calls for %d queries of 1,440 points, want 2", calls.Total(), res.Queries)
+	}
+}
+
+func TestResultsMapBackToTheirQueries(t *testing.T) {
+	targets := []Target{
+		{Type: cloudscope.EC2, ID: "i-0aaaaaaaaaaaaaaaa", InstanceType: "t3.micro"},
+		{Type: cloudscope.EC2, ID: "i-0bbbbbbbbbbbbbbbb", InstanceType: "m5.large"},
+	}
+	fake := &fakeCloudWatch{perPage: 3} // results spread over several pages
+	var calls awsstub.Counter
+	w := hourly(6)
+	res, err := New(stubClient(calls.Wrap(fake.handle)), Options{}).Fetch(context.Background(), Request{Region: "eu-west-1", Targets: targets, Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t3: 5 metrics (with CPU credits), 6 queries; m5: 4 metrics, 5 queries. 11 results, 3 a page: 4 pages.
+	if res.Queries != 11 || calls.Total() != 4 {
+		t.Errorf("%d queries, %d calls; want 11 and 4 (every NextToken followed)", res.Queries, calls.Total())
+	}
+	for _, rm := range res.Resources {
+		names := []string{}
+		for _, m := range rm.Metrics {
+			names = append(names, m.Name)
+			for stat, pts := range m.Stats {
+				if len(pts) != 6 {
+					t.Errorf("%s %s %s: %d points, want 6", rm.ID, m.Name, stat, len(pts))
+					continue
+				}
+				for i, p := range pts {
+					if want := valueOf(rm.ID, m.Name, stat, i); p.V != want || !p.T.Equal(w.Start.Add(time.Duration(i)*time.Hour)) {
+						t.Fatalf("%s %s %s point %d: got %v at %s, want %v at %s", rm.ID, m.Name, stat, i, p.V, p.T, want, w.Start.Add(time.Duration(i)*time.Hour))
+					}
+				}
+			}
+		}
+		want := []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusCheckFailed"}
+		if rm.ID == "i-0aaaaaaaaaaaaaaaa" {
+			want = append(want, "CPUCreditBalance")
+		}
+		if !slices.Equal(names, want) || !rm.HasData {
+			t.Errorf("%s: metrics %v (has data %v), want %v", rm.ID, names, rm.HasData, want)
+		}
+	}
+}
+
+func TestNoDataIsNotZero(t *testing.T) {
+	fake := &fakeCloudWatch{empty: map[string]bool{"idle-db": true}}
+	res, err := New(stubClient(fake.handle), Options{}).Fetch(context.Background(), Request{Region: "us-east-1",
+		Targets: []Target{{Type: cloudscope.RDS, ID: "idle-db"}, {Type: cloudscope.RDS, ID: "busy-db"}}, Window: hourly(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle, busy := res.Resources[0], res.Resources[1]
+	if idle.HasData || !busy.HasData {
+		t.Errorf("has_data: idle %v busy %v", idle.HasData, busy.HasData)
+	}
+	for _, m := range idle.Metrics {
+		for stat, pts := range m.Stats {
+			if pts == nil || len(pts) != 0 {
+				t.Errorf("%s %s: %v, want an empty (not missing, not zero-filled) series", m.Name, stat, pts)
+			}
+		}
+	}
+}
+
+// TestPercentilesGoThroughAndCanBeLeftOut: the emulator cannot serve p99,
+// so the stub stands in for CloudWatch here.
+func TestPercentilesGoThroughAndCanBeLeftOut(t *testing.T) {
+	h := (&fakeCloudWatch{}).handle
+	target := []Target{{Type: cloudscope.Lambda, ID: "order-webhook"}}
+	res, err := New(stubClient(h), Options{}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dur := res.Resources[0].Metrics[3]
+	if dur.Name != "Duration" || len(dur.Stats["p99"]) != 2 || dur.Stats["p99"][1].V != valueOf("order-webhook", "Duration", "p99", 1) {
+		t.Errorf("p99 series: %+v", dur)
+	}
+	res, err = New(stubClient(h), Options{NoPercentiles: true}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Resources[0].Metrics[3].Stats["p99"]; ok || res.Queries != 6 {
+		t.Errorf("percentiles left in: %d queries", res.Queries)
+	}
+}
+
+func TestCallFailureFailsTheRequest(t *testing.T) {
+	h := func(context.Context, awsstub.Call) (any, error) {
+		return nil, awsstub.APIError("AccessDenied", "not allowed")
+	}
+	_, err := New(stubClient(h), Options{}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: s3Targets(1), Window: hourly(48)})
+	if cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestIsPercentile(t *testing.T) {
+	for s, want := range map[string]bool{"p99": true, "p50": true, "p99.9": true, "p100": true, "p0": true,
+		"Average": false, "p": false, "p101": false, "p99.999": false, "P99": false} {
+		if IsPercentile(s) != want {
+			t.Errorf("%s: want %v", s, want)
+		}
+	}
+}
