@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -19,8 +20,21 @@ func seedDemo(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) })
-	return err
+	return seedAll(ctx, env, clients)
+}
+
+// seedAll creates the demo account's resources and their metric history.
+func seedAll(ctx context.Context, env *environment, clients *awsconf.Clients) error {
+	seeded, err := demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) })
+	if err != nil {
+		return err
+	}
+	n, err := demo.SeedMetrics(ctx, clients, seeded, time.Now())
+	if err != nil {
+		return err
+	}
+	env.log.Info(fmt.Sprintf("wrote %d CloudWatch datapoints (%d days, hourly)", n, demo.MetricDays))
+	return nil
 }
 
 // runDemo starts moto_server on loopback, seeds the demo account into it and
@@ -48,9 +62,12 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	clients := awsconf.NewClients(cfg)
-	if _, err := demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) }); err != nil {
+	if err := seedAll(ctx, env, clients); err != nil {
 		return fmt.Errorf("seed the demo account: %w", err)
 	}
+	// moto answers a percentile statistic with HTTP 500, failing the whole call.
+	env.conf.Metrics.NoPercentiles = true
+	env.log.Info("percentile statistics (p99) are off: the emulator cannot compute them")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -68,11 +85,12 @@ cloudscope demo is running against an emulated AWS account (%s).
   curl -s '%s/regions'
   curl -s '%s/resources?regions=us-east-1,eu-west-1,ap-southeast-2'
   curl -s '%s/resources?types=ec2&regions=eu-west-1'
+  curl -s '%s/metrics?resource_type=rds&resource_ids=orders-db,reporting-db,sessions-db&region=us-east-1&hours=24'
 
 The AWS CLI can reach the same account:
   AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ec2 describe-instances --region us-east-1
 
 Press Ctrl-C to stop the server and the emulator.
-`, srv.URL, url, url, url, srv.URL)
+`, srv.URL, url, url, url, url, srv.URL)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -40,6 +41,7 @@ func loadClients(ctx context.Context) (*awsconf.Clients, error) {
 func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
 	return httpapi.New(httpapi.Deps{
 		Discovery: discovery.New(discovery.ClientsFrom(clients), env.conf.Discovery),
+		Metrics:   metrics.New(metrics.ClientsFrom(clients), env.conf.Metrics),
 		Logger:    env.log,
 	})
 }

@@ -11,18 +11,21 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
 // Config is every setting the functions and the local server read.
 type Config struct {
 	LogLevel  slog.Level
 	Discovery discovery.Options
+	Metrics   metrics.Options
 }
 
 // The environment variables read, with their meaning.
 const (
 	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"   // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
 	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY" // AWS calls in flight at once during discovery, 1..256 (default 64)
+	EnvPercentiles = "CLOUDSCOPE_PERCENTILES" // "off" leaves percentile statistics (p99) out of metrics
 )
 
 // FromEnv reads the configuration from the process environment.
@@ -42,6 +45,13 @@ func From(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s=%q: want a whole number from 1 to 256", EnvConcurrency, v)
 		}
 		c.Discovery.Concurrency = n
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvPercentiles))); v {
+	case "", "on":
+	case "off":
+		c.Metrics.NoPercentiles = true
+	default:
+		return c, fmt.Errorf("%s=%q: want on or off", EnvPercentiles, v)
 	}
 	return c, nil
 }

@@ -16,7 +16,10 @@ func TestFrom(t *testing.T) {
 	if err != nil || c.Discovery.Concurrency != 8 || c.LogLevel != slog.LevelDebug {
 		t.Errorf("set: %+v %v", c, err)
 	}
-	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud"} {
+	if c, err := From(env(map[string]string{EnvPercentiles: "off"})); err != nil || !c.Metrics.NoPercentiles {
+		t.Errorf("percentiles off: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe"} {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}

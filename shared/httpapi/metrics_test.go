@@ -17,7 +17,9 @@ var clock = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 type fakeMetrics func(context.Context, metrics.Request) (*metrics.Result, error)
 
-func (f fakeMetrics) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) { return f(ctx, r) }
+func (f fakeMetrics) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+	return f(ctx, r)
+}
 
 func TestParseMetricsQuery(t *testing.T) {
 	ids := make([]string, 101)
@@ -38,7 +40,7 @@ func TestParseMetricsQuery(t *testing.T) {
 		{raw: "resource_type=rds&resource_ids=orders-db&region=us-east-1&start=2026-11-20T00:00:00Z&end=2026-11-21T00:00:00Z&period=3600",
 			want: "us-east-1 [orders-db] 2026-11-20T00:00:00Z 2026-11-21T00:00:00Z 3600 []"},
 		{raw: "resource_type=s3&resource_ids=my-bucket&region=us-east-1&hours=336",
-			want: "us-east-1 [my-bucket] 2026-11-12T12:00:00Z 2026-11-26T12:00:00Z 86400 []"},
+			want: "us-east-1 [my-bucket] 2026-11-12T00:00:00Z 2026-11-26T12:00:00Z 86400 []"},
 		{raw: "resource_ids=i-01234567&region=us-east-1", param: "resource_type", text: "required"},
 		{raw: "resource_type=vpc&resource_ids=x&region=us-east-1", param: "resource_type", text: "allowed: ec2, rds, s3, lambda"},
 		{raw: "resource_type=ec2&region=us-east-1", param: "resource_ids", text: "required"},

@@ -67,9 +67,13 @@ func NewWindow(start, end, now time.Time, period, floor int32, startParam string
 	res := resolution(age)
 	w := Window{Start: start, End: end, Period: period}
 	if period == 0 {
+		// Aligned to the period, as CloudWatch answers fastest; the point
+		// this may add keeps a full batch within one call (500 x 201 points).
 		w.Period = autoPeriod(end.Sub(start), max(floor, res))
+		w.Start = start.Truncate(time.Duration(w.Period) * time.Second)
 		return w, nil
 	}
+	w.Start = start.Truncate(time.Duration(period) * time.Second)
 	if period < 60 || period%60 != 0 {
 		return Window{}, cloudscope.Invalid("period", "%d is not a multiple of 60 seconds", period)
 	}

@@ -1,0 +1,187 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+)
+
+// MetricDays is how much metric history the demo writes, hour by hour.
+const MetricDays = 14
+
+// shape gives a metric's value at hour h (0 is the oldest) of the history.
+type shape func(h int, r *rand.Rand) float64
+
+// daily is a day-night curve between lo and hi, peaking mid-afternoon, with noise.
+func daily(lo, hi float64) shape {
+	return func(h int, r *rand.Rand) float64 {
+		phase := math.Sin(float64(h%24-9) / 24 * 2 * math.Pi)
+		v := lo + (hi-lo)*(phase+1)/2 + (r.Float64()-0.5)*(hi-lo)*0.1
+		return math.Max(lo, math.Min(hi, v))
+	}
+}
+
+// flat is a level with noise of the given spread.
+func flat(level, spread float64) shape {
+	return func(_ int, r *rand.Rand) float64 { return math.Max(0, level+(r.Float64()-0.5)*spread) }
+}
+
+// falling goes from start to end over the history.
+func falling(start, end float64) shape {
+	return func(h int, _ *rand.Rand) float64 {
+		return start + (end-start)*float64(h)/float64(MetricDays*24-1)
+	}
+}
+
+// series is one metric of one resource in the demo.
+type series struct {
+	region, namespace, metric, unit string
+	dims                            map[string]string
+	value                           shape
+	daily                           bool // one point a day (S3 storage metrics)
+}
+
+// story is what the demo's metrics show: a hot batch worker, an idle
+// reporting server and database, a web server running out of CPU credits,
+// a throttled webhook, a function with a high error rate, and a database
+// running out of storage.
+func story(ids map[string]string) []series {
+	gb := float64(1 << 30)
+	ec2 := func(region, name, metric, unit string, s shape) series {
+		return series{region: region, namespace: "AWS/EC2", metric: metric, unit: unit, dims: map[string]string{"InstanceId": ids[name]}, value: s}
+	}
+	rds := func(region, id, metric, unit string, s shape) series {
+		return series{region: region, namespace: "AWS/RDS", metric: metric, unit: unit, dims: map[string]string{"DBInstanceIdentifier": id}, value: s}
+	}
+	fn := func(region, name, metric, unit string, s shape) series {
+		return series{region: region, namespace: "AWS/Lambda", metric: metric, unit: unit, dims: map[string]string{"FunctionName": name}, value: s}
+	}
+	s3 := func(region, bucket, metric, storage, unit string, s shape) series {
+		return series{region: region, namespace: "AWS/S3", metric: metric, unit: unit, daily: true,
+			dims: map[string]string{"BucketName": bucket, "StorageType": storage}, value: s}
+	}
+	var out []series
+	for _, in := range []struct {
+		region, name string
+		cpu          shape
+		net          float64 // bytes an hour at the peak
+	}{
+		{"us-east-1", "web-1", daily(20, 55), 4e9},
+		{"us-east-1", "web-2", daily(25, 70), 5e9},
+		{"us-east-1", "batch-worker", flat(91, 12), 2e9},
+		{"eu-west-1", "api-eu", daily(15, 45), 3e9},
+		{"eu-west-1", "legacy-reporting", flat(1.5, 1), 2e6},
+		{"ap-southeast-2", "api-apac", daily(10, 35), 1e9},
+	} {
+		out = append(out,
+			ec2(in.region, in.name, "CPUUtilization", "Percent", in.cpu),
+			ec2(in.region, in.name, "NetworkIn", "Bytes", daily(in.net*0.1, in.net)),
+			ec2(in.region, in.name, "NetworkOut", "Bytes", daily(in.net*0.2, in.net*1.5)),
+			ec2(in.region, in.name, "StatusCheckFailed", "Count", flat(0, 0)),
+		)
+	}
+	out = append(out,
+		ec2("us-east-1", "web-1", "CPUCreditBalance", "Count", flat(550, 40)),
+		ec2("us-east-1", "web-2", "CPUCreditBalance", "Count", falling(300, 0)),
+
+		rds("us-east-1", "orders-db", "CPUUtilization", "Percent", daily(35, 75)),
+		rds("us-east-1", "orders-db", "DatabaseConnections", "Count", daily(40, 160)),
+		rds("us-east-1", "orders-db", "FreeStorageSpace", "Bytes", falling(60*gb, 14*gb)),
+		rds("us-east-1", "orders-db", "FreeableMemory", "Bytes", daily(1.5*gb, 3*gb)),
+		rds("us-east-1", "orders-db", "ReadLatency", "Seconds", daily(0.002, 0.009)),
+		rds("us-east-1", "orders-db", "WriteLatency", "Seconds", daily(0.003, 0.012)),
+		rds("eu-west-1", "reporting-db", "CPUUtilization", "Percent", flat(2, 1)),
+		rds("eu-west-1", "reporting-db", "DatabaseConnections", "Count", flat(0, 0)),
+		rds("eu-west-1", "reporting-db", "FreeStorageSpace", "Bytes", flat(80*gb, gb)),
+		rds("eu-west-1", "reporting-db", "FreeableMemory", "Bytes", flat(2.8*gb, 0.1*gb)),
+		rds("ap-southeast-2", "sessions-db", "CPUUtilization", "Percent", daily(10, 30)),
+		rds("ap-southeast-2", "sessions-db", "DatabaseConnections", "Count", daily(5, 25)),
+		rds("ap-southeast-2", "sessions-db", "FreeStorageSpace", "Bytes", flat(15*gb, 0.2*gb)),
+
+		fn("us-east-1", "image-resizer", "Invocations", "Count", daily(200, 1500)),
+		fn("us-east-1", "image-resizer", "Errors", "Count", flat(2, 4)),
+		fn("us-east-1", "image-resizer", "Throttles", "Count", flat(0, 0)),
+		fn("us-east-1", "image-resizer", "Duration", "Milliseconds", daily(900, 2500)),
+		fn("us-east-1", "image-resizer", "ConcurrentExecutions", "Count", daily(2, 12)),
+		fn("us-east-1", "order-webhook", "Invocations", "Count", daily(2000, 9000)),
+		fn("us-east-1", "order-webhook", "Errors", "Count", daily(20, 90)),
+		fn("us-east-1", "order-webhook", "Throttles", "Count", daily(50, 900)),
+		fn("us-east-1", "order-webhook", "Duration", "Milliseconds", daily(2500, 8700)),
+		fn("us-east-1", "order-webhook", "ConcurrentExecutions", "Count", flat(10, 0)),
+		fn("eu-west-1", "invoice-pdf", "Invocations", "Count", daily(20, 120)),
+		fn("eu-west-1", "invoice-pdf", "Errors", "Count", daily(3, 25)),
+		fn("eu-west-1", "invoice-pdf", "Throttles", "Count", flat(0, 0)),
+		fn("eu-west-1", "invoice-pdf", "Duration", "Milliseconds", daily(4000, 12000)),
+	)
+	for _, b := range []struct {
+		region, name string
+		bytes, objs  float64
+	}{
+		{"us-east-1", "cloudscope-demo-assets", 320 * gb, 1.2e6},
+		{"eu-west-1", "cloudscope-demo-invoices-eu", 45 * gb, 3.4e5},
+		{"ap-southeast-2", "cloudscope-demo-backups-apac", 2100 * gb, 8.8e3},
+	} {
+		out = append(out,
+			s3(b.region, b.name, "BucketSizeBytes", "StandardStorage", "Bytes", falling(b.bytes*0.9, b.bytes)),
+			s3(b.region, b.name, "NumberOfObjects", "AllStorageTypes", "Count", falling(b.objs*0.9, b.objs)))
+	}
+	return out
+}
+
+// SeedMetrics writes MetricDays of hourly datapoints, ending at the last
+// whole hour before now, for the resources Seed created.
+func SeedMetrics(ctx context.Context, clients *awsconf.Clients, seeded *Seeded, now time.Time) (int, error) {
+	if err := CheckEndpoint(clients.Config()); err != nil {
+		return 0, err
+	}
+	end := now.UTC().Truncate(time.Hour)
+	hours := MetricDays * 24
+	r := rand.New(rand.NewPCG(2026, 11))
+	type key struct{ region, namespace string }
+	batches := map[key][]cwtypes.MetricDatum{}
+	var order []key
+	for _, s := range story(seeded.InstanceIDs) {
+		var dims []cwtypes.Dimension
+		for _, k := range slices.Sorted(maps.Keys(s.dims)) {
+			dims = append(dims, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(s.dims[k])})
+		}
+		k := key{s.region, s.namespace}
+		if _, ok := batches[k]; !ok {
+			order = append(order, k)
+		}
+		for h := 0; h < hours; h++ {
+			ts := end.Add(-time.Duration(hours-h) * time.Hour)
+			if s.daily && ts.Hour() != 0 {
+				continue
+			}
+			batches[k] = append(batches[k], cwtypes.MetricDatum{
+				MetricName: aws.String(s.metric), Dimensions: dims, Timestamp: aws.Time(ts),
+				Value: aws.Float64(math.Round(s.value(h, r)*1000) / 1000), Unit: cwtypes.StandardUnit(s.unit),
+			})
+		}
+	}
+	written := 0
+	for _, k := range order {
+		data := batches[k]
+		client := clients.CloudWatch(k.region)
+		for len(data) > 0 {
+			n := min(len(data), 500)
+			if _, err := client.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(k.namespace), MetricData: data[:n]}); err != nil {
+				return written, fmt.Errorf("put %s metrics in %s: %w", k.namespace, k.region, err)
+			}
+			written += n
+			data = data[n:]
+		}
+	}
+	return written, nil
+}
