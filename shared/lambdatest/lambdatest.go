@@ -5,6 +5,7 @@ package lambdatest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi/apitest"
 )
 
 // Bootstrap returns the path of the host-arch bootstrap of function name
@@ -178,4 +183,69 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Reply is a function's answer to an HTTP API fixture, with its JSON envelope decoded.
+type Reply struct {
+	Status  int
+	Headers map[string]string
+	Body    string
+	Success bool
+	Data    json.RawMessage
+	Code    string // error code, for errors
+	Param   string // the parameter at fault, for invalid input
+}
+
+// InvokeFixture sends the API Gateway HTTP API event in file path to the
+// function, checks that the reply is an HTTP API response in cloudscope's
+// envelope that conforms to the OpenAPI document, and returns it decoded.
+func (f *Function) InvokeFixture(t testing.TB, path string) Reply {
+	t.Helper()
+	event, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &req); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(f.Invoke(t, event), &resp); err != nil {
+		t.Fatalf("reply is not an HTTP API response: %v", err)
+	}
+	if resp.Headers["Content-Type"] != "application/json" {
+		t.Errorf("content type %q", resp.Headers["Content-Type"])
+	}
+	target := req.RawPath
+	if req.RawQueryString != "" {
+		target += "?" + req.RawQueryString
+	}
+	header := http.Header{}
+	for k, v := range resp.Headers {
+		header.Set(k, v)
+	}
+	apitest.Conform(t, req.RequestContext.HTTP.Method, target, resp.StatusCode, header, []byte(resp.Body))
+	var env struct {
+		Success bool            `json:"success"`
+		Data    json.RawMessage `json:"data"`
+		Error   struct{ Code, Param string }
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &env); err != nil {
+		t.Fatalf("body is not JSON: %v", err)
+	}
+	if env.Success != (resp.StatusCode == http.StatusOK) {
+		t.Errorf("success=%v with status %d", env.Success, resp.StatusCode)
+	}
+	return Reply{Status: resp.StatusCode, Headers: resp.Headers, Body: resp.Body, Success: env.Success,
+		Data: env.Data, Code: env.Error.Code, Param: env.Error.Param}
+}
+
+// WantError returns a check that a reply is the error with this code and parameter.
+func WantError(code, param string) func(*testing.T, Reply) {
+	return func(t *testing.T, r Reply) {
+		t.Helper()
+		if r.Code != code || r.Param != param {
+			t.Errorf("error %s (param %q), want %s (param %q): %s", r.Code, r.Param, code, param, r.Body)
+		}
+	}
 }
