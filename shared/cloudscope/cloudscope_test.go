@@ -1,6 +1,10 @@
 package cloudscope
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
 
 func TestValidRegionName(t *testing.T) {
 	for name, want := range map[string]bool{
@@ -19,5 +23,17 @@ func TestInvalidNamesTheParameter(t *testing.T) {
 	err := Invalid("types", "unknown type %q", "vpc")
 	if err.Message != `types: unknown type "vpc"` || err.Param != "types" || CodeOf(err) != CodeInvalid {
 		t.Errorf("got %#v", err)
+	}
+}
+
+func TestTimestampJSON(t *testing.T) {
+	ts := At(time.Date(2026, 11, 26, 12, 30, 0, 0, time.FixedZone("x", 3600)))
+	b, err := json.Marshal(Point{T: ts, V: 1.5})
+	if err != nil || string(b) != `{"t":"2026-11-26T11:30:00Z","v":1.5}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	var p Point
+	if err := json.Unmarshal(b, &p); err != nil || p.T != ts {
+		t.Errorf("round trip: %v %v", p, err)
 	}
 }

@@ -114,7 +114,7 @@ func TestMetricsRoute(t *testing.T) {
 		got = r
 		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{
 			{Type: cloudscope.EC2, ID: "i-01234567", HasData: true, Metrics: []cloudscope.MetricSeries{{Name: "CPUUtilization", Namespace: "AWS/EC2", Unit: "Percent", Period: 600,
-				Stats: map[string][]cloudscope.Point{"Average": {{T: clock.Add(-time.Hour), V: 12.5}}, "Maximum": {}}}}},
+				Stats: map[string][]cloudscope.Point{"Average": {{T: cloudscope.At(clock.Add(-time.Hour)), V: 12.5}}, "Maximum": {}}}}},
 			{Type: cloudscope.EC2, ID: "i-89abcdef", HasData: false, Metrics: []cloudscope.MetricSeries{}},
 		}}, nil
 	})})

@@ -25,6 +25,9 @@ type fakeCloudWatch struct {
 	perPage int
 	// empty lists resource ids that have no data.
 	empty map[string]bool
+	// newestFirst returns points in descending time order, to check that
+	// the output is sorted whatever order CloudWatch answers in.
+	newestFirst bool
 	// maxQueries seen in one call, to check the batching.
 	maxQueries int
 }
@@ -63,11 +66,13 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 		r := cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete}
 		if !f.empty[id] {
 			period := time.Duration(aws.ToInt32(ms.Period)) * time.Second
-			// Newest first, to check that the output is sorted whatever the order.
-			var i int
-			for t := in.StartTime.Add(period * time.Duration(int(in.EndTime.Sub(*in.StartTime)/period)-1)); !t.Before(*in.StartTime); t = t.Add(-period) {
-				i = int(t.Sub(*in.StartTime) / period)
-				r.Timestamps = append(r.Timestamps, t)
+			n := int(in.EndTime.Sub(*in.StartTime) / period)
+			for k := range n {
+				i := k
+				if f.newestFirst {
+					i = n - 1 - k
+				}
+				r.Timestamps = append(r.Timestamps, in.StartTime.Add(time.Duration(i)*period))
 				r.Values = append(r.Values, valueOf(id, aws.ToString(ms.Metric.MetricName), aws.ToString(ms.Stat), i))
 			}
 		}
@@ -77,6 +82,11 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 }
 
 func stubClient(h awsstub.Handler) func(string) CloudWatchAPI {
+	c := stubCloudWatch(h)
+	return func(string) CloudWatchAPI { return c }
+}
+
+func stubCloudWatch(h awsstub.Handler) *cloudwatch.Client {
 	cfg, err := awsconf.Load(context.Background(), awsconf.Options{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
@@ -85,5 +95,5 @@ func stubClient(h awsstub.Handler) func(string) CloudWatchAPI {
 	if err != nil {
 		panic(err)
 	}
-	return ClientsFrom(awsconf.NewClients(cfg))
+	return awsconf.NewClients(cfg).CloudWatch("us-east-1")
 }

@@ -86,13 +86,14 @@ type Target struct {
 	InstanceType string
 }
 
-// Request is one region's targets over one window. Stats, when set, keeps
-// only those statistics.
+// Request is one region's targets over one window. Stats and Metrics, when
+// set, keep only those statistics and metric names.
 type Request struct {
 	Region  string
 	Targets []Target
 	Window  Window
 	Stats   []string
+	Metrics []string
 }
 
 // Result is the series of every target, in the order asked.
@@ -151,7 +152,7 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 		rm.Type, rm.ID, rm.Metrics = t.Type, t.ID, []cloudscope.MetricSeries{}
 		for si := range Catalogue[t.Type] {
 			spec := &Catalogue[t.Type][si]
-			if spec.BurstableOnly && !burstable(t.InstanceType) {
+			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) {
 				continue
 			}
 			ms := cloudscope.MetricSeries{Name: spec.Name, Namespace: spec.Namespace, Unit: spec.Unit,
@@ -218,7 +219,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 		if len(q.points) == 0 {
 			continue
 		}
-		slices.SortFunc(q.points, func(a, b cloudscope.Point) int { return a.T.Compare(b.T) })
+		byTime := func(a, b cloudscope.Point) int { return cmp.Compare(a.T, b.T) }
+		if !slices.IsSortedFunc(q.points, byTime) { // ScanBy ascending makes this rare
+			slices.SortFunc(q.points, byTime)
+		}
 		rm := &res.Resources[q.res]
 		rm.Metrics[q.metric].Stats[q.stat] = q.points
 		rm.HasData = true
@@ -276,8 +280,9 @@ func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limit
 					Message: fmt.Sprintf("cloudwatch GetMetricData: %s for %s %s", r.StatusCode, q.spec.Name, q.target.ID)}
 			}
 			n := min(len(r.Timestamps), len(r.Values))
+			q.points = slices.Grow(q.points, n)
 			for i := 0; i < n; i++ {
-				q.points = append(q.points, cloudscope.Point{T: r.Timestamps[i].UTC(), V: r.Values[i]})
+				q.points = append(q.points, cloudscope.Point{T: cloudscope.At(r.Timestamps[i]), V: r.Values[i]})
 			}
 		}
 	}

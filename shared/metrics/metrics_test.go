@@ -87,7 +87,7 @@ func TestResultsMapBackToTheirQueries(t *testing.T) {
 		{Type: cloudscope.EC2, ID: "i-0aaaaaaaaaaaaaaaa", InstanceType: "t3.micro"},
 		{Type: cloudscope.EC2, ID: "i-0bbbbbbbbbbbbbbbb", InstanceType: "m5.large"},
 	}
-	fake := &fakeCloudWatch{perPage: 3} // results spread over several pages
+	fake := &fakeCloudWatch{perPage: 3, newestFirst: true} // results spread over several pages, newest first
 	var calls awsstub.Counter
 	w := hourly(6)
 	res, err := New(stubClient(calls.Wrap(fake.handle)), Options{}).Fetch(context.Background(), Request{Region: "eu-west-1", Targets: targets, Window: w})
@@ -108,8 +108,8 @@ func TestResultsMapBackToTheirQueries(t *testing.T) {
 					continue
 				}
 				for i, p := range pts {
-					if want := valueOf(rm.ID, m.Name, stat, i); p.V != want || !p.T.Equal(w.Start.Add(time.Duration(i)*time.Hour)) {
-						t.Fatalf("%s %s %s point %d: got %v at %s, want %v at %s", rm.ID, m.Name, stat, i, p.V, p.T, want, w.Start.Add(time.Duration(i)*time.Hour))
+					if want := valueOf(rm.ID, m.Name, stat, i); p.V != want || !p.T.Time().Equal(w.Start.Add(time.Duration(i)*time.Hour)) {
+						t.Fatalf("%s %s %s point %d: got %v at %s, want %v at %s", rm.ID, m.Name, stat, i, p.V, p.T.Time(), want, w.Start.Add(time.Duration(i)*time.Hour))
 					}
 				}
 			}

@@ -64,7 +64,7 @@ func TestMotoSeriesComeBackRight(t *testing.T) {
 		pts := cpu.Stats[stat]
 		var hours []int
 		for _, p := range pts {
-			h := int(p.T.Sub(start) / time.Hour)
+			h := int(p.T.Time().Sub(start) / time.Hour)
 			hours = append(hours, h)
 			if p.V != values[h] {
 				t.Errorf("%s at hour %d: %v, want %v", stat, h, p.V, values[h])
