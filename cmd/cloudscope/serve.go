@@ -56,8 +56,12 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	handler := newAPI(env, clients)
+	if loopback(addr) {
+		handler = httpapi.LoopbackOnly(handler)
+	}
 	srv := &http.Server{
-		Handler:           newAPI(env, clients),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      5 * time.Minute, // a first scan of a large account takes a while
 		IdleTimeout:       2 * time.Minute,

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -21,7 +22,15 @@ func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPReques
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		req, err := Request(ctx, ev)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			// Answer as the API answers bad input, not with a Lambda error
+			// that API Gateway would turn into a bare 500.
+			body, _ := json.Marshal(map[string]any{"success": false, "error": map[string]string{
+				"code": "invalid_parameter", "message": "the request could not be read: " + err.Error()}})
+			return events.APIGatewayV2HTTPResponse{
+				StatusCode: http.StatusBadRequest,
+				Headers:    map[string]string{"Content-Type": "application/json"},
+				Body:       string(body),
+			}, nil
 		}
 		w := newResponseWriter()
 		h.ServeHTTP(w, req)

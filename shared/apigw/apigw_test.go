@@ -65,9 +65,14 @@ func TestBinaryBodiesAreBase64(t *testing.T) {
 	}
 }
 
-func TestBadBase64IsAnError(t *testing.T) {
-	if _, err := Handler(echo)(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/", Body: "!!", IsBase64Encoded: true}); err == nil {
-		t.Error("accepted a body that is not base64")
+func TestBadBase64IsA400(t *testing.T) {
+	resp, err := Handler(echo)(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/", Body: "!!", IsBase64Encoded: true})
+	var env struct {
+		Success bool
+		Error   struct{ Code string }
+	}
+	if err != nil || resp.StatusCode != 400 || json.Unmarshal([]byte(resp.Body), &env) != nil || env.Success || env.Error.Code != "invalid_parameter" {
+		t.Errorf("got %+v, %v", resp, err)
 	}
 }
 

@@ -66,7 +66,8 @@ func Classify(err error) cloudscope.ErrorCode {
 }
 
 // Wrap returns err as a *cloudscope.Error classified by Classify, with a
-// message safe to show: what was being done and the API's error code.
+// message safe to show: what was being done and the API's error code. AWS's
+// own text, which can name roles and policies, stays in the cause, for logs.
 // A context cancellation passes through unchanged.
 func Wrap(err error, doing string) error {
 	if err == nil || errors.Is(err, context.Canceled) {
@@ -75,10 +76,6 @@ func Wrap(err error, doing string) error {
 	msg := doing
 	if code := Code(err); code != "" {
 		msg += ": " + code
-		var apiErr smithy.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorMessage() != "" {
-			msg += ": " + firstLine(apiErr.ErrorMessage())
-		}
 	} else if Classify(err) == cloudscope.CodeTimeout {
 		msg += ": timed out"
 	} else {
@@ -87,7 +84,13 @@ func Wrap(err error, doing string) error {
 	return &cloudscope.Error{Code: Classify(err), Message: msg, Err: err}
 }
 
-func firstLine(s string) string {
+// Detail is AWS's own message for err, on one line, for logs.
+func Detail(err error) string {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return ""
+	}
+	s := apiErr.ErrorMessage()
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}

@@ -52,7 +52,7 @@ func TestWrap(t *testing.T) {
 	err := Wrap(api("AuthFailure"), "DescribeInstances in ap-east-1")
 	var ce *cloudscope.Error
 	if !errors.As(err, &ce) || ce.Code != cloudscope.CodeAccessDenied ||
-		ce.Message != "DescribeInstances in ap-east-1: AuthFailure: message for AuthFailure" {
+		ce.Message != "DescribeInstances in ap-east-1: AuthFailure" || Detail(err) != "message for AuthFailure" {
 		t.Errorf("got %#v", err)
 	}
 	if Wrap(nil, "x") != nil {

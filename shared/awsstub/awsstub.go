@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -153,5 +154,25 @@ func callOf(ctx context.Context, in middleware.InitializeInput) Call {
 		Operation: awsmiddleware.GetOperationName(ctx),
 		Region:    awsmiddleware.GetRegion(ctx),
 		Input:     in.Parameters,
+	}
+}
+
+// FailEveryAttempt returns a stack option that fails each attempt of the
+// calls match selects with err, after the retry middleware: the SDK retries
+// them as it would on AWS, so a test sees "throttled past retries". Input is
+// not set on the Call it matches.
+func FailEveryAttempt(match func(Call) bool, err error, attempts *atomic.Int32) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("awsstub.FailEveryAttempt",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				c := Call{Service: awsmiddleware.GetServiceID(ctx), Operation: awsmiddleware.GetOperationName(ctx), Region: awsmiddleware.GetRegion(ctx)}
+				if match(c) {
+					if attempts != nil {
+						attempts.Add(1)
+					}
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+				}
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
 	}
 }

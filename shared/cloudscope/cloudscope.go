@@ -73,7 +73,7 @@ type LambdaDetails struct {
 	TimeoutSeconds int32     `json:"timeout_seconds"`
 	PackageType    string    `json:"package_type,omitempty"`
 	CodeSizeBytes  int64     `json:"code_size_bytes"`
-	LastModified   time.Time `json:"last_modified"`
+	LastModified   *time.Time `json:"last_modified,omitempty"`
 }
 
 // Region is an AWS region as discovery sees it.
@@ -90,6 +90,9 @@ type Failure struct {
 	Service string `json:"service"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Detail is AWS's own text, which can name roles and policies: for the
+	// log only, never in a response.
+	Detail string `json:"-"`
 }
 
 func (f Failure) String() string {

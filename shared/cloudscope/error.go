@@ -13,6 +13,7 @@ type ErrorCode string
 // Error codes. Upstream codes describe trouble with AWS rather than with the request.
 const (
 	CodeInvalid        ErrorCode = "invalid_parameter"
+	CodeForbidden      ErrorCode = "forbidden"
 	CodeNotFound       ErrorCode = "not_found"
 	CodeMethod         ErrorCode = "method_not_allowed"
 	CodeUpstream       ErrorCode = "upstream_error"

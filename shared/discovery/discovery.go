@@ -33,8 +33,15 @@ type Options struct {
 	EC2PageSize    int32 // DescribeInstances MaxResults, 5..1000 (default 1000)
 	RDSPageSize    int32 // DescribeDBInstances MaxRecords, 20..100 (default 100)
 	LambdaPageSize int32 // ListFunctions MaxItems, 1..50 (default 50)
+	// S3PageSize is ListBuckets' MaxBuckets, 1..10000 (default 10000). Asking
+	// for a page size is also what makes S3 return each bucket's region.
+	S3PageSize int32
 	// RegionCacheTTL is how long the list of enabled regions is reused (default 1h).
 	RegionCacheTTL time.Duration
+	// Budget bounds a whole discovery (default 25s, inside API Gateway's 30 s
+	// limit). Lists not finished by then are reported as timed out in
+	// Inventory.Errors beside everything that was read.
+	Budget time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -51,6 +58,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LambdaPageSize <= 0 {
 		o.LambdaPageSize = 50
+	}
+	if o.S3PageSize <= 0 {
+		o.S3PageSize = 10000
+	}
+	if o.Budget <= 0 {
+		o.Budget = 25 * time.Second
 	}
 	if o.RegionCacheTTL <= 0 {
 		o.RegionCacheTTL = time.Hour
@@ -101,18 +114,22 @@ func (s *Scanner) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 	return regions, err
 }
 
+// regionList returns the enabled regions and the opt-in status of every
+// region, from the cache or from DescribeRegions. The lock is not held
+// during the call: two cold requests may both make it, which is harmless.
 func (s *Scanner) regionList(ctx context.Context, calls *atomic.Int64) ([]cloudscope.Region, map[string]string, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.regions != nil && s.opts.Now().Sub(s.regionsAt) < s.opts.RegionCacheTTL {
+		defer s.mu.Unlock()
 		return s.regions, s.regionNames, nil
 	}
+	s.mu.Unlock()
 	if calls != nil {
 		calls.Add(1)
 	}
 	out, err := s.clients.EC2(s.clients.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
 	if err != nil {
-		return nil, nil, awserr.Wrap(err, "ec2 DescribeRegions")
+		return nil, nil, awserr.Wrap(err, "DescribeRegions")
 	}
 	var enabled []cloudscope.Region
 	all := make(map[string]string, len(out.Regions))
@@ -124,7 +141,9 @@ func (s *Scanner) regionList(ctx context.Context, calls *atomic.Int64) ([]clouds
 		}
 	}
 	slices.SortFunc(enabled, func(a, b cloudscope.Region) int { return cmp.Compare(a.Name, b.Name) })
+	s.mu.Lock()
 	s.regions, s.regionNames, s.regionsAt = enabled, all, s.opts.Now()
+	s.mu.Unlock()
 	return enabled, all, nil
 }
 
@@ -136,8 +155,12 @@ func enabledStatus(status string) bool {
 
 // resolveRegions returns the regions a query covers: the requested ones, each
 // checked against the account's regions, or every enabled region.
-func (s *Scanner) resolveRegions(ctx context.Context, requested []string, calls *atomic.Int64) ([]string, *cloudscope.Failure, error) {
-	enabled, all, err := s.regionList(ctx, calls)
+func (s *Scanner) resolveRegions(ctx context.Context, requested []string, run *runner) ([]string, *cloudscope.Failure, error) {
+	if err := run.acquire(ctx); err != nil {
+		return nil, nil, err
+	}
+	enabled, all, err := s.regionList(ctx, &run.calls)
+	run.release()
 	if err != nil {
 		if len(requested) == 0 || errors.Is(err, context.Canceled) {
 			return nil, nil, err
@@ -182,7 +205,8 @@ func (s *Scanner) Discover(ctx context.Context, q Query) (*Inventory, error) {
 	if len(types) == 0 {
 		types = cloudscope.ResourceTypes
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// work ends with the budget; ctx, the caller's, only when the caller goes.
+	work, cancel := context.WithTimeout(ctx, s.opts.Budget)
 	defer cancel()
 
 	run := &runner{sem: make(chan struct{}, s.opts.Concurrency)}
@@ -191,12 +215,10 @@ func (s *Scanner) Discover(ctx context.Context, q Query) (*Inventory, error) {
 	// S3's bucket list is global: start it before the region lookup returns.
 	var buckets []cloudscope.Resource
 	if slices.Contains(types, cloudscope.S3) {
-		wg.Go(func() { buckets = s.listBuckets(ctx, run) })
+		wg.Go(func() { buckets = s.listBuckets(work, run) })
 	}
 
-	run.acquire()
-	regions, regionFailure, err := s.resolveRegions(ctx, q.Regions, &run.calls)
-	run.release()
+	regions, regionFailure, err := s.resolveRegions(work, q.Regions, run)
 	if err != nil {
 		cancel()
 		wg.Wait()
@@ -218,7 +240,7 @@ func (s *Scanner) Discover(ctx context.Context, q Query) (*Inventory, error) {
 				continue
 			}
 			wg.Go(func() {
-				found, err := list(ctx, region, run)
+				found, err := list(work, region, run)
 				if err != nil {
 					run.fail(failure(region, string(t), err))
 					return
@@ -264,16 +286,23 @@ type runner struct {
 	failures []cloudscope.Failure
 }
 
-func (r *runner) acquire() { r.sem <- struct{}{} }
+// acquire takes a place under the concurrency bound, or gives up with ctx.
+func (r *runner) acquire(ctx context.Context) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (r *runner) release() { <-r.sem }
 
 // call runs one AWS request under the concurrency bound and counts it.
 func call[T any](ctx context.Context, r *runner, fn func(context.Context) (T, error)) (T, error) {
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
+	if err := r.acquire(ctx); err != nil {
 		var zero T
-		return zero, ctx.Err()
+		return zero, err
 	}
 	defer r.release()
 	r.calls.Add(1)
@@ -327,7 +356,7 @@ func failure(region, service string, err error) cloudscope.Failure {
 	if !errors.As(err, &ce) { // a cancellation, which Wrap leaves as it is
 		ce = &cloudscope.Error{Code: awserr.Classify(err), Message: service + ": " + err.Error()}
 	}
-	return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
+	return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message, Detail: awserr.Detail(err)}
 }
 
 // partition returns the ARN partition of a region.

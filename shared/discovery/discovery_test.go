@@ -101,7 +101,7 @@ func TestDiscoverMapsFields(t *testing.T) {
 		t.Errorf("rds mapped wrong: %+v %+v", db, db.RDS)
 	}
 	fn := byType[cloudscope.Lambda]
-	if fn.ID != "fn-00000" || fn.Lambda.MemoryMB != 128 || fn.Lambda.Architectures[0] != "arm64" || !fn.Lambda.LastModified.Equal(launched) {
+	if fn.ID != "fn-00000" || fn.Lambda.MemoryMB != 128 || fn.Lambda.Architectures[0] != "arm64" || fn.Lambda.LastModified == nil || !fn.Lambda.LastModified.Equal(launched) {
 		t.Errorf("lambda mapped wrong: %+v %+v", fn, fn.Lambda)
 	}
 	b := byType[cloudscope.S3]
@@ -125,8 +125,8 @@ func TestDiscoverKeepsTheRestWhenOneRegionFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []cloudscope.Failure{
-		{Region: "eu-west-1", Service: "rds", Code: "upstream_throttled", Message: "DescribeDBInstances: Throttling: Rate exceeded"},
-		{Region: "us-west-2", Service: "ec2", Code: "upstream_access_denied", Message: "DescribeInstances: UnauthorizedOperation: You are not authorized to perform this operation."},
+		{Region: "eu-west-1", Service: "rds", Code: "upstream_throttled", Message: "DescribeDBInstances: Throttling", Detail: "Rate exceeded"},
+		{Region: "us-west-2", Service: "ec2", Code: "upstream_access_denied", Message: "DescribeInstances: UnauthorizedOperation", Detail: "You are not authorized to perform this operation."},
 	}
 	if fmt.Sprint(inv.Errors) != fmt.Sprint(want) {
 		t.Errorf("errors\n got %v\nwant %v", inv.Errors, want)
@@ -278,5 +278,30 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		if !strings.Contains(string(readme), a) {
 			t.Errorf("README.md does not list %s", a)
 		}
+	}
+}
+
+func TestBudgetReturnsWhatWasRead(t *testing.T) {
+	acct := newFake()
+	h := func(ctx context.Context, c awsstub.Call) (any, error) {
+		if c.Region == "us-west-2" && c.Service == "Lambda" {
+			<-ctx.Done() // a region that never answers
+			return nil, ctx.Err()
+		}
+		return acct.handle(ctx, c)
+	}
+	start := time.Now()
+	inv, err := New(stubClients(h), Options{Budget: 200 * time.Millisecond}).Discover(context.Background(), Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s with a budget of 200ms", d)
+	}
+	if len(inv.Errors) != 1 || inv.Errors[0].Region != "us-west-2" || inv.Errors[0].Service != "lambda" || inv.Errors[0].Code != "upstream_timeout" {
+		t.Errorf("errors %v", inv.Errors)
+	}
+	if got := countByType(inv); got[cloudscope.EC2] != 36 || got[cloudscope.Lambda] != 240 {
+		t.Errorf("what was read is not all there: %v", got)
 	}
 }

@@ -29,8 +29,9 @@ type fakeAccount struct {
 	disabled  []string // listed by DescribeRegions as not opted in
 	perRegion struct{ ec2, rds, lambda int }
 	buckets   map[string]string // name -> region
-	// bucketRegionInList makes ListBuckets fill BucketRegion, as AWS does;
-	// without it, GetBucketLocation must be called, as for moto.
+	// bucketRegionInList makes ListBuckets fill BucketRegion, as AWS does
+	// when the request has a parameter; without it, GetBucketLocation must
+	// be called, as for moto.
 	bucketRegionInList bool
 	// fail answers "region/Service.Operation" with an error.
 	fail map[string]error
@@ -109,9 +110,12 @@ func (a *fakeAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
 		return out, nil
 	case *s3.ListBucketsInput:
 		out := &s3.ListBucketsOutput{}
+		if n := len(a.buckets); in.MaxBuckets != nil && n > int(*in.MaxBuckets) {
+			return nil, fmt.Errorf("fake account: %d buckets do not fit one page of %d", n, *in.MaxBuckets)
+		}
 		for name, region := range a.buckets {
 			b := s3types.Bucket{Name: aws.String(name), CreationDate: aws.Time(launched)}
-			if a.bucketRegionInList {
+			if a.bucketRegionInList && in.MaxBuckets != nil {
 				b.BucketRegion = aws.String(region)
 			}
 			out.Buckets = append(out.Buckets, b)

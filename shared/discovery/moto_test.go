@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -87,7 +89,7 @@ func TestMotoDiscoversTheDemoAccount(t *testing.T) {
 		want++
 		r, ok := got["lambda/"+fn.Region+"/"+fn.Name]
 		if !ok || r.Lambda.Runtime != fn.Runtime || r.Lambda.MemoryMB != fn.MemoryMB || r.Lambda.TimeoutSeconds != fn.TimeoutSeconds ||
-			!slices.Equal(r.Lambda.Architectures, []string{fn.Arch}) || r.Lambda.LastModified.IsZero() {
+			!slices.Equal(r.Lambda.Architectures, []string{fn.Arch}) || r.Lambda.LastModified == nil {
 			t.Errorf("function %s: got %+v %+v", fn.Name, r, r.Lambda)
 		}
 	}
@@ -181,5 +183,27 @@ func TestMotoOneFailingRegionLeavesTheRest(t *testing.T) {
 		"ap-southeast-2/ec2": 2, "ap-southeast-2/rds": 1, "ap-southeast-2/s3": 1, "eu-west-1/s3": 1}
 	if fmt.Sprint(byRegion) != fmt.Sprint(want) {
 		t.Errorf("resources by region\n got %v\nwant %v", byRegion, want)
+	}
+}
+
+func TestMotoThrottledPastRetriesIsPartial(t *testing.T) {
+	var attempts atomic.Int32
+	throttled := awsstub.APIError("RequestLimitExceeded", "Request limit exceeded.")
+	clients := motoClients(t, awsconf.Options{MaxAttempts: 3, MaxBackoff: 5 * time.Millisecond, APIOptions: []func(*middleware.Stack) error{
+		awsstub.FailEveryAttempt(func(c awsstub.Call) bool { return c.Region == "ap-southeast-2" && c.Operation == "DescribeInstances" }, throttled, &attempts),
+	}})
+	seedDemo(t, awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{})))
+	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions, Types: []cloudscope.ResourceType{cloudscope.EC2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("%d attempts, want the 3 the retryer allows", n)
+	}
+	if len(inv.Errors) != 1 || inv.Errors[0].Region != "ap-southeast-2" || inv.Errors[0].Code != "upstream_throttled" {
+		t.Errorf("errors %v", inv.Errors)
+	}
+	if len(inv.Resources) != 6 {
+		t.Errorf("%d instances, want the 6 outside ap-southeast-2", len(inv.Resources))
 	}
 }

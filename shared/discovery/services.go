@@ -119,7 +119,9 @@ func (s *Scanner) listFunctions(ctx context.Context, region string, run *runner)
 			if len(d.Architectures) == 0 {
 				d.Architectures = append(d.Architectures, "x86_64") // Lambda's default when unset
 			}
-			d.LastModified, _ = parseLambdaTime(aws.ToString(fn.LastModified))
+			if t, err := parseLambdaTime(aws.ToString(fn.LastModified)); err == nil {
+				d.LastModified = &t
+			}
 			name := aws.ToString(fn.FunctionName)
 			out = append(out, cloudscope.Resource{
 				Type:   cloudscope.Lambda,
@@ -140,7 +142,7 @@ func (s *Scanner) listFunctions(ctx context.Context, region string, run *runner)
 // server leaves that field out. Failures are recorded on the runner.
 func (s *Scanner) listBuckets(ctx context.Context, run *runner) []cloudscope.Resource {
 	client := s.clients.S3(s.clients.HomeRegion)
-	pages := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{})
+	pages := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{MaxBuckets: aws.Int32(s.opts.S3PageSize)})
 	var out []cloudscope.Resource
 	for pages.HasMorePages() {
 		page, err := call(ctx, run, func(ctx context.Context) (*s3.ListBucketsOutput, error) { return pages.NextPage(ctx) })

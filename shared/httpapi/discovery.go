@@ -60,8 +60,8 @@ func (a *api) resources(w http.ResponseWriter, r *http.Request) error {
 		c.ByType[res.Type]++
 		c.ByRegion[res.Region]++
 	}
-	if len(inv.Errors) > 0 {
-		a.log.WarnContext(r.Context(), "partial discovery", "failures", len(inv.Errors), "first", inv.Errors[0].String())
+	for _, f := range inv.Errors {
+		a.log.WarnContext(r.Context(), "could not read", "region", f.Region, "service", f.Service, "code", f.Code, "error", f.Message, "detail", f.Detail)
 	}
 	a.log.InfoContext(r.Context(), "discovered", "resources", c.Total, "regions", len(inv.Regions), "aws_calls", inv.Calls)
 	return ok(w, resourcesData{Regions: inv.Regions, Types: types, Counts: c, Resources: inv.Resources, Errors: inv.Errors})

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -117,6 +118,8 @@ func statusOf(code cloudscope.ErrorCode) int {
 	switch code {
 	case cloudscope.CodeInvalid, cloudscope.CodeRegionDisabled:
 		return http.StatusBadRequest
+	case cloudscope.CodeForbidden:
+		return http.StatusForbidden
 	case cloudscope.CodeNotFound:
 		return http.StatusNotFound
 	case cloudscope.CodeMethod:
@@ -157,8 +160,8 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 			if !errors.As(err, &ce) {
 				ce = &cloudscope.Error{Code: cloudscope.CodeInternal, Err: err}
 			}
-			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-				ce = &cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "the request was cancelled", Err: err}
+			if ce.Code == cloudscope.CodeInternal && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+				ce = &cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "the request ran out of time", Err: err}
 			}
 			body := &errorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}
 			if ce.Code == cloudscope.CodeInternal {
@@ -173,6 +176,25 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 			level = slog.LevelError
 		}
 		a.log.Log(r.Context(), level, "request", attrs...)
+	})
+}
+
+// LoopbackOnly wraps h to answer only requests whose Host is a loopback
+// name or address (localhost, 127.0.0.1, [::1]): a page on another site
+// cannot reach a local server by rebinding its own name to 127.0.0.1.
+func LoopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			writeJSON(w, http.StatusForbidden, envelope{Error: &errorBody{Code: cloudscope.CodeForbidden,
+				Message: "this local server answers only requests to localhost, 127.0.0.1 or [::1]"}})
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -45,7 +45,7 @@ func TestParseMetricsQuery(t *testing.T) {
 		{raw: "resource_type=vpc&resource_ids=x&region=us-east-1", param: "resource_type", text: "allowed: ec2, rds, s3, lambda"},
 		{raw: "resource_type=ec2&region=us-east-1", param: "resource_ids", text: "required"},
 		{raw: "resource_type=ec2&resource_ids=web-1&region=us-east-1", param: "resource_ids", text: `"web-1" is not an instance id`},
-		{raw: "resource_type=lambda&resource_ids=" + strings.Join(ids, ",") + "&region=us-east-1", param: "resource_ids", text: "101 values given; at most 100"},
+		{raw: "resource_type=lambda&resource_ids=" + strings.Join(ids, ",") + "&region=us-east-1", param: "resource_ids", text: "more than 100 values given; at most 100"},
 		{raw: "resource_type=ec2&resource_ids=i-01234567", param: "region", text: "required"},
 		{raw: "resource_type=ec2&resource_ids=i-01234567&region=us-east-1,eu-west-1", param: "region", text: "one region"},
 		{raw: "resource_type=ec2&resource_ids=i-01234567&region=moon", param: "region", text: "not a region name"},

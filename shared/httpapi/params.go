@@ -15,11 +15,24 @@ import (
 // fewer than 40 regions, so a longer list is a mistake or abuse.
 const MaxListValues = 50
 
-// parseQuery parses a raw query string and rejects parameters the route does not take.
+// parseQuery parses a raw query string and rejects parameters the route does
+// not take, and values that are not valid URL encoding, naming the parameter.
 func parseQuery(raw string, allowed ...string) (url.Values, error) {
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, cloudscope.Invalid("", "the query string is malformed: %v", err)
+	q := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, cloudscope.Invalid(truncate(k), "the parameter name is not valid URL encoding")
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, cloudscope.Invalid(truncate(key), "the value is not valid URL encoding")
+		}
+		q[key] = append(q[key], value)
 	}
 	var unknown []string
 	for name := range q {
@@ -45,16 +58,19 @@ func parseQuery(raw string, allowed ...string) (url.Values, error) {
 // dropped and duplicates removed, keeping the first order.
 func listParam(q url.Values, name string, limit int) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for _, v := range q[name] {
 		for item := range strings.SplitSeq(v, ",") {
 			item = strings.TrimSpace(item)
-			if item != "" && !slices.Contains(out, item) {
-				out = append(out, item)
+			if item == "" || seen[item] {
+				continue
 			}
+			if len(out) == limit {
+				return nil, cloudscope.Invalid(name, "more than %d values given; at most %d are allowed", limit, limit)
+			}
+			seen[item] = true
+			out = append(out, item)
 		}
-	}
-	if len(out) > limit {
-		return nil, cloudscope.Invalid(name, "%d values given; at most %d are allowed", len(out), limit)
 	}
 	return out, nil
 }

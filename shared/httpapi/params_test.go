@@ -34,8 +34,8 @@ func TestParseResourcesQuery(t *testing.T) {
 		{raw: "regions=US-EAST-1", param: "regions", want: "is not a region name"},
 		{raw: "regions=../etc", param: "regions", want: "is not a region name"},
 		{raw: "region=us-east-1", param: "region", want: `unknown parameter "region"; this route takes: regions, types`},
-		{raw: many, param: "regions", want: "regions: 52 values given; at most 50 are allowed"},
-		{raw: "regions=%zz", param: "", want: "the query string is malformed"},
+		{raw: many, param: "regions", want: "regions: more than 50 values given; at most 50 are allowed"},
+		{raw: "regions=%zz", param: "regions", want: "not valid URL encoding"},
 	} {
 		t.Run(tc.raw, func(t *testing.T) {
 			q, err := ParseResourcesQuery(tc.raw)
