@@ -3,9 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -16,7 +15,7 @@ func seedDemo(ctx context.Context, env *environment, args []string) error {
 	if err := parse(env.flags("seed-demo"), args); err != nil {
 		return err
 	}
-	clients, err := loadClients(ctx)
+	clients, err := demo.Clients(ctx, os.Getenv("AWS_ENDPOINT_URL"))
 	if err != nil {
 		return err
 	}
@@ -53,15 +52,10 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer srv.Close()
 
-	cfg, err := awsconf.Load(ctx, awsconf.Options{
-		Region:      "us-east-1",
-		EndpointURL: srv.URL,
-		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-	})
+	clients, err := demo.Clients(ctx, srv.URL)
 	if err != nil {
 		return err
 	}
-	clients := awsconf.NewClients(cfg)
 	if err := seedAll(ctx, env, clients); err != nil {
 		return fmt.Errorf("seed the demo account: %w", err)
 	}

@@ -83,6 +83,16 @@ func TestSeedDemoRefusesARealAccount(t *testing.T) {
 	if code := run([]string{"seed-demo"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "loopback") {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}
+	// A service-specific endpoint does not send a call elsewhere: the
+	// emulator's address is set explicitly and wins (and the seeding clients'
+	// loopback guard, tested in shared/demo, would stop it anyway).
+	emulator.Reset(t)
+	t.Setenv("AWS_ENDPOINT_URL", emulator.URL)
+	t.Setenv("AWS_ENDPOINT_URL_EC2", "https://ec2.example.com")
+	errb.Reset()
+	if code := run([]string{"seed-demo"}, &out, &errb); code != 0 {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
 }
 
 func TestLoopback(t *testing.T) {

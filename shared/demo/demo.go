@@ -14,6 +14,7 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -23,6 +24,8 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
@@ -234,4 +237,44 @@ func placeholderZip() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Clients returns AWS clients for the emulator at endpoint: the emulator's
+// static test credentials, never the user's, and a guard that fails any
+// request addressed anywhere but loopback (a service-specific endpoint
+// setting such as AWS_ENDPOINT_URL_EC2 could otherwise send one to AWS).
+func Clients(ctx context.Context, endpoint string) (*awsconf.Clients, error) {
+	if endpoint == "" {
+		return nil, fmt.Errorf("demo data goes only to an emulator: set AWS_ENDPOINT_URL to a loopback address (make demo does)")
+	}
+	cfg, err := awsconf.Load(ctx, awsconf.Options{
+		Region:      "us-east-1",
+		EndpointURL: endpoint,
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		APIOptions:  []func(*middleware.Stack) error{loopbackGuard},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckEndpoint(cfg); err != nil {
+		return nil, err
+	}
+	return awsconf.NewClients(cfg), nil
+}
+
+// loopbackGuard fails a request, once its endpoint is resolved, unless it
+// goes to a loopback host.
+func loopbackGuard(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("demoLoopbackGuard",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			req, ok := in.Request.(*smithyhttp.Request)
+			if !ok {
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("demo guard: unexpected request type %T", in.Request)
+			}
+			host := req.URL.Hostname()
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("demo data goes only to an emulator on loopback; refused a request to %s", host)
+			}
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
 }
