@@ -22,6 +22,7 @@ const usage = `cloudscope: know an AWS account.
 Usage:
   cloudscope serve     [--addr 127.0.0.1:8080]              serve the API against the configured AWS account
   cloudscope resources [--regions r1,r2] [--types ec2,rds] [--json]   print what the account has
+  cloudscope metrics   --type rds --ids orders-db [--region r] [--hours 24] [--json]   print metric summaries
   cloudscope seed-demo                                      create the demo account on a loopback emulator
   cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
 
@@ -50,6 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	commands := map[string]command{
 		"serve":     serve,
 		"resources": resources,
+		"metrics":   metricsCmd,
 		"seed-demo": seedDemo,
 		"demo":      runDemo,
 	}

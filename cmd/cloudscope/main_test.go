@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,6 +68,30 @@ func TestResourcesAgainstTheDemoAccount(t *testing.T) {
 	code, _, stderr = cli(t, "resources", "--types", "vpc")
 	if code != 1 || !strings.Contains(stderr, `unknown resource type "vpc"`) {
 		t.Errorf("bad type: exit %d: %s", code, stderr)
+	}
+}
+
+func TestMetricsTable(t *testing.T) {
+	emulator.Reset(t)
+	if code, _, stderr := cli(t, "seed-demo"); code != 0 {
+		t.Fatalf("seed-demo: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := cli(t, "metrics", "--type", "rds", "--ids", "orders-db,reporting-db", "--region", "us-east-1", "--hours", "24")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"RESOURCE", "CPUUtilization", "Average", "FreeStorageSpace", "GiB",
+		"(no data in this window)", "us-east-1, "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^orders-db +CPUUtilization +Average +Percent +2[34] `).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^reporting-db +\(no data in this window\)`).MatchString(stdout) {
+		t.Errorf("rows are not as expected:\n%s", stdout)
+	}
+	if code, _, stderr := cli(t, "metrics", "--type", "ec2", "--ids", "web-1"); code != 1 || !strings.Contains(stderr, "is not an instance id") {
+		t.Errorf("bad id: exit %d: %s", code, stderr)
 	}
 }
 

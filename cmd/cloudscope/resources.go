@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -31,7 +32,9 @@ func resources(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	inv, err := discovery.New(discovery.ClientsFrom(clients), env.conf.Discovery).Discover(ctx, q)
+	opts := env.conf.Discovery
+	opts.Budget = 10 * time.Minute // no gateway waits here: let a large account finish
+	inv, err := discovery.New(discovery.ClientsFrom(clients), opts).Discover(ctx, q)
 	if err != nil {
 		return err
 	}

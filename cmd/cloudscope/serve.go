@@ -39,8 +39,10 @@ func loadClients(ctx context.Context) (*awsconf.Clients, error) {
 
 // newAPI builds the HTTP API with every capability, as the functions do one each.
 func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
+	opts := env.conf.Discovery
+	opts.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
 	return httpapi.New(httpapi.Deps{
-		Discovery: discovery.New(discovery.ClientsFrom(clients), env.conf.Discovery),
+		Discovery: discovery.New(discovery.ClientsFrom(clients), opts),
 		Metrics:   metrics.New(metrics.ClientsFrom(clients), env.conf.Metrics),
 		Logger:    env.log,
 	})

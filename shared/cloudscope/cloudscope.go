@@ -67,12 +67,12 @@ type RDSDetails struct {
 
 // LambdaDetails are the function configuration fields.
 type LambdaDetails struct {
-	Runtime        string    `json:"runtime,omitempty"`
-	Architectures  []string  `json:"architectures"`
-	MemoryMB       int32     `json:"memory_mb"`
-	TimeoutSeconds int32     `json:"timeout_seconds"`
-	PackageType    string    `json:"package_type,omitempty"`
-	CodeSizeBytes  int64     `json:"code_size_bytes"`
+	Runtime        string     `json:"runtime,omitempty"`
+	Architectures  []string   `json:"architectures"`
+	MemoryMB       int32      `json:"memory_mb"`
+	TimeoutSeconds int32      `json:"timeout_seconds"`
+	PackageType    string     `json:"package_type,omitempty"`
+	CodeSizeBytes  int64      `json:"code_size_bytes"`
 	LastModified   *time.Time `json:"last_modified,omitempty"`
 }
 
