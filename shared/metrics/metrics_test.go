@@ -3,7 +3,9 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,6 +183,29 @@ func TestIsPercentile(t *testing.T) {
 		"Average": false, "p": false, "p101": false, "p99.999": false, "P99": false} {
 		if IsPercentile(s) != want {
 			t.Errorf("%s: want %v", s, want)
+		}
+	}
+}
+
+// TestIAMActionsMatchTheCalls holds IAMActions to the calls the package makes.
+func TestIAMActionsMatchTheCalls(t *testing.T) {
+	var calls awsstub.Counter
+	f := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), Options{})
+	for _, typ := range cloudscope.ResourceTypes {
+		if _, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: []Target{{Type: typ, ID: "x"}}, Window: hourly(2)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := calls.String(); s != "CloudWatch.GetMetricData=4 " || !slices.Equal(IAMActions, []string{"cloudwatch:GetMetricData"}) {
+		t.Errorf("calls %s, actions %v", s, IAMActions)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range IAMActions {
+		if !strings.Contains(string(readme), a) {
+			t.Errorf("README.md does not list %s", a)
 		}
 	}
 }
