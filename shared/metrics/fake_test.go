@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,7 @@ type fakeCloudWatch struct {
 	// newestFirst returns points in descending time order, to check that
 	// the output is sorted whatever order CloudWatch answers in.
 	newestFirst bool
+	mu sync.Mutex
 	// maxQueries seen in one call, to check the batching.
 	maxQueries int
 }
@@ -47,7 +49,9 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 	if len(in.MetricDataQueries) > MaxQueriesPerCall {
 		return nil, awsstub.APIError("ValidationError", "too many queries")
 	}
+	f.mu.Lock()
 	f.maxQueries = max(f.maxQueries, len(in.MetricDataQueries))
+	f.mu.Unlock()
 	start := 0
 	if in.NextToken != nil {
 		start, _ = strconv.Atoi(*in.NextToken)
