@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,12 @@ func (s *Scanner) listInstances(ctx context.Context, region string, run *runner)
 		if err != nil {
 			return out, awserr.Wrap(err, "DescribeInstances")
 		}
+		n := 0
+		for _, rsv := range page.Reservations {
+			n += len(rsv.Instances)
+		}
+		out = slices.Grow(out, n)
+		arnPrefix := "arn:" + partition(region) + ":ec2:" + region + ":"
 		for _, rsv := range page.Reservations {
 			for _, in := range rsv.Instances {
 				id := aws.ToString(in.InstanceId)
@@ -30,7 +37,7 @@ func (s *Scanner) listInstances(ctx context.Context, region string, run *runner)
 					Type:      cloudscope.EC2,
 					ID:        id,
 					Region:    region,
-					ARN:       fmt.Sprintf("arn:%s:ec2:%s:%s:instance/%s", partition(region), region, aws.ToString(rsv.OwnerId), id),
+					ARN:       arnPrefix + aws.ToString(rsv.OwnerId) + ":instance/" + id,
 					CreatedAt: in.LaunchTime,
 					Tags:      tagMap(in.Tags),
 					EC2: &cloudscope.EC2Details{
@@ -64,6 +71,7 @@ func (s *Scanner) listDatabases(ctx context.Context, region string, run *runner)
 		if err != nil {
 			return out, awserr.Wrap(err, "DescribeDBInstances")
 		}
+		out = slices.Grow(out, len(page.DBInstances))
 		for _, db := range page.DBInstances {
 			var tags map[string]string
 			if len(db.TagList) > 0 {
@@ -104,6 +112,7 @@ func (s *Scanner) listFunctions(ctx context.Context, region string, run *runner)
 		if err != nil {
 			return out, awserr.Wrap(err, "ListFunctions")
 		}
+		out = slices.Grow(out, len(page.Functions))
 		for _, fn := range page.Functions {
 			d := &cloudscope.LambdaDetails{
 				Runtime:        string(fn.Runtime),
