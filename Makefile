@@ -51,7 +51,7 @@ fmt-check:
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 
 test: deps vet fmt-check build-host
-	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -count=1 -timeout 20m ./...
+	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -race -count=1 -timeout 20m ./...
 
 bench: deps build
 	@echo "== bootstrap sizes (linux/arm64, stripped; goal < 15 MB)"

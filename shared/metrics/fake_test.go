@@ -29,7 +29,7 @@ type fakeCloudWatch struct {
 	// newestFirst returns points in descending time order, to check that
 	// the output is sorted whatever order CloudWatch answers in.
 	newestFirst bool
-	mu sync.Mutex
+	mu          sync.Mutex
 	// maxQueries seen in one call, to check the batching.
 	maxQueries int
 }
