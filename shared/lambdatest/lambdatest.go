@@ -249,3 +249,32 @@ func WantError(code, param string) func(*testing.T, Reply) {
 		}
 	}
 }
+
+// BenchmarkColdStart starts function name's bootstrap under aws-lambda-rie
+// b.N times and invokes it once with the fixture each time: it reports the
+// function's init time (the emulator's INIT REPORT) and the time from
+// launching the emulator to the first reply.
+func BenchmarkColdStart(b *testing.B, name, fixture string, env []string) {
+	bootstrap := Bootstrap(b, name)
+	event, err := os.ReadFile(fixture)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var initTotal, readyTotal time.Duration
+	n := 0
+	for b.Loop() {
+		start := time.Now()
+		fn := Start(b, bootstrap, env)
+		fn.Invoke(b, event)
+		readyTotal += time.Since(start)
+		d, err := fn.InitDuration()
+		if err != nil {
+			b.Fatal(err)
+		}
+		initTotal += d
+		n++
+		fn.Stop()
+	}
+	b.ReportMetric(float64(initTotal.Microseconds())/float64(n)/1000, "init-ms")
+	b.ReportMetric(float64(readyTotal.Microseconds())/float64(n)/1000, "launch-to-first-reply-ms")
+}
