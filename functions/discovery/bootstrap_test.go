@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,16 +28,13 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	}
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "discovery"), moto.Env())
 
-	cases := map[string]struct {
-		status int
-		check  func(t *testing.T, r lambdatest.Reply)
-	}{
-		"get-regions.json": {200, func(t *testing.T, r lambdatest.Reply) {
+	fn.ServeFixtures(t, "../../events/discovery", map[string]lambdatest.Expect{
+		"get-regions.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			if !strings.Contains(string(r.Data), `{"name":"eu-west-1","opt_in_status":"opt-in-not-required"}`) {
 				t.Errorf("regions lack eu-west-1: %.300s", r.Data)
 			}
-		}},
-		"get-resources.json": {200, func(t *testing.T, r lambdatest.Reply) {
+		}),
+		"get-resources.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			total := len(demo.Default.Instances) + len(demo.Default.Databases) + len(demo.Default.Buckets) + len(demo.Default.Functions)
 			var d struct {
 				Counts struct{ Total int } `json:"counts"`
@@ -47,8 +43,8 @@ func TestBootstrapServesFixtures(t *testing.T) {
 			if err := json.Unmarshal(r.Data, &d); err != nil || d.Counts.Total != total || len(d.Errors) != 0 {
 				t.Errorf("want %d resources and no errors; got %+v (%v)", total, d, err)
 			}
-		}},
-		"get-resources-filtered.json": {200, func(t *testing.T, r lambdatest.Reply) {
+		}),
+		"get-resources-filtered.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			var d struct {
 				Counts struct {
 					ByType   map[string]int `json:"by_type"`
@@ -63,32 +59,14 @@ func TestBootstrapServesFixtures(t *testing.T) {
 				d.Counts.ByRegion["eu-west-1"] != 3 || d.Counts.ByRegion["us-east-1"] != 5 {
 				t.Errorf("counts %+v", d.Counts)
 			}
-		}},
-		"get-resources-bad-type.json":          {400, lambdatest.WantError("invalid_parameter", "types")},
-		"get-resources-malformed-region.json":  {400, lambdatest.WantError("invalid_parameter", "regions")},
-		"get-resources-unknown-region.json":    {400, lambdatest.WantError("invalid_parameter", "regions")},
-		"get-resources-unknown-parameter.json": {400, lambdatest.WantError("invalid_parameter", "region")},
-		"post-resources.json":                  {405, lambdatest.WantError("method_not_allowed", "")},
-		"get-unknown-route.json":               {404, lambdatest.WantError("not_found", "")},
-	}
-	fixtures, _ := filepath.Glob("../../events/discovery/*.json")
-	if len(fixtures) != len(cases) {
-		t.Errorf("%d fixtures and %d expectations: every fixture needs one", len(fixtures), len(cases))
-	}
-	for _, path := range fixtures {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			tc, ok := cases[name]
-			if !ok {
-				t.Fatalf("fixture %s has no expectation in this test", name)
-			}
-			r := fn.InvokeFixture(t, path)
-			if r.Status != tc.status {
-				t.Fatalf("status %d, want %d: %.500s", r.Status, tc.status, r.Body)
-			}
-			tc.check(t, r)
-		})
-	}
+		}),
+		"get-resources-bad-type.json":          lambdatest.Fails(400, "invalid_parameter", "types"),
+		"get-resources-malformed-region.json":  lambdatest.Fails(400, "invalid_parameter", "regions"),
+		"get-resources-unknown-region.json":    lambdatest.Fails(400, "invalid_parameter", "regions"),
+		"get-resources-unknown-parameter.json": lambdatest.Fails(400, "invalid_parameter", "region"),
+		"post-resources.json":                  lambdatest.Fails(405, "method_not_allowed", ""),
+		"get-unknown-route.json":               lambdatest.Fails(404, "not_found", ""),
+	})
 	if d, err := fn.InitDuration(); err != nil {
 		t.Errorf("cold start: %v", err)
 	} else {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -62,11 +61,8 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	}
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "metrics"), moto.Env())
 
-	cases := map[string]struct {
-		status int
-		check  func(t *testing.T, r lambdatest.Reply)
-	}{
-		"get-metrics-rds.json": {200, func(t *testing.T, r lambdatest.Reply) {
+	fn.ServeFixtures(t, "../../events/metrics", map[string]lambdatest.Expect{
+		"get-metrics-rds.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			res := decode(t, r)
 			if len(res.Resources) != 2 || !res.Resources[0].HasData || res.Resources[1].HasData || res.Window.Period != 600 {
 				t.Fatalf("orders-db should have data, missing-db none: %.400s", r.Data)
@@ -80,8 +76,8 @@ func TestBootstrapServesFixtures(t *testing.T) {
 					t.Errorf("point %d %+v: outside the demo's 35-75%% or out of order", i, p)
 				}
 			}
-		}},
-		"get-metrics-lambda.json": {200, func(t *testing.T, r lambdatest.Reply) {
+		}),
+		"get-metrics-lambda.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			rm := decode(t, r).Resources[0]
 			if thr := series(t, rm, "Throttles", "Sum"); len(thr) < 47 || thr[0].V < 50 {
 				t.Errorf("throttles: %d points, first %v", len(thr), thr)
@@ -91,35 +87,17 @@ func TestBootstrapServesFixtures(t *testing.T) {
 					t.Errorf("%s has Average although stats=Sum,Maximum", m.Name)
 				}
 			}
-		}},
-		"get-metrics-s3.json": {200, func(t *testing.T, r lambdatest.Reply) {
+		}),
+		"get-metrics-s3.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			res := decode(t, r)
 			size := series(t, res.Resources[0], "BucketSizeBytes", "Average")
 			if res.Window.Period != 86400 || len(size) < 13 || len(size) > 14 {
 				t.Errorf("period %d, %d daily size points", res.Window.Period, len(size))
 			}
-		}},
-		"get-metrics-missing-type.json":    {400, lambdatest.WantError("invalid_parameter", "resource_type")},
-		"get-metrics-bad-id.json":          {400, lambdatest.WantError("invalid_parameter", "resource_ids")},
-		"get-metrics-bad-period.json":      {400, lambdatest.WantError("invalid_parameter", "period")},
-		"get-metrics-start-after-end.json": {400, lambdatest.WantError("invalid_parameter", "start")},
-	}
-	fixtures, _ := filepath.Glob("../../events/metrics/*.json")
-	if len(fixtures) != len(cases) {
-		t.Errorf("%d fixtures and %d expectations: every fixture needs one", len(fixtures), len(cases))
-	}
-	for _, path := range fixtures {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			tc, ok := cases[name]
-			if !ok {
-				t.Fatalf("fixture %s has no expectation in this test", name)
-			}
-			r := fn.InvokeFixture(t, path)
-			if r.Status != tc.status {
-				t.Fatalf("status %d, want %d: %.500s", r.Status, tc.status, r.Body)
-			}
-			tc.check(t, r)
-		})
-	}
+		}),
+		"get-metrics-missing-type.json":    lambdatest.Fails(400, "invalid_parameter", "resource_type"),
+		"get-metrics-bad-id.json":          lambdatest.Fails(400, "invalid_parameter", "resource_ids"),
+		"get-metrics-bad-period.json":      lambdatest.Fails(400, "invalid_parameter", "period"),
+		"get-metrics-start-after-end.json": lambdatest.Fails(400, "invalid_parameter", "start"),
+	})
 }

@@ -13,8 +13,11 @@ import (
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
 
 // Call is one intercepted SDK call.
@@ -175,4 +178,17 @@ func FailEveryAttempt(match func(Call) bool, err error, attempts *atomic.Int32) 
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	}
+}
+
+// Clients returns an AWS client set whose every call goes to h.
+func Clients(h Handler) *awsconf.Clients {
+	cfg, err := awsconf.Load(context.Background(), awsconf.Options{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("stub", "stub", ""),
+		APIOptions:  []func(*middleware.Stack) error{APIOption(h)},
+	})
+	if err != nil {
+		panic(err) // only a bad static configuration gets here
+	}
+	return awsconf.NewClients(cfg)
 }

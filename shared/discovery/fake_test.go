@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -16,9 +15,7 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsstub"
 )
 
@@ -132,14 +129,4 @@ func (a *fakeAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
 }
 
 // stubClients returns discovery clients whose calls go to h.
-func stubClients(h awsstub.Handler) Clients {
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		APIOptions:  []func(*middleware.Stack) error{awsstub.APIOption(h)},
-	})
-	if err != nil {
-		panic(err)
-	}
-	return ClientsFrom(awsconf.NewClients(cfg))
-}
+func stubClients(h awsstub.Handler) Clients { return ClientsFrom(awsstub.Clients(h)) }

@@ -87,14 +87,12 @@ type Function struct {
 // and stops it when the test ends.
 func Start(t testing.TB, bootstrap string, env []string) *Function {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	// Both of the emulator's listeners get a free loopback port: its Runtime
+	// API defaults to 127.0.0.1:9001, which two test binaries would share.
+	addrs := freeAddrs(t, 2)
+	addr, runtimeAPI := addrs[0], addrs[1]
 	logs := &syncBuffer{}
-	cmd := exec.Command(rieBinary(t), "--runtime-interface-emulator-address", addr, bootstrap)
+	cmd := exec.Command(rieBinary(t), "--runtime-interface-emulator-address", addr, "--runtime-api-address", runtimeAPI, bootstrap)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -121,6 +119,20 @@ func Start(t testing.TB, bootstrap string, env []string) *Function {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return f
+}
+
+// freeAddrs returns n distinct free loopback addresses.
+func freeAddrs(t testing.TB, n int) []string {
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close() // held until all are chosen, so they differ
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
 }
 
 // Invoke sends event (JSON) to the function and returns its raw reply.
@@ -240,14 +252,17 @@ func (f *Function) InvokeFixture(t testing.TB, path string) Reply {
 		Data: env.Data, Code: env.Error.Code, Param: env.Error.Param}
 }
 
-// WantError returns a check that a reply is the error with this code and parameter.
-func WantError(code, param string) func(*testing.T, Reply) {
-	return func(t *testing.T, r Reply) {
+// OK expects a 200 reply that passes check.
+func OK(check func(t *testing.T, r Reply)) Expect { return Expect{Status: http.StatusOK, Check: check} }
+
+// Fails expects an error reply with this status, code and parameter.
+func Fails(status int, code, param string) Expect {
+	return Expect{Status: status, Check: func(t *testing.T, r Reply) {
 		t.Helper()
 		if r.Code != code || r.Param != param {
 			t.Errorf("error %s (param %q), want %s (param %q): %s", r.Code, r.Param, code, param, r.Body)
 		}
-	}
+	}}
 }
 
 // BenchmarkColdStart starts function name's bootstrap under aws-lambda-rie
@@ -277,4 +292,37 @@ func BenchmarkColdStart(b *testing.B, name, fixture string, env []string) {
 	}
 	b.ReportMetric(float64(initTotal.Microseconds())/float64(n)/1000, "init-ms")
 	b.ReportMetric(float64(readyTotal.Microseconds())/float64(n)/1000, "launch-to-first-reply-ms")
+}
+
+// Expect is what a fixture's reply must be: its status, and a check of the rest.
+type Expect struct {
+	Status int
+	Check  func(t *testing.T, r Reply)
+}
+
+// ServeFixtures invokes the function with every fixture in dir and holds each
+// reply to its expectation, named by the fixture's file name. A fixture
+// without an expectation, or an expectation without a fixture, fails the test.
+func (f *Function) ServeFixtures(t *testing.T, dir string, expect map[string]Expect) {
+	t.Helper()
+	fixtures, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(fixtures) != len(expect) {
+		t.Errorf("%d fixtures in %s and %d expectations: every fixture needs one", len(fixtures), dir, len(expect))
+	}
+	for _, path := range fixtures {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			e, ok := expect[name]
+			if !ok {
+				t.Fatalf("fixture %s has no expectation", name)
+			}
+			r := f.InvokeFixture(t, path)
+			if r.Status != e.Status {
+				t.Fatalf("status %d, want %d: %.500s", r.Status, e.Status, r.Body)
+			}
+			if e.Check != nil {
+				e.Check(t, r)
+			}
+		})
+	}
 }

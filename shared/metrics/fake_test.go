@@ -9,12 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsstub"
 )
 
@@ -85,19 +82,8 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 	return out, nil
 }
 
-func stubClient(h awsstub.Handler) func(string) CloudWatchAPI {
-	c := stubCloudWatch(h)
-	return func(string) CloudWatchAPI { return c }
-}
+func stubClient(h awsstub.Handler) func(string) CloudWatchAPI { return ClientsFrom(awsstub.Clients(h)) }
 
 func stubCloudWatch(h awsstub.Handler) *cloudwatch.Client {
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
-		APIOptions:  []func(*middleware.Stack) error{awsstub.APIOption(h)},
-	})
-	if err != nil {
-		panic(err)
-	}
-	return awsconf.NewClients(cfg).CloudWatch("us-east-1")
+	return awsstub.Clients(h).CloudWatch("us-east-1")
 }
