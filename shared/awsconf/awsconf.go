@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -124,6 +125,7 @@ type Clients struct {
 	lambda     sync.Map
 	s3         sync.Map
 	cloudwatch sync.Map
+	ce         sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -190,5 +192,13 @@ func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
 				o.DisableRequestCompression = true
 			}
 		})
+	})
+}
+
+// CostExplorer returns the Cost Explorer client for region (Cost Explorer is
+// served from us-east-1).
+func (c *Clients) CostExplorer(region string) *costexplorer.Client {
+	return cached(&c.ce, region, func() *costexplorer.Client {
+		return costexplorer.NewFromConfig(c.cfg, func(o *costexplorer.Options) { o.Region = region })
 	})
 }

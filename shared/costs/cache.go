@@ -1,0 +1,154 @@
+package costs
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Cache keeps answers under their normalized query. Get reports a miss for
+// an entry older than its time to live.
+type Cache interface {
+	Get(ctx context.Context, key string) (val []byte, ok bool, err error)
+	Put(ctx context.Context, key string, val []byte, ttl time.Duration) error
+}
+
+// answer is a Report or a Forecast: each says where it came from.
+type answer interface{ fetched() *Fetched }
+
+func (r *Report) fetched() *Fetched   { return &r.Fetched }
+func (f *Forecast) fetched() *Fetched { return &f.Fetched }
+
+// flight is one fetch in progress; identical requests wait for it instead of
+// paying for their own.
+type flight struct {
+	done chan struct{}
+	val  []byte
+	err  error
+}
+
+// cached fills out with the answer for key: from the cache, from a fetch
+// already in flight, or from fetch, whose answer it then stores.
+func (s *Service) cached(ctx context.Context, key string, out answer, fetch func(context.Context) (any, error)) error {
+	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
+		if err := json.Unmarshal(val, out); err == nil {
+			f := out.fetched()
+			f.Cached, f.Requests = true, 0
+			return nil
+		}
+	} else if err != nil {
+		s.cacheErr(err)
+	}
+
+	s.mu.Lock()
+	if fl, ok := s.inflight[key]; ok {
+		s.mu.Unlock()
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if fl.err != nil {
+			return fl.err
+		}
+		if err := json.Unmarshal(fl.val, out); err != nil {
+			return err
+		}
+		f := out.fetched()
+		f.Cached, f.Requests = true, 0
+		return nil
+	}
+	fl := &flight{done: make(chan struct{})}
+	s.inflight[key] = fl
+	s.mu.Unlock()
+
+	defer func() {
+		s.mu.Lock()
+		delete(s.inflight, key)
+		s.mu.Unlock()
+		close(fl.done)
+	}()
+	v, err := fetch(ctx)
+	if err != nil {
+		fl.err = err
+		return err
+	}
+	a := v.(answer)
+	a.fetched().FetchedAt = s.opts.Now().UTC().Truncate(time.Second)
+	fl.val, fl.err = json.Marshal(a)
+	if fl.err != nil {
+		return fl.err
+	}
+	if err := s.cache.Put(ctx, key, fl.val, s.opts.TTL); err != nil {
+		s.cacheErr(err)
+	}
+	return json.Unmarshal(fl.val, out)
+}
+
+// cacheErr records a cache failure: the answer is still served (fetched
+// afresh), and the boundary logs it, since a broken cache costs money.
+func (s *Service) cacheErr(err error) {
+	s.mu.Lock()
+	s.lastCacheErr = err
+	s.mu.Unlock()
+}
+
+// TakeCacheError returns the last cache failure, if any, and forgets it.
+func (s *Service) TakeCacheError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.lastCacheErr
+	s.lastCacheErr = nil
+	return err
+}
+
+// MemoryCache is a Cache in process memory, for `cloudscope serve` and for a
+// function with no table configured. It holds at most MaxEntries answers.
+type MemoryCache struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]memoryEntry
+}
+
+// MaxEntries bounds a MemoryCache; the entry nearest expiry goes first.
+const MaxEntries = 256
+
+type memoryEntry struct {
+	val     []byte
+	expires time.Time
+}
+
+// NewMemoryCache returns an empty cache on the clock now.
+func NewMemoryCache(now func() time.Time) *MemoryCache {
+	return &MemoryCache{now: now, entries: map[string]memoryEntry{}}
+}
+
+// Get returns a fresh entry.
+func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !c.now().Before(e.expires) {
+		delete(c.entries, key)
+		return nil, false, nil
+	}
+	return e.val, true, nil
+}
+
+// Put stores an entry for ttl.
+func (c *MemoryCache) Put(_ context.Context, key string, val []byte, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= MaxEntries {
+		var oldest string
+		for k, e := range c.entries {
+			if oldest == "" || e.expires.Before(c.entries[oldest].expires) {
+				oldest = k
+			}
+		}
+		delete(c.entries, oldest)
+	}
+	c.entries[key] = memoryEntry{val: val, expires: c.now().Add(ttl)}
+	return nil
+}

@@ -1,0 +1,348 @@
+// Package costs answers "how much am I spending, on what, day by day" from
+// Cost Explorer: every page of GetCostAndUsage, exact decimal sums, totals,
+// shares and chart-ready series, and a forecast. Cost Explorer bills each
+// request ($0.01) and refreshes a few times a day, so every answer is cached
+// under its normalized query for hours.
+package costs
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
+	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Region is where Cost Explorer is served.
+const Region = "us-east-1"
+
+// IAMActions lists every IAM action the costs package calls.
+var IAMActions = []string{"ce:GetCostAndUsage", "ce:GetCostForecast"}
+
+// CostExplorerAPI is the part of the Cost Explorer client this package calls.
+type CostExplorerAPI interface {
+	GetCostAndUsage(ctx context.Context, in *costexplorer.GetCostAndUsageInput, optFns ...func(*costexplorer.Options)) (*costexplorer.GetCostAndUsageOutput, error)
+	GetCostForecast(ctx context.Context, in *costexplorer.GetCostForecastInput, optFns ...func(*costexplorer.Options)) (*costexplorer.GetCostForecastOutput, error)
+}
+
+// ClientFrom returns the Cost Explorer client of the shared set, in us-east-1.
+func ClientFrom(c *awsconf.Clients) CostExplorerAPI { return c.CostExplorer(Region) }
+
+// Report is the answer to a Query.
+type Report struct {
+	Query
+	Currency string            `json:"currency"`
+	Total    cloudscope.Amount `json:"total"`
+	// Groups are sorted by amount, largest first.
+	Groups []GroupTotal `json:"groups"`
+	// Periods are the days (or months) in order, each with its total and
+	// its amount per group.
+	Periods []Period `json:"periods"`
+	Fetched
+}
+
+// Fetched says where an answer came from.
+type Fetched struct {
+	FetchedAt time.Time `json:"fetched_at"`
+	Cached    bool      `json:"cached"`
+	// Requests is the Cost Explorer requests this answer cost: 0 from the cache.
+	Requests int `json:"cost_explorer_requests"`
+}
+
+// GroupTotal is one group's amount over the window and its share of the total.
+type GroupTotal struct {
+	Key    string            `json:"key"`
+	Amount cloudscope.Amount `json:"amount"`
+	Share  float64           `json:"share"`
+}
+
+// Period is one day or month.
+type Period struct {
+	Start     string                       `json:"start"`
+	End       string                       `json:"end"`
+	Total     cloudscope.Amount            `json:"total"`
+	Estimated bool                         `json:"estimated"`
+	Groups    map[string]cloudscope.Amount `json:"groups"`
+}
+
+// Forecast is the answer to a ForecastQuery.
+type Forecast struct {
+	ForecastQuery
+	Currency string            `json:"currency"`
+	Total    cloudscope.Amount `json:"total"`
+	// PredictionInterval is the confidence, in percent, of each period's bounds.
+	PredictionInterval int              `json:"prediction_interval"`
+	Periods            []ForecastPeriod `json:"periods"`
+	Fetched
+}
+
+// ForecastPeriod is one forecast day or month with its prediction interval.
+type ForecastPeriod struct {
+	Start string            `json:"start"`
+	End   string            `json:"end"`
+	Mean  cloudscope.Amount `json:"mean"`
+	Lower cloudscope.Amount `json:"lower"`
+	Upper cloudscope.Amount `json:"upper"`
+}
+
+// Options tune a Service.
+type Options struct {
+	// TTL is how long an answer is reused (default 6 hours; Cost Explorer
+	// refreshes a few times a day).
+	TTL time.Duration
+	// Now is the clock, for tests.
+	Now func() time.Time
+}
+
+// Service answers cost questions through a cache.
+type Service struct {
+	client CostExplorerAPI
+	cache  Cache
+	opts   Options
+
+	mu           sync.Mutex
+	inflight     map[string]*flight
+	lastCacheErr error
+}
+
+// New returns a Service. A nil cache means an in-memory one.
+func New(client CostExplorerAPI, cache Cache, opts Options) *Service {
+	if opts.TTL <= 0 {
+		opts.TTL = 6 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if cache == nil {
+		cache = NewMemoryCache(opts.Now)
+	}
+	return &Service{client: client, cache: cache, opts: opts, inflight: map[string]*flight{}}
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.opts.Now() }
+
+// Report answers q from the cache, or from Cost Explorer (every page) when
+// the cache has no fresh answer.
+func (s *Service) Report(ctx context.Context, q Query) (*Report, error) {
+	var r Report
+	err := s.cached(ctx, q.String(), &r, func(ctx context.Context) (any, error) { return s.fetchReport(ctx, q) })
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Forecast answers q from the cache or from GetCostForecast.
+func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (*Forecast, error) {
+	var f Forecast
+	err := s.cached(ctx, q.String(), &f, func(ctx context.Context) (any, error) { return s.fetchForecast(ctx, q) })
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
+	in := &costexplorer.GetCostAndUsageInput{
+		TimePeriod:  &cetypes.DateInterval{Start: aws.String(q.Start), End: aws.String(q.End)},
+		Granularity: cetypes.Granularity(q.Granularity),
+		Metrics:     []string{q.Metric},
+		GroupBy:     []cetypes.GroupDefinition{groupDefinition(q.GroupBy)},
+	}
+	r := &Report{Query: q, Groups: []GroupTotal{}, Periods: []Period{}}
+	byGroup := map[string]cloudscope.Amount{}
+	// The SDK has no paginator for GetCostAndUsage: follow NextPageToken here.
+	seen := map[string]bool{}
+	for {
+		r.Requests++
+		page, err := s.client.GetCostAndUsage(ctx, in)
+		if err != nil {
+			return nil, wrap(err, "GetCostAndUsage")
+		}
+		for _, rt := range page.ResultsByTime {
+			p, err := r.period(rt)
+			if err != nil {
+				return nil, err
+			}
+			for _, g := range rt.Groups {
+				key := strings.Join(g.Keys, ", ")
+				if strings.HasPrefix(q.GroupBy, "TAG:") {
+					key = tagValue(key)
+				}
+				amt, err := r.amount(g.Metrics[q.Metric])
+				if err != nil {
+					return nil, err
+				}
+				p.Groups[key] = p.Groups[key].Add(amt)
+				p.Total = p.Total.Add(amt)
+				byGroup[key] = byGroup[key].Add(amt)
+				r.Total = r.Total.Add(amt)
+			}
+			// Ungrouped results carry their amount in Total.
+			if len(rt.Groups) == 0 {
+				if mv, ok := rt.Total[q.Metric]; ok {
+					amt, err := r.amount(mv)
+					if err != nil {
+						return nil, err
+					}
+					p.Total = p.Total.Add(amt)
+					r.Total = r.Total.Add(amt)
+				}
+			}
+		}
+		next := aws.ToString(page.NextPageToken)
+		if next == "" {
+			break
+		}
+		if seen[next] {
+			return nil, cloudscope.Errorf(cloudscope.CodeUpstream, "Cost Explorer returned the same page token twice")
+		}
+		seen[next] = true
+		in.NextPageToken = aws.String(next)
+	}
+	slices.SortFunc(r.Periods, func(a, b Period) int { return cmp.Compare(a.Start, b.Start) })
+	for k, v := range byGroup {
+		r.Groups = append(r.Groups, GroupTotal{Key: k, Amount: v, Share: v.Ratio(r.Total)})
+	}
+	slices.SortFunc(r.Groups, func(a, b GroupTotal) int { return cmp.Or(b.Amount.Cmp(a.Amount), cmp.Compare(a.Key, b.Key)) })
+	if r.Currency == "" {
+		r.Currency = "USD" // no amounts at all: Cost Explorer bills in USD
+	}
+	return r, nil
+}
+
+// period returns the report's period for rt, adding it the first time: a
+// time period split over pages lands in one period.
+func (r *Report) period(rt cetypes.ResultByTime) (*Period, error) {
+	start, end := aws.ToString(rt.TimePeriod.Start), aws.ToString(rt.TimePeriod.End)
+	for i := range r.Periods {
+		if r.Periods[i].Start == start {
+			r.Periods[i].Estimated = r.Periods[i].Estimated || rt.Estimated
+			return &r.Periods[i], nil
+		}
+	}
+	r.Periods = append(r.Periods, Period{Start: start, End: end, Estimated: rt.Estimated, Groups: map[string]cloudscope.Amount{}})
+	return &r.Periods[len(r.Periods)-1], nil
+}
+
+// amount parses one metric value and checks its currency against the report's.
+func (r *Report) amount(mv cetypes.MetricValue) (cloudscope.Amount, error) {
+	amt, err := cloudscope.ParseAmount(aws.ToString(mv.Amount))
+	if err != nil {
+		return amt, &cloudscope.Error{Code: cloudscope.CodeUpstream, Message: "Cost Explorer returned an amount that is not a number", Err: err}
+	}
+	unit := aws.ToString(mv.Unit)
+	switch {
+	case r.Currency == "":
+		r.Currency = unit
+	case unit != "" && unit != r.Currency:
+		return amt, cloudscope.Errorf(cloudscope.CodeUpstream, "Cost Explorer returned amounts in both %s and %s; cloudscope will not add them", r.Currency, unit)
+	}
+	return amt, nil
+}
+
+// tagValue turns Cost Explorer's "key$value" group key into the value, and
+// "key$" (resources without the tag) into "(untagged)".
+func tagValue(k string) string {
+	if _, v, ok := strings.Cut(k, "$"); ok {
+		if v == "" {
+			return "(untagged)"
+		}
+		return v
+	}
+	return k
+}
+
+func groupDefinition(groupBy string) cetypes.GroupDefinition {
+	if key, ok := strings.CutPrefix(groupBy, "TAG:"); ok {
+		return cetypes.GroupDefinition{Type: cetypes.GroupDefinitionTypeTag, Key: aws.String(key)}
+	}
+	return cetypes.GroupDefinition{Type: cetypes.GroupDefinitionTypeDimension, Key: aws.String(groupBy)}
+}
+
+// forecastMetric maps GetCostAndUsage's metric names to GetCostForecast's.
+var forecastMetric = map[string]cetypes.Metric{
+	"UnblendedCost":    cetypes.MetricUnblendedCost,
+	"AmortizedCost":    cetypes.MetricAmortizedCost,
+	"NetUnblendedCost": cetypes.MetricNetUnblendedCost,
+	"BlendedCost":      cetypes.MetricBlendedCost,
+}
+
+const predictionInterval = 80
+
+func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast, error) {
+	out, err := s.client.GetCostForecast(ctx, &costexplorer.GetCostForecastInput{
+		TimePeriod:              &cetypes.DateInterval{Start: aws.String(q.Start), End: aws.String(q.End)},
+		Granularity:             cetypes.Granularity(q.Granularity),
+		Metric:                  forecastMetric[q.Metric],
+		PredictionIntervalLevel: aws.Int32(predictionInterval),
+	})
+	if err != nil {
+		return nil, wrap(err, "GetCostForecast")
+	}
+	f := &Forecast{ForecastQuery: q, PredictionInterval: predictionInterval, Periods: []ForecastPeriod{}}
+	f.Requests = 1
+	parse := func(s *string) (cloudscope.Amount, error) {
+		if s == nil {
+			return cloudscope.Amount{}, nil
+		}
+		a, err := cloudscope.ParseAmount(*s)
+		if err != nil {
+			return a, &cloudscope.Error{Code: cloudscope.CodeUpstream, Message: "Cost Explorer returned a forecast that is not a number", Err: err}
+		}
+		return a, nil
+	}
+	if out.Total != nil {
+		if f.Total, err = parse(out.Total.Amount); err != nil {
+			return nil, err
+		}
+		f.Currency = aws.ToString(out.Total.Unit)
+	}
+	for _, r := range out.ForecastResultsByTime {
+		p := ForecastPeriod{Start: aws.ToString(r.TimePeriod.Start), End: aws.ToString(r.TimePeriod.End)}
+		if p.Mean, err = parse(r.MeanValue); err != nil {
+			return nil, err
+		}
+		if p.Lower, err = parse(r.PredictionIntervalLowerBound); err != nil {
+			return nil, err
+		}
+		if p.Upper, err = parse(r.PredictionIntervalUpperBound); err != nil {
+			return nil, err
+		}
+		f.Periods = append(f.Periods, p)
+	}
+	if f.Currency == "" {
+		f.Currency = "USD"
+	}
+	return f, nil
+}
+
+// wrap maps Cost Explorer's errors to errors a caller can act on.
+func wrap(err error, op string) error {
+	switch awserr.Code(err) {
+	case "DataUnavailableException":
+		return &cloudscope.Error{Code: cloudscope.CodeUnavailable, Err: err,
+			Message: "Cost Explorer has no data for this window yet (a new account, or data still being prepared): try again later"}
+	case "LimitExceededException":
+		return &cloudscope.Error{Code: cloudscope.CodeThrottled, Err: err,
+			Message: "Cost Explorer's request limit is reached: try again in a minute"}
+	case "AccessDeniedException", "AccessDenied":
+		return &cloudscope.Error{Code: cloudscope.CodeAccessDenied, Err: err,
+			Message: fmt.Sprintf("%s was denied: Cost Explorer may not be enabled for this account (enable it in the Billing console), or the caller lacks ce:%s", op, op)}
+	case "BillExpirationException":
+		return &cloudscope.Error{Code: cloudscope.CodeInvalid, Param: "start", Err: err,
+			Message: "start: Cost Explorer no longer has bills this old"}
+	}
+	return awserr.Wrap(err, op)
+}
