@@ -33,6 +33,10 @@ func seedAll(ctx context.Context, env *environment, clients *awsconf.Clients) er
 		return err
 	}
 	env.log.Info(fmt.Sprintf("wrote %d CloudWatch datapoints (%d days, hourly)", n, demo.MetricDays))
+	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
+		return err
+	}
+	env.log.Info(fmt.Sprintf("queued %d days of Cost Explorer results", demo.CostDays))
 	return nil
 }
 

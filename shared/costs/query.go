@@ -34,12 +34,12 @@ var tagKey = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+\-@]{1,128}$`)
 
 // Query is one normalized Cost Explorer question. Its String is its cache key.
 type Query struct {
-	Start       string // YYYY-MM-DD, inclusive
-	End         string // YYYY-MM-DD, exclusive, as Cost Explorer takes it
-	Granularity string
+	Start       string `json:"start"` // YYYY-MM-DD, inclusive
+	End         string `json:"end"`   // YYYY-MM-DD, exclusive, as Cost Explorer takes it
+	Granularity string `json:"granularity"`
 	// GroupBy is a dimension (SERVICE...) or "TAG:<key>".
-	GroupBy string
-	Metric  string
+	GroupBy string `json:"group_by"`
+	Metric  string `json:"metric"`
 }
 
 // String is the query in one line; equal queries give equal strings.
@@ -138,9 +138,10 @@ func window(s Spec, today time.Time) (time.Time, time.Time, error) {
 
 // ForecastQuery is a normalized forecast question: from today for Days days.
 type ForecastQuery struct {
-	Start, End  string
-	Granularity string
-	Metric      string
+	Start       string `json:"start"`
+	End         string `json:"end"`
+	Granularity string `json:"granularity"`
+	Metric      string `json:"metric"`
 }
 
 func (q ForecastQuery) String() string {

@@ -35,6 +35,7 @@ type Discovery interface {
 type Deps struct {
 	Discovery Discovery
 	Metrics   Metrics
+	Costs     Costs
 	Logger    *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
@@ -63,6 +64,9 @@ func New(deps Deps) http.Handler {
 	}
 	if deps.Metrics != nil {
 		routes = append(routes, route{"GET", "/metrics", a.metrics})
+	}
+	if deps.Costs != nil {
+		routes = append(routes, route{"GET", "/costs", a.costs}, route{"GET", "/costs/forecast", a.costForecast})
 	}
 
 	mux := http.NewServeMux()

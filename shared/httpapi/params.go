@@ -141,3 +141,13 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// single rejects a parameter given more than once, for those that take one value.
+func single(q url.Values, names ...string) error {
+	for _, n := range names {
+		if len(q[n]) > 1 {
+			return cloudscope.Invalid(n, "given %d times; it takes one value", len(q[n]))
+		}
+	}
+	return nil
+}

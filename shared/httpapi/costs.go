@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/cloudscope/cloudscope/shared/costs"
+)
+
+// Costs is what the cost routes need.
+type Costs interface {
+	Report(ctx context.Context, q costs.Query) (*costs.Report, error)
+	Forecast(ctx context.Context, q costs.ForecastQuery) (*costs.Forecast, error)
+	TakeCacheError() error
+}
+
+// parseCostsQuery turns the query string of GET /costs into a cost query.
+func parseCostsQuery(raw string, a *api) (costs.Query, error) {
+	q, err := parseQuery(raw, "days", "start", "end", "granularity", "group_by", "metric")
+	if err != nil {
+		return costs.Query{}, err
+	}
+	if err := single(q, "days", "start", "end", "granularity", "group_by", "metric"); err != nil {
+		return costs.Query{}, err
+	}
+	return costs.NewQuery(costs.Spec{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
+		Granularity: q.Get("granularity"), GroupBy: q.Get("group_by"), Metric: q.Get("metric")}, a.now())
+}
+
+func (a *api) costs(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseCostsQuery(r.URL.RawQuery, a)
+	if err != nil {
+		return err
+	}
+	rep, err := a.deps.Costs.Report(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	a.logCostRequests(r, q.String(), rep.Fetched)
+	return ok(w, rep)
+}
+
+func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r.URL.RawQuery, "days", "granularity", "metric")
+	if err != nil {
+		return err
+	}
+	if err := single(q, "days", "granularity", "metric"); err != nil {
+		return err
+	}
+	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), a.now())
+	if err != nil {
+		return err
+	}
+	f, err := a.deps.Costs.Forecast(r.Context(), fq)
+	if err != nil {
+		return err
+	}
+	a.logCostRequests(r, fq.String(), f.Fetched)
+	return ok(w, f)
+}
+
+// logCostRequests logs what an answer cost: Cost Explorer bills $0.01 a request.
+func (a *api) logCostRequests(r *http.Request, query string, f costs.Fetched) {
+	a.log.InfoContext(r.Context(), "costs", "query", query, "cached", f.Cached, "cost_explorer_requests", f.Requests)
+	if err := a.deps.Costs.TakeCacheError(); err != nil {
+		a.log.WarnContext(r.Context(), "cost cache failed: answers are fetched afresh, each a billed request", "error", err)
+	}
+}
