@@ -84,11 +84,12 @@ cloudscope demo is running against an emulated AWS account (%s).
   curl -s '%s/resources?regions=us-east-1,eu-west-1,ap-southeast-2'
   curl -s '%s/resources?types=ec2&regions=eu-west-1'
   curl -s '%s/metrics?resource_type=rds&resource_ids=orders-db,reporting-db,sessions-db&region=us-east-1&hours=24'
+  curl -s '%s/costs?days=30&group_by=SERVICE'
 
 The AWS CLI can reach the same account:
   AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ec2 describe-instances --region us-east-1
 
 Press Ctrl-C to stop the server and the emulator.
-`, srv.URL, url, url, url, url, srv.URL)
+`, srv.URL, url, url, url, url, url, srv.URL)
 	})
 }

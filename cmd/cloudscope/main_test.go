@@ -95,6 +95,28 @@ func TestMetricsTable(t *testing.T) {
 	}
 }
 
+func TestCostsTable(t *testing.T) {
+	emulator.Reset(t)
+	if code, _, stderr := cli(t, "seed-demo"); code != 0 {
+		t.Fatalf("seed-demo: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := cli(t, "costs")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^ *SERVICE +AMOUNT \(USD\) +SHARE`).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^ *Amazon Elastic Compute Cloud - Compute +[0-9]+\.[0-9]{2} +[0-9.]+%`).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^ *TOTAL +[0-9]+\.[0-9]{2}`).MatchString(stdout) || !strings.Contains(stdout, "2 period(s) still estimated") {
+		t.Errorf("table:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "2 Cost Explorer request(s)") {
+		t.Errorf("the billed requests are not reported: %s", stderr)
+	}
+	if code, _, stderr := cli(t, "costs", "--group-by", "AZ"); code != 1 || !strings.Contains(stderr, "group_by") {
+		t.Errorf("bad group: exit %d: %s", code, stderr)
+	}
+}
+
 func TestSeedDemoRefusesARealAccount(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -39,13 +38,11 @@ func loadClients(ctx context.Context) (*awsconf.Clients, error) {
 
 // newAPI builds the HTTP API with every capability, as the functions do one each.
 func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
-	opts := env.conf.Discovery
-	opts.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
-	return httpapi.New(httpapi.Deps{
-		Discovery: discovery.New(discovery.ClientsFrom(clients), opts),
-		Metrics:   metrics.New(metrics.ClientsFrom(clients), env.conf.Metrics),
-		Logger:    env.log,
-	})
+	conf := env.conf
+	conf.Discovery.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
+	deps := services.All(conf, clients)
+	deps.Logger = env.log
+	return httpapi.New(deps)
 }
 
 // listenAndServe serves the API on addr until ctx ends, then shuts down

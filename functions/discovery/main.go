@@ -5,13 +5,13 @@ package main
 import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 func main() {
 	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Discovery: discovery.New(discovery.ClientsFrom(clients), conf.Discovery)}
+		return httpapi.Deps{Discovery: services.Discovery(conf, clients)}
 	})
 }

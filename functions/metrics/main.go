@@ -7,11 +7,11 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 func main() {
 	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Metrics: metrics.New(metrics.ClientsFrom(clients), conf.Metrics)}
+		return httpapi.Deps{Metrics: services.Metrics(conf, clients)}
 	})
 }

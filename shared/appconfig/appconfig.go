@@ -9,7 +9,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
@@ -19,6 +21,10 @@ type Config struct {
 	LogLevel  slog.Level
 	Discovery discovery.Options
 	Metrics   metrics.Options
+	Costs     costs.Options
+	// Table is the DynamoDB table for shared state (the cost cache); empty
+	// means in memory.
+	Table string
 }
 
 // The environment variables read, with their meaning.
@@ -26,6 +32,8 @@ const (
 	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"   // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
 	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY" // AWS calls in flight at once during discovery, 1..256 (default 64)
 	EnvPercentiles = "CLOUDSCOPE_PERCENTILES" // "off" leaves percentile statistics (p99) out of metrics
+	EnvTable       = "CLOUDSCOPE_TABLE"       // DynamoDB table name; unset: the cost cache lives in memory
+	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"    // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
 )
 
 // FromEnv reads the configuration from the process environment.
@@ -53,5 +61,13 @@ func From(getenv func(string) string) (Config, error) {
 	default:
 		return c, fmt.Errorf("%s=%q: want on or off", EnvPercentiles, v)
 	}
+	if v := strings.TrimSpace(getenv(EnvCostTTL)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 48*time.Hour {
+			return c, fmt.Errorf("%s=%q: want a duration from 1m to 48h, such as 6h", EnvCostTTL, v)
+		}
+		c.Costs.TTL = d
+	}
+	c.Table = strings.TrimSpace(getenv(EnvTable))
 	return c, nil
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFrom(t *testing.T) {
@@ -19,7 +20,10 @@ func TestFrom(t *testing.T) {
 	if c, err := From(env(map[string]string{EnvPercentiles: "off"})); err != nil || !c.Metrics.NoPercentiles {
 		t.Errorf("percentiles off: %+v %v", c, err)
 	}
-	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe"} {
+	if c, err := From(env(map[string]string{EnvCostTTL: "90m", EnvTable: "cloudscope-state"})); err != nil || c.Costs.TTL != 90*time.Minute || c.Table != "cloudscope-state" {
+		t.Errorf("cost settings: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe", EnvCostTTL: "5s"} {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}

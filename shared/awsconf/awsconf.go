@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -126,6 +127,7 @@ type Clients struct {
 	s3         sync.Map
 	cloudwatch sync.Map
 	ce         sync.Map
+	dynamodb   sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -201,4 +203,9 @@ func (c *Clients) CostExplorer(region string) *costexplorer.Client {
 	return cached(&c.ce, region, func() *costexplorer.Client {
 		return costexplorer.NewFromConfig(c.cfg, func(o *costexplorer.Options) { o.Region = region })
 	})
+}
+
+// DynamoDB returns the DynamoDB client of the home region, where the table is.
+func (c *Clients) DynamoDB() *dynamodb.Client {
+	return cached(&c.dynamodb, c.cfg.Region, func() *dynamodb.Client { return dynamodb.NewFromConfig(c.cfg) })
 }

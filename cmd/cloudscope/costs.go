@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/services"
+)
+
+func costsCmd(ctx context.Context, env *environment, args []string) error {
+	fs := env.flags("costs")
+	days := fs.String("days", "", "days back from today (default 30)")
+	start := fs.String("start", "", "first day, YYYY-MM-DD (with --end)")
+	end := fs.String("end", "", "day after the last, YYYY-MM-DD (exclusive)")
+	groupBy := fs.String("group-by", "", "SERVICE (default), REGION, LINKED_ACCOUNT, USAGE_TYPE or TAG:<key>")
+	granularity := fs.String("granularity", "", "DAILY (default) or MONTHLY")
+	metric := fs.String("metric", "", "UnblendedCost (default), AmortizedCost, NetUnblendedCost or BlendedCost")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	clients, err := loadClients(ctx)
+	if err != nil {
+		return err
+	}
+	svc := services.Costs(env.conf, clients)
+	q, err := costs.NewQuery(costs.Spec{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
+	if err != nil {
+		return err
+	}
+	rep, err := svc.Report(ctx, q)
+	if err != nil {
+		return err
+	}
+	if rep.Requests > 0 {
+		fmt.Fprintf(env.stderr, "this answer took %d Cost Explorer request(s), billed at $0.01 each\n", rep.Requests)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printCosts(env.stdout, rep)
+}
+
+func printCosts(w io.Writer, r *costs.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tAMOUNT (%s)\tSHARE\t\n", r.GroupBy, r.Currency)
+	for _, g := range r.Groups {
+		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t\n", g.Key, g.Amount.Cents(), 100*g.Share)
+	}
+	fmt.Fprintf(tw, "TOTAL\t%s\t\t\n", r.Total.Cents())
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	estimated := 0
+	for _, p := range r.Periods {
+		if p.Estimated {
+			estimated++
+		}
+	}
+	fmt.Fprintf(w, "\n%s to %s (end exclusive), %s %s", r.Start, r.End, r.Granularity, r.Metric)
+	if estimated > 0 {
+		fmt.Fprintf(w, "; %d period(s) still estimated", estimated)
+	}
+	fmt.Fprintln(w)
+	return nil
+}

@@ -1,0 +1,12 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/lambdatest"
+)
+
+// BenchmarkColdStart: the costs function's init time under aws-lambda-rie.
+func BenchmarkColdStart(b *testing.B) {
+	lambdatest.BenchmarkColdStart(b, "costs", "../../events/costs/get-costs-bad-group.json", moto.Env())
+}

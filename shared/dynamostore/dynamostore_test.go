@@ -1,0 +1,79 @@
+package dynamostore
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/mototest"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+
+// CreateTable makes the table as the infrastructure does: pk and sk, on demand.
+func createTable(t *testing.T, client *dynamodb.Client, name string) {
+	t.Helper()
+	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String(PartitionKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String(SortKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String(PartitionKey), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String(SortKey), KeyType: ddbtypes.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMotoCostCache(t *testing.T) {
+	moto.Reset(t)
+	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	createTable(t, client, "cloudscope")
+	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c := NewCostCache(client, "cloudscope", func() time.Time { return clock })
+	ctx := context.Background()
+
+	if _, ok, err := c.Get(ctx, "nothing"); ok || err != nil {
+		t.Fatalf("empty cache: %v %v", ok, err)
+	}
+	key := "2026-10-27..2026-11-26/DAILY/TAG:cost center/UnblendedCost"
+	val := bytes.Repeat([]byte(`{"key":"Amazon Elastic Compute Cloud - Compute","amount":"41.2000000000"},`), 20000) // 1.4 MB raw
+	if err := c.Put(ctx, key, val, 6*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := c.Get(ctx, key)
+	if err != nil || !ok || !bytes.Equal(got, val) {
+		t.Fatalf("read back %d bytes, %v %v; want the %d written", len(got), ok, err, len(val))
+	}
+	clock = clock.Add(6 * time.Hour) // expired, though the emulator (like DynamoDB, for a while) still has the item
+	if _, ok, _ := c.Get(ctx, key); ok {
+		t.Error("an expired entry was served")
+	}
+	random := make([]byte, MaxValueBytes+1024) // does not compress
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	if err := c.Put(ctx, "big", random, time.Hour); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("an oversized value: %v", err)
+	}
+	if err := NewCostCache(client, "missing-table", nil).Put(ctx, "k", []byte("v"), time.Hour); err == nil {
+		t.Error("a missing table went unnoticed")
+	}
+}
