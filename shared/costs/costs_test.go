@@ -3,6 +3,7 @@ package costs
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -316,5 +317,31 @@ func TestMemoryCacheIsBounded(t *testing.T) {
 	}
 	if _, ok, _ := c.Get(context.Background(), fmt.Sprint(MaxEntries+9)); !ok {
 		t.Error("the newest entry was dropped")
+	}
+}
+
+// TestIAMActionsMatchTheCalls holds IAMActions to the calls the package makes.
+func TestIAMActionsMatchTheCalls(t *testing.T) {
+	f := &fakeCE{forecast: &costexplorer.GetCostForecastOutput{}}
+	s, calls := service(f, Options{})
+	if _, err := s.Report(context.Background(), query(t, Spec{})); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := NewForecastQuery("", "", "", now)
+	if _, err := s.Forecast(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.String(); got != "Cost Explorer.GetCostAndUsage=1 Cost Explorer.GetCostForecast=1 " ||
+		strings.Join(IAMActions, " ") != "ce:GetCostAndUsage ce:GetCostForecast" {
+		t.Errorf("calls %s, actions %v", got, IAMActions)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range IAMActions {
+		if !strings.Contains(string(readme), a) {
+			t.Errorf("README.md does not list %s", a)
+		}
 	}
 }
