@@ -52,6 +52,8 @@ type EC2Details struct {
 	Architecture     string `json:"architecture,omitempty"`
 	// StateReason explains a stopped or terminated state, as EC2 reports it.
 	StateReason string `json:"state_reason,omitempty"`
+	// StoppedAt is when a stopped instance stopped, when EC2 says.
+	StoppedAt *time.Time `json:"stopped_at,omitempty"`
 }
 
 // RDSDetails are the database instance fields.

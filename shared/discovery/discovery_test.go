@@ -305,3 +305,12 @@ func TestBudgetReturnsWhatWasRead(t *testing.T) {
 		t.Errorf("what was read is not all there: %v", got)
 	}
 }
+
+func TestTransitionTime(t *testing.T) {
+	if got := transitionTime("User initiated (2026-01-02 03:04:05 GMT)"); got == nil || !got.Equal(launched) {
+		t.Errorf("got %v", got)
+	}
+	if transitionTime("") != nil || transitionTime("Server.ScheduledStop") != nil {
+		t.Error("a time from nothing")
+	}
+}

@@ -56,6 +56,9 @@ func (s *Scanner) listInstances(ctx context.Context, region string, run *runner)
 				if in.StateReason != nil {
 					r.EC2.StateReason = aws.ToString(in.StateReason.Message)
 				}
+				if r.State == "stopped" {
+					r.EC2.StoppedAt = transitionTime(aws.ToString(in.StateTransitionReason))
+				}
 				out = append(out, r)
 			}
 		}

@@ -1,0 +1,230 @@
+// Package bottleneck holds the rules that find hot, failing, idle and
+// oversized resources in discovered resources and their metric series. The
+// rules are pure functions: no AWS calls, no clock but the one given. Each
+// finding carries the observed values, the threshold with its source, the
+// window, the datapoints that decided it, and a recommendation.
+package bottleneck
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Severity ranks findings.
+type Severity string
+
+// The severities, from the most urgent.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Rank orders severities: critical 3, warning 2, info 1.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// Threshold is what a rule compares against, and where the number comes from.
+type Threshold struct {
+	Value  float64 `json:"value"`
+	Op     string  `json:"op"` // ">", ">=", "<", "<=", "=="
+	Unit   string  `json:"unit"`
+	Source string  `json:"source"`
+}
+
+// Window is the time a rule looked at.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Finding is one problem with one resource.
+type Finding struct {
+	// ID is stable across scans: the rule and the resource.
+	ID             string                  `json:"id"`
+	Rule           string                  `json:"rule"`
+	Severity       Severity                `json:"severity"`
+	Title          string                  `json:"title"`
+	ResourceType   cloudscope.ResourceType `json:"resource_type"`
+	ResourceID     string                  `json:"resource_id"`
+	ResourceName   string                  `json:"resource_name,omitempty"`
+	Region         string                  `json:"region"`
+	Observed       map[string]float64      `json:"observed"`
+	Threshold      Threshold               `json:"threshold"`
+	Window         Window                  `json:"window"`
+	Evidence       []cloudscope.Point      `json:"evidence"`
+	Recommendation string                  `json:"recommendation"`
+}
+
+// Insufficient records a rule that could not judge a resource for lack of
+// data: too little data is never taken for idleness.
+type Insufficient struct {
+	Rule         string                  `json:"rule"`
+	ResourceType cloudscope.ResourceType `json:"resource_type"`
+	ResourceID   string                  `json:"resource_id"`
+	Region       string                  `json:"region"`
+	HoursOfData  float64                 `json:"hours_of_data"`
+	HoursNeeded  int                     `json:"hours_needed"`
+}
+
+// Result is every finding and every rule left undecided.
+type Result struct {
+	Findings     []Finding      `json:"findings"`
+	Insufficient []Insufficient `json:"insufficient_data"`
+}
+
+// Input is one resource and its metrics (nil when none were read).
+type Input struct {
+	Resource cloudscope.Resource
+	Metrics  *cloudscope.ResourceMetrics
+}
+
+// maxEvidence bounds the datapoints kept as evidence for one finding.
+const maxEvidence = 48
+
+// Evaluate runs every rule for each input's type over the window ending at now.
+func Evaluate(inputs []Input, t Thresholds, window Window, now time.Time) Result {
+	res := Result{Findings: []Finding{}, Insufficient: []Insufficient{}}
+	for _, in := range inputs {
+		c := &check{in: in, t: t, window: window, now: now, res: &res}
+		for _, r := range rules {
+			if r.typ == in.Resource.Type {
+				r.eval(c)
+			}
+		}
+	}
+	slices.SortFunc(res.Findings, func(a, b Finding) int {
+		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ResourceID, b.ResourceID))
+	})
+	return res
+}
+
+// check is one resource under evaluation.
+type check struct {
+	in     Input
+	t      Thresholds
+	window Window
+	now    time.Time
+	res    *Result
+}
+
+// series returns a metric's points for a statistic and the seconds each covers.
+func (c *check) series(metric, stat string) ([]cloudscope.Point, int32) {
+	if c.in.Metrics == nil {
+		return nil, 0
+	}
+	for _, m := range c.in.Metrics.Metrics {
+		if m.Name == metric {
+			return m.Stats[stat], m.Period
+		}
+	}
+	return nil, 0
+}
+
+// enough reports whether pts cover MinDataHours; if not, it records the rule as undecided.
+func (c *check) enough(rule string, pts []cloudscope.Point, period int32) bool {
+	hours := float64(len(pts)) * float64(period) / 3600
+	if hours >= float64(c.t.MinDataHours) {
+		return true
+	}
+	r := c.in.Resource
+	c.res.Insufficient = append(c.res.Insufficient, Insufficient{Rule: rule, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
+		HoursOfData: hours, HoursNeeded: c.t.MinDataHours})
+	return false
+}
+
+func (c *check) find(rule string, sev Severity, title string, observed map[string]float64, th Threshold, evidence []cloudscope.Point, rec string) {
+	r := c.in.Resource
+	if len(evidence) > maxEvidence {
+		evidence = evidence[len(evidence)-maxEvidence:]
+	}
+	if evidence == nil {
+		evidence = []cloudscope.Point{}
+	}
+	c.res.Findings = append(c.res.Findings, Finding{
+		ID:   fmt.Sprintf("%s/%s/%s/%s", rule, r.Type, r.Region, r.ID),
+		Rule: rule, Severity: sev, Title: title,
+		ResourceType: r.Type, ResourceID: r.ID, ResourceName: r.Name, Region: r.Region,
+		Observed: observed, Threshold: th, Window: c.window, Evidence: evidence, Recommendation: rec,
+	})
+}
+
+// where returns the points that satisfy keep.
+func where(pts []cloudscope.Point, keep func(float64) bool) []cloudscope.Point {
+	var out []cloudscope.Point
+	for _, p := range pts {
+		if keep(p.V) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func maxOf(pts []cloudscope.Point) float64 {
+	m := pts[0].V
+	for _, p := range pts[1:] {
+		m = max(m, p.V)
+	}
+	return m
+}
+
+func minOf(pts []cloudscope.Point) float64 {
+	m := pts[0].V
+	for _, p := range pts[1:] {
+		m = min(m, p.V)
+	}
+	return m
+}
+
+func mean(pts []cloudscope.Point) float64 {
+	s := 0.0
+	for _, p := range pts {
+		s += p.V
+	}
+	return s / float64(len(pts))
+}
+
+// since keeps the points at or after t.
+func since(pts []cloudscope.Point, t time.Time) []cloudscope.Point {
+	ts := cloudscope.At(t)
+	i, _ := slices.BinarySearchFunc(pts, ts, func(p cloudscope.Point, t cloudscope.Timestamp) int { return cmp.Compare(p.T, t) })
+	return pts[i:]
+}
+
+// daily groups points by UTC day and reduces each day with f.
+func daily(pts []cloudscope.Point, f func([]cloudscope.Point) float64) map[string]float64 {
+	byDay := map[string][]cloudscope.Point{}
+	for _, p := range pts {
+		d := p.T.Time().Format("2006-01-02")
+		byDay[d] = append(byDay[d], p)
+	}
+	out := make(map[string]float64, len(byDay))
+	for d, ps := range byDay {
+		out[d] = f(ps)
+	}
+	return out
+}
+
+func sum(pts []cloudscope.Point) float64 { return mean(pts) * float64(len(pts)) }
+
+func round(v float64) float64 { return float64(int64(v*100+0.5*sign(v))) / 100 }
+
+func sign(v float64) float64 {
+	if v < 0 {
+		return -1
+	}
+	return 1
+}
