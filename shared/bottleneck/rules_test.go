@@ -121,7 +121,7 @@ func TestRules(t *testing.T) {
 		{"ec2 gaps count only the hours with data", input(ec2("m5.xlarge", "running"), series{
 			"CPUUtilization/Maximum": hourly(60, flat(2)),
 			"CPUUtilization/Average": hourly(60, func(i int) float64 { return map[bool]float64{true: nan, false: 1}[i%2 == 0] }),
-			"NetworkIn/Sum": hourly(60, flat(10)), "NetworkOut/Sum": hourly(60, flat(10))}),
+			"NetworkIn/Sum":          hourly(60, flat(10)), "NetworkOut/Sum": hourly(60, flat(10))}),
 			"ec2.underutilised:info"}, // 30 hours with data; 2 days only, so not Trusted Advisor's 4 of 14
 		{"t3 out of credits", input(ec2("t3.large", "running"), series{
 			"CPUUtilization/Maximum": hourly(48, flat(40)), "CPUCreditBalance/Minimum": hourly(48, func(i int) float64 { return float64(47-i) * 10 })}),
@@ -146,7 +146,7 @@ func TestRules(t *testing.T) {
 		})}), "rds.high_cpu:warning"},
 		{"lambda throttled, errors, near timeout", input(fn(10), series{
 			"Invocations/Sum": hourly(days14, flat(100)), "Throttles/Sum": hourly(days14, func(i int) float64 { return float64(i % 3) }),
-			"Errors/Sum": hourly(days14, func(i int) float64 { return map[bool]float64{true: 30, false: 1}[i > days14-24] }),
+			"Errors/Sum":   hourly(days14, func(i int) float64 { return map[bool]float64{true: 30, false: 1}[i > days14-24] }),
 			"Duration/p99": hourly(days14, flat(8000))}),
 			"lambda.error_rate:warning lambda.near_timeout:warning lambda.throttled:warning"},
 		{"lambda error rate exactly 10% is fine", input(fn(10), series{

@@ -36,6 +36,9 @@ func (a Amount) rat() *big.Rat {
 // Add returns a + b.
 func (a Amount) Add(b Amount) Amount { return Amount{new(big.Rat).Add(a.rat(), b.rat())} }
 
+// Sub returns a - b.
+func (a Amount) Sub(b Amount) Amount { return Amount{new(big.Rat).Sub(a.rat(), b.rat())} }
+
 // Cmp compares a and b: -1, 0 or +1.
 func (a Amount) Cmp(b Amount) int { return a.rat().Cmp(b.rat()) }
 

@@ -1,0 +1,312 @@
+// Package scan runs a full scan: it discovers every resource, reads 14 days
+// of metrics in batches, evaluates the bottleneck rules, summarises costs
+// through the cost cache, stores a snapshot, and notifies of what is new or
+// worse than in the previous snapshot. The daily schedule, POST /scans and
+// `cloudscope scan` all run this code.
+package scan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+)
+
+// Days is how much metric history a scan reads.
+const Days = 14
+
+// ErrDuplicate is what Store.Save returns for a scan id already stored.
+var ErrDuplicate = errors.New("a snapshot with this scan id is already stored")
+
+// Store keeps snapshots. Save must be atomic and conditional on the id being new.
+type Store interface {
+	Save(ctx context.Context, s *Snapshot) error
+	Get(ctx context.Context, id string) (*Snapshot, error) // nil, nil when there is none
+	Latest(ctx context.Context) (*Snapshot, error)         // nil, nil when there is none
+	List(ctx context.Context, limit int) ([]Header, error) // newest first
+	SetNotification(ctx context.Context, id, state string) error
+}
+
+// Notifier sends one message.
+type Notifier interface {
+	Publish(ctx context.Context, m Message) error
+}
+
+// Deps are what a scan uses. Store and Notifier may be nil: the scan then
+// keeps nothing or tells nobody.
+type Deps struct {
+	Discovery interface {
+		Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+	}
+	Metrics interface {
+		Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
+	}
+	Costs interface {
+		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
+	}
+	Store      Store
+	Notifier   Notifier
+	Thresholds bottleneck.Thresholds
+	Now        func() time.Time
+	// Progress, when set, hears of each step (for `cloudscope scan`).
+	Progress func(Progress)
+}
+
+// Progress is one step of a scan.
+type Progress struct {
+	Step    string `json:"step"`
+	Detail  string `json:"detail"`
+	Regions int    `json:"regions_done"`
+	Of      int    `json:"regions"`
+}
+
+// Scanner runs scans.
+type Scanner struct{ d Deps }
+
+// New returns a Scanner.
+func New(d Deps) *Scanner {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Progress == nil {
+		d.Progress = func(Progress) {}
+	}
+	return &Scanner{d: d}
+}
+
+// ruleMetrics are the metrics the rules read: the scan fetches only these.
+var ruleMetrics = []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusCheckFailed", "CPUCreditBalance",
+	"DatabaseConnections", "FreeStorageSpace", "Invocations", "Errors", "Throttles", "Duration"}
+
+// Result is a scan's outcome: the snapshot, and whether it was stored now
+// or had been stored by an earlier delivery of the same scan.
+type Result struct {
+	Snapshot  *Snapshot
+	Duplicate bool
+}
+
+// Evaluate discovers and judges the account without storing anything: the
+// live view of GET /bottlenecks?source=live and the first half of Run.
+func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*Snapshot, error) {
+	started := s.d.Now().UTC()
+	snap := &Snapshot{Header: Header{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: NotifyNone}}
+	s.d.Progress(Progress{Step: "discover", Detail: "listing resources in every region"})
+	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
+	if err != nil {
+		return nil, fmt.Errorf("discover: %w", err)
+	}
+	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
+	snap.Calls["discovery"] = int(inv.Calls)
+	s.d.Progress(Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), Regions: len(inv.Regions), Of: len(inv.Regions)})
+
+	// Metrics, region by region, all at once: each region has its own quotas.
+	end := started.Truncate(time.Hour)
+	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
+	byRegion := map[string][]metrics.Target{}
+	for _, r := range inv.Resources {
+		if t, ok := target(r); ok {
+			byRegion[r.Region] = append(byRegion[r.Region], t)
+		}
+	}
+	series := map[string]*cloudscope.ResourceMetrics{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	done := 0
+	for region, targets := range byRegion {
+		wg.Go(func() {
+			res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if err != nil {
+				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
+				s.d.Progress(Progress{Step: "metrics", Detail: region + ": failed", Regions: done, Of: len(byRegion)})
+				return
+			}
+			snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+			for i := range res.Resources {
+				rm := &res.Resources[i]
+				series[string(rm.Type)+"/"+region+"/"+rm.ID] = rm
+			}
+			s.d.Progress(Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: done, Of: len(byRegion)})
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	inputs := make([]bottleneck.Input, len(inv.Resources))
+	for i, r := range inv.Resources {
+		inputs[i] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.Region+"/"+r.ID]}
+	}
+	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, bottleneck.Window{Start: window.Start, End: window.End}, started)
+	snap.Findings, snap.Insufficient = judged.Findings, judged.Insufficient
+	s.d.Progress(Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
+
+	if s.d.Costs != nil {
+		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = s.costSummary(ctx, snap)
+	}
+	snap.FinishedAt = s.d.Now().UTC()
+	snap.Counts = count(snap)
+	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
+		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
+	})
+	return snap, nil
+}
+
+// Run evaluates the account, then stores the snapshot and notifies. A scan
+// id already stored (a retried delivery of the same event) stores and sends
+// nothing new.
+func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result, error) {
+	if s.d.Store != nil {
+		if prev, err := s.d.Store.Get(ctx, id); err != nil {
+			return nil, err
+		} else if prev != nil {
+			return &Result{Snapshot: prev, Duplicate: true}, nil
+		}
+	}
+	snap, err := s.Evaluate(ctx, id, regions)
+	if err != nil {
+		return nil, err
+	}
+	if s.d.Store == nil {
+		return &Result{Snapshot: snap}, nil
+	}
+	prev, err := s.d.Store.Latest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// What to tell: new or worse findings, and whatever the previous scan could not send.
+	var notify []bottleneck.Finding
+	var carried *Snapshot
+	if prev == nil {
+		notify = snap.Findings
+	} else {
+		d := Compare(prev, snap)
+		notify = append(d.FindingsNew, d.FindingsWorse...)
+		if prev.Notification == NotifyPending {
+			carried = prev
+			seen := map[string]bool{}
+			for _, f := range notify {
+				seen[f.ID] = true
+			}
+			for _, f := range findingsByID(snap, prev.Notify) {
+				if !seen[f.ID] {
+					notify = append(notify, f)
+				}
+			}
+		}
+	}
+	if len(notify) > 0 && s.d.Notifier != nil {
+		snap.Notification = NotifyPending
+		for _, f := range notify {
+			snap.Notify = append(snap.Notify, f.ID)
+		}
+	}
+	s.d.Progress(Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
+	if err := s.d.Store.Save(ctx, snap); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			stored, gerr := s.d.Store.Get(ctx, id)
+			if gerr != nil {
+				return nil, gerr
+			}
+			return &Result{Snapshot: stored, Duplicate: true}, nil
+		}
+		return nil, fmt.Errorf("store snapshot: %w", err)
+	}
+	if snap.Notification == NotifyPending {
+		s.d.Progress(Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
+		if err := s.d.Notifier.Publish(ctx, NewMessage(snap, notify)); err != nil {
+			// The snapshot says pending: the next scan sends it. Nothing is lost.
+			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
+			return &Result{Snapshot: snap}, nil
+		}
+		if err := s.d.Store.SetNotification(ctx, snap.ID, NotifySent); err != nil {
+			return nil, err
+		}
+		snap.Notification = NotifySent
+		if carried != nil {
+			if err := s.d.Store.SetNotification(ctx, carried.ID, NotifySent); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Result{Snapshot: snap}, nil
+}
+
+// findingsByID returns the current findings among ids: a pending finding
+// that has since resolved is not worth telling.
+func findingsByID(s *Snapshot, ids []string) []bottleneck.Finding {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []bottleneck.Finding
+	for _, f := range s.Findings {
+		if want[f.ID] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// costSummary is the last 30 days by service, through the cost cache: one
+// Cost Explorer request when the cache is cold, none when it is warm.
+func (s *Scanner) costSummary(ctx context.Context, snap *Snapshot) (*CostSummary, int) {
+	q, err := costs.NewQuery(costs.Spec{Granularity: "MONTHLY"}, s.d.Now())
+	if err != nil {
+		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
+		return nil, 0
+	}
+	rep, err := s.d.Costs.Report(ctx, q)
+	if err != nil {
+		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
+		return nil, 0
+	}
+	top := rep.Groups
+	if len(top) > 10 {
+		top = top[:10]
+	}
+	return &CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+}
+
+// target is the metrics target of a resource the rules judge by its metrics.
+func target(r cloudscope.Resource) (metrics.Target, bool) {
+	switch {
+	case r.Type == cloudscope.EC2 && r.State == "running":
+		return metrics.Target{Type: r.Type, ID: r.ID, InstanceType: r.EC2.InstanceType}, true
+	case r.Type == cloudscope.RDS && r.State == "available", r.Type == cloudscope.Lambda:
+		return metrics.Target{Type: r.Type, ID: r.ID}, true
+	}
+	return metrics.Target{}, false
+}
+
+func count(s *Snapshot) Counts {
+	c := Counts{Resources: len(s.Resources), ByType: map[cloudscope.ResourceType]int{}, Findings: len(s.Findings),
+		BySeverity: map[bottleneck.Severity]int{}}
+	for _, r := range s.Resources {
+		c.ByType[r.Type]++
+	}
+	for _, f := range s.Findings {
+		c.BySeverity[f.Severity]++
+	}
+	return c
+}
+
+func failure(region, service string, err error) cloudscope.Failure {
+	var ce *cloudscope.Error
+	if errors.As(err, &ce) {
+		return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
+	}
+	return cloudscope.Failure{Region: region, Service: service, Code: string(cloudscope.CodeOf(err)), Message: service + ": request failed"}
+}

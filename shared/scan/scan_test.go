@@ -1,0 +1,175 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+)
+
+var now = time.Date(2026, 11, 26, 12, 30, 0, 0, time.UTC)
+
+// account is a fake account: resources, and a CPU level per instance.
+type account struct {
+	resources []cloudscope.Resource
+	cpu       map[string]float64
+	costCalls int
+}
+
+func (a *account) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	return &discovery.Inventory{Regions: []string{"us-east-1"}, Resources: a.resources, Errors: []cloudscope.Failure{}, Calls: 4}, nil
+}
+
+func (a *account) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+	res := &metrics.Result{Region: r.Region, Window: r.Window, Calls: 1}
+	for _, t := range r.Targets {
+		var pts []cloudscope.Point
+		for ts := r.Window.Start; ts.Before(r.Window.End); ts = ts.Add(time.Hour) {
+			pts = append(pts, cloudscope.Point{T: cloudscope.At(ts), V: a.cpu[t.ID]})
+		}
+		res.Resources = append(res.Resources, cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, HasData: true, Metrics: []cloudscope.MetricSeries{
+			{Name: "CPUUtilization", Period: 3600, Stats: map[string][]cloudscope.Point{"Average": pts, "Maximum": pts}}}})
+	}
+	return res, nil
+}
+
+func (a *account) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
+	a.costCalls++
+	total, _ := cloudscope.ParseAmount("123.45")
+	return &costs.Report{Query: q, Currency: "USD", Total: total, Groups: []costs.GroupTotal{{Key: "Amazon EC2", Amount: total, Share: 1}},
+		Fetched: costs.Fetched{Requests: 1}}, nil
+}
+
+type notifier struct {
+	sent []Message
+	fail error
+}
+
+func (n *notifier) Publish(_ context.Context, m Message) error {
+	if n.fail != nil {
+		return n.fail
+	}
+	n.sent = append(n.sent, m)
+	return nil
+}
+
+func instance(id string) cloudscope.Resource {
+	return cloudscope.Resource{Type: cloudscope.EC2, ID: id, Region: "us-east-1", State: "running", EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
+}
+
+func setup() (*account, *notifier, *MemoryStore, *Scanner) {
+	acct := &account{resources: []cloudscope.Resource{instance("i-hot"), instance("i-ok")}, cpu: map[string]float64{"i-hot": 95, "i-ok": 40}}
+	n := &notifier{}
+	store := NewMemoryStore()
+	clock := now
+	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
+		Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+	return acct, n, store, s
+}
+
+func TestScanNotifiesOnlyWhatIsNew(t *testing.T) {
+	acct, n, store, s := setup()
+	ctx := context.Background()
+	r, err := s.Run(ctx, "scan-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := r.Snapshot
+	if snap.Counts.Resources != 2 || snap.Counts.Findings != 2 || snap.Notification != NotifySent || snap.Costs == nil || snap.Costs.Total.String() != "123.45" {
+		t.Fatalf("first scan: %+v", snap.Header)
+	}
+	if len(n.sent) != 1 || n.sent[0].Attributes["highest_severity"] != "critical" || n.sent[0].Attributes["new_findings"] != "2" ||
+		!strings.Contains(n.sent[0].Body, "i-hot") || !strings.Contains(n.sent[0].Body, "JSON:") {
+		t.Fatalf("messages %+v", n.sent)
+	}
+	if acct.costCalls != 1 {
+		t.Errorf("%d cost reports for one scan, want 1", acct.costCalls)
+	}
+	// Nothing changed: no message.
+	if _, err := s.Run(ctx, "scan-2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.sent) != 1 {
+		t.Errorf("an unchanged re-scan sent a message")
+	}
+	// The same scan id again (a retried event): no second snapshot, no second message.
+	r, err = s.Run(ctx, "scan-2", nil)
+	if err != nil || !r.Duplicate || len(n.sent) != 1 {
+		t.Errorf("duplicate: %v %v, %d messages", r.Duplicate, err, len(n.sent))
+	}
+	if hs, _ := store.List(ctx, 10); len(hs) != 2 || hs[0].ID != "scan-2" {
+		t.Errorf("snapshots %+v", hs)
+	}
+	// A new hot instance: one message about it alone.
+	acct.resources = append(acct.resources, instance("i-new"))
+	acct.cpu["i-new"] = 99
+	if _, err := s.Run(ctx, "scan-3", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.sent) != 2 || n.sent[1].Attributes["new_findings"] != "2" || !strings.Contains(n.sent[1].Body, "i-new") || strings.Contains(n.sent[1].Body, "i-hot") {
+		t.Errorf("second message: %+v", n.sent[1:])
+	}
+}
+
+func TestFailedPublishIsDeliveredNextTime(t *testing.T) {
+	_, n, store, s := setup()
+	ctx := context.Background()
+	n.fail = errors.New("sns is down")
+	r, err := s.Run(ctx, "scan-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Snapshot.Notification != NotifyPending || len(n.sent) != 0 {
+		t.Fatalf("after a failed publish: %s", r.Snapshot.Notification)
+	}
+	if stored, _ := store.Get(ctx, "scan-1"); stored.Notification != NotifyPending || len(stored.Notify) != 2 {
+		t.Fatalf("stored: %+v", stored.Header)
+	}
+	n.fail = nil
+	if _, err := s.Run(ctx, "scan-2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.sent) != 1 || n.sent[0].Attributes["new_findings"] != "2" {
+		t.Errorf("the pending findings were not delivered: %+v", n.sent)
+	}
+	if first, _ := store.Get(ctx, "scan-1"); first.Notification != NotifySent {
+		t.Errorf("the first snapshot still says %s", first.Notification)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	f := func(id string, sev bottleneck.Severity) bottleneck.Finding { return bottleneck.Finding{ID: id, Severity: sev} }
+	c1, _ := cloudscope.ParseAmount("100")
+	c2, _ := cloudscope.ParseAmount("80.5")
+	base := &Snapshot{Header: Header{ID: "a", Costs: &CostSummary{Currency: "USD", Total: c1}},
+		Resources: []cloudscope.Resource{instance("i-1"), instance("i-2")},
+		Findings:  []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Info), f("gone", bottleneck.Info)}}
+	head := &Snapshot{Header: Header{ID: "b", Costs: &CostSummary{Currency: "USD", Total: c2}},
+		Resources: []cloudscope.Resource{instance("i-2"), instance("i-3")},
+		Findings:  []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Critical), f("z", bottleneck.Info)}}
+	d := Compare(base, head)
+	if len(d.ResourcesAdded) != 1 || d.ResourcesAdded[0].ID != "i-3" || len(d.ResourcesRemoved) != 1 || d.ResourcesRemoved[0].ID != "i-1" ||
+		len(d.FindingsNew) != 1 || d.FindingsNew[0].ID != "z" || len(d.FindingsWorse) != 1 || d.FindingsWorse[0].ID != "y" ||
+		len(d.FindingsResolved) != 1 || d.FindingsResolved[0].ID != "gone" || d.CostChange.String() != "-19.50" {
+		t.Errorf("diff %+v", d)
+	}
+}
+
+func TestLongMessagesAreCut(t *testing.T) {
+	var fs []bottleneck.Finding
+	for i := range 3000 {
+		fs = append(fs, bottleneck.Finding{ID: strings.Repeat("x", 40) + string(rune('a'+i%26)), Severity: bottleneck.Warning,
+			Title: strings.Repeat("long title ", 10), Recommendation: strings.Repeat("do this ", 20), ResourceID: "i-1"})
+	}
+	m := NewMessage(&Snapshot{Header: Header{ID: "s"}}, fs)
+	if len(m.Body) > MaxMessageBytes || !strings.Contains(m.Body, "more finding(s) left out") || m.Attributes["new_findings"] != "3000" {
+		t.Errorf("%d bytes; attributes %v", len(m.Body), m.Attributes)
+	}
+}
