@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
@@ -128,6 +129,7 @@ type Clients struct {
 	cloudwatch sync.Map
 	ce         sync.Map
 	dynamodb   sync.Map
+	sns        sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -208,4 +210,9 @@ func (c *Clients) CostExplorer(region string) *costexplorer.Client {
 // DynamoDB returns the DynamoDB client of the home region, where the table is.
 func (c *Clients) DynamoDB() *dynamodb.Client {
 	return cached(&c.dynamodb, c.cfg.Region, func() *dynamodb.Client { return dynamodb.NewFromConfig(c.cfg) })
+}
+
+// SNS returns the SNS client for region (a topic's, from its ARN).
+func (c *Clients) SNS(region string) *sns.Client {
+	return cached(&c.sns, region, func() *sns.Client { return sns.NewFromConfig(c.cfg, func(o *sns.Options) { o.Region = region }) })
 }

@@ -145,7 +145,9 @@ func TestFailedPublishIsDeliveredNextTime(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	f := func(id string, sev bottleneck.Severity) bottleneck.Finding { return bottleneck.Finding{ID: id, Severity: sev} }
+	f := func(id string, sev bottleneck.Severity) bottleneck.Finding {
+		return bottleneck.Finding{ID: id, Severity: sev}
+	}
 	c1, _ := cloudscope.ParseAmount("100")
 	c2, _ := cloudscope.ParseAmount("80.5")
 	base := &Snapshot{Header: Header{ID: "a", Costs: &CostSummary{Currency: "USD", Total: c1}},

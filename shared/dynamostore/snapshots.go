@@ -1,0 +1,338 @@
+package dynamostore
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// A snapshot is stored as items under pk "snapshot#<id>": the header (sk
+// "header") and gzipped JSON chunks of its resources, findings and
+// undecided rules (sk "chunk#<kind>#<n>"), each well under 400 KB. An index
+// item per snapshot under pk "snapshots", sorted by finish time, lists them
+// newest first. Every read is by key or by Query on a key: never a Scan.
+
+// SnapshotIAMActions lists the table actions the snapshot store calls.
+var SnapshotIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+
+// SnapshotAPI is the part of the DynamoDB client the snapshot store calls.
+type SnapshotAPI interface {
+	API
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// SnapshotStore is a scan.Store in the table.
+type SnapshotStore struct {
+	client    SnapshotAPI
+	table     string
+	retention time.Duration
+	now       func() time.Time
+	// chunkItems is how many records go into one chunk before compression.
+	chunkItems int
+	// Writes counts the items written, for the benchmark.
+	Writes int
+}
+
+// NewSnapshotStore returns the store in table, keeping snapshots for
+// retention (default 90 days) through the table's TTL.
+func NewSnapshotStore(client SnapshotAPI, table string, retention time.Duration, now func() time.Time) *SnapshotStore {
+	if retention <= 0 {
+		retention = 90 * 24 * time.Hour
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500}
+}
+
+func s(v string) *ddbtypes.AttributeValueMemberS { return &ddbtypes.AttributeValueMemberS{Value: v} }
+
+func snapKey(id, sk string) map[string]ddbtypes.AttributeValue {
+	return map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshot#" + id), SortKey: s(sk)}
+}
+
+func gz(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func gunzip(b []byte, v any) error {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}
+
+// chunks splits records into gzipped pieces of at most MaxValueBytes.
+func chunks[T any](records []T, per int) ([][]byte, error) {
+	var out [][]byte
+	for len(records) > 0 {
+		n := min(per, len(records))
+		for {
+			b, err := gz(records[:n])
+			if err != nil {
+				return nil, err
+			}
+			if len(b) <= MaxValueBytes {
+				out = append(out, b)
+				break
+			}
+			if n == 1 {
+				return nil, fmt.Errorf("one record is %d bytes compressed, over the item limit", len(b))
+			}
+			n /= 2
+		}
+		records = records[n:]
+	}
+	return out, nil
+}
+
+// Save writes the chunks, then the header and index in one transaction that
+// fails if the header exists: a scan id is stored once.
+func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
+	expires := &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(snap.FinishedAt.Add(st.retention).Unix(), 10)}
+	var items []map[string]ddbtypes.AttributeValue
+	counts := map[string]int{}
+	add := func(kind string, blobs [][]byte) {
+		counts[kind] = len(blobs)
+		for i, b := range blobs {
+			item := snapKey(snap.ID, fmt.Sprintf("chunk#%s#%05d", kind, i))
+			item["data"] = &ddbtypes.AttributeValueMemberB{Value: b}
+			item[TTLAttribute] = expires
+			items = append(items, item)
+		}
+	}
+	for kind, part := range map[string]func() ([][]byte, error){
+		"resources":    func() ([][]byte, error) { return chunks(snap.Resources, st.chunkItems) },
+		"findings":     func() ([][]byte, error) { return chunks(snap.Findings, st.chunkItems) },
+		"insufficient": func() ([][]byte, error) { return chunks(snap.Insufficient, st.chunkItems) },
+	} {
+		blobs, err := part()
+		if err != nil {
+			return fmt.Errorf("snapshot %s %s: %w", snap.ID, kind, err)
+		}
+		add(kind, blobs)
+	}
+	if err := st.batchWrite(ctx, items); err != nil {
+		return err
+	}
+
+	header, err := gz(snap.Header)
+	if err != nil {
+		return err
+	}
+	if len(header) > MaxValueBytes {
+		return fmt.Errorf("snapshot %s: the header is %d bytes compressed, over the item limit", snap.ID, len(header))
+	}
+	finished := snap.FinishedAt.UTC().Format(time.RFC3339Nano)
+	h := snapKey(snap.ID, "header")
+	h["data"] = &ddbtypes.AttributeValueMemberB{Value: header}
+	h["notification"] = s(snap.Notification)
+	h["finished_at"] = s(finished)
+	h[TTLAttribute] = expires
+	idx := map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshots"), SortKey: s(finished + "#" + snap.ID), "id": s(snap.ID), "data": h["data"], TTLAttribute: expires}
+	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
+		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: h, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}},
+	}})
+	if err != nil {
+		var cancelled *ddbtypes.TransactionCanceledException
+		if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 && aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			return scan.ErrDuplicate
+		}
+		return awserr.Wrap(err, "dynamodb TransactWriteItems")
+	}
+	st.Writes += 2
+	return nil
+}
+
+// batchWrite writes items 25 at a time, retrying what DynamoDB leaves
+// unprocessed with backoff, and fails loudly if it cannot finish.
+func (st *SnapshotStore) batchWrite(ctx context.Context, items []map[string]ddbtypes.AttributeValue) error {
+	for len(items) > 0 {
+		n := min(25, len(items))
+		req := map[string][]ddbtypes.WriteRequest{}
+		for _, it := range items[:n] {
+			req[st.table] = append(req[st.table], ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: it}})
+		}
+		st.Writes += n
+		items = items[n:]
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt == 8 {
+				return fmt.Errorf("dynamodb BatchWriteItem: %d items still unprocessed after %d attempts", len(req[st.table]), attempt)
+			}
+			if attempt > 0 {
+				select {
+				case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			out, err := st.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
+			if err != nil {
+				return awserr.Wrap(err, "dynamodb BatchWriteItem")
+			}
+			req = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
+// Get reads snapshot id: its header, then its chunks by Query on its key.
+func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	snap := &scan.Snapshot{Resources: []cloudscope.Resource{}, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
+	if err := decodeHeader(out.Item, &snap.Header); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
+		TableName:                 aws.String(st.table),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshot#" + id), ":chunk": s("chunk#")},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, awserr.Wrap(err, "dynamodb Query")
+		}
+		for _, item := range page.Items {
+			sk := item[SortKey].(*ddbtypes.AttributeValueMemberS).Value
+			data := item["data"].(*ddbtypes.AttributeValueMemberB).Value
+			switch {
+			case bytes.HasPrefix([]byte(sk), []byte("chunk#resources#")):
+				err = appendChunk(data, &snap.Resources)
+			case bytes.HasPrefix([]byte(sk), []byte("chunk#findings#")):
+				err = appendChunk(data, &snap.Findings)
+			case bytes.HasPrefix([]byte(sk), []byte("chunk#insufficient#")):
+				err = appendChunk(data, &snap.Insufficient)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("snapshot %s chunk %s: %w", id, sk, err)
+			}
+		}
+	}
+	return snap, nil
+}
+
+func appendChunk[T any](data []byte, dst *[]T) error {
+	var part []T
+	if err := gunzip(data, &part); err != nil {
+		return err
+	}
+	*dst = append(*dst, part...)
+	return nil
+}
+
+func decodeHeader(item map[string]ddbtypes.AttributeValue, h *scan.Header) error {
+	b, ok := item["data"].(*ddbtypes.AttributeValueMemberB)
+	if !ok {
+		return errors.New("no data")
+	}
+	if err := gunzip(b.Value, h); err != nil {
+		return err
+	}
+	// The notification state changes after the header is written.
+	if n, ok := item["notification"].(*ddbtypes.AttributeValueMemberS); ok {
+		h.Notification = n.Value
+	}
+	return nil
+}
+
+// List returns up to limit headers, newest first, from the index.
+func (st *SnapshotStore) List(ctx context.Context, limit int) ([]scan.Header, error) {
+	out, err := st.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(st.table),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshots")},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb Query")
+	}
+	headers := []scan.Header{}
+	for _, item := range out.Items {
+		var h scan.Header
+		if err := decodeHeader(item, &h); err != nil {
+			return nil, err
+		}
+		headers = append(headers, h)
+	}
+	return headers, nil
+}
+
+// Latest returns the newest snapshot, or nil.
+func (st *SnapshotStore) Latest(ctx context.Context) (*scan.Snapshot, error) {
+	hs, err := st.List(ctx, 1)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return st.Get(ctx, hs[0].ID)
+}
+
+// SetNotification records the notification state of snapshot id, on its
+// header and on its index entry together.
+func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) error {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		ProjectionExpression: aws.String("finished_at"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return awserr.Wrap(err, "dynamodb GetItem")
+	}
+	finished, ok := out.Item["finished_at"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return fmt.Errorf("snapshot %s is not stored", id)
+	}
+	update := func(key map[string]ddbtypes.AttributeValue) ddbtypes.TransactWriteItem {
+		return ddbtypes.TransactWriteItem{Update: &ddbtypes.Update{
+			TableName: aws.String(st.table), Key: key,
+			UpdateExpression:          aws.String("SET notification = :n"),
+			ConditionExpression:       aws.String("attribute_exists(pk)"),
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": s(state)},
+		}}
+	}
+	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
+		update(snapKey(id, "header")),
+		update(map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshots"), SortKey: s(finished.Value + "#" + id)}),
+	}})
+	if err != nil {
+		return awserr.Wrap(err, "dynamodb TransactWriteItems")
+	}
+	return nil
+}
