@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
@@ -40,7 +41,9 @@ func loadClients(ctx context.Context) (*awsconf.Clients, error) {
 func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
 	conf := env.conf
 	conf.Discovery.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
-	deps := services.All(conf, clients)
+	deps := services.All(conf, clients, func(sc *scan.Scanner) func(context.Context, string) error {
+		return scan.InBackground(sc, 15*time.Minute, func(id string, err error) { env.log.Error("scan failed", "scan_id", id, "error", err) })
+	})
 	deps.Logger = env.log
 	return httpapi.New(deps)
 }

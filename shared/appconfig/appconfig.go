@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
@@ -22,9 +23,16 @@ type Config struct {
 	Discovery discovery.Options
 	Metrics   metrics.Options
 	Costs     costs.Options
-	// Table is the DynamoDB table for shared state (the cost cache); empty
-	// means in memory.
+	// Table is the DynamoDB table for shared state (the cost cache, the
+	// snapshots); empty means in memory.
 	Table string
+	// Retention is how long snapshots are kept (through the table's TTL).
+	Retention time.Duration
+	// TopicARN is the SNS topic for new findings; empty means none.
+	TopicARN string
+	// ScanFunction is the scan function POST /scans invokes, when deployed.
+	ScanFunction string
+	Thresholds   bottleneck.Thresholds
 }
 
 // The environment variables read, with their meaning.
@@ -34,6 +42,10 @@ const (
 	EnvPercentiles = "CLOUDSCOPE_PERCENTILES" // "off" leaves percentile statistics (p99) out of metrics
 	EnvTable       = "CLOUDSCOPE_TABLE"       // DynamoDB table name; unset: the cost cache lives in memory
 	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"    // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
+	EnvRetention   = "CLOUDSCOPE_RETENTION_DAYS"
+	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"
+	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"
+	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS" // a JSON document over the default thresholds
 )
 
 // FromEnv reads the configuration from the process environment.
@@ -69,5 +81,23 @@ func From(getenv func(string) string) (Config, error) {
 		c.Costs.TTL = d
 	}
 	c.Table = strings.TrimSpace(getenv(EnvTable))
+	c.Retention = 90 * 24 * time.Hour
+	if v := strings.TrimSpace(getenv(EnvRetention)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3650 {
+			return c, fmt.Errorf("%s=%q: want a whole number of days from 1 to 3650", EnvRetention, v)
+		}
+		c.Retention = time.Duration(n) * 24 * time.Hour
+	}
+	c.TopicARN = strings.TrimSpace(getenv(EnvTopic))
+	if c.TopicARN != "" && !strings.HasPrefix(c.TopicARN, "arn:") {
+		return c, fmt.Errorf("%s=%q: want a topic ARN", EnvTopic, c.TopicARN)
+	}
+	c.ScanFunction = strings.TrimSpace(getenv(EnvScanFunc))
+	th, err := bottleneck.ParseThresholds(getenv(EnvThresholds))
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", EnvThresholds, err)
+	}
+	c.Thresholds = th
 	return c, nil
 }

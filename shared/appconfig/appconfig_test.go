@@ -23,7 +23,12 @@ func TestFrom(t *testing.T) {
 	if c, err := From(env(map[string]string{EnvCostTTL: "90m", EnvTable: "cloudscope-state"})); err != nil || c.Costs.TTL != 90*time.Minute || c.Table != "cloudscope-state" {
 		t.Errorf("cost settings: %+v %v", c, err)
 	}
-	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe", EnvCostTTL: "5s"} {
+	if c, err := From(env(map[string]string{EnvThresholds: `{"high_cpu_percent": 90}`, EnvRetention: "30"})); err != nil ||
+		c.Thresholds.HighCPUPercent != 90 || c.Retention != 30*24*time.Hour {
+		t.Errorf("scan settings: %+v %v", c, err)
+	}
+	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe", EnvCostTTL: "5s",
+		EnvThresholds: `{"high_cpu_percent": 200}`, EnvRetention: "0", EnvTopic: "my-topic"} {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}

@@ -33,10 +33,11 @@ type Discovery interface {
 // Deps are the services behind the routes. A nil service leaves its routes
 // out, so each Lambda function mounts only the routes it serves.
 type Deps struct {
-	Discovery Discovery
-	Metrics   Metrics
-	Costs     Costs
-	Logger    *slog.Logger
+	Discovery   Discovery
+	Metrics     Metrics
+	Costs       Costs
+	Bottlenecks Bottlenecks
+	Logger      *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -67,6 +68,15 @@ func New(deps Deps) http.Handler {
 	}
 	if deps.Costs != nil {
 		routes = append(routes, route{"GET", "/costs", a.costs}, route{"GET", "/costs/forecast", a.costForecast})
+	}
+	if deps.Bottlenecks != nil {
+		routes = append(routes,
+			route{"GET", "/bottlenecks", a.bottlenecks},
+			route{"GET", "/snapshots", a.snapshots},
+			route{"GET", "/snapshots/{id}", a.getSnapshot},
+			route{"GET", "/snapshots/{id}/diff", a.diffSnapshots},
+			route{"POST", "/scans", a.startScan},
+		)
 	}
 
 	mux := http.NewServeMux()

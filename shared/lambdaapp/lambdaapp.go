@@ -18,9 +18,19 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
-// Serve runs the function: services builds the services behind its routes.
-// A bad configuration stops the cold start with a logged reason.
+// Serve runs an HTTP API function: services builds the services behind its
+// routes. A bad configuration stops the cold start with a logged reason.
 func Serve(services func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps) {
+	Handle(func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any {
+		deps := services(conf, clients)
+		deps.Logger = log
+		return apigw.Handler(httpapi.New(deps))
+	})
+}
+
+// Handle runs a function whose handler build returns (any handler that
+// lambda.Start takes).
+func Handle(build func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any) {
 	// Level and format come from the function's logging configuration
 	// (AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT); records carry the request id.
 	log := lambdacontext.NewLogger()
@@ -32,9 +42,7 @@ func Serve(services func(conf appconfig.Config, clients *awsconf.Clients) httpap
 	if err != nil {
 		fail(log, "AWS configuration", err)
 	}
-	deps := services(conf, awsconf.NewClients(cfg))
-	deps.Logger = log
-	lambda.Start(apigw.Handler(httpapi.New(deps)))
+	lambda.Start(build(conf, awsconf.NewClients(cfg), log))
 }
 
 func fail(log *slog.Logger, what string, err error) {

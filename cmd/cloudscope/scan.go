@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/services"
+)
+
+// scanCmd runs exactly what the scheduled scan function runs, with progress
+// on stderr and the findings on stdout.
+func scanCmd(ctx context.Context, env *environment, args []string) error {
+	fs := env.flags("scan")
+	regions := fs.String("regions", "", "comma-separated regions (default: every enabled region)")
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	q, err := httpapi.ParseResourcesQuery(url.Values{"regions": {*regions}}.Encode())
+	if err != nil {
+		return err
+	}
+	clients, err := loadClients(ctx)
+	if err != nil {
+		return err
+	}
+	progress := func(p scan.Progress) {
+		if p.Of > 0 {
+			fmt.Fprintf(env.stderr, "%-8s [%d/%d regions] %s\n", p.Step, p.Regions, p.Of, p.Detail)
+			return
+		}
+		fmt.Fprintf(env.stderr, "%-8s %s\n", p.Step, p.Detail)
+	}
+	store := services.Store(env.conf, clients)
+	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients), progress)
+	res, err := sc.Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
+	if err != nil {
+		return err
+	}
+	snap := res.Snapshot
+	fmt.Fprintf(env.stderr, "done     %d resources, %d findings, AWS calls %v\n", snap.Counts.Resources, snap.Counts.Findings, snap.Calls)
+	for _, f := range snap.Errors {
+		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(snap)
+	}
+	return printFindings(env.stdout, snap)
+}
+
+func printFindings(w io.Writer, s *scan.Snapshot) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tRULE\tRESOURCE\tREGION\tFINDING")
+	for _, f := range s.Findings {
+		name := f.ResourceID
+		if f.ResourceName != "" && f.ResourceName != f.ResourceID {
+			name += " (" + f.ResourceName + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Rule, name, f.Region, f.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nscan %s: %d findings, %d rule checks undecided for lack of data\n", s.ID, len(s.Findings), len(s.Insufficient))
+	if s.Costs != nil {
+		fmt.Fprintf(w, "spend %s to %s: %s %s\n", s.Costs.Start, s.Costs.End, s.Costs.Total.Cents(), s.Costs.Currency)
+	}
+	return nil
+}

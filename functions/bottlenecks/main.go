@@ -1,0 +1,24 @@
+// Command bottlenecks is the Lambda function behind GET /bottlenecks,
+// GET /snapshots..., and POST /scans (which invokes the scan function
+// asynchronously). It only wires; lambdaapp builds everything once per cold start.
+package main
+
+import (
+	"context"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/services"
+)
+
+func main() {
+	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
+		start := func(*scan.Scanner) func(context.Context, string) error {
+			return services.InvokeScanFunction(clients, conf.ScanFunction)
+		}
+		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, services.Costs(conf, clients), start)}
+	})
+}

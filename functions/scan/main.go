@@ -1,0 +1,24 @@
+// Command scan is the Lambda function the daily EventBridge schedule and
+// POST /scans invoke: a full scan, a snapshot, a notification of what is new.
+// It only wires; shared/scan does the work.
+package main
+
+import (
+	"log/slog"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/services"
+)
+
+func main() {
+	lambdaapp.Handle(func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any {
+		progress := func(p scan.Progress) {
+			log.Info(p.Step, "detail", p.Detail, "regions_done", p.Regions, "regions", p.Of)
+		}
+		sc := services.Scanner(conf, clients, services.Store(conf, clients), services.Costs(conf, clients), progress)
+		return scan.Handler(sc)
+	})
+}

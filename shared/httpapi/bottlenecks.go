@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// Bottlenecks is what the bottleneck, snapshot and scan routes need.
+type Bottlenecks interface {
+	Latest(ctx context.Context) (*scan.Snapshot, error)
+	Get(ctx context.Context, id string) (*scan.Snapshot, error)
+	List(ctx context.Context, limit int) ([]scan.Header, error)
+	Live(ctx context.Context, regions []string) (*scan.Snapshot, error)
+	StartScan(ctx context.Context) (string, error)
+}
+
+var snapshotID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+var severities = []string{"critical", "warning", "info"}
+
+type bottlenecksData struct {
+	Source       string                    `json:"source"`
+	SnapshotID   string                    `json:"snapshot_id,omitempty"`
+	FinishedAt   string                    `json:"finished_at,omitempty"`
+	Regions      []string                  `json:"regions"`
+	Findings     []bottleneck.Finding      `json:"findings"`
+	Insufficient []bottleneck.Insufficient `json:"insufficient_data"`
+	Errors       []cloudscope.Failure      `json:"errors"`
+	Rules        map[string]string         `json:"rules"`
+}
+
+func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r.URL.RawQuery, "regions", "severity", "source")
+	if err != nil {
+		return err
+	}
+	regions, err := parseRegions(q)
+	if err != nil {
+		return err
+	}
+	sev, err := listParam(q, "severity", len(severities))
+	if err != nil {
+		return err
+	}
+	for _, s := range sev {
+		if !slices.Contains(severities, s) {
+			return cloudscope.Invalid("severity", "%q is not one of %s", truncate(s), strings.Join(severities, ", "))
+		}
+	}
+	source := q.Get("source")
+	if err := single(q, "source"); err != nil {
+		return err
+	}
+	var snap *scan.Snapshot
+	switch source {
+	case "", "latest":
+		source = "latest"
+		if snap, err = a.deps.Bottlenecks.Latest(r.Context()); err != nil {
+			return err
+		}
+		if snap == nil {
+			return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan has run yet: POST /scans, or wait for the daily schedule")
+		}
+	case "live":
+		if snap, err = a.deps.Bottlenecks.Live(r.Context(), regions); err != nil {
+			return err
+		}
+	default:
+		return cloudscope.Invalid("source", "%q is not latest or live", truncate(source))
+	}
+	keep := func(region, severity string) bool {
+		return (len(regions) == 0 || slices.Contains(regions, region)) && (len(sev) == 0 || slices.Contains(sev, severity))
+	}
+	d := bottlenecksData{Source: source, Regions: snap.Regions, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{},
+		Errors: snap.Errors, Rules: bottleneck.Rules}
+	if source == "latest" {
+		d.SnapshotID, d.FinishedAt = snap.ID, snap.FinishedAt.Format("2006-01-02T15:04:05Z07:00")
+	}
+	for _, f := range snap.Findings {
+		if keep(f.Region, string(f.Severity)) {
+			d.Findings = append(d.Findings, f)
+		}
+	}
+	for _, i := range snap.Insufficient { // severity does not apply to what was not judged
+		if len(regions) == 0 || slices.Contains(regions, i.Region) {
+			d.Insufficient = append(d.Insufficient, i)
+		}
+	}
+	if d.Errors == nil {
+		d.Errors = []cloudscope.Failure{}
+	}
+	return ok(w, d)
+}
+
+func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r.URL.RawQuery, "limit")
+	if err != nil {
+		return err
+	}
+	limit := 20
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
+			return cloudscope.Invalid("limit", "%q: want a whole number from 1 to 100", truncate(v))
+		}
+	}
+	hs, err := a.deps.Bottlenecks.List(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	return ok(w, map[string]any{"snapshots": hs})
+}
+
+func (a *api) snapshot(r *http.Request, id string) (*scan.Snapshot, error) {
+	if !snapshotID.MatchString(id) {
+		return nil, cloudscope.Invalid("id", "%q is not a snapshot id", truncate(id))
+	}
+	s, err := a.deps.Bottlenecks.Get(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", id)
+	}
+	return s, nil
+}
+
+func (a *api) getSnapshot(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
+	s, err := a.snapshot(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, s)
+}
+
+func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r.URL.RawQuery, "base")
+	if err != nil {
+		return err
+	}
+	head, err := a.snapshot(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	baseID := q.Get("base")
+	if baseID == "" {
+		// The snapshot before head.
+		hs, err := a.deps.Bottlenecks.List(r.Context(), 100)
+		if err != nil {
+			return err
+		}
+		for i, h := range hs {
+			if h.ID == head.ID && i+1 < len(hs) {
+				baseID = hs[i+1].ID
+			}
+		}
+		if baseID == "" {
+			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", head.ID)
+		}
+	}
+	base, err := a.snapshot(r, baseID)
+	if err != nil {
+		if cloudscope.CodeOf(err) == cloudscope.CodeNotFound {
+			return cloudscope.Invalid("base", "no snapshot %q", truncate(baseID))
+		}
+		return err
+	}
+	return ok(w, scan.Compare(base, head))
+}
+
+func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
+	id, err := a.deps.Bottlenecks.StartScan(r.Context())
+	if err != nil {
+		return err
+	}
+	a.log.InfoContext(r.Context(), "scan started", "scan_id", id)
+	w.Header().Set("Location", "/snapshots/"+id)
+	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: map[string]string{"scan_id": id, "status": "started", "snapshot": "/snapshots/" + id}})
+	return nil
+}

@@ -1,0 +1,62 @@
+package scan
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+)
+
+// Summary is what the scan function returns.
+type Summary struct {
+	ScanID       string         `json:"scan_id"`
+	Duplicate    bool           `json:"duplicate"`
+	Resources    int            `json:"resources"`
+	Findings     int            `json:"findings"`
+	Notification string         `json:"notification"`
+	Errors       int            `json:"errors"`
+	Calls        map[string]int `json:"aws_calls"`
+}
+
+var scanID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// event is either EventBridge's scheduled event (its id is the scan id, so a
+// retried delivery is the same scan) or {"scan_id": ...} from POST /scans.
+type event struct {
+	ID         string `json:"id"`
+	DetailType string `json:"detail-type"`
+	ScanID     string `json:"scan_id"`
+}
+
+// ScanIDOf reads the scan id out of an invocation's payload.
+func ScanIDOf(payload []byte) (string, error) {
+	var e event
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return "", fmt.Errorf("scan: the event is not JSON: %w", err)
+	}
+	id := e.ScanID
+	if id == "" && e.DetailType != "" {
+		id = e.ID
+	}
+	if !scanID.MatchString(id) {
+		return "", fmt.Errorf("scan: the event has neither a scan_id nor a scheduled event's id")
+	}
+	return id, nil
+}
+
+// Handler is the scan function's Lambda handler.
+func Handler(sc *Scanner) func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
+	return func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
+		id, err := ScanIDOf(payload)
+		if err != nil {
+			return nil, err
+		}
+		res, err := sc.Run(ctx, id, nil)
+		if err != nil {
+			return nil, err
+		}
+		s := res.Snapshot
+		return &Summary{ScanID: s.ID, Duplicate: res.Duplicate, Resources: s.Counts.Resources, Findings: s.Counts.Findings,
+			Notification: s.Notification, Errors: len(s.Errors), Calls: s.Calls}, nil
+	}
+}

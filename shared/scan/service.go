@@ -1,0 +1,63 @@
+package scan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+)
+
+// Service is what the bottleneck and snapshot routes use: the stored
+// snapshots, a live evaluation, and a way to start a scan without waiting.
+type Service struct {
+	Scanner *Scanner
+	Store   Store
+	// Start begins the scan id in the background: a goroutine locally, an
+	// asynchronous invocation of the scan function when deployed.
+	Start func(ctx context.Context, id string) error
+}
+
+// Latest is the newest snapshot, or nil.
+func (s *Service) Latest(ctx context.Context) (*Snapshot, error) { return s.Store.Latest(ctx) }
+
+// Get is snapshot id, or nil.
+func (s *Service) Get(ctx context.Context, id string) (*Snapshot, error) { return s.Store.Get(ctx, id) }
+
+// List is up to limit snapshot headers, newest first.
+func (s *Service) List(ctx context.Context, limit int) ([]Header, error) {
+	return s.Store.List(ctx, limit)
+}
+
+// Live evaluates the account now, storing nothing.
+func (s *Service) Live(ctx context.Context, regions []string) (*Snapshot, error) {
+	return s.Scanner.Evaluate(ctx, "live", regions)
+}
+
+// StartScan begins a scan and returns its id at once.
+func (s *Service) StartScan(ctx context.Context) (string, error) {
+	id := NewID("manual", time.Now())
+	return id, s.Start(ctx, id)
+}
+
+// NewID is a scan id: a kind, the time, and random bits.
+func NewID(kind string, t time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return kind + "-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
+
+// InBackground returns a Start that runs scans in this process, each with
+// its own context (the request that started it ends before the scan does)
+// bounded by limit, reporting failures to failed.
+func InBackground(sc *Scanner, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
+	return func(_ context.Context, id string) error {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), limit)
+			defer cancel()
+			if _, err := sc.Run(ctx, id, nil); err != nil {
+				failed(id, err)
+			}
+		}()
+		return nil
+	}
+}
