@@ -2,10 +2,14 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -173,5 +177,29 @@ func TestLongMessagesAreCut(t *testing.T) {
 	m := NewMessage(&Snapshot{Header: Header{ID: "s"}}, fs)
 	if len(m.Body) > MaxMessageBytes || !strings.Contains(m.Body, "more finding(s) left out") || m.Attributes["new_findings"] != "3000" {
 		t.Errorf("%d bytes; attributes %v", len(m.Body), m.Attributes)
+	}
+}
+
+func TestScanIDOfTheFixtures(t *testing.T) {
+	for file, want := range map[string]string{
+		"../../events/scan/scheduled-event.json": "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d",
+		"../../events/scan/manual-scan.json":     "manual-20261126T090000Z-0a1b2c3d",
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.EventBridgeEvent
+		if strings.Contains(file, "scheduled") && (json.Unmarshal(b, &ev) != nil || ev.DetailType != "Scheduled Event") {
+			t.Errorf("%s is not a scheduled event", file)
+		}
+		if id, err := ScanIDOf(b); err != nil || id != want {
+			t.Errorf("%s: %q %v", file, id, err)
+		}
+	}
+	for _, bad := range []string{`{}`, `[1]`, `{"id": "x"}`, `{"scan_id": "../etc"}`} {
+		if _, err := ScanIDOf([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }

@@ -1,0 +1,12 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/lambdatest"
+)
+
+// BenchmarkColdStart: the bottlenecks function's init time under aws-lambda-rie.
+func BenchmarkColdStart(b *testing.B) {
+	lambdatest.BenchmarkColdStart(b, "bottlenecks", "../../events/bottlenecks/get-bottlenecks-bad-severity.json", moto.Env())
+}

@@ -1,0 +1,85 @@
+package main
+
+// The artifact tier: the built bottlenecks bootstrap runs under the Lambda
+// Runtime Interface Emulator against moto, with a snapshot in the table, and
+// answers each events/bottlenecks fixture as the API promises.
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+
+func TestBootstrapServesFixtures(t *testing.T) {
+	moto.Reset(t)
+	ctx := context.Background()
+	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("cloudscope"), BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}, {AttributeName: aws.String("sk"), AttributeType: "S"}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}, {AttributeName: aws.String("sk"), KeyType: "RANGE"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	snap := &scan.Snapshot{
+		Header: scan.Header{ID: "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d", StartedAt: now.Add(-time.Minute), FinishedAt: now, Regions: []string{"us-east-1"},
+			Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: scan.NotifySent},
+		Resources: []cloudscope.Resource{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", Name: "batch-worker", Region: "us-east-1", State: "running",
+			EC2: &cloudscope.EC2Details{InstanceType: "c5.xlarge"}}},
+		Findings: []bottleneck.Finding{{ID: "ec2.high_cpu/ec2/us-east-1/i-0123456789abcdef0", Rule: "ec2.high_cpu", Severity: bottleneck.Warning,
+			Title: "CPU peaked at 99.0%", ResourceType: cloudscope.EC2, ResourceID: "i-0123456789abcdef0", Region: "us-east-1",
+			Observed: map[string]float64{"max_cpu_percent": 99}, Threshold: bottleneck.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: bottleneck.Rules["ec2.high_cpu"]},
+			Window: bottleneck.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, Evidence: []cloudscope.Point{{T: cloudscope.At(now.Add(-time.Hour)), V: 99}},
+			Recommendation: "scale"}},
+		Insufficient: []bottleneck.Insufficient{},
+	}
+	if err := dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil).Save(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
+	fn.ServeFixtures(t, "../../events/bottlenecks", map[string]lambdatest.Expect{
+		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var d struct {
+				SnapshotID string               `json:"snapshot_id"`
+				Findings   []bottleneck.Finding `json:"findings"`
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || d.SnapshotID != snap.ID || len(d.Findings) != 1 || d.Findings[0].Threshold.Value != 80 {
+				t.Errorf("%s", r.Data)
+			}
+		}),
+		"get-snapshots.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var d struct{ Snapshots []scan.Header }
+			if err := json.Unmarshal(r.Data, &d); err != nil || len(d.Snapshots) != 1 || d.Snapshots[0].ID != snap.ID {
+				t.Errorf("%s", r.Data)
+			}
+		}),
+		"get-snapshot.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var got scan.Snapshot
+			if err := json.Unmarshal(r.Data, &got); err != nil || len(got.Resources) != 1 || got.Resources[0].Name != "batch-worker" {
+				t.Errorf("%s", r.Data)
+			}
+		}),
+		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),
+		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),
+		"get-snapshot-diff-no-base.json":    lambdatest.Fails(400, "invalid_parameter", "base"),
+	})
+}

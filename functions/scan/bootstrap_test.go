@@ -1,0 +1,79 @@
+package main
+
+// The artifact tier: the built scan bootstrap runs under the Lambda Runtime
+// Interface Emulator against moto (the demo account, a table, a topic), is
+// invoked with the scheduled-event fixture, then with the same event again.
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+var moto *mototest.Server
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
+
+func TestBootstrapScansOncePerEvent(t *testing.T) {
+	moto.Reset(t)
+	ctx := context.Background()
+	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	seeded, err := demo.Seed(ctx, clients, demo.Default, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.SeedMetrics(ctx, clients, seeded, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clients.DynamoDB().CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("cloudscope"), BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}, {AttributeName: aws.String("sk"), AttributeType: "S"}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}, {AttributeName: aws.String("sk"), KeyType: "RANGE"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "scan"), append(moto.Env(),
+		"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_TOPIC_ARN="+aws.ToString(topic.TopicArn), "CLOUDSCOPE_PERCENTILES=off"))
+
+	event, err := os.ReadFile("../../events/scan/scheduled-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, again scan.Summary
+	if err := json.Unmarshal(fn.Invoke(t, event), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.ScanID != "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d" || first.Duplicate || first.Resources != 17 || first.Findings < 9 ||
+		first.Notification != scan.NotifySent || first.Errors != 0 {
+		t.Errorf("first delivery: %+v\n%s", first, fn.Logs())
+	}
+	if err := json.Unmarshal(fn.Invoke(t, event), &again); err != nil {
+		t.Fatal(err)
+	}
+	if !again.Duplicate || again.ScanID != first.ScanID || again.Findings != first.Findings {
+		t.Errorf("second delivery of the same event: %+v", again)
+	}
+	if d, err := fn.InitDuration(); err == nil {
+		t.Logf("cold-start init (INIT REPORT): %s", d)
+	}
+}

@@ -1,0 +1,105 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+type fakeBottlenecks struct {
+	store   *scan.MemoryStore
+	started []string
+}
+
+func (f *fakeBottlenecks) Latest(ctx context.Context) (*scan.Snapshot, error) {
+	return f.store.Latest(ctx)
+}
+func (f *fakeBottlenecks) Get(ctx context.Context, id string) (*scan.Snapshot, error) {
+	return f.store.Get(ctx, id)
+}
+func (f *fakeBottlenecks) List(ctx context.Context, n int) ([]scan.Header, error) {
+	return f.store.List(ctx, n)
+}
+func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*scan.Snapshot, error) {
+	return snapshot("live", clock, "i-live"), nil
+}
+func (f *fakeBottlenecks) StartScan(context.Context) (string, error) {
+	f.started = append(f.started, "manual-1")
+	return "manual-1", nil
+}
+
+func snapshot(id string, at time.Time, hot ...string) *scan.Snapshot {
+	s := &scan.Snapshot{Header: scan.Header{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1", "eu-west-1"},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: scan.NotifyNone},
+		Resources: []cloudscope.Resource{}, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
+	for i, h := range hot {
+		region := []string{"us-east-1", "eu-west-1"}[i%2]
+		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: h, Region: region, EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
+		sev := []bottleneck.Severity{bottleneck.Critical, bottleneck.Warning}[i%2]
+		s.Findings = append(s.Findings, bottleneck.Finding{ID: "ec2.high_cpu/ec2/" + region + "/" + h, Rule: "ec2.high_cpu", Severity: sev, Title: "hot",
+			ResourceType: cloudscope.EC2, ResourceID: h, Region: region, Observed: map[string]float64{"max_cpu_percent": 99},
+			Threshold: bottleneck.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: "seed design"},
+			Window:    bottleneck.Window{Start: at.Add(-time.Hour), End: at}, Evidence: []cloudscope.Point{{T: cloudscope.At(at), V: 99}}, Recommendation: "scale"})
+	}
+	return s
+}
+
+func TestBottleneckRoutes(t *testing.T) {
+	f := &fakeBottlenecks{store: scan.NewMemoryStore()}
+	h := httpapi.New(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
+	if r := do(t, h, "GET", "/bottlenecks"); r.status != 404 || r.env.Error.Code != "not_found" {
+		t.Errorf("before any scan: %d %s", r.status, r.body)
+	}
+	ctx := context.Background()
+	_ = f.store.Save(ctx, snapshot("s1", clock.Add(-48*time.Hour), "i-a"))
+	_ = f.store.Save(ctx, snapshot("s2", clock.Add(-24*time.Hour), "i-b", "i-c"))
+
+	r := do(t, h, "GET", "/bottlenecks?severity=critical")
+	var b struct {
+		SnapshotID string               `json:"snapshot_id"`
+		Findings   []bottleneck.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal(r.env.Data, &b); err != nil || b.SnapshotID != "s2" || len(b.Findings) != 1 || b.Findings[0].ResourceID != "i-b" {
+		t.Errorf("latest critical: %s", r.body)
+	}
+	r = do(t, h, "GET", "/bottlenecks?regions=eu-west-1")
+	if err := json.Unmarshal(r.env.Data, &b); err != nil || len(b.Findings) != 1 || b.Findings[0].ResourceID != "i-c" {
+		t.Errorf("eu-west-1: %s", r.body)
+	}
+	if r := do(t, h, "GET", "/bottlenecks?source=live"); r.status != 200 {
+		t.Errorf("live: %d %s", r.status, r.body)
+	}
+	if r := do(t, h, "GET", "/snapshots?limit=1"); r.status != 200 || !json.Valid(r.env.Data) || len(r.env.Data) < 20 {
+		t.Errorf("list: %d %s", r.status, r.body)
+	}
+	if r := do(t, h, "GET", "/snapshots/s1"); r.status != 200 {
+		t.Errorf("get: %d %s", r.status, r.body)
+	}
+	r = do(t, h, "GET", "/snapshots/s2/diff")
+	var d scan.Diff
+	if err := json.Unmarshal(r.env.Data, &d); err != nil || d.Base != "s1" || len(d.FindingsNew) != 2 || len(d.FindingsResolved) != 1 || len(d.ResourcesAdded) != 2 {
+		t.Errorf("diff: %s", r.body)
+	}
+	if r := do(t, h, "GET", "/snapshots/nope"); r.status != 404 {
+		t.Errorf("unknown snapshot: %d", r.status)
+	}
+	if r := do(t, h, "GET", "/snapshots/s1/diff"); r.status != 400 || r.env.Error.Param != "base" {
+		t.Errorf("diff of the oldest: %d %s", r.status, r.body)
+	}
+	r = do(t, h, "POST", "/scans")
+	if r.status != 202 || r.header.Get("Location") != "/snapshots/manual-1" || len(f.started) != 1 {
+		t.Errorf("start: %d %v %s", r.status, r.header, r.body)
+	}
+	for target, param := range map[string]string{"/bottlenecks?severity=urgent": "severity", "/bottlenecks?source=cache": "source",
+		"/snapshots?limit=0": "limit", "/snapshots/bad%20id": "id"} {
+		if r := do(t, h, "GET", target); r.status != 400 || r.env.Error.Param != param {
+			t.Errorf("%s: %d %s", target, r.status, r.body)
+		}
+	}
+}
