@@ -106,10 +106,15 @@ func Evaluate(inputs []Input, t Thresholds, window Window, now time.Time) Result
 			}
 		}
 	}
-	slices.SortFunc(res.Findings, func(a, b Finding) int {
+	Sort(res.Findings)
+	return res
+}
+
+// Sort orders findings: the most severe first, then by rule, region and resource.
+func Sort(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
 		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ResourceID, b.ResourceID))
 	})
-	return res
 }
 
 // check is one resource under evaluation.
@@ -204,16 +209,25 @@ func since(pts []cloudscope.Point, t time.Time) []cloudscope.Point {
 	return pts[i:]
 }
 
-// daily groups points by UTC day and reduces each day with f.
-func daily(pts []cloudscope.Point, f func([]cloudscope.Point) float64) map[string]float64 {
-	byDay := map[string][]cloudscope.Point{}
-	for _, p := range pts {
-		d := p.T.Time().Format("2006-01-02")
-		byDay[d] = append(byDay[d], p)
-	}
-	out := make(map[string]float64, len(byDay))
-	for d, ps := range byDay {
-		out[d] = f(ps)
+// day is a UTC day: days since the Unix epoch.
+type day int64
+
+func dayOf(t cloudscope.Timestamp) day { return day(int64(t) / (24 * 3600 * 1000)) }
+
+func (d day) time() time.Time { return time.UnixMilli(int64(d) * 24 * 3600 * 1000).UTC() }
+
+// daily groups points by UTC day and reduces each day with f. Points are in
+// time order, so each day is one run of the slice.
+func daily(pts []cloudscope.Point, f func([]cloudscope.Point) float64) map[day]float64 {
+	out := map[day]float64{}
+	for i := 0; i < len(pts); {
+		d := dayOf(pts[i].T)
+		j := i + 1
+		for j < len(pts) && dayOf(pts[j].T) == d {
+			j++
+		}
+		out[d] = f(pts[i:j])
+		i = j
 	}
 	return out
 }

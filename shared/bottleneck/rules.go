@@ -122,8 +122,7 @@ var rules = []rule{
 			inB, okIn := netIn[day]
 			outB, okOut := netOut[day]
 			if okIn && okOut && avg <= c.t.LowUseCPUPercent && (inB+outB)/1e6 <= c.t.LowUseNetworkMB {
-				d, _ := time.Parse("2006-01-02", day)
-				low = append(low, cloudscope.Point{T: cloudscope.At(d), V: round(avg)})
+				low = append(low, cloudscope.Point{T: cloudscope.At(day.time()), V: round(avg)})
 			}
 		}
 		if len(low) >= c.t.LowUseDays {
@@ -258,8 +257,7 @@ var rules = []rule{
 			}
 			rate := errDay[day] / calls * 100
 			if rate > c.t.LambdaErrorRatePercent {
-				d, _ := time.Parse("2006-01-02", day)
-				bad = append(bad, cloudscope.Point{T: cloudscope.At(d), V: round(rate)})
+				bad = append(bad, cloudscope.Point{T: cloudscope.At(day.time()), V: round(rate)})
 				worst = max(worst, rate)
 			}
 		}

@@ -10,8 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
@@ -108,49 +108,53 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 	snap.Calls["discovery"] = int(inv.Calls)
 	s.d.Progress(Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), Regions: len(inv.Regions), Of: len(inv.Regions)})
 
-	// Metrics, region by region, all at once: each region has its own quotas.
+	// Metrics and rules region by region: a region's series are judged and
+	// dropped before the next region's are read, so a scan of a large account
+	// holds one region's series at a time. (GetMetricData is regional: no
+	// batch spans two regions anyway.)
 	end := started.Truncate(time.Hour)
 	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
-	byRegion := map[string][]metrics.Target{}
+	byRegion := map[string][]cloudscope.Resource{}
 	for _, r := range inv.Resources {
-		if t, ok := target(r); ok {
-			byRegion[r.Region] = append(byRegion[r.Region], t)
+		byRegion[r.Region] = append(byRegion[r.Region], r)
+	}
+	regionNames := slices.Sorted(maps.Keys(byRegion))
+	snap.Findings, snap.Insufficient = []bottleneck.Finding{}, []bottleneck.Insufficient{}
+	for i, region := range regionNames {
+		resources := byRegion[region]
+		var targets []metrics.Target
+		for _, r := range resources {
+			if t, ok := target(r); ok {
+				targets = append(targets, t)
+			}
 		}
-	}
-	series := map[string]*cloudscope.ResourceMetrics{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	done := 0
-	for region, targets := range byRegion {
-		wg.Go(func() {
+		series := map[string]*cloudscope.ResourceMetrics{}
+		if len(targets) > 0 {
 			res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
-			mu.Lock()
-			defer mu.Unlock()
-			done++
 			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
 				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.d.Progress(Progress{Step: "metrics", Detail: region + ": failed", Regions: done, Of: len(byRegion)})
-				return
+				s.d.Progress(Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", Regions: i + 1, Of: len(regionNames)})
+			} else {
+				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+				for j := range res.Resources {
+					rm := &res.Resources[j]
+					series[string(rm.Type)+"/"+rm.ID] = rm
+				}
+				s.d.Progress(Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: i + 1, Of: len(regionNames)})
 			}
-			snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
-			for i := range res.Resources {
-				rm := &res.Resources[i]
-				series[string(rm.Type)+"/"+region+"/"+rm.ID] = rm
-			}
-			s.d.Progress(Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: done, Of: len(byRegion)})
-		})
+		}
+		inputs := make([]bottleneck.Input, len(resources))
+		for j, r := range resources {
+			inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
+		}
+		judged := bottleneck.Evaluate(inputs, s.d.Thresholds, bottleneck.Window{Start: window.Start, End: window.End}, started)
+		snap.Findings = append(snap.Findings, judged.Findings...)
+		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-
-	inputs := make([]bottleneck.Input, len(inv.Resources))
-	for i, r := range inv.Resources {
-		inputs[i] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.Region+"/"+r.ID]}
-	}
-	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, bottleneck.Window{Start: window.Start, End: window.End}, started)
-	snap.Findings, snap.Insufficient = judged.Findings, judged.Insufficient
+	bottleneck.Sort(snap.Findings)
 	s.d.Progress(Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
 	if s.d.Costs != nil {

@@ -1,0 +1,211 @@
+package scan_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/snsnotify"
+)
+
+// synthetic is an account of 4 regions x (1,500 instances, 500 databases,
+// 500 functions): 10,000 resources, every page and every metric served
+// from memory.
+type synthetic struct {
+	regions             []string
+	instances, dbs, fns int
+	stamps              []time.Time
+	values              map[string][]float64 // per metric name
+}
+
+// level is each metric's value in the synthetic account: a healthy one, but
+// for the few functions that are throttled.
+var level = map[string]float64{"CPUUtilization": 35, "NetworkIn": 2e8, "NetworkOut": 3e8, "StatusCheckFailed": 0,
+	"DatabaseConnections": 25, "FreeStorageSpace": 60e9, "Invocations": 1000, "Errors": 2, "Throttles": 0, "Duration": 350}
+
+func pageOf(token *string, size, total int) (int, int, *string) {
+	start := 0
+	if token != nil {
+		start, _ = strconv.Atoi(*token)
+	}
+	end := min(start+size, total)
+	if end < total {
+		return start, end, aws.String(strconv.Itoa(end))
+	}
+	return start, end, nil
+}
+
+func (a *synthetic) handle(_ context.Context, c awsstub.Call) (any, error) {
+	switch in := c.Input.(type) {
+	case *ec2.DescribeRegionsInput:
+		out := &ec2.DescribeRegionsOutput{}
+		for _, r := range a.regions {
+			out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(r), OptInStatus: aws.String("opt-in-not-required")})
+		}
+		return out, nil
+	case *ec2.DescribeInstancesInput:
+		start, end, next := pageOf(in.NextToken, int(aws.ToInt32(in.MaxResults)), a.instances)
+		out := &ec2.DescribeInstancesOutput{NextToken: next}
+		for i := start; i < end; i++ {
+			out.Reservations = append(out.Reservations, ec2types.Reservation{OwnerId: aws.String("111122223333"), Instances: []ec2types.Instance{{
+				InstanceId: aws.String(fmt.Sprintf("i-%017x", i)), InstanceType: ec2types.InstanceTypeM5Large,
+				State: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning}}}})
+		}
+		return out, nil
+	case *rds.DescribeDBInstancesInput:
+		start, end, next := pageOf(in.Marker, int(aws.ToInt32(in.MaxRecords)), a.dbs)
+		out := &rds.DescribeDBInstancesOutput{Marker: next}
+		for i := start; i < end; i++ {
+			out.DBInstances = append(out.DBInstances, rdstypes.DBInstance{DBInstanceIdentifier: aws.String(fmt.Sprintf("db-%05d", i)),
+				DBInstanceClass: aws.String("db.m5.large"), Engine: aws.String("postgres"), DBInstanceStatus: aws.String("available"), AllocatedStorage: aws.Int32(100)})
+		}
+		return out, nil
+	case *lambda.ListFunctionsInput:
+		start, end, next := pageOf(in.Marker, int(aws.ToInt32(in.MaxItems)), a.fns)
+		out := &lambda.ListFunctionsOutput{NextMarker: next}
+		for i := start; i < end; i++ {
+			out.Functions = append(out.Functions, lambdatypes.FunctionConfiguration{FunctionName: aws.String(fmt.Sprintf("fn-%05d", i)),
+				MemorySize: aws.Int32(256), Timeout: aws.Int32(30)})
+		}
+		return out, nil
+	case *s3.ListBucketsInput:
+		return &s3.ListBucketsOutput{}, nil
+	case *cloudwatch.GetMetricDataInput:
+		out := &cloudwatch.GetMetricDataOutput{}
+		for _, q := range in.MetricDataQueries {
+			// Every series is the same 14 days of hourly points, shared: the
+			// stub stands in for AWS and should cost the benchmark nothing.
+			name := aws.ToString(q.MetricStat.Metric.MetricName)
+			values := a.values[name]
+			if name == "Throttles" && aws.ToString(q.MetricStat.Metric.Dimensions[0].Value) < "fn-00010" {
+				values = a.values["busy"]
+			}
+			out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete,
+				Timestamps: a.stamps, Values: values})
+		}
+		return out, nil
+	case *costexplorer.GetCostAndUsageInput:
+		return &costexplorer.GetCostAndUsageOutput{}, nil
+	case *dynamodb.GetItemInput:
+		if aws.ToString(in.ProjectionExpression) == "finished_at" { // the notification update looks the header up
+			return &dynamodb.GetItemOutput{Item: map[string]ddbtypes.AttributeValue{"finished_at": &ddbtypes.AttributeValueMemberS{Value: "2026-11-26T00:00:00Z"}}}, nil
+		}
+		return &dynamodb.GetItemOutput{}, nil
+	case *dynamodb.QueryInput:
+		return &dynamodb.QueryOutput{}, nil
+	case *dynamodb.BatchWriteItemInput:
+		return &dynamodb.BatchWriteItemOutput{}, nil
+	case *dynamodb.TransactWriteItemsInput:
+		return &dynamodb.TransactWriteItemsOutput{}, nil
+	case *sns.PublishInput:
+		return &sns.PublishOutput{}, nil
+	}
+	return nil, fmt.Errorf("synthetic account: unexpected %s.%s", c.Service, c.Operation)
+}
+
+// BenchmarkScan10000Resources runs a full scan of the synthetic account with
+// every AWS call delayed 50 ms, and reports the wall time, the calls by API
+// and the peak heap.
+func BenchmarkScan10000Resources(b *testing.B) {
+	now := time.Now().UTC()
+	end := now.Truncate(time.Hour)
+	acct := &synthetic{regions: []string{"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"}, instances: 1500, dbs: 500, fns: 500,
+		values: map[string][]float64{}}
+	for t := end.Add(-scan.Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
+		acct.stamps = append(acct.stamps, t)
+		for name, v := range level {
+			acct.values[name] = append(acct.values[name], v)
+		}
+		acct.values["busy"] = append(acct.values["busy"], 12)
+	}
+	var wall time.Duration
+	var calls *awsstub.Counter
+	var snap *scan.Snapshot
+	var peak uint64
+	var writes int
+	for b.Loop() {
+		calls = &awsstub.Counter{}
+		clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, acct.handle)))
+		store := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil)
+		sc := scan.New(scan.Deps{
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Store:      store,
+			Notifier:   snsnotify.New(clients.SNS("us-east-1"), "arn:aws:sns:us-east-1:111122223333:findings"),
+			Thresholds: bottleneck.Defaults,
+		})
+		runtime.GC()
+		var stop atomic.Bool
+		peakc := make(chan uint64)
+		go func() {
+			var m runtime.MemStats
+			var hi uint64
+			for !stop.Load() {
+				runtime.ReadMemStats(&m)
+				hi = max(hi, m.HeapAlloc)
+				time.Sleep(5 * time.Millisecond)
+			}
+			peakc <- hi
+		}()
+		start := time.Now()
+		res, err := sc.Run(context.Background(), "bench", nil)
+		wall = time.Since(start)
+		stop.Store(true)
+		peak = <-peakc
+		if err != nil {
+			b.Fatal(err)
+		}
+		snap, writes = res.Snapshot, store.Writes
+	}
+	if snap.Counts.Resources != 10000 {
+		b.Fatalf("%d resources", snap.Counts.Resources)
+	}
+	// Per region: 1,500 x 5 + 500 x 5 + 500 x 6 queries, 300 a call (336 hourly points each).
+	perRegion := 1500*5 + 500*5 + 500*6
+	lower := 4 * ((perRegion + 299) / 300)
+	if n := calls.Count("CloudWatch.GetMetricData"); n != lower {
+		b.Errorf("%d GetMetricData calls, want the lower bound %d", n, lower)
+	}
+	batchWrites := calls.Count("DynamoDB.BatchWriteItem")
+	if want := (writes - 2 + 24) / 25; batchWrites != want {
+		b.Errorf("%d BatchWriteItem calls for %d items, want %d", batchWrites, writes-2, want)
+	}
+	b.ReportMetric(wall.Seconds(), "wall-s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(calls.Total()), "aws-calls")
+	b.ReportMetric(float64(calls.Count("CloudWatch.GetMetricData")), "getmetricdata-calls")
+	b.ReportMetric(float64(batchWrites), "batchwriteitem-calls")
+	b.ReportMetric(float64(snap.Counts.Findings), "findings")
+	b.Logf("calls by API: %s", calls)
+	b.Logf("dynamodb items written: %d (%d chunks in BatchWriteItem, header and index in one transaction)", writes, writes-2)
+	if wall > 10*time.Second || peak > 256<<20 {
+		b.Errorf("wall %s, peak heap %d MiB: over the goal of 10 s and 256 MB", wall, peak>>20)
+	}
+}
