@@ -66,6 +66,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	// moto answers a percentile statistic with HTTP 500, failing the whole call.
 	env.conf.Metrics.NoPercentiles = true
 	env.log.Info("percentile statistics (p99) are off: the emulator cannot compute them")
+	env.scanAtStart = true
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -85,11 +86,13 @@ cloudscope demo is running against an emulated AWS account (%s).
   curl -s '%s/resources?types=ec2&regions=eu-west-1'
   curl -s '%s/metrics?resource_type=rds&resource_ids=orders-db,reporting-db,sessions-db&region=us-east-1&hours=24'
   curl -s '%s/costs?days=30&group_by=SERVICE'
+  curl -s '%s/bottlenecks?severity=critical,warning'      (after the first scan, about half a minute)
+  curl -s -X POST '%s/scans'
 
 The AWS CLI can reach the same account:
   AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ec2 describe-instances --region us-east-1
 
 Press Ctrl-C to stop the server and the emulator.
-`, srv.URL, url, url, url, url, url, srv.URL)
+`, srv.URL, url, url, url, url, url, url, url, srv.URL)
 	})
 }

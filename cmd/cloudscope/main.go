@@ -43,6 +43,8 @@ type environment struct {
 	log    *slog.Logger
 	stdout io.Writer
 	stderr io.Writer
+	// scanAtStart runs a first scan when the server starts (the demo).
+	scanAtStart bool
 }
 
 func main() {

@@ -45,6 +45,11 @@ func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
 		return scan.InBackground(sc, 15*time.Minute, func(id string, err error) { env.log.Error("scan failed", "scan_id", id, "error", err) })
 	})
 	deps.Logger = env.log
+	if env.scanAtStart {
+		if id, err := deps.Bottlenecks.StartScan(context.Background()); err == nil {
+			env.log.Info("first scan running in the background; /bottlenecks answers once it is done", "scan_id", id)
+		}
+	}
 	return httpapi.New(deps)
 }
 
