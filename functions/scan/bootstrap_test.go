@@ -12,12 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/mototest"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -41,11 +40,7 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := clients.DynamoDB().CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String("cloudscope"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}, {AttributeName: aws.String("sk"), AttributeType: "S"}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}, {AttributeName: aws.String("sk"), KeyType: "RANGE"}},
-	}); err != nil {
+	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})

@@ -115,3 +115,27 @@ func (c *CostCache) Put(ctx context.Context, key string, val []byte, ttl time.Du
 	}
 	return nil
 }
+
+// CreateTable creates the table as the infrastructure defines it: string
+// keys pk and sk, on-demand billing. For tests and local use against an
+// emulator; deployed, the CDK app owns the table (with its TTL on expires_at).
+func CreateTable(ctx context.Context, client interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+}, name string) error {
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: ddbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{
+			{AttributeName: aws.String(PartitionKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
+			{AttributeName: aws.String(SortKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
+		},
+		KeySchema: []ddbtypes.KeySchemaElement{
+			{AttributeName: aws.String(PartitionKey), KeyType: ddbtypes.KeyTypeHash},
+			{AttributeName: aws.String(SortKey), KeyType: ddbtypes.KeyTypeRange},
+		},
+	})
+	if err != nil {
+		return awserr.Wrap(err, "dynamodb CreateTable")
+	}
+	return nil
+}

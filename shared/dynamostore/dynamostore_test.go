@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/mototest"
 )
@@ -21,30 +17,12 @@ var moto *mototest.Server
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
-// CreateTable makes the table as the infrastructure does: pk and sk, on demand.
-func createTable(t *testing.T, client *dynamodb.Client, name string) {
-	t.Helper()
-	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{
-			{AttributeName: aws.String(PartitionKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String(SortKey), AttributeType: ddbtypes.ScalarAttributeTypeS},
-		},
-		KeySchema: []ddbtypes.KeySchemaElement{
-			{AttributeName: aws.String(PartitionKey), KeyType: ddbtypes.KeyTypeHash},
-			{AttributeName: aws.String(SortKey), KeyType: ddbtypes.KeyTypeRange},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestMotoCostCache(t *testing.T) {
 	moto.Reset(t)
 	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
-	createTable(t, client, "cloudscope")
+	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
 	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	c := NewCostCache(client, "cloudscope", func() time.Time { return clock })
 	ctx := context.Background()

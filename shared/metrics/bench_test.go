@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -58,21 +59,28 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 		b.Fatal(err)
 	}
 
+	// The median of five fetches: one wave of 50 ms calls is short enough for
+	// a busy machine's noise to matter.
 	var res *Result
 	var wall time.Duration
 	var mallocs uint64
 	for b.Loop() {
-		calls = awsstub.Counter{}
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		res, err = f.Fetch(context.Background(), req)
-		wall = time.Since(start)
-		runtime.ReadMemStats(&after)
-		mallocs = after.Mallocs - before.Mallocs
-		if err != nil {
-			b.Fatal(err)
+		var walls []time.Duration
+		for range 5 {
+			calls = awsstub.Counter{}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			res, err = f.Fetch(context.Background(), req)
+			walls = append(walls, time.Since(start))
+			runtime.ReadMemStats(&after)
+			mallocs = after.Mallocs - before.Mallocs
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
+		slices.Sort(walls)
+		wall = walls[2]
 	}
 	points := 0
 	for _, rm := range res.Resources {
@@ -99,7 +107,7 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 	seedTimeAll := seedTime * time.Duration(instances) / time.Duration(sample)
 
 	b.ReportMetric(float64(calls.Total()), "getmetricdata-calls")
-	b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
+	b.ReportMetric(float64(wall.Milliseconds()), "median-wall-ms")
 	b.ReportMetric(float64(bound.Milliseconds()), "concurrency-bound-ms")
 	b.ReportMetric(wall.Seconds()/bound.Seconds(), "x-bound")
 	b.ReportMetric(float64(points), "datapoints")

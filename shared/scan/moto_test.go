@@ -16,8 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -38,19 +36,6 @@ import (
 var moto *mototest.Server
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
-
-// CreateTable makes the table as the infrastructure does.
-func createTable(t *testing.T, c *dynamodb.Client) {
-	t.Helper()
-	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName: aws.String("cloudscope"), BillingMode: ddbtypes.BillingModePayPerRequest,
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: "S"}, {AttributeName: aws.String("sk"), AttributeType: "S"}},
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: "HASH"}, {AttributeName: aws.String("sk"), KeyType: "RANGE"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // topicWithQueue makes a topic and an SQS queue subscribed to it.
 func topicWithQueue(t *testing.T, clients *awsconf.Clients) (string, func() []map[string]any) {
@@ -106,7 +91,9 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	createTable(t, clients.DynamoDB())
+	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
 	topic, receive := topicWithQueue(t, clients)
 
 	store := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil)
