@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +26,10 @@ import (
 
 // A snapshot is stored as items under pk "snapshot#<id>": the header (sk
 // "header") and gzipped JSON chunks of its resources, findings and
-// undecided rules (sk "chunk#<kind>#<n>"), each well under 400 KB. An index
+// undecided rules (sk "chunk#<attempt>#<kind>#<n>"), each well under 400 KB.
+// The attempt is random per Save and the header names it with the chunk
+// counts: two deliveries of one scan racing, or a retry after a failure,
+// never mix their chunks, and a read checks it got them all. An index
 // item per snapshot under pk "snapshots", sorted by finish time, lists them
 // newest first. Every read is by key or by Query on a key: never a Scan.
 
@@ -47,6 +53,8 @@ type SnapshotStore struct {
 	now       func() time.Time
 	// chunkItems is how many records go into one chunk before compression.
 	chunkItems int
+	// backoff is the first wait before retrying unprocessed items; it doubles.
+	backoff time.Duration
 	// Writes counts the items written, for the benchmark.
 	Writes int
 }
@@ -60,7 +68,7 @@ func NewSnapshotStore(client SnapshotAPI, table string, retention time.Duration,
 	if now == nil {
 		now = time.Now
 	}
-	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500}
+	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500, backoff: 50 * time.Millisecond}
 }
 
 func s(v string) *ddbtypes.AttributeValueMemberS { return &ddbtypes.AttributeValueMemberS{Value: v} }
@@ -123,10 +131,11 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
 	expires := &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(snap.FinishedAt.Add(st.retention).Unix(), 10)}
 	var items []map[string]ddbtypes.AttributeValue
 	counts := map[string]int{}
+	attempt := newAttempt()
 	add := func(kind string, blobs [][]byte) {
 		counts[kind] = len(blobs)
 		for i, b := range blobs {
-			item := snapKey(snap.ID, fmt.Sprintf("chunk#%s#%05d", kind, i))
+			item := snapKey(snap.ID, fmt.Sprintf("chunk#%s#%s#%05d", attempt, kind, i))
 			item["data"] = &ddbtypes.AttributeValueMemberB{Value: b}
 			item[TTLAttribute] = expires
 			items = append(items, item)
@@ -159,6 +168,9 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
 	h["data"] = &ddbtypes.AttributeValueMemberB{Value: header}
 	h["notification"] = s(snap.Notification)
 	h["finished_at"] = s(finished)
+	h["attempt"] = s(attempt)
+	countsJSON, _ := json.Marshal(counts)
+	h["chunks"] = s(string(countsJSON))
 	h[TTLAttribute] = expires
 	idx := map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshots"), SortKey: s(finished + "#" + snap.ID), "id": s(snap.ID), "data": h["data"], TTLAttribute: expires}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
@@ -193,7 +205,7 @@ func (st *SnapshotStore) batchWrite(ctx context.Context, items []map[string]ddbt
 			}
 			if attempt > 0 {
 				select {
-				case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
+				case <-time.After(st.backoff << attempt):
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -221,10 +233,21 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, er
 	if err := decodeHeader(out.Item, &snap.Header); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", id, err)
 	}
+	attempt, _ := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS)
+	chunksAttr, _ := out.Item["chunks"].(*ddbtypes.AttributeValueMemberS)
+	if attempt == nil || chunksAttr == nil {
+		return nil, fmt.Errorf("snapshot %s: the header names no chunks", id)
+	}
+	want := map[string]int{}
+	if err := json.Unmarshal([]byte(chunksAttr.Value), &want); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	got := map[string]int{}
+	prefix := "chunk#" + attempt.Value + "#"
 	pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.table),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshot#" + id), ":chunk": s("chunk#")},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshot#" + id), ":chunk": s(prefix)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for pages.HasMorePages() {
@@ -235,12 +258,14 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, er
 		for _, item := range page.Items {
 			sk := item[SortKey].(*ddbtypes.AttributeValueMemberS).Value
 			data := item["data"].(*ddbtypes.AttributeValueMemberB).Value
-			switch {
-			case bytes.HasPrefix([]byte(sk), []byte("chunk#resources#")):
+			kind, _, _ := strings.Cut(strings.TrimPrefix(sk, prefix), "#")
+			got[kind]++
+			switch kind {
+			case "resources":
 				err = appendChunk(data, &snap.Resources)
-			case bytes.HasPrefix([]byte(sk), []byte("chunk#findings#")):
+			case "findings":
 				err = appendChunk(data, &snap.Findings)
-			case bytes.HasPrefix([]byte(sk), []byte("chunk#insufficient#")):
+			case "insufficient":
 				err = appendChunk(data, &snap.Insufficient)
 			}
 			if err != nil {
@@ -248,7 +273,19 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, er
 			}
 		}
 	}
+	for kind, n := range want {
+		if got[kind] != n {
+			return nil, fmt.Errorf("snapshot %s: %d of its %d %s chunks are stored", id, got[kind], n, kind)
+		}
+	}
 	return snap, nil
+}
+
+// newAttempt is a random token for one Save.
+func newAttempt() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func appendChunk[T any](data []byte, dst *[]T) error {

@@ -1,0 +1,132 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+func snapshot(id string, resources int) *scan.Snapshot {
+	at := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	s := &scan.Snapshot{Header: scan.Header{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1"},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: scan.NotifyNone},
+		Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
+	for i := range resources {
+		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%017x", i), Region: "us-east-1",
+			Tags: map[string]string{"team": strings.Repeat("x", 200)}, EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
+	}
+	return s
+}
+
+func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
+	moto.Reset(t)
+	ctx := context.Background()
+	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
+	st := NewSnapshotStore(client, "cloudscope", 0, nil)
+	st.chunkItems = 100 // several chunks
+	first := snapshot("evt-1", 450)
+	if err := st.Save(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// The same scan id again, with other contents: refused, and the stored one stays whole.
+	if err := st.Save(ctx, snapshot("evt-1", 120)); !errors.Is(err, scan.ErrDuplicate) {
+		t.Fatalf("second save: %v", err)
+	}
+	got, err := st.Get(ctx, "evt-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(first)
+	b, _ := json.Marshal(got)
+	if string(a) != string(b) {
+		t.Errorf("read back %d resources; want the first save's %d exactly", len(got.Resources), len(first.Resources))
+	}
+	if err := st.SetNotification(ctx, "evt-1", scan.NotifySent); err != nil {
+		t.Fatal(err)
+	}
+	hs, err := st.List(ctx, 5)
+	if err != nil || len(hs) != 1 || hs[0].Notification != scan.NotifySent {
+		t.Errorf("list %+v %v", hs, err)
+	}
+	if s, err := st.Get(ctx, "nope"); s != nil || err != nil {
+		t.Errorf("unknown id: %v %v", s, err)
+	}
+}
+
+// TestUnprocessedItemsAreRetried stubs DynamoDB to leave items unprocessed.
+func TestUnprocessedItemsAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		leftOver int32 // calls that leave one item unprocessed
+		wantErr  string
+	}{
+		{"retried until written", 3, ""},
+		{"fails loudly when it cannot finish", 100, "still unprocessed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var batches, leftOver atomic.Int32
+			leftOver.Store(tc.leftOver)
+			h := func(_ context.Context, c awsstub.Call) (any, error) {
+				switch in := c.Input.(type) {
+				case *dynamodb.BatchWriteItemInput:
+					batches.Add(1)
+					reqs := in.RequestItems["cloudscope"]
+					if len(reqs) > 25 {
+						return nil, fmt.Errorf("%d items in one batch", len(reqs))
+					}
+					if leftOver.Add(-1) >= 0 {
+						return &dynamodb.BatchWriteItemOutput{UnprocessedItems: map[string][]ddbtypes.WriteRequest{"cloudscope": reqs[:1]}}, nil
+					}
+					return &dynamodb.BatchWriteItemOutput{}, nil
+				case *dynamodb.TransactWriteItemsInput:
+					return &dynamodb.TransactWriteItemsOutput{}, nil
+				}
+				return nil, fmt.Errorf("unexpected %s", c.Operation)
+			}
+			st := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil)
+			st.chunkItems, st.backoff = 10, time.Millisecond
+			err := st.Save(context.Background(), snapshot("evt", 300)) // 30 chunks: two batches
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("got %v, want %q", err, tc.wantErr)
+			}
+			if tc.wantErr == "" && batches.Load() != 2+3 {
+				t.Errorf("%d BatchWriteItem calls, want 2 and 3 retries", batches.Load())
+			}
+		})
+	}
+}
+
+func TestCancelledTransactionIsADuplicate(t *testing.T) {
+	h := func(_ context.Context, c awsstub.Call) (any, error) {
+		switch c.Input.(type) {
+		case *dynamodb.BatchWriteItemInput:
+			return &dynamodb.BatchWriteItemOutput{}, nil
+		case *dynamodb.TransactWriteItemsInput:
+			return nil, &ddbtypes.TransactionCanceledException{Message: aws.String("cancelled"),
+				CancellationReasons: []ddbtypes.CancellationReason{{Code: aws.String("ConditionalCheckFailed")}, {Code: aws.String("None")}}}
+		}
+		return nil, fmt.Errorf("unexpected %s", c.Operation)
+	}
+	err := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
+	if !errors.Is(err, scan.ErrDuplicate) {
+		t.Errorf("got %v", err)
+	}
+}
