@@ -69,7 +69,21 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 		s.mu.Unlock()
 		close(fl.done)
 	}()
-	v, err := fetch(ctx)
+	// A fetch that finished between the first look and this flight stored
+	// its answer: look again before paying for another.
+	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
+		if err := json.Unmarshal(val, out); err == nil {
+			fl.val = val
+			f := out.fetched()
+			f.Cached, f.Requests = true, 0
+			return nil
+		}
+	}
+	// The fetch serves every request waiting on it: one caller going away
+	// must not cancel it for the others.
+	fetchCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	v, err := fetch(fetchCtx)
 	if err != nil {
 		fl.err = err
 		return err

@@ -345,3 +345,45 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		}
 	}
 }
+
+// slowCache is a cache whose reads take a while, as DynamoDB's do.
+type slowCache struct{ *MemoryCache }
+
+func (c slowCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	time.Sleep(20 * time.Millisecond)
+	return c.MemoryCache.Get(ctx, key)
+}
+
+func TestSlowCacheStillMakesOneCall(t *testing.T) {
+	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
+	var calls awsstub.Counter
+	clock := func() time.Time { return now }
+	s := New(ClientFrom(awsstub.Clients(calls.Wrap(awsstub.Delay(5*time.Millisecond, f.handle)))), slowCache{NewMemoryCache(clock)}, Options{Now: clock})
+	q := query(t, Spec{})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 2 * time.Millisecond) // arrivals spread over the fetch
+			if _, err := s.Report(context.Background(), q); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if calls.Total() != 1 {
+		t.Errorf("%d Cost Explorer calls for 20 identical requests, want 1", calls.Total())
+	}
+}
+
+func TestOneCallerLeavingDoesNotFailTheOthers(t *testing.T) {
+	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
+	s := New(ClientFrom(awsstub.Clients(awsstub.Delay(50*time.Millisecond, f.handle))), nil, Options{Now: func() time.Time { return now }})
+	q := query(t, Spec{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _, _ = s.Report(ctx, q) }() // leads the fetch, then leaves
+	time.Sleep(10 * time.Millisecond)
+	cancel()
+	if r, err := s.Report(context.Background(), q); err != nil || r.Total.String() != "1.00" {
+		t.Errorf("the waiting request got %v, %v", r, err)
+	}
+}
