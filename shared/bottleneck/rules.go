@@ -45,13 +45,19 @@ var Rules = map[string]string{
 	EC2StoppedLong:   "cloudscope: stopped for more than 7 days (its EBS volumes still bill)",
 	RDSIdle:          "Trusted Advisor Ti39halfu8: no connection in the last 7 days",
 	RDSHighCPU:       "cloudscope: hourly average CPU > 80%",
-	RDSLowStorage:    "cloudscope: free storage under 10% of the allocated storage",
-	LambdaThrottled:  "AWS: throttled invocations were refused",
-	LambdaErrors:     "Powerpipe aws_thrifty: error rate > 10% on any of the last 7 days",
+	RDSLowStorage:    "cloudscope: free storage under 10% of the allocated storage (critical under 5%)",
+	LambdaThrottled:  "AWS: throttled invocations were refused (cloudscope: critical above 5% of calls)",
+	LambdaErrors:     "Powerpipe aws_thrifty: error rate > 10% on any of the last 7 days (cloudscope: critical above 25%)",
 	LambdaNearTimout: "cloudscope: p99 duration at or above 80% of the timeout",
 }
 
 const gib = 1 << 30
+
+// fullDayHours is how much of a day must be measured to judge the day.
+const fullDayHours = 20
+
+// spanCoverage is the share of a span that must be measured to call it idle.
+const spanCoverage = 0.8
 
 var rules = []rule{
 	{EC2HighCPU, cloudscope.EC2, func(c *check) {
@@ -117,11 +123,13 @@ var rules = []rule{
 		out, _ := c.series("NetworkOut", "Sum")
 		cpuDay := daily(cpu, mean)
 		netIn, netOut := daily(in, sum), daily(out, sum)
+		// Only days measured nearly whole count: an hour of data is no day of low use.
+		hoursIn := daily(cpu, func(ps []cloudscope.Point) float64 { return float64(len(ps)) * float64(period) / 3600 })
 		var low []cloudscope.Point
 		for day, avg := range cpuDay {
 			inB, okIn := netIn[day]
 			outB, okOut := netOut[day]
-			if okIn && okOut && avg <= c.t.LowUseCPUPercent && (inB+outB)/1e6 <= c.t.LowUseNetworkMB {
+			if hoursIn[day] >= fullDayHours && okIn && okOut && avg <= c.t.LowUseCPUPercent && (inB+outB)/1e6 <= c.t.LowUseNetworkMB {
 				low = append(low, cloudscope.Point{T: cloudscope.At(day.time()), V: round(avg)})
 			}
 		}
@@ -183,9 +191,10 @@ var rules = []rule{
 		}
 		from := c.now.Add(-time.Duration(c.t.IdleDBDays) * 24 * time.Hour)
 		recent := since(pts, from)
-		// The data must reach back to the start of the span: a database
-		// measured for one day is not idle for seven.
-		if len(recent) == 0 || pts[0].T.Time().After(from.Add(time.Duration(period)*time.Second)) {
+		// Most of the span must be measured: a database measured for one
+		// day, or twice in seven, is not idle for seven.
+		spanHours := float64(c.t.IdleDBDays * 24)
+		if float64(len(recent))*float64(period)/3600 < spanHours*spanCoverage {
 			r := c.in.Resource
 			c.res.Insufficient = append(c.res.Insufficient, Insufficient{Rule: RDSIdle, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
 				HoursOfData: float64(len(pts)) * float64(period) / 3600, HoursNeeded: c.t.IdleDBDays * 24})
@@ -218,7 +227,11 @@ var rules = []rule{
 		}
 		free := pts[len(pts)-1].V / (float64(r.RDS.AllocatedStorageGB) * gib) * 100
 		if free < c.t.DBFreeStoragePercent {
-			c.find(RDSLowStorage, Critical, fmt.Sprintf("%.1f%% storage free", free),
+			sev := Warning
+			if free < c.t.DBFreeStoragePercent/2 {
+				sev = Critical
+			}
+			c.find(RDSLowStorage, sev, fmt.Sprintf("%.1f%% storage free", free),
 				map[string]float64{"free_percent": round(free), "free_gib": round(pts[len(pts)-1].V / gib), "allocated_gib": float64(r.RDS.AllocatedStorageGB)},
 				Threshold{c.t.DBFreeStoragePercent, "<", "Percent", Rules[RDSLowStorage]}, since(pts, c.now.Add(-48*time.Hour)),
 				"Writes stop when storage runs out: increase the allocated storage or turn on storage autoscaling.")
@@ -239,7 +252,11 @@ var rules = []rule{
 		if calls+total > 0 {
 			rate = total / (calls + total) * 100
 		}
-		c.find(LambdaThrottled, Warning, fmt.Sprintf("%.0f throttled invocations", total),
+		sev := Warning
+		if rate > 5 {
+			sev = Critical
+		}
+		c.find(LambdaThrottled, sev, fmt.Sprintf("%.0f throttled invocations", total),
 			map[string]float64{"throttles": total, "throttle_rate_percent": round(rate)},
 			Threshold{0, ">", "Count", Rules[LambdaThrottled]}, throttled,
 			"Calls are refused for lack of concurrency: raise the function's reserved concurrency or the account limit, or smooth the callers.")
@@ -263,7 +280,11 @@ var rules = []rule{
 		}
 		if len(bad) > 0 {
 			sortPoints(bad)
-			c.find(LambdaErrors, Warning, fmt.Sprintf("error rate up to %.1f%%", worst),
+			sev := Warning
+			if worst > 2.5*c.t.LambdaErrorRatePercent {
+				sev = Critical
+			}
+			c.find(LambdaErrors, sev, fmt.Sprintf("error rate up to %.1f%%", worst),
 				map[string]float64{"worst_error_rate_percent": round(worst), "days_above": float64(len(bad))},
 				Threshold{c.t.LambdaErrorRatePercent, ">", "Percent", Rules[LambdaErrors]}, bad,
 				"Read the function's logs for the failing calls; add retries with backoff or a dead-letter queue for what cannot succeed.")

@@ -138,17 +138,41 @@ func TestRules(t *testing.T) {
 		{"rds one connection is not idle", input(rds(100), series{"DatabaseConnections/Maximum": hourly(days14, func(i int) float64 {
 			return map[bool]float64{true: 1, false: 0}[i == days14-5]
 		}), "FreeStorageSpace/Minimum": hourly(days14, flat(50*gib))}), ""},
-		{"rds storage exactly at 10% is fine, under is critical", input(rds(200), series{"DatabaseConnections/Maximum": hourly(days14, flat(50)),
-			"FreeStorageSpace/Minimum": hourly(days14, func(i int) float64 { return map[bool]float64{true: 19.9 * gib, false: 20 * gib}[i == days14-1] })}),
-			"rds.low_storage:critical"},
+		{"rds storage exactly at 10% is fine", input(rds(200), series{"DatabaseConnections/Maximum": hourly(days14, flat(50)),
+			"FreeStorageSpace/Minimum": hourly(days14, flat(20*gib))}), ""},
+		{"rds storage under 10% is a warning", input(rds(200), series{"DatabaseConnections/Maximum": hourly(days14, flat(50)),
+			"FreeStorageSpace/Minimum": hourly(days14, func(i int) float64 { return map[bool]float64{true: 19.9 * gib, false: 30 * gib}[i == days14-1] })}),
+			"rds.low_storage:warning"},
+		{"rds storage under 5% is critical", input(rds(200), series{"DatabaseConnections/Maximum": hourly(days14, flat(50)),
+			"FreeStorageSpace/Minimum": hourly(days14, flat(9*gib))}), "rds.low_storage:critical"},
+		{"rds with 14 days of data but two points in the last 7 is undecided", input(rds(100), series{
+			"DatabaseConnections/Maximum": hourly(days14, func(i int) float64 {
+				if i >= days14/2 && i != days14-3 && i != days14-50 {
+					return nan
+				}
+				return 0
+			}), "FreeStorageSpace/Minimum": hourly(days14, flat(50*gib))}), "rds.idle:insufficient"},
+		{"ec2 days of three measured hours are not Trusted Advisor's low use", input(ec2("m5.xlarge", "running"), series{
+			"CPUUtilization/Maximum": hourly(days14, flat(50)),
+			"CPUUtilization/Average": hourly(days14, func(i int) float64 {
+				if i%24 < 3 {
+					return 9 // three quiet hours a day, the rest unmeasured
+				}
+				return nan
+			}),
+			"NetworkIn/Sum": hourly(days14, flat(10)), "NetworkOut/Sum": hourly(days14, flat(10))}),
+			"ec2.underutilised:info"},
 		{"rds hot", input(rds(100), series{"DatabaseConnections/Maximum": hourly(days14, flat(50)), "CPUUtilization/Average": hourly(days14, func(i int) float64 {
 			return map[bool]float64{true: 85, false: 50}[i > 300]
 		})}), "rds.high_cpu:warning"},
 		{"lambda throttled, errors, near timeout", input(fn(10), series{
 			"Invocations/Sum": hourly(days14, flat(100)), "Throttles/Sum": hourly(days14, func(i int) float64 { return float64(i % 3) }),
-			"Errors/Sum":   hourly(days14, func(i int) float64 { return map[bool]float64{true: 30, false: 1}[i > days14-24] }),
+			"Errors/Sum":   hourly(days14, func(i int) float64 { return map[bool]float64{true: 20, false: 1}[i > days14-24] }),
 			"Duration/p99": hourly(days14, flat(8000))}),
 			"lambda.error_rate:warning lambda.near_timeout:warning lambda.throttled:warning"},
+		{"lambda mostly failing and throttled is critical", input(fn(10), series{
+			"Invocations/Sum": hourly(days14, flat(100)), "Throttles/Sum": hourly(days14, flat(10)), "Errors/Sum": hourly(days14, flat(40))}),
+			"lambda.error_rate:critical lambda.throttled:critical"},
 		{"lambda error rate exactly 10% is fine", input(fn(10), series{
 			"Invocations/Sum": hourly(days14, flat(100)), "Errors/Sum": hourly(days14, flat(10)), "Duration/p99": hourly(days14, flat(7999))}), ""},
 		{"lambda without p99 uses the maximum", input(fn(10), series{"Duration/Maximum": hourly(48, flat(9500))}), "lambda.near_timeout:warning"},
