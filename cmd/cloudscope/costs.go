@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -50,8 +51,16 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 func printCosts(w io.Writer, r *costs.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tAMOUNT (%s)\tSHARE\t\n", r.GroupBy, r.Currency)
+	var shown cloudscope.Amount
 	for _, g := range r.Groups {
-		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t\n", g.Key, g.Amount.Cents(), 100*g.Share)
+		cents, _ := cloudscope.ParseAmount(g.Amount.Cents())
+		shown = shown.Add(cents)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t\n", g.Key, cents.Cents(), 100*g.Share)
+	}
+	// Rows rounded to the cent need not add up to the exact total: say by how much.
+	total, _ := cloudscope.ParseAmount(r.Total.Cents())
+	if diff := total.Sub(shown); !diff.IsZero() {
+		fmt.Fprintf(tw, "(rounding)\t%s\t\t\n", diff.Cents())
 	}
 	fmt.Fprintf(tw, "TOTAL\t%s\t\t\n", r.Total.Cents())
 	if err := tw.Flush(); err != nil {

@@ -18,7 +18,7 @@ import (
 // on stderr and the findings on stdout.
 func scanCmd(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("scan")
-	regions := fs.String("regions", "", "comma-separated regions (default: every enabled region)")
+	regions := fs.String("regions", "", "comma-separated regions: a partial scan, printed but not stored (default: every enabled region, stored)")
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON instead of a table")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -38,7 +38,12 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "%-8s %s\n", p.Step, p.Detail)
 	}
-	store := services.Store(env.conf, clients)
+	// A partial scan is not stored: as the newest snapshot it would make
+	// every other region's findings look resolved, and new again the day after.
+	var store scan.Store
+	if len(q.Regions) == 0 {
+		store = services.Store(env.conf, clients)
+	}
 	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients), progress)
 	res, err := sc.Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
 	if err != nil {

@@ -216,9 +216,6 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		r.Groups = append(r.Groups, GroupTotal{Key: k, Amount: v, Share: v.Ratio(r.Total)})
 	}
 	slices.SortFunc(r.Groups, func(a, b GroupTotal) int { return cmp.Or(b.Amount.Cmp(a.Amount), cmp.Compare(a.Key, b.Key)) })
-	if r.Currency == "" {
-		r.Currency = "USD" // no amounts at all: Cost Explorer bills in USD
-	}
 	return r, nil
 }
 
@@ -321,9 +318,6 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 			return nil, err
 		}
 		f.Periods = append(f.Periods, p)
-	}
-	if f.Currency == "" {
-		f.Currency = "USD"
 	}
 	return f, nil
 }

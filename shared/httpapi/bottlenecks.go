@@ -105,6 +105,9 @@ func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := single(q, "limit"); err != nil {
+		return err
+	}
 	limit := 20
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
@@ -148,13 +151,19 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := single(q, "base"); err != nil {
+		return err
+	}
+	if b := q.Get("base"); b != "" && !snapshotID.MatchString(b) {
+		return cloudscope.Invalid("base", "%q is not a snapshot id", truncate(b))
+	}
 	head, err := a.snapshot(r, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	baseID := q.Get("base")
 	if baseID == "" {
-		// The snapshot before head.
+		// The snapshot before head, among the newest 100 (give base for older ones).
 		hs, err := a.deps.Bottlenecks.List(r.Context(), 100)
 		if err != nil {
 			return err

@@ -176,6 +176,16 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 		if prev, err := s.d.Store.Get(ctx, id); err != nil {
 			return nil, err
 		} else if prev != nil {
+			// A retried delivery: store nothing, but finish a notification
+			// the first delivery stored and could not send.
+			if prev.Notification == NotifyPending && s.d.Notifier != nil {
+				if err := s.d.Notifier.Publish(ctx, NewMessage(prev, findingsByID(prev, prev.Notify))); err == nil {
+					if err := s.d.Store.SetNotification(ctx, prev.ID, NotifySent); err != nil {
+						return nil, err
+					}
+					prev.Notification = NotifySent
+				}
+			}
 			return &Result{Snapshot: prev, Duplicate: true}, nil
 		}
 	}
@@ -211,7 +221,9 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 			}
 		}
 	}
-	if len(notify) > 0 && s.d.Notifier != nil {
+	bottleneck.Sort(notify) // a message cut short keeps the most severe
+	if len(notify) > 0 {
+		// Pending until sent; a scan with no notifier carries it forward.
 		snap.Notification = NotifyPending
 		for _, f := range notify {
 			snap.Notify = append(snap.Notify, f.ID)
@@ -228,7 +240,7 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 		}
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
-	if snap.Notification == NotifyPending {
+	if snap.Notification == NotifyPending && s.d.Notifier != nil {
 		s.d.Progress(Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
 		if err := s.d.Notifier.Publish(ctx, NewMessage(snap, notify)); err != nil {
 			// The snapshot says pending: the next scan sends it. Nothing is lost.

@@ -150,14 +150,16 @@ func TestFailedPublishIsDeliveredNextTime(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	f := func(id string, sev bottleneck.Severity) bottleneck.Finding {
-		return bottleneck.Finding{ID: id, Severity: sev}
+		return bottleneck.Finding{ID: id, Severity: sev, Region: "us-east-1"}
 	}
 	c1, _ := cloudscope.ParseAmount("100")
 	c2, _ := cloudscope.ParseAmount("80.5")
-	base := &Snapshot{Header: Header{ID: "a", Costs: &CostSummary{Currency: "USD", Total: c1}},
+	base := &Snapshot{Header: Header{ID: "a", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &CostSummary{Currency: "USD", Total: c1}},
 		Resources: []cloudscope.Resource{instance("i-1"), instance("i-2")},
-		Findings:  []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Info), f("gone", bottleneck.Info)}}
-	head := &Snapshot{Header: Header{ID: "b", Costs: &CostSummary{Currency: "USD", Total: c2}},
+		Findings: []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Info), f("gone", bottleneck.Info),
+			{ID: "unseen", Severity: bottleneck.Info, Region: "eu-west-1"}}}
+	head := &Snapshot{Header: Header{ID: "b", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &CostSummary{Currency: "USD", Total: c2},
+		Errors: []cloudscope.Failure{{Region: "eu-west-1", Service: "cloudwatch"}}},
 		Resources: []cloudscope.Resource{instance("i-2"), instance("i-3")},
 		Findings:  []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Critical), f("z", bottleneck.Info)}}
 	d := Compare(base, head)
@@ -201,5 +203,40 @@ func TestScanIDOfTheFixtures(t *testing.T) {
 		if _, err := ScanIDOf([]byte(bad)); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+func TestPendingSurvivesAScanWithoutNotifier(t *testing.T) {
+	acct, n, store, s := setup()
+	ctx := context.Background()
+	n.fail = errors.New("sns is down")
+	if _, err := s.Run(ctx, "scan-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A scan with no notifier (the CLI without a topic) stores the pending ids forward.
+	quiet := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Thresholds: bottleneck.Defaults})
+	if r, err := quiet.Run(ctx, "scan-2", nil); err != nil || r.Snapshot.Notification != NotifyPending || len(r.Snapshot.Notify) != 2 {
+		t.Fatalf("without a notifier: %+v %v", r.Snapshot.Header, err)
+	}
+	n.fail = nil
+	if _, err := s.Run(ctx, "scan-3", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.sent) != 1 || n.sent[0].Attributes["new_findings"] != "2" {
+		t.Errorf("the pending findings were lost: %+v", n.sent)
+	}
+}
+
+func TestRetriedDeliveryFinishesItsNotification(t *testing.T) {
+	_, n, _, s := setup()
+	ctx := context.Background()
+	n.fail = errors.New("sns is down")
+	if _, err := s.Run(ctx, "scan-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	n.fail = nil
+	r, err := s.Run(ctx, "scan-1", nil) // the same event, delivered again
+	if err != nil || !r.Duplicate || r.Snapshot.Notification != NotifySent || len(n.sent) != 1 {
+		t.Errorf("retried delivery: %+v %v, %d messages", r, err, len(n.sent))
 	}
 }

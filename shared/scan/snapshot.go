@@ -73,13 +73,23 @@ type Diff struct {
 func resourceKey(r cloudscope.Resource) string { return string(r.Type) + "/" + r.Region + "/" + r.ID }
 
 // Compare returns what changed from base to head. A finding is worse when
-// its severity rose.
+// its severity rose. Only what head looked at can be removed or resolved: a
+// resource or finding in a region head did not cover, or could not read, is
+// not counted gone.
 func Compare(base, head *Snapshot) Diff {
 	d := Diff{Base: base.ID, Head: head.ID, ResourcesAdded: []cloudscope.Resource{}, ResourcesRemoved: []cloudscope.Resource{},
 		FindingsNew: []bottleneck.Finding{}, FindingsWorse: []bottleneck.Finding{}, FindingsResolved: []bottleneck.Finding{}}
 	had := map[string]bool{}
 	for _, r := range base.Resources {
 		had[resourceKey(r)] = true
+	}
+	// Where head saw everything: its regions, less those with a failure.
+	seen := map[string]bool{}
+	for _, r := range head.Regions {
+		seen[r] = true
+	}
+	for _, f := range head.Errors {
+		seen[f.Region] = false
 	}
 	has := map[string]bool{}
 	for _, r := range head.Resources {
@@ -89,7 +99,7 @@ func Compare(base, head *Snapshot) Diff {
 		}
 	}
 	for _, r := range base.Resources {
-		if !has[resourceKey(r)] {
+		if !has[resourceKey(r)] && (seen[r.Region] || r.Region == "") {
 			d.ResourcesRemoved = append(d.ResourcesRemoved, r)
 		}
 	}
@@ -109,7 +119,7 @@ func Compare(base, head *Snapshot) Diff {
 		}
 	}
 	for _, f := range base.Findings {
-		if !now[f.ID] {
+		if !now[f.ID] && seen[f.Region] {
 			d.FindingsResolved = append(d.FindingsResolved, f)
 		}
 	}
