@@ -24,20 +24,8 @@ func seedDemo(ctx context.Context, env *environment, args []string) error {
 
 // seedAll creates the demo account's resources and their metric history.
 func seedAll(ctx context.Context, env *environment, clients *awsconf.Clients) error {
-	seeded, err := demo.Seed(ctx, clients, demo.Default, func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) })
-	if err != nil {
-		return err
-	}
-	n, err := demo.SeedMetrics(ctx, clients, seeded, time.Now())
-	if err != nil {
-		return err
-	}
-	env.log.Info(fmt.Sprintf("wrote %d CloudWatch datapoints (%d days, hourly)", n, demo.MetricDays))
-	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
-		return err
-	}
-	env.log.Info(fmt.Sprintf("queued %d days of Cost Explorer results", demo.CostDays))
-	return nil
+	_, err := demo.SeedAll(ctx, clients, time.Now(), func(f string, a ...any) { env.log.Info(fmt.Sprintf(f, a...)) })
+	return err
 }
 
 // runDemo starts moto_server on loopback, seeds the demo account into it and

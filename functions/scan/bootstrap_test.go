@@ -30,14 +30,7 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
 	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
-	seeded, err := demo.Seed(ctx, clients, demo.Default, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.SeedMetrics(ctx, clients, seeded, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
+	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
 	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {

@@ -100,3 +100,22 @@ func QueueCosts(ctx context.Context, clients *awsconf.Clients, results []map[str
 	}
 	return nil
 }
+
+// SeedAll creates the whole demo on the emulator: the resources, their
+// metric history up to now, and the Cost Explorer answers.
+func SeedAll(ctx context.Context, clients *awsconf.Clients, now time.Time, logf func(string, ...any)) (*Seeded, error) {
+	seeded, err := Seed(ctx, clients, Default, logf)
+	if err != nil {
+		return nil, err
+	}
+	n, err := SeedMetrics(ctx, clients, seeded, now)
+	if err != nil {
+		return nil, err
+	}
+	logf("wrote %d CloudWatch datapoints (%d days, hourly)", n, MetricDays)
+	if err := QueueCosts(ctx, clients, CostResults(now)); err != nil {
+		return nil, err
+	}
+	logf("queued %d days of Cost Explorer results", CostDays)
+	return seeded, nil
+}

@@ -81,14 +81,7 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
 	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
-	seeded, err := demo.Seed(ctx, clients, demo.Default, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.SeedMetrics(ctx, clients, seeded, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.QueueCosts(ctx, clients, demo.CostResults(time.Now())); err != nil {
+	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
 	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
