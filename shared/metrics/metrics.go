@@ -219,9 +219,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 		if len(q.points) == 0 {
 			continue
 		}
-		byTime := func(a, b cloudscope.Point) int { return cmp.Compare(a.T, b.T) }
-		if !slices.IsSortedFunc(q.points, byTime) { // ScanBy ascending makes this rare
-			slices.SortFunc(q.points, byTime)
+		if !sortedByTime(q.points) { // ScanBy ascending makes this rare
+			slices.SortFunc(q.points, func(a, b cloudscope.Point) int { return cmp.Compare(a.T, b.T) })
 		}
 		rm := &res.Resources[q.res]
 		rm.Metrics[q.metric].Stats[q.stat] = q.points
@@ -280,9 +279,11 @@ func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limit
 					Message: fmt.Sprintf("cloudwatch GetMetricData: %s for %s %s", r.StatusCode, q.spec.Name, q.target.ID)}
 			}
 			n := min(len(r.Timestamps), len(r.Values))
-			q.points = slices.Grow(q.points, n)
-			for i := 0; i < n; i++ {
-				q.points = append(q.points, cloudscope.Point{T: cloudscope.At(r.Timestamps[i]), V: r.Values[i]})
+			have := len(q.points)
+			q.points = slices.Grow(q.points, n)[:have+n]
+			dst := q.points[have:]
+			for i := range dst {
+				dst[i] = cloudscope.Point{T: cloudscope.At(r.Timestamps[i]), V: r.Values[i]}
 			}
 		}
 	}
@@ -340,4 +341,13 @@ func (l *limiter) wait(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+func sortedByTime(pts []cloudscope.Point) bool {
+	for i := 1; i < len(pts); i++ {
+		if pts[i].T < pts[i-1].T {
+			return false
+		}
+	}
+	return true
 }
