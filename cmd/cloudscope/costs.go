@@ -37,6 +37,9 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	if rep.CacheError != "" {
+		fmt.Fprintf(env.stderr, "warning: the cost cache failed (%s); each answer is a billed request until it is fixed\n", rep.CacheError)
+	}
 	if rep.Requests > 0 {
 		fmt.Fprintf(env.stderr, "this answer took %d Cost Explorer request(s), billed at $0.01 each\n", rep.Requests)
 	}

@@ -31,6 +31,7 @@ type flight struct {
 // cached fills out with the answer for key: from the cache, from a fetch
 // already in flight, or from fetch, whose answer it then stores.
 func (s *Service) cached(ctx context.Context, key string, out answer, fetch func(context.Context) (any, error)) error {
+	var cacheErr error
 	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
 		if err := json.Unmarshal(val, out); err == nil {
 			f := out.fetched()
@@ -38,7 +39,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 			return nil
 		}
 	} else if err != nil {
-		s.cacheErr(err)
+		cacheErr = err
 	}
 
 	s.mu.Lock()
@@ -94,27 +95,18 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 	if fl.err != nil {
 		return fl.err
 	}
-	if err := s.cache.Put(ctx, key, fl.val, s.opts.TTL); err != nil {
-		s.cacheErr(err)
+	if err := s.cache.Put(ctx, key, fl.val, s.opts.TTL); err != nil && cacheErr == nil {
+		cacheErr = err
 	}
-	return json.Unmarshal(fl.val, out)
-}
-
-// cacheErr records a cache failure: the answer is still served (fetched
-// afresh), and the boundary logs it, since a broken cache costs money.
-func (s *Service) cacheErr(err error) {
-	s.mu.Lock()
-	s.lastCacheErr = err
-	s.mu.Unlock()
-}
-
-// TakeCacheError returns the last cache failure, if any, and forgets it.
-func (s *Service) TakeCacheError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := s.lastCacheErr
-	s.lastCacheErr = nil
-	return err
+	if err := json.Unmarshal(fl.val, out); err != nil {
+		return err
+	}
+	// The answer is served all the same (fetched afresh); the caller logs
+	// the failure, since a broken cache bills every request.
+	if cacheErr != nil {
+		out.fetched().CacheError = cacheErr.Error()
+	}
+	return nil
 }
 
 // MemoryCache is a Cache in process memory, for `cloudscope serve` and for a

@@ -57,6 +57,8 @@ type Fetched struct {
 	Cached    bool      `json:"cached"`
 	// Requests is the Cost Explorer requests this answer cost: 0 from the cache.
 	Requests int `json:"cost_explorer_requests"`
+	// CacheError is why the cache could not serve or keep this answer, for logs.
+	CacheError string `json:"-"`
 }
 
 // GroupTotal is one group's amount over the window and its share of the total.
@@ -110,9 +112,8 @@ type Service struct {
 	cache  Cache
 	opts   Options
 
-	mu           sync.Mutex
-	inflight     map[string]*flight
-	lastCacheErr error
+	mu       sync.Mutex
+	inflight map[string]*flight
 }
 
 // New returns a Service. A nil cache means an in-memory one.

@@ -2,6 +2,7 @@ package costs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -385,5 +386,24 @@ func TestOneCallerLeavingDoesNotFailTheOthers(t *testing.T) {
 	cancel()
 	if r, err := s.Report(context.Background(), q); err != nil || r.Total.String() != "1.00" {
 		t.Errorf("the waiting request got %v, %v", r, err)
+	}
+}
+
+// brokenCache fails every read and write.
+type brokenCache struct{}
+
+func (brokenCache) Get(context.Context, string) ([]byte, bool, error) {
+	return nil, false, errors.New("table gone")
+}
+func (brokenCache) Put(context.Context, string, []byte, time.Duration) error {
+	return errors.New("table gone")
+}
+
+func TestABrokenCacheStillAnswersAndSaysSo(t *testing.T) {
+	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
+	s := New(ClientFrom(awsstub.Clients(f.handle)), brokenCache{}, Options{Now: func() time.Time { return now }})
+	r, err := s.Report(context.Background(), query(t, Spec{}))
+	if err != nil || r.Total.String() != "1.00" || r.CacheError != "table gone" {
+		t.Errorf("got %+v, %v", r, err)
 	}
 }

@@ -289,6 +289,10 @@ func (s *Scanner) costSummary(ctx context.Context, snap *Snapshot) (*CostSummary
 		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
 		return nil, 0
 	}
+	if rep.CacheError != "" {
+		snap.Errors = append(snap.Errors, cloudscope.Failure{Region: cloudscope.Global, Service: "dynamodb", Code: string(cloudscope.CodeUpstream),
+			Message: "the cost cache failed; Cost Explorer was asked directly"})
+	}
 	top := rep.Groups
 	if len(top) > 10 {
 		top = top[:10]
