@@ -11,7 +11,10 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 BUILD     := build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags=-s\ -w
 
-.PHONY: help deps build build-host test vet fmt-check bench demo serve clean
+# jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help deps build build-host test vet fmt-check bench demo serve synth deploy clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the API on http://127.0.0.1:8080"
@@ -19,6 +22,8 @@ help:
 	@echo "make build   build/<function>/bootstrap for provided.al2023 on arm64 (and build/host/ for tests)"
 	@echo "make bench   benchmarks: AWS call counts and times, bootstrap sizes"
 	@echo "make deps    install the pinned test tools that are missing"
+	@echo "make synth   build the functions and write the CloudFormation template to cdk.out"
+	@echo "make deploy  deploy to the AWS account of your credentials (cdk deploy)"
 
 # Installs only what is missing: a second run does nothing. The versions
 # checked here are the pins of requirements-dev.txt.
@@ -59,6 +64,20 @@ bench: deps build
 	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -benchmem ./shared/...
 	@echo "== cold start under aws-lambda-rie (mean of 5)"
 	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -run '^$$' -bench ColdStart -benchtime 5x ./functions/...
+
+# The template, from the CDK app run directly (no CLI needed).
+synth: build
+	@mkdir -p cdk.out
+	CDK_OUTDIR=$(CURDIR)/cdk.out CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(GO) run ./infra
+	@echo "template: cdk.out/Cloudscope.template.json"
+
+# Needs AWS credentials for the target account, bootstrapped once with `npx cdk bootstrap`.
+deploy: build node_modules
+	CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) npx cdk deploy Cloudscope
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
 
 demo: deps
 	$(GO) run ./cmd/cloudscope demo

@@ -17,6 +17,10 @@ import (
 // IAMActions lists the actions the notifier calls.
 var IAMActions = []string{"sns:Publish"}
 
+// KMSActions are what publishing to a topic encrypted with a customer key
+// needs on that key.
+var KMSActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
+
 // API is the part of the SNS client the notifier calls.
 type API interface {
 	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)

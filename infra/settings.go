@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+)
+
+// Settings are what a deployment may change, read from CDK context
+// (`cdk deploy -c cloudscope:schedule='cron(0 5 * * ? *)'`) with defaults.
+type Settings struct {
+	// Schedule is the EventBridge expression of the daily scan.
+	Schedule string
+	// RetentionDays keeps snapshots this long (the table's TTL).
+	RetentionDays int
+	// LogRetentionDays keeps function and access logs this long.
+	LogRetentionDays int
+	// AlertEmail, when set, subscribes an address to the findings topic.
+	AlertEmail string
+	// Thresholds is a JSON document over the default rule thresholds.
+	Thresholds string
+	// AssetDir holds <function>/bootstrap for each function (make build's output).
+	AssetDir string
+}
+
+// Functions are the Lambda functions, one per folder of functions/.
+var Functions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
+
+// SettingsFrom reads the settings from the app's context and validates them.
+func SettingsFrom(app awscdk.App) (Settings, error) {
+	get := func(key, def string) string {
+		if v, ok := app.Node().TryGetContext(jsii.String("cloudscope:" + key)).(string); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	s := Settings{
+		Schedule:   get("schedule", "cron(0 6 * * ? *)"),
+		AlertEmail: get("alertEmail", ""),
+		Thresholds: get("thresholds", ""),
+		AssetDir:   get("assetDir", os.Getenv("CLOUDSCOPE_ASSET_DIR")),
+	}
+	if s.AssetDir == "" {
+		s.AssetDir = "build"
+	}
+	var err error
+	if s.RetentionDays, err = strconv.Atoi(get("retentionDays", "90")); err != nil || s.RetentionDays < 1 {
+		return s, fmt.Errorf("cloudscope:retentionDays must be a whole number of days")
+	}
+	if s.LogRetentionDays, err = strconv.Atoi(get("logRetentionDays", "30")); err != nil {
+		return s, fmt.Errorf("cloudscope:logRetentionDays must be a whole number of days")
+	}
+	return s, s.Validate()
+}
+
+// Validate checks the settings before anything is built.
+func (s Settings) Validate() error {
+	if !strings.HasPrefix(s.Schedule, "cron(") && !strings.HasPrefix(s.Schedule, "rate(") {
+		return fmt.Errorf("cloudscope:schedule %q is not an EventBridge cron() or rate() expression", s.Schedule)
+	}
+	if _, err := bottleneck.ParseThresholds(s.Thresholds); err != nil {
+		return fmt.Errorf("cloudscope:thresholds: %w", err)
+	}
+	if s.AlertEmail != "" && !strings.Contains(s.AlertEmail, "@") {
+		return fmt.Errorf("cloudscope:alertEmail %q is not an e-mail address", s.AlertEmail)
+	}
+	for _, fn := range Functions {
+		if _, err := os.Stat(filepath.Join(s.AssetDir, fn, "bootstrap")); err != nil {
+			return fmt.Errorf("%s/%s/bootstrap is missing: run make build first", s.AssetDir, fn)
+		}
+	}
+	return nil
+}

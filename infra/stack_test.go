@@ -1,0 +1,276 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+)
+
+// The stack is synthesized once for every test: a synth costs seconds.
+var (
+	stack     awscdk.Stack
+	template  assertions.Template
+	resources map[string]map[string]any // logical id -> resource
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		defer jsii.Close()
+		dir, err := os.MkdirTemp("", "cloudscope-assets-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		for _, fn := range Functions { // placeholder code: synthesis only hashes it
+			_ = os.MkdirAll(filepath.Join(dir, fn), 0o755)
+			_ = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte(fn), 0o755)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"cloudscope:assetDir": dir, "cloudscope:alertEmail": "ops@example.com"}})
+		settings, err := SettingsFrom(app)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		stack = NewStack(app, "Cloudscope", &StackProps{Settings: settings})
+		template = assertions.Template_FromStack(stack, nil)
+		raw, _ := json.Marshal(template.ToJSON())
+		var doc struct{ Resources map[string]map[string]any }
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			panic(err)
+		}
+		resources = doc.Resources
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func ofType(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range resources {
+		if r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+// check turns an assertion panic into a test failure, so one failure does not stop the rest.
+func check(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+func TestEveryRouteNeedsIAMAndMatchesTheOpenAPIDocument(t *testing.T) {
+	routes := ofType("AWS::ApiGatewayV2::Route")
+	var keys []string
+	for _, r := range routes {
+		p := props(r)
+		if p["AuthorizationType"] != "AWS_IAM" {
+			t.Errorf("route %v has authorization %v", p["RouteKey"], p["AuthorizationType"])
+		}
+		keys = append(keys, fmt.Sprint(p["RouteKey"]))
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			want = append(want, method+" "+path)
+		}
+	}
+	slices.Sort(keys)
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Errorf("API routes\n %v\nOpenAPI operations\n %v", keys, want)
+	}
+}
+
+// TestEachFunctionMayDoExactlyWhatItsCodeCalls reads each role's policy back
+// out of the template and compares it with the packages' declared actions.
+func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
+	policies := ofType("AWS::IAM::Policy")
+	for _, fn := range Functions {
+		role := ""
+		for id, r := range ofType("AWS::IAM::Role") {
+			if strings.HasPrefix(id, title(fn)+"Role") {
+				role = id
+				_ = r
+			}
+		}
+		var actions []string
+		for _, p := range policies {
+			pp := props(p)
+			if !strings.Contains(fmt.Sprint(pp["Roles"]), role) {
+				continue
+			}
+			for _, st := range pp["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				s := st.(map[string]any)
+				if s["Effect"] != "Allow" {
+					t.Errorf("%s: a %v statement", fn, s["Effect"])
+				}
+				switch a := s["Action"].(type) {
+				case string:
+					actions = append(actions, a)
+				case []any:
+					for _, x := range a {
+						actions = append(actions, x.(string))
+					}
+				}
+				if s["Resource"] == "*" && s["Sid"] != "ReadAccount" {
+					t.Errorf("%s: statement %v on every resource", fn, s["Sid"])
+				}
+			}
+		}
+		g := GrantsOf[fn]
+		want := union(g.Account, g.Table, g.Topic, g.TopicKey, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
+		if g.InvokesScan {
+			want = union(want, []string{"lambda:InvokeFunction"})
+		}
+		if got := union(actions); !slices.Equal(got, want) {
+			t.Errorf("%s may do\n %v\nits code calls\n %v", fn, got, want)
+		}
+		for _, a := range actions {
+			if a == "*" || strings.HasSuffix(a, ":*") {
+				t.Errorf("%s: wildcard action %s", fn, a)
+			}
+		}
+	}
+	if n := len(ofType("AWS::IAM::ManagedPolicy")); n != 0 {
+		t.Errorf("%d managed policies", n)
+	}
+	for id, r := range ofType("AWS::IAM::Role") {
+		if props(r)["ManagedPolicyArns"] != nil {
+			t.Errorf("role %s has managed policies %v", id, props(r)["ManagedPolicyArns"])
+		}
+	}
+}
+
+func TestDataAndNotifications(t *testing.T) {
+	check(t, "table", func() {
+		template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"Properties": map[string]any{
+				"TimeToLiveSpecification":          map[string]any{"AttributeName": "expires_at", "Enabled": true},
+				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+				"SSESpecification":                 map[string]any{"SSEEnabled": true},
+				"DeletionProtectionEnabled":        true,
+				"BillingMode":                      "PAY_PER_REQUEST",
+			},
+			"DeletionPolicy": "Retain",
+		})
+	})
+	check(t, "topic", func() {
+		template.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{
+			"KmsMasterKeyId": map[string]any{"Fn::GetAtt": assertions.Match_ArrayWith(&[]any{"Arn"})},
+		})
+		template.HasResourceProperties(jsii.String("AWS::KMS::Key"), map[string]any{"EnableKeyRotation": true})
+		template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"Effect": "Deny", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				"Action": assertions.Match_AnyValue(), "Principal": assertions.Match_AnyValue(), "Resource": assertions.Match_AnyValue(),
+				"Sid": assertions.Match_AnyValue(),
+			}})},
+		})
+		template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+	})
+}
+
+func TestScheduleAndAlarmsAndLogs(t *testing.T) {
+	rules := ofType("AWS::Events::Rule")
+	if len(rules) != 1 {
+		t.Fatalf("%d rules", len(rules))
+	}
+	for _, r := range rules {
+		p := props(r)
+		targets := p["Targets"].([]any)
+		target := targets[0].(map[string]any)
+		if p["ScheduleExpression"] != "cron(0 6 * * ? *)" || !strings.Contains(fmt.Sprint(target["Arn"]), "Scan") ||
+			target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil {
+			t.Errorf("schedule %v", p)
+		}
+	}
+	check(t, "alarm", func() {
+		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "Errors", "AlarmActions": assertions.Match_AnyValue(),
+		})
+	})
+	for id, r := range ofType("AWS::Logs::LogGroup") {
+		if props(r)["RetentionInDays"] == nil {
+			t.Errorf("log group %s keeps logs forever", id)
+		}
+	}
+	fns := ofType("AWS::Lambda::Function")
+	if len(fns) != len(Functions) {
+		t.Errorf("%d functions, want %d (one per functions/ folder)", len(fns), len(Functions))
+	}
+	for id, r := range fns {
+		p := props(r)
+		if p["Runtime"] != "provided.al2023" || fmt.Sprint(p["Architectures"]) != "[arm64]" || p["Handler"] != "bootstrap" ||
+			p["LoggingConfig"] == nil || p["ReservedConcurrentExecutions"] == nil {
+			t.Errorf("function %s: %v", id, p)
+		}
+	}
+	for _, r := range ofType("AWS::ApiGatewayV2::Stage") {
+		p := props(r)
+		if p["AccessLogSettings"] == nil || p["DefaultRouteSettings"] == nil {
+			t.Errorf("stage without access logs or throttling: %v", p)
+		}
+	}
+}
+
+func TestCdkNagFindsNothingUnsuppressed(t *testing.T) {
+	errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+	for _, e := range *errs {
+		t.Errorf("cdk-nag: %v: %v", *e.Id, e.Entry.Data)
+	}
+}
+
+func TestCfnLint(t *testing.T) {
+	bin, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Fatal("cfn-lint not on PATH: run make deps")
+	}
+	raw, _ := json.MarshalIndent(template.ToJSON(), "", " ")
+	path := filepath.Join(t.TempDir(), "template.json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// W3005 (a DependsOn that a GetAtt already implies) is how CDK orders a
+	// role's policy before its function; it is redundant, not wrong.
+	if out, err := exec.Command(bin, "--ignore-checks", "W3005", "--", path).CombinedOutput(); err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+// TestReadOnlyPolicyIsCurrent keeps the policy for local use in step with the code.
+func TestReadOnlyPolicyIsCurrent(t *testing.T) {
+	want, _ := json.MarshalIndent(ReadOnlyPolicy(), "", "  ")
+	want = append(want, '\n')
+	if os.Getenv("UPDATE") == "1" {
+		_ = os.WriteFile("readonly-policy.json", want, 0o644)
+	}
+	got, err := os.ReadFile("readonly-policy.json")
+	if err != nil || string(got) != string(want) {
+		t.Errorf("infra/readonly-policy.json is not what the code calls; regenerate it with UPDATE=1 go test ./infra -run ReadOnly")
+	}
+}
