@@ -28,6 +28,9 @@ type Settings struct {
 	Thresholds string
 	// AssetDir holds <function>/bootstrap for each function (make build's output).
 	AssetDir string
+	// JWT puts the routes behind a JWT authorizer backed by a Cognito user
+	// pool instead of IAM (for people signing in, rather than programs).
+	JWT bool
 }
 
 // Functions are the Lambda functions, one per folder of functions/.
@@ -46,6 +49,7 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 		AlertEmail: get("alertEmail", ""),
 		Thresholds: get("thresholds", ""),
 		AssetDir:   get("assetDir", os.Getenv("CLOUDSCOPE_ASSET_DIR")),
+		JWT:        get("jwt", "false") == "true",
 	}
 	if s.AssetDir == "" {
 		s.AssetDir = "build"

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -109,7 +110,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	}
 	grantScanInvoke(fns["bottlenecks"], fns["scan"])
 
-	newAPI(stack, fns, retention)
+	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
+	if s.JWT {
+		authorizer = newUserPool(stack)
+	}
+	newAPI(stack, fns, retention, authorizer)
 	newSchedule(stack, s, fns["scan"], topic)
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
@@ -191,10 +196,10 @@ func grantScanInvoke(bottlenecks, scan awslambda.Function) {
 
 // newAPI puts every route behind IAM (SigV4) authorization, with stage
 // throttling and access logs.
-func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function, retention awslogs.RetentionDays) awsapigatewayv2.HttpApi {
+func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function, retention awslogs.RetentionDays, authorizer awsapigatewayv2.IHttpRouteAuthorizer) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		DefaultAuthorizer: awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
-		Description:       jsii.String("cloudscope: every route needs IAM (SigV4) authorization"),
+		DefaultAuthorizer: authorizer,
+		Description:       jsii.String("cloudscope: every route needs authorization"),
 	})
 	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
 	for _, r := range Routes {
@@ -221,6 +226,37 @@ func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function, retention aws
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	return api
+}
+
+// newUserPool is the Cognito user pool whose tokens the API accepts when
+// cloudscope:jwt is set: no self sign-up, strong passwords, MFA required.
+func newUserPool(stack awscdk.Stack) awsapigatewayv2.IHttpRouteAuthorizer {
+	pool := awscognito.NewUserPool(stack, jsii.String("Users"), &awscognito.UserPoolProps{
+		SelfSignUpEnabled: jsii.Bool(false),
+		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		PasswordPolicy: &awscognito.PasswordPolicy{MinLength: jsii.Number(12), RequireDigits: jsii.Bool(true),
+			RequireLowercase: jsii.Bool(true), RequireUppercase: jsii.Bool(true), RequireSymbols: jsii.Bool(true)},
+		Mfa:             awscognito.Mfa_REQUIRED,
+		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
+		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+	})
+	client := pool.AddClient(jsii.String("Dashboard"), &awscognito.UserPoolClientOptions{
+		GenerateSecret: jsii.Bool(false),
+		AuthFlows:      &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+	})
+	issuer := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://cognito-idp."), stack.Region(),
+		jsii.String(".amazonaws.com/"), pool.UserPoolId()})
+	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
+	cdknag.NagSuppressions_AddResourceSuppressions(pool, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-COG3"), Reason: jsii.String(
+			"Threat protection needs the Plus feature plan, billed per active user; sign-up is closed and MFA is required instead.")},
+		{Id: jsii.String("AwsSolutions-COG8"), Reason: jsii.String(
+			"The Plus feature plan is billed per active user; a few operators with closed sign-up and required MFA do not need it.")},
+	}, jsii.Bool(true))
+	return awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), issuer, &awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
+		JwtAudience: &[]*string{client.UserPoolClientId()},
+	})
 }
 
 // newSchedule runs the scan daily, retrying a failed delivery and keeping

@@ -274,3 +274,29 @@ func TestReadOnlyPolicyIsCurrent(t *testing.T) {
 		t.Errorf("infra/readonly-policy.json is not what the code calls; regenerate it with UPDATE=1 go test ./infra -run ReadOnly")
 	}
 }
+
+// TestJWTOption synthesizes the stack with cloudscope:jwt: every route then
+// takes a Cognito user pool's tokens, and cdk-nag still finds nothing.
+func TestJWTOption(t *testing.T) {
+	dir := t.TempDir()
+	for _, fn := range Functions {
+		_ = os.MkdirAll(filepath.Join(dir, fn), 0o755)
+		_ = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte(fn), 0o755)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"cloudscope:assetDir": dir, "cloudscope:jwt": "true"}})
+	settings, err := SettingsFrom(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewStack(app, "CloudscopeJwt", &StackProps{Settings: settings})
+	tmpl := assertions.Template_FromStack(st, nil)
+	check(t, "routes", func() {
+		tmpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"AuthorizationType": "JWT"})
+		tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(1))
+		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{"MfaConfiguration": "ON"})
+	})
+	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+	for _, e := range *errs {
+		t.Errorf("cdk-nag: %v: %v", *e.Id, e.Entry.Data)
+	}
+}
