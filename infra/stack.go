@@ -62,7 +62,8 @@ var logRetention = map[int]awslogs.RetentionDays{
 	365: awslogs.RetentionDays_ONE_YEAR,
 }
 
-// NewStack builds the whole application: table, topic, functions, API and schedule.
+// NewStack builds the whole application, one construct per concern: data,
+// alerts, functions, API and schedule.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := props.Settings
@@ -70,9 +71,28 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	if !ok {
 		panic(fmt.Sprintf("cloudscope:logRetentionDays %d is not one of 1, 7, 14, 30, 90, 180, 365", s.LogRetentionDays))
 	}
+	data := NewData(stack, "Data")
+	alerts := NewAlerts(stack, "Alerts", s)
+	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
+	NewAPI(stack, "Api", s, retention, fns)
+	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], alerts)
 
-	// Data: one table; point-in-time recovery, encryption, kept when the stack goes.
-	table := awsdynamodb.NewTable(stack, jsii.String("Table"), &awsdynamodb.TableProps{
+	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	suppress(stack)
+	return stack
+}
+
+// Data is the one DynamoDB table: point-in-time recovery, encryption, a TTL,
+// kept when the stack goes.
+type Data struct {
+	constructs.Construct
+	Table awsdynamodb.Table
+}
+
+// NewData builds the table.
+func NewData(scope constructs.Construct, id string) *Data {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	return &Data{Construct: c, Table: awsdynamodb.NewTable(c, jsii.String("Table"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
 		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -81,11 +101,22 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		Encryption:                       awsdynamodb.TableEncryption_AWS_MANAGED,
 		DeletionProtection:               jsii.Bool(true),
 		RemovalPolicy:                    awscdk.RemovalPolicy_RETAIN,
-	})
+	})}
+}
 
-	// Notifications: a topic encrypted with its own key (CloudWatch alarms
-	// cannot publish to one under the AWS-managed key), refusing plain HTTP.
-	key := awskms.NewKey(stack, jsii.String("TopicKey"), &awskms.KeyProps{
+// Alerts is the findings topic and its key.
+type Alerts struct {
+	constructs.Construct
+	Key   awskms.Key
+	Topic awssns.Topic
+}
+
+// NewAlerts builds a topic encrypted with its own key (CloudWatch alarms
+// cannot publish to one under the AWS-managed key) that refuses plain HTTP,
+// with an optional e-mail subscription.
+func NewAlerts(scope constructs.Construct, id string, s Settings) *Alerts {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	key := awskms.NewKey(c, jsii.String("TopicKey"), &awskms.KeyProps{
 		EnableKeyRotation: jsii.Bool(true),
 		Description:       jsii.String("cloudscope findings topic"),
 	})
@@ -95,36 +126,34 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"),
 	}), nil)
-	topic := awssns.NewTopic(stack, jsii.String("Findings"), &awssns.TopicProps{
-		MasterKey:  key,
-		EnforceSSL: jsii.Bool(true),
-	})
+	topic := awssns.NewTopic(c, jsii.String("Findings"), &awssns.TopicProps{MasterKey: key, EnforceSSL: jsii.Bool(true)})
 	if s.AlertEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlertEmail), nil))
 	}
+	return &Alerts{Construct: c, Key: key, Topic: topic}
+}
 
-	// Functions, each with its own role granting exactly its package's actions.
-	fns := map[string]awslambda.Function{}
+// Compute is the five Lambda functions.
+type Compute struct {
+	constructs.Construct
+	ByName map[string]awslambda.Function
+}
+
+// NewCompute builds each function with its own role granting exactly its
+// packages' actions, and lets the bottlenecks function start scans.
+func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
 	for _, name := range Functions {
-		fns[name] = newFunction(stack, name, s, retention, table, topic, key)
+		f.ByName[name] = newFunction(c, name, s, retention, data.Table, alerts.Topic, alerts.Key)
 	}
-	grantScanInvoke(fns["bottlenecks"], fns["scan"])
-
-	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
-	if s.JWT {
-		authorizer = newUserPool(stack)
-	}
-	newAPI(stack, fns, retention, authorizer)
-	newSchedule(stack, s, fns["scan"], topic)
-
-	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	suppress(stack)
-	return stack
+	grantScanInvoke(f.ByName["bottlenecks"], f.ByName["scan"])
+	return f
 }
 
 func title(name string) string { return strings.ToUpper(name[:1]) + name[1:] }
 
-func newFunction(stack awscdk.Stack, name string, s Settings, retention awslogs.RetentionDays, table awsdynamodb.Table, topic awssns.Topic, key awskms.Key) awslambda.Function {
+func newFunction(stack constructs.Construct, name string, s Settings, retention awslogs.RetentionDays, table awsdynamodb.Table, topic awssns.Topic, key awskms.Key) awslambda.Function {
 	id := title(name)
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -194,9 +223,16 @@ func grantScanInvoke(bottlenecks, scan awslambda.Function) {
 	}))
 }
 
-// newAPI puts every route behind IAM (SigV4) authorization, with stage
-// throttling and access logs.
-func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function, retention awslogs.RetentionDays, authorizer awsapigatewayv2.IHttpRouteAuthorizer) awsapigatewayv2.HttpApi {
+// NewAPI puts every route behind IAM (SigV4) authorization, or with
+// cloudscope:jwt a Cognito user pool's tokens, with stage throttling and
+// access logs.
+func NewAPI(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, functions *Compute) awsapigatewayv2.HttpApi {
+	stack := constructs.NewConstruct(scope, jsii.String(id))
+	fns := functions.ByName
+	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
+	if s.JWT {
+		authorizer = newUserPool(stack)
+	}
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		DefaultAuthorizer: authorizer,
 		Description:       jsii.String("cloudscope: every route needs authorization"),
@@ -224,13 +260,13 @@ func newAPI(stack awscdk.Stack, fns map[string]awslambda.Function, retention aws
 	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
 		ThrottlingBurstLimit: jsii.Number(20), ThrottlingRateLimit: jsii.Number(10),
 	})
-	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
+	awscdk.NewCfnOutput(awscdk.Stack_Of(stack), jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	return api
 }
 
 // newUserPool is the Cognito user pool whose tokens the API accepts when
 // cloudscope:jwt is set: no self sign-up, strong passwords, MFA required.
-func newUserPool(stack awscdk.Stack) awsapigatewayv2.IHttpRouteAuthorizer {
+func newUserPool(stack constructs.Construct) awsapigatewayv2.IHttpRouteAuthorizer {
 	pool := awscognito.NewUserPool(stack, jsii.String("Users"), &awscognito.UserPoolProps{
 		SelfSignUpEnabled: jsii.Bool(false),
 		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
@@ -245,9 +281,9 @@ func newUserPool(stack awscdk.Stack) awsapigatewayv2.IHttpRouteAuthorizer {
 		GenerateSecret: jsii.Bool(false),
 		AuthFlows:      &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
 	})
-	issuer := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://cognito-idp."), stack.Region(),
+	issuer := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://cognito-idp."), awscdk.Stack_Of(stack).Region(),
 		jsii.String(".amazonaws.com/"), pool.UserPoolId()})
-	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
+	awscdk.NewCfnOutput(awscdk.Stack_Of(stack), jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
 	cdknag.NagSuppressions_AddResourceSuppressions(pool, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-COG3"), Reason: jsii.String(
 			"Threat protection needs the Plus feature plan, billed per active user; sign-up is closed and MFA is required instead.")},
@@ -259,9 +295,11 @@ func newUserPool(stack awscdk.Stack) awsapigatewayv2.IHttpRouteAuthorizer {
 	})
 }
 
-// newSchedule runs the scan daily, retrying a failed delivery and keeping
+// NewSchedule runs the scan daily, retrying a failed delivery and keeping
 // what cannot be delivered in a queue; an alarm on scan errors tells the topic.
-func newSchedule(stack awscdk.Stack, s Settings, scan awslambda.Function, topic awssns.Topic) {
+func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, alerts *Alerts) {
+	stack := constructs.NewConstruct(scope, jsii.String(id))
+	topic := alerts.Topic
 	dlq := awssqs.NewQueue(stack, jsii.String("ScanDeadLetters"), &awssqs.QueueProps{
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED, EnforceSSL: jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),

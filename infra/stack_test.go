@@ -112,11 +112,13 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 	policies := ofType("AWS::IAM::Policy")
 	for _, fn := range Functions {
 		role := ""
-		for id, r := range ofType("AWS::IAM::Role") {
-			if strings.HasPrefix(id, title(fn)+"Role") {
+		for id := range ofType("AWS::IAM::Role") {
+			if strings.HasPrefix(id, "Functions"+title(fn)+"Role") {
 				role = id
-				_ = r
 			}
+		}
+		if role == "" {
+			t.Fatalf("no role for %s", fn)
 		}
 		var actions []string
 		for _, p := range policies {
