@@ -169,7 +169,8 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		r.Requests++
 		page, err := s.client.GetCostAndUsage(ctx, in)
 		if err != nil {
-			return nil, wrap(err, "GetCostAndUsage")
+			// Failed requests are not billed; the pages before were.
+			return nil, &BilledError{Requests: r.Requests - 1, Err: wrap(err, "GetCostAndUsage")}
 		}
 		for _, rt := range page.ResultsByTime {
 			p, err := r.period(rt)
@@ -322,6 +323,16 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 	}
 	return f, nil
 }
+
+// BilledError is a failure after some requests had succeeded, and were
+// billed: the caller logs what the failure cost.
+type BilledError struct {
+	Requests int
+	Err      error
+}
+
+func (e *BilledError) Error() string { return e.Err.Error() }
+func (e *BilledError) Unwrap() error { return e.Err }
 
 // wrap maps Cost Explorer's errors to errors a caller can act on.
 func wrap(err error, op string) error {

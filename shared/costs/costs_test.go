@@ -407,3 +407,21 @@ func TestABrokenCacheStillAnswersAndSaysSo(t *testing.T) {
 		t.Errorf("got %+v, %v", r, err)
 	}
 }
+
+func TestAFailureAfterPagesSaysWhatWasBilled(t *testing.T) {
+	pages := 0
+	h := func(ctx context.Context, c awsstub.Call) (any, error) {
+		pages++
+		if pages == 3 {
+			return nil, awsstub.APIError("LimitExceededException", "slow down")
+		}
+		out := &costexplorer.GetCostAndUsageOutput{NextPageToken: aws.String(fmt.Sprint("page-", pages))}
+		return out, nil
+	}
+	s := New(ClientFrom(awsstub.Clients(h)), nil, Options{Now: func() time.Time { return now }})
+	_, err := s.Report(context.Background(), query(t, Spec{}))
+	var billed *BilledError
+	if !errors.As(err, &billed) || billed.Requests != 2 || cloudscope.CodeOf(err) != cloudscope.CodeThrottled {
+		t.Errorf("got %v (%#v)", err, billed)
+	}
+}

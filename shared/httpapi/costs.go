@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -33,6 +34,10 @@ func (a *api) costs(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := a.deps.Costs.Report(r.Context(), q)
 	if err != nil {
+		var billed *costs.BilledError
+		if errors.As(err, &billed) {
+			a.log.WarnContext(r.Context(), "costs failed after billed requests", "query", q.String(), "cost_explorer_requests", billed.Requests)
+		}
 		return err
 	}
 	a.logCostRequests(r, q.String(), rep.Fetched)
