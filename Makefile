@@ -14,7 +14,7 @@ GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags=-s\ -w
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build build-host test vet fmt-check bench demo serve synth deploy clean
+.PHONY: help deps build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the API on http://127.0.0.1:8080"
@@ -71,13 +71,20 @@ synth: build
 	CDK_OUTDIR=$(CURDIR)/cdk.out CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(GO) run ./infra
 	@echo "template: cdk.out/Cloudscope.template.json"
 
-# Needs AWS credentials for the target account, bootstrapped once with `npx cdk bootstrap`.
-deploy: build node_modules
-	CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) npx cdk deploy Cloudscope
+# The pinned CDK CLI lives in .cdk/ (a dot folder, so that `go ./...` never
+# walks its node_modules, which ship Go template files).
+CDK := .cdk/node_modules/.bin/cdk
 
-node_modules: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch node_modules
+# Needs AWS credentials for the target account, bootstrapped once with `make cdk-bootstrap`.
+deploy: build $(CDK)
+	CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(CDK) deploy Cloudscope
+
+cdk-bootstrap: $(CDK)
+	$(CDK) bootstrap
+
+$(CDK): .cdk/package.json .cdk/package-lock.json
+	cd .cdk && npm ci --no-audit --no-fund
+	@touch $(CDK)
 
 demo: deps
 	$(GO) run ./cmd/cloudscope demo

@@ -335,6 +335,38 @@ func (st *SnapshotStore) List(ctx context.Context, limit int) ([]scan.Header, er
 	return headers, nil
 }
 
+// Before returns the header of the snapshot stored just before id, or nil:
+// the index entry before id's, by one Query on the index's key.
+func (st *SnapshotStore) Before(ctx context.Context, id string) (*scan.Header, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		ProjectionExpression: aws.String("finished_at"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	finished, ok := out.Item["finished_at"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return nil, nil
+	}
+	q, err := st.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(st.table),
+		KeyConditionExpression:    aws.String("pk = :pk AND sk < :sk"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshots"), ":sk": s(finished.Value + "#" + id)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+	})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb Query")
+	}
+	if len(q.Items) == 0 {
+		return nil, nil
+	}
+	var h scan.Header
+	if err := decodeHeader(q.Items[0], &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
 // Latest returns the newest snapshot, or nil.
 func (st *SnapshotStore) Latest(ctx context.Context) (*scan.Snapshot, error) {
 	hs, err := st.List(ctx, 1)

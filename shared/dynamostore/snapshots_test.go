@@ -69,6 +69,17 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	if s, err := st.Get(ctx, "nope"); s != nil || err != nil {
 		t.Errorf("unknown id: %v %v", s, err)
 	}
+	second := snapshot("evt-2", 3)
+	second.FinishedAt = first.FinishedAt.Add(24 * time.Hour)
+	if err := st.Save(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := st.Before(ctx, "evt-2"); err != nil || h == nil || h.ID != "evt-1" {
+		t.Errorf("before evt-2: %+v %v", h, err)
+	}
+	if h, err := st.Before(ctx, "evt-1"); err != nil || h != nil {
+		t.Errorf("before the first: %+v %v", h, err)
+	}
 }
 
 // TestUnprocessedItemsAreRetried stubs DynamoDB to leave items unprocessed.

@@ -18,6 +18,7 @@ type Bottlenecks interface {
 	Latest(ctx context.Context) (*scan.Snapshot, error)
 	Get(ctx context.Context, id string) (*scan.Snapshot, error)
 	List(ctx context.Context, limit int) ([]scan.Header, error)
+	Before(ctx context.Context, id string) (*scan.Header, error)
 	Live(ctx context.Context, regions []string) (*scan.Snapshot, error)
 	StartScan(ctx context.Context) (string, error)
 }
@@ -163,19 +164,14 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	}
 	baseID := q.Get("base")
 	if baseID == "" {
-		// The snapshot before head, among the newest 100 (give base for older ones).
-		hs, err := a.deps.Bottlenecks.List(r.Context(), 100)
+		prev, err := a.deps.Bottlenecks.Before(r.Context(), head.ID)
 		if err != nil {
 			return err
 		}
-		for i, h := range hs {
-			if h.ID == head.ID && i+1 < len(hs) {
-				baseID = hs[i+1].ID
-			}
-		}
-		if baseID == "" {
+		if prev == nil {
 			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", head.ID)
 		}
+		baseID = prev.ID
 	}
 	base, err := a.snapshot(r, baseID)
 	if err != nil {

@@ -26,6 +26,9 @@ func (f *fakeBottlenecks) Get(ctx context.Context, id string) (*scan.Snapshot, e
 func (f *fakeBottlenecks) List(ctx context.Context, n int) ([]scan.Header, error) {
 	return f.store.List(ctx, n)
 }
+func (f *fakeBottlenecks) Before(ctx context.Context, id string) (*scan.Header, error) {
+	return f.store.Before(ctx, id)
+}
 func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*scan.Snapshot, error) {
 	return snapshot("live", clock, "i-live"), nil
 }

@@ -103,3 +103,16 @@ func (m *MemoryStore) SetNotification(_ context.Context, id, state string) error
 	}
 	return nil
 }
+
+// Before returns the header of the snapshot stored just before id, or nil.
+func (m *MemoryStore) Before(_ context.Context, id string) (*Header, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, h := range m.order {
+		if h.ID == id && i > 0 {
+			prev := m.order[i-1]
+			return &prev, nil
+		}
+	}
+	return nil, nil
+}

@@ -33,6 +33,8 @@ type Store interface {
 	Get(ctx context.Context, id string) (*Snapshot, error) // nil, nil when there is none
 	Latest(ctx context.Context) (*Snapshot, error)         // nil, nil when there is none
 	List(ctx context.Context, limit int) ([]Header, error) // newest first
+	// Before is the header of the snapshot stored just before id, or nil.
+	Before(ctx context.Context, id string) (*Header, error)
 	SetNotification(ctx context.Context, id, state string) error
 }
 

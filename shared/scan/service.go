@@ -28,6 +28,11 @@ func (s *Service) List(ctx context.Context, limit int) ([]Header, error) {
 	return s.Store.List(ctx, limit)
 }
 
+// Before is the snapshot stored just before id, or nil.
+func (s *Service) Before(ctx context.Context, id string) (*Header, error) {
+	return s.Store.Before(ctx, id)
+}
+
 // Live evaluates the account now, storing nothing.
 func (s *Service) Live(ctx context.Context, regions []string) (*Snapshot, error) {
 	return s.Scanner.Evaluate(ctx, "live", regions)
