@@ -19,6 +19,8 @@ type Grants struct {
 	Topic       []string
 	TopicKey    []string
 	InvokesScan bool
+	// DeadLetters are what sending a failed scan to the dead-letter queue needs.
+	DeadLetters []string
 }
 
 func union(lists ...[]string) []string {
@@ -39,11 +41,13 @@ var GrantsOf = map[string]Grants{
 	"discovery": {Account: union(discovery.IAMActions)},
 	"metrics":   {Account: union(metrics.IAMActions)},
 	"costs":     {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
-	// The live view evaluates the account now, as a scan does, and POST /scans invokes the scan function.
-	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions), InvokesScan: true},
-	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
+	// The live view evaluates the account now, as a scan does; snapshots it
+	// only reads; POST /scans invokes the scan function.
+	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions), InvokesScan: true},
+	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 
 // ReadOnlyPolicy is the IAM policy a person needs to run `cloudscope serve`,

@@ -31,6 +31,9 @@ type Settings struct {
 	// JWT puts the routes behind a JWT authorizer backed by a Cognito user
 	// pool instead of IAM (for people signing in, rather than programs).
 	JWT bool
+	// ReserveConcurrency reserves each function's concurrency (31 in all);
+	// an account whose quota is too small for that sets it false.
+	ReserveConcurrency bool
 }
 
 // Functions are the Lambda functions, one per folder of functions/.
@@ -38,25 +41,27 @@ var Functions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
 
 // SettingsFrom reads the settings from the app's context and validates them.
 func SettingsFrom(app awscdk.App) (Settings, error) {
+	// Context values may be strings, numbers or booleans (cdk.json, -c).
 	get := func(key, def string) string {
-		if v, ok := app.Node().TryGetContext(jsii.String("cloudscope:" + key)).(string); ok && v != "" {
-			return v
+		if v := app.Node().TryGetContext(jsii.String("cloudscope:" + key)); v != nil && fmt.Sprint(v) != "" {
+			return fmt.Sprint(v)
 		}
 		return def
 	}
 	s := Settings{
-		Schedule:   get("schedule", "cron(0 6 * * ? *)"),
-		AlertEmail: get("alertEmail", ""),
-		Thresholds: get("thresholds", ""),
-		AssetDir:   get("assetDir", os.Getenv("CLOUDSCOPE_ASSET_DIR")),
-		JWT:        get("jwt", "false") == "true",
+		Schedule:           get("schedule", "cron(0 6 * * ? *)"),
+		AlertEmail:         get("alertEmail", ""),
+		Thresholds:         get("thresholds", ""),
+		AssetDir:           get("assetDir", os.Getenv("CLOUDSCOPE_ASSET_DIR")),
+		JWT:                get("jwt", "false") == "true",
+		ReserveConcurrency: get("reserveConcurrency", "true") == "true",
 	}
 	if s.AssetDir == "" {
 		s.AssetDir = "build"
 	}
 	var err error
-	if s.RetentionDays, err = strconv.Atoi(get("retentionDays", "90")); err != nil || s.RetentionDays < 1 {
-		return s, fmt.Errorf("cloudscope:retentionDays must be a whole number of days")
+	if s.RetentionDays, err = strconv.Atoi(get("retentionDays", "90")); err != nil || s.RetentionDays < 1 || s.RetentionDays > 3650 {
+		return s, fmt.Errorf("cloudscope:retentionDays must be a whole number of days from 1 to 3650")
 	}
 	if s.LogRetentionDays, err = strconv.Atoi(get("logRetentionDays", "30")); err != nil {
 		return s, fmt.Errorf("cloudscope:logRetentionDays must be a whole number of days")
@@ -71,6 +76,9 @@ func (s Settings) Validate() error {
 	}
 	if _, err := bottleneck.ParseThresholds(s.Thresholds); err != nil {
 		return fmt.Errorf("cloudscope:thresholds: %w", err)
+	}
+	if _, ok := logRetention[s.LogRetentionDays]; !ok {
+		return fmt.Errorf("cloudscope:logRetentionDays %d is not one of 1, 7, 14, 30, 90, 180, 365", s.LogRetentionDays)
 	}
 	if s.AlertEmail != "" && !strings.Contains(s.AlertEmail, "@") {
 		return fmt.Errorf("cloudscope:alertEmail %q is not an e-mail address", s.AlertEmail)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -67,10 +68,7 @@ var logRetention = map[int]awslogs.RetentionDays{
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := props.Settings
-	retention, ok := logRetention[s.LogRetentionDays]
-	if !ok {
-		panic(fmt.Sprintf("cloudscope:logRetentionDays %d is not one of 1, 7, 14, 30, 90, 180, 365", s.LogRetentionDays))
-	}
+	retention := logRetention[s.LogRetentionDays] // Settings.Validate checked it
 	data := NewData(stack, "Data")
 	alerts := NewAlerts(stack, "Alerts", s)
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
@@ -120,13 +118,30 @@ func NewAlerts(scope constructs.Construct, id string, s Settings) *Alerts {
 		EnableKeyRotation: jsii.Bool(true),
 		Description:       jsii.String("cloudscope findings topic"),
 	})
+	stack := awscdk.Stack_Of(c)
+	// This account's alarms, and nothing else, may use the key and publish.
+	alarmsOnly := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("arn:"), stack.Partition(), jsii.String(":cloudwatch:"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":alarm:*")})},
+	}
+	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AlarmsPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
 		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
 		Resources:  jsii.Strings("*"),
+		Conditions: alarmsOnly,
 	}), nil)
 	topic := awssns.NewTopic(c, jsii.String("Findings"), &awssns.TopicProps{MasterKey: key, EnforceSSL: jsii.Bool(true)})
+	// The TLS-only policy replaces SNS's default one: allow the alarms back in.
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: alarmsOnly,
+	}))
 	if s.AlertEmail != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlertEmail), nil))
 	}
@@ -187,9 +202,10 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 			Sid: jsii.String("TopicKey"), Actions: jsii.Strings(g.TopicKey...), Resources: &[]*string{key.KeyArn()},
 		}))
 	}
-	env := map[string]*string{
-		"CLOUDSCOPE_TABLE":          table.TableName(),
-		"CLOUDSCOPE_RETENTION_DAYS": jsii.String(fmt.Sprint(s.RetentionDays)),
+	env := map[string]*string{}
+	if len(g.Table) > 0 {
+		env["CLOUDSCOPE_TABLE"] = table.TableName()
+		env["CLOUDSCOPE_RETENTION_DAYS"] = jsii.String(fmt.Sprint(s.RetentionDays))
 	}
 	if len(g.Topic) > 0 {
 		env["CLOUDSCOPE_TOPIC_ARN"] = topic.TopicArn()
@@ -198,6 +214,18 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		env["CLOUDSCOPE_THRESHOLDS"] = jsii.String(s.Thresholds)
 	}
 	size := sizing[name]
+	var reserved *float64
+	if s.ReserveConcurrency {
+		reserved = jsii.Number(size.concurrency)
+	}
+	// Account actions take Resource * (no resource-level permissions exist
+	// for them) and log streams are named by the log group's ARN and :*.
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Describe/List, GetMetricData and Cost Explorer actions support no resource-level permissions; " +
+			"log streams are addressed as <log group ARN>:*. Every other statement names its table, topic, key or function."),
+		AppliesTo: &[]any{"Resource::*", map[string]any{"regex": "/^Resource::<Functions" + id + "Logs[A-Z0-9]+\\.Arn>:\\*$/"}},
+	}}, jsii.Bool(true))
 	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
@@ -205,7 +233,7 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(s.AssetDir, name)), nil),
 		MemorySize:                   jsii.Number(size.memory),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(size.timeout)),
-		ReservedConcurrentExecutions: jsii.Number(size.concurrency),
+		ReservedConcurrentExecutions: reserved,
 		Role:                         role,
 		LogGroup:                     logs,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
@@ -320,14 +348,28 @@ func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslamb
 		AlarmDescription:   jsii.String("The cloudscope scan failed"),
 	})
 	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
+
+	// A scan that fails or times out (scheduled or from POST /scans) is
+	// retried once, then kept in the same queue; a message there alarms.
+	scan.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: jsii.Number(1),
+		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
+		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
+	})
+	dead := awscloudwatch.NewAlarm(stack, jsii.String("DeadLettersWaiting"), &awscloudwatch.AlarmProps{
+		Metric:             dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5))}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription:   jsii.String("A cloudscope scan could not be run or finished: see the dead-letter queue"),
+	})
+	dead.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }
 
 // suppress records, with a reason each, the cdk-nag findings that do not apply.
 func suppress(stack awscdk.Stack) {
 	cdknag.NagSuppressions_AddStackSuppressions(stack, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(
-			"Describe/List/GetMetricData/Cost Explorer actions support no resource-level permissions, so they take Resource *; " +
-				"the log stream ARNs end in :* by nature. Every other statement names its table, topic or function.")},
-		{Id: jsii.String("AwsSolutions-SQS3"), Reason: jsii.String("This queue is itself the schedule's dead-letter queue.")},
+		{Id: jsii.String("AwsSolutions-SQS3"), Reason: jsii.String("This queue is itself the scan's dead-letter queue.")},
 	}, jsii.Bool(true))
 }

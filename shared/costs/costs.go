@@ -26,8 +26,14 @@ import (
 // Region is where Cost Explorer is served.
 const Region = "us-east-1"
 
-// IAMActions lists every IAM action the costs package calls.
-var IAMActions = []string{"ce:GetCostAndUsage", "ce:GetCostForecast"}
+// IAMActions lists every IAM action the costs package calls: Report's and Forecast's.
+var IAMActions = append(append([]string{}, ReportIAMActions...), ForecastIAMActions...)
+
+// ReportIAMActions are what Report calls; ForecastIAMActions what Forecast calls.
+var (
+	ReportIAMActions   = []string{"ce:GetCostAndUsage"}
+	ForecastIAMActions = []string{"ce:GetCostForecast"}
+)
 
 // CostExplorerAPI is the part of the Cost Explorer client this package calls.
 type CostExplorerAPI interface {

@@ -33,8 +33,12 @@ import (
 // item per snapshot under pk "snapshots", sorted by finish time, lists them
 // newest first. Every read is by key or by Query on a key: never a Scan.
 
-// SnapshotIAMActions lists the table actions the snapshot store calls.
-var SnapshotIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+// SnapshotIAMActions lists the table actions the snapshot store calls (a
+// transaction needs the actions of the writes inside it: PutItem, UpdateItem).
+var SnapshotIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+
+// SnapshotReadIAMActions are what reading snapshots calls: Get, List, Latest, Before.
+var SnapshotReadIAMActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
 
 // SnapshotAPI is the part of the DynamoDB client the snapshot store calls.
 type SnapshotAPI interface {

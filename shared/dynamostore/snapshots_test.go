@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,5 +142,71 @@ func TestCancelledTransactionIsADuplicate(t *testing.T) {
 	err := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
 	if !errors.Is(err, scan.ErrDuplicate) {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestIAMActionsMatchTheCalls holds the declared actions to the calls the
+// store and the cache make: the infrastructure grants exactly these.
+func TestIAMActionsMatchTheCalls(t *testing.T) {
+	var mu sync.Mutex
+	called := map[string]bool{}
+	record := func(actions ...string) {
+		mu.Lock()
+		for _, a := range actions {
+			called[a] = true
+		}
+		mu.Unlock()
+	}
+	h := func(_ context.Context, c awsstub.Call) (any, error) {
+		switch in := c.Input.(type) {
+		case *dynamodb.TransactWriteItemsInput: // a transaction needs the actions of its writes
+			for _, it := range in.TransactItems {
+				if it.Put != nil {
+					record("dynamodb:PutItem")
+				}
+				if it.Update != nil {
+					record("dynamodb:UpdateItem")
+				}
+			}
+			return &dynamodb.TransactWriteItemsOutput{}, nil
+		case *dynamodb.BatchWriteItemInput:
+			record("dynamodb:BatchWriteItem")
+			return &dynamodb.BatchWriteItemOutput{}, nil
+		case *dynamodb.GetItemInput:
+			record("dynamodb:GetItem")
+			return &dynamodb.GetItemOutput{Item: map[string]ddbtypes.AttributeValue{"finished_at": &ddbtypes.AttributeValueMemberS{Value: "2026-11-26T00:00:00Z"}}}, nil
+		case *dynamodb.QueryInput:
+			record("dynamodb:Query")
+			return &dynamodb.QueryOutput{}, nil
+		case *dynamodb.PutItemInput:
+			record("dynamodb:PutItem")
+			return &dynamodb.PutItemOutput{}, nil
+		}
+		return nil, fmt.Errorf("unexpected %s", c.Operation)
+	}
+	client := awsstub.Clients(h).DynamoDB()
+	st := NewSnapshotStore(client, "cloudscope", 0, nil)
+	ctx := context.Background()
+	_, _ = st.List(ctx, 5)
+	_, _ = st.Before(ctx, "evt")
+	_, _ = st.Latest(ctx)
+	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotReadIAMActions) {
+		t.Errorf("reads call %v, SnapshotReadIAMActions says %v", got, SnapshotReadIAMActions)
+	}
+	if err := st.Save(ctx, snapshot("evt", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetNotification(ctx, "evt", scan.NotifySent); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotIAMActions) {
+		t.Errorf("the store calls %v, SnapshotIAMActions says %v", got, SnapshotIAMActions)
+	}
+	called = map[string]bool{}
+	cache := NewCostCache(client, "cloudscope", nil)
+	_, _, _ = cache.Get(ctx, "k")
+	_ = cache.Put(ctx, "k", []byte("v"), time.Hour)
+	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, IAMActions) {
+		t.Errorf("the cost cache calls %v, IAMActions says %v", got, IAMActions)
 	}
 }
