@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -44,9 +43,7 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "this answer took %d Cost Explorer request(s), billed at $0.01 each\n", rep.Requests)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(env.stdout, rep)
 	}
 	return printCosts(env.stdout, rep)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 func metricsCmd(ctx context.Context, env *environment, args []string) error {
@@ -47,15 +47,13 @@ func metricsCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := metrics.New(metrics.ClientsFrom(clients), env.conf.Metrics).Fetch(ctx, req)
+	res, err := services.Metrics(env.conf, clients).Fetch(ctx, req)
 	if err != nil {
 		return err
 	}
 	env.log.Debug("metrics read", "queries", res.Queries, "cloudwatch_calls", res.Calls)
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return printJSON(env.stdout, res)
 	}
 	return printMetrics(env.stdout, res)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -42,9 +41,7 @@ func resources(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "warning: %s/%s could not be read: %s\n", f.Region, f.Service, f.Message)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(inv)
+		return printJSON(env.stdout, inv)
 	}
 	return printResources(env.stdout, inv)
 }

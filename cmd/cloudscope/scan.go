@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -55,9 +54,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(snap)
+		return printJSON(env.stdout, snap)
 	}
 	return printFindings(env.stdout, snap)
 }

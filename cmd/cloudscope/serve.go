@@ -46,7 +46,9 @@ func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
 	})
 	deps.Logger = env.log
 	if env.scanAtStart {
-		if id, err := deps.Bottlenecks.StartScan(context.Background()); err == nil {
+		if id, err := deps.Bottlenecks.StartScan(context.Background()); err != nil {
+			env.log.Error("the first scan did not start", "error", err)
+		} else {
 			env.log.Info("first scan running in the background; /bottlenecks answers once it is done", "scan_id", id)
 		}
 	}

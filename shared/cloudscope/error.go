@@ -12,17 +12,16 @@ type ErrorCode string
 
 // Error codes. Upstream codes describe trouble with AWS rather than with the request.
 const (
-	CodeInvalid        ErrorCode = "invalid_parameter"
-	CodeForbidden      ErrorCode = "forbidden"
-	CodeNotFound       ErrorCode = "not_found"
-	CodeMethod         ErrorCode = "method_not_allowed"
-	CodeUpstream       ErrorCode = "upstream_error"
-	CodeAccessDenied   ErrorCode = "upstream_access_denied"
-	CodeThrottled      ErrorCode = "upstream_throttled"
-	CodeUnavailable    ErrorCode = "upstream_unavailable"
-	CodeTimeout        ErrorCode = "upstream_timeout"
-	CodeRegionDisabled ErrorCode = "region_not_enabled"
-	CodeInternal       ErrorCode = "internal"
+	CodeInvalid      ErrorCode = "invalid_parameter"
+	CodeForbidden    ErrorCode = "forbidden"
+	CodeNotFound     ErrorCode = "not_found"
+	CodeMethod       ErrorCode = "method_not_allowed"
+	CodeUpstream     ErrorCode = "upstream_error"
+	CodeAccessDenied ErrorCode = "upstream_access_denied"
+	CodeThrottled    ErrorCode = "upstream_throttled"
+	CodeUnavailable  ErrorCode = "upstream_unavailable"
+	CodeTimeout      ErrorCode = "upstream_timeout"
+	CodeInternal     ErrorCode = "internal"
 )
 
 // Error is an error with a code and a message fit to show a caller.

@@ -3,6 +3,7 @@ package costs
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -33,11 +34,13 @@ type flight struct {
 func (s *Service) cached(ctx context.Context, key string, out answer, fetch func(context.Context) (any, error)) error {
 	var cacheErr error
 	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
-		if err := json.Unmarshal(val, out); err == nil {
+		err := json.Unmarshal(val, out)
+		if err == nil {
 			f := out.fetched()
 			f.Cached, f.Requests = true, 0
 			return nil
 		}
+		cacheErr = fmt.Errorf("cached answer for %s is unreadable: %w", key, err)
 	} else if err != nil {
 		cacheErr = err
 	}

@@ -130,7 +130,7 @@ type errorBody struct {
 // statusOf maps an error code to its HTTP status.
 func statusOf(code cloudscope.ErrorCode) int {
 	switch code {
-	case cloudscope.CodeInvalid, cloudscope.CodeRegionDisabled:
+	case cloudscope.CodeInvalid:
 		return http.StatusBadRequest
 	case cloudscope.CodeForbidden:
 		return http.StatusForbidden
