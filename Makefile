@@ -11,17 +11,25 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 BUILD     := build
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags=-s\ -w
 
+# The dashboard's chart library, copied from its npm package into the assets
+# that cloudscope embeds and the stack uploads.
+WEB_VENDOR := shared/dashboard/assets/vendor/chart.umd.js
+# The browser tests drive Debian's chromium (playwright-core downloads no browser).
+CHROMIUM   ?= chromium
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
+.PHONY: help deps web build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
 
 help:
-	@echo "make demo    start an AWS emulator, seed a demo account, serve the API on http://127.0.0.1:8080"
+	@echo "make demo    start an AWS emulator, seed a demo account, serve the dashboard and API on http://127.0.0.1:8080"
 	@echo "make test    every test: unit, integration (moto), artifact (aws-lambda-rie), vet and gofmt"
 	@echo "make build   build/<function>/bootstrap for provided.al2023 on arm64 (and build/host/ for tests)"
 	@echo "make bench   benchmarks: AWS call counts and times, bootstrap sizes"
-	@echo "make deps    install the pinned test tools that are missing"
+	@echo "make deps    install the pinned test tools that are missing (moto, cfn-lint, aws-lambda-rie, chromium)"
+	@echo "make web     the dashboard's npm packages, and Chart.js copied into its embedded assets"
 	@echo "make synth   build the functions and write the CloudFormation template to cdk.out"
 	@echo "make deploy  deploy to the AWS account of your credentials (cdk deploy)"
 
@@ -34,6 +42,19 @@ deps:
 	@$(PYTHON) -c '$(PY_DEPS_OK)' 2>/dev/null || $(PYTHON) -m pip install -r requirements-dev.txt
 	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH after installing requirements-dev.txt" >&2; exit 1; }
 	@test -x $(RIE) || $(GO) install $(RIE_MOD)
+	@command -v $(CHROMIUM) >/dev/null || $(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+# npm ci writes node_modules/.package-lock.json: reinstall when the lock file changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_VENDOR): node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/chart.js/dist/chart.umd.js $@
+
+web: $(WEB_VENDOR)
 
 build:
 	@for fn in $(FUNCTIONS); do \
@@ -55,10 +76,10 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out" >&2; exit 1; fi
 
-test: deps vet fmt-check build-host
+test: deps web vet fmt-check build-host
 	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -race -count=1 -timeout 20m ./...
 
-bench: deps build
+bench: deps web build
 	@echo "== bootstrap sizes (linux/arm64, stripped; goal < 15 MB)"
 	@for fn in $(FUNCTIONS); do stat -c %s $(BUILD)/$$fn/bootstrap | awk -v fn=$$fn '{ printf "%-12s %6.2f MB (%d bytes)\n", fn, $$1 / 1e6, $$1 }'; done
 	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -benchmem ./shared/...
@@ -66,7 +87,7 @@ bench: deps build
 	CLOUDSCOPE_BUILD_DIR=$(CURDIR)/$(BUILD)/host AWS_LAMBDA_RIE=$(RIE) $(GO) test -run '^$$' -bench ColdStart -benchtime 5x ./functions/...
 
 # The template, from the CDK app run directly (no CLI needed).
-synth: build
+synth: web build
 	@mkdir -p cdk.out
 	CDK_OUTDIR=$(CURDIR)/cdk.out CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(GO) run ./infra
 	@echo "template: cdk.out/Cloudscope.template.json"
@@ -76,7 +97,7 @@ synth: build
 CDK := .cdk/node_modules/.bin/cdk
 
 # Needs AWS credentials for the target account, bootstrapped once with `make cdk-bootstrap`.
-deploy: build $(CDK)
+deploy: web build $(CDK)
 	CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(CDK) deploy Cloudscope
 
 cdk-bootstrap: $(CDK)
@@ -86,11 +107,11 @@ $(CDK): .cdk/package.json .cdk/package-lock.json
 	cd .cdk && npm ci --no-audit --no-fund
 	@touch $(CDK)
 
-demo: deps
+demo: deps web
 	$(GO) run ./cmd/cloudscope demo
 
-serve:
+serve: web
 	$(GO) run ./cmd/cloudscope serve
 
 clean:
-	rm -rf $(BUILD) cdk.out
+	rm -rf $(BUILD) cdk.out $(dir $(WEB_VENDOR))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/dashboard"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -65,7 +66,11 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	handler := newAPI(env, clients)
+	if err := dashboard.Check(); err != nil {
+		env.log.Warn(err.Error())
+	}
+	// The page at / and the API share the origin, so the page needs no CORS.
+	handler := dashboard.Handler(newAPI(env, clients), dashboard.Config{})
 	if loopback(addr) {
 		handler = httpapi.LoopbackOnly(handler)
 	}
@@ -76,7 +81,7 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 		IdleTimeout:       2 * time.Minute,
 	}
 	url := "http://" + l.Addr().String()
-	env.log.Info("serving cloudscope", "url", url, "endpoint", endpointName(clients))
+	env.log.Info("serving cloudscope: open the dashboard in a browser", "url", url, "endpoint", endpointName(clients))
 	if ready != nil {
 		ready(url)
 	}

@@ -4,10 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
+	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
@@ -118,4 +125,57 @@ func SeedAll(ctx context.Context, clients *awsconf.Clients, now time.Time, logf 
 	}
 	logf("queued %d days of Cost Explorer results", CostDays)
 	return seeded, nil
+}
+
+// forecastOption answers GetCostForecast, which the emulator does not
+// implement, in-process: each day of the period costs the demo's typical
+// daily spend, within an interval of 15% either side. Every other call goes
+// on to the emulator.
+func forecastOption(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("demoForecast",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			q, ok := in.Parameters.(*costexplorer.GetCostForecastInput)
+			if !ok {
+				return next.HandleInitialize(ctx, in)
+			}
+			out, err := Forecast(q)
+			return middleware.InitializeOutput{Result: out}, middleware.Metadata{}, err
+		}), middleware.After)
+}
+
+// Forecast is the demo account's forecast for a GetCostForecast request.
+func Forecast(q *costexplorer.GetCostForecastInput) (*costexplorer.GetCostForecastOutput, error) {
+	if q.TimePeriod == nil || q.TimePeriod.Start == nil || q.TimePeriod.End == nil {
+		return nil, fmt.Errorf("demo forecast: no time period")
+	}
+	start, err1 := time.Parse(time.DateOnly, *q.TimePeriod.Start)
+	end, err2 := time.Parse(time.DateOnly, *q.TimePeriod.End)
+	if err := errors.Join(err1, err2); err != nil || !start.Before(end) {
+		return nil, fmt.Errorf("demo forecast: bad time period %s..%s", *q.TimePeriod.Start, *q.TimePeriod.End)
+	}
+	perDay := 0.0
+	for _, c := range dailyCost {
+		perDay += c.usd
+	}
+	amount := func(v float64) *string { return aws.String(strconv.FormatFloat(v, 'f', 10, 64)) }
+	out := &costexplorer.GetCostForecastOutput{}
+	total := 0.0
+	for day := start; day.Before(end); {
+		next := day.AddDate(0, 0, 1)
+		if q.Granularity == cetypes.GranularityMonthly {
+			next = time.Date(day.Year(), day.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if end.Before(next) {
+			next = end
+		}
+		mean := perDay * next.Sub(day).Hours() / 24
+		total += mean
+		out.ForecastResultsByTime = append(out.ForecastResultsByTime, cetypes.ForecastResult{
+			TimePeriod: &cetypes.DateInterval{Start: aws.String(day.Format(time.DateOnly)), End: aws.String(next.Format(time.DateOnly))},
+			MeanValue:  amount(mean), PredictionIntervalLowerBound: amount(mean * 0.85), PredictionIntervalUpperBound: amount(mean * 1.15),
+		})
+		day = next
+	}
+	out.Total = &cetypes.MetricValue{Amount: amount(total), Unit: aws.String("USD")}
+	return out, nil
 }

@@ -138,37 +138,56 @@ func story(ids map[string]string) []series {
 	return out
 }
 
-// SeedMetrics writes MetricDays of hourly datapoints, ending at the last
-// whole hour before now, for the resources Seed created.
-func SeedMetrics(ctx context.Context, clients *awsconf.Clients, seeded *Seeded, now time.Time) (int, error) {
-	if err := CheckEndpoint(clients.Config()); err != nil {
-		return 0, err
-	}
+// Datapoint is one value the demo writes to CloudWatch.
+type Datapoint struct {
+	Region, Namespace, Metric, Unit string
+	Dimensions                      map[string]string
+	Time                            time.Time
+	Value                           float64
+}
+
+// Datapoints are the demo's metric history: MetricDays of hourly values
+// ending at the last whole hour before now, for the resources Seed created,
+// in a fixed order (the same values every time).
+func Datapoints(seeded *Seeded, now time.Time) []Datapoint {
 	end := now.UTC().Truncate(time.Hour)
 	hours := MetricDays * 24
 	r := rand.New(rand.NewPCG(2026, 11))
-	type key struct{ region, namespace string }
-	batches := map[key][]cwtypes.MetricDatum{}
-	var order []key
+	var out []Datapoint
 	for _, s := range story(seeded.InstanceIDs) {
-		var dims []cwtypes.Dimension
-		for _, k := range slices.Sorted(maps.Keys(s.dims)) {
-			dims = append(dims, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(s.dims[k])})
-		}
-		k := key{s.region, s.namespace}
-		if _, ok := batches[k]; !ok {
-			order = append(order, k)
-		}
 		for h := 0; h < hours; h++ {
 			ts := end.Add(-time.Duration(hours-h) * time.Hour)
 			if s.daily && ts.Hour() != 0 {
 				continue
 			}
-			batches[k] = append(batches[k], cwtypes.MetricDatum{
-				MetricName: aws.String(s.metric), Dimensions: dims, Timestamp: aws.Time(ts),
-				Value: aws.Float64(math.Round(s.value(h, r)*1000) / 1000), Unit: cwtypes.StandardUnit(s.unit),
-			})
+			v := math.Round(s.value(h, r)*1000) / 1000
+			out = append(out, Datapoint{Region: s.region, Namespace: s.namespace, Metric: s.metric, Unit: s.unit, Dimensions: s.dims, Time: ts, Value: v})
 		}
+	}
+	return out
+}
+
+// SeedMetrics writes the demo's Datapoints to CloudWatch.
+func SeedMetrics(ctx context.Context, clients *awsconf.Clients, seeded *Seeded, now time.Time) (int, error) {
+	if err := CheckEndpoint(clients.Config()); err != nil {
+		return 0, err
+	}
+	type key struct{ region, namespace string }
+	batches := map[key][]cwtypes.MetricDatum{}
+	var order []key
+	for _, p := range Datapoints(seeded, now) {
+		var dims []cwtypes.Dimension
+		for _, k := range slices.Sorted(maps.Keys(p.Dimensions)) {
+			dims = append(dims, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(p.Dimensions[k])})
+		}
+		k := key{p.Region, p.Namespace}
+		if _, ok := batches[k]; !ok {
+			order = append(order, k)
+		}
+		batches[k] = append(batches[k], cwtypes.MetricDatum{
+			MetricName: aws.String(p.Metric), Dimensions: dims, Timestamp: aws.Time(p.Time),
+			Value: aws.Float64(p.Value), Unit: cwtypes.StandardUnit(p.Unit),
+		})
 	}
 	written := 0
 	for _, k := range order {

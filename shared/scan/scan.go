@@ -279,9 +279,11 @@ func findingsByID(s *Snapshot, ids []string) []bottleneck.Finding {
 }
 
 // costSummary is the last 30 days by service, through the cost cache: one
-// Cost Explorer request when the cache is cold, none when it is warm.
+// Cost Explorer request when the cache is cold, none when it is warm. It is
+// the default query (daily, by service), which GET /costs without parameters
+// and the dashboard's first view also ask: after a scan they cost nothing.
 func (s *Scanner) costSummary(ctx context.Context, snap *Snapshot) (*CostSummary, int) {
-	q, err := costs.NewQuery(costs.Spec{Granularity: "MONTHLY"}, s.d.Now())
+	q, err := costs.NewQuery(costs.Spec{}, s.d.Now())
 	if err != nil {
 		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
 		return nil, 0

@@ -1,0 +1,255 @@
+package main
+
+// The dashboard in a real browser: headless Chromium, driven by
+// playwright-core from testdata/dashboard.test.mjs, against `cloudscope
+// serve`'s handler on the seeded emulator. This file prepares the account and
+// what the page must show; the script drives the page and checks it.
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/dashboard"
+	"github.com/cloudscope/cloudscope/shared/demo"
+)
+
+// failingRegion is a region whose EC2 calls are denied, so that the page
+// must show a partial failure; the demo has nothing there.
+const failingRegion = "sa-east-1"
+
+// expectations are what the page must show, worked out from the seeded
+// demo account rather than read from the page's own API where possible.
+type expectations struct {
+	FailingRegion string             `json:"failing_region"`
+	Resources     []expectedResource `json:"resources"`
+	Metric        expectedMetric     `json:"metric"`
+	CostTotal     string             `json:"cost_total_cents"`
+	CostGroups    int                `json:"cost_groups"`
+	Findings      []expectedFinding  `json:"findings"`
+	AddedBucket   string             `json:"added_bucket"`
+}
+
+type expectedResource struct {
+	Type   string `json:"type"`
+	ID     string `json:"id"`
+	Region string `json:"region"`
+}
+
+type expectedMetric struct {
+	Type   string  `json:"type"`
+	Region string  `json:"region"`
+	ID     string  `json:"id"`
+	Metric string  `json:"metric"`
+	Unit   string  `json:"unit"`
+	Points []point `json:"points"`
+}
+
+type point struct {
+	T int64   `json:"t"` // Unix milliseconds
+	V float64 `json:"v"`
+}
+
+type expectedFinding struct {
+	Rule      string  `json:"rule"`
+	Resource  string  `json:"resource"`
+	Threshold float64 `json:"threshold"`
+}
+
+func TestDashboardInABrowser(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not on PATH")
+	}
+	chromium := os.Getenv("CLOUDSCOPE_CHROMIUM")
+	if chromium == "" {
+		if chromium, err = exec.LookPath("chromium"); err != nil {
+			t.Fatal("chromium is not installed: run make deps (apt-get install chromium)")
+		}
+	}
+	root, _ := filepath.Abs("../..")
+	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core")); err != nil {
+		t.Fatal("playwright-core is not installed: run make web")
+	}
+	if err := dashboard.Check(); err != nil {
+		t.Fatal(err)
+	}
+	emulator.Reset(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	defer func() {
+		cancel()
+		<-served // nothing may log to t after the test
+	}()
+
+	denied := awsstub.Fail(func(c awsstub.Call) bool { return c.Region == failingRegion && c.Service == "EC2" },
+		awsstub.APIError("UnauthorizedOperation", "You are not authorized to perform this operation."))
+	clients, err := demo.Clients(ctx, emulator.URL, denied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	seeded, err := demo.SeedAll(ctx, clients, now, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	conf, err := appconfig.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.Metrics.NoPercentiles = true // moto cannot compute them
+	env := &environment{conf: conf, log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
+	urls := make(chan string, 1)
+	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, func(u string) { urls <- u }) }()
+	var base string
+	select {
+	case base = <-urls:
+	case err := <-served:
+		served <- err
+		t.Fatal(err)
+	}
+
+	// A first scan, then a bucket more: the page's "Scan now" makes the
+	// second snapshot, and History must show the bucket as added.
+	firstScan(t, base)
+	if _, err := clients.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(addedBucket)}); err != nil {
+		t.Fatal(err)
+	}
+
+	want := expect(t, seeded, now, base)
+	dir := t.TempDir()
+	expectFile := filepath.Join(dir, "expect.json")
+	raw, _ := json.Marshal(want)
+	if err := os.WriteFile(expectFile, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shots := os.Getenv("CLOUDSCOPE_SCREENSHOTS")
+	if shots == "" {
+		shots = filepath.Join(root, "build", "screenshots")
+	}
+	cmd := exec.CommandContext(ctx, node, "testdata/dashboard.test.mjs")
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "EXPECT="+expectFile, "SCREENSHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the browser test failed: %v", err)
+	}
+	t.Logf("screenshots in %s", shots)
+}
+
+// expect works out what the page must show from the seeded account.
+func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expectations {
+	t.Helper()
+	e := expectations{FailingRegion: failingRegion}
+	for _, in := range demo.Default.Instances {
+		e.Resources = append(e.Resources, expectedResource{"ec2", seeded.InstanceIDs[in.Name], in.Region})
+	}
+	for _, db := range demo.Default.Databases {
+		e.Resources = append(e.Resources, expectedResource{"rds", db.ID, db.Region})
+	}
+	for _, b := range demo.Default.Buckets {
+		e.Resources = append(e.Resources, expectedResource{"s3", b.Name, b.Region})
+	}
+	for _, f := range demo.Default.Functions {
+		e.Resources = append(e.Resources, expectedResource{"lambda", f.Name, f.Region})
+	}
+
+	id := seeded.InstanceIDs["batch-worker"]
+	e.Metric = expectedMetric{Type: "ec2", Region: "us-east-1", ID: id, Metric: "CPUUtilization", Unit: "Percent"}
+	for _, p := range demo.Datapoints(seeded, now) {
+		if p.Metric == "CPUUtilization" && p.Dimensions["InstanceId"] == id {
+			e.Metric.Points = append(e.Metric.Points, point{p.Time.UnixMilli(), p.Value})
+		}
+	}
+
+	// The cost total is the API's, to the cent: this request fills the cost
+	// cache, which the page's identical request then reads.
+	resp, err := http.Get(base + "/costs?days=30&group_by=SERVICE&granularity=DAILY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Total  cloudscope.Amount `json:"total"`
+			Groups []any             `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /costs: %d %v", resp.StatusCode, err)
+	}
+	e.CostTotal, e.CostGroups = body.Data.Total.Cents(), len(body.Data.Groups)
+
+	e.Resources = append(e.Resources, expectedResource{"s3", addedBucket, "us-east-1"})
+	e.AddedBucket = addedBucket
+
+	d, ids := bottleneck.Defaults, seeded.InstanceIDs
+	e.Findings = []expectedFinding{ // the demo's hot and idle resources
+		{"ec2.high_cpu", ids["batch-worker"], d.HighCPUPercent},
+		{"ec2.sustained_high_cpu", ids["batch-worker"], d.SustainedCPUPercent},
+		{"ec2.underutilised", ids["legacy-reporting"], d.UnderutilisedCPUPercent},
+		{"rds.idle", "reporting-db", 0},
+		{"lambda.throttled", "order-webhook", 0},
+	}
+	return e
+}
+
+// addedBucket is created between the two scans.
+const addedBucket = "cloudscope-demo-added-later"
+
+// firstScan starts a scan through the API and waits for its snapshot.
+func firstScan(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Post(base+"/scans", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started struct {
+		Data struct {
+			ScanID string `json:"scan_id"`
+		} `json:"data"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&started)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /scans: %d %v", resp.StatusCode, err)
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/snapshots/" + started.Data.ScanID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("scan %s saved no snapshot in 5 minutes", started.Data.ScanID)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// testWriter sends a command's output to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}

@@ -1,0 +1,167 @@
+// Drives the dashboard in headless Chromium and checks what a person sees
+// against what the Go test seeded (EXPECT). Run by TestDashboardInABrowser;
+// exits non-zero on the first failed check. Screenshots go to SCREENSHOTS.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.BASE_URL;
+const want = JSON.parse(readFileSync(process.env.EXPECT, 'utf8'));
+const shots = process.env.SCREENSHOTS;
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+const problems = []; // console errors and failed requests, over the whole run
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+page.on('requestfailed', r => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+page.on('response', r => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+
+const shot = name => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+const notLoading = sel => page.waitForFunction(s => !document.querySelector(s).classList.contains('loading'), sel);
+const key = r => `${r.type} ${r.id} ${r.region}`;
+const rowsOf = () => page.$$eval('#resources-table tbody tr', trs => trs.map(tr => `${tr.dataset.type} ${tr.dataset.id} ${tr.dataset.region}`).sort());
+
+async function step(name, f) {
+  const began = Date.now();
+  try {
+    await f();
+    console.log(`ok   ${name} (${Date.now() - began} ms)`);
+  } catch (e) {
+    console.log(`FAIL ${name}: ${e.message}`);
+    await shot('failed-' + name.replace(/\W+/g, '-')).catch(() => {});
+    await browser.close();
+    process.exit(1);
+  }
+}
+
+await step('resources: exactly the seeded resources, and the failing region warned', async () => {
+  await page.goto(base + '/#resources');
+  await page.waitForSelector('#count-total');
+  await notLoading('#resources-status');
+  assert.deepEqual(await rowsOf(), want.resources.map(key).sort());
+  const warning = page.locator('#resources-errors .warning');
+  await warning.waitFor({ state: 'visible' });
+  assert.match(await warning.innerText(), new RegExp(`${want.failing_region} / ec2 access denied`));
+  const byType = {};
+  for (const r of want.resources) byType[r.type] = (byType[r.type] || 0) + 1;
+  for (const [type, n] of Object.entries(byType)) {
+    assert.equal(await page.getAttribute(`#count-by-type [data-key="${type}"]`, 'data-count'), String(n), `count of ${type}`);
+  }
+  assert.equal(await page.innerText('#count-total b'), String(want.resources.length));
+  await shot('resources');
+});
+
+await step('resources: the region and type filters narrow the table, search narrows it more', async () => {
+  await page.selectOption('#resources-regions', ['eu-west-1']);
+  await page.selectOption('#resources-types', ['ec2', 'rds']);
+  await page.click('#resources-load');
+  const expected = want.resources.filter(r => r.region === 'eu-west-1' && ['ec2', 'rds'].includes(r.type)).map(key).sort();
+  await page.waitForFunction(n => document.querySelectorAll('#resources-table tbody tr').length === n, expected.length);
+  await notLoading('#resources-status');
+  assert.deepEqual(await rowsOf(), expected);
+  assert.equal(await page.locator('#resources-errors .warning').count(), 0, 'no warning when the failing region is not asked');
+  await page.fill('#resources-search', 'reporting');
+  assert.equal(await page.locator('#resources-table tbody tr').count(), 2); // legacy-reporting and reporting-db
+  await page.fill('#resources-search', '');
+});
+
+await step('resources: usable at phone width', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  await shot('resources-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+await step('metrics: the chart holds the seeded values, with units', async () => {
+  const m = want.metric;
+  await page.goto(base + '/#metrics');
+  await page.waitForFunction(() => document.querySelector('#metrics-resources').options.length > 0);
+  await notLoading('#metrics-status');
+  await page.selectOption('#metrics-type', m.type);
+  await page.selectOption('#metrics-region', m.region);
+  await page.selectOption('#metrics-resources', [m.id]);
+  await page.selectOption('#metrics-window', '24');
+  await page.click('#metrics-load');
+  const data = await page.waitForFunction(({ metric, id }) => {
+    const c = document.querySelector(`#metric-${metric}`);
+    const chart = c && window.Chart.getChart(c);
+    if (!chart || chart.data.datasets.some(d => !d.label.startsWith(id))) return null;
+    const avg = chart.data.datasets.find(d => d.label === `${id} Average`);
+    return avg && { points: avg.data, unit: chart.options.scales.y.title.text, labels: chart.data.datasets.map(d => d.label) };
+  }, { metric: m.metric, id: m.id }).then(h => h.jsonValue());
+  assert.equal(data.unit, m.unit);
+  assert.ok(data.labels.includes(`${m.id} Maximum`), `statistics overlaid: ${data.labels}`);
+  const seeded = new Map(m.points.map(p => [p.t, p.v]));
+  const drawn = data.points.filter(p => p.y !== null);
+  assert.ok(drawn.length >= 23, `only ${drawn.length} points drawn for 24 hours`);
+  for (const p of drawn) {
+    assert.ok(seeded.has(p.x), `a point at ${new Date(p.x).toISOString()} that was never seeded`);
+    assert.ok(Math.abs(seeded.get(p.x) - p.y) < 1e-9, `at ${new Date(p.x).toISOString()}: drawn ${p.y}, seeded ${seeded.get(p.x)}`);
+  }
+  await shot('metrics');
+});
+
+await step('costs: the total to the cent, one dataset per group, estimated days, forecast, cache age', async () => {
+  await page.goto(base + '/#costs');
+  await page.waitForSelector('#costs-total');
+  const shown = (await page.innerText('#costs-total')).replace(/[^0-9.-]/g, '');
+  assert.equal(shown, want.cost_total_cents);
+  const chart = await page.evaluate(() => {
+    const c = window.Chart.getChart(document.querySelector('#costs-chart'));
+    return { datasets: c.data.datasets.length, estimated: c.data.labels.filter(l => l.endsWith('*')).length, stacked: c.options.scales.y.stacked };
+  });
+  assert.equal(chart.datasets, want.cost_groups);
+  assert.ok(chart.stacked);
+  assert.ok(chart.estimated >= 1, 'estimated days are marked');
+  assert.equal(await page.locator('#costs-table tbody tr').count(), want.cost_groups);
+  assert.match(await page.innerText('#costs-fetched'), /cached/);
+  await page.waitForFunction(() => { const c = document.querySelector('#forecast-chart'); return c && window.Chart.getChart(c); });
+  const band = await page.evaluate(() => window.Chart.getChart(document.querySelector('#forecast-chart')).data.datasets.map(d => ({ label: d.label, n: d.data.length, fill: d.fill })));
+  assert.equal(band.length, 3);
+  assert.ok(band.every(d => d.n > 0));
+  assert.equal(band[1].fill, '-1', 'the interval is drawn as a band');
+  await shot('costs');
+});
+
+await step('bottlenecks: scan now, then the hot and idle resources with their thresholds', async () => {
+  await page.goto(base + '/#bottlenecks');
+  await page.waitForSelector('.finding');
+  await page.click('#scan-now');
+  await page.waitForSelector('#scan-status.done', { timeout: 5 * 60_000 });
+  await page.waitForSelector('.finding');
+  for (const f of want.findings) {
+    const card = page.locator(`article.finding[data-rule="${f.rule}"][data-resource="${f.resource}"]`);
+    assert.equal(await card.count(), 1, `finding ${f.rule} on ${f.resource}`);
+    assert.equal(Number(await card.locator('.threshold').getAttribute('data-value')), f.threshold, `threshold of ${f.rule}`);
+    assert.ok((await card.locator('.recommendation').innerText()).length > 20, 'a recommendation');
+    assert.ok(await card.locator('canvas').evaluate(c => window.Chart.getChart(c)?.data.datasets[0].data.length > 0), `sparkline of ${f.rule}`);
+  }
+  const severities = await page.$$eval('#bottlenecks-list section.severity', s => s.map(x => x.dataset.severity));
+  assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));
+  assert.match(await page.innerText('#bottlenecks-errors'), new RegExp(want.failing_region));
+  await shot('bottlenecks');
+});
+
+await step('history: two snapshots, and their diff shows the bucket added between them', async () => {
+  await page.goto(base + '/#history');
+  await page.waitForFunction(() => document.querySelectorAll('#history-table tbody tr').length >= 2);
+  await page.click('#history-diff');
+  const added = page.locator('#diff-added');
+  await added.waitFor();
+  assert.match(await added.innerText(), new RegExp(want.added_bucket));
+  assert.equal(await added.locator('li').count(), 1);
+  assert.equal(await page.locator('#diff-removed li').count(), 0);
+  await shot('history');
+});
+
+await step('no console errors and no failed requests during the run', async () => {
+  assert.deepEqual(problems, []);
+});
+await browser.close();

@@ -1,0 +1,73 @@
+// The API client: the response envelope, errors turned into messages a
+// person understands, and the bearer token when the page signs in (deployed).
+
+let base = '';
+let tokenSource = null;
+
+/** configure sets the API's base URL ('' = this origin) and, deployed, where tokens come from. */
+export function configure(apiBase, tokens) {
+  base = (apiBase || '').replace(/\/$/, '');
+  tokenSource = tokens || null;
+}
+
+/** ApiError is an API or network failure, with a title and message for people. */
+export class ApiError extends Error {
+  constructor(title, message, { code = '', status = 0, hint = '' } = {}) {
+    super(message);
+    this.title = title;
+    this.code = code;
+    this.status = status;
+    this.hint = hint;
+  }
+}
+
+const titles = {
+  invalid_parameter: 'That request was not valid.',
+  forbidden: 'Not allowed.',
+  not_found: 'Not found.',
+  upstream_access_denied: 'AWS refused access.',
+  upstream_throttled: 'AWS is throttling requests.',
+  upstream_unavailable: 'AWS is unavailable.',
+  upstream_timeout: 'AWS took too long to answer.',
+  upstream_error: 'AWS answered with an error.',
+  internal: 'cloudscope failed.',
+};
+const hints = {
+  upstream_access_denied: 'The credentials cloudscope runs with lack a permission; the README lists the IAM policy it needs.',
+  upstream_throttled: 'Wait a minute and try again.',
+  upstream_unavailable: 'Wait a minute and try again.',
+  upstream_timeout: 'Try a smaller selection (fewer regions or a shorter window), or try again.',
+  internal: 'The server log has the details.',
+};
+
+/** request calls a route and returns its data, or throws an ApiError. */
+export async function request(path, { method = 'GET', params } = {}) {
+  const url = new URL(base + path, location.href);
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    url.searchParams.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const headers = { Accept: 'application/json' };
+  if (tokenSource) headers.Authorization = 'Bearer ' + (await tokenSource.token());
+  let res;
+  try {
+    res = await fetch(url, { method, headers });
+  } catch (e) {
+    throw new ApiError('Could not reach cloudscope.', 'The API did not answer; check that the server is running.', { hint: String(e.message || e) });
+  }
+  if (res.status === 401 && tokenSource) {
+    tokenSource.expired();
+    throw new ApiError('Signed out.', 'Your session ended; sign in again.', { status: 401 });
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError('Unexpected answer.', `The API answered ${res.status} without JSON.`, { status: res.status });
+  }
+  if (!res.ok || !body.success) {
+    const e = body.error || {};
+    throw new ApiError(titles[e.code] || `Error ${res.status}.`, e.message || 'No details.', { code: e.code, status: res.status, hint: hints[e.code] });
+  }
+  return body.data;
+}

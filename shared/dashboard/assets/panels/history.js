@@ -1,0 +1,74 @@
+// History: the stored snapshots, and what changed between two of them.
+import { request } from '../api.js';
+import { $, h, status, loading, showError, money, dateTime, typeLabels } from '../ui.js';
+
+export function init() {
+  $('#history-diff').addEventListener('click', diff);
+  load();
+}
+
+export function shown() {
+  load();
+}
+
+async function load() {
+  const st = $('#history-status');
+  const table = $('#history-table');
+  const done = loading(st, 'Reading the snapshots…');
+  try {
+    const { snapshots } = await request('/snapshots', { params: { limit: 50 } });
+    done();
+    table.hidden = snapshots.length === 0;
+    $('#history-diff').disabled = snapshots.length < 2;
+    if (snapshots.length === 0) {
+      status(st, 'No snapshots yet: the daily scan, or "Scan now" on the Bottlenecks panel, makes one.', 'empty');
+    } else if (snapshots.length === 1) {
+      status(st, 'One snapshot so far; a second one can be compared with it.', 'empty');
+    }
+    table.tBodies[0].replaceChildren(...snapshots.map((s, i) => h('tr', { dataset: { id: s.id } },
+      h('td', {}, h('input', { type: 'radio', name: 'base', value: s.id, checked: i === 1, 'aria-label': `base ${s.id}` })),
+      h('td', {}, h('input', { type: 'radio', name: 'head', value: s.id, checked: i === 0, 'aria-label': `head ${s.id}` })),
+      h('td', { class: 'mono' }, s.id),
+      h('td', {}, dateTime(s.finished_at)),
+      h('td', { class: 'num' }, s.counts?.resources ?? ''),
+      h('td', { class: 'num' }, s.counts?.findings ?? ''),
+      h('td', {}, s.costs ? `${money(s.costs.total, s.costs.currency)} (${s.costs.start} to ${s.costs.end})` : ''),
+      h('td', {}, s.errors?.length ? `${s.errors.length} unread` : ''),
+    )));
+  } catch (e) {
+    table.hidden = true;
+    showError(st, e);
+  }
+}
+
+const resourceItem = r => h('li', {}, `${typeLabels[r.type] || r.type} `, h('code', {}, r.id), r.name && r.name !== r.id ? ` (${r.name})` : '', ` · ${r.region}`);
+const findingItem = f => h('li', { class: `sev-${f.severity}` }, h('b', {}, f.severity), ` ${f.title}: `, h('code', {}, f.resource_id), ` · ${f.region}`);
+
+async function diff() {
+  const base = document.querySelector('input[name=base]:checked')?.value;
+  const head = document.querySelector('input[name=head]:checked')?.value;
+  const out = $('#history-diff-out');
+  if (!base || !head || base === head) {
+    out.replaceChildren(h('p', { class: 'status error' }, 'Pick two different snapshots: a base (older) and a head (newer).'));
+    return;
+  }
+  const done = loading($('#history-status'), `Comparing ${base} with ${head}…`);
+  try {
+    const d = await request(`/snapshots/${encodeURIComponent(head)}/diff`, { params: { base } });
+    done();
+    const part = (title, items, render, id) => h('section', { class: 'diff-part', id },
+      h('h4', {}, `${title} `, h('span', { class: 'count' }, items.length)),
+      items.length ? h('ul', {}, items.map(render)) : h('p', { class: 'status empty' }, 'none'));
+    out.replaceChildren(
+      h('p', {}, `From ${d.base} to ${d.head}. `, d.cost_change !== undefined
+        ? h('span', { id: 'diff-cost' }, `Cost change over the scan window: ${d.cost_change.startsWith('-') ? '' : '+'}${money(d.cost_change)}`) : 'No cost summary to compare.'),
+      h('div', { class: 'diff' },
+        part('Resources added', d.resources_added, resourceItem, 'diff-added'),
+        part('Resources removed', d.resources_removed, resourceItem, 'diff-removed'),
+        part('New findings', d.findings_new, findingItem, 'diff-new'),
+        part('Worse findings', d.findings_worse, findingItem, 'diff-worse'),
+        part('Resolved findings', d.findings_resolved, findingItem, 'diff-resolved')));
+  } catch (e) {
+    showError($('#history-status'), e);
+  }
+}

@@ -1,0 +1,102 @@
+// Package dashboard serves cloudscope's web page: the static single-page app
+// embedded in the binary, a config.json that tells the page where the API is
+// (and, deployed, how to sign in), and security headers that let the page
+// load and talk to nothing but its own origin.
+package dashboard
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed assets
+var embedded embed.FS
+
+// Assets are the page's files: index.html, the scripts and styles, and
+// vendor/chart.umd.js, which `make web` copies from the Chart.js npm package.
+var Assets = func() fs.FS { sub, _ := fs.Sub(embedded, "assets"); return sub }()
+
+// ChartLibrary is the asset that make web provides.
+const ChartLibrary = "vendor/chart.umd.js"
+
+// ContentSecurityPolicy lets the page load scripts, styles and data only
+// from its own origin: no inline script, no other site, no framing.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+// Config is what the page reads from config.json at start.
+type Config struct {
+	// API is the base URL of the API; "" is the page's own origin.
+	API string `json:"api"`
+	// Auth, when set, makes the page sign in through Cognito's hosted UI.
+	Auth *Auth `json:"auth"`
+}
+
+// Auth is a Cognito user pool client that signs people in with the
+// authorization code grant and PKCE.
+type Auth struct {
+	Domain   string   `json:"domain"`
+	ClientID string   `json:"client_id"`
+	Scopes   []string `json:"scopes"`
+}
+
+// Check reports whether the assets are complete: the chart library is
+// absent from a binary built before `make web`.
+func Check() error {
+	if _, err := fs.Stat(Assets, ChartLibrary); err != nil {
+		return errors.New("the dashboard was built without " + ChartLibrary + ": run make web, then rebuild, for its charts")
+	}
+	return nil
+}
+
+// Handler serves the page's files and config.json for GET and HEAD, and
+// hands every other request to api: the page and the API share one origin.
+func Handler(api http.Handler, cfg Config) http.Handler {
+	config, err := json.Marshal(cfg)
+	if err != nil {
+		panic(err) // a Config always marshals
+	}
+	files := http.FileServerFS(Assets)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			api.ServeHTTP(w, r)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		switch {
+		case name == "" || name == "index.html":
+			name = "index.html"
+		case name == "config.json":
+			pageHeaders(w)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write(config)
+			return
+		}
+		if st, err := fs.Stat(Assets, name); err != nil || st.IsDir() {
+			api.ServeHTTP(w, r)
+			return
+		}
+		pageHeaders(w)
+		// The assets change with the binary: revalidate rather than go stale.
+		w.Header().Set("Cache-Control", "no-cache")
+		if name == "index.html" {
+			http.ServeFileFS(w, r, Assets, name) // FileServer would redirect /index.html to /
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+}
