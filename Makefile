@@ -21,7 +21,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps web build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
+.PHONY: help deps web screenshots build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the dashboard and API on http://127.0.0.1:8080"
@@ -106,6 +106,10 @@ cdk-bootstrap: $(CDK)
 $(CDK): .cdk/package.json .cdk/package-lock.json
 	cd .cdk && npm ci --no-audit --no-fund
 	@touch $(CDK)
+
+# The README's pictures: the browser test, writing its screenshots where the README points.
+screenshots: deps web
+	CLOUDSCOPE_SCREENSHOTS=$(CURDIR)/shared/dashboard/screenshots $(GO) test -count=1 -run TestDashboardInABrowser ./cmd/cloudscope
 
 demo: deps web
 	$(GO) run ./cmd/cloudscope demo

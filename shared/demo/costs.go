@@ -128,9 +128,9 @@ func SeedAll(ctx context.Context, clients *awsconf.Clients, now time.Time, logf 
 }
 
 // forecastOption answers GetCostForecast, which the emulator does not
-// implement, in-process: each day of the period costs the demo's typical
-// daily spend, within an interval of 15% either side. Every other call goes
-// on to the emulator.
+// implement, in-process: the demo's typical daily spend, growing 0.3% a day
+// and lighter at weekends, within an interval that widens with distance.
+// Every other call goes on to the emulator.
 func forecastOption(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("demoForecast",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
@@ -168,11 +168,20 @@ func Forecast(q *costexplorer.GetCostForecastInput) (*costexplorer.GetCostForeca
 		if end.Before(next) {
 			next = end
 		}
-		mean := perDay * next.Sub(day).Hours() / 24
+		mean, ahead := 0.0, 0.0
+		for d := day; d.Before(next); d = d.AddDate(0, 0, 1) {
+			ahead = d.Sub(start).Hours() / 24
+			weekday := 1.0
+			if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+				weekday = 0.9
+			}
+			mean += perDay * weekday * (1 + 0.003*ahead)
+		}
+		spread := 0.08 + 0.004*ahead
 		total += mean
 		out.ForecastResultsByTime = append(out.ForecastResultsByTime, cetypes.ForecastResult{
 			TimePeriod: &cetypes.DateInterval{Start: aws.String(day.Format(time.DateOnly)), End: aws.String(next.Format(time.DateOnly))},
-			MeanValue:  amount(mean), PredictionIntervalLowerBound: amount(mean * 0.85), PredictionIntervalUpperBound: amount(mean * 1.15),
+			MeanValue:  amount(mean), PredictionIntervalLowerBound: amount(mean * (1 - spread)), PredictionIntervalUpperBound: amount(mean * (1 + spread)),
 		})
 		day = next
 	}

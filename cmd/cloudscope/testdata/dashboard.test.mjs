@@ -92,12 +92,12 @@ await step('metrics: the chart holds the seeded values, with units', async () =>
   const data = await page.waitForFunction(({ metric, id }) => {
     const c = document.querySelector(`#metric-${metric}`);
     const chart = c && window.Chart.getChart(c);
-    if (!chart || chart.data.datasets.some(d => !d.label.startsWith(id))) return null;
-    const avg = chart.data.datasets.find(d => d.label === `${id} Average`);
-    return avg && { points: avg.data, unit: chart.options.scales.y.title.text, labels: chart.data.datasets.map(d => d.label) };
+    if (!chart || chart.data.datasets.some(d => d.cloudscope.resource !== id)) return null;
+    const avg = chart.data.datasets.find(d => d.cloudscope.stat === 'Average');
+    return avg && { points: avg.data, unit: chart.options.scales.y.title.text, stats: chart.data.datasets.map(d => d.cloudscope.stat) };
   }, { metric: m.metric, id: m.id }).then(h => h.jsonValue());
   assert.equal(data.unit, m.unit);
-  assert.ok(data.labels.includes(`${m.id} Maximum`), `statistics overlaid: ${data.labels}`);
+  assert.ok(data.stats.includes('Maximum'), `statistics overlaid: ${data.stats}`);
   const seeded = new Map(m.points.map(p => [p.t, p.v]));
   const drawn = data.points.filter(p => p.y !== null);
   assert.ok(drawn.length >= 23, `only ${drawn.length} points drawn for 24 hours`);

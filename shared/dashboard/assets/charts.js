@@ -20,6 +20,17 @@ export function clear(canvas) {
   charts.delete(canvas);
 }
 
+const HOUR = 3600_000;
+
+/** timeTicks are ticks on whole hours or days (UTC) between min and max,
+ * at most about eight of them. */
+export function timeTicks(min, max) {
+  const step = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 48 * HOUR].find(s => (max - min) / s <= 8) || 7 * 24 * HOUR;
+  const ticks = [];
+  for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push({ value: t });
+  return ticks;
+}
+
 const tickTime = (hours) => (value) => {
   const d = new Date(value);
   return hours > 48
@@ -50,10 +61,10 @@ const statStyle = { Average: [], Maximum: [6, 4], Minimum: [2, 3], p99: [1, 3], 
 /** lineChart draws one metric for several resources, each statistic overlaid. */
 export function lineChart(canvas, { metric, series, hours, window }) {
   const datasets = [];
-  series.forEach(({ id, metric: m }, i) => {
+  series.forEach(({ id, name, metric: m }, i) => {
     for (const [stat, points] of Object.entries(m.stats)) {
       datasets.push({
-        label: `${id} ${stat}`,
+        label: `${name || id} ${stat}`,
         data: withGaps(points, m.period),
         borderColor: colour(i),
         backgroundColor: colour(i),
@@ -75,7 +86,11 @@ export function lineChart(canvas, { metric, series, hours, window }) {
       normalized: true,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: 'linear', min: Date.parse(window.start), max: Date.parse(window.end), ticks: { callback: tickTime(hours), maxTicksLimit: 8 }, title: { display: true, text: 'time (UTC)' } },
+        x: {
+          type: 'linear', min: Date.parse(window.start), max: Date.parse(window.end),
+          afterBuildTicks: axis => { axis.ticks = timeTicks(axis.min, axis.max); },
+          ticks: { callback: tickTime(hours) }, title: { display: true, text: 'time (UTC)' },
+        },
         y: { beginAtZero: true, title: { display: true, text: metric.unit || 'value' } },
       },
       plugins: {

@@ -33,7 +33,7 @@ async function load() {
       h('td', { class: 'num' }, s.counts?.resources ?? ''),
       h('td', { class: 'num' }, s.counts?.findings ?? ''),
       h('td', {}, s.costs ? `${money(s.costs.total, s.costs.currency)} (${s.costs.start} to ${s.costs.end})` : ''),
-      h('td', {}, s.errors?.length ? `${s.errors.length} unread` : ''),
+      h('td', {}, s.errors?.length ? `${s.errors.length} region or service${s.errors.length === 1 ? '' : 's'} unread` : 'none'),
     )));
   } catch (e) {
     table.hidden = true;

@@ -86,13 +86,14 @@ async function load() {
   const done = loading(st, `Reading ${ids.length} resource${ids.length === 1 ? '' : 's'}' metrics for the last ${hours} h…`);
   try {
     const data = await request('/metrics', { params: { resource_type: type, resource_ids: ids, region, hours } });
+    const names = new Map((await list(type, region)).map(r => [r.id, r.name]));
     done();
     out.replaceChildren();
     const byMetric = new Map();
     for (const r of data.resources) {
       for (const m of r.metrics) {
         if (!byMetric.has(m.name)) byMetric.set(m.name, { metric: m, series: [] });
-        byMetric.get(m.name).series.push({ id: r.id, metric: m });
+        byMetric.get(m.name).series.push({ id: r.id, name: names.get(r.id), metric: m });
       }
     }
     const empty = data.resources.filter(r => !r.has_data).map(r => r.id);

@@ -1,0 +1,44 @@
+// Unit tests of the page's pure functions, run with node --test by
+// TestPageFunctions (dashboard_test.go).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { roundCents, money } from '../assets/ui.js';
+import { withGaps, timeTicks } from '../assets/charts.js';
+
+test('roundCents rounds exact decimals half away from zero, as the API does', () => {
+  assert.equal(roundCents('2517.0949999999'), '2517.09');
+  assert.equal(roundCents('2517.095'), '2517.10');
+  assert.equal(roundCents('0.005'), '0.01');
+  assert.equal(roundCents('-1.005'), '-1.01');
+  assert.equal(roundCents('-0.004'), '0.00');
+  assert.equal(roundCents('12'), '12.00');
+  assert.equal(roundCents('99999999999999999.999'), '100000000000000000.00'); // beyond a float's precision
+  assert.throws(() => roundCents('1e3'));
+});
+
+test('money shows cents with the currency', () => {
+  assert.equal(money('1234.5650000001', 'USD'), '$1,234.57');
+  assert.equal(money('3.1', 'EUR'), '€3.10');
+});
+
+const at = (minutes, v) => ({ t: new Date(Date.UTC(2026, 10, 1, 0, minutes)).toISOString(), v });
+
+test('withGaps breaks the line where datapoints are missing', () => {
+  const pts = [at(0, 1), at(5, 2), at(10, 3), at(30, 4), at(35, 5)]; // 5-minute data, 15 minutes missing
+  const out = withGaps(pts, 300);
+  assert.deepEqual(out.map(p => p.y), [1, 2, 3, null, 4, 5]);
+});
+
+test('withGaps draws a sparse but regular series as a line', () => {
+  const hourly = [0, 60, 120, 180, 240].map((m, i) => at(m, i)); // hourly data at 10-minute periods
+  assert.deepEqual(withGaps(hourly, 600).map(p => p.y), [0, 1, 2, 3, 4]);
+  const outage = [0, 60, 120, 360, 420].map((m, i) => at(m, i)); // three hours missing
+  assert.deepEqual(withGaps(outage, 600).map(p => p.y), [0, 1, 2, null, 3, 4]);
+});
+
+test('timeTicks fall on whole hours and are few', () => {
+  const min = Date.UTC(2026, 10, 1, 0, 7), max = min + 24 * 3600_000;
+  const ticks = timeTicks(min, max).map(t => t.value);
+  assert.ok(ticks.length >= 4 && ticks.length <= 8, `${ticks.length} ticks`);
+  assert.ok(ticks.every(t => t % 3600_000 === 0 && t >= min && t <= max));
+});
