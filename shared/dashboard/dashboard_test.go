@@ -20,7 +20,10 @@ func serve(t *testing.T, h http.Handler, method, path string) *http.Response {
 }
 
 func TestHandlerServesThePageAndPassesTheAPIOn(t *testing.T) {
-	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Header().Set("X-Api", "yes"); w.WriteHeader(http.StatusTeapot) })
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Api", "yes")
+		w.WriteHeader(http.StatusTeapot)
+	})
 	h := Handler(api, Config{API: "/api", Auth: &Auth{Domain: "https://x.auth.eu-west-1.amazoncognito.com", ClientID: "abc", Scopes: []string{"openid"}}})
 
 	for _, path := range []string{"/", "/app.js", "/panels/costs.js", "/style.css"} {
