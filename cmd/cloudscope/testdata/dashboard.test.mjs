@@ -161,6 +161,18 @@ await step('history: two snapshots, and their diff shows the bucket added betwee
   await shot('history');
 });
 
+await step('every panel fits a phone', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const panel of ['resources', 'metrics', 'costs', 'bottlenecks', 'history']) {
+    await page.evaluate(p => { location.hash = p; }, panel);
+    await page.waitForSelector(`#panel-${panel}:not([hidden])`);
+    await page.waitForTimeout(300); // charts resize on the next frames
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${panel} is ${overflow}px wider than the phone`);
+  }
+  await shot('bottlenecks-phone');
+});
+
 await step('no console errors and no failed requests during the run', async () => {
   assert.deepEqual(problems, []);
 });
