@@ -255,41 +255,52 @@ func grantScanInvoke(bottlenecks, scan awslambda.Function) {
 // cloudscope:jwt a Cognito user pool's tokens, with stage throttling and
 // access logs.
 func NewAPI(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, functions *Compute) awsapigatewayv2.HttpApi {
-	stack := constructs.NewConstruct(scope, jsii.String(id))
-	fns := functions.ByName
+	c := constructs.NewConstruct(scope, jsii.String(id))
 	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
 	if s.JWT {
-		authorizer = newUserPool(stack)
+		authorizer = newUserPool(c)
 	}
-	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		DefaultAuthorizer: authorizer,
-		Description:       jsii.String("cloudscope: every route needs authorization"),
-	})
-	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
-	for _, r := range Routes {
-		in, ok := integrations[r.Function]
-		if !ok {
-			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(title(r.Function)+"Integration"), fns[r.Function], nil)
-			integrations[r.Function] = in
-		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-			Path: jsii.String(r.Path), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)}, Integration: in,
-		})
-	}
-	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+	api := newHTTPAPI(c, "cloudscope: every route needs authorization", retention, "$context.identity.caller")
+	addRoutes(api, functions, authorizer)
+	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
+	return api
+}
+
+// newHTTPAPI builds an HTTP API (as "Api" in scope) with stage throttling
+// and access logs in its own log group; caller is the access log's context
+// variable naming who called.
+func newHTTPAPI(scope constructs.Construct, description string, retention awslogs.RetentionDays, caller string) awsapigatewayv2.HttpApi {
+	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{Description: jsii.String(description)})
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
 	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: accessLogs.LogGroupArn(),
-		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller",` +
+		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"` + caller + `",` +
 			`"routeKey":"$context.routeKey","status":"$context.status","latencyMs":"$context.responseLatency"}`),
 	})
 	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
 		ThrottlingBurstLimit: jsii.Number(20), ThrottlingRateLimit: jsii.Number(10),
 	})
-	awscdk.NewCfnOutput(awscdk.Stack_Of(stack), jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	return api
+}
+
+// addRoutes adds every route to api, each to its function, each behind
+// authorizer. An integration belongs to one API, so each API gets its own.
+func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsapigatewayv2.IHttpRouteAuthorizer) {
+	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	for _, r := range Routes {
+		in, ok := integrations[r.Function]
+		if !ok {
+			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(title(r.Function)+"Integration"), functions.ByName[r.Function], nil)
+			integrations[r.Function] = in
+		}
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path: jsii.String(r.Path), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: in, Authorizer: authorizer,
+		})
+	}
 }
 
 // newUserPool is the Cognito user pool whose tokens the API accepts when
