@@ -503,7 +503,6 @@ func TestNagSuppressionsAreScoped(t *testing.T) {
 	where := map[string]string{
 		"AwsSolutions-IAM5": `^Cloudscope/(Functions/(Discovery|Metrics|Costs|Bottlenecks|Scan)Role|Dashboard/DeployRole)/DefaultPolicy/Resource$`,
 		"AwsSolutions-SQS3": `^Cloudscope/Schedule/ScanDeadLetters/Resource$`,
-		"AwsSolutions-COG3": `^Cloudscope/Dashboard/Users/Resource$`,
 		"AwsSolutions-COG8": `^Cloudscope/Dashboard/Users/Resource$`,
 		"AwsSolutions-CFR1": `^Cloudscope/Dashboard/Distribution/Resource$`,
 		"AwsSolutions-CFR2": `^Cloudscope/Dashboard/Distribution/Resource$`,
