@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -28,9 +29,15 @@ type Settings struct {
 	Thresholds string
 	// AssetDir holds <function>/bootstrap for each function (make build's output).
 	AssetDir string
-	// JWT puts the routes behind a JWT authorizer backed by a Cognito user
-	// pool instead of IAM (for people signing in, rather than programs).
-	JWT bool
+	// Dashboard deploys the web page: an S3 bucket behind CloudFront, a
+	// Cognito user pool with its hosted UI, and a second HTTP API with the
+	// same routes that takes the pool's tokens (served under /api).
+	Dashboard bool
+	// DashboardDir holds the page (make web's output, with vendor/chart.umd.js).
+	DashboardDir string
+	// AuthDomainPrefix names the hosted UI: https://<prefix>.auth.<region>.amazoncognito.com.
+	// Empty means cloudscope-<account id>.
+	AuthDomainPrefix string
 	// ReserveConcurrency reserves each function's concurrency (31 in all);
 	// an account whose quota is too small for that sets it false.
 	ReserveConcurrency bool
@@ -53,13 +60,23 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 		AlertEmail:         get("alertEmail", ""),
 		Thresholds:         get("thresholds", ""),
 		AssetDir:           get("assetDir", os.Getenv("CLOUDSCOPE_ASSET_DIR")),
-		JWT:                get("jwt", "false") == "true",
+		DashboardDir:       get("dashboardDir", os.Getenv("CLOUDSCOPE_DASHBOARD_DIR")),
+		AuthDomainPrefix:   get("authDomainPrefix", ""),
 		ReserveConcurrency: get("reserveConcurrency", "true") == "true",
 	}
 	if s.AssetDir == "" {
 		s.AssetDir = "build"
 	}
+	if s.DashboardDir == "" {
+		s.DashboardDir = filepath.Join("shared", "dashboard", "assets")
+	}
+	if get("jwt", "") != "" {
+		return s, fmt.Errorf("cloudscope:jwt is gone: the JWT API now comes with the dashboard (cloudscope:dashboard, on by default)")
+	}
 	var err error
+	if s.Dashboard, err = strconv.ParseBool(get("dashboard", "true")); err != nil {
+		return s, fmt.Errorf("cloudscope:dashboard must be true or false")
+	}
 	if s.RetentionDays, err = strconv.Atoi(get("retentionDays", "90")); err != nil || s.RetentionDays < 1 || s.RetentionDays > 3650 {
 		return s, fmt.Errorf("cloudscope:retentionDays must be a whole number of days from 1 to 3650")
 	}
@@ -86,6 +103,37 @@ func (s Settings) Validate() error {
 	for _, fn := range Functions {
 		if _, err := os.Stat(filepath.Join(s.AssetDir, fn, "bootstrap")); err != nil {
 			return fmt.Errorf("%s/%s/bootstrap is missing: run make build first", s.AssetDir, fn)
+		}
+	}
+	if !s.Dashboard {
+		return nil
+	}
+	if s.AuthDomainPrefix != "" {
+		if err := validDomainPrefix(s.AuthDomainPrefix); err != nil {
+			return fmt.Errorf("cloudscope:authDomainPrefix %q: %w", s.AuthDomainPrefix, err)
+		}
+	}
+	for _, f := range []string{"index.html", filepath.Join("vendor", "chart.umd.js")} {
+		if _, err := os.Stat(filepath.Join(s.DashboardDir, f)); err != nil {
+			return fmt.Errorf("%s is missing: run make web first (or set cloudscope:dashboard=false)", filepath.Join(s.DashboardDir, f))
+		}
+	}
+	return nil
+}
+
+// domainPrefix is what Cognito accepts as a domain prefix: lowercase letters,
+// digits and inner hyphens, at most 63 characters (CreateUserPoolDomain).
+var domainPrefix = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validDomainPrefix says why Cognito would refuse a domain prefix; it also
+// refuses the reserved words aws, amazon and cognito anywhere in it.
+func validDomainPrefix(p string) error {
+	if !domainPrefix.MatchString(p) {
+		return fmt.Errorf("a prefix is 1 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen")
+	}
+	for _, w := range []string{"aws", "amazon", "cognito"} {
+		if strings.Contains(p, w) {
+			return fmt.Errorf("a prefix may not contain %q", w)
 		}
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -64,7 +63,8 @@ var logRetention = map[int]awslogs.RetentionDays{
 }
 
 // NewStack builds the whole application, one construct per concern: data,
-// alerts, functions, API and schedule.
+// alerts, functions, API, schedule and (unless cloudscope:dashboard=false)
+// the dashboard.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := props.Settings
@@ -72,8 +72,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	data := NewData(stack, "Data")
 	alerts := NewAlerts(stack, "Alerts", s)
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
-	NewAPI(stack, "Api", s, retention, fns)
+	NewAPI(stack, "Api", retention, fns)
 	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], alerts)
+	if s.Dashboard {
+		NewDashboard(stack, "Dashboard", s, retention, fns)
+	}
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	suppress(stack)
@@ -251,76 +254,51 @@ func grantScanInvoke(bottlenecks, scan awslambda.Function) {
 	}))
 }
 
-// NewAPI puts every route behind IAM (SigV4) authorization, or with
-// cloudscope:jwt a Cognito user pool's tokens, with stage throttling and
-// access logs.
-func NewAPI(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, functions *Compute) awsapigatewayv2.HttpApi {
-	stack := constructs.NewConstruct(scope, jsii.String(id))
-	fns := functions.ByName
-	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
-	if s.JWT {
-		authorizer = newUserPool(stack)
-	}
-	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		DefaultAuthorizer: authorizer,
-		Description:       jsii.String("cloudscope: every route needs authorization"),
-	})
-	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
-	for _, r := range Routes {
-		in, ok := integrations[r.Function]
-		if !ok {
-			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(title(r.Function)+"Integration"), fns[r.Function], nil)
-			integrations[r.Function] = in
-		}
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-			Path: jsii.String(r.Path), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)}, Integration: in,
-		})
-	}
-	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+// NewAPI puts every route behind IAM (SigV4) authorization, for programs,
+// with stage throttling and access logs.
+func NewAPI(scope constructs.Construct, id string, retention awslogs.RetentionDays, functions *Compute) awsapigatewayv2.HttpApi {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	api := newHTTPAPI(c, "cloudscope: every route needs authorization", retention, "$context.identity.caller")
+	addRoutes(api, functions, awsapigatewayv2authorizers.NewHttpIamAuthorizer())
+	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
+	return api
+}
+
+// newHTTPAPI builds an HTTP API (as "Api" in scope) with stage throttling
+// and access logs in its own log group; caller is the access log's context
+// variable naming who called.
+func newHTTPAPI(scope constructs.Construct, description string, retention awslogs.RetentionDays, caller string) awsapigatewayv2.HttpApi {
+	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{Description: jsii.String(description)})
+	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
 	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: accessLogs.LogGroupArn(),
-		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller",` +
+		Format: jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"` + caller + `",` +
 			`"routeKey":"$context.routeKey","status":"$context.status","latencyMs":"$context.responseLatency"}`),
 	})
 	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
 		ThrottlingBurstLimit: jsii.Number(20), ThrottlingRateLimit: jsii.Number(10),
 	})
-	awscdk.NewCfnOutput(awscdk.Stack_Of(stack), jsii.String("ApiUrl"), &awscdk.CfnOutputProps{Value: api.ApiEndpoint()})
 	return api
 }
 
-// newUserPool is the Cognito user pool whose tokens the API accepts when
-// cloudscope:jwt is set: no self sign-up, strong passwords, MFA required.
-func newUserPool(stack constructs.Construct) awsapigatewayv2.IHttpRouteAuthorizer {
-	pool := awscognito.NewUserPool(stack, jsii.String("Users"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled: jsii.Bool(false),
-		SignInAliases:     &awscognito.SignInAliases{Email: jsii.Bool(true)},
-		PasswordPolicy: &awscognito.PasswordPolicy{MinLength: jsii.Number(12), RequireDigits: jsii.Bool(true),
-			RequireLowercase: jsii.Bool(true), RequireUppercase: jsii.Bool(true), RequireSymbols: jsii.Bool(true)},
-		Mfa:             awscognito.Mfa_REQUIRED,
-		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
-		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
-		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
-	})
-	client := pool.AddClient(jsii.String("Dashboard"), &awscognito.UserPoolClientOptions{
-		GenerateSecret: jsii.Bool(false),
-		AuthFlows:      &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
-	})
-	issuer := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://cognito-idp."), awscdk.Stack_Of(stack).Region(),
-		jsii.String(".amazonaws.com/"), pool.UserPoolId()})
-	awscdk.NewCfnOutput(awscdk.Stack_Of(stack), jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{Value: client.UserPoolClientId()})
-	cdknag.NagSuppressions_AddResourceSuppressions(pool, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-COG3"), Reason: jsii.String(
-			"Threat protection needs the Plus feature plan, billed per active user; sign-up is closed and MFA is required instead.")},
-		{Id: jsii.String("AwsSolutions-COG8"), Reason: jsii.String(
-			"The Plus feature plan is billed per active user; a few operators with closed sign-up and required MFA do not need it.")},
-	}, jsii.Bool(true))
-	return awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), issuer, &awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
-		JwtAudience: &[]*string{client.UserPoolClientId()},
-	})
+// addRoutes adds every route to api, each to its function, each behind
+// authorizer. An integration belongs to one API, so each API gets its own.
+func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsapigatewayv2.IHttpRouteAuthorizer) {
+	integrations := map[string]awsapigatewayv2integrations.HttpLambdaIntegration{}
+	for _, r := range Routes {
+		in, ok := integrations[r.Function]
+		if !ok {
+			in = awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(title(r.Function)+"Integration"), functions.ByName[r.Function], nil)
+			integrations[r.Function] = in
+		}
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path: jsii.String(r.Path), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+			Integration: in, Authorizer: authorizer,
+		})
+	}
 }
 
 // NewSchedule runs the scan daily, retrying a failed delivery and keeping

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -33,11 +34,9 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		defer os.RemoveAll(dir)
-		for _, fn := range Functions { // placeholder code: synthesis only hashes it
-			_ = os.MkdirAll(filepath.Join(dir, fn), 0o755)
-			_ = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte(fn), 0o755)
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"cloudscope:assetDir": dir, "cloudscope:alertEmail": "ops@example.com"}})
+		assets, web := placeholders(dir)
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com"}})
 		settings, err := SettingsFrom(app)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -56,6 +55,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// placeholders writes what make build and make web would leave under dir:
+// each function's bootstrap and the page's two required files. Synthesis
+// only hashes and copies them.
+func placeholders(dir string) (assets, web string) {
+	assets, web = filepath.Join(dir, "build"), filepath.Join(dir, "web")
+	for _, fn := range Functions {
+		_ = os.MkdirAll(filepath.Join(assets, fn), 0o755)
+		_ = os.WriteFile(filepath.Join(assets, fn, "bootstrap"), []byte(fn), 0o755)
+	}
+	_ = os.MkdirAll(filepath.Join(web, "vendor"), 0o755)
+	_ = os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html>\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(web, "vendor", "chart.umd.js"), []byte("// chart.js\n"), 0o644)
+	return assets, web
+}
+
 func ofType(typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for id, r := range resources {
@@ -67,6 +81,60 @@ func ofType(typ string) map[string]map[string]any {
 }
 
 func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+// logicalID is the logical id of the resource at a construct path in st.
+func logicalID(t *testing.T, st awscdk.Stack, path ...string) string {
+	t.Helper()
+	var c constructs.IConstruct = st
+	for _, id := range path {
+		if c = c.Node().TryFindChild(jsii.String(id)); c == nil {
+			t.Fatalf("no construct %v", path)
+		}
+	}
+	if d := c.Node().DefaultChild(); d != nil {
+		c = d
+	}
+	return *st.GetLogicalId(c.(awscdk.CfnElement))
+}
+
+// routesOf is the routes of one API by route key ("GET /regions").
+func routesOf(api string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, r := range ofType("AWS::ApiGatewayV2::Route") {
+		if p := props(r); flat(p["ApiId"]) == "${"+api+"}" {
+			out[fmt.Sprint(p["RouteKey"])] = p
+		}
+	}
+	return out
+}
+
+// flat renders a CloudFormation value as text: Fn::Join joined, a Ref as
+// ${Id}, a GetAtt as ${Id.Attribute}, Fn::Sub as its template.
+func flat(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+			var parts []string
+			for _, p := range j[1].([]any) {
+				parts = append(parts, flat(p))
+			}
+			return strings.Join(parts, j[0].(string))
+		}
+		if r, ok := x["Ref"].(string); ok {
+			return "${" + r + "}"
+		}
+		if g, ok := x["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+			return fmt.Sprintf("${%v.%v}", g[0], g[1])
+		}
+		if sub, ok := x["Fn::Sub"].(string); ok {
+			return sub
+		}
+	}
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
 
 // check turns an assertion panic into a test failure, so one failure does not stop the rest.
 func check(t *testing.T, what string, f func()) {
@@ -80,14 +148,16 @@ func check(t *testing.T, what string, f func()) {
 }
 
 func TestEveryRouteNeedsIAMAndMatchesTheOpenAPIDocument(t *testing.T) {
-	routes := ofType("AWS::ApiGatewayV2::Route")
+	iam := routesOf(logicalID(t, stack, "Api", "Api"))
+	if len(iam) != len(Routes) {
+		t.Errorf("the IAM API has %d routes, want %d", len(iam), len(Routes))
+	}
 	var keys []string
-	for _, r := range routes {
-		p := props(r)
+	for key, p := range iam {
 		if p["AuthorizationType"] != "AWS_IAM" {
-			t.Errorf("route %v has authorization %v", p["RouteKey"], p["AuthorizationType"])
+			t.Errorf("route %v has authorization %v", key, p["AuthorizationType"])
 		}
-		keys = append(keys, fmt.Sprint(p["RouteKey"]))
+		keys = append(keys, key)
 	}
 	doc, err := openapi3.NewLoader().LoadFromData(httpapi.OpenAPI)
 	if err != nil {
@@ -103,6 +173,10 @@ func TestEveryRouteNeedsIAMAndMatchesTheOpenAPIDocument(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(keys, want) {
 		t.Errorf("API routes\n %v\nOpenAPI operations\n %v", keys, want)
+	}
+	// No route belongs to a third API.
+	if n, want := len(ofType("AWS::ApiGatewayV2::Route")), 2*len(Routes); n != want {
+		t.Errorf("%d routes in the template, want %d (the IAM API's and the dashboard API's)", n, want)
 	}
 }
 
@@ -239,7 +313,15 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 			t.Errorf("log group %s keeps logs forever", id)
 		}
 	}
-	fns := ofType("AWS::Lambda::Function")
+	fns := map[string]map[string]any{}
+	for id, r := range ofType("AWS::Lambda::Function") {
+		switch {
+		case strings.HasPrefix(id, "Functions"):
+			fns[id] = r
+		case !strings.HasPrefix(id, "CustomCDKBucketDeployment"): // the dashboard's copying function
+			t.Errorf("unexpected function %s", id)
+		}
+	}
 	if len(fns) != len(Functions) {
 		t.Errorf("%d functions, want %d (one per functions/ folder)", len(fns), len(Functions))
 	}
@@ -250,9 +332,14 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 			t.Errorf("function %s: %v", id, p)
 		}
 	}
-	for _, r := range ofType("AWS::ApiGatewayV2::Stage") {
+	stages := ofType("AWS::ApiGatewayV2::Stage")
+	if len(stages) != 2 {
+		t.Errorf("%d stages, want 2 (the IAM API's and the dashboard API's)", len(stages))
+	}
+	for _, r := range stages {
 		p := props(r)
-		if p["AccessLogSettings"] == nil || p["DefaultRouteSettings"] == nil {
+		settings, _ := p["DefaultRouteSettings"].(map[string]any)
+		if p["AccessLogSettings"] == nil || settings["ThrottlingRateLimit"] == nil || settings["ThrottlingBurstLimit"] == nil {
 			t.Errorf("stage without access logs or throttling: %v", p)
 		}
 	}
@@ -300,26 +387,55 @@ func TestReadOnlyPolicyIsCurrent(t *testing.T) {
 	}
 }
 
-// TestJWTOption synthesizes the stack with cloudscope:jwt: every route then
-// takes a Cognito user pool's tokens, and cdk-nag still finds nothing.
-func TestJWTOption(t *testing.T) {
-	dir := t.TempDir()
-	for _, fn := range Functions {
-		_ = os.MkdirAll(filepath.Join(dir, fn), 0o755)
-		_ = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte(fn), 0o755)
-	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"cloudscope:assetDir": dir, "cloudscope:jwt": "true"}})
+// TestDashboardCanBeTurnedOff synthesizes the stack with
+// cloudscope:dashboard=false and no page at all: no bucket, distribution,
+// user pool or second API, and every route takes IAM.
+func TestDashboardCanBeTurnedOff(t *testing.T) {
+	assets, _ := placeholders(t.TempDir())
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+		"cloudscope:assetDir": assets, "cloudscope:dashboard": "false", "cloudscope:dashboardDir": filepath.Join(t.TempDir(), "absent")}})
 	settings, err := SettingsFrom(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := NewStack(app, "CloudscopeJwt", &StackProps{Settings: settings})
+	st := NewStack(app, "CloudscopeNoDashboard", &StackProps{Settings: settings})
 	tmpl := assertions.Template_FromStack(st, nil)
-	check(t, "routes", func() {
-		tmpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"AuthorizationType": "JWT"})
-		tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(1))
-		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{"MfaConfiguration": "ON"})
-	})
+	raw, _ := json.Marshal(tmpl.ToJSON())
+	var doc struct {
+		Resources map[string]map[string]any
+		Outputs   map[string]any
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	routes := 0
+	for id, r := range doc.Resources {
+		typ := r["Type"].(string)
+		for _, absent := range []string{"AWS::S3::", "AWS::CloudFront::", "AWS::Cognito::", "Custom::CDKBucketDeployment", "AWS::ApiGatewayV2::Authorizer"} {
+			if strings.HasPrefix(typ, absent) {
+				t.Errorf("dashboard off, yet %s (%s)", id, typ)
+			}
+		}
+		switch typ {
+		case "AWS::ApiGatewayV2::Api":
+			if id != logicalID(t, st, "Api", "Api") {
+				t.Errorf("dashboard off, yet a second API %s", id)
+			}
+		case "AWS::ApiGatewayV2::Route":
+			routes++
+			if p := props(r); p["AuthorizationType"] != "AWS_IAM" {
+				t.Errorf("route %v has authorization %v", p["RouteKey"], p["AuthorizationType"])
+			}
+		}
+	}
+	if routes != len(Routes) {
+		t.Errorf("%d routes, want %d", routes, len(Routes))
+	}
+	for _, out := range []string{"DashboardUrl", "UserPoolId", "UserPoolClientId"} {
+		if doc.Outputs[out] != nil {
+			t.Errorf("dashboard off, yet output %s", out)
+		}
+	}
 	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 	for _, e := range *errs {
 		t.Errorf("cdk-nag: %v: %v", *e.Id, e.Entry.Data)
