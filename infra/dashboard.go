@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/cloudscope/cloudscope/shared/dashboard"
 )
 
 // Dashboard is the web page and what it needs: a private bucket served by a
@@ -205,8 +208,7 @@ func newUserPool(scope constructs.Construct) awscognito.UserPool {
 // only its own files and talk only to its own origin (the page and /api)
 // and the hosted UI (the token endpoint, which the page calls with fetch).
 func newSecurityHeaders(scope constructs.Construct, signIn *string) awscloudfront.ResponseHeadersPolicy {
-	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-		"connect-src 'self' " + *signIn + "; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	csp := dashboard.ContentSecurityPolicy(dashboard.Config{Auth: &dashboard.Auth{Domain: *signIn}}) // as cloudscope serve sends it
 	stack := awscdk.Stack_Of(scope)
 	return awscloudfront.NewResponseHeadersPolicy(scope, jsii.String("SecurityHeaders"), &awscloudfront.ResponseHeadersPolicyProps{
 		// Policy names are global to the account: the region keeps a second
@@ -240,14 +242,14 @@ func deployPage(c constructs.Construct, s Settings, retention awslogs.RetentionD
 		Sid: jsii.String("Logs"), Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{logs.LogGroupArn(), jsii.String(*logs.LogGroupArn() + ":*")},
 	}))
-	// The page's contract (shared/dashboard): where the API is, and how to sign in.
-	config := map[string]any{
-		"api": "/api",
-		"auth": map[string]any{
-			"domain":    signIn,
-			"client_id": d.Client.UserPoolClientId(),
-			"scopes":    []string{"openid", "email"},
-		},
+	// The page's contract (shared/dashboard.Config): where the API is, and how
+	// to sign in. The round trip through JSON keeps the field names the page
+	// reads; the tokens in it are strings that CloudFormation fills in.
+	var config map[string]any
+	raw, _ := json.Marshal(dashboard.Config{API: "/api", Auth: &dashboard.Auth{
+		Domain: *signIn, ClientID: *d.Client.UserPoolClientId(), Scopes: []string{"openid", "email"}}})
+	if err := json.Unmarshal(raw, &config); err != nil {
+		panic(err)
 	}
 	awss3deployment.NewBucketDeployment(c, jsii.String("Deploy"), &awss3deployment.BucketDeploymentProps{
 		DestinationBucket: d.Bucket,

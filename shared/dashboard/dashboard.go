@@ -25,9 +25,16 @@ var Assets = func() fs.FS { sub, _ := fs.Sub(embedded, "assets"); return sub }()
 const ChartLibrary = "vendor/chart.umd.js"
 
 // ContentSecurityPolicy lets the page load scripts, styles and data only
-// from its own origin: no inline script, no other site, no framing.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+// from its own origin (and, when it signs in, fetch tokens from the sign-in
+// domain): no inline script, no other site, no framing.
+func ContentSecurityPolicy(cfg Config) string {
+	connect := "'self'"
+	if cfg.Auth != nil {
+		connect += " " + cfg.Auth.Domain
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"connect-src " + connect + "; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+}
 
 // Config is what the page reads from config.json at start.
 type Config struct {
@@ -61,6 +68,7 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 	if err != nil {
 		panic(err) // a Config always marshals
 	}
+	csp := ContentSecurityPolicy(cfg)
 	files := http.FileServerFS(Assets)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -72,7 +80,7 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 		case name == "" || name == "index.html":
 			name = "index.html"
 		case name == "config.json":
-			pageHeaders(w)
+			pageHeaders(w, csp)
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Cache-Control", "no-store")
 			_, _ = w.Write(config)
@@ -82,7 +90,7 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 			api.ServeHTTP(w, r)
 			return
 		}
-		pageHeaders(w)
+		pageHeaders(w, csp)
 		// The assets change with the binary: revalidate rather than go stale.
 		w.Header().Set("Cache-Control", "no-cache")
 		if name == "index.html" {
@@ -93,9 +101,9 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 	})
 }
 
-func pageHeaders(w http.ResponseWriter) {
+func pageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
