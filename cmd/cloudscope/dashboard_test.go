@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dashboard"
+	"github.com/cloudscope/cloudscope/shared/dashboard/browsertest"
 	"github.com/cloudscope/cloudscope/shared/demo"
 )
 
@@ -70,20 +70,6 @@ type expectedFinding struct {
 }
 
 func TestDashboardInABrowser(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not on PATH")
-	}
-	chromium := os.Getenv("CLOUDSCOPE_CHROMIUM")
-	if chromium == "" {
-		if chromium, err = exec.LookPath("chromium"); err != nil {
-			t.Fatal("chromium is not installed: run make deps (apt-get install chromium)")
-		}
-	}
-	root, _ := filepath.Abs("../..")
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "playwright-core")); err != nil {
-		t.Fatal("playwright-core is not installed: run make web")
-	}
 	if err := dashboard.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -139,14 +125,9 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 	shots := os.Getenv("CLOUDSCOPE_SCREENSHOTS")
 	if shots == "" {
-		shots = filepath.Join(root, "build", "screenshots")
+		shots = filepath.Join(browsertest.Root(), "build", "screenshots")
 	}
-	cmd := exec.CommandContext(ctx, node, "testdata/dashboard.test.mjs")
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "EXPECT="+expectFile, "SCREENSHOTS="+shots, "CHROMIUM="+chromium)
-	cmd.Stdout, cmd.Stderr = testWriter{t}, testWriter{t}
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("the browser test failed: %v", err)
-	}
+	browsertest.Run(t, "testdata/dashboard.test.mjs", "BASE_URL="+base, "EXPECT="+expectFile, "SCREENSHOTS="+shots)
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -243,13 +224,6 @@ func firstScan(t *testing.T, base string) {
 }
 
 func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(browsertest.Log(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// testWriter sends a command's output to the test log.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
-}

@@ -2,43 +2,16 @@
 // against what the Go test seeded (EXPECT). Run by TestDashboardInABrowser;
 // exits non-zero on the first failed check. Screenshots go to SCREENSHOTS.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { launch } from '../../../shared/dashboard/testdata/browser.mjs';
 
 const base = process.env.BASE_URL;
 const want = JSON.parse(readFileSync(process.env.EXPECT, 'utf8'));
-const shots = process.env.SCREENSHOTS;
-mkdirSync(shots, { recursive: true });
+const { browser, page, problems, shot, step } = await launch();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-});
-const problems = []; // console errors and failed requests, over the whole run
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-page.on('requestfailed', r => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-page.on('response', r => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
-
-const shot = name => page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 const notLoading = sel => page.waitForFunction(s => !document.querySelector(s).classList.contains('loading'), sel);
 const key = r => `${r.type} ${r.id} ${r.region}`;
 const rowsOf = () => page.$$eval('#resources-table tbody tr', trs => trs.map(tr => `${tr.dataset.type} ${tr.dataset.id} ${tr.dataset.region}`).sort());
-
-async function step(name, f) {
-  const began = Date.now();
-  try {
-    await f();
-    console.log(`ok   ${name} (${Date.now() - began} ms)`);
-  } catch (e) {
-    console.log(`FAIL ${name}: ${e.message}`);
-    await shot('failed-' + name.replace(/\W+/g, '-')).catch(() => {});
-    await browser.close();
-    process.exit(1);
-  }
-}
 
 await step('resources: exactly the seeded resources, and the failing region warned', async () => {
   await page.goto(base + '/#resources');
