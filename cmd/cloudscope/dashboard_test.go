@@ -226,4 +226,3 @@ func firstScan(t *testing.T, base string) {
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(browsertest.Log(t), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
-
