@@ -52,7 +52,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 $(WEB_VENDOR): node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
-	cp node_modules/chart.js/dist/chart.umd.js $@
+	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(dir $@)
 
 web: $(WEB_VENDOR)
 

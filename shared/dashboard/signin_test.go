@@ -34,12 +34,15 @@ type cognito struct {
 	challenges map[string]string // issued code -> its PKCE challenge
 	signedOut  bool
 	exchanged  int
+	refreshed  int
 }
 
 func (c *cognito) fail(w http.ResponseWriter, format string, a ...any) {
 	c.t.Errorf("cognito: "+format, a...)
 	w.Header().Set("Access-Control-Allow-Origin", c.page)
-	http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprint(w, `{"error":"invalid_request"}`)
 }
 
 func (c *cognito) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +70,17 @@ func (c *cognito) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f := r.PostForm
+		w.Header().Set("Access-Control-Allow-Origin", c.page)
+		w.Header().Set("Content-Type", "application/json")
+		if f.Get("grant_type") == "refresh_token" {
+			if f.Get("refresh_token") != "rt-1" || f.Get("client_id") != clientID {
+				c.fail(w, "refresh: %v", f)
+				return
+			}
+			c.refreshed++ // Cognito answers a refresh without a new refresh token
+			_ = json.NewEncoder(w).Encode(map[string]any{"id_token": c.idToken, "access_token": "unused", "expires_in": 3600, "token_type": "Bearer"})
+			return
+		}
 		challenge, ok := c.challenges[f.Get("code")]
 		delete(c.challenges, f.Get("code")) // a code works once
 		sum := sha256.Sum256([]byte(f.Get("code_verifier")))
@@ -76,9 +90,8 @@ func (c *cognito) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.exchanged++
-		w.Header().Set("Access-Control-Allow-Origin", c.page)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"id_token": c.idToken, "access_token": "unused", "expires_in": 3600, "token_type": "Bearer"})
+		// An ID token about to expire: the page must renew it before its first API call.
+		_ = json.NewEncoder(w).Encode(map[string]any{"id_token": c.idToken, "access_token": "unused", "refresh_token": "rt-1", "expires_in": 1, "token_type": "Bearer"})
 	case "/logout":
 		if q.Get("client_id") != clientID || q.Get("logout_uri") != c.page+"/" {
 			c.fail(w, "logout: %v", q)
@@ -141,7 +154,8 @@ func TestSignInWithPKCEInABrowser(t *testing.T) {
 	defer fake.mu.Unlock()
 	backend.mu.Lock()
 	defer backend.mu.Unlock()
-	if fake.exchanged != 1 || len(backend.allowed) < 2 || len(backend.refused) != 0 {
-		t.Errorf("codes exchanged %d (want 1); API requests with the token %v, without %v", fake.exchanged, backend.allowed, backend.refused)
+	if fake.exchanged != 1 || fake.refreshed != 1 || len(backend.allowed) < 2 || len(backend.refused) != 0 {
+		t.Errorf("codes exchanged %d, tokens refreshed %d (want 1 each); API requests with the token %v, without %v",
+			fake.exchanged, fake.refreshed, backend.allowed, backend.refused)
 	}
 }

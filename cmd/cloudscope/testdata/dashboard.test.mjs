@@ -39,9 +39,11 @@ await step('resources: the region and type filters narrow the table, search narr
   await notLoading('#resources-status');
   assert.deepEqual(await rowsOf(), expected);
   assert.equal(await page.locator('#resources-errors .warning').count(), 0, 'no warning when the failing region is not asked');
-  await page.fill('#resources-search', 'reporting');
-  assert.equal(await page.locator('#resources-table tbody tr').count(), 2); // legacy-reporting and reporting-db
+  await page.fill('#resources-search', 'reporting'); // legacy-reporting and reporting-db
+  await page.waitForFunction(() => document.querySelectorAll('#resources-table tbody tr').length === 2);
+  assert.match(await page.innerText('#resources-shown'), /2 of 2 matching \(of \d+\) shown/);
   await page.fill('#resources-search', '');
+  await page.waitForFunction(n => document.querySelectorAll('#resources-table tbody tr').length === n, expected.length);
 });
 
 await step('resources: usable at phone width', async () => {
@@ -114,7 +116,8 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
     assert.equal(await card.count(), 1, `finding ${f.rule} on ${f.resource}`);
     assert.equal(Number(await card.locator('.threshold').getAttribute('data-value')), f.threshold, `threshold of ${f.rule}`);
     assert.ok((await card.locator('.recommendation').innerText()).length > 20, 'a recommendation');
-    assert.ok(await card.locator('canvas').evaluate(c => window.Chart.getChart(c)?.data.datasets[0].data.length > 0), `sparkline of ${f.rule}`);
+    await card.scrollIntoViewIfNeeded(); // sparklines are drawn when seen
+    await page.waitForFunction(c => window.Chart.getChart(c)?.data.datasets[0].data.length > 0, await card.locator('canvas').elementHandle());
   }
   const severities = await page.$$eval('#bottlenecks-list section.severity', s => s.map(x => x.dataset.severity));
   assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));

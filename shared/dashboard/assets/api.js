@@ -36,9 +36,11 @@ const hints = {
   upstream_access_denied: 'The credentials cloudscope runs with lack a permission; the README lists the IAM policy it needs.',
   upstream_throttled: 'Wait a minute and try again.',
   upstream_unavailable: 'Wait a minute and try again.',
-  upstream_timeout: 'Try a smaller selection (fewer regions or a shorter window), or try again.',
+  upstream_timeout: 'Try a smaller selection (fewer regions or types, or a shorter window), or try again.',
   internal: 'The server log has the details.',
 };
+
+const gatewayCodes = { 403: 'forbidden', 404: 'not_found', 429: 'upstream_throttled', 502: 'upstream_error', 503: 'upstream_unavailable', 504: 'upstream_timeout' };
 
 /** request calls a route and returns its data, or throws an ApiError. */
 export async function request(path, { method = 'GET', params } = {}) {
@@ -56,18 +58,21 @@ export async function request(path, { method = 'GET', params } = {}) {
     throw new ApiError('Could not reach cloudscope.', 'The API did not answer; check that the server is running.', { hint: String(e.message || e) });
   }
   if (res.status === 401 && tokenSource) {
-    tokenSource.expired();
-    throw new ApiError('Signed out.', 'Your session ended; sign in again.', { status: 401 });
+    tokenSource.expired(); // the next request refreshes the token, or signs in again
+    throw new ApiError('Signed out.', 'Your session ended; reload the page to sign in again.', { status: 401 });
   }
-  let body;
+  let body = null;
   try {
     body = await res.json();
   } catch {
-    throw new ApiError('Unexpected answer.', `The API answered ${res.status} without JSON.`, { status: res.status });
+    // not JSON: a proxy's or the gateway's own page
   }
-  if (!res.ok || !body.success) {
+  if (body && typeof body.success === 'boolean') {
+    if (body.success) return body.data;
     const e = body.error || {};
     throw new ApiError(titles[e.code] || `Error ${res.status}.`, e.message || 'No details.', { code: e.code, status: res.status, hint: hints[e.code] });
   }
-  return body.data;
+  // API Gateway answers some failures itself, as {"message": ...}.
+  const code = gatewayCodes[res.status] || 'upstream_error';
+  throw new ApiError(titles[code], `The API answered ${res.status}${body?.message ? `: ${body.message}` : ''}.`, { code, status: res.status, hint: hints[code] });
 }

@@ -17,7 +17,10 @@ const opened = new Set();
 export const shared = {
   regions: null,
   async enabledRegions() {
-    if (!this.regions) this.regions = request('/regions').then(d => d.regions.map(r => r.name));
+    if (!this.regions) {
+      this.regions = request('/regions').then(d => d.regions.map(r => r.name));
+      this.regions.catch(() => { this.regions = null; }); // the next panel to ask tries again
+    }
     return this.regions;
   },
   open(name, selection) {
@@ -27,10 +30,12 @@ export const shared = {
   },
 };
 
-function show(name) {
+function show(name, { focus = true } = {}) {
   if (!panels[name]) name = 'resources';
   for (const a of $$('nav a')) a.setAttribute('aria-current', a.dataset.panel === name ? 'page' : 'false');
   for (const p of $$('.panel')) p.hidden = p.id !== 'panel-' + name;
+  document.title = `${name[0].toUpperCase() + name.slice(1)} · cloudscope`;
+  if (focus) $(`#panel-${name} h2`).focus(); // keyboard and screen-reader users land on the panel
   if (!opened.has(name)) {
     opened.add(name);
     panels[name].init(shared);
@@ -56,7 +61,7 @@ async function start() {
       banner.textContent = 'Charts are unavailable: vendor/chart.umd.js did not load (run make web before building).';
     }
     window.addEventListener('hashchange', () => show(location.hash.slice(1)));
-    show(location.hash.slice(1) || 'resources');
+    show(location.hash.slice(1) || 'resources', { focus: false });
   } catch (e) {
     banner.hidden = false;
     showError(banner, e);

@@ -9,6 +9,7 @@ const charts = new Map(); // canvas -> Chart
 
 /** draw replaces whatever chart a canvas had. */
 export function draw(canvas, config) {
+  if (!window.Chart) return null; // the page says so in its banner
   charts.get(canvas)?.destroy();
   const chart = new window.Chart(canvas, config);
   charts.set(canvas, chart);
@@ -18,6 +19,11 @@ export function draw(canvas, config) {
 export function clear(canvas) {
   charts.get(canvas)?.destroy();
   charts.delete(canvas);
+}
+
+/** clearWithin destroys the charts drawn inside el, before el is emptied. */
+export function clearWithin(el) {
+  for (const canvas of [...charts.keys()]) if (el.contains(canvas)) clear(canvas);
 }
 
 const HOUR = 3600_000;
@@ -61,13 +67,13 @@ const statStyle = { Average: [], Maximum: [6, 4], Minimum: [2, 3], p99: [1, 3], 
 /** lineChart draws one metric for several resources, each statistic overlaid. */
 export function lineChart(canvas, { metric, series, hours, window }) {
   const datasets = [];
-  series.forEach(({ id, name, metric: m }, i) => {
+  series.forEach(({ id, name, index, metric: m }) => {
     for (const [stat, points] of Object.entries(m.stats)) {
       datasets.push({
         label: `${name || id} ${stat}`,
         data: withGaps(points, m.period),
-        borderColor: colour(i),
-        backgroundColor: colour(i),
+        borderColor: colour(index),
+        backgroundColor: colour(index),
         borderDash: statStyle[stat] || [],
         borderWidth: stat === 'Average' ? 2 : 1.25,
         pointRadius: points.length < 40 ? 2 : 0,
@@ -148,6 +154,22 @@ export function forecastBand(canvas, { labels, lower, mean, upper, currency, int
       plugins: { title: { display: true, text: `Forecast, with its ${interval}% prediction interval` }, legend: { position: 'bottom' } },
     },
   });
+}
+
+/** sparkline draws a finding's deciding datapoints against its threshold
+ * when the canvas scrolls into view (a long list draws only what is seen). */
+const lazy = typeof IntersectionObserver === 'undefined' ? null : new IntersectionObserver(entries => {
+  for (const e of entries) {
+    if (!e.isIntersecting) continue;
+    lazy.unobserve(e.target);
+    e.target.cloudscopeDraw?.();
+  }
+}, { rootMargin: '200px' });
+
+export function sparklineWhenSeen(canvas, evidence, threshold) {
+  canvas.cloudscopeDraw = () => { if (canvas.isConnected) sparkline(canvas, evidence, threshold); };
+  if (lazy) lazy.observe(canvas);
+  else canvas.cloudscopeDraw();
 }
 
 /** sparkline draws a finding's deciding datapoints against its threshold. */

@@ -39,6 +39,7 @@ export function showError(el, err) {
   el.className = 'status error';
   el.append(h('strong', {}, err.title || 'Something went wrong'), ' ', err.message || String(err));
   if (err.hint) el.append(h('div', { class: 'hint' }, err.hint));
+  if (err.retry) el.append(' ', h('button', { type: 'button', class: 'link', onclick: err.retry }, 'Sign in again'));
 }
 
 /** failuresBox lists the regions and services a response could not read. */
@@ -109,3 +110,13 @@ export function fillSelect(select, values, labelOf = v => v, keep = true) {
 }
 
 export const typeLabels = { ec2: 'EC2', rds: 'RDS', s3: 'S3', lambda: 'Lambda' };
+
+/** latest hands out tickets for overlapping requests: only the newest
+ * ticket's answer may change the page (an older, slower one is dropped). */
+export function latest() {
+  let n = 0;
+  return () => {
+    const mine = ++n;
+    return { current: () => mine === n };
+  };
+}

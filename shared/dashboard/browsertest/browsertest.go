@@ -21,7 +21,7 @@ func Root() string {
 // Run runs `node script` with env added to the test's environment, the
 // script's output going to the test log. CHROMIUM names the browser for the
 // script (CLOUDSCOPE_CHROMIUM, else chromium on PATH).
-func Run(t *testing.T, script string, env ...string) {
+func Run(t testing.TB, script string, env ...string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -45,9 +45,9 @@ func Run(t *testing.T, script string, env ...string) {
 }
 
 // Log is a writer into the test log (for a server's log, say).
-func Log(t *testing.T) io.Writer { return logWriter{t} }
+func Log(t testing.TB) io.Writer { return logWriter{t} }
 
-type logWriter struct{ t *testing.T }
+type logWriter struct{ t testing.TB }
 
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))

@@ -8,7 +8,7 @@ const base = process.env.BASE_URL;
 const cognito = process.env.COGNITO_URL;
 const { browser, page, problems, step } = await launch({ shots: '' });
 
-await step('the page sends the visitor to sign in, then back, and reads the API with the token', async () => {
+await step('the page sends the visitor to sign in, then back, renews the short-lived token, and reads the API with it', async () => {
   await page.goto(base + '/#resources');
   await page.waitForSelector('#resources-table tbody tr[data-id="i-0signedin"]');
   const url = new URL(page.url());
@@ -28,6 +28,8 @@ await step('an answer the page did not ask for (forged state) is refused', async
   await page.goto(base + '/?code=forged&state=forged');
   await page.waitForSelector('#banner:not([hidden])');
   assert.match(await page.innerText('#banner'), /Sign-in failed: the answer does not match/);
+  assert.equal(new URL(page.url()).search, '', 'the forged code is gone from the address bar');
+  assert.equal(await page.locator('#banner button', { hasText: 'Sign in again' }).count(), 1);
 });
 
 await step('no console errors and no failed requests', async () => {

@@ -2,14 +2,16 @@
 // its evidence against its threshold and what to do; "Scan now" starts a
 // scan and waits for its snapshot.
 import { request } from '../api.js';
-import { $, h, status, loading, showError, failuresBox, ago, dateTime, typeLabels } from '../ui.js';
-import { sparkline } from '../charts.js';
+import { $, h, status, loading, showError, failuresBox, ago, dateTime, typeLabels, latest } from '../ui.js';
+import { sparklineWhenSeen, clearWithin } from '../charts.js';
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 const POLL_MS = 2000;
 const SCAN_LIMIT_MS = 16 * 60 * 1000; // the scan function's timeout, and a minute
 
-let scanning = false;
+let scanning = null; // the wait for a scan started here: {stopped}
+let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothing
+const next = latest();
 
 export function init() {
   $('#scan-now').addEventListener('click', scanNow);
@@ -23,20 +25,32 @@ export function shown() {
 export async function load() {
   const st = $('#bottlenecks-status');
   const list = $('#bottlenecks-list');
+  const mine = next();
   const done = loading(st, 'Reading the newest snapshot…');
   try {
     // Asking /snapshots first keeps a fresh install (no scan yet) free of 404s.
     const { snapshots } = await request('/snapshots', { params: { limit: 1 } });
+    if (!mine.current()) return;
     if (snapshots.length === 0) {
+      clearWithin(list);
       list.replaceChildren();
+      shownSnapshot = null;
       status(st, 'No scan has finished yet. Press "Scan now", or wait for the daily scan.', 'empty');
       return;
     }
+    if (snapshots[0].id === shownSnapshot) {
+      done();
+      return;
+    }
     const b = await request('/bottlenecks', { params: { source: 'latest' } });
+    if (!mine.current()) return;
     done();
     render(b);
   } catch (e) {
+    if (!mine.current()) return;
+    clearWithin(list);
     list.replaceChildren();
+    shownSnapshot = null;
     showError(st, e);
   }
 }
@@ -46,9 +60,12 @@ const fmt = v => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFi
 function render(b) {
   const st = $('#bottlenecks-status');
   const list = $('#bottlenecks-list');
+  const regions = b.regions ?? [];
+  shownSnapshot = b.snapshot_id ?? null;
   status(st, `Snapshot ${b.snapshot_id || ''}${b.finished_at ? `, finished ${dateTime(b.finished_at)} (${ago(b.finished_at)})` : ''}: ` +
-    `${b.findings.length} finding${b.findings.length === 1 ? '' : 's'} in ${b.regions.length} region${b.regions.length === 1 ? '' : 's'}.`);
+    `${b.findings.length} finding${b.findings.length === 1 ? '' : 's'} in ${regions.length} region${regions.length === 1 ? '' : 's'}.`);
   $('#bottlenecks-errors').replaceChildren(...[failuresBox(b.errors, 'The list')].filter(Boolean));
+  clearWithin(list);
   list.replaceChildren();
   if (b.findings.length === 0) {
     list.append(h('p', { class: 'status empty' }, 'Nothing needs attention: no rule fired on this snapshot.'));
@@ -62,23 +79,25 @@ function render(b) {
     list.append(group);
   }
   const ins = $('#bottlenecks-insufficient');
-  ins.hidden = !b.insufficient_data.length;
-  ins.querySelector('summary').textContent = `${b.insufficient_data.length} checks skipped for lack of data`;
-  ins.querySelector('ul').replaceChildren(...b.insufficient_data.map(i =>
+  const insufficient = b.insufficient_data ?? [];
+  ins.hidden = !insufficient.length;
+  ins.querySelector('summary').textContent = `${insufficient.length} checks skipped for lack of data`;
+  ins.querySelector('ul').replaceChildren(...insufficient.map(i =>
     h('li', {}, `${typeLabels[i.resource_type] || i.resource_type} ${i.resource_id} (${i.region}): ${i.rule} needs ${i.hours_needed} h of data, has ${fmt(i.hours_of_data)} h`)));
 }
 
 function card(f, ruleSource) {
   const t = f.threshold;
   const observed = Object.entries(f.observed).map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmt(v)}`).join(', ');
-  const canvas = h('canvas', { role: 'img', 'aria-label': `${f.rule} evidence for ${f.resource_id}` });
+  const evidence = f.evidence ?? [];
+  const canvas = evidence.length ? h('canvas', { role: 'img', 'aria-label': `${f.rule}: the ${evidence.length} datapoints that decided it, against the threshold` }) : null;
   const el = h('article', { class: 'finding', dataset: { rule: f.rule, resource: f.resource_id, severity: f.severity } },
     h('header', {},
       h('h4', {}, f.title),
       h('span', { class: 'resource' }, `${typeLabels[f.resource_type] || f.resource_type} `, h('code', {}, f.resource_id),
         f.resource_name && f.resource_name !== f.resource_id ? ` (${f.resource_name})` : '', ` · ${f.region}`)),
     h('div', { class: 'evidence' },
-      h('div', { class: 'spark' }, canvas),
+      h('div', { class: 'spark' }, canvas || h('span', { class: 'hint' }, 'no datapoints: decided by the resource\'s state')),
       h('dl', {},
         h('dt', {}, 'Observed'), h('dd', { class: 'observed' }, observed),
         h('dt', {}, 'Threshold'), h('dd', { class: 'threshold', dataset: { value: String(t.value) } }, `${t.op} ${fmt(t.value)} ${t.unit}`),
@@ -86,7 +105,7 @@ function card(f, ruleSource) {
         h('dt', {}, 'Window'), h('dd', {}, `${dateTime(f.window.start)} to ${dateTime(f.window.end)}`),
         h('dt', {}, 'Rule'), h('dd', {}, h('code', {}, f.rule)))),
     h('p', { class: 'recommendation' }, h('b', {}, 'Recommendation: '), f.recommendation));
-  requestAnimationFrame(() => sparkline(canvas, f.evidence, t));
+  if (canvas) sparklineWhenSeen(canvas, evidence, t);
   return el;
 }
 
@@ -94,25 +113,36 @@ async function scanNow() {
   const button = $('#scan-now');
   const st = $('#scan-status');
   button.disabled = true;
-  scanning = true;
   const began = Date.now();
+  const waiting = { stopped: false };
+  const stop = h('button', { type: 'button', class: 'link', id: 'scan-stop', onclick: () => { waiting.stopped = true; } }, 'Stop waiting');
+  scanning = waiting;
   try {
     const started = await request('/scans', { method: 'POST' });
     const id = started.scan_id;
     for (;;) {
       const seconds = Math.round((Date.now() - began) / 1000);
-      status(st, `Scanning every region (scan ${id}, ${seconds} s so far)… the findings refresh when its snapshot is saved.`, 'loading');
+      status(st, `Scanning every region (scan ${id}, ${seconds} s so far; a large account takes minutes)… the findings refresh when its snapshot is saved. `, 'loading');
+      st.append(stop);
       await new Promise(r => setTimeout(r, POLL_MS));
+      if (waiting.stopped) {
+        status(st, `Stopped waiting; scan ${id} goes on, and its findings appear here (and in History) when it is saved.`);
+        return;
+      }
       const { snapshots } = await request('/snapshots', { params: { limit: 10 } });
       if (snapshots.some(s => s.id === id)) break;
-      if (Date.now() - began > SCAN_LIMIT_MS) throw Object.assign(new Error(`scan ${id} has not saved a snapshot after ${Math.round(SCAN_LIMIT_MS / 60000)} minutes; the server log says why.`), { title: 'The scan did not finish.' });
+      if (Date.now() - began > SCAN_LIMIT_MS) {
+        throw Object.assign(new Error(`Scan ${id} saved no snapshot in ${Math.round(SCAN_LIMIT_MS / 60000)} minutes, so it failed; ` +
+          'the scan function\'s log (or, locally, the server\'s) says why.'), { title: 'The scan did not finish.' });
+      }
     }
     status(st, `Scan ${id} finished in ${Math.round((Date.now() - began) / 1000)} s.`, 'done');
+    scanning = null;
     await load();
   } catch (e) {
     showError(st, e);
   } finally {
-    scanning = false;
+    scanning = null;
     button.disabled = false;
   }
 }

@@ -1,6 +1,10 @@
 // History: the stored snapshots, and what changed between two of them.
 import { request } from '../api.js';
-import { $, h, status, loading, showError, money, dateTime, typeLabels } from '../ui.js';
+import { $, h, status, loading, showError, money, dateTime, typeLabels, latest } from '../ui.js';
+
+const LIMIT = 50; // the newest snapshots listed
+const nextList = latest();
+const nextDiff = latest();
 
 export function init() {
   $('#history-diff').addEventListener('click', diff);
@@ -14,20 +18,30 @@ export function shown() {
 async function load() {
   const st = $('#history-status');
   const table = $('#history-table');
+  const mine = nextList();
   const done = loading(st, 'Reading the snapshots…');
+  // The choice of base and head survives a reload, where those still exist.
+  const chosen = name => document.querySelector(`input[name=${name}]:checked`)?.value;
+  const [base, head] = [chosen('base'), chosen('head')];
   try {
-    const { snapshots } = await request('/snapshots', { params: { limit: 50 } });
+    const { snapshots } = await request('/snapshots', { params: { limit: LIMIT } });
+    if (!mine.current()) return;
     done();
+    const ids = snapshots.map(s => s.id);
+    const baseID = ids.includes(base) ? base : ids[1];
+    const headID = ids.includes(head) ? head : ids[0];
     table.hidden = snapshots.length === 0;
     $('#history-diff').disabled = snapshots.length < 2;
     if (snapshots.length === 0) {
       status(st, 'No snapshots yet: the daily scan, or "Scan now" on the Bottlenecks panel, makes one.', 'empty');
     } else if (snapshots.length === 1) {
       status(st, 'One snapshot so far; a second one can be compared with it.', 'empty');
+    } else if (snapshots.length === LIMIT) {
+      status(st, `The newest ${LIMIT} snapshots.`);
     }
-    table.tBodies[0].replaceChildren(...snapshots.map((s, i) => h('tr', { dataset: { id: s.id } },
-      h('td', {}, h('input', { type: 'radio', name: 'base', value: s.id, checked: i === 1, 'aria-label': `base ${s.id}` })),
-      h('td', {}, h('input', { type: 'radio', name: 'head', value: s.id, checked: i === 0, 'aria-label': `head ${s.id}` })),
+    table.tBodies[0].replaceChildren(...snapshots.map(s => h('tr', { dataset: { id: s.id } },
+      h('td', {}, h('input', { type: 'radio', name: 'base', value: s.id, checked: s.id === baseID, 'aria-label': `base ${s.id}` })),
+      h('td', {}, h('input', { type: 'radio', name: 'head', value: s.id, checked: s.id === headID, 'aria-label': `head ${s.id}` })),
       h('td', { class: 'mono' }, s.id),
       h('td', {}, dateTime(s.finished_at)),
       h('td', { class: 'num' }, s.counts?.resources ?? ''),
@@ -36,6 +50,7 @@ async function load() {
       h('td', {}, s.errors?.length ? `${s.errors.length} region or service${s.errors.length === 1 ? '' : 's'} unread` : 'none'),
     )));
   } catch (e) {
+    if (!mine.current()) return;
     table.hidden = true;
     showError(st, e);
   }
@@ -52,9 +67,12 @@ async function diff() {
     out.replaceChildren(h('p', { class: 'status error' }, 'Pick two different snapshots: a base (older) and a head (newer).'));
     return;
   }
+  const mine = nextDiff();
+  out.replaceChildren();
   const done = loading($('#history-status'), `Comparing ${base} with ${head}…`);
   try {
     const d = await request(`/snapshots/${encodeURIComponent(head)}/diff`, { params: { base } });
+    if (!mine.current()) return;
     done();
     const part = (title, items, render, id) => h('section', { class: 'diff-part', id },
       h('h4', {}, `${title} `, h('span', { class: 'count' }, items.length)),
@@ -69,6 +87,6 @@ async function diff() {
         part('Worse findings', d.findings_worse, findingItem, 'diff-worse'),
         part('Resolved findings', d.findings_resolved, findingItem, 'diff-resolved')));
   } catch (e) {
-    showError($('#history-status'), e);
+    if (mine.current()) showError($('#history-status'), e);
   }
 }

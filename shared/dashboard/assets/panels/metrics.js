@@ -1,43 +1,56 @@
 // Metrics: one chart per metric for the chosen resources, every statistic
 // the API returned overlaid (Average solid, Maximum dashed, p99 dotted).
 import { request } from '../api.js';
-import { $, h, status, loading, showError, fillSelect, selected } from '../ui.js';
-import { lineChart } from '../charts.js';
+import { $, h, status, loading, showError, fillSelect, selected, latest } from '../ui.js';
+import { lineChart, clearWithin } from '../charts.js';
 
 let shared;
+let ready = null; // resolves once the region list is filled
 let pending = null; // a resource chosen on another panel
 const lists = new Map(); // "type region" -> Promise of resources
+const nextList = latest();
+const nextLoad = latest();
 
+/** select shows a resource chosen elsewhere (the Resources table). */
 export function select(resource) {
   pending = resource;
-  if (shared) apply();
+  if (ready) ready.then(ok => ok && apply());
 }
 
-export async function init(s) {
+export function init(s) {
   shared = s;
   $('#metrics-form').addEventListener('submit', e => { e.preventDefault(); load(); });
   $('#metrics-type').addEventListener('change', () => refreshList());
   $('#metrics-region').addEventListener('change', () => refreshList());
-  try {
-    const regions = await shared.enabledRegions();
+  start();
+}
+
+export function shown() {
+  if (!ready) start();
+}
+
+async function start() {
+  ready = shared.enabledRegions().then(regions => {
     fillSelect($('#metrics-region'), regions);
     $('#metrics-region').value = regions.includes('us-east-1') ? 'us-east-1' : regions[0];
-  } catch (e) {
+    return true;
+  }, e => {
     showError($('#metrics-status'), e);
-    return;
-  }
+    ready = null; // shown() tries again
+    return false;
+  });
+  if (!(await ready)) return;
   if (pending) return apply();
-  await refreshList(3);
-  if (selected($('#metrics-resources')).length) load();
+  if (await refreshList(3)) load();
 }
 
 async function apply() {
   const r = pending;
   pending = null;
+  if (!r) return;
   $('#metrics-type').value = r.type;
   $('#metrics-region').value = r.region;
-  await refreshList(0, [r.id]);
-  load();
+  if (await refreshList(0, [r.id])) load();
 }
 
 function list(type, region) {
@@ -51,22 +64,27 @@ function list(type, region) {
 }
 
 /** refreshList fills the resource picker for the type and region, selecting
- * the ids given or else the first n. */
+ * the ids given or else the first n; false when it was overtaken or failed. */
 async function refreshList(n = 0, ids = null) {
   const type = $('#metrics-type').value;
   const region = $('#metrics-region').value;
   const picker = $('#metrics-resources');
   const st = $('#metrics-status');
+  const mine = nextList();
+  nextLoad(); // charts asked for before this change no longer apply
+  picker.replaceChildren();
   const done = loading(st, `Listing ${type} resources in ${region}…`);
   try {
     const resources = await list(type, region);
+    if (!mine.current()) return false;
     done();
     picker.replaceChildren(...resources.map((r, i) => h('option', { value: r.id, selected: ids ? ids.includes(r.id) : i < n },
       r.name && r.name !== r.id ? `${r.name} (${r.id})` : r.id)));
     if (resources.length === 0) status(st, `No ${type} resources in ${region}: pick another region or type.`, 'empty');
+    return resources.length > 0;
   } catch (e) {
-    picker.replaceChildren();
-    showError(st, e);
+    if (mine.current()) showError(st, e);
+    return false;
   }
 }
 
@@ -81,37 +99,42 @@ async function load() {
     status(st, 'Pick one or more resources first.', 'empty');
     return;
   }
-  const button = $('#metrics-load');
-  button.disabled = true;
+  const mine = nextLoad();
   const done = loading(st, `Reading ${ids.length} resource${ids.length === 1 ? '' : 's'}' metrics for the last ${hours} h…`);
   try {
-    const data = await request('/metrics', { params: { resource_type: type, resource_ids: ids, region, hours } });
-    const names = new Map((await list(type, region)).map(r => [r.id, r.name]));
+    const [data, resources] = await Promise.all([
+      request('/metrics', { params: { resource_type: type, resource_ids: ids, region, hours } }),
+      list(type, region),
+    ]);
+    if (!mine.current()) return;
     done();
+    const names = new Map(resources.map(r => [r.id, r.name]));
+    clearWithin(out);
     out.replaceChildren();
     const byMetric = new Map();
     for (const r of data.resources) {
       for (const m of r.metrics) {
         if (!byMetric.has(m.name)) byMetric.set(m.name, { metric: m, series: [] });
-        byMetric.get(m.name).series.push({ id: r.id, name: names.get(r.id), metric: m });
+        // A resource keeps its colour in every chart: its place in the selection.
+        byMetric.get(m.name).series.push({ id: r.id, name: names.get(r.id), index: ids.indexOf(r.id), metric: m });
       }
     }
-    const empty = data.resources.filter(r => !r.has_data).map(r => r.id);
+    const empty = data.resources.filter(r => !r.has_data).map(r => names.get(r.id) || r.id);
     if (empty.length) {
       out.append(h('p', { class: 'status empty' }, `No datapoints in this window for ${empty.join(', ')} (CloudWatch has nothing for ${empty.length === 1 ? 'it' : 'them'} yet).`));
     }
     for (const [name, { metric, series }] of byMetric) {
       if (!series.some(s => Object.values(s.metric.stats).some(p => p.length))) continue;
-      const canvas = h('canvas', { id: `metric-${name}`, role: 'img', 'aria-label': `${name} chart` });
+      const canvas = h('canvas', { id: `metric-${name}`, role: 'img', 'aria-label': `${name} in ${metric.unit}, for ${series.map(s => s.name || s.id).join(', ')}` });
       out.append(h('figure', { class: 'chart-box', dataset: { metric: name } }, canvas,
         h('figcaption', {}, `period ${metric.period / 60} min · ${metric.unit}`)));
       lineChart(canvas, { metric, series, hours, window: data.window });
     }
     if (!out.querySelector('canvas') && !empty.length) status(st, 'No datapoints in this window.', 'empty');
   } catch (e) {
+    if (!mine.current()) return;
+    clearWithin(out);
     out.replaceChildren();
     showError(st, e);
-  } finally {
-    button.disabled = false;
   }
 }

@@ -1,17 +1,28 @@
 // Resources: what the account has, by region and type, with the regions and
-// services that could not be read shown, not hidden.
+// services that could not be read shown, not hidden. Built for thousands of
+// rows: each row's text is worked out once per load, sorting uses one
+// collator, the search waits for typing to pause, and the table draws the
+// first rows until asked for all.
 import { request } from '../api.js';
-import { $, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels } from '../ui.js';
+import { $, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest } from '../ui.js';
+
+const PAGE = 500; // rows drawn before "Show all"
+const KEYS = ['type', 'id', 'name', 'region', 'state', 'size', 'tags'];
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 let shared;
-let rows = [];
+let rows = []; // {r, text: {key: string}, haystack}
 let sortKey = 'region';
 let sortDir = 1;
+let showAll = false;
+let regionsReady = false;
+const next = latest();
 
-export async function init(s) {
+export function init(s) {
   shared = s;
   $('#resources-form').addEventListener('submit', e => { e.preventDefault(); load(); });
-  $('#resources-search').addEventListener('input', render);
+  let typing;
+  $('#resources-search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { showAll = false; render(); }, 150); });
   for (const th of document.querySelectorAll('#resources-table th[data-key]')) {
     th.querySelector('button').addEventListener('click', () => {
       const key = th.dataset.key;
@@ -19,11 +30,22 @@ export async function init(s) {
       sortKey = key;
       for (const other of document.querySelectorAll('#resources-table th[data-key]')) other.setAttribute('aria-sort', 'none');
       th.setAttribute('aria-sort', sortDir > 0 ? 'ascending' : 'descending');
+      sortRows();
       render();
     });
   }
+  start();
+}
+
+export function shown() {
+  if (!regionsReady) start(); // the region list failed before: try again
+}
+
+/** start fills the region picker, then loads everything once. */
+async function start() {
   try {
     fillSelect($('#resources-regions'), await shared.enabledRegions());
+    regionsReady = true;
   } catch (e) {
     showError($('#resources-status'), e);
     return;
@@ -34,34 +56,46 @@ export async function init(s) {
 const size = r => r.ec2?.instance_type || (r.rds ? `${r.rds.instance_class}, ${r.rds.allocated_storage_gb} GB${r.rds.multi_az ? ', multi-AZ' : ''}` : '') ||
   (r.lambda ? `${r.lambda.memory_mb} MB, ${r.lambda.timeout_seconds} s` : '');
 const tagText = r => Object.entries(r.tags || {}).sort().map(([k, v]) => `${k}=${v}`).join(' ');
-const cell = (r, key) => key === 'size' ? size(r) : key === 'tags' ? tagText(r) : (r[key] || '');
+
+function row(r) {
+  const text = { type: typeLabels[r.type] || r.type, id: r.id, name: r.name || '', region: r.region, state: r.state || '', size: size(r), tags: tagText(r) };
+  return { r, text, haystack: KEYS.map(k => text[k]).join('\n').toLowerCase() };
+}
+
+function sortRows() {
+  rows.sort((a, b) => sortDir * (collator.compare(a.text[sortKey], b.text[sortKey]) || collator.compare(a.text.id, b.text.id)));
+}
 
 async function load() {
   const regions = selected($('#resources-regions'));
   const types = selected($('#resources-types'));
   const st = $('#resources-status');
   const button = $('#resources-load');
+  const mine = next();
   button.disabled = true;
   const done = loading(st, `Reading ${types.length ? types.map(t => typeLabels[t]).join(', ') : 'every type'} in ${regions.length ? regions.length : 'every enabled'} region${regions.length === 1 ? '' : 's'}…`);
-  $('#resources-errors').replaceChildren();
   try {
     const inv = await request('/resources', { params: { regions, types } });
+    if (!mine.current()) return; // a newer load is under way
     done();
-    rows = inv.resources;
-    const warn = failuresBox(inv.errors, 'The table');
-    if (warn) $('#resources-errors').append(warn);
+    rows = inv.resources.map(row);
+    sortRows();
+    showAll = false;
+    $('#resources-errors').replaceChildren(...[failuresBox(inv.errors, 'The table')].filter(Boolean));
     counts(inv);
     if (rows.length === 0) {
       status(st, `No resources of these types in ${regions.length ? 'these regions' : 'any enabled region'}.`, 'empty');
     }
     render();
   } catch (e) {
+    if (!mine.current()) return;
     rows = [];
     render();
     $('#resources-counts').replaceChildren();
+    $('#resources-errors').replaceChildren();
     showError(st, e);
   } finally {
-    button.disabled = false;
+    if (mine.current()) button.disabled = false;
   }
 }
 
@@ -81,22 +115,22 @@ function counts(inv) {
 function render() {
   const table = $('#resources-table');
   const q = $('#resources-search').value.trim().toLowerCase();
-  const keys = ['type', 'id', 'name', 'region', 'state', 'size', 'tags'];
-  const shown = rows
-    .filter(r => !q || keys.some(k => cell(r, k).toLowerCase().includes(q)))
-    .sort((a, b) => sortDir * (cell(a, sortKey).localeCompare(cell(b, sortKey), 'en', { numeric: true }) ||
-      cell(a, 'id').localeCompare(cell(b, 'id'))));
+  const matching = q ? rows.filter(x => x.haystack.includes(q)) : rows;
+  const drawn = showAll ? matching : matching.slice(0, PAGE);
   table.hidden = rows.length === 0;
   $('#resources-tools').hidden = rows.length === 0;
-  $('#resources-shown').textContent = q ? `${shown.length} of ${rows.length} shown` : '';
-  table.tBodies[0].replaceChildren(...shown.map(r => h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
-    h('td', {}, typeLabels[r.type] || r.type),
+  const more = matching.length - drawn.length;
+  $('#resources-shown').replaceChildren(
+    q || more ? `${drawn.length} of ${matching.length}${q ? ` matching (of ${rows.length})` : ''} shown ` : '',
+    more ? h('button', { type: 'button', class: 'link', id: 'resources-show-all', onclick: () => { showAll = true; render(); } }, `Show all ${matching.length}`) : '');
+  table.tBodies[0].replaceChildren(...drawn.map(({ r, text }) => h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
+    h('td', {}, text.type),
     h('td', { class: 'mono' }, r.id),
-    h('td', {}, r.name || ''),
+    h('td', {}, text.name),
     h('td', { class: 'nowrap' }, r.region),
-    h('td', {}, h('span', { class: `state state-${(r.state || '').toLowerCase()}` }, r.state || '')),
-    h('td', {}, size(r)),
+    h('td', {}, h('span', { class: `state state-${text.state.toLowerCase()}` }, text.state)),
+    h('td', {}, text.size),
     h('td', {}, Object.entries(r.tags || {}).sort().map(([k, v]) => h('span', { class: 'tag' }, `${k}=${v}`))),
-    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r) }, 'Metrics')),
+    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r), 'aria-label': `Metrics of ${r.name || r.id}` }, 'Metrics')),
   )));
 }
