@@ -1,12 +1,12 @@
 // Resources: what the account has, by region and type, with the regions and
 // services that could not be read shown, not hidden. Built for thousands of
 // rows: each row's text is worked out once per load, sorting uses one
-// collator, the search waits for typing to pause, and the table draws the
-// first rows until asked for all.
+// collator, the search waits for typing to pause, and the table draws 500
+// rows at a time (a browser takes seconds to lay out 10,000).
 import { request } from '../api.js';
 import { $, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest } from '../ui.js';
 
-const PAGE = 500; // rows drawn before "Show all"
+const PAGE = 500; // rows drawn at a time
 const KEYS = ['type', 'id', 'name', 'region', 'state', 'size', 'tags'];
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -14,7 +14,7 @@ let shared;
 let rows = []; // {r, text: {key: string}, haystack}
 let sortKey = 'region';
 let sortDir = 1;
-let showAll = false;
+let limit = PAGE; // rows drawn now
 let regionsReady = false;
 const next = latest();
 
@@ -22,7 +22,7 @@ export function init(s) {
   shared = s;
   $('#resources-form').addEventListener('submit', e => { e.preventDefault(); load(); });
   let typing;
-  $('#resources-search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { showAll = false; render(); }, 150); });
+  $('#resources-search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { limit = PAGE; render(); }, 150); });
   for (const th of document.querySelectorAll('#resources-table th[data-key]')) {
     th.querySelector('button').addEventListener('click', () => {
       const key = th.dataset.key;
@@ -80,7 +80,7 @@ async function load() {
     done();
     rows = inv.resources.map(row);
     sortRows();
-    showAll = false;
+    limit = PAGE;
     $('#resources-errors').replaceChildren(...[failuresBox(inv.errors, 'The table')].filter(Boolean));
     counts(inv);
     if (rows.length === 0) {
@@ -116,13 +116,14 @@ function render() {
   const table = $('#resources-table');
   const q = $('#resources-search').value.trim().toLowerCase();
   const matching = q ? rows.filter(x => x.haystack.includes(q)) : rows;
-  const drawn = showAll ? matching : matching.slice(0, PAGE);
+  const drawn = matching.slice(0, limit);
   table.hidden = rows.length === 0;
   $('#resources-tools').hidden = rows.length === 0;
   const more = matching.length - drawn.length;
   $('#resources-shown').replaceChildren(
     q || more ? `${drawn.length} of ${matching.length}${q ? ` matching (of ${rows.length})` : ''} shown ` : '',
-    more ? h('button', { type: 'button', class: 'link', id: 'resources-show-all', onclick: () => { showAll = true; render(); } }, `Show all ${matching.length}`) : '');
+    more ? h('button', { type: 'button', class: 'link', id: 'resources-show-more', onclick: () => { limit += PAGE; render(); } },
+      `Show ${Math.min(PAGE, more)} more`) : '');
   table.tBodies[0].replaceChildren(...drawn.map(({ r, text }) => h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
     h('td', {}, text.type),
     h('td', { class: 'mono' }, r.id),
