@@ -98,6 +98,9 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	if d.Errors == nil {
 		d.Errors = []cloudscope.Failure{}
 	}
+	if d.Regions == nil { // the document's regions is a list, never null
+		d.Regions = []string{}
+	}
 	return ok(w, d)
 }
 
