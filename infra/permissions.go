@@ -42,11 +42,12 @@ var GrantsOf = map[string]Grants{
 	"metrics":   {Account: union(metrics.IAMActions)},
 	"costs":     {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
 	// The live view evaluates the account now, as a scan does; snapshots it
-	// only reads; POST /scans invokes the scan function.
+	// only reads; POST /scans invokes the scan function and records it as
+	// queued, GET /scans/{id} reads how it goes.
 	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions), InvokesScan: true},
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions), InvokesScan: true},
 	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 

@@ -44,7 +44,13 @@ func TestBootstrapServesFixtures(t *testing.T) {
 			Recommendation: "scale"}},
 		Insufficient: []bottleneck.Insufficient{},
 	}
-	if err := dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil).Save(ctx, snap); err != nil {
+	store := dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil)
+	if err := store.Save(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	running := scan.Status{ID: "manual-20261126T090000Z-0badc0de", State: scan.StateRunning, Step: "metrics", Detail: "eu-west-1: 12 resources",
+		RegionsDone: 3, Regions: 17, StartedAt: now.Add(-time.Minute), UpdatedAt: now}
+	if err := store.SetStatus(ctx, running); err != nil {
 		t.Fatal(err)
 	}
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
@@ -68,6 +74,12 @@ func TestBootstrapServesFixtures(t *testing.T) {
 			var got scan.Snapshot
 			if err := json.Unmarshal(r.Data, &got); err != nil || len(got.Resources) != 1 || got.Resources[0].Name != "batch-worker" {
 				t.Errorf("%s", r.Data)
+			}
+		}),
+		"get-scan-status.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var got scan.Status
+			if err := json.Unmarshal(r.Data, &got); err != nil || got != running {
+				t.Errorf("%s, want %+v", r.Data, running)
 			}
 		}),
 		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),

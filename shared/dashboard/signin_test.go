@@ -146,7 +146,9 @@ func TestSignInWithPKCEInABrowser(t *testing.T) {
 		Auth: &dashboard.Auth{Domain: hosted.URL, ClientID: clientID, Scopes: []string{"openid", "email"}},
 	}))
 	defer page.Close()
+	fake.mu.Lock()
 	fake.page = page.URL
+	fake.mu.Unlock()
 
 	browsertest.Run(t, "testdata/signin.browser.mjs", "BASE_URL="+page.URL, "COGNITO_URL="+hosted.URL)
 

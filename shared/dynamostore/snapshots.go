@@ -40,6 +40,10 @@ var SnapshotIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:GetItem",
 // SnapshotReadIAMActions are what reading snapshots calls: Get, List, Latest, Before.
 var SnapshotReadIAMActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
 
+// StatusIAMActions are what a scan's status calls: SetStatus and Status
+// (POST /scans writes "queued"; the scan writes the rest).
+var StatusIAMActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+
 // SnapshotAPI is the part of the DynamoDB client the snapshot store calls.
 type SnapshotAPI interface {
 	API
@@ -408,4 +412,43 @@ func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) 
 		return awserr.Wrap(err, "dynamodb TransactWriteItems")
 	}
 	return nil
+}
+
+// SetStatus stores a scan's status under pk "scan#<id>", sk "status", for
+// StatusRetention (the table's TTL).
+func (st *SnapshotStore) SetStatus(ctx context.Context, status scan.Status) error {
+	data, err := json.Marshal(status)
+	if err != nil {
+		return err
+	}
+	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: map[string]ddbtypes.AttributeValue{
+		PartitionKey: s("scan#" + status.ID), SortKey: s("status"),
+		"data":       s(string(data)),
+		"expires_at": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Add(scan.StatusRetention).Unix(), 10)},
+	}})
+	return awserr.Wrap(err, "dynamodb PutItem")
+}
+
+// Status reads scan id's status, or nil when there is none (or it expired:
+// the TTL deletes within days, so the expiry is checked here too).
+func (st *SnapshotStore) Status(ctx context.Context, id string) (*scan.Status, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table),
+		Key: map[string]ddbtypes.AttributeValue{PartitionKey: s("scan#" + id), SortKey: s("status")}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	data, ok := out.Item["data"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return nil, nil
+	}
+	if exp, ok := out.Item["expires_at"].(*ddbtypes.AttributeValueMemberN); ok {
+		if sec, err := strconv.ParseInt(exp.Value, 10, 64); err == nil && st.now().Unix() > sec {
+			return nil, nil
+		}
+	}
+	var status scan.Status
+	if err := json.Unmarshal([]byte(data.Value), &status); err != nil {
+		return nil, fmt.Errorf("scan %s status: %w", id, err)
+	}
+	return &status, nil
 }

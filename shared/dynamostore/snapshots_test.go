@@ -203,6 +203,12 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		t.Errorf("the store calls %v, SnapshotIAMActions says %v", got, SnapshotIAMActions)
 	}
 	called = map[string]bool{}
+	_ = st.SetStatus(ctx, scan.Status{ID: "evt", State: scan.StateRunning})
+	_, _ = st.Status(ctx, "evt")
+	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, StatusIAMActions) {
+		t.Errorf("the scan status calls %v, StatusIAMActions says %v", got, StatusIAMActions)
+	}
+	called = map[string]bool{}
 	cache := NewCostCache(client, "cloudscope", nil)
 	_, _, _ = cache.Get(ctx, "k")
 	_ = cache.Put(ctx, "k", []byte("v"), time.Hour)

@@ -21,6 +21,7 @@ type Bottlenecks interface {
 	Before(ctx context.Context, id string) (*scan.Header, error)
 	Live(ctx context.Context, regions []string) (*scan.Snapshot, error)
 	StartScan(ctx context.Context) (string, error)
+	Status(ctx context.Context, id string) (*scan.Status, error)
 }
 
 var snapshotID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
@@ -195,7 +196,27 @@ func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.log.InfoContext(r.Context(), "scan started", "scan_id", id)
-	w.Header().Set("Location", "/snapshots/"+id)
-	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: map[string]string{"scan_id": id, "status": "started", "snapshot": "/snapshots/" + id}})
+	w.Header().Set("Location", "/scans/"+id)
+	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: map[string]string{"scan_id": id, "status": "started",
+		"progress": "/scans/" + id, "snapshot": "/snapshots/" + id}})
 	return nil
+}
+
+// scanStatus is GET /scans/{id}: how a scan is going.
+func (a *api) scanStatus(w http.ResponseWriter, r *http.Request) error {
+	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if !snapshotID.MatchString(id) {
+		return cloudscope.Invalid("id", "%q is not a scan id", truncate(id))
+	}
+	st, err := a.deps.Bottlenecks.Status(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan %s in the last %d hours", id, int(scan.StatusRetention.Hours()))
+	}
+	return ok(w, st)
 }

@@ -32,9 +32,12 @@ func (f *fakeBottlenecks) Before(ctx context.Context, id string) (*scan.Header, 
 func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*scan.Snapshot, error) {
 	return snapshot("live", clock, "i-live"), nil
 }
-func (f *fakeBottlenecks) StartScan(context.Context) (string, error) {
+func (f *fakeBottlenecks) StartScan(ctx context.Context) (string, error) {
 	f.started = append(f.started, "manual-1")
-	return "manual-1", nil
+	return "manual-1", f.store.SetStatus(ctx, scan.Status{ID: "manual-1", State: scan.StateQueued, StartedAt: clock, UpdatedAt: clock})
+}
+func (f *fakeBottlenecks) Status(ctx context.Context, id string) (*scan.Status, error) {
+	return f.store.Status(ctx, id)
 }
 
 func snapshot(id string, at time.Time, hot ...string) *scan.Snapshot {
@@ -96,11 +99,19 @@ func TestBottleneckRoutes(t *testing.T) {
 		t.Errorf("diff of the oldest: %d %s", r.status, r.body)
 	}
 	r = do(t, h, "POST", "/scans")
-	if r.status != 202 || r.header.Get("Location") != "/snapshots/manual-1" || len(f.started) != 1 {
+	if r.status != 202 || r.header.Get("Location") != "/scans/manual-1" || len(f.started) != 1 {
 		t.Errorf("start: %d %v %s", r.status, r.header, r.body)
 	}
+	r = do(t, h, "GET", "/scans/manual-1")
+	var st scan.Status
+	if err := json.Unmarshal(r.env.Data, &st); err != nil || r.status != 200 || st.ID != "manual-1" || st.State != scan.StateQueued {
+		t.Errorf("status: %d %s", r.status, r.body)
+	}
+	if r := do(t, h, "GET", "/scans/manual-2"); r.status != 404 || r.env.Error.Code != "not_found" {
+		t.Errorf("unknown scan: %d %s", r.status, r.body)
+	}
 	for target, param := range map[string]string{"/bottlenecks?severity=urgent": "severity", "/bottlenecks?source=cache": "source",
-		"/snapshots?limit=0": "limit", "/snapshots/bad%20id": "id"} {
+		"/snapshots?limit=0": "limit", "/snapshots/bad%20id": "id", "/scans/bad%20id": "id"} {
 		if r := do(t, h, "GET", target); r.status != 400 || r.env.Error.Param != param {
 			t.Errorf("%s: %d %s", target, r.status, r.body)
 		}

@@ -76,6 +76,7 @@ func New(deps Deps) http.Handler {
 			route{"GET", "/snapshots/{id}", a.getSnapshot},
 			route{"GET", "/snapshots/{id}/diff", a.diffSnapshots},
 			route{"POST", "/scans", a.startScan},
+			route{"GET", "/scans/{id}", a.scanStatus},
 		)
 	}
 

@@ -14,6 +14,9 @@ type MemoryStore struct {
 	mu    sync.Mutex
 	snaps map[string][]byte // id -> JSON, so callers never share a snapshot
 	order []Header          // oldest first
+
+	statuses    map[string]Status
+	statusOrder []string // oldest first
 }
 
 // MaxMemorySnapshots bounds a MemoryStore.
@@ -115,4 +118,33 @@ func (m *MemoryStore) Before(_ context.Context, id string) (*Header, error) {
 		}
 	}
 	return nil, nil
+}
+
+// SetStatus keeps a scan's status (the newest MaxMemorySnapshots scans).
+func (m *MemoryStore) SetStatus(_ context.Context, st Status) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.statuses == nil {
+		m.statuses = map[string]Status{}
+	}
+	if _, ok := m.statuses[st.ID]; !ok {
+		m.statusOrder = append(m.statusOrder, st.ID)
+		if len(m.statusOrder) > MaxMemorySnapshots {
+			delete(m.statuses, m.statusOrder[0])
+			m.statusOrder = m.statusOrder[1:]
+		}
+	}
+	m.statuses[st.ID] = st
+	return nil
+}
+
+// Status returns scan id's status, or nil.
+func (m *MemoryStore) Status(_ context.Context, id string) (*Status, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.statuses[id]
+	if !ok {
+		return nil, nil
+	}
+	return &st, nil
 }

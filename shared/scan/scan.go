@@ -36,6 +36,10 @@ type Store interface {
 	// Before is the header of the snapshot stored just before id, or nil.
 	Before(ctx context.Context, id string) (*Header, error)
 	SetNotification(ctx context.Context, id, state string) error
+	// SetStatus stores how a scan is going; Status reads it (nil, nil when
+	// there is none, or it has expired).
+	SetStatus(ctx context.Context, st Status) error
+	Status(ctx context.Context, id string) (*Status, error)
 }
 
 // Notifier sends one message.
@@ -101,14 +105,14 @@ type Result struct {
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*Snapshot, error) {
 	started := s.d.Now().UTC()
 	snap := &Snapshot{Header: Header{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: NotifyNone}}
-	s.d.Progress(Progress{Step: "discover", Detail: "listing resources in every region"})
+	s.report(ctx, Progress{Step: "discover", Detail: "listing resources in every region"})
 	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
 	if err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
 	snap.Calls["discovery"] = int(inv.Calls)
-	s.d.Progress(Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), Regions: len(inv.Regions), Of: len(inv.Regions)})
+	s.report(ctx, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), Regions: len(inv.Regions), Of: len(inv.Regions)})
 
 	// Metrics and rules region by region: a region's series are judged and
 	// dropped before the next region's are read, so a scan of a large account
@@ -138,14 +142,14 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 					return nil, ctx.Err()
 				}
 				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.d.Progress(Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", Regions: i + 1, Of: len(regionNames)})
+				s.report(ctx, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", Regions: i + 1, Of: len(regionNames)})
 			} else {
 				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
 				for j := range res.Resources {
 					rm := &res.Resources[j]
 					series[string(rm.Type)+"/"+rm.ID] = rm
 				}
-				s.d.Progress(Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: i + 1, Of: len(regionNames)})
+				s.report(ctx, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: i + 1, Of: len(regionNames)})
 			}
 		}
 		inputs := make([]bottleneck.Input, len(resources))
@@ -157,7 +161,7 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 	}
 	bottleneck.Sort(snap.Findings)
-	s.d.Progress(Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
+	s.report(ctx, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
 	if s.d.Costs != nil {
 		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = s.costSummary(ctx, snap)
@@ -174,6 +178,13 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 // id already stored (a retried delivery of the same event) stores and sends
 // nothing new.
 func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result, error) {
+	ctx, t := s.track(ctx, id)
+	res, err := s.run(ctx, id, regions)
+	t.finish(ctx, err)
+	return res, err
+}
+
+func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result, error) {
 	if s.d.Store != nil {
 		if prev, err := s.d.Store.Get(ctx, id); err != nil {
 			return nil, err
@@ -231,7 +242,7 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 			snap.Notify = append(snap.Notify, f.ID)
 		}
 	}
-	s.d.Progress(Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
+	s.report(ctx, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := s.d.Store.Save(ctx, snap); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			stored, gerr := s.d.Store.Get(ctx, id)
@@ -243,7 +254,7 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
 	if snap.Notification == NotifyPending && s.d.Notifier != nil {
-		s.d.Progress(Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
+		s.report(ctx, Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
 		if err := s.d.Notifier.Publish(ctx, NewMessage(snap, notify)); err != nil {
 			// The snapshot says pending: the next scan sends it. Nothing is lost.
 			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))

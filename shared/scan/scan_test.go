@@ -240,3 +240,55 @@ func TestRetriedDeliveryFinishesItsNotification(t *testing.T) {
 		t.Errorf("retried delivery: %+v %v, %d messages", r, err, len(n.sent))
 	}
 }
+
+// failingDiscovery fails every discovery.
+type failingDiscovery struct{}
+
+func (failingDiscovery) Discover(context.Context, discovery.Query) (*discovery.Inventory, error) {
+	return nil, cloudscope.Errorf(cloudscope.CodeThrottled, "ec2 DescribeRegions: Throttling: Rate exceeded for account 123456789012")
+}
+
+// A scan's status follows it: queued when asked for, running with its step
+// and regions, then done; a failed one says where and what kind, without
+// AWS's own words.
+func TestStatusFollowsTheScan(t *testing.T) {
+	_, _, store, s := setup()
+	ctx := context.Background()
+	var seen []Status
+	s.d.Progress = func(Progress) {
+		if st, _ := store.Status(ctx, "scan-1"); st != nil {
+			seen = append(seen, *st)
+		}
+	}
+	if _, err := s.Run(ctx, "scan-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Status(ctx, "scan-1")
+	if err != nil || st == nil || st.State != StateDone || st.Error != "" || st.Regions != 1 || st.RegionsDone != 1 || st.Step != "notify" ||
+		!st.UpdatedAt.After(st.StartedAt) {
+		t.Fatalf("after the scan: %+v %v", st, err)
+	}
+	if len(seen) < 4 || seen[0].State != StateRunning || seen[0].ID != "scan-1" {
+		t.Errorf("while it ran: %+v", seen)
+	}
+
+	svc := &Service{Scanner: s, Store: store, Start: func(context.Context, string) error { return nil }}
+	id, err := svc.StartScan(ctx)
+	if st, _ := svc.Status(ctx, id); err != nil || st == nil || st.State != StateQueued {
+		t.Errorf("a scan asked for: %+v %v", st, err)
+	}
+	svc.Start = func(context.Context, string) error { return errors.New("invoke: AccessDenied") }
+	if _, err := svc.StartScan(ctx); err == nil {
+		t.Error("a scan that could not start reports no error")
+	}
+
+	broken := New(Deps{Discovery: failingDiscovery{}, Metrics: &account{}, Costs: &account{}, Store: store, Thresholds: bottleneck.Defaults})
+	if _, err := broken.Run(ctx, "scan-2", nil); err == nil {
+		t.Fatal("a failed discovery did not fail the scan")
+	}
+	st, _ = store.Status(ctx, "scan-2")
+	if st == nil || st.State != StateFailed || !strings.Contains(st.Error, `"discover"`) || !strings.Contains(st.Error, "upstream_throttled") ||
+		strings.Contains(st.Error, "123456789012") {
+		t.Errorf("failed scan: %+v", st)
+	}
+}

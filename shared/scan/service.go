@@ -38,11 +38,25 @@ func (s *Service) Live(ctx context.Context, regions []string) (*Snapshot, error)
 	return s.Scanner.Evaluate(ctx, "live", regions)
 }
 
-// StartScan begins a scan and returns its id at once.
+// StartScan begins a scan and returns its id at once. Its status says
+// "queued" until the scan itself begins (deployed, another function).
 func (s *Service) StartScan(ctx context.Context) (string, error) {
-	id := NewID("manual", time.Now())
-	return id, s.Start(ctx, id)
+	now := time.Now().UTC()
+	id := NewID("manual", now)
+	queued := Status{ID: id, State: StateQueued, StartedAt: now, UpdatedAt: now}
+	if err := s.Store.SetStatus(ctx, queued); err != nil {
+		return "", err
+	}
+	if err := s.Start(ctx, id); err != nil {
+		queued.State, queued.Error, queued.UpdatedAt = StateFailed, "the scan could not be started", time.Now().UTC()
+		_ = s.Store.SetStatus(context.WithoutCancel(ctx), queued)
+		return "", err
+	}
+	return id, nil
 }
+
+// Status is how scan id is going, or nil when it is unknown or too old.
+func (s *Service) Status(ctx context.Context, id string) (*Status, error) { return s.Store.Status(ctx, id) }
 
 // NewID is a scan id: a kind, the time, and random bits.
 func NewID(kind string, t time.Time) string {

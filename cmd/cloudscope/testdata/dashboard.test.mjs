@@ -109,6 +109,7 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
   await page.goto(base + '/#bottlenecks');
   await page.waitForSelector('.finding');
   await page.click('#scan-now');
+  await page.waitForSelector('#scan-progress', { timeout: 60_000 }); // regions done, of how many
   await page.waitForSelector('#scan-status.done', { timeout: 5 * 60_000 });
   await page.waitForSelector('.finding');
   for (const f of want.findings) {

@@ -7,7 +7,7 @@ import { sparklineWhenSeen, clearWithin } from '../charts.js';
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 const POLL_MS = 2000;
-const SCAN_LIMIT_MS = 16 * 60 * 1000; // the scan function's timeout, and a minute
+const STALE_MS = 16 * 60 * 1000; // the scan function's time limit, and a minute
 
 let scanning = null; // the wait for a scan started here: {stopped}
 let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothing
@@ -109,6 +109,15 @@ function card(f, ruleSource) {
   return el;
 }
 
+const stepText = {
+  queued: 'Waiting for the scan to begin',
+  discover: 'Listing resources in every region',
+  metrics: 'Reading 14 days of metrics, region by region',
+  rules: 'Judging the metrics',
+  store: 'Saving the snapshot',
+  notify: 'Sending new findings to the topic',
+};
+
 async function scanNow() {
   const button = $('#scan-now');
   const st = $('#scan-status');
@@ -120,20 +129,29 @@ async function scanNow() {
   try {
     const started = await request('/scans', { method: 'POST' });
     const id = started.scan_id;
+    let scan = { state: 'queued', regions_done: 0, regions: 0 };
     for (;;) {
       const seconds = Math.round((Date.now() - began) / 1000);
-      status(st, `Scanning every region (scan ${id}, ${seconds} s so far; a large account takes minutes)… the findings refresh when its snapshot is saved. `, 'loading');
+      const step = scan.state === 'queued' ? stepText.queued : stepText[scan.step] || scan.step || 'Starting';
+      status(st, `${step}${scan.detail ? ` (${scan.detail})` : ''}: scan ${id}, ${seconds} s so far. `, 'loading');
+      if (scan.regions) {
+        st.append(h('progress', { id: 'scan-progress', max: scan.regions, value: scan.regions_done, 'aria-label': 'regions done' }),
+          ` ${scan.regions_done} of ${scan.regions} regions `);
+      }
       st.append(stop);
       await new Promise(r => setTimeout(r, POLL_MS));
       if (waiting.stopped) {
         status(st, `Stopped waiting; scan ${id} goes on, and its findings appear here (and in History) when it is saved.`);
         return;
       }
-      const { snapshots } = await request('/snapshots', { params: { limit: 10 } });
-      if (snapshots.some(s => s.id === id)) break;
-      if (Date.now() - began > SCAN_LIMIT_MS) {
-        throw Object.assign(new Error(`Scan ${id} saved no snapshot in ${Math.round(SCAN_LIMIT_MS / 60000)} minutes, so it failed; ` +
-          'the scan function\'s log (or, locally, the server\'s) says why.'), { title: 'The scan did not finish.' });
+      scan = await request(`/scans/${encodeURIComponent(id)}`);
+      if (scan.state === 'done') break;
+      if (scan.state === 'failed') {
+        throw Object.assign(new Error(`${scan.error}.`), { title: 'The scan failed.', hint: 'The scan function\'s log (locally, the server\'s) has the details.' });
+      }
+      if (Date.now() - Date.parse(scan.updated_at) > STALE_MS) {
+        throw Object.assign(new Error(`Scan ${id} has said nothing for ${Math.round(STALE_MS / 60000)} minutes: it was stopped, most likely by its time limit.`),
+          { title: 'The scan did not finish.', hint: 'The scan function\'s log has the details.' });
       }
     }
     status(st, `Scan ${id} finished in ${Math.round((Date.now() - began) / 1000)} s.`, 'done');
