@@ -56,7 +56,9 @@ func (s *Service) StartScan(ctx context.Context) (string, error) {
 }
 
 // Status is how scan id is going, or nil when it is unknown or too old.
-func (s *Service) Status(ctx context.Context, id string) (*Status, error) { return s.Store.Status(ctx, id) }
+func (s *Service) Status(ctx context.Context, id string) (*Status, error) {
+	return s.Store.Status(ctx, id)
+}
 
 // NewID is a scan id: a kind, the time, and random bits.
 func NewID(kind string, t time.Time) string {
