@@ -69,6 +69,9 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stdout, `
 cloudscope demo is running against an emulated AWS account (%s).
 
+Open the dashboard: %s/
+
+Or ask the API:
   curl -s '%s/regions'
   curl -s '%s/resources?regions=us-east-1,eu-west-1,ap-southeast-2'
   curl -s '%s/resources?types=ec2&regions=eu-west-1'
@@ -81,6 +84,6 @@ The AWS CLI can reach the same account:
   AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ec2 describe-instances --region us-east-1
 
 Press Ctrl-C to stop the server and the emulator.
-`, srv.URL, url, url, url, url, url, url, url, srv.URL)
+`, srv.URL, url, url, url, url, url, url, url, url, srv.URL)
 	})
 }
