@@ -292,3 +292,28 @@ func TestStatusFollowsTheScan(t *testing.T) {
 		t.Errorf("failed scan: %+v", st)
 	}
 }
+
+// countingStore counts status writes.
+type countingStore struct {
+	*MemoryStore
+	writes int
+}
+
+func (c *countingStore) SetStatus(ctx context.Context, st Status) error {
+	c.writes++
+	return c.MemoryStore.SetStatus(ctx, st)
+}
+
+// A fast scan writes its status twice (begun, finished), not at every step:
+// each write is a round trip the scan waits for.
+func TestStatusWritesAreSpaced(t *testing.T) {
+	acct, _, _, _ := setup()
+	store := &countingStore{MemoryStore: NewMemoryStore()}
+	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }})
+	if _, err := s.Run(context.Background(), "scan-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := store.Status(context.Background(), "scan-1"); store.writes != 2 || st == nil || st.State != StateDone {
+		t.Errorf("%d status writes (want 2), last %+v", store.writes, st)
+	}
+}

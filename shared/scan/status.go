@@ -39,12 +39,17 @@ type Status struct {
 
 type trackerKey struct{}
 
+// statusEvery spaces the status writes of a running scan: the page asks
+// every 2 seconds, and each write is a round trip the scan waits for.
+const statusEvery = time.Second
+
 // tracker keeps a scan's Status in the store as it goes. Writing it is best
 // effort: a scan never fails because its status could not be written.
 type tracker struct {
-	store  Store
-	now    func() time.Time
-	status Status
+	store   Store
+	now     func() time.Time
+	status  Status
+	written time.Time // when the status was last written
 }
 
 func (s *Scanner) track(ctx context.Context, id string) (context.Context, *tracker) {
@@ -53,7 +58,7 @@ func (s *Scanner) track(ctx context.Context, id string) (context.Context, *track
 	}
 	now := s.d.Now().UTC()
 	t := &tracker{store: s.d.Store, now: s.d.Now, status: Status{ID: id, State: StateRunning, StartedAt: now}}
-	t.save(ctx)
+	t.save(ctx, true)
 	return context.WithValue(ctx, trackerKey{}, t), t
 }
 
@@ -65,7 +70,7 @@ func (s *Scanner) report(ctx context.Context, p Progress) {
 		if p.Of > 0 {
 			t.status.RegionsDone, t.status.Regions = p.Regions, p.Of
 		}
-		t.save(ctx)
+		t.save(ctx, false)
 	}
 }
 
@@ -82,11 +87,18 @@ func (t *tracker) finish(ctx context.Context, err error) {
 		}
 		t.status.Error = fmt.Sprintf("the scan failed at step %q: %s", t.status.Step, why)
 	}
-	t.save(ctx)
+	t.save(ctx, true)
 }
 
-func (t *tracker) save(ctx context.Context) {
-	t.status.UpdatedAt = t.now().UTC()
+// save writes the status: always when final (the first and the last
+// word), otherwise at most once every statusEvery.
+func (t *tracker) save(ctx context.Context, final bool) {
+	now := t.now().UTC()
+	if !final && now.Sub(t.written) < statusEvery {
+		return
+	}
+	t.written = now
+	t.status.UpdatedAt = now
 	// The last word must be written even when the scan's own time is up.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
