@@ -30,6 +30,7 @@ help:
 	@echo "make bench   benchmarks: AWS call counts and times, bootstrap sizes"
 	@echo "make deps    install the pinned test tools that are missing (moto, cfn-lint, aws-lambda-rie, chromium)"
 	@echo "make web     the dashboard's npm packages, and Chart.js copied into its embedded assets"
+	@echo "make screenshots  the README's dashboard pictures, taken by the browser test from the demo data"
 	@echo "make synth   build the functions and write the CloudFormation template to cdk.out"
 	@echo "make deploy  deploy to the AWS account of your credentials (cdk deploy)"
 
