@@ -25,6 +25,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dashboard"
 	"github.com/cloudscope/cloudscope/shared/dashboard/browsertest"
 	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // failingRegion is a region whose EC2 calls are denied, so that the page
@@ -191,7 +192,8 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 // addedBucket is created between the two scans.
 const addedBucket = "cloudscope-demo-added-later"
 
-// firstScan starts a scan through the API and waits for its snapshot.
+// firstScan starts a scan through the API and follows it on GET /scans/{id}
+// until it is done, failing at once if the scan fails.
 func firstScan(t *testing.T, base string) {
 	t.Helper()
 	resp, err := http.Post(base+"/scans", "application/json", nil)
@@ -210,17 +212,25 @@ func firstScan(t *testing.T, base string) {
 	}
 	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/snapshots/" + started.Data.ScanID)
+		resp, err := http.Get(base + "/scans/" + started.Data.ScanID)
 		if err != nil {
 			t.Fatal(err)
 		}
+		var st struct{ Data scan.Status }
+		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /scans/%s: %d %v", started.Data.ScanID, resp.StatusCode, err)
+		}
+		switch st.Data.State {
+		case scan.StateDone:
 			return
+		case scan.StateFailed:
+			t.Fatalf("the first scan failed: %s", st.Data.Error)
 		}
 		time.Sleep(time.Second)
 	}
-	t.Fatalf("scan %s saved no snapshot in 5 minutes", started.Data.ScanID)
+	t.Fatalf("scan %s did not finish in 5 minutes", started.Data.ScanID)
 }
 
 func testLogger(t *testing.T) *slog.Logger {

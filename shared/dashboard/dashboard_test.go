@@ -64,10 +64,12 @@ func TestHandlerServesThePageAndPassesTheAPIOn(t *testing.T) {
 // must have none, or it would break.
 func TestPageHasNoInlineScriptOrStyle(t *testing.T) {
 	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>\s*[^<\s]|<style|\sstyle=|\son[a-z]+=|javascript:`)
-	_ = fs.WalkDir(Assets, ".", func(path string, d fs.DirEntry, err error) error {
+	pages := 0
+	err := fs.WalkDir(Assets, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
 			return err
 		}
+		pages++
 		b, _ := fs.ReadFile(Assets, path)
 		if m := inline.Find(b); m != nil {
 			t.Errorf("%s has inline script or style: %q", path, m)
@@ -80,6 +82,9 @@ func TestPageHasNoInlineScriptOrStyle(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil || pages == 0 {
+		t.Fatalf("read %d pages: %v", pages, err)
+	}
 }
 
 // TestPageFunctions runs the page's own unit tests (testdata/*.test.mjs) in node.
