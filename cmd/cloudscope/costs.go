@@ -28,7 +28,7 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	svc := services.Costs(env.conf, clients)
-	q, err := costs.NewQuery(costs.Spec{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
+	q, err := costs.NewQuery(costs.QueryInput{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
 	if err != nil {
 		return err
 	}

@@ -19,13 +19,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dashboard"
-	"github.com/cloudscope/cloudscope/shared/dashboard/browsertest"
 	"github.com/cloudscope/cloudscope/shared/demo"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/browsertest"
 )
 
 // failingRegion is a region whose EC2 calls are denied, so that the page
@@ -216,16 +215,16 @@ func firstScan(t *testing.T, base string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var st struct{ Data scan.Status }
+		var st struct{ Data cloudscope.ScanStatus }
 		err = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /scans/%s: %d %v", started.Data.ScanID, resp.StatusCode, err)
 		}
 		switch st.Data.State {
-		case scan.StateDone:
+		case cloudscope.StateDone:
 			return
-		case scan.StateFailed:
+		case cloudscope.StateFailed:
 			t.Fatalf("the first scan failed: %s", st.Data.Error)
 		}
 		time.Sleep(time.Second)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
-	"github.com/cloudscope/cloudscope/shared/moto"
+	"github.com/cloudscope/cloudscope/shared/demo/moto"
 )
 
 func seedDemo(ctx context.Context, env *environment, args []string) error {

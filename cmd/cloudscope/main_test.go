@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var emulator *mototest.Server
@@ -139,14 +139,5 @@ func TestSeedDemoRefusesARealAccount(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"seed-demo"}, &out, &errb); code != 0 {
 		t.Errorf("exit %d: %s", code, errb.String())
-	}
-}
-
-func TestLoopback(t *testing.T) {
-	for addr, want := range map[string]bool{"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true,
-		":8080": false, "0.0.0.0:8080": false, "192.0.2.1:80": false, "nonsense": false} {
-		if loopback(addr) != want {
-			t.Errorf("%s: want %v", addr, want)
-		}
 	}
 }

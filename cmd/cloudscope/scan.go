@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -31,8 +32,8 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	progress := func(p scan.Progress) {
-		if p.Of > 0 {
-			fmt.Fprintf(env.stderr, "%-8s [%d/%d regions] %s\n", p.Step, p.Regions, p.Of, p.Detail)
+		if p.Regions > 0 {
+			fmt.Fprintf(env.stderr, "%-8s [%d/%d regions] %s\n", p.Step, p.RegionsDone, p.Regions, p.Detail)
 			return
 		}
 		fmt.Fprintf(env.stderr, "%-8s %s\n", p.Step, p.Detail)
@@ -59,7 +60,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	return printFindings(env.stdout, snap)
 }
 
-func printFindings(w io.Writer, s *scan.Snapshot) error {
+func printFindings(w io.Writer, s *cloudscope.Snapshot) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEVERITY\tRULE\tRESOURCE\tREGION\tFINDING")
 	for _, f := range s.Findings {

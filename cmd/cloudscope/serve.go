@@ -11,6 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/dashboard"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/loopback"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -59,7 +60,7 @@ func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
 // listenAndServe serves the API on addr until ctx ends, then shuts down
 // gracefully. ready, when set, is called once the listener is open.
 func listenAndServe(ctx context.Context, env *environment, addr string, clients *awsconf.Clients, ready func(url string)) error {
-	if !loopback(addr) {
+	if !loopback.Host(addr) {
 		env.log.Warn("listening beyond loopback: the local server has no authentication, so anyone who can reach it can read this account's inventory", "addr", addr)
 	}
 	l, err := net.Listen("tcp", addr)
@@ -71,7 +72,7 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 	}
 	// The page at / and the API share the origin, so the page needs no CORS.
 	handler := dashboard.Handler(newAPI(env, clients), dashboard.Config{})
-	if loopback(addr) {
+	if loopback.Host(addr) {
 		handler = httpapi.LoopbackOnly(handler)
 	}
 	srv := &http.Server{
@@ -106,17 +107,4 @@ func endpointName(c *awsconf.Clients) string {
 		return *e
 	}
 	return "AWS"
-}
-
-// loopback reports whether addr listens on loopback only.
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

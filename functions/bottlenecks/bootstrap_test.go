@@ -15,9 +15,8 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
-	"github.com/cloudscope/cloudscope/shared/lambdatest"
-	"github.com/cloudscope/cloudscope/shared/mototest"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server
@@ -32,23 +31,23 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	snap := &scan.Snapshot{
-		Header: scan.Header{ID: "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d", StartedAt: now.Add(-time.Minute), FinishedAt: now, Regions: []string{"us-east-1"},
-			Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: scan.NotifySent},
+	snap := &cloudscope.Snapshot{
+		SnapshotHeader: cloudscope.SnapshotHeader{ID: "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d", StartedAt: now.Add(-time.Minute), FinishedAt: now, Regions: []string{"us-east-1"},
+			Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: cloudscope.NotifySent},
 		Resources: []cloudscope.Resource{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", Name: "batch-worker", Region: "us-east-1", State: "running",
 			EC2: &cloudscope.EC2Details{InstanceType: "c5.xlarge"}}},
-		Findings: []bottleneck.Finding{{ID: "ec2.high_cpu/ec2/us-east-1/i-0123456789abcdef0", Rule: "ec2.high_cpu", Severity: bottleneck.Warning,
+		Findings: []cloudscope.Finding{{ID: "ec2.high_cpu/ec2/us-east-1/i-0123456789abcdef0", Rule: "ec2.high_cpu", Severity: cloudscope.Warning,
 			Title: "CPU peaked at 99.0%", ResourceType: cloudscope.EC2, ResourceID: "i-0123456789abcdef0", Region: "us-east-1",
-			Observed: map[string]float64{"max_cpu_percent": 99}, Threshold: bottleneck.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: bottleneck.Rules["ec2.high_cpu"]},
-			Window: bottleneck.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, Evidence: []cloudscope.Point{{T: cloudscope.At(now.Add(-time.Hour)), V: 99}},
+			Observed: map[string]float64{"max_cpu_percent": 99}, Threshold: cloudscope.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: bottleneck.Rules["ec2.high_cpu"]},
+			Window: cloudscope.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, Evidence: []cloudscope.Point{{T: cloudscope.At(now.Add(-time.Hour)), V: 99}},
 			Recommendation: "scale"}},
-		Insufficient: []bottleneck.Insufficient{},
+		Insufficient: []cloudscope.Insufficient{},
 	}
 	store := dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil)
 	if err := store.Save(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
-	running := scan.Status{ID: "manual-20261126T090000Z-0badc0de", State: scan.StateRunning, Step: "metrics", Detail: "eu-west-1: 12 resources",
+	running := cloudscope.ScanStatus{ID: "manual-20261126T090000Z-0badc0de", State: cloudscope.StateRunning, Step: "metrics", Detail: "eu-west-1: 12 resources",
 		RegionsDone: 3, Regions: 17, StartedAt: now.Add(-time.Minute), UpdatedAt: now}
 	if err := store.SetStatus(ctx, running); err != nil {
 		t.Fatal(err)
@@ -58,26 +57,26 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			var d struct {
 				SnapshotID string               `json:"snapshot_id"`
-				Findings   []bottleneck.Finding `json:"findings"`
+				Findings   []cloudscope.Finding `json:"findings"`
 			}
 			if err := json.Unmarshal(r.Data, &d); err != nil || d.SnapshotID != snap.ID || len(d.Findings) != 1 || d.Findings[0].Threshold.Value != 80 {
 				t.Errorf("%s", r.Data)
 			}
 		}),
 		"get-snapshots.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
-			var d struct{ Snapshots []scan.Header }
+			var d struct{ Snapshots []cloudscope.SnapshotHeader }
 			if err := json.Unmarshal(r.Data, &d); err != nil || len(d.Snapshots) != 1 || d.Snapshots[0].ID != snap.ID {
 				t.Errorf("%s", r.Data)
 			}
 		}),
 		"get-snapshot.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
-			var got scan.Snapshot
+			var got cloudscope.Snapshot
 			if err := json.Unmarshal(r.Data, &got); err != nil || len(got.Resources) != 1 || got.Resources[0].Name != "batch-worker" {
 				t.Errorf("%s", r.Data)
 			}
 		}),
 		"get-scan-status.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
-			var got scan.Status
+			var got cloudscope.ScanStatus
 			if err := json.Unmarshal(r.Data, &got); err != nil || got != running {
 				t.Errorf("%s, want %+v", r.Data, running)
 			}

@@ -1,6 +1,7 @@
 // Command bottlenecks is the Lambda function behind GET /bottlenecks,
-// GET /snapshots..., and POST /scans (which invokes the scan function
-// asynchronously). It only wires; lambdaapp builds everything once per cold start.
+// GET /snapshots..., POST /scans (which invokes the scan function
+// asynchronously) and GET /scans/{id}. It only wires; lambdaapp builds
+// everything once per cold start.
 package main
 
 import (

@@ -14,8 +14,8 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
-	"github.com/cloudscope/cloudscope/shared/lambdatest"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/cloudscope/cloudscope/shared/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 )
 
 // BenchmarkColdStart: the scan function's init time under aws-lambda-rie.

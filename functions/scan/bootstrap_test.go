@@ -15,11 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
-	"github.com/cloudscope/cloudscope/shared/lambdatest"
-	"github.com/cloudscope/cloudscope/shared/mototest"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server
@@ -52,7 +53,7 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if first.ScanID != "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d" || first.Duplicate || first.Resources != 17 || first.Findings < 9 ||
-		first.Notification != scan.NotifySent || first.Errors != 0 {
+		first.Notification != cloudscope.NotifySent || first.Errors != 0 {
 		t.Errorf("first delivery: %+v\n%s", first, fn.Logs())
 	}
 	if err := json.Unmarshal(fn.Invoke(t, event), &again); err != nil {

@@ -16,7 +16,7 @@ import (
 func main() {
 	lambdaapp.Handle(func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any {
 		progress := func(p scan.Progress) {
-			log.Info(p.Step, "detail", p.Detail, "regions_done", p.Regions, "regions", p.Of)
+			log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 		}
 		sc := services.Scanner(conf, clients, services.Store(conf, clients), services.Costs(conf, clients), progress)
 		return scan.Handler(sc)

@@ -14,76 +14,10 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Severity ranks findings.
-type Severity string
-
-// The severities, from the most urgent.
-const (
-	Critical Severity = "critical"
-	Warning  Severity = "warning"
-	Info     Severity = "info"
-)
-
-// Rank orders severities: critical 3, warning 2, info 1.
-func (s Severity) Rank() int {
-	switch s {
-	case Critical:
-		return 3
-	case Warning:
-		return 2
-	case Info:
-		return 1
-	}
-	return 0
-}
-
-// Threshold is what a rule compares against, and where the number comes from.
-type Threshold struct {
-	Value  float64 `json:"value"`
-	Op     string  `json:"op"` // ">", ">=", "<", "<=", "=="
-	Unit   string  `json:"unit"`
-	Source string  `json:"source"`
-}
-
-// Window is the time a rule looked at.
-type Window struct {
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-}
-
-// Finding is one problem with one resource.
-type Finding struct {
-	// ID is stable across scans: the rule and the resource.
-	ID             string                  `json:"id"`
-	Rule           string                  `json:"rule"`
-	Severity       Severity                `json:"severity"`
-	Title          string                  `json:"title"`
-	ResourceType   cloudscope.ResourceType `json:"resource_type"`
-	ResourceID     string                  `json:"resource_id"`
-	ResourceName   string                  `json:"resource_name,omitempty"`
-	Region         string                  `json:"region"`
-	Observed       map[string]float64      `json:"observed"`
-	Threshold      Threshold               `json:"threshold"`
-	Window         Window                  `json:"window"`
-	Evidence       []cloudscope.Point      `json:"evidence"`
-	Recommendation string                  `json:"recommendation"`
-}
-
-// Insufficient records a rule that could not judge a resource for lack of
-// data: too little data is never taken for idleness.
-type Insufficient struct {
-	Rule         string                  `json:"rule"`
-	ResourceType cloudscope.ResourceType `json:"resource_type"`
-	ResourceID   string                  `json:"resource_id"`
-	Region       string                  `json:"region"`
-	HoursOfData  float64                 `json:"hours_of_data"`
-	HoursNeeded  int                     `json:"hours_needed"`
-}
-
 // Result is every finding and every rule left undecided.
 type Result struct {
-	Findings     []Finding      `json:"findings"`
-	Insufficient []Insufficient `json:"insufficient_data"`
+	Findings     []cloudscope.Finding      `json:"findings"`
+	Insufficient []cloudscope.Insufficient `json:"insufficient_data"`
 }
 
 // Input is one resource and its metrics (nil when none were read).
@@ -96,8 +30,8 @@ type Input struct {
 const maxEvidence = 48
 
 // Evaluate runs every rule for each input's type over the window ending at now.
-func Evaluate(inputs []Input, t Thresholds, window Window, now time.Time) Result {
-	res := Result{Findings: []Finding{}, Insufficient: []Insufficient{}}
+func Evaluate(inputs []Input, t Thresholds, window cloudscope.Window, now time.Time) Result {
+	res := Result{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	for _, in := range inputs {
 		c := &check{in: in, t: t, window: window, now: now, res: &res}
 		for _, r := range rules {
@@ -106,22 +40,15 @@ func Evaluate(inputs []Input, t Thresholds, window Window, now time.Time) Result
 			}
 		}
 	}
-	Sort(res.Findings)
+	cloudscope.SortFindings(res.Findings)
 	return res
-}
-
-// Sort orders findings: the most severe first, then by rule, region and resource.
-func Sort(fs []Finding) {
-	slices.SortFunc(fs, func(a, b Finding) int {
-		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ResourceID, b.ResourceID))
-	})
 }
 
 // check is one resource under evaluation.
 type check struct {
 	in     Input
 	t      Thresholds
-	window Window
+	window cloudscope.Window
 	now    time.Time
 	res    *Result
 }
@@ -146,12 +73,12 @@ func (c *check) enough(rule string, pts []cloudscope.Point, period int32) bool {
 		return true
 	}
 	r := c.in.Resource
-	c.res.Insufficient = append(c.res.Insufficient, Insufficient{Rule: rule, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
+	c.res.Insufficient = append(c.res.Insufficient, cloudscope.Insufficient{Rule: rule, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
 		HoursOfData: hours, HoursNeeded: c.t.MinDataHours})
 	return false
 }
 
-func (c *check) find(rule string, sev Severity, title string, observed map[string]float64, th Threshold, evidence []cloudscope.Point, rec string) {
+func (c *check) find(rule string, sev cloudscope.Severity, title string, observed map[string]float64, th cloudscope.Threshold, evidence []cloudscope.Point, rec string) {
 	r := c.in.Resource
 	if len(evidence) > maxEvidence {
 		evidence = evidence[len(evidence)-maxEvidence:]
@@ -159,7 +86,7 @@ func (c *check) find(rule string, sev Severity, title string, observed map[strin
 	if evidence == nil {
 		evidence = []cloudscope.Point{}
 	}
-	c.res.Findings = append(c.res.Findings, Finding{
+	c.res.Findings = append(c.res.Findings, cloudscope.Finding{
 		ID:   fmt.Sprintf("%s/%s/%s/%s", rule, r.Type, r.Region, r.ID),
 		Rule: rule, Severity: sev, Title: title,
 		ResourceType: r.Type, ResourceID: r.ID, ResourceName: r.Name, Region: r.Region,
@@ -241,4 +168,9 @@ func sign(v float64) float64 {
 		return -1
 	}
 	return 1
+}
+
+// threshold is a rule's threshold: its value, comparison, unit and source.
+func threshold(value float64, op, unit, source string) cloudscope.Threshold {
+	return cloudscope.Threshold{Value: value, Op: op, Unit: unit, Source: source}
 }

@@ -72,9 +72,9 @@ var rules = []rule{
 		th := c.t.HighCPUPercent
 		if m := maxOf(pts); m > th {
 			hot := where(pts, func(v float64) bool { return v > th })
-			c.find(EC2HighCPU, Warning, fmt.Sprintf("CPU peaked at %.1f%%", m),
+			c.find(EC2HighCPU, cloudscope.Warning, fmt.Sprintf("CPU peaked at %.1f%%", m),
 				map[string]float64{"max_cpu_percent": round(m), "periods_above": float64(len(hot))},
-				Threshold{th, ">", "Percent", Rules[EC2HighCPU]}, hot,
+				threshold(th, ">", "Percent", Rules[EC2HighCPU]), hot,
 				"Find what drives the peaks; if they hurt, move to a larger instance type or spread the load (Auto Scaling).")
 		}
 	}},
@@ -89,9 +89,9 @@ var rules = []rule{
 		th := c.t.SustainedCPUPercent
 		hot := where(pts, func(v float64) bool { return v > th })
 		if share := float64(len(hot)) / float64(len(pts)); share >= c.t.SustainedShare {
-			c.find(EC2SustainedCPU, Critical, fmt.Sprintf("CPU above %.0f%% for %.0f%% of the time", th, 100*share),
+			c.find(EC2SustainedCPU, cloudscope.Critical, fmt.Sprintf("CPU above %.0f%% for %.0f%% of the time", th, 100*share),
 				map[string]float64{"share_above": round(share), "average_cpu_percent": round(mean(pts))},
-				Threshold{th, ">", "Percent", Rules[EC2SustainedCPU]}, hot,
+				threshold(th, ">", "Percent", Rules[EC2SustainedCPU]), hot,
 				"The instance is short of CPU most of the time: move to a larger or compute-optimised type, or scale out.")
 		}
 	}},
@@ -105,9 +105,9 @@ var rules = []rule{
 		}
 		th := c.t.UnderutilisedCPUPercent
 		if avg := mean(pts); avg < th {
-			c.find(EC2Underutilised, Info, fmt.Sprintf("average CPU %.1f%%", avg),
+			c.find(EC2Underutilised, cloudscope.Info, fmt.Sprintf("average CPU %.1f%%", avg),
 				map[string]float64{"average_cpu_percent": round(avg), "max_cpu_percent": round(maxOf(pts))},
-				Threshold{th, "<", "Percent", Rules[EC2Underutilised]}, pts,
+				threshold(th, "<", "Percent", Rules[EC2Underutilised]), pts,
 				"Consider a smaller instance type (or a burstable one) and save the difference.")
 		}
 	}},
@@ -135,9 +135,9 @@ var rules = []rule{
 		}
 		if len(low) >= c.t.LowUseDays {
 			sortPoints(low)
-			c.find(EC2LowUse, Warning, fmt.Sprintf("low use on %d of %d days", len(low), len(cpuDay)),
+			c.find(EC2LowUse, cloudscope.Warning, fmt.Sprintf("low use on %d of %d days", len(low), len(cpuDay)),
 				map[string]float64{"low_days": float64(len(low)), "days_with_data": float64(len(cpuDay))},
-				Threshold{float64(c.t.LowUseDays), ">=", "days", Rules[EC2LowUse]}, low,
+				threshold(float64(c.t.LowUseDays), ">=", "days", Rules[EC2LowUse]), low,
 				"The instance does little: stop it, schedule it off outside working hours, or downsize it.")
 		}
 	}},
@@ -153,8 +153,8 @@ var rules = []rule{
 		}
 		th := c.t.CPUCreditsMin
 		if low := where(recent, func(v float64) bool { return v <= th }); len(low) > 0 {
-			c.find(EC2NoCredits, Critical, "out of CPU credits", map[string]float64{"min_credits": round(minOf(recent))},
-				Threshold{th, "<=", "Count", Rules[EC2NoCredits]}, low,
+			c.find(EC2NoCredits, cloudscope.Critical, "out of CPU credits", map[string]float64{"min_credits": round(minOf(recent))},
+				threshold(th, "<=", "Count", Rules[EC2NoCredits]), low,
 				"The instance is held to its baseline CPU: enable unlimited mode or move to a larger or non-burstable type.")
 		}
 	}},
@@ -164,8 +164,8 @@ var rules = []rule{
 		}
 		pts, _ := c.series("StatusCheckFailed", "Maximum")
 		if failed := where(since(pts, c.now.Add(-24*time.Hour)), func(v float64) bool { return v >= 1 }); len(failed) > 0 {
-			c.find(EC2StatusCheck, Critical, "failed status checks", map[string]float64{"failed_periods": float64(len(failed))},
-				Threshold{1, ">=", "Count", Rules[EC2StatusCheck]}, failed,
+			c.find(EC2StatusCheck, cloudscope.Critical, "failed status checks", map[string]float64{"failed_periods": float64(len(failed))},
+				threshold(1, ">=", "Count", Rules[EC2StatusCheck]), failed,
 				"Check the instance's system log; stop and start it to move it to healthy hardware.")
 		}
 	}},
@@ -176,8 +176,8 @@ var rules = []rule{
 		}
 		days := c.now.Sub(*r.EC2.StoppedAt).Hours() / 24
 		if days > float64(c.t.StoppedDays) {
-			c.find(EC2StoppedLong, Warning, fmt.Sprintf("stopped for %.0f days", days), map[string]float64{"days_stopped": round(days)},
-				Threshold{float64(c.t.StoppedDays), ">", "days", Rules[EC2StoppedLong]}, nil,
+			c.find(EC2StoppedLong, cloudscope.Warning, fmt.Sprintf("stopped for %.0f days", days), map[string]float64{"days_stopped": round(days)},
+				threshold(float64(c.t.StoppedDays), ">", "days", Rules[EC2StoppedLong]), nil,
 				"Its EBS volumes (and any Elastic IP) still bill: snapshot and terminate it if it is not coming back.")
 		}
 	}},
@@ -196,13 +196,13 @@ var rules = []rule{
 		spanHours := float64(c.t.IdleDBDays * 24)
 		if float64(len(recent))*float64(period)/3600 < spanHours*spanCoverage {
 			r := c.in.Resource
-			c.res.Insufficient = append(c.res.Insufficient, Insufficient{Rule: RDSIdle, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
+			c.res.Insufficient = append(c.res.Insufficient, cloudscope.Insufficient{Rule: RDSIdle, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
 				HoursOfData: float64(len(pts)) * float64(period) / 3600, HoursNeeded: c.t.IdleDBDays * 24})
 			return
 		}
 		if maxOf(recent) == 0 {
-			c.find(RDSIdle, Warning, fmt.Sprintf("no connections in %d days", c.t.IdleDBDays), map[string]float64{"max_connections": 0, "days": float64(c.t.IdleDBDays)},
-				Threshold{0, "==", "Count", Rules[RDSIdle]}, recent,
+			c.find(RDSIdle, cloudscope.Warning, fmt.Sprintf("no connections in %d days", c.t.IdleDBDays), map[string]float64{"max_connections": 0, "days": float64(c.t.IdleDBDays)},
+				threshold(0, "==", "Count", Rules[RDSIdle]), recent,
 				"Nothing connects to this database: snapshot it and delete the instance, or stop it.")
 		}
 	}},
@@ -210,9 +210,9 @@ var rules = []rule{
 		pts, _ := c.series("CPUUtilization", "Average")
 		th := c.t.DBHighCPUPercent
 		if hot := where(pts, func(v float64) bool { return v > th }); len(hot) > 0 {
-			c.find(RDSHighCPU, Warning, fmt.Sprintf("CPU above %.0f%% in %d periods", th, len(hot)),
+			c.find(RDSHighCPU, cloudscope.Warning, fmt.Sprintf("CPU above %.0f%% in %d periods", th, len(hot)),
 				map[string]float64{"max_cpu_percent": round(maxOf(hot)), "periods_above": float64(len(hot))},
-				Threshold{th, ">", "Percent", Rules[RDSHighCPU]}, hot,
+				threshold(th, ">", "Percent", Rules[RDSHighCPU]), hot,
 				"Look at the slowest queries (Performance Insights); add read replicas or a larger instance class.")
 		}
 	}},
@@ -227,13 +227,13 @@ var rules = []rule{
 		}
 		free := pts[len(pts)-1].V / (float64(r.RDS.AllocatedStorageGB) * gib) * 100
 		if free < c.t.DBFreeStoragePercent {
-			sev := Warning
+			sev := cloudscope.Warning
 			if free < c.t.DBFreeStoragePercent/2 {
-				sev = Critical
+				sev = cloudscope.Critical
 			}
 			c.find(RDSLowStorage, sev, fmt.Sprintf("%.1f%% storage free", free),
 				map[string]float64{"free_percent": round(free), "free_gib": round(pts[len(pts)-1].V / gib), "allocated_gib": float64(r.RDS.AllocatedStorageGB)},
-				Threshold{c.t.DBFreeStoragePercent, "<", "Percent", Rules[RDSLowStorage]}, since(pts, c.now.Add(-48*time.Hour)),
+				threshold(c.t.DBFreeStoragePercent, "<", "Percent", Rules[RDSLowStorage]), since(pts, c.now.Add(-48*time.Hour)),
 				"Writes stop when storage runs out: increase the allocated storage or turn on storage autoscaling.")
 		}
 	}},
@@ -252,13 +252,13 @@ var rules = []rule{
 		if calls+total > 0 {
 			rate = total / (calls + total) * 100
 		}
-		sev := Warning
+		sev := cloudscope.Warning
 		if rate > 5 {
-			sev = Critical
+			sev = cloudscope.Critical
 		}
 		c.find(LambdaThrottled, sev, fmt.Sprintf("%.0f throttled invocations", total),
 			map[string]float64{"throttles": total, "throttle_rate_percent": round(rate)},
-			Threshold{0, ">", "Count", Rules[LambdaThrottled]}, throttled,
+			threshold(0, ">", "Count", Rules[LambdaThrottled]), throttled,
 			"Calls are refused for lack of concurrency: raise the function's reserved concurrency or the account limit, or smooth the callers.")
 	}},
 	{LambdaErrors, cloudscope.Lambda, func(c *check) {
@@ -280,13 +280,13 @@ var rules = []rule{
 		}
 		if len(bad) > 0 {
 			sortPoints(bad)
-			sev := Warning
+			sev := cloudscope.Warning
 			if worst > 2.5*c.t.LambdaErrorRatePercent {
-				sev = Critical
+				sev = cloudscope.Critical
 			}
 			c.find(LambdaErrors, sev, fmt.Sprintf("error rate up to %.1f%%", worst),
 				map[string]float64{"worst_error_rate_percent": round(worst), "days_above": float64(len(bad))},
-				Threshold{c.t.LambdaErrorRatePercent, ">", "Percent", Rules[LambdaErrors]}, bad,
+				threshold(c.t.LambdaErrorRatePercent, ">", "Percent", Rules[LambdaErrors]), bad,
 				"Read the function's logs for the failing calls; add retries with backoff or a dead-letter queue for what cannot succeed.")
 		}
 	}},
@@ -306,9 +306,9 @@ var rules = []rule{
 		}
 		limit := float64(r.Lambda.TimeoutSeconds) * 1000 * c.t.LambdaTimeoutShare
 		if near := where(pts, func(v float64) bool { return v >= limit }); len(near) > 0 {
-			c.find(LambdaNearTimout, Warning, fmt.Sprintf("%s duration reached %.0f ms of a %d s timeout", stat, maxOf(near), r.Lambda.TimeoutSeconds),
+			c.find(LambdaNearTimout, cloudscope.Warning, fmt.Sprintf("%s duration reached %.0f ms of a %d s timeout", stat, maxOf(near), r.Lambda.TimeoutSeconds),
 				map[string]float64{"max_duration_ms": round(maxOf(near)), "timeout_ms": float64(r.Lambda.TimeoutSeconds) * 1000},
-				Threshold{limit, ">=", "Milliseconds", Rules[LambdaNearTimout] + " (statistic: " + stat + ")"}, near,
+				threshold(limit, ">=", "Milliseconds", Rules[LambdaNearTimout]+" (statistic: "+stat+")"), near,
 				"Calls are close to timing out: find the slow dependency, raise the memory (and so the CPU), or raise the timeout.")
 		}
 	}},

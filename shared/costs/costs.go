@@ -50,7 +50,7 @@ type Report struct {
 	Currency string            `json:"currency"`
 	Total    cloudscope.Amount `json:"total"`
 	// Groups are sorted by amount, largest first.
-	Groups []GroupTotal `json:"groups"`
+	Groups []cloudscope.GroupTotal `json:"groups"`
 	// Periods are the days (or months) in order, each with its total and
 	// its amount per group.
 	Periods []Period `json:"periods"`
@@ -65,13 +65,6 @@ type Fetched struct {
 	Requests int `json:"cost_explorer_requests"`
 	// CacheError is why the cache could not serve or keep this answer, for logs.
 	CacheError string `json:"-"`
-}
-
-// GroupTotal is one group's amount over the window and its share of the total.
-type GroupTotal struct {
-	Key    string            `json:"key"`
-	Amount cloudscope.Amount `json:"amount"`
-	Share  float64           `json:"share"`
 }
 
 // Period is one day or month.
@@ -167,7 +160,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		Metrics:     []string{q.Metric},
 		GroupBy:     []cetypes.GroupDefinition{groupDefinition(q.GroupBy)},
 	}
-	r := &Report{Query: q, Groups: []GroupTotal{}, Periods: []Period{}}
+	r := &Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []Period{}}
 	byGroup := map[string]cloudscope.Amount{}
 	// The SDK has no paginator for GetCostAndUsage: follow NextPageToken here.
 	seen := map[string]bool{}
@@ -221,9 +214,9 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 	}
 	slices.SortFunc(r.Periods, func(a, b Period) int { return cmp.Compare(a.Start, b.Start) })
 	for k, v := range byGroup {
-		r.Groups = append(r.Groups, GroupTotal{Key: k, Amount: v, Share: v.Ratio(r.Total)})
+		r.Groups = append(r.Groups, cloudscope.GroupTotal{Key: k, Amount: v, Share: v.Ratio(r.Total)})
 	}
-	slices.SortFunc(r.Groups, func(a, b GroupTotal) int { return cmp.Or(b.Amount.Cmp(a.Amount), cmp.Compare(a.Key, b.Key)) })
+	slices.SortFunc(r.Groups, func(a, b cloudscope.GroupTotal) int { return cmp.Or(b.Amount.Cmp(a.Amount), cmp.Compare(a.Key, b.Key)) })
 	return r, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,8 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/readme"
 )
 
 var now = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
@@ -75,7 +75,7 @@ func service(f *fakeCE, opts Options) (*Service, *awsstub.Counter) {
 	return New(ClientFrom(awsstub.Clients(calls.Wrap(f.handle))), nil, opts), &calls
 }
 
-func query(t *testing.T, s Spec) Query {
+func query(t *testing.T, s QueryInput) Query {
 	t.Helper()
 	q, err := NewQuery(s, now)
 	if err != nil {
@@ -93,7 +93,7 @@ func TestReportReadsEveryPageAndAddsExactly(t *testing.T) {
 		{{TimePeriod: day(3), Groups: []cetypes.Group{}}},
 	}}
 	s, calls := service(f, Options{})
-	r, err := s.Report(context.Background(), query(t, Spec{}))
+	r, err := s.Report(context.Background(), query(t, QueryInput{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestTenThousandLinesAddToTheCent(t *testing.T) {
 		results = append(results, cetypes.ResultByTime{TimePeriod: day(d), Groups: groups})
 	}
 	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{results[:10], results[10:]}}, Options{})
-	r, err := s.Report(context.Background(), query(t, Spec{}))
+	r, err := s.Report(context.Background(), query(t, QueryInput{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 	clock := now
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
 	s, calls := service(f, Options{TTL: time.Hour, Now: func() time.Time { return clock }})
-	q := query(t, Spec{})
+	q := query(t, QueryInput{})
 	var wg sync.WaitGroup
 	for range 60 {
 		wg.Go(func() {
@@ -174,7 +174,7 @@ func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 	}
 	// Distinct queries: one call each.
 	for _, g := range []string{"REGION", "LINKED_ACCOUNT", "TAG:team"} {
-		if _, err := s.Report(context.Background(), query(t, Spec{GroupBy: g})); err != nil {
+		if _, err := s.Report(context.Background(), query(t, QueryInput{GroupBy: g})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 func TestTagGroups(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("team$shop", "3"), group("team$", "1")}}}}}
 	s, _ := service(f, Options{})
-	r, err := s.Report(context.Background(), query(t, Spec{GroupBy: "tag:team"}))
+	r, err := s.Report(context.Background(), query(t, QueryInput{GroupBy: "tag:team"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestTagGroups(t *testing.T) {
 func TestMixedCurrenciesAreRefused(t *testing.T) {
 	eur := cetypes.Group{Keys: []string{"x"}, Metrics: map[string]cetypes.MetricValue{"UnblendedCost": {Amount: aws.String("1"), Unit: aws.String("EUR")}}}
 	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("a", "1"), eur}}}}}, Options{})
-	if _, err := s.Report(context.Background(), query(t, Spec{})); err == nil || !strings.Contains(err.Error(), "USD and EUR") {
+	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err == nil || !strings.Contains(err.Error(), "USD and EUR") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -245,7 +245,7 @@ func TestErrorMapping(t *testing.T) {
 		"ValidationException":      cloudscope.CodeUpstream,
 	} {
 		s, _ := service(&fakeCE{err: awsstub.APIError(code, "no")}, Options{})
-		_, err := s.Report(context.Background(), query(t, Spec{}))
+		_, err := s.Report(context.Background(), query(t, QueryInput{}))
 		if cloudscope.CodeOf(err) != want {
 			t.Errorf("%s: got %v, want %s", code, err, want)
 		}
@@ -256,7 +256,7 @@ func TestErrorMapping(t *testing.T) {
 	}
 	s, calls := service(&fakeCE{err: awsstub.APIError("AccessDeniedException", "no")}, Options{})
 	for range 2 {
-		_, _ = s.Report(context.Background(), query(t, Spec{}))
+		_, _ = s.Report(context.Background(), query(t, QueryInput{}))
 	}
 	if calls.Total() != 2 {
 		t.Errorf("a failed answer was cached: %d calls", calls.Total())
@@ -265,28 +265,28 @@ func TestErrorMapping(t *testing.T) {
 
 func TestNewQuery(t *testing.T) {
 	for _, tc := range []struct {
-		spec        Spec
+		spec        QueryInput
 		want        string
 		param, text string
 	}{
-		{spec: Spec{}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost"},
-		{spec: Spec{Days: "7", Granularity: "monthly", GroupBy: "region", Metric: "amortizedcost"}, want: "2026-11-19..2026-11-26/MONTHLY/REGION/AmortizedCost"},
-		{spec: Spec{Start: "2026-11-01", End: "2026-11-27"}, want: "2026-11-01..2026-11-27/DAILY/SERVICE/UnblendedCost"},
-		{spec: Spec{GroupBy: "TAG:cost-center"}, want: "2026-10-27..2026-11-26/DAILY/TAG:cost-center/UnblendedCost"},
-		{spec: Spec{Days: "0"}, param: "days", text: "whole number"},
-		{spec: Spec{Days: "3x"}, param: "days", text: "whole number"},
-		{spec: Spec{Days: "500"}, param: "days", text: "13 months"},
-		{spec: Spec{Days: "3", Start: "2026-11-01"}, param: "days", text: "not both"},
-		{spec: Spec{Start: "2026-11-01"}, param: "end", text: "both"},
-		{spec: Spec{Start: "2026-11-31", End: "2026-12-01"}, param: "start", text: "YYYY-MM-DD"},
-		{spec: Spec{Start: "2026-11-10", End: "2026-11-10"}, param: "start", text: "not before end"},
-		{spec: Spec{Start: "2025-09-30", End: "2025-10-10"}, param: "start", text: "older than Cost Explorer keeps"},
-		{spec: Spec{Start: "2026-11-01", End: "2026-11-28"}, param: "end", text: "future"},
-		{spec: Spec{Granularity: "HOURLY"}, param: "granularity", text: "DAILY, MONTHLY"},
-		{spec: Spec{GroupBy: "AZ"}, param: "group_by", text: "SERVICE, REGION, LINKED_ACCOUNT, USAGE_TYPE, or TAG:<key>"},
-		{spec: Spec{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
-		{spec: Spec{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
-		{spec: Spec{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
+		{spec: QueryInput{}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost"},
+		{spec: QueryInput{Days: "7", Granularity: "monthly", GroupBy: "region", Metric: "amortizedcost"}, want: "2026-11-19..2026-11-26/MONTHLY/REGION/AmortizedCost"},
+		{spec: QueryInput{Start: "2026-11-01", End: "2026-11-27"}, want: "2026-11-01..2026-11-27/DAILY/SERVICE/UnblendedCost"},
+		{spec: QueryInput{GroupBy: "TAG:cost-center"}, want: "2026-10-27..2026-11-26/DAILY/TAG:cost-center/UnblendedCost"},
+		{spec: QueryInput{Days: "0"}, param: "days", text: "whole number"},
+		{spec: QueryInput{Days: "3x"}, param: "days", text: "whole number"},
+		{spec: QueryInput{Days: "500"}, param: "days", text: "13 months"},
+		{spec: QueryInput{Days: "3", Start: "2026-11-01"}, param: "days", text: "not both"},
+		{spec: QueryInput{Start: "2026-11-01"}, param: "end", text: "both"},
+		{spec: QueryInput{Start: "2026-11-31", End: "2026-12-01"}, param: "start", text: "YYYY-MM-DD"},
+		{spec: QueryInput{Start: "2026-11-10", End: "2026-11-10"}, param: "start", text: "not before end"},
+		{spec: QueryInput{Start: "2025-09-30", End: "2025-10-10"}, param: "start", text: "older than Cost Explorer keeps"},
+		{spec: QueryInput{Start: "2026-11-01", End: "2026-11-28"}, param: "end", text: "future"},
+		{spec: QueryInput{Granularity: "HOURLY"}, param: "granularity", text: "DAILY, MONTHLY"},
+		{spec: QueryInput{GroupBy: "AZ"}, param: "group_by", text: "SERVICE, REGION, LINKED_ACCOUNT, USAGE_TYPE, or TAG:<key>"},
+		{spec: QueryInput{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
+		{spec: QueryInput{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
+		{spec: QueryInput{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
 	} {
 		q, err := NewQuery(tc.spec, now)
 		if tc.text != "" {
@@ -325,7 +325,7 @@ func TestMemoryCacheIsBounded(t *testing.T) {
 func TestIAMActionsMatchTheCalls(t *testing.T) {
 	f := &fakeCE{forecast: &costexplorer.GetCostForecastOutput{}}
 	s, calls := service(f, Options{})
-	if _, err := s.Report(context.Background(), query(t, Spec{})); err != nil {
+	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err != nil {
 		t.Fatal(err)
 	}
 	q, _ := NewForecastQuery("", "", "", now)
@@ -336,15 +336,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		strings.Join(IAMActions, " ") != "ce:GetCostAndUsage ce:GetCostForecast" {
 		t.Errorf("calls %s, actions %v", got, IAMActions)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range IAMActions {
-		if !strings.Contains(string(readme), a) {
-			t.Errorf("README.md does not list %s", a)
-		}
-	}
+	readme.RequireIAMActions(t, IAMActions)
 }
 
 // slowCache is a cache whose reads take a while, as DynamoDB's do.
@@ -360,7 +352,7 @@ func TestSlowCacheStillMakesOneCall(t *testing.T) {
 	var calls awsstub.Counter
 	clock := func() time.Time { return now }
 	s := New(ClientFrom(awsstub.Clients(calls.Wrap(awsstub.Delay(5*time.Millisecond, f.handle)))), slowCache{NewMemoryCache(clock)}, Options{Now: clock})
-	q := query(t, Spec{})
+	q := query(t, QueryInput{})
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
@@ -379,7 +371,7 @@ func TestSlowCacheStillMakesOneCall(t *testing.T) {
 func TestOneCallerLeavingDoesNotFailTheOthers(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
 	s := New(ClientFrom(awsstub.Clients(awsstub.Delay(50*time.Millisecond, f.handle))), nil, Options{Now: func() time.Time { return now }})
-	q := query(t, Spec{})
+	q := query(t, QueryInput{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _, _ = s.Report(ctx, q) }() // leads the fetch, then leaves
 	time.Sleep(10 * time.Millisecond)
@@ -402,7 +394,7 @@ func (brokenCache) Put(context.Context, string, []byte, time.Duration) error {
 func TestABrokenCacheStillAnswersAndSaysSo(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
 	s := New(ClientFrom(awsstub.Clients(f.handle)), brokenCache{}, Options{Now: func() time.Time { return now }})
-	r, err := s.Report(context.Background(), query(t, Spec{}))
+	r, err := s.Report(context.Background(), query(t, QueryInput{}))
 	if err != nil || r.Total.String() != "1.00" || r.CacheError != "table gone" {
 		t.Errorf("got %+v, %v", r, err)
 	}
@@ -419,7 +411,7 @@ func TestAFailureAfterPagesSaysWhatWasBilled(t *testing.T) {
 		return out, nil
 	}
 	s := New(ClientFrom(awsstub.Clients(h)), nil, Options{Now: func() time.Time { return now }})
-	_, err := s.Report(context.Background(), query(t, Spec{}))
+	_, err := s.Report(context.Background(), query(t, QueryInput{}))
 	var billed *BilledError
 	if !errors.As(err, &billed) || billed.Requests != 2 || cloudscope.CodeOf(err) != cloudscope.CodeThrottled {
 		t.Errorf("got %v (%#v)", err, billed)

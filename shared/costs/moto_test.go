@@ -9,10 +9,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server
@@ -47,7 +47,7 @@ func TestMotoEveryPageCounts(t *testing.T) {
 		}
 	}
 	s := New(ClientFrom(clients), nil, Options{})
-	q, err := NewQuery(Spec{}, today)
+	q, err := NewQuery(QueryInput{}, today)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestMotoEveryPageCounts(t *testing.T) {
 	if r2, err := s.Report(context.Background(), q); err != nil || !r2.Cached {
 		t.Errorf("repeat: %v %v", r2, err)
 	}
-	qr, _ := NewQuery(Spec{GroupBy: "REGION"}, today)
+	qr, _ := NewQuery(QueryInput{GroupBy: "REGION"}, today)
 	rr, err := s.Report(context.Background(), qr)
 	if err != nil {
 		t.Fatal(err)

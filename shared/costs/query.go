@@ -47,8 +47,8 @@ func (q Query) String() string {
 	return fmt.Sprintf("%s..%s/%s/%s/%s", q.Start, q.End, q.Granularity, q.GroupBy, q.Metric)
 }
 
-// Spec is a query as a caller gives it: empty fields take their defaults.
-type Spec struct {
+// QueryInput is a query as a caller gives it: empty fields take their defaults.
+type QueryInput struct {
 	Days                         string
 	Start, End                   string
 	Granularity, GroupBy, Metric string
@@ -56,7 +56,7 @@ type Spec struct {
 
 // NewQuery validates a spec against today's date (UTC) and fills in the
 // defaults: the last 30 whole days, DAILY, by SERVICE, UnblendedCost.
-func NewQuery(s Spec, now time.Time) (Query, error) {
+func NewQuery(s QueryInput, now time.Time) (Query, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	q := Query{Granularity: "DAILY", GroupBy: "SERVICE", Metric: "UnblendedCost"}
 
@@ -96,7 +96,7 @@ func NewQuery(s Spec, now time.Time) (Query, error) {
 	return q, nil
 }
 
-func window(s Spec, today time.Time) (time.Time, time.Time, error) {
+func window(s QueryInput, today time.Time) (time.Time, time.Time, error) {
 	if s.Days != "" && (s.Start != "" || s.End != "") {
 		return time.Time{}, time.Time{}, cloudscope.Invalid("days", "give either days or start and end, not both")
 	}
@@ -157,7 +157,7 @@ func NewForecastQuery(days, granularity, metric string, now time.Time) (Forecast
 			return ForecastQuery{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 to %d", truncate(days), MaxForecastDays)
 		}
 	}
-	q, err := NewQuery(Spec{Granularity: granularity, Metric: metric}, now)
+	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric}, now)
 	if err != nil {
 		return ForecastQuery{}, err
 	}

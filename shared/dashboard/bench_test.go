@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/dashboard"
-	"github.com/cloudscope/cloudscope/shared/dashboard/browsertest"
+	"github.com/cloudscope/cloudscope/shared/testkit/browsertest"
 )
 
 // largeAccount answers /regions and /resources with n EC2 instances over 4 regions.

@@ -19,7 +19,7 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/dashboard"
-	"github.com/cloudscope/cloudscope/shared/dashboard/browsertest"
+	"github.com/cloudscope/cloudscope/shared/testkit/browsertest"
 )
 
 const clientID = "test-client"

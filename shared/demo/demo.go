@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +27,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/loopback"
 )
 
 // Instance is a demo EC2 instance.
@@ -108,8 +108,7 @@ func CheckEndpoint(cfg aws.Config) error {
 	if err != nil {
 		return fmt.Errorf("endpoint %q: %w", *cfg.BaseEndpoint, err)
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if host := u.Hostname(); !loopback.Host(host) {
 		return fmt.Errorf("demo data goes only to an emulator on loopback, not to %s", host)
 	}
 	return nil
@@ -273,8 +272,7 @@ func loopbackGuard(stack *middleware.Stack) error {
 			if !ok {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("demo guard: unexpected request type %T", in.Request)
 			}
-			host := req.URL.Hostname()
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			if host := req.URL.Hostname(); !loopback.Host(host) {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("demo data goes only to an emulator on loopback; refused a request to %s", host)
 			}
 			return next.HandleFinalize(ctx, in)

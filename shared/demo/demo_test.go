@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 func TestClientsOnlyTalkToLoopback(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // BenchmarkDiscoverAllRegions discovers 17 regions x (EC2, RDS, Lambda), each

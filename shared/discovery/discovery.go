@@ -22,7 +22,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Options tune a Scanner. The zero value gives the defaults.
+// Options tune a Discoverer. The zero value gives the defaults.
 type Options struct {
 	// Concurrency bounds the AWS calls in flight at once (default 64). Each
 	// region and service pair has its own AWS rate limit, so the default lets a
@@ -74,9 +74,9 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Scanner discovers resources. It is safe for concurrent use and meant to be
+// Discoverer discovers resources. It is safe for concurrent use and meant to be
 // built once per process (once per Lambda cold start).
-type Scanner struct {
+type Discoverer struct {
 	clients Clients
 	opts    Options
 
@@ -86,9 +86,9 @@ type Scanner struct {
 	regionNames map[string]string // every region AWS lists -> its opt-in status
 }
 
-// New returns a Scanner over clients.
-func New(clients Clients, opts Options) *Scanner {
-	return &Scanner{clients: clients, opts: opts.withDefaults()}
+// New returns a Discoverer over clients.
+func New(clients Clients, opts Options) *Discoverer {
+	return &Discoverer{clients: clients, opts: opts.withDefaults()}
 }
 
 // Query selects what to discover. Empty fields mean everything.
@@ -109,7 +109,7 @@ type Inventory struct {
 
 // Regions returns the regions enabled for the account, sorted by name. The
 // list is cached for Options.RegionCacheTTL.
-func (s *Scanner) Regions(ctx context.Context) ([]cloudscope.Region, error) {
+func (s *Discoverer) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 	regions, _, err := s.regionList(ctx, nil)
 	return regions, err
 }
@@ -117,7 +117,7 @@ func (s *Scanner) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 // regionList returns the enabled regions and the opt-in status of every
 // region, from the cache or from DescribeRegions. The lock is not held
 // during the call: two cold requests may both make it, which is harmless.
-func (s *Scanner) regionList(ctx context.Context, calls *atomic.Int64) ([]cloudscope.Region, map[string]string, error) {
+func (s *Discoverer) regionList(ctx context.Context, calls *atomic.Int64) ([]cloudscope.Region, map[string]string, error) {
 	s.mu.Lock()
 	if s.regions != nil && s.opts.Now().Sub(s.regionsAt) < s.opts.RegionCacheTTL {
 		defer s.mu.Unlock()
@@ -155,7 +155,7 @@ func enabledStatus(status string) bool {
 
 // resolveRegions returns the regions a query covers: the requested ones, each
 // checked against the account's regions, or every enabled region.
-func (s *Scanner) resolveRegions(ctx context.Context, requested []string, run *runner) ([]string, *cloudscope.Failure, error) {
+func (s *Discoverer) resolveRegions(ctx context.Context, requested []string, run *runner) ([]string, *cloudscope.Failure, error) {
 	if err := run.acquire(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -200,7 +200,7 @@ func joinNames(regions []cloudscope.Region) string {
 // is recorded in Inventory.Errors and does not stop the rest; the error return
 // is for a scan that cannot start (the region list is unreadable) or a
 // cancelled context.
-func (s *Scanner) Discover(ctx context.Context, q Query) (*Inventory, error) {
+func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) {
 	types := q.Types
 	if len(types) == 0 {
 		types = cloudscope.ResourceTypes

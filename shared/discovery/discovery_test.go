@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -13,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/readme"
 )
 
 func newFake() *fakeAccount {
@@ -270,15 +270,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if got := slices.Sorted(slices.Values(IAMActions)); !slices.Equal(got, want) {
 		t.Errorf("IAMActions %v, calls made %v", got, want)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range IAMActions {
-		if !strings.Contains(string(readme), a) {
-			t.Errorf("README.md does not list %s", a)
-		}
-	}
+	readme.RequireIAMActions(t, IAMActions)
 }
 
 func TestBudgetReturnsWhatWasRead(t *testing.T) {

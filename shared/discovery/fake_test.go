@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // fakeAccount is a synthetic account served through awsstub: n of each

@@ -16,10 +16,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 // moto is the emulator the integration tests in this package share.

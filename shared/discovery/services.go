@@ -16,7 +16,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-func (s *Scanner) listInstances(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
+func (s *Discoverer) listInstances(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
 	pages := ec2.NewDescribeInstancesPaginator(s.clients.EC2(region), &ec2.DescribeInstancesInput{MaxResults: aws.Int32(s.opts.EC2PageSize)})
 	var out []cloudscope.Resource
 	for pages.HasMorePages() {
@@ -66,7 +66,7 @@ func (s *Scanner) listInstances(ctx context.Context, region string, run *runner)
 	return out, nil
 }
 
-func (s *Scanner) listDatabases(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
+func (s *Discoverer) listDatabases(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
 	pages := rds.NewDescribeDBInstancesPaginator(s.clients.RDS(region), &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(s.opts.RDSPageSize)})
 	var out []cloudscope.Resource
 	for pages.HasMorePages() {
@@ -107,7 +107,7 @@ func (s *Scanner) listDatabases(ctx context.Context, region string, run *runner)
 	return out, nil
 }
 
-func (s *Scanner) listFunctions(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
+func (s *Discoverer) listFunctions(ctx context.Context, region string, run *runner) ([]cloudscope.Resource, error) {
 	pages := lambda.NewListFunctionsPaginator(s.clients.Lambda(region), &lambda.ListFunctionsInput{MaxItems: aws.Int32(s.opts.LambdaPageSize)})
 	var out []cloudscope.Resource
 	for pages.HasMorePages() {
@@ -152,7 +152,7 @@ func (s *Scanner) listFunctions(ctx context.Context, region string, run *runner)
 // listBuckets lists every bucket with its region. ListBuckets is global; the
 // region comes from its BucketRegion field, or from GetBucketLocation where a
 // server leaves that field out. Failures are recorded on the runner.
-func (s *Scanner) listBuckets(ctx context.Context, run *runner) []cloudscope.Resource {
+func (s *Discoverer) listBuckets(ctx context.Context, run *runner) []cloudscope.Resource {
 	client := s.clients.S3(s.clients.HomeRegion)
 	pages := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{MaxBuckets: aws.Int32(s.opts.S3PageSize)})
 	var out []cloudscope.Resource

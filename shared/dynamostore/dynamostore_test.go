@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server

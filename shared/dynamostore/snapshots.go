@@ -1,15 +1,12 @@
 package dynamostore
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +16,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // A snapshot is stored as items under pk "snapshot#<id>": the header (sk
@@ -79,34 +74,13 @@ func NewSnapshotStore(client SnapshotAPI, table string, retention time.Duration,
 	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500, backoff: 50 * time.Millisecond}
 }
 
-func s(v string) *ddbtypes.AttributeValueMemberS { return &ddbtypes.AttributeValueMemberS{Value: v} }
+// stringAttr is a string attribute value.
+func stringAttr(v string) *ddbtypes.AttributeValueMemberS {
+	return &ddbtypes.AttributeValueMemberS{Value: v}
+}
 
 func snapKey(id, sk string) map[string]ddbtypes.AttributeValue {
-	return map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshot#" + id), SortKey: s(sk)}
-}
-
-func gz(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if err := json.NewEncoder(zw).Encode(v); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func gunzip(b []byte, v any) error {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(zr)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(data, v)
+	return map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshot#" + id), SortKey: stringAttr(sk)}
 }
 
 // chunks splits records into gzipped pieces of at most MaxValueBytes.
@@ -135,7 +109,7 @@ func chunks[T any](records []T, per int) ([][]byte, error) {
 
 // Save writes the chunks, then the header and index in one transaction that
 // fails if the header exists: a scan id is stored once.
-func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
+func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 	expires := &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(snap.FinishedAt.Add(st.retention).Unix(), 10)}
 	var items []map[string]ddbtypes.AttributeValue
 	counts := map[string]int{}
@@ -164,7 +138,7 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
 		return err
 	}
 
-	header, err := gz(snap.Header)
+	header, err := gz(snap.SnapshotHeader)
 	if err != nil {
 		return err
 	}
@@ -174,13 +148,13 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
 	finished := snap.FinishedAt.UTC().Format(time.RFC3339Nano)
 	h := snapKey(snap.ID, "header")
 	h["data"] = &ddbtypes.AttributeValueMemberB{Value: header}
-	h["notification"] = s(snap.Notification)
-	h["finished_at"] = s(finished)
-	h["attempt"] = s(attempt)
+	h["notification"] = stringAttr(snap.Notification)
+	h["finished_at"] = stringAttr(finished)
+	h["attempt"] = stringAttr(attempt)
 	countsJSON, _ := json.Marshal(counts)
-	h["chunks"] = s(string(countsJSON))
+	h["chunks"] = stringAttr(string(countsJSON))
 	h[TTLAttribute] = expires
-	idx := map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshots"), SortKey: s(finished + "#" + snap.ID), "id": s(snap.ID), "data": h["data"], TTLAttribute: expires}
+	idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID), "data": h["data"], TTLAttribute: expires}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
 		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: h, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}},
@@ -188,7 +162,7 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *scan.Snapshot) error {
 	if err != nil {
 		var cancelled *ddbtypes.TransactionCanceledException
 		if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 && aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-			return scan.ErrDuplicate
+			return cloudscope.ErrSnapshotExists
 		}
 		return awserr.Wrap(err, "dynamodb TransactWriteItems")
 	}
@@ -229,7 +203,7 @@ func (st *SnapshotStore) batchWrite(ctx context.Context, items []map[string]ddbt
 }
 
 // Get reads snapshot id: its header, then its chunks by Query on its key.
-func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, error) {
+func (st *SnapshotStore) Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, awserr.Wrap(err, "dynamodb GetItem")
@@ -237,8 +211,8 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, er
 	if out.Item == nil {
 		return nil, nil
 	}
-	snap := &scan.Snapshot{Resources: []cloudscope.Resource{}, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
-	if err := decodeHeader(out.Item, &snap.Header); err != nil {
+	snap := &cloudscope.Snapshot{Resources: []cloudscope.Resource{}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	if err := decodeHeader(out.Item, &snap.SnapshotHeader); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", id, err)
 	}
 	attempt, _ := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS)
@@ -255,7 +229,7 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*scan.Snapshot, er
 	pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.table),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshot#" + id), ":chunk": s(prefix)},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshot#" + id), ":chunk": stringAttr(prefix)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	for pages.HasMorePages() {
@@ -298,19 +272,19 @@ func newAttempt() string {
 
 func appendChunk[T any](data []byte, dst *[]T) error {
 	var part []T
-	if err := gunzip(data, &part); err != nil {
+	if err := ungz(data, &part); err != nil {
 		return err
 	}
 	*dst = append(*dst, part...)
 	return nil
 }
 
-func decodeHeader(item map[string]ddbtypes.AttributeValue, h *scan.Header) error {
+func decodeHeader(item map[string]ddbtypes.AttributeValue, h *cloudscope.SnapshotHeader) error {
 	b, ok := item["data"].(*ddbtypes.AttributeValueMemberB)
 	if !ok {
 		return errors.New("no data")
 	}
-	if err := gunzip(b.Value, h); err != nil {
+	if err := ungz(b.Value, h); err != nil {
 		return err
 	}
 	// The notification state changes after the header is written.
@@ -321,20 +295,20 @@ func decodeHeader(item map[string]ddbtypes.AttributeValue, h *scan.Header) error
 }
 
 // List returns up to limit headers, newest first, from the index.
-func (st *SnapshotStore) List(ctx context.Context, limit int) ([]scan.Header, error) {
+func (st *SnapshotStore) List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error) {
 	out, err := st.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.table),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshots")},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshots")},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(int32(limit)),
 	})
 	if err != nil {
 		return nil, awserr.Wrap(err, "dynamodb Query")
 	}
-	headers := []scan.Header{}
+	headers := []cloudscope.SnapshotHeader{}
 	for _, item := range out.Items {
-		var h scan.Header
+		var h cloudscope.SnapshotHeader
 		if err := decodeHeader(item, &h); err != nil {
 			return nil, err
 		}
@@ -345,7 +319,7 @@ func (st *SnapshotStore) List(ctx context.Context, limit int) ([]scan.Header, er
 
 // Before returns the header of the snapshot stored just before id, or nil:
 // the index entry before id's, by one Query on the index's key.
-func (st *SnapshotStore) Before(ctx context.Context, id string) (*scan.Header, error) {
+func (st *SnapshotStore) Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
 		ProjectionExpression: aws.String("finished_at"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -358,7 +332,7 @@ func (st *SnapshotStore) Before(ctx context.Context, id string) (*scan.Header, e
 	q, err := st.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(st.table),
 		KeyConditionExpression:    aws.String("pk = :pk AND sk < :sk"),
-		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": s("snapshots"), ":sk": s(finished.Value + "#" + id)},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshots"), ":sk": stringAttr(finished.Value + "#" + id)},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(1),
 	})
@@ -368,7 +342,7 @@ func (st *SnapshotStore) Before(ctx context.Context, id string) (*scan.Header, e
 	if len(q.Items) == 0 {
 		return nil, nil
 	}
-	var h scan.Header
+	var h cloudscope.SnapshotHeader
 	if err := decodeHeader(q.Items[0], &h); err != nil {
 		return nil, err
 	}
@@ -376,7 +350,7 @@ func (st *SnapshotStore) Before(ctx context.Context, id string) (*scan.Header, e
 }
 
 // Latest returns the newest snapshot, or nil.
-func (st *SnapshotStore) Latest(ctx context.Context) (*scan.Snapshot, error) {
+func (st *SnapshotStore) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
 	hs, err := st.List(ctx, 1)
 	if err != nil || len(hs) == 0 {
 		return nil, err
@@ -401,12 +375,12 @@ func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) 
 			TableName: aws.String(st.table), Key: key,
 			UpdateExpression:          aws.String("SET notification = :n"),
 			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": s(state)},
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": stringAttr(state)},
 		}}
 	}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
 		update(snapKey(id, "header")),
-		update(map[string]ddbtypes.AttributeValue{PartitionKey: s("snapshots"), SortKey: s(finished.Value + "#" + id)}),
+		update(map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished.Value + "#" + id)}),
 	}})
 	if err != nil {
 		return awserr.Wrap(err, "dynamodb TransactWriteItems")
@@ -416,24 +390,24 @@ func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) 
 
 // SetStatus stores a scan's status under pk "scan#<id>", sk "status", for
 // StatusRetention (the table's TTL).
-func (st *SnapshotStore) SetStatus(ctx context.Context, status scan.Status) error {
+func (st *SnapshotStore) SetStatus(ctx context.Context, status cloudscope.ScanStatus) error {
 	data, err := json.Marshal(status)
 	if err != nil {
 		return err
 	}
 	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: map[string]ddbtypes.AttributeValue{
-		PartitionKey: s("scan#" + status.ID), SortKey: s("status"),
-		"data":       s(string(data)),
-		"expires_at": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Add(scan.StatusRetention).Unix(), 10)},
+		PartitionKey: stringAttr("scan#" + status.ID), SortKey: stringAttr("status"),
+		"data":       stringAttr(string(data)),
+		"expires_at": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Add(cloudscope.StatusRetention).Unix(), 10)},
 	}})
 	return awserr.Wrap(err, "dynamodb PutItem")
 }
 
 // Status reads scan id's status, or nil when there is none (or it expired:
 // the TTL deletes within days, so the expiry is checked here too).
-func (st *SnapshotStore) Status(ctx context.Context, id string) (*scan.Status, error) {
+func (st *SnapshotStore) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table),
-		Key: map[string]ddbtypes.AttributeValue{PartitionKey: s("scan#" + id), SortKey: s("status")}, ConsistentRead: aws.Bool(true)})
+		Key: map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("scan#" + id), SortKey: stringAttr("status")}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, awserr.Wrap(err, "dynamodb GetItem")
 	}
@@ -446,7 +420,7 @@ func (st *SnapshotStore) Status(ctx context.Context, id string) (*scan.Status, e
 			return nil, nil
 		}
 	}
-	var status scan.Status
+	var status cloudscope.ScanStatus
 	if err := json.Unmarshal([]byte(data.Value), &status); err != nil {
 		return nil, fmt.Errorf("scan %s status: %w", id, err)
 	}

@@ -18,17 +18,15 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
-func snapshot(id string, resources int) *scan.Snapshot {
+func snapshot(id string, resources int) *cloudscope.Snapshot {
 	at := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
-	s := &scan.Snapshot{Header: scan.Header{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1"},
-		Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: scan.NotifyNone},
-		Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
+	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1"},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{"discovery": 3}, Notification: cloudscope.NotifyNone},
+		Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	for i := range resources {
 		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%017x", i), Region: "us-east-1",
 			Tags: map[string]string{"team": strings.Repeat("x", 200)}, EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
@@ -50,7 +48,7 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The same scan id again, with other contents: refused, and the stored one stays whole.
-	if err := st.Save(ctx, snapshot("evt-1", 120)); !errors.Is(err, scan.ErrDuplicate) {
+	if err := st.Save(ctx, snapshot("evt-1", 120)); !errors.Is(err, cloudscope.ErrSnapshotExists) {
 		t.Fatalf("second save: %v", err)
 	}
 	got, err := st.Get(ctx, "evt-1")
@@ -62,11 +60,11 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	if string(a) != string(b) {
 		t.Errorf("read back %d resources; want the first save's %d exactly", len(got.Resources), len(first.Resources))
 	}
-	if err := st.SetNotification(ctx, "evt-1", scan.NotifySent); err != nil {
+	if err := st.SetNotification(ctx, "evt-1", cloudscope.NotifySent); err != nil {
 		t.Fatal(err)
 	}
 	hs, err := st.List(ctx, 5)
-	if err != nil || len(hs) != 1 || hs[0].Notification != scan.NotifySent {
+	if err != nil || len(hs) != 1 || hs[0].Notification != cloudscope.NotifySent {
 		t.Errorf("list %+v %v", hs, err)
 	}
 	if s, err := st.Get(ctx, "nope"); s != nil || err != nil {
@@ -140,7 +138,7 @@ func TestCancelledTransactionIsADuplicate(t *testing.T) {
 		return nil, fmt.Errorf("unexpected %s", c.Operation)
 	}
 	err := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
-	if !errors.Is(err, scan.ErrDuplicate) {
+	if !errors.Is(err, cloudscope.ErrSnapshotExists) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -196,14 +194,14 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if err := st.Save(ctx, snapshot("evt", 3)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetNotification(ctx, "evt", scan.NotifySent); err != nil {
+	if err := st.SetNotification(ctx, "evt", cloudscope.NotifySent); err != nil {
 		t.Fatal(err)
 	}
 	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotIAMActions) {
 		t.Errorf("the store calls %v, SnapshotIAMActions says %v", got, SnapshotIAMActions)
 	}
 	called = map[string]bool{}
-	_ = st.SetStatus(ctx, scan.Status{ID: "evt", State: scan.StateRunning})
+	_ = st.SetStatus(ctx, cloudscope.ScanStatus{ID: "evt", State: cloudscope.StateRunning})
 	_, _ = st.Status(ctx, "evt")
 	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, StatusIAMActions) {
 		t.Errorf("the scan status calls %v, StatusIAMActions says %v", got, StatusIAMActions)

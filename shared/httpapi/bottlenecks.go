@@ -3,28 +3,24 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // Bottlenecks is what the bottleneck, snapshot and scan routes need.
 type Bottlenecks interface {
-	Latest(ctx context.Context) (*scan.Snapshot, error)
-	Get(ctx context.Context, id string) (*scan.Snapshot, error)
-	List(ctx context.Context, limit int) ([]scan.Header, error)
-	Before(ctx context.Context, id string) (*scan.Header, error)
-	Live(ctx context.Context, regions []string) (*scan.Snapshot, error)
+	Latest(ctx context.Context) (*cloudscope.Snapshot, error)
+	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)
+	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error)
+	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
+	Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error)
 	StartScan(ctx context.Context) (string, error)
-	Status(ctx context.Context, id string) (*scan.Status, error)
+	Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error)
 }
-
-var snapshotID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 var severities = []string{"critical", "warning", "info"}
 
@@ -33,8 +29,8 @@ type bottlenecksData struct {
 	SnapshotID   string                    `json:"snapshot_id,omitempty"`
 	FinishedAt   string                    `json:"finished_at,omitempty"`
 	Regions      []string                  `json:"regions"`
-	Findings     []bottleneck.Finding      `json:"findings"`
-	Insufficient []bottleneck.Insufficient `json:"insufficient_data"`
+	Findings     []cloudscope.Finding      `json:"findings"`
+	Insufficient []cloudscope.Insufficient `json:"insufficient_data"`
 	Errors       []cloudscope.Failure      `json:"errors"`
 	Rules        map[string]string         `json:"rules"`
 }
@@ -61,7 +57,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	if err := single(q, "source"); err != nil {
 		return err
 	}
-	var snap *scan.Snapshot
+	var snap *cloudscope.Snapshot
 	switch source {
 	case "", "latest":
 		source = "latest"
@@ -81,7 +77,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	keep := func(region, severity string) bool {
 		return (len(regions) == 0 || slices.Contains(regions, region)) && (len(sev) == 0 || slices.Contains(sev, severity))
 	}
-	d := bottlenecksData{Source: source, Regions: snap.Regions, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{},
+	d := bottlenecksData{Source: source, Regions: snap.Regions, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
 		Errors: snap.Errors, Rules: bottleneck.Rules}
 	if source == "latest" {
 		d.SnapshotID, d.FinishedAt = snap.ID, snap.FinishedAt.Format("2006-01-02T15:04:05Z07:00")
@@ -126,8 +122,8 @@ func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, map[string]any{"snapshots": hs})
 }
 
-func (a *api) snapshot(r *http.Request, id string) (*scan.Snapshot, error) {
-	if !snapshotID.MatchString(id) {
+func (a *api) snapshot(r *http.Request, id string) (*cloudscope.Snapshot, error) {
+	if !cloudscope.ValidScanID(id) {
 		return nil, cloudscope.Invalid("id", "%q is not a snapshot id", truncate(id))
 	}
 	s, err := a.deps.Bottlenecks.Get(r.Context(), id)
@@ -159,7 +155,7 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if err := single(q, "base"); err != nil {
 		return err
 	}
-	if b := q.Get("base"); b != "" && !snapshotID.MatchString(b) {
+	if b := q.Get("base"); b != "" && !cloudscope.ValidScanID(b) {
 		return cloudscope.Invalid("base", "%q is not a snapshot id", truncate(b))
 	}
 	head, err := a.snapshot(r, r.PathValue("id"))
@@ -184,7 +180,7 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return ok(w, scan.Compare(base, head))
+	return ok(w, cloudscope.CompareSnapshots(base, head))
 }
 
 func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
@@ -208,7 +204,7 @@ func (a *api) scanStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if !snapshotID.MatchString(id) {
+	if !cloudscope.ValidScanID(id) {
 		return cloudscope.Invalid("id", "%q is not a scan id", truncate(id))
 	}
 	st, err := a.deps.Bottlenecks.Status(r.Context(), id)
@@ -216,7 +212,7 @@ func (a *api) scanStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if st == nil {
-		return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan %s in the last %d hours", id, int(scan.StatusRetention.Hours()))
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan %s in the last %d hours", id, int(cloudscope.StatusRetention.Hours()))
 	}
 	return ok(w, st)
 }

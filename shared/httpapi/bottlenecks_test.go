@@ -6,58 +6,57 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 )
 
 type fakeBottlenecks struct {
-	store   *scan.MemoryStore
+	store   *memstore.Store
 	started []string
 }
 
-func (f *fakeBottlenecks) Latest(ctx context.Context) (*scan.Snapshot, error) {
+func (f *fakeBottlenecks) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
 	return f.store.Latest(ctx)
 }
-func (f *fakeBottlenecks) Get(ctx context.Context, id string) (*scan.Snapshot, error) {
+func (f *fakeBottlenecks) Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
 	return f.store.Get(ctx, id)
 }
-func (f *fakeBottlenecks) List(ctx context.Context, n int) ([]scan.Header, error) {
+func (f *fakeBottlenecks) List(ctx context.Context, n int) ([]cloudscope.SnapshotHeader, error) {
 	return f.store.List(ctx, n)
 }
-func (f *fakeBottlenecks) Before(ctx context.Context, id string) (*scan.Header, error) {
+func (f *fakeBottlenecks) Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
 	return f.store.Before(ctx, id)
 }
-func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*scan.Snapshot, error) {
+func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error) {
 	return snapshot("live", clock, "i-live"), nil
 }
 func (f *fakeBottlenecks) StartScan(ctx context.Context) (string, error) {
 	f.started = append(f.started, "manual-1")
-	return "manual-1", f.store.SetStatus(ctx, scan.Status{ID: "manual-1", State: scan.StateQueued, StartedAt: clock, UpdatedAt: clock})
+	return "manual-1", f.store.SetStatus(ctx, cloudscope.ScanStatus{ID: "manual-1", State: cloudscope.StateQueued, StartedAt: clock, UpdatedAt: clock})
 }
-func (f *fakeBottlenecks) Status(ctx context.Context, id string) (*scan.Status, error) {
+func (f *fakeBottlenecks) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
 	return f.store.Status(ctx, id)
 }
 
-func snapshot(id string, at time.Time, hot ...string) *scan.Snapshot {
-	s := &scan.Snapshot{Header: scan.Header{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1", "eu-west-1"},
-		Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: scan.NotifyNone},
-		Resources: []cloudscope.Resource{}, Findings: []bottleneck.Finding{}, Insufficient: []bottleneck.Insufficient{}}
+func snapshot(id string, at time.Time, hot ...string) *cloudscope.Snapshot {
+	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1", "eu-west-1"},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: cloudscope.NotifyNone},
+		Resources: []cloudscope.Resource{}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	for i, h := range hot {
 		region := []string{"us-east-1", "eu-west-1"}[i%2]
 		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: h, Region: region, EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
-		sev := []bottleneck.Severity{bottleneck.Critical, bottleneck.Warning}[i%2]
-		s.Findings = append(s.Findings, bottleneck.Finding{ID: "ec2.high_cpu/ec2/" + region + "/" + h, Rule: "ec2.high_cpu", Severity: sev, Title: "hot",
+		sev := []cloudscope.Severity{cloudscope.Critical, cloudscope.Warning}[i%2]
+		s.Findings = append(s.Findings, cloudscope.Finding{ID: "ec2.high_cpu/ec2/" + region + "/" + h, Rule: "ec2.high_cpu", Severity: sev, Title: "hot",
 			ResourceType: cloudscope.EC2, ResourceID: h, Region: region, Observed: map[string]float64{"max_cpu_percent": 99},
-			Threshold: bottleneck.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: "seed design"},
-			Window:    bottleneck.Window{Start: at.Add(-time.Hour), End: at}, Evidence: []cloudscope.Point{{T: cloudscope.At(at), V: 99}}, Recommendation: "scale"})
+			Threshold: cloudscope.Threshold{Value: 80, Op: ">", Unit: "Percent", Source: "seed design"},
+			Window:    cloudscope.Window{Start: at.Add(-time.Hour), End: at}, Evidence: []cloudscope.Point{{T: cloudscope.At(at), V: 99}}, Recommendation: "scale"})
 	}
 	return s
 }
 
 func TestBottleneckRoutes(t *testing.T) {
-	f := &fakeBottlenecks{store: scan.NewMemoryStore()}
+	f := &fakeBottlenecks{store: memstore.New()}
 	h := httpapi.New(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
 	if r := do(t, h, "GET", "/bottlenecks"); r.status != 404 || r.env.Error.Code != "not_found" {
 		t.Errorf("before any scan: %d %s", r.status, r.body)
@@ -69,7 +68,7 @@ func TestBottleneckRoutes(t *testing.T) {
 	r := do(t, h, "GET", "/bottlenecks?severity=critical")
 	var b struct {
 		SnapshotID string               `json:"snapshot_id"`
-		Findings   []bottleneck.Finding `json:"findings"`
+		Findings   []cloudscope.Finding `json:"findings"`
 	}
 	if err := json.Unmarshal(r.env.Data, &b); err != nil || b.SnapshotID != "s2" || len(b.Findings) != 1 || b.Findings[0].ResourceID != "i-b" {
 		t.Errorf("latest critical: %s", r.body)
@@ -88,7 +87,7 @@ func TestBottleneckRoutes(t *testing.T) {
 		t.Errorf("get: %d %s", r.status, r.body)
 	}
 	r = do(t, h, "GET", "/snapshots/s2/diff")
-	var d scan.Diff
+	var d cloudscope.SnapshotDiff
 	if err := json.Unmarshal(r.env.Data, &d); err != nil || d.Base != "s1" || len(d.FindingsNew) != 2 || len(d.FindingsResolved) != 1 || len(d.ResourcesAdded) != 2 {
 		t.Errorf("diff: %s", r.body)
 	}
@@ -103,8 +102,8 @@ func TestBottleneckRoutes(t *testing.T) {
 		t.Errorf("start: %d %v %s", r.status, r.header, r.body)
 	}
 	r = do(t, h, "GET", "/scans/manual-1")
-	var st scan.Status
-	if err := json.Unmarshal(r.env.Data, &st); err != nil || r.status != 200 || st.ID != "manual-1" || st.State != scan.StateQueued {
+	var st cloudscope.ScanStatus
+	if err := json.Unmarshal(r.env.Data, &st); err != nil || r.status != 200 || st.ID != "manual-1" || st.State != cloudscope.StateQueued {
 		t.Errorf("status: %d %s", r.status, r.body)
 	}
 	if r := do(t, h, "GET", "/scans/manual-2"); r.status != 404 || r.env.Error.Code != "not_found" {

@@ -23,7 +23,7 @@ func parseCostsQuery(raw string, a *api) (costs.Query, error) {
 	if err := single(q, "days", "start", "end", "granularity", "group_by", "metric"); err != nil {
 		return costs.Query{}, err
 	}
-	return costs.NewQuery(costs.Spec{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
+	return costs.NewQuery(costs.QueryInput{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
 		Granularity: q.Get("granularity"), GroupBy: q.Get("group_by"), Metric: q.Get("metric")}, a.now())
 }
 

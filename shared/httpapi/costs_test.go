@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // costsAPI serves the cost routes over a Cost Explorer stub.

@@ -10,13 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/loopback"
 )
 
 // OpenAPI is the API's OpenAPI 3 document; tests hold every response to it.
@@ -199,12 +199,7 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 // cannot reach a local server by rebinding its own name to 127.0.0.1.
 func LoopbackOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.Trim(host, "[]")
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if !loopback.Host(r.Host) {
 			writeJSON(w, http.StatusForbidden, envelope{Error: &errorBody{Code: cloudscope.CodeForbidden,
 				Message: "this local server answers only requests to localhost, 127.0.0.1 or [::1]"}})
 			return

@@ -15,7 +15,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
-	"github.com/cloudscope/cloudscope/shared/httpapi/apitest"
+	"github.com/cloudscope/cloudscope/shared/testkit/apitest"
 )
 
 // fakeDiscovery answers with fixed data or errors.

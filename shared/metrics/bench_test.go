@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // BenchmarkFetch2000Instances reads CPU (Average, Maximum), NetworkIn and

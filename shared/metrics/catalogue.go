@@ -4,8 +4,8 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Spec is one CloudWatch metric that cloudscope reads for a resource type.
-type Spec struct {
+// Definition is one CloudWatch metric that cloudscope reads for a resource type.
+type Definition struct {
 	Namespace string
 	Name      string
 	// Dimension names the dimension whose value is the resource id.
@@ -24,7 +24,7 @@ type Spec struct {
 }
 
 // Catalogue lists the metrics read for each resource type, in output order.
-var Catalogue = map[cloudscope.ResourceType][]Spec{
+var Catalogue = map[cloudscope.ResourceType][]Definition{
 	cloudscope.EC2: {
 		{Namespace: "AWS/EC2", Name: "CPUUtilization", Dimension: "InstanceId", Stats: []string{"Average", "Maximum"}, Unit: "Percent",
 			Why: "processor load: sustained highs mean an undersized or hot instance, lows an oversized or idle one"},

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // fakeCloudWatch answers GetMetricData with a value derived from each query's

@@ -112,7 +112,7 @@ type Result struct {
 // points read so far.
 type query struct {
 	id          string
-	spec        *Spec
+	spec        *Definition
 	target      Target
 	stat        string
 	period      int32

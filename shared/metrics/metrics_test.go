@@ -3,14 +3,13 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/readme"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -199,13 +198,5 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if s := calls.String(); s != "CloudWatch.GetMetricData=4 " || !slices.Equal(IAMActions, []string{"cloudwatch:GetMetricData"}) {
 		t.Errorf("calls %s, actions %v", s, IAMActions)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range IAMActions {
-		if !strings.Contains(string(readme), a) {
-			t.Errorf("README.md does not list %s", a)
-		}
-	}
+	readme.RequireIAMActions(t, IAMActions)
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server

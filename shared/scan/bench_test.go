@@ -24,14 +24,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 // synthetic is an account of 4 regions x (1,500 instances, 500 databases,
@@ -146,7 +147,7 @@ func BenchmarkScan10000Resources(b *testing.B) {
 	}
 	var wall time.Duration
 	var calls *awsstub.Counter
-	var snap *scan.Snapshot
+	var snap *cloudscope.Snapshot
 	var peak uint64
 	var writes int
 	for b.Loop() {

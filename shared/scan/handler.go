@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
 // Summary is what the scan function returns.
@@ -17,8 +18,6 @@ type Summary struct {
 	Errors       int            `json:"errors"`
 	Calls        map[string]int `json:"aws_calls"`
 }
-
-var scanID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // event is either EventBridge's scheduled event (its id is the scan id, so a
 // retried delivery is the same scan) or {"scan_id": ...} from POST /scans.
@@ -38,7 +37,7 @@ func ScanIDOf(payload []byte) (string, error) {
 	if id == "" && e.DetailType != "" {
 		id = e.ID
 	}
-	if !scanID.MatchString(id) {
+	if !cloudscope.ValidScanID(id) {
 		return "", fmt.Errorf("scan: the event has neither a scan_id nor a scheduled event's id")
 	}
 	return id, nil

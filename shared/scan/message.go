@@ -5,26 +5,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
 // MaxMessageBytes keeps a notification under SNS's 256 KB limit, with room
 // for the attributes and the envelope.
 const MaxMessageBytes = 240 * 1024
 
-// Message is one notification: a subject, a readable body with the JSON
-// detail at its end, and attributes subscribers can filter on.
-type Message struct {
-	Subject    string
-	Body       string
-	Attributes map[string]string // highest_severity, new_findings, critical, warning, info
-}
-
 // NewMessage tells of the findings of snap that are new or worse. Past
 // MaxMessageBytes it leaves findings out, and says how many.
-func NewMessage(snap *Snapshot, findings []bottleneck.Finding) Message {
-	counts := map[bottleneck.Severity]int{}
-	highest := bottleneck.Info
+func NewMessage(snap *cloudscope.Snapshot, findings []cloudscope.Finding) cloudscope.Message {
+	counts := map[cloudscope.Severity]int{}
+	highest := cloudscope.Info
 	for _, f := range findings {
 		counts[f.Severity]++
 		if f.Severity.Rank() > highest.Rank() {
@@ -33,11 +25,11 @@ func NewMessage(snap *Snapshot, findings []bottleneck.Finding) Message {
 	}
 	subject := fmt.Sprintf("cloudscope: %d new or worse finding(s), highest %s", len(findings), highest)
 	head := fmt.Sprintf("Scan %s at %s found %d new or worse finding(s): %d critical, %d warning, %d info.\n\n",
-		snap.ID, snap.FinishedAt.Format("2006-01-02 15:04 UTC"), len(findings), counts[bottleneck.Critical], counts[bottleneck.Warning], counts[bottleneck.Info])
+		snap.ID, snap.FinishedAt.Format("2006-01-02 15:04 UTC"), len(findings), counts[cloudscope.Critical], counts[cloudscope.Warning], counts[cloudscope.Info])
 
 	type detail struct {
 		Scan     string               `json:"scan_id"`
-		Findings []bottleneck.Finding `json:"findings"`
+		Findings []cloudscope.Finding `json:"findings"`
 		Omitted  int                  `json:"omitted"`
 	}
 	var lines strings.Builder
@@ -58,12 +50,12 @@ func NewMessage(snap *Snapshot, findings []bottleneck.Finding) Message {
 		js, _ := json.Marshal(detail{Scan: snap.ID, Findings: kept, Omitted: omitted})
 		body := head + lines.String() + "\nJSON:\n" + string(js) + "\n"
 		if len(body) <= MaxMessageBytes || len(kept) == 0 {
-			return Message{Subject: subject, Body: body, Attributes: map[string]string{
+			return cloudscope.Message{Subject: subject, Body: body, Attributes: map[string]string{
 				"highest_severity": string(highest),
 				"new_findings":     fmt.Sprint(len(findings)),
-				"critical":         fmt.Sprint(counts[bottleneck.Critical]),
-				"warning":          fmt.Sprint(counts[bottleneck.Warning]),
-				"info":             fmt.Sprint(counts[bottleneck.Info]),
+				"critical":         fmt.Sprint(counts[cloudscope.Critical]),
+				"warning":          fmt.Sprint(counts[cloudscope.Warning]),
+				"info":             fmt.Sprint(counts[cloudscope.Info]),
 			}}
 		}
 		// Too long: keep the most severe ones (the list is sorted so), fewer each round.

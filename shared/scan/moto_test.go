@@ -23,14 +23,15 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/mototest"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
+	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
 var moto *mototest.Server
@@ -128,7 +129,7 @@ func TestMotoScanEndToEnd(t *testing.T) {
 			t.Errorf("false finding %s", unwanted)
 		}
 	}
-	if snap.Costs == nil || snap.Notification != scan.NotifySent || len(snap.Errors) != 0 {
+	if snap.Costs == nil || snap.Notification != cloudscope.NotifySent || len(snap.Errors) != 0 {
 		t.Errorf("costs %v, notification %s, errors %v", snap.Costs, snap.Notification, snap.Errors)
 	}
 
@@ -182,7 +183,7 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Snapshot.Notification != scan.NotifyPending {
+	if r.Snapshot.Notification != cloudscope.NotifyPending {
 		t.Fatalf("after a failed publish: %s", r.Snapshot.Notification)
 	}
 	if _, err := s.Run(ctx, "evt-4", east); err != nil {
@@ -192,7 +193,7 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0]["Message"].(string), hot) {
 		t.Errorf("the pending notification was not delivered: %d messages", len(msgs))
 	}
-	if h, _ := store.Get(ctx, "evt-3"); h.Notification != scan.NotifySent {
+	if h, _ := store.Get(ctx, "evt-3"); h.Notification != cloudscope.NotifySent {
 		t.Errorf("evt-3 still says %s", h.Notification)
 	}
 }

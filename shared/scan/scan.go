@@ -24,27 +24,24 @@ import (
 // Days is how much metric history a scan reads.
 const Days = 14
 
-// ErrDuplicate is what Store.Save returns for a scan id already stored.
-var ErrDuplicate = errors.New("a snapshot with this scan id is already stored")
-
 // Store keeps snapshots. Save must be atomic and conditional on the id being new.
 type Store interface {
-	Save(ctx context.Context, s *Snapshot) error
-	Get(ctx context.Context, id string) (*Snapshot, error) // nil, nil when there is none
-	Latest(ctx context.Context) (*Snapshot, error)         // nil, nil when there is none
-	List(ctx context.Context, limit int) ([]Header, error) // newest first
+	Save(ctx context.Context, s *cloudscope.Snapshot) error
+	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)         // nil, nil when there is none
+	Latest(ctx context.Context) (*cloudscope.Snapshot, error)                 // nil, nil when there is none
+	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error) // newest first
 	// Before is the header of the snapshot stored just before id, or nil.
-	Before(ctx context.Context, id string) (*Header, error)
+	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
 	SetNotification(ctx context.Context, id, state string) error
 	// SetStatus stores how a scan is going; Status reads it (nil, nil when
 	// there is none, or it has expired).
-	SetStatus(ctx context.Context, st Status) error
-	Status(ctx context.Context, id string) (*Status, error)
+	SetStatus(ctx context.Context, st cloudscope.ScanStatus) error
+	Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error)
 }
 
 // Notifier sends one message.
 type Notifier interface {
-	Publish(ctx context.Context, m Message) error
+	Publish(ctx context.Context, m cloudscope.Message) error
 }
 
 // Deps are what a scan uses. Store and Notifier may be nil: the scan then
@@ -69,10 +66,10 @@ type Deps struct {
 
 // Progress is one step of a scan.
 type Progress struct {
-	Step    string `json:"step"`
-	Detail  string `json:"detail"`
-	Regions int    `json:"regions_done"`
-	Of      int    `json:"regions"`
+	Step        string `json:"step"`
+	Detail      string `json:"detail"`
+	RegionsDone int    `json:"regions_done"`
+	Regions     int    `json:"regions"` // the total, when the step goes region by region
 }
 
 // Scanner runs scans.
@@ -96,15 +93,15 @@ var ruleMetrics = []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusC
 // Result is a scan's outcome: the snapshot, and whether it was stored now
 // or had been stored by an earlier delivery of the same scan.
 type Result struct {
-	Snapshot  *Snapshot
+	Snapshot  *cloudscope.Snapshot
 	Duplicate bool
 }
 
 // Evaluate discovers and judges the account without storing anything: the
 // live view of GET /bottlenecks?source=live and the first half of Run.
-func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*Snapshot, error) {
+func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
 	started := s.d.Now().UTC()
-	snap := &Snapshot{Header: Header{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: NotifyNone}}
+	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
 	s.report(ctx, Progress{Step: "discover", Detail: "listing resources in every region"})
 	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
 	if err != nil {
@@ -112,7 +109,7 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 	}
 	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
 	snap.Calls["discovery"] = int(inv.Calls)
-	s.report(ctx, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), Regions: len(inv.Regions), Of: len(inv.Regions)})
+	s.report(ctx, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
 
 	// Metrics and rules region by region: a region's series are judged and
 	// dropped before the next region's are read, so a scan of a large account
@@ -125,7 +122,7 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 		byRegion[r.Region] = append(byRegion[r.Region], r)
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
-	snap.Findings, snap.Insufficient = []bottleneck.Finding{}, []bottleneck.Insufficient{}
+	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
 	for i, region := range regionNames {
 		resources := byRegion[region]
 		var targets []metrics.Target
@@ -142,25 +139,25 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*S
 					return nil, ctx.Err()
 				}
 				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.report(ctx, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", Regions: i + 1, Of: len(regionNames)})
+				s.report(ctx, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", RegionsDone: i + 1, Regions: len(regionNames)})
 			} else {
 				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
 				for j := range res.Resources {
 					rm := &res.Resources[j]
 					series[string(rm.Type)+"/"+rm.ID] = rm
 				}
-				s.report(ctx, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), Regions: i + 1, Of: len(regionNames)})
+				s.report(ctx, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), RegionsDone: i + 1, Regions: len(regionNames)})
 			}
 		}
 		inputs := make([]bottleneck.Input, len(resources))
 		for j, r := range resources {
 			inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
 		}
-		judged := bottleneck.Evaluate(inputs, s.d.Thresholds, bottleneck.Window{Start: window.Start, End: window.End}, started)
+		judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
 		snap.Findings = append(snap.Findings, judged.Findings...)
 		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 	}
-	bottleneck.Sort(snap.Findings)
+	cloudscope.SortFindings(snap.Findings)
 	s.report(ctx, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
 	if s.d.Costs != nil {
@@ -191,12 +188,12 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 		} else if prev != nil {
 			// A retried delivery: store nothing, but finish a notification
 			// the first delivery stored and could not send.
-			if prev.Notification == NotifyPending && s.d.Notifier != nil {
+			if prev.Notification == cloudscope.NotifyPending && s.d.Notifier != nil {
 				if err := s.d.Notifier.Publish(ctx, NewMessage(prev, findingsByID(prev, prev.Notify))); err == nil {
-					if err := s.d.Store.SetNotification(ctx, prev.ID, NotifySent); err != nil {
+					if err := s.d.Store.SetNotification(ctx, prev.ID, cloudscope.NotifySent); err != nil {
 						return nil, err
 					}
-					prev.Notification = NotifySent
+					prev.Notification = cloudscope.NotifySent
 				}
 			}
 			return &Result{Snapshot: prev, Duplicate: true}, nil
@@ -214,14 +211,14 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 		return nil, err
 	}
 	// What to tell: new or worse findings, and whatever the previous scan could not send.
-	var notify []bottleneck.Finding
-	var carried *Snapshot
+	var notify []cloudscope.Finding
+	var carried *cloudscope.Snapshot
 	if prev == nil {
 		notify = snap.Findings
 	} else {
-		d := Compare(prev, snap)
+		d := cloudscope.CompareSnapshots(prev, snap)
 		notify = append(d.FindingsNew, d.FindingsWorse...)
-		if prev.Notification == NotifyPending {
+		if prev.Notification == cloudscope.NotifyPending {
 			carried = prev
 			seen := map[string]bool{}
 			for _, f := range notify {
@@ -234,17 +231,17 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 			}
 		}
 	}
-	bottleneck.Sort(notify) // a message cut short keeps the most severe
+	cloudscope.SortFindings(notify) // a message cut short keeps the most severe
 	if len(notify) > 0 {
 		// Pending until sent; a scan with no notifier carries it forward.
-		snap.Notification = NotifyPending
+		snap.Notification = cloudscope.NotifyPending
 		for _, f := range notify {
 			snap.Notify = append(snap.Notify, f.ID)
 		}
 	}
 	s.report(ctx, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := s.d.Store.Save(ctx, snap); err != nil {
-		if errors.Is(err, ErrDuplicate) {
+		if errors.Is(err, cloudscope.ErrSnapshotExists) {
 			stored, gerr := s.d.Store.Get(ctx, id)
 			if gerr != nil {
 				return nil, gerr
@@ -253,19 +250,19 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 		}
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
-	if snap.Notification == NotifyPending && s.d.Notifier != nil {
+	if snap.Notification == cloudscope.NotifyPending && s.d.Notifier != nil {
 		s.report(ctx, Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
 		if err := s.d.Notifier.Publish(ctx, NewMessage(snap, notify)); err != nil {
 			// The snapshot says pending: the next scan sends it. Nothing is lost.
 			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
 			return &Result{Snapshot: snap}, nil
 		}
-		if err := s.d.Store.SetNotification(ctx, snap.ID, NotifySent); err != nil {
+		if err := s.d.Store.SetNotification(ctx, snap.ID, cloudscope.NotifySent); err != nil {
 			return nil, err
 		}
-		snap.Notification = NotifySent
+		snap.Notification = cloudscope.NotifySent
 		if carried != nil {
-			if err := s.d.Store.SetNotification(ctx, carried.ID, NotifySent); err != nil {
+			if err := s.d.Store.SetNotification(ctx, carried.ID, cloudscope.NotifySent); err != nil {
 				return nil, err
 			}
 		}
@@ -275,12 +272,12 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 
 // findingsByID returns the current findings among ids: a pending finding
 // that has since resolved is not worth telling.
-func findingsByID(s *Snapshot, ids []string) []bottleneck.Finding {
+func findingsByID(s *cloudscope.Snapshot, ids []string) []cloudscope.Finding {
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
 	}
-	var out []bottleneck.Finding
+	var out []cloudscope.Finding
 	for _, f := range s.Findings {
 		if want[f.ID] {
 			out = append(out, f)
@@ -293,8 +290,8 @@ func findingsByID(s *Snapshot, ids []string) []bottleneck.Finding {
 // Cost Explorer request when the cache is cold, none when it is warm. It is
 // the default query (daily, by service), which GET /costs without parameters
 // and the dashboard's first view also ask: after a scan they cost nothing.
-func (s *Scanner) costSummary(ctx context.Context, snap *Snapshot) (*CostSummary, int) {
-	q, err := costs.NewQuery(costs.Spec{}, s.d.Now())
+func (s *Scanner) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*cloudscope.CostSummary, int) {
+	q, err := costs.NewQuery(costs.QueryInput{}, s.d.Now())
 	if err != nil {
 		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
 		return nil, 0
@@ -312,7 +309,7 @@ func (s *Scanner) costSummary(ctx context.Context, snap *Snapshot) (*CostSummary
 	if len(top) > 10 {
 		top = top[:10]
 	}
-	return &CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+	return &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.
@@ -326,9 +323,9 @@ func target(r cloudscope.Resource) (metrics.Target, bool) {
 	return metrics.Target{}, false
 }
 
-func count(s *Snapshot) Counts {
-	c := Counts{Resources: len(s.Resources), ByType: map[cloudscope.ResourceType]int{}, Findings: len(s.Findings),
-		BySeverity: map[bottleneck.Severity]int{}}
+func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
+	c := cloudscope.SnapshotCounts{Resources: len(s.Resources), ByType: map[cloudscope.ResourceType]int{}, Findings: len(s.Findings),
+		BySeverity: map[cloudscope.Severity]int{}}
 	for _, r := range s.Resources {
 		c.ByType[r.Type]++
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -47,16 +48,16 @@ func (a *account) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, 
 func (a *account) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
 	a.costCalls++
 	total, _ := cloudscope.ParseAmount("123.45")
-	return &costs.Report{Query: q, Currency: "USD", Total: total, Groups: []costs.GroupTotal{{Key: "Amazon EC2", Amount: total, Share: 1}},
+	return &costs.Report{Query: q, Currency: "USD", Total: total, Groups: []cloudscope.GroupTotal{{Key: "Amazon EC2", Amount: total, Share: 1}},
 		Fetched: costs.Fetched{Requests: 1}}, nil
 }
 
 type notifier struct {
-	sent []Message
+	sent []cloudscope.Message
 	fail error
 }
 
-func (n *notifier) Publish(_ context.Context, m Message) error {
+func (n *notifier) Publish(_ context.Context, m cloudscope.Message) error {
 	if n.fail != nil {
 		return n.fail
 	}
@@ -68,10 +69,10 @@ func instance(id string) cloudscope.Resource {
 	return cloudscope.Resource{Type: cloudscope.EC2, ID: id, Region: "us-east-1", State: "running", EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
 }
 
-func setup() (*account, *notifier, *MemoryStore, *Scanner) {
+func setup() (*account, *notifier, *memstore.Store, *Scanner) {
 	acct := &account{resources: []cloudscope.Resource{instance("i-hot"), instance("i-ok")}, cpu: map[string]float64{"i-hot": 95, "i-ok": 40}}
 	n := &notifier{}
-	store := NewMemoryStore()
+	store := memstore.New()
 	clock := now
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
 		Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
@@ -86,8 +87,8 @@ func TestScanNotifiesOnlyWhatIsNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := r.Snapshot
-	if snap.Counts.Resources != 2 || snap.Counts.Findings != 2 || snap.Notification != NotifySent || snap.Costs == nil || snap.Costs.Total.String() != "123.45" {
-		t.Fatalf("first scan: %+v", snap.Header)
+	if snap.Counts.Resources != 2 || snap.Counts.Findings != 2 || snap.Notification != cloudscope.NotifySent || snap.Costs == nil || snap.Costs.Total.String() != "123.45" {
+		t.Fatalf("first scan: %+v", snap.SnapshotHeader)
 	}
 	if len(n.sent) != 1 || n.sent[0].Attributes["highest_severity"] != "critical" || n.sent[0].Attributes["new_findings"] != "2" ||
 		!strings.Contains(n.sent[0].Body, "i-hot") || !strings.Contains(n.sent[0].Body, "JSON:") {
@@ -130,11 +131,11 @@ func TestFailedPublishIsDeliveredNextTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Snapshot.Notification != NotifyPending || len(n.sent) != 0 {
+	if r.Snapshot.Notification != cloudscope.NotifyPending || len(n.sent) != 0 {
 		t.Fatalf("after a failed publish: %s", r.Snapshot.Notification)
 	}
-	if stored, _ := store.Get(ctx, "scan-1"); stored.Notification != NotifyPending || len(stored.Notify) != 2 {
-		t.Fatalf("stored: %+v", stored.Header)
+	if stored, _ := store.Get(ctx, "scan-1"); stored.Notification != cloudscope.NotifyPending || len(stored.Notify) != 2 {
+		t.Fatalf("stored: %+v", stored.SnapshotHeader)
 	}
 	n.fail = nil
 	if _, err := s.Run(ctx, "scan-2", nil); err != nil {
@@ -143,26 +144,26 @@ func TestFailedPublishIsDeliveredNextTime(t *testing.T) {
 	if len(n.sent) != 1 || n.sent[0].Attributes["new_findings"] != "2" {
 		t.Errorf("the pending findings were not delivered: %+v", n.sent)
 	}
-	if first, _ := store.Get(ctx, "scan-1"); first.Notification != NotifySent {
+	if first, _ := store.Get(ctx, "scan-1"); first.Notification != cloudscope.NotifySent {
 		t.Errorf("the first snapshot still says %s", first.Notification)
 	}
 }
 
 func TestCompare(t *testing.T) {
-	f := func(id string, sev bottleneck.Severity) bottleneck.Finding {
-		return bottleneck.Finding{ID: id, Severity: sev, Region: "us-east-1"}
+	f := func(id string, sev cloudscope.Severity) cloudscope.Finding {
+		return cloudscope.Finding{ID: id, Severity: sev, Region: "us-east-1"}
 	}
 	c1, _ := cloudscope.ParseAmount("100")
 	c2, _ := cloudscope.ParseAmount("80.5")
-	base := &Snapshot{Header: Header{ID: "a", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &CostSummary{Currency: "USD", Total: c1}},
+	base := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "a", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &cloudscope.CostSummary{Currency: "USD", Total: c1}},
 		Resources: []cloudscope.Resource{instance("i-1"), instance("i-2")},
-		Findings: []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Info), f("gone", bottleneck.Info),
-			{ID: "unseen", Severity: bottleneck.Info, Region: "eu-west-1"}}}
-	head := &Snapshot{Header: Header{ID: "b", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &CostSummary{Currency: "USD", Total: c2},
+		Findings: []cloudscope.Finding{f("x", cloudscope.Warning), f("y", cloudscope.Info), f("gone", cloudscope.Info),
+			{ID: "unseen", Severity: cloudscope.Info, Region: "eu-west-1"}}}
+	head := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "b", Regions: []string{"us-east-1", "eu-west-1"}, Costs: &cloudscope.CostSummary{Currency: "USD", Total: c2},
 		Errors: []cloudscope.Failure{{Region: "eu-west-1", Service: "cloudwatch"}}},
 		Resources: []cloudscope.Resource{instance("i-2"), instance("i-3")},
-		Findings:  []bottleneck.Finding{f("x", bottleneck.Warning), f("y", bottleneck.Critical), f("z", bottleneck.Info)}}
-	d := Compare(base, head)
+		Findings:  []cloudscope.Finding{f("x", cloudscope.Warning), f("y", cloudscope.Critical), f("z", cloudscope.Info)}}
+	d := cloudscope.CompareSnapshots(base, head)
 	if len(d.ResourcesAdded) != 1 || d.ResourcesAdded[0].ID != "i-3" || len(d.ResourcesRemoved) != 1 || d.ResourcesRemoved[0].ID != "i-1" ||
 		len(d.FindingsNew) != 1 || d.FindingsNew[0].ID != "z" || len(d.FindingsWorse) != 1 || d.FindingsWorse[0].ID != "y" ||
 		len(d.FindingsResolved) != 1 || d.FindingsResolved[0].ID != "gone" || d.CostChange.String() != "-19.50" {
@@ -171,12 +172,12 @@ func TestCompare(t *testing.T) {
 }
 
 func TestLongMessagesAreCut(t *testing.T) {
-	var fs []bottleneck.Finding
+	var fs []cloudscope.Finding
 	for i := range 3000 {
-		fs = append(fs, bottleneck.Finding{ID: strings.Repeat("x", 40) + string(rune('a'+i%26)), Severity: bottleneck.Warning,
+		fs = append(fs, cloudscope.Finding{ID: strings.Repeat("x", 40) + string(rune('a'+i%26)), Severity: cloudscope.Warning,
 			Title: strings.Repeat("long title ", 10), Recommendation: strings.Repeat("do this ", 20), ResourceID: "i-1"})
 	}
-	m := NewMessage(&Snapshot{Header: Header{ID: "s"}}, fs)
+	m := NewMessage(&cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "s"}}, fs)
 	if len(m.Body) > MaxMessageBytes || !strings.Contains(m.Body, "more finding(s) left out") || m.Attributes["new_findings"] != "3000" {
 		t.Errorf("%d bytes; attributes %v", len(m.Body), m.Attributes)
 	}
@@ -215,8 +216,8 @@ func TestPendingSurvivesAScanWithoutNotifier(t *testing.T) {
 	}
 	// A scan with no notifier (the CLI without a topic) stores the pending ids forward.
 	quiet := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Thresholds: bottleneck.Defaults})
-	if r, err := quiet.Run(ctx, "scan-2", nil); err != nil || r.Snapshot.Notification != NotifyPending || len(r.Snapshot.Notify) != 2 {
-		t.Fatalf("without a notifier: %+v %v", r.Snapshot.Header, err)
+	if r, err := quiet.Run(ctx, "scan-2", nil); err != nil || r.Snapshot.Notification != cloudscope.NotifyPending || len(r.Snapshot.Notify) != 2 {
+		t.Fatalf("without a notifier: %+v %v", r.Snapshot.SnapshotHeader, err)
 	}
 	n.fail = nil
 	if _, err := s.Run(ctx, "scan-3", nil); err != nil {
@@ -236,7 +237,7 @@ func TestRetriedDeliveryFinishesItsNotification(t *testing.T) {
 	}
 	n.fail = nil
 	r, err := s.Run(ctx, "scan-1", nil) // the same event, delivered again
-	if err != nil || !r.Duplicate || r.Snapshot.Notification != NotifySent || len(n.sent) != 1 {
+	if err != nil || !r.Duplicate || r.Snapshot.Notification != cloudscope.NotifySent || len(n.sent) != 1 {
 		t.Errorf("retried delivery: %+v %v, %d messages", r, err, len(n.sent))
 	}
 }
@@ -254,7 +255,7 @@ func (failingDiscovery) Discover(context.Context, discovery.Query) (*discovery.I
 func TestStatusFollowsTheScan(t *testing.T) {
 	_, _, store, s := setup()
 	ctx := context.Background()
-	var seen []Status
+	var seen []cloudscope.ScanStatus
 	s.d.Progress = func(Progress) {
 		if st, _ := store.Status(ctx, "scan-1"); st != nil {
 			seen = append(seen, *st)
@@ -264,17 +265,17 @@ func TestStatusFollowsTheScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, err := store.Status(ctx, "scan-1")
-	if err != nil || st == nil || st.State != StateDone || st.Error != "" || st.Regions != 1 || st.RegionsDone != 1 || st.Step != "notify" ||
+	if err != nil || st == nil || st.State != cloudscope.StateDone || st.Error != "" || st.Regions != 1 || st.RegionsDone != 1 || st.Step != "notify" ||
 		!st.UpdatedAt.After(st.StartedAt) {
 		t.Fatalf("after the scan: %+v %v", st, err)
 	}
-	if len(seen) < 4 || seen[0].State != StateRunning || seen[0].ID != "scan-1" {
+	if len(seen) < 4 || seen[0].State != cloudscope.StateRunning || seen[0].ID != "scan-1" {
 		t.Errorf("while it ran: %+v", seen)
 	}
 
 	svc := &Service{Scanner: s, Store: store, Start: func(context.Context, string) error { return nil }}
 	id, err := svc.StartScan(ctx)
-	if st, _ := svc.Status(ctx, id); err != nil || st == nil || st.State != StateQueued {
+	if st, _ := svc.Status(ctx, id); err != nil || st == nil || st.State != cloudscope.StateQueued {
 		t.Errorf("a scan asked for: %+v %v", st, err)
 	}
 	svc.Start = func(context.Context, string) error { return errors.New("invoke: AccessDenied") }
@@ -287,7 +288,7 @@ func TestStatusFollowsTheScan(t *testing.T) {
 		t.Fatal("a failed discovery did not fail the scan")
 	}
 	st, _ = store.Status(ctx, "scan-2")
-	if st == nil || st.State != StateFailed || !strings.Contains(st.Error, `"discover"`) || !strings.Contains(st.Error, "upstream_throttled") ||
+	if st == nil || st.State != cloudscope.StateFailed || !strings.Contains(st.Error, `"discover"`) || !strings.Contains(st.Error, "upstream_throttled") ||
 		strings.Contains(st.Error, "123456789012") {
 		t.Errorf("failed scan: %+v", st)
 	}
@@ -295,25 +296,25 @@ func TestStatusFollowsTheScan(t *testing.T) {
 
 // countingStore counts status writes.
 type countingStore struct {
-	*MemoryStore
+	*memstore.Store
 	writes int
 }
 
-func (c *countingStore) SetStatus(ctx context.Context, st Status) error {
+func (c *countingStore) SetStatus(ctx context.Context, st cloudscope.ScanStatus) error {
 	c.writes++
-	return c.MemoryStore.SetStatus(ctx, st)
+	return c.Store.SetStatus(ctx, st)
 }
 
 // A fast scan writes its status twice (begun, finished), not at every step:
 // each write is a round trip the scan waits for.
 func TestStatusWritesAreSpaced(t *testing.T) {
 	acct, _, _, _ := setup()
-	store := &countingStore{MemoryStore: NewMemoryStore()}
+	store := &countingStore{Store: memstore.New()}
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }})
 	if _, err := s.Run(context.Background(), "scan-1", nil); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := store.Status(context.Background(), "scan-1"); store.writes != 2 || st == nil || st.State != StateDone {
+	if st, _ := store.Status(context.Background(), "scan-1"); store.writes != 2 || st == nil || st.State != cloudscope.StateDone {
 		t.Errorf("%d status writes (want 2), last %+v", store.writes, st)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
 // Service is what the bottleneck and snapshot routes use: the stored
@@ -18,23 +20,27 @@ type Service struct {
 }
 
 // Latest is the newest snapshot, or nil.
-func (s *Service) Latest(ctx context.Context) (*Snapshot, error) { return s.Store.Latest(ctx) }
+func (s *Service) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
+	return s.Store.Latest(ctx)
+}
 
 // Get is snapshot id, or nil.
-func (s *Service) Get(ctx context.Context, id string) (*Snapshot, error) { return s.Store.Get(ctx, id) }
+func (s *Service) Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
+	return s.Store.Get(ctx, id)
+}
 
 // List is up to limit snapshot headers, newest first.
-func (s *Service) List(ctx context.Context, limit int) ([]Header, error) {
+func (s *Service) List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error) {
 	return s.Store.List(ctx, limit)
 }
 
 // Before is the snapshot stored just before id, or nil.
-func (s *Service) Before(ctx context.Context, id string) (*Header, error) {
+func (s *Service) Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
 	return s.Store.Before(ctx, id)
 }
 
 // Live evaluates the account now, storing nothing.
-func (s *Service) Live(ctx context.Context, regions []string) (*Snapshot, error) {
+func (s *Service) Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error) {
 	return s.Scanner.Evaluate(ctx, "live", regions)
 }
 
@@ -43,12 +49,12 @@ func (s *Service) Live(ctx context.Context, regions []string) (*Snapshot, error)
 func (s *Service) StartScan(ctx context.Context) (string, error) {
 	now := time.Now().UTC()
 	id := NewID("manual", now)
-	queued := Status{ID: id, State: StateQueued, StartedAt: now, UpdatedAt: now}
+	queued := cloudscope.ScanStatus{ID: id, State: cloudscope.StateQueued, StartedAt: now, UpdatedAt: now}
 	if err := s.Store.SetStatus(ctx, queued); err != nil {
 		return "", err
 	}
 	if err := s.Start(ctx, id); err != nil {
-		queued.State, queued.Error, queued.UpdatedAt = StateFailed, "the scan could not be started", time.Now().UTC()
+		queued.State, queued.Error, queued.UpdatedAt = cloudscope.StateFailed, "the scan could not be started", time.Now().UTC()
 		_ = s.Store.SetStatus(context.WithoutCancel(ctx), queued)
 		return "", err
 	}
@@ -56,7 +62,7 @@ func (s *Service) StartScan(ctx context.Context) (string, error) {
 }
 
 // Status is how scan id is going, or nil when it is unknown or too old.
-func (s *Service) Status(ctx context.Context, id string) (*Status, error) {
+func (s *Service) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
 	return s.Store.Status(ctx, id)
 }
 

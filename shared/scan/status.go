@@ -9,34 +9,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Scan states, as GET /scans/{id} reports them.
-const (
-	StateQueued  = "queued"  // asked for; the scan has not begun
-	StateRunning = "running" // see Step and the regions done
-	StateFailed  = "failed"  // it stopped; Error says where and why
-	StateDone    = "done"    // its snapshot is stored
-)
-
-// StatusRetention is how long a scan's status is kept.
-const StatusRetention = 24 * time.Hour
-
-// Status is how one scan is going: stored as it runs, so that whoever
-// started it (the page's "Scan now") can follow it, and learn of a failure
-// instead of waiting for a snapshot that never comes.
-type Status struct {
-	ID          string    `json:"scan_id"`
-	State       string    `json:"state"`
-	Step        string    `json:"step,omitempty"`
-	Detail      string    `json:"detail,omitempty"`
-	RegionsDone int       `json:"regions_done"`
-	Regions     int       `json:"regions"`
-	StartedAt   time.Time `json:"started_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	// Error names the step and the kind of failure, never AWS's own words
-	// (those go to the log).
-	Error string `json:"error,omitempty"`
-}
-
 type trackerKey struct{}
 
 // statusEvery spaces the status writes of a running scan: the page asks
@@ -48,7 +20,7 @@ const statusEvery = time.Second
 type tracker struct {
 	store   Store
 	now     func() time.Time
-	status  Status
+	status  cloudscope.ScanStatus
 	written time.Time // when the status was last written
 }
 
@@ -57,7 +29,7 @@ func (s *Scanner) track(ctx context.Context, id string) (context.Context, *track
 		return ctx, nil
 	}
 	now := s.d.Now().UTC()
-	t := &tracker{store: s.d.Store, now: s.d.Now, status: Status{ID: id, State: StateRunning, StartedAt: now}}
+	t := &tracker{store: s.d.Store, now: s.d.Now, status: cloudscope.ScanStatus{ID: id, State: cloudscope.StateRunning, StartedAt: now}}
 	t.save(ctx, true)
 	return context.WithValue(ctx, trackerKey{}, t), t
 }
@@ -67,8 +39,8 @@ func (s *Scanner) report(ctx context.Context, p Progress) {
 	s.d.Progress(p)
 	if t, ok := ctx.Value(trackerKey{}).(*tracker); ok {
 		t.status.Step, t.status.Detail = p.Step, p.Detail
-		if p.Of > 0 {
-			t.status.RegionsDone, t.status.Regions = p.Regions, p.Of
+		if p.Regions > 0 {
+			t.status.RegionsDone, t.status.Regions = p.RegionsDone, p.Regions
 		}
 		t.save(ctx, false)
 	}
@@ -78,9 +50,9 @@ func (t *tracker) finish(ctx context.Context, err error) {
 	if t == nil {
 		return
 	}
-	t.status.State = StateDone
+	t.status.State = cloudscope.StateDone
 	if err != nil {
-		t.status.State = StateFailed
+		t.status.State = cloudscope.StateFailed
 		why := string(cloudscope.CodeOf(err))
 		if errors.Is(err, context.DeadlineExceeded) {
 			why = "it ran out of time"

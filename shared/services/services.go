@@ -20,13 +20,14 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
 // Discovery is the resource scanner.
-func Discovery(conf appconfig.Config, clients *awsconf.Clients) *discovery.Scanner {
+func Discovery(conf appconfig.Config, clients *awsconf.Clients) *discovery.Discoverer {
 	return discovery.New(discovery.ClientsFrom(clients), conf.Discovery)
 }
 
@@ -63,7 +64,7 @@ func Store(conf appconfig.Config, clients *awsconf.Clients) scan.Store {
 	if conf.Table != "" {
 		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil)
 	}
-	return scan.NewMemoryStore()
+	return memstore.New()
 }
 
 // Scanner runs full scans with every capability, the store and, when a

@@ -10,10 +10,11 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsstub"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
 func TestInvokeScanFunctionIsAsynchronous(t *testing.T) {
@@ -45,7 +46,7 @@ func TestInvokeScanFunctionIsAsynchronous(t *testing.T) {
 
 func TestStoreFollowsTheConfiguration(t *testing.T) {
 	clients := awsstub.Clients(func(context.Context, awsstub.Call) (any, error) { return nil, nil })
-	if _, ok := Store(appconfig.Config{}, clients).(*scan.MemoryStore); !ok {
+	if _, ok := Store(appconfig.Config{}, clients).(*memstore.Store); !ok {
 		t.Error("no table should mean memory")
 	}
 	if _, ok := Store(appconfig.Config{Table: "cloudscope"}, clients).(*dynamostore.SnapshotStore); !ok {

@@ -11,7 +11,7 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
 // IAMActions lists the actions the notifier calls.
@@ -37,7 +37,7 @@ func New(client API, topicARN string) *Notifier { return &Notifier{client: clien
 
 // Publish sends m. Numeric attributes go as SNS Numbers, so filter policies
 // can compare them.
-func (n *Notifier) Publish(ctx context.Context, m scan.Message) error {
+func (n *Notifier) Publish(ctx context.Context, m cloudscope.Message) error {
 	attrs := map[string]snstypes.MessageAttributeValue{}
 	for k, v := range m.Attributes {
 		typ := "String"

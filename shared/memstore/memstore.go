@@ -1,4 +1,7 @@
-package scan
+// Package memstore keeps snapshots and scan statuses in process memory:
+// for tests, and for a person who chose `--state memory`. History lasts as
+// long as the process.
+package memstore
 
 import (
 	"cmp"
@@ -6,27 +9,29 @@ import (
 	"encoding/json"
 	"slices"
 	"sync"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// MemoryStore keeps snapshots in process memory: for `cloudscope serve`
-// without a table, and for tests. It holds at most MaxMemorySnapshots.
-type MemoryStore struct {
+// Store keeps snapshots in process memory (safe for concurrent use).
+// It holds at most MaxSnapshots.
+type Store struct {
 	mu    sync.Mutex
-	snaps map[string][]byte // id -> JSON, so callers never share a snapshot
-	order []Header          // oldest first
+	snaps map[string][]byte           // id -> JSON, so callers never share a snapshot
+	order []cloudscope.SnapshotHeader // oldest first
 
-	statuses    map[string]Status
+	statuses    map[string]cloudscope.ScanStatus
 	statusOrder []string // oldest first
 }
 
-// MaxMemorySnapshots bounds a MemoryStore.
-const MaxMemorySnapshots = 50
+// MaxSnapshots bounds a Store.
+const MaxSnapshots = 50
 
-// NewMemoryStore returns an empty store.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{snaps: map[string][]byte{}} }
+// New returns an empty store.
+func New() *Store { return &Store{snaps: map[string][]byte{}} }
 
 // Save stores s unless its id is already stored.
-func (m *MemoryStore) Save(_ context.Context, s *Snapshot) error {
+func (m *Store) Save(_ context.Context, s *cloudscope.Snapshot) error {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -34,12 +39,14 @@ func (m *MemoryStore) Save(_ context.Context, s *Snapshot) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.snaps[s.ID]; ok {
-		return ErrDuplicate
+		return cloudscope.ErrSnapshotExists
 	}
 	m.snaps[s.ID] = b
-	m.order = append(m.order, s.Header)
-	slices.SortStableFunc(m.order, func(a, b Header) int { return cmp.Compare(a.FinishedAt.UnixNano(), b.FinishedAt.UnixNano()) })
-	if len(m.order) > MaxMemorySnapshots {
+	m.order = append(m.order, s.SnapshotHeader)
+	slices.SortStableFunc(m.order, func(a, b cloudscope.SnapshotHeader) int {
+		return cmp.Compare(a.FinishedAt.UnixNano(), b.FinishedAt.UnixNano())
+	})
+	if len(m.order) > MaxSnapshots {
 		delete(m.snaps, m.order[0].ID)
 		m.order = m.order[1:]
 	}
@@ -47,19 +54,19 @@ func (m *MemoryStore) Save(_ context.Context, s *Snapshot) error {
 }
 
 // Get returns the snapshot id, or nil.
-func (m *MemoryStore) Get(_ context.Context, id string) (*Snapshot, error) {
+func (m *Store) Get(_ context.Context, id string) (*cloudscope.Snapshot, error) {
 	m.mu.Lock()
 	b, ok := m.snaps[id]
 	m.mu.Unlock()
 	if !ok {
 		return nil, nil
 	}
-	var s Snapshot
+	var s cloudscope.Snapshot
 	return &s, json.Unmarshal(b, &s)
 }
 
 // Latest returns the newest snapshot, or nil.
-func (m *MemoryStore) Latest(ctx context.Context) (*Snapshot, error) {
+func (m *Store) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
 	m.mu.Lock()
 	if len(m.order) == 0 {
 		m.mu.Unlock()
@@ -71,10 +78,10 @@ func (m *MemoryStore) Latest(ctx context.Context) (*Snapshot, error) {
 }
 
 // List returns up to limit headers, newest first.
-func (m *MemoryStore) List(_ context.Context, limit int) ([]Header, error) {
+func (m *Store) List(_ context.Context, limit int) ([]cloudscope.SnapshotHeader, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := []Header{}
+	out := []cloudscope.SnapshotHeader{}
 	for i := len(m.order) - 1; i >= 0 && len(out) < limit; i-- {
 		out = append(out, m.order[i])
 	}
@@ -82,14 +89,14 @@ func (m *MemoryStore) List(_ context.Context, limit int) ([]Header, error) {
 }
 
 // SetNotification records the notification state of snapshot id.
-func (m *MemoryStore) SetNotification(_ context.Context, id, state string) error {
+func (m *Store) SetNotification(_ context.Context, id, state string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.snaps[id]
 	if !ok {
 		return nil
 	}
-	var s Snapshot
+	var s cloudscope.Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
@@ -108,7 +115,7 @@ func (m *MemoryStore) SetNotification(_ context.Context, id, state string) error
 }
 
 // Before returns the header of the snapshot stored just before id, or nil.
-func (m *MemoryStore) Before(_ context.Context, id string) (*Header, error) {
+func (m *Store) Before(_ context.Context, id string) (*cloudscope.SnapshotHeader, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, h := range m.order {
@@ -120,16 +127,16 @@ func (m *MemoryStore) Before(_ context.Context, id string) (*Header, error) {
 	return nil, nil
 }
 
-// SetStatus keeps a scan's status (the newest MaxMemorySnapshots scans).
-func (m *MemoryStore) SetStatus(_ context.Context, st Status) error {
+// SetStatus keeps a scan's status (the newest MaxSnapshots scans).
+func (m *Store) SetStatus(_ context.Context, st cloudscope.ScanStatus) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.statuses == nil {
-		m.statuses = map[string]Status{}
+		m.statuses = map[string]cloudscope.ScanStatus{}
 	}
 	if _, ok := m.statuses[st.ID]; !ok {
 		m.statusOrder = append(m.statusOrder, st.ID)
-		if len(m.statusOrder) > MaxMemorySnapshots {
+		if len(m.statusOrder) > MaxSnapshots {
 			delete(m.statuses, m.statusOrder[0])
 			m.statusOrder = m.statusOrder[1:]
 		}
@@ -139,7 +146,7 @@ func (m *MemoryStore) SetStatus(_ context.Context, st Status) error {
 }
 
 // Status returns scan id's status, or nil.
-func (m *MemoryStore) Status(_ context.Context, id string) (*Status, error) {
+func (m *Store) Status(_ context.Context, id string) (*cloudscope.ScanStatus, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st, ok := m.statuses[id]

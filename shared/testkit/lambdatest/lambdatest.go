@@ -24,7 +24,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/cloudscope/cloudscope/shared/httpapi/apitest"
+	"github.com/cloudscope/cloudscope/shared/testkit/apitest"
 )
 
 // Bootstrap returns the path of the host-arch bootstrap of function name
@@ -52,7 +52,7 @@ func Bootstrap(t testing.TB, name string) string {
 
 func repoRoot(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
+	root := filepath.Join(filepath.Dir(file), "..", "..", "..")
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("cannot find the repository root from %s", file)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/moto"
+	"github.com/cloudscope/cloudscope/shared/demo/moto"
 )
 
 // AccountID is the account moto serves.

@@ -1,0 +1,84 @@
+package cloudscope
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Severity ranks findings.
+type Severity string
+
+// The severities, from the most urgent.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Severities lists every severity, the most urgent first.
+var Severities = []Severity{Critical, Warning, Info}
+
+// Rank orders severities: critical 3, warning 2, info 1.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 3
+	case Warning:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// Threshold is what a rule compares against, and where the number comes from.
+type Threshold struct {
+	Value  float64 `json:"value"`
+	Op     string  `json:"op"` // ">", ">=", "<", "<=", "=="
+	Unit   string  `json:"unit"`
+	Source string  `json:"source"`
+}
+
+// Window is the time a rule looked at.
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Finding is one problem with one resource.
+type Finding struct {
+	// ID is stable across scans: the rule and the resource.
+	ID             string             `json:"id"`
+	Rule           string             `json:"rule"`
+	Severity       Severity           `json:"severity"`
+	Title          string             `json:"title"`
+	ResourceType   ResourceType       `json:"resource_type"`
+	ResourceID     string             `json:"resource_id"`
+	ResourceName   string             `json:"resource_name,omitempty"`
+	Region         string             `json:"region"`
+	Observed       map[string]float64 `json:"observed"`
+	Threshold      Threshold          `json:"threshold"`
+	Window         Window             `json:"window"`
+	Evidence       []Point            `json:"evidence"`
+	Recommendation string             `json:"recommendation"`
+}
+
+// Insufficient records a rule that could not judge a resource for lack of
+// data: too little data is never taken for idleness.
+type Insufficient struct {
+	Rule         string       `json:"rule"`
+	ResourceType ResourceType `json:"resource_type"`
+	ResourceID   string       `json:"resource_id"`
+	Region       string       `json:"region"`
+	HoursOfData  float64      `json:"hours_of_data"`
+	HoursNeeded  int          `json:"hours_needed"`
+}
+
+// SortFindings orders findings: the most severe first, then by rule, region
+// and resource.
+func SortFindings(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
+		return cmp.Or(b.Severity.Rank()-a.Severity.Rank(), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ResourceID, b.ResourceID))
+	})
+}

@@ -1,0 +1,81 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/cloudscope/cloudscope/shared/awserr"
+)
+
+// CostCache is a costs.Cache in the table. Values are stored gzipped.
+type CostCache struct {
+	client API
+	table  string
+	now    func() time.Time
+}
+
+// NewCostCache returns the cost cache in table.
+func NewCostCache(client API, table string, now func() time.Time) *CostCache {
+	if now == nil {
+		now = time.Now
+	}
+	return &CostCache{client: client, table: table, now: now}
+}
+
+func costKey(key string) map[string]ddbtypes.AttributeValue {
+	return map[string]ddbtypes.AttributeValue{
+		PartitionKey: &ddbtypes.AttributeValueMemberS{Value: "cost#" + key},
+		SortKey:      &ddbtypes.AttributeValueMemberS{Value: "answer"},
+	}
+}
+
+// Get returns the value stored under key, unless it has expired.
+func (c *CostCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	out, err := c.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(c.table), Key: costKey(key), ConsistentRead: aws.Bool(false)})
+	if err != nil {
+		return nil, false, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if out.Item == nil {
+		return nil, false, nil
+	}
+	exp, ok := out.Item[TTLAttribute].(*ddbtypes.AttributeValueMemberN)
+	if !ok {
+		return nil, false, nil
+	}
+	if secs, err := strconv.ParseInt(exp.Value, 10, 64); err != nil || !c.now().Before(time.Unix(secs, 0)) {
+		return nil, false, nil
+	}
+	blob, ok := out.Item["value"].(*ddbtypes.AttributeValueMemberB)
+	if !ok {
+		return nil, false, nil
+	}
+	val, err := gunzip(blob.Value)
+	if err != nil {
+		return nil, false, fmt.Errorf("cost cache entry %q: %w", key, err)
+	}
+	return val, true, nil
+}
+
+// Put stores val under key for ttl. A value too large for an item is not
+// stored, and says so.
+func (c *CostCache) Put(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	blob, err := gzipBytes(val)
+	if err != nil {
+		return err
+	}
+	if len(blob) > MaxValueBytes {
+		return fmt.Errorf("cost answer for %q is %d bytes compressed, too large to cache (at most %d): choose a coarser granularity", key, len(blob), MaxValueBytes)
+	}
+	item := costKey(key)
+	item["value"] = &ddbtypes.AttributeValueMemberB{Value: blob}
+	item[TTLAttribute] = &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(c.now().Add(ttl).Unix(), 10)}
+	if _, err := c.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(c.table), Item: item}); err != nil {
+		return awserr.Wrap(err, "dynamodb PutItem")
+	}
+	return nil
+}
