@@ -45,9 +45,9 @@ var GrantsOf = map[string]Grants{
 	// only reads; POST /scans invokes the scan function and records it as
 	// queued, GET /scans/{id} reads how it goes.
 	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions), InvokesScan: true},
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
 	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 }
 

@@ -15,11 +15,32 @@ type GroupTotal struct {
 	Share  float64 `json:"share"`
 }
 
-// Notification states of a snapshot.
+// ErrStateChanged is what a conditional update returns when the state it
+// expected has changed under it (another delivery of the scan got there first).
+var ErrStateChanged = errors.New("the stored state is not the one expected")
+
+// Notification states of a snapshot. A notification is claimed (pending ->
+// sending) with a condition before it is published, so that two deliveries
+// of one scan racing can never both send it.
 const (
 	NotifyNone    = "none"    // nothing new to tell
 	NotifyPending = "pending" // to send, or sending failed: the next scan sends it
+	NotifySending = "sending" // claimed by the delivery publishing it
 	NotifySent    = "sent"
+)
+
+// Outcomes of a scan: whether it read enough to stand for the account.
+const (
+	// OutcomeComplete: every region and service was read.
+	OutcomeComplete = "complete"
+	// OutcomePartial: some regions or services could not be read; Errors
+	// says which. It stands for the account, and the diff counts nothing
+	// gone where it could not look.
+	OutcomePartial = "partial"
+	// OutcomeFailed: a step failed everywhere (no region's inventory, or no
+	// region's metrics). The snapshot is kept for inspection under its id,
+	// but it is never the latest, the base of a diff, or a notification's.
+	OutcomeFailed = "failed"
 )
 
 // SnapshotHeader is what a snapshot is, without its resources and findings.
@@ -37,7 +58,14 @@ type SnapshotHeader struct {
 	// the notification is about.
 	Notification string   `json:"notification"`
 	Notify       []string `json:"notify,omitempty"`
+	// Outcome is complete, partial or failed; FailedStep names the step that
+	// failed everywhere (discover or metrics).
+	Outcome    string `json:"outcome,omitempty"`
+	FailedStep string `json:"failed_step,omitempty"`
 }
+
+// Failed reports whether the scan read too little to stand for the account.
+func (h *SnapshotHeader) Failed() bool { return h.Outcome == OutcomeFailed }
 
 // SnapshotCounts summarise a snapshot.
 type SnapshotCounts struct {

@@ -33,6 +33,13 @@ type ScanStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
+// ScanStarted is what asking for a scan answers: the scan that runs now,
+// and whether it was already running (then the request started nothing).
+type ScanStarted struct {
+	ID             string
+	AlreadyRunning bool
+}
+
 // scanID is what a scan (and its snapshot) id may look like: a scheduled
 // event's id, or a kind, a time and random bits (scan.NewID).
 var scanID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

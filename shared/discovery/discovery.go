@@ -105,6 +105,9 @@ type Inventory struct {
 	Errors    []cloudscope.Failure  `json:"errors"`
 	// Calls counts the AWS API requests made, retries excluded.
 	Calls int64 `json:"-"`
+	// Listed counts the listings that succeeded (one type in one region, or
+	// the bucket list): none with errors means nothing could be read.
+	Listed int64 `json:"-"`
 }
 
 // Regions returns the regions enabled for the account, sorted by name. The
@@ -245,6 +248,7 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 					run.fail(failure(region, string(t), err))
 					return
 				}
+				run.listed.Add(1)
 				run.add(found)
 			})
 		}
@@ -266,7 +270,7 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 	}
 	run.add(kept)
 
-	inv := &Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load()}
+	inv := &Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load(), Listed: run.listed.Load()}
 	slices.SortFunc(inv.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
 	})
@@ -278,8 +282,9 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 
 // runner bounds the calls in flight and collects what the workers find.
 type runner struct {
-	sem   chan struct{}
-	calls atomic.Int64
+	sem    chan struct{}
+	calls  atomic.Int64
+	listed atomic.Int64 // listings that succeeded
 
 	mu       sync.Mutex
 	found    [][]cloudscope.Resource // one slice per finished list

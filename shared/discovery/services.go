@@ -174,6 +174,8 @@ func (s *Discoverer) listBuckets(ctx context.Context, run *runner) []cloudscope.
 		}
 	}
 
+	run.listed.Add(1)
+
 	// Look up the regions the list did not give, concurrently under the same bound.
 	var wg sync.WaitGroup
 	var mu sync.Mutex

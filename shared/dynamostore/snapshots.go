@@ -39,6 +39,11 @@ var SnapshotReadIAMActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
 // (POST /scans writes "queued"; the scan writes the rest).
 var StatusIAMActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
 
+// LeaseIAMActions are what the one-scan-at-a-time lease calls: acquiring
+// it is a conditional PutItem (and a GetItem of the holder where a server
+// does not return it), releasing it a conditional UpdateItem.
+var LeaseIAMActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+
 // SnapshotAPI is the part of the DynamoDB client the snapshot store calls.
 type SnapshotAPI interface {
 	API
@@ -153,12 +158,19 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	h["attempt"] = stringAttr(attempt)
 	countsJSON, _ := json.Marshal(counts)
 	h["chunks"] = stringAttr(string(countsJSON))
+	h["outcome"] = stringAttr(snap.Outcome)
 	h[TTLAttribute] = expires
-	idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID), "data": h["data"], TTLAttribute: expires}
-	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
-		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: h, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}},
-	}})
+	// A scan id is stored once, unless it was stored as a failed scan,
+	// which a retried delivery replaces. A failed scan gets no index
+	// entry: it is kept for Get, never the latest or a diff's base.
+	puts := []ddbtypes.TransactWriteItem{{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: h,
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR outcome = :failed"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":failed": stringAttr(cloudscope.OutcomeFailed)}}}}
+	if !snap.Failed() {
+		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID), "data": h["data"], TTLAttribute: expires}
+		puts = append(puts, ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}})
+	}
+	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
 	if err != nil {
 		var cancelled *ddbtypes.TransactionCanceledException
 		if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 && aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
@@ -358,9 +370,10 @@ func (st *SnapshotStore) Latest(ctx context.Context) (*cloudscope.Snapshot, erro
 	return st.Get(ctx, hs[0].ID)
 }
 
-// SetNotification records the notification state of snapshot id, on its
-// header and on its index entry together.
-func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) error {
+// SetNotification moves the notification state of snapshot id from from
+// to state, on its header and on its index entry together, on the
+// condition that both still hold from: otherwise cloudscope.ErrStateChanged.
+func (st *SnapshotStore) SetNotification(ctx context.Context, id, from, state string) error {
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
 		ProjectionExpression: aws.String("finished_at"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -370,22 +383,83 @@ func (st *SnapshotStore) SetNotification(ctx context.Context, id, state string) 
 	if !ok {
 		return fmt.Errorf("snapshot %s is not stored", id)
 	}
-	update := func(key map[string]ddbtypes.AttributeValue) ddbtypes.TransactWriteItem {
-		return ddbtypes.TransactWriteItem{Update: &ddbtypes.Update{
-			TableName: aws.String(st.table), Key: key,
-			UpdateExpression:          aws.String("SET notification = :n"),
-			ConditionExpression:       aws.String("attribute_exists(pk)"),
-			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": stringAttr(state)},
-		}}
+	// The header is the state's owner: the condition is on it.
+	header := &ddbtypes.Update{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		UpdateExpression:          aws.String("SET notification = :n"),
+		ConditionExpression:       aws.String("notification = :from"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": stringAttr(state), ":from": stringAttr(from)}}
+	index := &ddbtypes.Update{TableName: aws.String(st.table),
+		Key:                       map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished.Value + "#" + id)},
+		UpdateExpression:          aws.String("SET notification = :n"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":n": stringAttr(state)}}
+	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{{Update: header}, {Update: index}}})
+	var cancelled *ddbtypes.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		for _, r := range cancelled.CancellationReasons {
+			if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+				return cloudscope.ErrStateChanged
+			}
+		}
 	}
-	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []ddbtypes.TransactWriteItem{
-		update(snapKey(id, "header")),
-		update(map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished.Value + "#" + id)}),
-	}})
 	if err != nil {
 		return awserr.Wrap(err, "dynamodb TransactWriteItems")
 	}
 	return nil
+}
+
+// leaseKey is the one item of the scan lease.
+var leaseKey = map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("lease"), SortKey: stringAttr("scan")}
+
+// AcquireScanLease makes id the running scan for ttl, by a PutItem on
+// the condition that the lease is free, expired, or id's own; when another
+// scan holds it, it answers that scan's id.
+func (st *SnapshotStore) AcquireScanLease(ctx context.Context, id string, ttl time.Duration) (string, error) {
+	until := st.now().Add(ttl)
+	item := map[string]ddbtypes.AttributeValue{PartitionKey: leaseKey[PartitionKey], SortKey: leaseKey[SortKey],
+		"holder": stringAttr(id), TTLAttribute: &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix(), 10)}}
+	_, err := st.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item,
+		ConditionExpression:      aws.String("attribute_not_exists(pk) OR #exp < :now OR holder = :id"),
+		ExpressionAttributeNames: map[string]string{"#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
+			":now": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Unix(), 10)}, ":id": stringAttr(id)},
+		ReturnValuesOnConditionCheckFailure: ddbtypes.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *ddbtypes.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		if h, ok := failed.Item["holder"].(*ddbtypes.AttributeValueMemberS); ok && h.Value != "" {
+			return h.Value, nil
+		}
+		// A server that does not return the item: read who holds it.
+		out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: leaseKey, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return "", awserr.Wrap(err, "dynamodb GetItem")
+		}
+		if h, ok := out.Item["holder"].(*ddbtypes.AttributeValueMemberS); ok && h.Value != "" {
+			return h.Value, nil
+		}
+		return "", fmt.Errorf("the scan lease is held, but its holder is unknown")
+	}
+	if err != nil {
+		return "", awserr.Wrap(err, "dynamodb PutItem")
+	}
+	return "", nil
+}
+
+// ReleaseScanLease ends id's lease (an UpdateItem that expires it, on the
+// condition that id holds it); a lease another scan holds is left alone.
+func (st *SnapshotStore) ReleaseScanLease(ctx context.Context, id string) error {
+	_, err := st.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(st.table), Key: leaseKey,
+		UpdateExpression:          aws.String("SET #exp = :zero"),
+		ConditionExpression:       aws.String("holder = :id"),
+		ExpressionAttributeNames:  map[string]string{"#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":zero": &ddbtypes.AttributeValueMemberN{Value: "0"}, ":id": stringAttr(id)},
+	})
+	var failed *ddbtypes.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil
+	}
+	return awserr.Wrap(err, "dynamodb UpdateItem")
 }
 
 // SetStatus stores a scan's status under pk "scan#<id>", sk "status", for

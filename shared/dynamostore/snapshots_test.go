@@ -19,7 +19,9 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
 
 func snapshot(id string, resources int) *cloudscope.Snapshot {
@@ -60,7 +62,7 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	if string(a) != string(b) {
 		t.Errorf("read back %d resources; want the first save's %d exactly", len(got.Resources), len(first.Resources))
 	}
-	if err := st.SetNotification(ctx, "evt-1", cloudscope.NotifySent); err != nil {
+	if err := st.SetNotification(ctx, "evt-1", cloudscope.NotifyNone, cloudscope.NotifySent); err != nil {
 		t.Fatal(err)
 	}
 	hs, err := st.List(ctx, 5)
@@ -148,6 +150,7 @@ func TestCancelledTransactionIsADuplicate(t *testing.T) {
 func TestIAMActionsMatchTheCalls(t *testing.T) {
 	var mu sync.Mutex
 	called := map[string]bool{}
+	leaseHeld := false
 	record := func(actions ...string) {
 		mu.Lock()
 		for _, a := range actions {
@@ -167,6 +170,9 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 				}
 			}
 			return &dynamodb.TransactWriteItemsOutput{}, nil
+		case *dynamodb.UpdateItemInput:
+			record("dynamodb:UpdateItem")
+			return &dynamodb.UpdateItemOutput{}, nil
 		case *dynamodb.BatchWriteItemInput:
 			record("dynamodb:BatchWriteItem")
 			return &dynamodb.BatchWriteItemOutput{}, nil
@@ -178,6 +184,9 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 			return &dynamodb.QueryOutput{}, nil
 		case *dynamodb.PutItemInput:
 			record("dynamodb:PutItem")
+			if leaseHeld && strings.Contains(aws.ToString(in.ConditionExpression), "holder") {
+				return nil, &ddbtypes.ConditionalCheckFailedException{Message: aws.String("held")}
+			}
 			return &dynamodb.PutItemOutput{}, nil
 		}
 		return nil, fmt.Errorf("unexpected %s", c.Operation)
@@ -194,7 +203,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if err := st.Save(ctx, snapshot("evt", 3)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SetNotification(ctx, "evt", cloudscope.NotifySent); err != nil {
+	if err := st.SetNotification(ctx, "evt", cloudscope.NotifyNone, cloudscope.NotifySent); err != nil {
 		t.Fatal(err)
 	}
 	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotIAMActions) {
@@ -207,10 +216,31 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		t.Errorf("the scan status calls %v, StatusIAMActions says %v", got, StatusIAMActions)
 	}
 	called = map[string]bool{}
+	if h, err := st.AcquireScanLease(ctx, "evt", time.Minute); h != "" || err != nil {
+		t.Errorf("lease: %q %v", h, err)
+	}
+	_ = st.ReleaseScanLease(ctx, "evt")
+	leaseHeld = true // refused, without the holder: the store reads it
+	_, _ = st.AcquireScanLease(ctx, "other", time.Minute)
+	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, LeaseIAMActions) {
+		t.Errorf("the lease calls %v, LeaseIAMActions says %v", got, LeaseIAMActions)
+	}
+	called = map[string]bool{}
 	cache := NewCostCache(client, "cloudscope", nil)
 	_, _, _ = cache.Get(ctx, "k")
 	_ = cache.Put(ctx, "k", []byte("v"), time.Hour)
 	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, IAMActions) {
 		t.Errorf("the cost cache calls %v, IAMActions says %v", got, IAMActions)
 	}
+}
+
+func TestMotoStoreContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) scan.Store {
+		moto.Reset(t)
+		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+			t.Fatal(err)
+		}
+		return NewSnapshotStore(client, "cloudscope", 0, clock.Now)
+	})
 }

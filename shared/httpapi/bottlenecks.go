@@ -18,7 +18,7 @@ type Bottlenecks interface {
 	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error)
 	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
 	Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error)
-	StartScan(ctx context.Context) (string, error)
+	StartScan(ctx context.Context) (cloudscope.ScanStarted, error)
 	Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error)
 }
 
@@ -187,13 +187,20 @@ func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r.URL.RawQuery); err != nil {
 		return err
 	}
-	id, err := a.deps.Bottlenecks.StartScan(r.Context())
+	started, err := a.deps.Bottlenecks.StartScan(r.Context())
 	if err != nil {
 		return err
 	}
-	a.log.InfoContext(r.Context(), "scan started", "scan_id", id)
+	id, status := started.ID, "started"
+	if started.AlreadyRunning {
+		// One scan at a time: the caller follows the running one.
+		status = "already_running"
+		a.log.InfoContext(r.Context(), "scan already running", "scan_id", id)
+	} else {
+		a.log.InfoContext(r.Context(), "scan started", "scan_id", id)
+	}
 	w.Header().Set("Location", "/scans/"+id)
-	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: map[string]string{"scan_id": id, "status": "started",
+	writeJSON(w, http.StatusAccepted, envelope{Success: true, Data: map[string]string{"scan_id": id, "status": status,
 		"progress": "/scans/" + id, "snapshot": "/snapshots/" + id}})
 	return nil
 }

@@ -31,9 +31,9 @@ func (f *fakeBottlenecks) Before(ctx context.Context, id string) (*cloudscope.Sn
 func (f *fakeBottlenecks) Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error) {
 	return snapshot("live", clock, "i-live"), nil
 }
-func (f *fakeBottlenecks) StartScan(ctx context.Context) (string, error) {
+func (f *fakeBottlenecks) StartScan(ctx context.Context) (cloudscope.ScanStarted, error) {
 	f.started = append(f.started, "manual-1")
-	return "manual-1", f.store.SetStatus(ctx, cloudscope.ScanStatus{ID: "manual-1", State: cloudscope.StateQueued, StartedAt: clock, UpdatedAt: clock})
+	return cloudscope.ScanStarted{ID: "manual-1"}, f.store.SetStatus(ctx, cloudscope.ScanStatus{ID: "manual-1", State: cloudscope.StateQueued, StartedAt: clock, UpdatedAt: clock})
 }
 func (f *fakeBottlenecks) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
 	return f.store.Status(ctx, id)

@@ -7,8 +7,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -20,17 +22,46 @@ type Store struct {
 	snaps map[string][]byte           // id -> JSON, so callers never share a snapshot
 	order []cloudscope.SnapshotHeader // oldest first
 
+	failed []string // ids of failed scans, kept for Get only; oldest first
+
 	statuses    map[string]cloudscope.ScanStatus
 	statusOrder []string // oldest first
+
+	lease      string // the running scan's id
+	leaseUntil time.Time
+	now        func() time.Time
 }
 
 // MaxSnapshots bounds a Store.
 const MaxSnapshots = 50
 
 // New returns an empty store.
-func New() *Store { return &Store{snaps: map[string][]byte{}} }
+func New() *Store { return &Store{snaps: map[string][]byte{}, now: time.Now} }
 
-// Save stores s unless its id is already stored.
+// AcquireScanLease makes id the running scan for ttl, unless another scan
+// holds an unexpired lease: then it returns that scan's id.
+func (m *Store) AcquireScanLease(_ context.Context, id string, ttl time.Duration) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lease != "" && m.lease != id && m.now().Before(m.leaseUntil) {
+		return m.lease, nil
+	}
+	m.lease, m.leaseUntil = id, m.now().Add(ttl)
+	return "", nil
+}
+
+// ReleaseScanLease ends id's lease, if id holds it.
+func (m *Store) ReleaseScanLease(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lease == id {
+		m.lease = ""
+	}
+	return nil
+}
+
+// Save stores s unless its id is already stored (other than as a failed
+// scan, which a retry replaces). A failed scan is kept for Get only.
 func (m *Store) Save(_ context.Context, s *cloudscope.Snapshot) error {
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -38,10 +69,19 @@ func (m *Store) Save(_ context.Context, s *cloudscope.Snapshot) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.snaps[s.ID]; ok {
+	if _, ok := m.snaps[s.ID]; ok && !slices.Contains(m.failed, s.ID) {
 		return cloudscope.ErrSnapshotExists
 	}
+	m.failed = slices.DeleteFunc(m.failed, func(id string) bool { return id == s.ID })
 	m.snaps[s.ID] = b
+	if s.Failed() {
+		m.failed = append(m.failed, s.ID)
+		if len(m.failed) > MaxSnapshots {
+			delete(m.snaps, m.failed[0])
+			m.failed = m.failed[1:]
+		}
+		return nil
+	}
 	m.order = append(m.order, s.SnapshotHeader)
 	slices.SortStableFunc(m.order, func(a, b cloudscope.SnapshotHeader) int {
 		return cmp.Compare(a.FinishedAt.UnixNano(), b.FinishedAt.UnixNano())
@@ -88,17 +128,21 @@ func (m *Store) List(_ context.Context, limit int) ([]cloudscope.SnapshotHeader,
 	return out, nil
 }
 
-// SetNotification records the notification state of snapshot id.
-func (m *Store) SetNotification(_ context.Context, id, state string) error {
+// SetNotification moves snapshot id's notification state from from to
+// state, or answers cloudscope.ErrStateChanged.
+func (m *Store) SetNotification(_ context.Context, id, from, state string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.snaps[id]
 	if !ok {
-		return nil
+		return fmt.Errorf("snapshot %s is not stored", id)
 	}
 	var s cloudscope.Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
+	}
+	if s.Notification != from {
+		return cloudscope.ErrStateChanged
 	}
 	s.Notification = state
 	nb, err := json.Marshal(&s)

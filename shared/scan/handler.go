@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -17,6 +18,8 @@ type Summary struct {
 	Notification string         `json:"notification"`
 	Errors       int            `json:"errors"`
 	Calls        map[string]int `json:"aws_calls"`
+	// RunningScan names the scan that was running: this one started nothing.
+	RunningScan string `json:"running_scan,omitempty"`
 }
 
 // event is either EventBridge's scheduled event (its id is the scan id, so a
@@ -51,6 +54,11 @@ func Handler(sc *Scanner) func(ctx context.Context, payload json.RawMessage) (*S
 			return nil, err
 		}
 		res, err := sc.Run(ctx, id, nil)
+		var running *ErrScanRunning
+		if errors.As(err, &running) {
+			// Not a failure to retry: the running scan makes today's snapshot.
+			return &Summary{ScanID: id, RunningScan: running.ID}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -24,7 +24,15 @@ import (
 // Days is how much metric history a scan reads.
 const Days = 14
 
-// Store keeps snapshots. Save must be atomic and conditional on the id being new.
+// LeaseDuration is how long a scan holds the one-scan-at-a-time lease
+// before another may take it, unless it renews it (every status write past
+// a fifth of it does): longer than the scan function's 15-minute limit, so
+// a scan killed by it frees the lease soon after.
+const LeaseDuration = 20 * time.Minute
+
+// Store keeps snapshots. Save must be atomic and conditional on the id
+// being new (or stored only as a failed scan, which a retry may replace).
+// A failed snapshot is kept for Get, but never answers Latest, List or Before.
 type Store interface {
 	Save(ctx context.Context, s *cloudscope.Snapshot) error
 	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)         // nil, nil when there is none
@@ -32,11 +40,20 @@ type Store interface {
 	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error) // newest first
 	// Before is the header of the snapshot stored just before id, or nil.
 	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
-	SetNotification(ctx context.Context, id, state string) error
+	// SetNotification moves snapshot id's notification state from one
+	// value to another, or fails with cloudscope.ErrStateChanged when it no
+	// longer holds from.
+	SetNotification(ctx context.Context, id, from, to string) error
 	// SetStatus stores how a scan is going; Status reads it (nil, nil when
 	// there is none, or it has expired).
 	SetStatus(ctx context.Context, st cloudscope.ScanStatus) error
 	Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error)
+	// AcquireScanLease makes id the one running scan for ttl (by the store's clock),
+	// unless another scan holds an unexpired lease: it returns that scan's
+	// id ("" when id now holds it; id itself may renew its own lease).
+	AcquireScanLease(ctx context.Context, id string, ttl time.Duration) (holder string, err error)
+	// ReleaseScanLease ends id's lease, if id holds it.
+	ReleaseScanLease(ctx context.Context, id string) error
 }
 
 // Notifier sends one message.
@@ -97,19 +114,34 @@ type Result struct {
 	Duplicate bool
 }
 
+// ErrScanRunning is what Run returns when another scan holds the lease:
+// scans never run two at once.
+type ErrScanRunning struct{ ID string }
+
+func (e *ErrScanRunning) Error() string {
+	return fmt.Sprintf("scan %s is running; one scan runs at a time", e.ID)
+}
+
 // Evaluate discovers and judges the account without storing anything: the
 // live view of GET /bottlenecks?source=live and the first half of Run.
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
+	return s.evaluate(ctx, nil, id, regions)
+}
+
+func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
 	started := s.d.Now().UTC()
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
-	s.report(ctx, Progress{Step: "discover", Detail: "listing resources in every region"})
+	s.report(ctx, t, Progress{Step: "discover", Detail: "listing resources in every region"})
 	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
 	if err != nil {
 		return nil, fmt.Errorf("discover: %w", err)
 	}
 	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
 	snap.Calls["discovery"] = int(inv.Calls)
-	s.report(ctx, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
+	s.report(ctx, t, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
+	if inv.Listed == 0 && len(inv.Errors) > 0 {
+		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
+	}
 
 	// Metrics and rules region by region: a region's series are judged and
 	// dropped before the next region's are read, so a scan of a large account
@@ -123,12 +155,13 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
+	measured, unmeasured := 0, 0 // regions whose metrics were read, and not
 	for i, region := range regionNames {
 		resources := byRegion[region]
 		var targets []metrics.Target
 		for _, r := range resources {
-			if t, ok := target(r); ok {
-				targets = append(targets, t)
+			if tg, ok := target(r); ok {
+				targets = append(targets, tg)
 			}
 		}
 		series := map[string]*cloudscope.ResourceMetrics{}
@@ -138,15 +171,17 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
+				unmeasured++
 				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.report(ctx, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", RegionsDone: i + 1, Regions: len(regionNames)})
+				s.report(ctx, t, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", RegionsDone: i + 1, Regions: len(regionNames)})
 			} else {
+				measured++
 				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
 				for j := range res.Resources {
 					rm := &res.Resources[j]
 					series[string(rm.Type)+"/"+rm.ID] = rm
 				}
-				s.report(ctx, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), RegionsDone: i + 1, Regions: len(regionNames)})
+				s.report(ctx, t, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), RegionsDone: i + 1, Regions: len(regionNames)})
 			}
 		}
 		inputs := make([]bottleneck.Input, len(resources))
@@ -157,8 +192,11 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 		snap.Findings = append(snap.Findings, judged.Findings...)
 		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 	}
+	if measured == 0 && unmeasured > 0 && !snap.Failed() {
+		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
+	}
 	cloudscope.SortFindings(snap.Findings)
-	s.report(ctx, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
+	s.report(ctx, t, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
 	if s.d.Costs != nil {
 		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = s.costSummary(ctx, snap)
@@ -168,78 +206,76 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
 	})
+	switch {
+	case snap.Failed():
+	case len(snap.Errors) > 0:
+		snap.Outcome = cloudscope.OutcomePartial
+	default:
+		snap.Outcome = cloudscope.OutcomeComplete
+	}
 	return snap, nil
 }
 
 // Run evaluates the account, then stores the snapshot and notifies. A scan
 // id already stored (a retried delivery of the same event) stores and sends
-// nothing new.
+// nothing new. While another scan runs, Run starts nothing and returns
+// *ErrScanRunning. A scan that failed everywhere is stored for inspection
+// only, and Run returns an error naming the step.
 func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result, error) {
-	ctx, t := s.track(ctx, id)
-	res, err := s.run(ctx, id, regions)
+	if s.d.Store == nil {
+		snap, err := s.evaluate(ctx, nil, id, regions)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Snapshot: snap}, failedError(snap)
+	}
+	if prev, err := s.d.Store.Get(ctx, id); err != nil {
+		return nil, err
+	} else if prev != nil && !prev.Failed() {
+		// A retried delivery: store nothing, but finish a notification the
+		// first delivery stored and could not send.
+		if prev.Notification == cloudscope.NotifyPending {
+			n := &notification{snap: prev, findings: findingsByID(prev, prev.Notify)}
+			if err := s.notify(ctx, nil, n); err != nil {
+				return nil, err
+			}
+		}
+		return &Result{Snapshot: prev, Duplicate: true}, nil
+	}
+	holder, err := s.d.Store.AcquireScanLease(ctx, id, LeaseDuration)
+	if err != nil {
+		return nil, err
+	}
+	if holder != "" {
+		return nil, &ErrScanRunning{ID: holder}
+	}
+	defer func() { _ = s.d.Store.ReleaseScanLease(context.WithoutCancel(ctx), id) }()
+
+	t := s.track(ctx, id)
+	res, err := s.run(ctx, t, id, regions)
 	t.finish(ctx, err)
 	return res, err
 }
 
-func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result, error) {
-	if s.d.Store != nil {
-		if prev, err := s.d.Store.Get(ctx, id); err != nil {
-			return nil, err
-		} else if prev != nil {
-			// A retried delivery: store nothing, but finish a notification
-			// the first delivery stored and could not send.
-			if prev.Notification == cloudscope.NotifyPending && s.d.Notifier != nil {
-				if err := s.d.Notifier.Publish(ctx, NewMessage(prev, findingsByID(prev, prev.Notify))); err == nil {
-					if err := s.d.Store.SetNotification(ctx, prev.ID, cloudscope.NotifySent); err != nil {
-						return nil, err
-					}
-					prev.Notification = cloudscope.NotifySent
-				}
-			}
-			return &Result{Snapshot: prev, Duplicate: true}, nil
-		}
-	}
-	snap, err := s.Evaluate(ctx, id, regions)
+// run is Run under the lease: evaluate, store, notify.
+func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []string) (*Result, error) {
+	snap, err := s.evaluate(ctx, t, id, regions)
 	if err != nil {
 		return nil, err
 	}
-	if s.d.Store == nil {
-		return &Result{Snapshot: snap}, nil
+	if snap.Failed() {
+		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
+		if err := s.d.Store.Save(ctx, snap); err != nil {
+			return nil, fmt.Errorf("store snapshot: %w", err)
+		}
+		t.step(snap.FailedStep)
+		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	prev, err := s.d.Store.Latest(ctx)
+	n, err := s.pending(ctx, snap)
 	if err != nil {
 		return nil, err
 	}
-	// What to tell: new or worse findings, and whatever the previous scan could not send.
-	var notify []cloudscope.Finding
-	var carried *cloudscope.Snapshot
-	if prev == nil {
-		notify = snap.Findings
-	} else {
-		d := cloudscope.CompareSnapshots(prev, snap)
-		notify = append(d.FindingsNew, d.FindingsWorse...)
-		if prev.Notification == cloudscope.NotifyPending {
-			carried = prev
-			seen := map[string]bool{}
-			for _, f := range notify {
-				seen[f.ID] = true
-			}
-			for _, f := range findingsByID(snap, prev.Notify) {
-				if !seen[f.ID] {
-					notify = append(notify, f)
-				}
-			}
-		}
-	}
-	cloudscope.SortFindings(notify) // a message cut short keeps the most severe
-	if len(notify) > 0 {
-		// Pending until sent; a scan with no notifier carries it forward.
-		snap.Notification = cloudscope.NotifyPending
-		for _, f := range notify {
-			snap.Notify = append(snap.Notify, f.ID)
-		}
-	}
-	s.report(ctx, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
+	s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := s.d.Store.Save(ctx, snap); err != nil {
 		if errors.Is(err, cloudscope.ErrSnapshotExists) {
 			stored, gerr := s.d.Store.Get(ctx, id)
@@ -250,24 +286,20 @@ func (s *Scanner) run(ctx context.Context, id string, regions []string) (*Result
 		}
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
-	if snap.Notification == cloudscope.NotifyPending && s.d.Notifier != nil {
-		s.report(ctx, Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(notify))})
-		if err := s.d.Notifier.Publish(ctx, NewMessage(snap, notify)); err != nil {
-			// The snapshot says pending: the next scan sends it. Nothing is lost.
-			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
-			return &Result{Snapshot: snap}, nil
-		}
-		if err := s.d.Store.SetNotification(ctx, snap.ID, cloudscope.NotifySent); err != nil {
+	if n != nil {
+		if err := s.notify(ctx, t, n); err != nil {
 			return nil, err
-		}
-		snap.Notification = cloudscope.NotifySent
-		if carried != nil {
-			if err := s.d.Store.SetNotification(ctx, carried.ID, cloudscope.NotifySent); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return &Result{Snapshot: snap}, nil
+}
+
+// failedError is the error of a scan that failed everywhere, or nil.
+func failedError(snap *cloudscope.Snapshot) error {
+	if !snap.Failed() {
+		return nil
+	}
+	return cloudscope.Errorf(cloudscope.CodeUnavailable, "the scan read nothing at step %s (every region failed); the latest snapshot is unchanged", snap.FailedStep)
 }
 
 // findingsByID returns the current findings among ids: a pending finding

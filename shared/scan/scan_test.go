@@ -274,10 +274,14 @@ func TestStatusFollowsTheScan(t *testing.T) {
 	}
 
 	svc := &Service{Scanner: s, Store: store, Start: func(context.Context, string) error { return nil }}
-	id, err := svc.StartScan(ctx)
-	if st, _ := svc.Status(ctx, id); err != nil || st == nil || st.State != cloudscope.StateQueued {
+	started, err := svc.StartScan(ctx)
+	if st, _ := svc.Status(ctx, started.ID); err != nil || st == nil || st.State != cloudscope.StateQueued {
 		t.Errorf("a scan asked for: %+v %v", st, err)
 	}
+	if again, err := svc.StartScan(ctx); err != nil || !again.AlreadyRunning || again.ID != started.ID {
+		t.Errorf("a second scan asked for while the first runs: %+v %v; want the first's id", again, err)
+	}
+	_ = store.ReleaseScanLease(ctx, started.ID)
 	svc.Start = func(context.Context, string) error { return errors.New("invoke: AccessDenied") }
 	if _, err := svc.StartScan(ctx); err == nil {
 		t.Error("a scan that could not start reports no error")
@@ -316,5 +320,107 @@ func TestStatusWritesAreSpaced(t *testing.T) {
 	}
 	if st, _ := store.Status(context.Background(), "scan-1"); store.writes != 2 || st == nil || st.State != cloudscope.StateDone {
 		t.Errorf("%d status writes (want 2), last %+v", store.writes, st)
+	}
+}
+
+// failingAccount fails metrics (or discovery) in every region, as when the
+// AWS endpoint goes away mid-scan.
+type failingAccount struct {
+	*account
+	metricsDown, discoveryDown bool
+}
+
+func (f *failingAccount) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+	if f.metricsDown {
+		return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "cloudwatch GetMetricData: connection refused")
+	}
+	return f.account.Fetch(ctx, r)
+}
+
+func (f *failingAccount) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	inv, err := f.account.Discover(ctx, q)
+	if err != nil || !f.discoveryDown {
+		inv.Listed = 4
+		return inv, err
+	}
+	return &discovery.Inventory{Regions: inv.Regions, Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{
+		{Region: "us-east-1", Service: "ec2", Code: string(cloudscope.CodeUnavailable), Message: "ec2: request failed"}}}, nil
+}
+
+// A scan that read nothing at a step is failed: kept for inspection, never
+// the latest, never the base of the next notification; the next good scan
+// carries on as if it had not happened.
+func TestAScanThatReadNothingIsFailedAndNeverTheLatest(t *testing.T) {
+	for _, step := range []string{"metrics", "discover"} {
+		t.Run(step, func(t *testing.T) {
+			acct, n, store, _ := setup()
+			f := &failingAccount{account: acct}
+			clock := now
+			s := New(Deps{Discovery: f, Metrics: f, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
+				Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+			ctx := context.Background()
+			if _, err := s.Run(ctx, "good-1", nil); err != nil {
+				t.Fatal(err)
+			}
+			f.metricsDown, f.discoveryDown = step == "metrics", step == "discover"
+			res, err := s.Run(ctx, "bad", nil)
+			if err == nil || cloudscope.CodeOf(err) != cloudscope.CodeUnavailable || res == nil || !res.Snapshot.Failed() || res.Snapshot.FailedStep != step {
+				t.Fatalf("a scan that read nothing: %v, %+v", err, res)
+			}
+			if latest, _ := store.Latest(ctx); latest == nil || latest.ID != "good-1" || len(latest.Findings) != 2 {
+				t.Errorf("the latest snapshot changed: %v", latest != nil && latest.ID != "good-1")
+			}
+			if kept, _ := store.Get(ctx, "bad"); kept == nil || !kept.Failed() {
+				t.Errorf("the failed scan is not kept for inspection: %+v", kept)
+			}
+			if st, _ := store.Status(ctx, "bad"); st == nil || st.State != cloudscope.StateFailed || !strings.Contains(st.Error, step) {
+				t.Errorf("its status: %+v", st)
+			}
+			if len(n.sent) != 1 {
+				t.Errorf("%d messages; the failed scan must tell nothing", len(n.sent))
+			}
+			// Recovered: nothing new against the last good scan, so no message.
+			f.metricsDown, f.discoveryDown = false, false
+			res, err = s.Run(ctx, "good-2", nil)
+			if err != nil || res.Snapshot.Outcome != cloudscope.OutcomeComplete {
+				t.Fatalf("the next scan: %v %+v", err, res)
+			}
+			if len(n.sent) != 1 {
+				t.Errorf("%d messages after recovering; the findings were known before the failure", len(n.sent))
+			}
+			// A retried delivery of the failed scan runs again, and may replace it.
+			if res, err := s.Run(ctx, "bad", nil); err != nil || res.Duplicate || res.Snapshot.Failed() {
+				t.Errorf("the failed scan's retry: %v %+v", err, res)
+			}
+		})
+	}
+}
+
+// One scan at a time: a second Run while one holds the lease starts
+// nothing and names the running scan; the Lambda handler does not fail.
+func TestOneScanAtATime(t *testing.T) {
+	_, n, store, s := setup()
+	ctx := context.Background()
+	if h, _ := store.AcquireScanLease(ctx, "running-1", LeaseDuration); h != "" {
+		t.Fatal(h)
+	}
+	_, err := s.Run(ctx, "second", nil)
+	var running *ErrScanRunning
+	if !errors.As(err, &running) || running.ID != "running-1" {
+		t.Fatalf("a second scan: %v", err)
+	}
+	if snap, _ := store.Get(ctx, "second"); snap != nil || len(n.sent) != 0 {
+		t.Errorf("the second scan ran: %+v, %d messages", snap, len(n.sent))
+	}
+	sum, err := Handler(s)(ctx, json.RawMessage(`{"scan_id":"second"}`))
+	if err != nil || sum.RunningScan != "running-1" {
+		t.Errorf("handler: %+v %v", sum, err)
+	}
+	_ = store.ReleaseScanLease(ctx, "running-1")
+	if _, err := s.Run(ctx, "third", nil); err != nil {
+		t.Errorf("after the lease is released: %v", err)
+	}
+	if h, _ := store.AcquireScanLease(ctx, "fourth", LeaseDuration); h != "" {
+		t.Errorf("a finished scan keeps the lease: held by %q", h)
 	}
 }

@@ -44,21 +44,31 @@ func (s *Service) Live(ctx context.Context, regions []string) (*cloudscope.Snaps
 	return s.Scanner.Evaluate(ctx, "live", regions)
 }
 
-// StartScan begins a scan and returns its id at once. Its status says
-// "queued" until the scan itself begins (deployed, another function).
-func (s *Service) StartScan(ctx context.Context) (string, error) {
-	now := time.Now().UTC()
+// StartScan begins a scan and returns its id at once; its status says
+// "queued" until the scan itself begins (deployed, in another function).
+// While a scan runs, it starts nothing and answers the running scan's id.
+func (s *Service) StartScan(ctx context.Context) (cloudscope.ScanStarted, error) {
+	now := s.Scanner.d.Now().UTC()
 	id := NewID("manual", now)
+	holder, err := s.Store.AcquireScanLease(ctx, id, LeaseDuration)
+	if err != nil {
+		return cloudscope.ScanStarted{}, err
+	}
+	if holder != "" {
+		return cloudscope.ScanStarted{ID: holder, AlreadyRunning: true}, nil
+	}
 	queued := cloudscope.ScanStatus{ID: id, State: cloudscope.StateQueued, StartedAt: now, UpdatedAt: now}
 	if err := s.Store.SetStatus(ctx, queued); err != nil {
-		return "", err
+		_ = s.Store.ReleaseScanLease(context.WithoutCancel(ctx), id)
+		return cloudscope.ScanStarted{}, err
 	}
 	if err := s.Start(ctx, id); err != nil {
-		queued.State, queued.Error, queued.UpdatedAt = cloudscope.StateFailed, "the scan could not be started", time.Now().UTC()
+		queued.State, queued.Error, queued.UpdatedAt = cloudscope.StateFailed, "the scan could not be started", s.Scanner.d.Now().UTC()
 		_ = s.Store.SetStatus(context.WithoutCancel(ctx), queued)
-		return "", err
+		_ = s.Store.ReleaseScanLease(context.WithoutCancel(ctx), id)
+		return cloudscope.ScanStarted{}, err
 	}
-	return id, nil
+	return cloudscope.ScanStarted{ID: id}, nil
 }
 
 // Status is how scan id is going, or nil when it is unknown or too old.

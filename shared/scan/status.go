@@ -9,40 +9,50 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-type trackerKey struct{}
-
 // statusEvery spaces the status writes of a running scan: the page asks
 // every 2 seconds, and each write is a round trip the scan waits for.
 const statusEvery = time.Second
 
-// tracker keeps a scan's Status in the store as it goes. Writing it is best
-// effort: a scan never fails because its status could not be written.
+// tracker keeps a scan's status in the store as it goes, and renews the
+// scan's lease. Writing either is best effort: a scan never fails because
+// its status could not be written. A nil tracker (a scan without a store)
+// records nothing.
 type tracker struct {
 	store   Store
 	now     func() time.Time
 	status  cloudscope.ScanStatus
 	written time.Time // when the status was last written
+	leased  time.Time // when the lease was last renewed
 }
 
-func (s *Scanner) track(ctx context.Context, id string) (context.Context, *tracker) {
+// track starts the stored status of scan id (running); nil without a store.
+func (s *Scanner) track(ctx context.Context, id string) *tracker {
 	if s.d.Store == nil {
-		return ctx, nil
+		return nil
 	}
 	now := s.d.Now().UTC()
-	t := &tracker{store: s.d.Store, now: s.d.Now, status: cloudscope.ScanStatus{ID: id, State: cloudscope.StateRunning, StartedAt: now}}
+	t := &tracker{store: s.d.Store, now: s.d.Now, status: cloudscope.ScanStatus{ID: id, State: cloudscope.StateRunning, StartedAt: now}, leased: now}
 	t.save(ctx, true)
-	return context.WithValue(ctx, trackerKey{}, t), t
+	return t
 }
 
 // report tells the command's progress callback and the stored status.
-func (s *Scanner) report(ctx context.Context, p Progress) {
+func (s *Scanner) report(ctx context.Context, t *tracker, p Progress) {
 	s.d.Progress(p)
-	if t, ok := ctx.Value(trackerKey{}).(*tracker); ok {
-		t.status.Step, t.status.Detail = p.Step, p.Detail
-		if p.Regions > 0 {
-			t.status.RegionsDone, t.status.Regions = p.RegionsDone, p.Regions
-		}
-		t.save(ctx, false)
+	if t == nil {
+		return
+	}
+	t.status.Step, t.status.Detail = p.Step, p.Detail
+	if p.Regions > 0 {
+		t.status.RegionsDone, t.status.Regions = p.RegionsDone, p.Regions
+	}
+	t.save(ctx, false)
+}
+
+// step names the step a failure is to be blamed on.
+func (t *tracker) step(name string) {
+	if t != nil {
+		t.status.Step = name
 	}
 }
 
@@ -71,6 +81,10 @@ func (t *tracker) save(ctx context.Context, final bool) {
 	}
 	t.written = now
 	t.status.UpdatedAt = now
+	if t.status.State == cloudscope.StateRunning && now.Sub(t.leased) > LeaseDuration/5 {
+		t.leased = now
+		_, _ = t.store.AcquireScanLease(ctx, t.status.ID, LeaseDuration)
+	}
 	// The last word must be written even when the scan's own time is up.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -1,0 +1,16 @@
+package memstore
+
+import (
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) scan.Store {
+		s := New()
+		s.now = clock.Now
+		return s
+	})
+}
