@@ -21,7 +21,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps web screenshots build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
+.PHONY: help deps demo-deps web screenshots build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the dashboard and API on http://127.0.0.1:8080"
@@ -38,10 +38,16 @@ help:
 # checked here are the pins of requirements-dev.txt.
 PY_DEPS_OK := import importlib.metadata as m, flask, flask_cors; \
   [m.version(p) == v or exit(1) for p, v in (("moto", "5.2.1"), ("cfn-lint", "1.51.0"))]
+EMULATOR_OK := import importlib.metadata as m, flask, flask_cors; m.version("moto") == "5.2.1" or exit(1)
 
-deps:
-	@$(PYTHON) -c '$(PY_DEPS_OK)' 2>/dev/null || $(PYTHON) -m pip install -r requirements-dev.txt
+# What the demo needs: the emulator alone (no browser, no Lambda emulator).
+demo-deps:
+	@$(PYTHON) -c '$(EMULATOR_OK)' 2>/dev/null || $(PYTHON) -m pip install "$$(grep '^moto' requirements-dev.txt)"
 	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH after installing requirements-dev.txt" >&2; exit 1; }
+
+# What the tests need: the emulator, cfn-lint, aws-lambda-rie and chromium.
+deps: demo-deps
+	@$(PYTHON) -c '$(PY_DEPS_OK)' 2>/dev/null || $(PYTHON) -m pip install -r requirements-dev.txt
 	@test -x $(RIE) || $(GO) install $(RIE_MOD)
 	@command -v $(CHROMIUM) >/dev/null || $(SUDO) apt-get install -y --no-install-recommends chromium || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
@@ -112,7 +118,7 @@ $(CDK): .cdk/package.json .cdk/package-lock.json
 screenshots: deps web
 	CLOUDSCOPE_SCREENSHOTS=$(CURDIR)/shared/dashboard/screenshots $(GO) test -count=1 -run TestDashboardInABrowser ./cmd/cloudscope
 
-demo: deps web
+demo: demo-deps web
 	$(GO) run ./cmd/cloudscope demo
 
 serve: web

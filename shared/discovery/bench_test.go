@@ -67,8 +67,10 @@ func BenchmarkDiscoverAllRegions(b *testing.B) {
 	b.ReportMetric(wall.Seconds()/chain.Seconds(), "x-chain-bound")
 	b.ReportMetric(float64(sequential.Milliseconds()), "one-at-a-time-ms")
 	b.ReportMetric(sequential.Seconds()/wall.Seconds(), "x-faster-than-one-at-a-time")
-	if wall > chain*13/10 {
-		b.Errorf("wall %s exceeds 1.3x the chain bound %s", wall, chain)
+	// Times are reported, not asserted; only a gross regression (pages or
+	// regions read one after another) fails.
+	if wall > chain*4 {
+		b.Errorf("wall %s exceeds 4x the chain bound %s: the listings no longer run concurrently", wall, chain)
 	}
 }
 
