@@ -62,3 +62,22 @@ func RequireIAMActions(t testing.TB, actions []string) {
 		}
 	}
 }
+
+// Section is the README's text between the lines <!-- name --> and
+// <!-- /name -->, trimmed: a part of the README that a test makes from code.
+func Section(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "<!-- "+name+" -->")
+	if !ok {
+		t.Fatalf("README.md has no <!-- %s --> section", name)
+	}
+	body, _, ok := strings.Cut(after, "<!-- /"+name+" -->")
+	if !ok {
+		t.Fatalf("README.md's <!-- %s --> section has no end", name)
+	}
+	return strings.TrimSpace(body)
+}
