@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,6 +66,12 @@ type SnapshotStore struct {
 	backoff time.Duration
 	// Writes counts the items written, for the benchmark.
 	Writes int
+	// conditional serialises this process's conditional writes (the lease,
+	// the notification state). Across processes DynamoDB's condition checks
+	// are atomic; within one they need no race at all, and the emulator the
+	// tests use checks a condition and writes without a lock (two
+	// concurrent conditional puts can both succeed there).
+	conditional sync.Mutex
 }
 
 // NewSnapshotStore returns the store in table, keeping snapshots for
@@ -374,6 +381,8 @@ func (st *SnapshotStore) Latest(ctx context.Context) (*cloudscope.Snapshot, erro
 // to state, on its header and on its index entry together, on the
 // condition that both still hold from: otherwise cloudscope.ErrStateChanged.
 func (st *SnapshotStore) SetNotification(ctx context.Context, id, from, state string) error {
+	st.conditional.Lock()
+	defer st.conditional.Unlock()
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
 		ProjectionExpression: aws.String("finished_at"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -415,6 +424,8 @@ var leaseKey = map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("leas
 // the condition that the lease is free, expired, or id's own; when another
 // scan holds it, it answers that scan's id.
 func (st *SnapshotStore) AcquireScanLease(ctx context.Context, id string, ttl time.Duration) (string, error) {
+	st.conditional.Lock()
+	defer st.conditional.Unlock()
 	until := st.now().Add(ttl)
 	item := map[string]ddbtypes.AttributeValue{PartitionKey: leaseKey[PartitionKey], SortKey: leaseKey[SortKey],
 		"holder": stringAttr(id), TTLAttribute: &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(until.Unix(), 10)}}
