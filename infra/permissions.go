@@ -39,8 +39,9 @@ func union(lists ...[]string) []string {
 // GrantsOf is each function's grants, from the packages it uses.
 var GrantsOf = map[string]Grants{
 	"discovery": {Account: union(discovery.IAMActions)},
-	"metrics":   {Account: union(metrics.IAMActions)},
-	"costs":     {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
+	// The metrics route checks its region against the enabled ones first.
+	"metrics": {Account: union(metrics.IAMActions, discovery.RegionsIAMActions)},
+	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as
 	// queued, GET /scans/{id} reads how it goes.

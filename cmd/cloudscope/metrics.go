@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -21,8 +20,8 @@ func metricsCmd(ctx context.Context, env *environment, args []string) error {
 	typ := fs.String("type", "", "resource type: ec2, rds, lambda or s3 (required)")
 	ids := fs.String("ids", "", "comma-separated resource ids (required)")
 	region := fs.String("region", "", "the resources' region (default: the configured AWS region)")
-	hours := fs.Int("hours", 24, "hours back from now")
-	period := fs.Int("period", 0, "seconds per point (default: chosen for at most 200 points)")
+	hours := fs.String("hours", "24", "hours back from now, 1 to 10920")
+	period := fs.String("period", "", "seconds per point, a multiple of 60 (default: chosen for at most 200 points)")
 	stats := fs.String("stats", "", "comma-separated statistics to keep")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if err := parse(fs, args); err != nil {
@@ -36,14 +35,8 @@ func metricsCmd(ctx context.Context, env *environment, args []string) error {
 		*region = clients.DefaultRegion()
 	}
 	// The same validation as GET /metrics.
-	q := url.Values{"resource_type": {*typ}, "resource_ids": {*ids}, "region": {*region}, "hours": {strconv.Itoa(*hours)}}
-	if *period != 0 {
-		q.Set("period", strconv.Itoa(*period))
-	}
-	if *stats != "" {
-		q.Set("stats", *stats)
-	}
-	req, err := httpapi.ParseMetricsQuery(q.Encode(), time.Now())
+	req, err := metrics.NewRequest(metrics.RequestInput{Type: *typ, IDs: strings.Split(*ids, ","), Region: *region,
+		Hours: *hours, Period: *period, Stats: strings.Split(*stats, ",")}, time.Now())
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 func resources(ctx context.Context, env *environment, args []string) error {
@@ -23,7 +21,7 @@ func resources(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	// The same validation as GET /resources.
-	q, err := httpapi.ParseResourcesQuery(url.Values{"regions": {*regions}, "types": {*types}}.Encode())
+	q, err := discovery.NewQuery(strings.Split(*regions, ","), strings.Split(*types, ","))
 	if err != nil {
 		return err
 	}

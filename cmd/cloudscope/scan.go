@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -23,7 +23,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	q, err := httpapi.ParseResourcesQuery(url.Values{"regions": {*regions}}.Encode())
+	q, err := discovery.NewQuery(strings.Split(*regions, ","), nil)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,6 @@ func main() {
 		start := func(*scan.Scanner) func(context.Context, string) error {
 			return services.InvokeScanFunction(clients, conf.ScanFunction)
 		}
-		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, services.Costs(conf, clients), start)}
+		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, services.Costs(conf, clients), start), Regions: services.Regions(conf, clients)}
 	})
 }

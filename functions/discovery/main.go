@@ -12,6 +12,7 @@ import (
 
 func main() {
 	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Discovery: services.Discovery(conf, clients)}
+		d := services.Discovery(conf, clients)
+		return httpapi.Deps{Discovery: d, Regions: d}
 	})
 }

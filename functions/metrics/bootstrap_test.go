@@ -99,5 +99,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		"get-metrics-bad-id.json":          lambdatest.Fails(400, "invalid_parameter", "resource_ids"),
 		"get-metrics-bad-period.json":      lambdatest.Fails(400, "invalid_parameter", "period"),
 		"get-metrics-start-after-end.json": lambdatest.Fails(400, "invalid_parameter", "start"),
+		// Checked against the emulator's region list, before CloudWatch is asked.
+		"get-metrics-unknown-region.json": lambdatest.Fails(400, "invalid_parameter", "region"),
 	})
 }

@@ -12,6 +12,6 @@ import (
 
 func main() {
 	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Metrics: services.Metrics(conf, clients)}
+		return httpapi.Deps{Metrics: services.Metrics(conf, clients), Regions: services.Regions(conf, clients)}
 	})
 }

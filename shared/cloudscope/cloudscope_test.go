@@ -2,8 +2,10 @@ package cloudscope
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestValidRegionName(t *testing.T) {
@@ -35,5 +37,34 @@ func TestTimestampJSON(t *testing.T) {
 	var p Point
 	if err := json.Unmarshal(b, &p); err != nil || p.T != ts {
 		t.Errorf("round trip: %v %v", p, err)
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", 100)
+	if got := Clip(long); utf8.RuneCountInString(got) != MaxEcho+3 || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
+		t.Errorf("Clip(100 runes) = %q", got)
+	}
+	if Clip("short") != "short" {
+		t.Error("Clip changed a short value")
+	}
+}
+
+func TestList(t *testing.T) {
+	got, err := List("regions", []string{" us-east-1 ", "", "eu-west-1", "us-east-1"}, 2)
+	if err != nil || strings.Join(got, ",") != "us-east-1,eu-west-1" {
+		t.Errorf("got %v %v", got, err)
+	}
+	if _, err := List("regions", []string{"a", "b", "c"}, 2); err == nil || err.(*Error).Param != "regions" ||
+		!strings.Contains(err.Error(), "more than 2 values given") {
+		t.Errorf("over the limit: %v", err)
+	}
+}
+
+func TestValidScanID(t *testing.T) {
+	for id, want := range map[string]bool{"manual-20261126T120000Z-ab12": true, "a.b": true, ".": false, "..": false, "...": false, "a/b": false, "": false} {
+		if ValidScanID(id) != want {
+			t.Errorf("%q: want %v", id, want)
+		}
 	}
 }

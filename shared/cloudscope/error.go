@@ -16,6 +16,8 @@ const (
 	CodeForbidden    ErrorCode = "forbidden"
 	CodeNotFound     ErrorCode = "not_found"
 	CodeMethod       ErrorCode = "method_not_allowed"
+	CodeTooLarge     ErrorCode = "payload_too_large"
+	CodeMediaType    ErrorCode = "unsupported_media_type"
 	CodeUpstream     ErrorCode = "upstream_error"
 	CodeAccessDenied ErrorCode = "upstream_access_denied"
 	CodeThrottled    ErrorCode = "upstream_throttled"

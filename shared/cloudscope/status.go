@@ -2,6 +2,7 @@ package cloudscope
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -45,4 +46,5 @@ type ScanStarted struct {
 var scanID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // ValidScanID reports whether id has the shape of a scan or snapshot id.
-func ValidScanID(id string) bool { return scanID.MatchString(id) }
+// Dots alone (".", "..") are path steps, never ids.
+func ValidScanID(id string) bool { return scanID.MatchString(id) && strings.Trim(id, ".") != "" }

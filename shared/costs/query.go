@@ -69,27 +69,27 @@ func NewQuery(s QueryInput, now time.Time) (Query, error) {
 	if s.Granularity != "" {
 		q.Granularity = strings.ToUpper(s.Granularity)
 		if !slices.Contains(Granularities, q.Granularity) {
-			return q, cloudscope.Invalid("granularity", "%q is not one of %s", truncate(s.Granularity), strings.Join(Granularities, ", "))
+			return q, cloudscope.Invalid("granularity", "%q is not one of %s", cloudscope.Clip(s.Granularity), strings.Join(Granularities, ", "))
 		}
 	}
 	if s.GroupBy != "" {
 		g := s.GroupBy
 		if key, ok := cutPrefixFold(g, "TAG:"); ok {
 			if !tagKey.MatchString(key) {
-				return q, cloudscope.Invalid("group_by", "%q is not a tag key (1 to 128 letters, digits, spaces and _.:/=+-@)", truncate(key))
+				return q, cloudscope.Invalid("group_by", "%q is not a tag key (1 to 128 letters, digits, spaces and _.:/=+-@)", cloudscope.Clip(key))
 			}
 			q.GroupBy = "TAG:" + key
 		} else {
 			q.GroupBy = strings.ToUpper(g)
 			if !slices.Contains(Dimensions, q.GroupBy) {
-				return q, cloudscope.Invalid("group_by", "%q is not one of %s, or TAG:<key>", truncate(g), strings.Join(Dimensions, ", "))
+				return q, cloudscope.Invalid("group_by", "%q is not one of %s, or TAG:<key>", cloudscope.Clip(g), strings.Join(Dimensions, ", "))
 			}
 		}
 	}
 	if s.Metric != "" {
 		i := slices.IndexFunc(Metrics, func(m string) bool { return strings.EqualFold(m, s.Metric) })
 		if i < 0 {
-			return q, cloudscope.Invalid("metric", "%q is not one of %s", truncate(s.Metric), strings.Join(Metrics, ", "))
+			return q, cloudscope.Invalid("metric", "%q is not one of %s", cloudscope.Clip(s.Metric), strings.Join(Metrics, ", "))
 		}
 		q.Metric = Metrics[i]
 	}
@@ -106,7 +106,7 @@ func window(s QueryInput, today time.Time) (time.Time, time.Time, error) {
 		if s.Days != "" {
 			if _, err := fmt.Sscanf(s.Days, "%d", &days); err != nil || fmt.Sprint(days) != strings.TrimSpace(s.Days) || days < 1 || today.AddDate(0, 0, -days).Before(oldest) {
 				return time.Time{}, time.Time{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 back to %s (Cost Explorer keeps %d months)",
-					truncate(s.Days), oldest.Format(DateLayout), HistoryMonths)
+					cloudscope.Clip(s.Days), oldest.Format(DateLayout), HistoryMonths)
 			}
 		}
 		return today.AddDate(0, 0, -days), today, nil
@@ -119,11 +119,11 @@ func window(s QueryInput, today time.Time) (time.Time, time.Time, error) {
 	}
 	start, err := time.Parse(DateLayout, s.Start)
 	if err != nil {
-		return time.Time{}, time.Time{}, cloudscope.Invalid("start", "%q is not a date in YYYY-MM-DD form", truncate(s.Start))
+		return time.Time{}, time.Time{}, cloudscope.Invalid("start", "%q is not a date in YYYY-MM-DD form", cloudscope.Clip(s.Start))
 	}
 	end, err := time.Parse(DateLayout, s.End)
 	if err != nil {
-		return time.Time{}, time.Time{}, cloudscope.Invalid("end", "%q is not a date in YYYY-MM-DD form", truncate(s.End))
+		return time.Time{}, time.Time{}, cloudscope.Invalid("end", "%q is not a date in YYYY-MM-DD form", cloudscope.Clip(s.End))
 	}
 	switch {
 	case !start.Before(end):
@@ -154,7 +154,7 @@ func NewForecastQuery(days, granularity, metric string, now time.Time) (Forecast
 	n := 30
 	if days != "" {
 		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimSpace(days) || n < 1 || n > MaxForecastDays {
-			return ForecastQuery{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 to %d", truncate(days), MaxForecastDays)
+			return ForecastQuery{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 to %d", cloudscope.Clip(days), MaxForecastDays)
 		}
 	}
 	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric}, now)
@@ -169,11 +169,4 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 		return s[len(prefix):], true
 	}
 	return s, false
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }

@@ -8,10 +8,13 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
 //go:embed assets
@@ -63,6 +66,8 @@ func Check() error {
 
 // Handler serves the page's files and config.json for GET and HEAD, and
 // hands every other request to api: the page and the API share one origin.
+// Another method on one of the page's own paths (POST /) is refused with
+// 405, as the API refuses a wrong method on its paths.
 func Handler(api http.Handler, cfg Config) http.Handler {
 	config, err := json.Marshal(cfg)
 	if err != nil {
@@ -72,6 +77,10 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 	files := http.FileServerFS(Assets)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if pagePath(r.URL.Path) {
+				wrongMethod(w, r, csp)
+				return
+			}
 			api.ServeHTTP(w, r)
 			return
 		}
@@ -107,4 +116,42 @@ func pageHeaders(w http.ResponseWriter, csp string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
+}
+
+// pagePath reports whether p, exactly as asked, is one the page serves.
+func pagePath(p string) bool {
+	name, ok := strings.CutPrefix(p, "/")
+	switch {
+	case !ok:
+		return false
+	case name == "" || name == "config.json":
+		return true
+	case !fs.ValidPath(name):
+		return false
+	}
+	st, err := fs.Stat(Assets, name)
+	return err == nil && !st.IsDir()
+}
+
+// pageMethods are the methods the page's paths take.
+const pageMethods = "GET, HEAD"
+
+// wrongMethod answers a method the page's paths do not take: 204 to
+// OPTIONS, else 405 in the API's error envelope; both say what is allowed.
+func wrongMethod(w http.ResponseWriter, r *http.Request, csp string) {
+	pageHeaders(w, csp)
+	h := w.Header()
+	h.Set("Allow", pageMethods+", OPTIONS")
+	h.Set("Cache-Control", "no-store")
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"success": false, "error": map[string]string{
+		"code":    string(cloudscope.CodeMethod),
+		"message": fmt.Sprintf("method %s is not allowed on %s; allowed: %s", cloudscope.Clip(r.Method), cloudscope.Clip(r.URL.Path), pageMethods),
+	}})
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_, _ = w.Write(append(body, '\n'))
 }

@@ -52,10 +52,23 @@ func TestHandlerServesThePageAndPassesTheAPIOn(t *testing.T) {
 		t.Errorf("config.json may be cached: %q", res.Header.Get("Cache-Control"))
 	}
 
-	// Routes, unknown paths, directories and other methods are the API's.
-	for _, r := range [][2]string{{"GET", "/resources"}, {"GET", "/nope.js"}, {"GET", "/panels/"}, {"POST", "/"}, {"POST", "/scans"}, {"GET", "/../go.mod"}} {
+	// Routes, unknown paths, directories and other methods on them are the API's.
+	for _, r := range [][2]string{{"GET", "/resources"}, {"GET", "/nope.js"}, {"GET", "/panels/"}, {"POST", "/scans"}, {"GET", "/../go.mod"},
+		{"POST", "/../app.js"}, {"DELETE", "/panels/"}, {"POST", "/nope.js"}} {
 		if res := serve(t, h, r[0], r[1]); res.Header.Get("X-Api") != "yes" {
 			t.Errorf("%s %s was not handed to the API (%d)", r[0], r[1], res.StatusCode)
+		}
+	}
+	// Another method on the page's own paths is refused as the API refuses one.
+	for _, r := range [][2]string{{"POST", "/"}, {"PUT", "/index.html"}, {"DELETE", "/config.json"}, {"POST", "/app.js"}} {
+		res := serve(t, h, r[0], r[1])
+		var env struct {
+			Success bool
+			Error   struct{ Code, Message string }
+		}
+		if err := json.NewDecoder(res.Body).Decode(&env); err != nil || res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("X-Api") != "" ||
+			res.Header.Get("Allow") != "GET, HEAD, OPTIONS" || env.Success || env.Error.Code != "method_not_allowed" {
+			t.Errorf("%s %s: %d %v %+v %v", r[0], r[1], res.StatusCode, res.Header, env, err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -56,11 +57,14 @@ func ClientsFrom(c *awsconf.Clients) Clients {
 
 // IAMActions lists every IAM action discovery's code calls; the infrastructure
 // grants exactly these, and the read-only policy for local use is built from them.
-var IAMActions = []string{
-	"ec2:DescribeRegions",
+var IAMActions = append(slices.Clone(RegionsIAMActions),
 	"ec2:DescribeInstances",
 	"rds:DescribeDBInstances",
 	"lambda:ListFunctions",
 	"s3:ListAllMyBuckets",
 	"s3:GetBucketLocation",
-}
+)
+
+// RegionsIAMActions are what listing and checking regions calls (Regions,
+// CheckRegions): all that a function needs which only checks region names.
+var RegionsIAMActions = []string{"ec2:DescribeRegions"}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -179,22 +180,52 @@ func (s *Discoverer) resolveRegions(ctx context.Context, requested []string, run
 		}
 		return names, nil, nil
 	}
-	for _, name := range requested {
-		status, known := all[name]
-		switch {
-		case !known:
-			return nil, nil, cloudscope.Invalid("regions", "unknown region %q; enabled regions: %s", name, joinNames(enabled))
-		case !enabledStatus(status):
-			return nil, nil, cloudscope.Invalid("regions", "region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))
-		}
+	if err := checkEnabled("regions", requested, enabled, all); err != nil {
+		return nil, nil, err
 	}
 	return requested, nil, nil
 }
 
+// CheckRegions returns an invalid_parameter error naming param for the first
+// of names that is not a region enabled for the account, judged by the cached
+// region list (one DescribeRegions call per Options.RegionCacheTTL). Any
+// other error means the list could not be read.
+func (s *Discoverer) CheckRegions(ctx context.Context, param string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	enabled, all, err := s.regionList(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return checkEnabled(param, names, enabled, all)
+}
+
+// checkEnabled checks names against the enabled regions and the opt-in
+// status of every region.
+func checkEnabled(param string, names []string, enabled []cloudscope.Region, all map[string]string) error {
+	for _, name := range names {
+		status, known := all[name]
+		switch {
+		case !known:
+			return cloudscope.Invalid(param, "unknown region %q; enabled regions: %s", cloudscope.Clip(name), joinNames(enabled))
+		case !enabledStatus(status):
+			return cloudscope.Invalid(param, "region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))
+		}
+	}
+	return nil
+}
+
+// namesShown is how many enabled regions a message lists before "and N more".
+const namesShown = 6
+
 func joinNames(regions []cloudscope.Region) string {
-	names := make([]string, len(regions))
+	var names []string
 	for i, r := range regions {
-		names[i] = r.Name
+		if i == namesShown {
+			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(regions)-namesShown)
+		}
+		names = append(names, r.Name)
 	}
 	return strings.Join(names, ", ")
 }

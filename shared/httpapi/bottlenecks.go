@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 )
 
 // Bottlenecks is what the bottleneck, snapshot and scan routes need.
@@ -36,43 +37,45 @@ type bottlenecksData struct {
 }
 
 func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r.URL.RawQuery, "regions", "severity", "source")
+	q, err := parseQuery(r.URL.RawQuery, bottlenecksParams)
 	if err != nil {
 		return err
 	}
-	regions, err := parseRegions(q)
+	dq, err := discovery.NewQuery(listParam(q, "regions"), nil)
 	if err != nil {
 		return err
 	}
-	sev, err := listParam(q, "severity", len(severities))
+	regions := dq.Regions
+	sev, err := cloudscope.List("severity", listParam(q, "severity"), len(severities))
 	if err != nil {
 		return err
 	}
 	for _, s := range sev {
 		if !slices.Contains(severities, s) {
-			return cloudscope.Invalid("severity", "%q is not one of %s", truncate(s), strings.Join(severities, ", "))
+			return cloudscope.Invalid("severity", "%q is not one of %s", cloudscope.Clip(s), strings.Join(severities, ", "))
 		}
 	}
 	source := q.Get("source")
-	if err := single(q, "source"); err != nil {
-		return err
-	}
-	var snap *cloudscope.Snapshot
 	switch source {
 	case "", "latest":
 		source = "latest"
+	case "live":
+	default:
+		return cloudscope.Invalid("source", "%q is not latest or live", cloudscope.Clip(source))
+	}
+	if err := a.checkRegions(r.Context(), "regions", regions...); err != nil {
+		return err
+	}
+	var snap *cloudscope.Snapshot
+	if source == "latest" {
 		if snap, err = a.deps.Bottlenecks.Latest(r.Context()); err != nil {
 			return err
 		}
 		if snap == nil {
 			return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan has run yet: POST /scans, or wait for the daily schedule")
 		}
-	case "live":
-		if snap, err = a.deps.Bottlenecks.Live(r.Context(), regions); err != nil {
-			return err
-		}
-	default:
-		return cloudscope.Invalid("source", "%q is not latest or live", truncate(source))
+	} else if snap, err = a.deps.Bottlenecks.Live(r.Context(), regions); err != nil {
+		return err
 	}
 	keep := func(region, severity string) bool {
 		return (len(regions) == 0 || slices.Contains(regions, region)) && (len(sev) == 0 || slices.Contains(sev, severity))
@@ -102,17 +105,14 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r.URL.RawQuery, "limit")
+	q, err := parseQuery(r.URL.RawQuery, snapshotsParams)
 	if err != nil {
-		return err
-	}
-	if err := single(q, "limit"); err != nil {
 		return err
 	}
 	limit := 20
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
-			return cloudscope.Invalid("limit", "%q: want a whole number from 1 to 100", truncate(v))
+			return cloudscope.Invalid("limit", "%q: want a whole number from 1 to 100", cloudscope.Clip(v))
 		}
 	}
 	hs, err := a.deps.Bottlenecks.List(r.Context(), limit)
@@ -124,20 +124,20 @@ func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
 
 func (a *api) snapshot(r *http.Request, id string) (*cloudscope.Snapshot, error) {
 	if !cloudscope.ValidScanID(id) {
-		return nil, cloudscope.Invalid("id", "%q is not a snapshot id", truncate(id))
+		return nil, cloudscope.Invalid("id", "%q is not a snapshot id", cloudscope.Clip(id))
 	}
 	s, err := a.deps.Bottlenecks.Get(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
 	if s == nil {
-		return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", id)
+		return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", cloudscope.Clip(id))
 	}
 	return s, nil
 }
 
 func (a *api) getSnapshot(w http.ResponseWriter, r *http.Request) error {
-	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+	if _, err := parseQuery(r.URL.RawQuery, noParams); err != nil {
 		return err
 	}
 	s, err := a.snapshot(r, r.PathValue("id"))
@@ -148,15 +148,12 @@ func (a *api) getSnapshot(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r.URL.RawQuery, "base")
+	q, err := parseQuery(r.URL.RawQuery, diffParams)
 	if err != nil {
 		return err
 	}
-	if err := single(q, "base"); err != nil {
-		return err
-	}
 	if b := q.Get("base"); b != "" && !cloudscope.ValidScanID(b) {
-		return cloudscope.Invalid("base", "%q is not a snapshot id", truncate(b))
+		return cloudscope.Invalid("base", "%q is not a snapshot id", cloudscope.Clip(b))
 	}
 	head, err := a.snapshot(r, r.PathValue("id"))
 	if err != nil {
@@ -169,14 +166,14 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if prev == nil {
-			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", head.ID)
+			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", cloudscope.Clip(head.ID))
 		}
 		baseID = prev.ID
 	}
 	base, err := a.snapshot(r, baseID)
 	if err != nil {
 		if cloudscope.CodeOf(err) == cloudscope.CodeNotFound {
-			return cloudscope.Invalid("base", "no snapshot %q", truncate(baseID))
+			return cloudscope.Invalid("base", "no snapshot %q", cloudscope.Clip(baseID))
 		}
 		return err
 	}
@@ -184,7 +181,10 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
-	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+	if _, err := parseQuery(r.URL.RawQuery, noParams); err != nil {
+		return err
+	}
+	if err := emptyBody(r); err != nil {
 		return err
 	}
 	started, err := a.deps.Bottlenecks.StartScan(r.Context())
@@ -207,19 +207,19 @@ func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
 
 // scanStatus is GET /scans/{id}: how a scan is going.
 func (a *api) scanStatus(w http.ResponseWriter, r *http.Request) error {
-	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+	if _, err := parseQuery(r.URL.RawQuery, noParams); err != nil {
 		return err
 	}
 	id := r.PathValue("id")
 	if !cloudscope.ValidScanID(id) {
-		return cloudscope.Invalid("id", "%q is not a scan id", truncate(id))
+		return cloudscope.Invalid("id", "%q is not a scan id", cloudscope.Clip(id))
 	}
 	st, err := a.deps.Bottlenecks.Status(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if st == nil {
-		return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan %s in the last %d hours", id, int(cloudscope.StatusRetention.Hours()))
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no scan %s in the last %d hours", cloudscope.Clip(id), int(cloudscope.StatusRetention.Hours()))
 	}
 	return ok(w, st)
 }

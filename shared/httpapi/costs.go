@@ -16,11 +16,8 @@ type Costs interface {
 
 // parseCostsQuery turns the query string of GET /costs into a cost query.
 func parseCostsQuery(raw string, a *api) (costs.Query, error) {
-	q, err := parseQuery(raw, "days", "start", "end", "granularity", "group_by", "metric")
+	q, err := parseQuery(raw, costsParams)
 	if err != nil {
-		return costs.Query{}, err
-	}
-	if err := single(q, "days", "start", "end", "granularity", "group_by", "metric"); err != nil {
 		return costs.Query{}, err
 	}
 	return costs.NewQuery(costs.QueryInput{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
@@ -45,11 +42,8 @@ func (a *api) costs(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r.URL.RawQuery, "days", "granularity", "metric")
+	q, err := parseQuery(r.URL.RawQuery, forecastParams)
 	if err != nil {
-		return err
-	}
-	if err := single(q, "days", "granularity", "metric"); err != nil {
 		return err
 	}
 	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), a.now())

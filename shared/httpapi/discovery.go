@@ -11,7 +11,7 @@ type regionsData struct {
 }
 
 func (a *api) regions(w http.ResponseWriter, r *http.Request) error {
-	if _, err := parseQuery(r.URL.RawQuery); err != nil {
+	if _, err := parseQuery(r.URL.RawQuery, noParams); err != nil {
 		return err
 	}
 	regions, err := a.deps.Discovery.Regions(r.Context())
@@ -39,6 +39,9 @@ type counts struct {
 func (a *api) resources(w http.ResponseWriter, r *http.Request) error {
 	q, err := ParseResourcesQuery(r.URL.RawQuery)
 	if err != nil {
+		return err
+	}
+	if err := a.checkRegions(r.Context(), "regions", q.Regions...); err != nil {
 		return err
 	}
 	inv, err := a.deps.Discovery.Discover(r.Context(), q)

@@ -1,7 +1,10 @@
-// Package httpapi is cloudscope's HTTP API: the routes, the parsing and
-// validation of their parameters, the JSON envelope, and the one mapping from
-// error codes to statuses. The Lambda functions and `cloudscope serve` mount
-// the very same handler.
+// Package httpapi is cloudscope's HTTP API: the routes, the reading of their
+// query strings and bodies, the JSON envelope, the security headers, and the
+// one mapping from error codes to statuses. The values are validated by each
+// capability's constructor (discovery.NewQuery, metrics.NewRequest,
+// costs.NewQuery), and region names against the account's before any other
+// AWS call. The Lambda functions and `cloudscope serve` mount the very same
+// handler.
 package httpapi
 
 import (
@@ -11,6 +14,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -37,7 +42,11 @@ type Deps struct {
 	Metrics     Metrics
 	Costs       Costs
 	Bottlenecks Bottlenecks
-	Logger      *slog.Logger
+	// Regions checks the region names that /resources, /metrics and
+	// /bottlenecks take against the account's enabled regions, before any
+	// other AWS call. Nil checks their shape only.
+	Regions Regions
+	Logger  *slog.Logger
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -94,13 +103,50 @@ func New(deps Deps) http.Handler {
 				w.WriteHeader(http.StatusNoContent)
 				return nil
 			}
-			return cloudscope.Errorf(cloudscope.CodeMethod, "method %s is not allowed on %s; allowed: %s", r.Method, path, strings.Join(methods, ", "))
+			return cloudscope.Errorf(cloudscope.CodeMethod, "method %s is not allowed on %s; allowed: %s", cloudscope.Clip(r.Method), path, strings.Join(methods, ", "))
 		}))
 	}
-	mux.Handle("/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return cloudscope.Errorf(cloudscope.CodeNotFound, "no route for %s %s", r.Method, r.URL.Path)
-	}))
-	return mux
+	notFound := a.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no route for %s %s", cloudscope.Clip(r.Method), cloudscope.Clip(r.URL.Path))
+	})
+	mux.Handle("/", notFound)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// ServeMux would answer a path it cleans with a redirect of its
+		// own, in HTML: no route has such a path, so it is not found.
+		if !canonicalPath(r.URL) {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// canonicalPath reports whether a request's path is one a route may have:
+// absolute, with no "." or ".." step, no empty step, and no encoded dot
+// ("%2e", which would decode to one).
+func canonicalPath(u *url.URL) bool {
+	p := u.Path
+	if !strings.HasPrefix(p, "/") || strings.Contains(strings.ToLower(u.EscapedPath()+p), "%2e") {
+		return false
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean == p
+}
+
+// APIContentSecurityPolicy is the API's answer to a browser: load nothing,
+// run nothing, be framed by no page. (The dashboard's page has its own.)
+const APIContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'"
+
+// securityHeaders are on every API response: never cached, never sniffed
+// into another type, never framed, nothing loaded should one be rendered.
+func securityHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", APIContentSecurityPolicy)
 }
 
 type api struct {
@@ -139,6 +185,10 @@ func statusOf(code cloudscope.ErrorCode) int {
 		return http.StatusNotFound
 	case cloudscope.CodeMethod:
 		return http.StatusMethodNotAllowed
+	case cloudscope.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case cloudscope.CodeMediaType:
+		return http.StatusUnsupportedMediaType
 	case cloudscope.CodeUpstream, cloudscope.CodeAccessDenied:
 		return http.StatusBadGateway
 	case cloudscope.CodeThrottled, cloudscope.CodeUnavailable:
@@ -166,8 +216,7 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		sw.Header().Set("Cache-Control", "no-store")
-		sw.Header().Set("X-Content-Type-Options", "nosniff")
+		securityHeaders(sw.Header())
 		err := h(sw, r)
 		attrs := []any{"method", r.Method, "path", r.URL.Path}
 		if err != nil {
@@ -200,6 +249,7 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 func LoopbackOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loopback.Host(r.Host) {
+			securityHeaders(w.Header())
 			writeJSON(w, http.StatusForbidden, envelope{Error: &errorBody{Code: cloudscope.CodeForbidden,
 				Message: "this local server answers only requests to localhost, 127.0.0.1 or [::1]"}})
 			return

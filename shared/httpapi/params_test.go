@@ -8,6 +8,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
+// TestParseResourcesQuery covers reading the query string: the list forms,
+// unknown parameters, URL encoding. The values' validation is discovery's
+// (discovery.NewQuery, tested there); a few cases check it is applied.
 func TestParseResourcesQuery(t *testing.T) {
 	var names []string
 	for i := range 51 {
@@ -26,16 +29,13 @@ func TestParseResourcesQuery(t *testing.T) {
 		{raw: "regions[]=us-east-1", param: "regions[]", want: "unknown parameter"},
 		{raw: "regions=us-east-1,eu-west-1&regions=us-east-1", regions: "[us-east-1 eu-west-1]", types: "[]"},
 		{raw: "regions=%20us-east-1%20,,", regions: "[us-east-1]", types: "[]"},
-		{raw: "regions=us-gov-west-1", regions: "[us-gov-west-1]", types: "[]"},
 		{raw: "types=ec2,RDS&types=s3", regions: "[]", types: "[ec2 rds s3]"},
-		{raw: "types=lambda,lambda", regions: "[]", types: "[lambda]"},
 		{raw: "types=ec2,dynamodb", param: "types", want: `types: unknown resource type "dynamodb"; allowed: ec2, rds, s3, lambda`},
 		{raw: "regions=us_east_1", param: "regions", want: `"us_east_1" is not a region name`},
-		{raw: "regions=US-EAST-1", param: "regions", want: "is not a region name"},
-		{raw: "regions=../etc", param: "regions", want: "is not a region name"},
 		{raw: "region=us-east-1", param: "region", want: `unknown parameter "region"; this route takes: regions, types`},
 		{raw: many, param: "regions", want: "regions: more than 50 values given; at most 50 are allowed"},
 		{raw: "regions=%zz", param: "regions", want: "not valid URL encoding"},
+		{raw: "%zz=1", param: "%zz", want: "the parameter name is not valid URL encoding"},
 	} {
 		t.Run(tc.raw, func(t *testing.T) {
 			q, err := ParseResourcesQuery(tc.raw)
@@ -71,7 +71,7 @@ func FuzzParseResourcesQuery(f *testing.F) {
 			}
 			return
 		}
-		if len(q.Regions) > MaxListValues || len(q.Types) > len(cloudscope.ResourceTypes) {
+		if len(q.Regions) > cloudscope.MaxListValues || len(q.Types) > len(cloudscope.ResourceTypes) {
 			t.Fatalf("accepted too many values: %v", q)
 		}
 		for _, r := range q.Regions {

@@ -55,8 +55,15 @@ func (w Window) Points() int {
 // series within 200 points, no finer than floor seconds (the resolution a
 // resource type publishes at) nor than what CloudWatch keeps for the start.
 // startParam names the parameter to blame for a bad start ("hours" or "start").
+// An end later than now (beyond ClockSkew) is refused: CloudWatch has no
+// data there, and refuses some such windows itself.
 func NewWindow(start, end, now time.Time, period, floor int32, startParam string) (Window, error) {
-	start, end = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second)
+	// All three to the second, so that a start exactly MaxAge before now
+	// (hours=10920) stays within it.
+	start, end, now = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second), now.UTC().Truncate(time.Second)
+	if end.After(now.Add(ClockSkew)) {
+		return Window{}, cloudscope.Invalid("end", "%s is in the future (now is %s): CloudWatch has no data there yet", end.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
 	if !start.Before(end) {
 		return Window{}, cloudscope.Invalid(startParam, "the window is empty: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}

@@ -31,6 +31,13 @@ func Discovery(conf appconfig.Config, clients *awsconf.Clients) *discovery.Disco
 	return discovery.New(discovery.ClientsFrom(clients), conf.Discovery)
 }
 
+// Regions checks region names against the account's enabled regions, for
+// a function that takes region names but discovers nothing (its list is
+// cached, so the check costs one DescribeRegions call per cold start).
+func Regions(conf appconfig.Config, clients *awsconf.Clients) httpapi.Regions {
+	return Discovery(conf, clients)
+}
+
 // Metrics is the CloudWatch reader.
 func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 	return metrics.New(metrics.ClientsFrom(clients), conf.Metrics)
@@ -50,11 +57,13 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients) *costs.Service {
 // a scan in the background.
 func All(conf appconfig.Config, clients *awsconf.Clients, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
 	costSvc := Costs(conf, clients) // one cache for the cost routes and the scans
+	disc := Discovery(conf, clients)
 	return httpapi.Deps{
-		Discovery:   Discovery(conf, clients),
+		Discovery:   disc,
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, costSvc, start),
+		Regions:     disc, // one region list for every route
 	}
 }
 

@@ -3,15 +3,20 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -54,5 +59,39 @@ func TestStoreFollowsTheConfiguration(t *testing.T) {
 	}
 	if arnRegion("arn:aws:sns:eu-west-1:123456789012:findings", "us-east-1") != "eu-west-1" || arnRegion("nonsense", "us-east-1") != "us-east-1" {
 		t.Error("arnRegion")
+	}
+}
+
+// Every route that takes a region asks the account's region list first: an
+// unknown region is refused before CloudWatch or discovery is called, and
+// the list is read once for many requests.
+func TestAllChecksRegionsBeforeAnyOtherCall(t *testing.T) {
+	var calls awsstub.Counter
+	h := calls.Wrap(func(_ context.Context, c awsstub.Call) (any, error) {
+		if _, ok := c.Input.(*ec2.DescribeRegionsInput); ok {
+			return &ec2.DescribeRegionsOutput{Regions: []ec2types.Region{
+				{RegionName: aws.String("us-east-1"), OptInStatus: aws.String("opt-in-not-required")},
+				{RegionName: aws.String("af-south-1"), OptInStatus: aws.String("not-opted-in")},
+			}}, nil
+		}
+		return nil, awsstub.APIError("Unexpected", c.Service+"."+c.Operation)
+	})
+	deps := All(appconfig.Config{}, awsstub.Clients(h), func(*scan.Scanner) func(context.Context, string) error { return nil })
+	api := httpapi.New(deps)
+	for _, target := range []string{
+		"/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=xx-fake-1",
+		"/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=af-south-1",
+		"/resources?regions=us-east-1,xx-fake-1",
+		"/bottlenecks?regions=xx-fake-1&source=live",
+		"/bottlenecks?regions=xx-fake-1",
+	} {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"invalid_parameter"`) || !strings.Contains(rec.Body.String(), "region") {
+			t.Errorf("%s: %d %s", target, rec.Code, rec.Body)
+		}
+	}
+	if n := calls.Count("EC2.DescribeRegions"); n != 1 || calls.Total() != 1 {
+		t.Errorf("calls %v, want one DescribeRegions and nothing else", calls.String())
 	}
 }

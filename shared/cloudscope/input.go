@@ -1,0 +1,71 @@
+package cloudscope
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxEcho is how much of a caller's input a message repeats back.
+const MaxEcho = 64
+
+// Clip shortens input to be echoed in a message to MaxEcho characters, so
+// that a long value never makes a long answer.
+func Clip(s string) string {
+	if utf8.RuneCountInString(s) <= MaxEcho {
+		return s
+	}
+	return fmt.Sprintf("%.*s...", MaxEcho, s)
+}
+
+// MaxListValues bounds how many values one list parameter may carry. AWS has
+// fewer than 40 regions, so a longer list is a mistake or abuse.
+const MaxListValues = 50
+
+// List normalizes the values of a list parameter: each is trimmed, blanks
+// are dropped and repeats removed, keeping the first order. More than limit
+// distinct values is an error naming param.
+func List(param string, values []string, limit int) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "" || seen[v] {
+			continue
+		}
+		if len(out) == limit {
+			return nil, Invalid(param, "more than %d values given; at most %d are allowed", limit, limit)
+		}
+		seen[v] = true
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ParseResourceType reads a resource type name in any case; a name that is
+// not a supported type is an error naming param.
+func ParseResourceType(param, name string) (ResourceType, error) {
+	t := ResourceType(strings.ToLower(strings.TrimSpace(name)))
+	if !t.Valid() {
+		return "", Invalid(param, "unknown resource type %q; allowed: %s", Clip(name), TypeNames())
+	}
+	return t, nil
+}
+
+// TypeNames lists the supported resource types for messages: "ec2, rds, s3, lambda".
+func TypeNames() string {
+	s := make([]string, len(ResourceTypes))
+	for i, t := range ResourceTypes {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+// CheckRegionName returns an error naming param unless name has the shape of
+// a region name. Whether the region is enabled is for discovery to say.
+func CheckRegionName(param, name string) error {
+	if !ValidRegionName(name) {
+		return Invalid(param, "%q is not a region name (expected a name such as us-east-1)", Clip(name))
+	}
+	return nil
+}
