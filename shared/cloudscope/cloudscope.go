@@ -4,6 +4,7 @@
 package cloudscope
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -76,6 +77,13 @@ type LambdaDetails struct {
 	PackageType    string     `json:"package_type,omitempty"`
 	CodeSizeBytes  int64      `json:"code_size_bytes"`
 	LastModified   *time.Time `json:"last_modified,omitempty"`
+}
+
+// CompareResources orders resources as every list shows them: by type (in
+// ResourceTypes order), region, then id.
+func CompareResources(a, b Resource) int {
+	return cmp.Or(cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)),
+		cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
 }
 
 // Region is an AWS region as discovery sees it.

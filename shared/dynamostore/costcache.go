@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
 )
 
 // CostCache is a costs.Cache in the table. Values are stored gzipped.
@@ -54,7 +55,7 @@ func (c *CostCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	val, err := gunzip(blob.Value)
+	val, err := gzjson.Decompress(blob.Value)
 	if err != nil {
 		return nil, false, fmt.Errorf("cost cache entry %q: %w", key, err)
 	}
@@ -64,7 +65,7 @@ func (c *CostCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // Put stores val under key for ttl. A value too large for an item is not
 // stored, and says so.
 func (c *CostCache) Put(ctx context.Context, key string, val []byte, ttl time.Duration) error {
-	blob, err := gzipBytes(val)
+	blob, err := gzjson.Compress(val)
 	if err != nil {
 		return err
 	}

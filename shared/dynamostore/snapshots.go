@@ -18,6 +18,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
 )
 
 // A snapshot is stored as items under pk "snapshot#<id>": the header (sk
@@ -101,7 +102,7 @@ func chunks[T any](records []T, per int) ([][]byte, error) {
 	for len(records) > 0 {
 		n := min(per, len(records))
 		for {
-			b, err := gz(records[:n])
+			b, err := gzjson.Marshal(records[:n])
 			if err != nil {
 				return nil, err
 			}
@@ -150,7 +151,7 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 		return err
 	}
 
-	header, err := gz(snap.SnapshotHeader)
+	header, err := gzjson.Marshal(snap.SnapshotHeader)
 	if err != nil {
 		return err
 	}
@@ -291,7 +292,7 @@ func newAttempt() string {
 
 func appendChunk[T any](data []byte, dst *[]T) error {
 	var part []T
-	if err := ungz(data, &part); err != nil {
+	if err := gzjson.Unmarshal(data, &part); err != nil {
 		return err
 	}
 	*dst = append(*dst, part...)
@@ -303,7 +304,7 @@ func decodeHeader(item map[string]ddbtypes.AttributeValue, h *cloudscope.Snapsho
 	if !ok {
 		return errors.New("no data")
 	}
-	if err := ungz(b.Value, h); err != nil {
+	if err := gzjson.Unmarshal(b.Value, h); err != nil {
 		return err
 	}
 	// The notification state changes after the header is written.

@@ -1,0 +1,501 @@
+// Package filestore keeps cloudscope's local state in one file: the
+// snapshots and their history, the scans' statuses and lease, and the cost
+// cache, so that `cloudscope serve` and `cloudscope scan` keep their
+// history across restarts. It is an embedded bbolt database (pure Go, no
+// cgo: the binary stays static); the deployed functions use DynamoDB.
+//
+// Layout, one bucket each: snapshots (id -> gzipped header), index
+// (finished time#id -> id, for every snapshot but failed ones, so the
+// newest key is the latest), chunks (a bucket per snapshot: gzipped JSON
+// records under "resources#<region>#<type>#<n>", "findings#<n>" and
+// "insufficient#<n>"), statuses, lease, costs (key -> expiry and gzipped
+// answer). Every change is one bbolt transaction: serialisable, so the
+// lease and the notification state need no further care.
+package filestore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
+)
+
+// DefaultRetention is how long snapshots are kept unless told otherwise.
+const DefaultRetention = 90 * 24 * time.Hour
+
+// chunkRecords is how many records one chunk holds.
+const chunkRecords = 500
+
+var (
+	bucketSnapshots = []byte("snapshots")
+	bucketIndex     = []byte("index")
+	bucketChunks    = []byte("chunks")
+	bucketStatuses  = []byte("statuses")
+	bucketLease     = []byte("lease")
+	bucketCosts     = []byte("costs")
+	leaseKey        = []byte("scan")
+)
+
+// ErrInUse is what Open answers when another process has the file open.
+var ErrInUse = errors.New("the state file is in use by another cloudscope process")
+
+// Store is the file store. It is safe for concurrent use.
+type Store struct {
+	db        *bolt.DB
+	retention time.Duration
+	now       func() time.Time
+}
+
+// DefaultPath is where the state lives unless told otherwise:
+// $XDG_STATE_HOME/cloudscope/cloudscope.db, else ~/.local/state/cloudscope/cloudscope.db.
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no home directory for the state file: give --state PATH: %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "cloudscope", "cloudscope.db"), nil
+}
+
+// Open opens (or creates) the state file at path, keeping snapshots for
+// retention (DefaultRetention when zero). now is the clock (time.Now when nil).
+func Open(path string, retention time.Duration, now func() time.Time) (*Store, error) {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 3 * time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s): stop it, start scans from it (the page's Scan now, or POST /scans), or give another --state", ErrInUse, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	return &Store{db: db, retention: retention, now: now}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+func indexKey(h *cloudscope.SnapshotHeader) []byte {
+	return []byte(h.FinishedAt.UTC().Format(time.RFC3339Nano) + "#" + h.ID)
+}
+
+// Save stores snap unless its id is stored (other than as a failed scan,
+// which a retry replaces), and drops snapshots older than the retention.
+func (s *Store) Save(_ context.Context, snap *cloudscope.Snapshot) error {
+	header, err := gzjson.Marshal(snap.SnapshotHeader)
+	if err != nil {
+		return err
+	}
+	chunks, err := chunksOf(snap)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", snap.ID, err)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		snaps := tx.Bucket(bucketSnapshots)
+		if old := snaps.Get([]byte(snap.ID)); old != nil {
+			var h cloudscope.SnapshotHeader
+			if err := gzjson.Unmarshal(old, &h); err != nil || !h.Failed() {
+				return cloudscope.ErrSnapshotExists
+			}
+			if err := tx.Bucket(bucketChunks).DeleteBucket([]byte(snap.ID)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				return err
+			}
+		}
+		if err := snaps.Put([]byte(snap.ID), header); err != nil {
+			return err
+		}
+		own, err := tx.Bucket(bucketChunks).CreateBucket([]byte(snap.ID))
+		if err != nil {
+			return err
+		}
+		for _, c := range chunks {
+			if err := own.Put([]byte(c.key), c.data); err != nil {
+				return err
+			}
+		}
+		if !snap.Failed() {
+			if err := tx.Bucket(bucketIndex).Put(indexKey(&snap.SnapshotHeader), []byte(snap.ID)); err != nil {
+				return err
+			}
+		}
+		return s.prune(tx)
+	})
+}
+
+// prune deletes the snapshots (failed ones too) that finished before the retention.
+func (s *Store) prune(tx *bolt.Tx) error {
+	cutoff := s.now().Add(-s.retention)
+	var old []string
+	err := tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+		var h cloudscope.SnapshotHeader
+		if err := gzjson.Unmarshal(v, &h); err == nil && h.FinishedAt.Before(cutoff) {
+			old = append(old, string(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range old {
+		var h cloudscope.SnapshotHeader
+		if err := gzjson.Unmarshal(tx.Bucket(bucketSnapshots).Get([]byte(id)), &h); err != nil {
+			return err
+		}
+		_ = tx.Bucket(bucketIndex).Delete(indexKey(&h))
+		_ = tx.Bucket(bucketSnapshots).Delete([]byte(id))
+		if err := tx.Bucket(bucketChunks).DeleteBucket([]byte(id)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Get returns snapshot id, or nil.
+func (s *Store) Get(_ context.Context, id string) (*cloudscope.Snapshot, error) {
+	var snap *cloudscope.Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSnapshots).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		snap = &cloudscope.Snapshot{Resources: []cloudscope.Resource{}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+		if err := gzjson.Unmarshal(v, &snap.SnapshotHeader); err != nil {
+			return err
+		}
+		own := tx.Bucket(bucketChunks).Bucket([]byte(id))
+		if own == nil {
+			return fmt.Errorf("snapshot %s has no records", id)
+		}
+		return own.ForEach(func(k, v []byte) error {
+			kind, _, _ := bytes.Cut(k, []byte("#"))
+			switch string(kind) {
+			case "resources":
+				return appendChunk(v, &snap.Resources)
+			case "findings":
+				return appendChunk(v, &snap.Findings)
+			case "insufficient":
+				return appendChunk(v, &snap.Insufficient)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	if snap != nil {
+		// Chunks are keyed by region and type: put the records back in the scan's order.
+		slices.SortStableFunc(snap.Resources, cloudscope.CompareResources)
+	}
+	return snap, err
+}
+
+// Latest returns the newest snapshot, or nil.
+func (s *Store) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
+	var id []byte
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if _, v := tx.Bucket(bucketIndex).Cursor().Last(); v != nil {
+			id = bytes.Clone(v)
+		}
+		return nil
+	})
+	if id == nil {
+		return nil, nil
+	}
+	return s.Get(ctx, string(id))
+}
+
+// List returns up to limit headers, newest first.
+func (s *Store) List(_ context.Context, limit int) ([]cloudscope.SnapshotHeader, error) {
+	out := []cloudscope.SnapshotHeader{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketIndex).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			h, err := header(tx, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, *h)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Before returns the header of the snapshot stored just before id, or nil.
+func (s *Store) Before(_ context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	var prev *cloudscope.SnapshotHeader
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cur, err := header(tx, []byte(id))
+		if err != nil || cur == nil {
+			return err
+		}
+		c := tx.Bucket(bucketIndex).Cursor()
+		k, _ := c.Seek(indexKey(cur))
+		if k == nil {
+			return nil
+		}
+		if _, v := c.Prev(); v != nil {
+			prev, err = header(tx, v)
+		}
+		return err
+	})
+	return prev, err
+}
+
+func header(tx *bolt.Tx, id []byte) (*cloudscope.SnapshotHeader, error) {
+	v := tx.Bucket(bucketSnapshots).Get(id)
+	if v == nil {
+		return nil, nil
+	}
+	var h cloudscope.SnapshotHeader
+	if err := gzjson.Unmarshal(v, &h); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	return &h, nil
+}
+
+// SetNotification moves snapshot id's notification state from from to
+// state, or answers cloudscope.ErrStateChanged.
+func (s *Store) SetNotification(_ context.Context, id, from, state string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		h, err := header(tx, []byte(id))
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return fmt.Errorf("snapshot %s is not stored", id)
+		}
+		if h.Notification != from {
+			return cloudscope.ErrStateChanged
+		}
+		h.Notification = state
+		b, err := gzjson.Marshal(h)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketSnapshots).Put([]byte(id), b)
+	})
+}
+
+// SetStatus stores a scan's status; it is kept for cloudscope.StatusRetention.
+func (s *Store) SetStatus(_ context.Context, st cloudscope.ScanStatus) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		statuses := tx.Bucket(bucketStatuses)
+		// Drop those past their retention, so the bucket stays small.
+		cutoff := s.now().Add(-cloudscope.StatusRetention)
+		var old [][]byte
+		_ = statuses.ForEach(func(k, v []byte) error {
+			var o cloudscope.ScanStatus
+			if json.Unmarshal(v, &o) == nil && o.UpdatedAt.Before(cutoff) {
+				old = append(old, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range old {
+			_ = statuses.Delete(k)
+		}
+		return statuses.Put([]byte(st.ID), b)
+	})
+}
+
+// Status returns scan id's status, or nil when there is none or it is too old.
+func (s *Store) Status(_ context.Context, id string) (*cloudscope.ScanStatus, error) {
+	var st *cloudscope.ScanStatus
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketStatuses).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		st = &cloudscope.ScanStatus{}
+		return json.Unmarshal(v, st)
+	})
+	if err != nil || st == nil || st.UpdatedAt.Before(s.now().Add(-cloudscope.StatusRetention)) {
+		return nil, err
+	}
+	return st, nil
+}
+
+type lease struct {
+	Holder string    `json:"holder"`
+	Until  time.Time `json:"until"`
+}
+
+// AcquireScanLease makes id the running scan for ttl, unless another scan
+// holds an unexpired lease: then it returns that scan's id.
+func (s *Store) AcquireScanLease(_ context.Context, id string, ttl time.Duration) (string, error) {
+	holder := ""
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLease)
+		var l lease
+		if v := b.Get(leaseKey); v != nil {
+			if err := json.Unmarshal(v, &l); err != nil {
+				return err
+			}
+		}
+		now := s.now()
+		if l.Holder != "" && l.Holder != id && now.Before(l.Until) {
+			holder = l.Holder
+			return nil
+		}
+		v, _ := json.Marshal(lease{Holder: id, Until: now.Add(ttl)})
+		return b.Put(leaseKey, v)
+	})
+	return holder, err
+}
+
+// ReleaseScanLease ends id's lease, if id holds it.
+func (s *Store) ReleaseScanLease(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLease)
+		var l lease
+		if v := b.Get(leaseKey); v != nil && json.Unmarshal(v, &l) == nil && l.Holder == id {
+			return b.Delete(leaseKey)
+		}
+		return nil
+	})
+}
+
+// CostCache is the cost cache in the same file (a costs.Cache).
+func (s *Store) CostCache() *CostCache { return &CostCache{s: s} }
+
+// CostCache keeps Cost Explorer's answers, gzipped, until they expire.
+type CostCache struct{ s *Store }
+
+// Get returns the answer stored under key, unless it has expired.
+func (c *CostCache) Get(_ context.Context, key string) ([]byte, bool, error) {
+	var val []byte
+	err := c.s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCosts).Get([]byte(key))
+		if len(v) < 8 || c.s.now().Unix() >= int64(binary.BigEndian.Uint64(v[:8])) {
+			return nil
+		}
+		var err error
+		val, err = gzjson.Decompress(v[8:])
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("cost cache entry %q: %w", key, err)
+	}
+	return val, val != nil, nil
+}
+
+// Put stores val under key for ttl, and drops expired answers.
+func (c *CostCache) Put(_ context.Context, key string, val []byte, ttl time.Duration) error {
+	z, err := gzjson.Compress(val)
+	if err != nil {
+		return err
+	}
+	entry := binary.BigEndian.AppendUint64(nil, uint64(c.s.now().Add(ttl).Unix()))
+	entry = append(entry, z...)
+	return c.s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCosts)
+		now := c.s.now().Unix()
+		var expired [][]byte
+		_ = b.ForEach(func(k, v []byte) error {
+			if len(v) < 8 || now >= int64(binary.BigEndian.Uint64(v[:8])) {
+				expired = append(expired, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range expired {
+			_ = b.Delete(k)
+		}
+		return b.Put([]byte(key), entry)
+	})
+}
+
+type chunk struct {
+	key  string
+	data []byte
+}
+
+// chunksOf splits a snapshot's records: resources by region and type, so
+// that a read of one region and type touches only its own chunks.
+func chunksOf(snap *cloudscope.Snapshot) ([]chunk, error) {
+	var out []chunk
+	groups := map[string][]cloudscope.Resource{}
+	for _, r := range snap.Resources {
+		k := "resources#" + r.Region + "#" + string(r.Type)
+		groups[k] = append(groups[k], r)
+	}
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
+		cs, err := split(k, groups[k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	for _, part := range []func() ([]chunk, error){
+		func() ([]chunk, error) { return split("findings", snap.Findings) },
+		func() ([]chunk, error) { return split("insufficient", snap.Insufficient) },
+	} {
+		cs, err := part()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+func split[T any](prefix string, records []T) ([]chunk, error) {
+	var out []chunk
+	for i := 0; i < len(records); i += chunkRecords {
+		b, err := gzjson.Marshal(records[i:min(i+chunkRecords, len(records))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chunk{key: fmt.Sprintf("%s#%06d", prefix, i/chunkRecords), data: b})
+	}
+	return out, nil
+}
+
+func appendChunk[T any](data []byte, dst *[]T) error {
+	var part []T
+	if err := gzjson.Unmarshal(data, &part); err != nil {
+		return err
+	}
+	*dst = append(*dst, part...)
+	return nil
+}
