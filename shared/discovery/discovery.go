@@ -358,9 +358,7 @@ func (r *runner) add(res []cloudscope.Resource) {
 // cloudscope.ResourceTypes order), region and id. It sorts each list on its
 // own and then the lists, which is much cheaper than one sort of the whole.
 func (r *runner) sorted() []cloudscope.Resource {
-	byKey := func(a, b cloudscope.Resource) int {
-		return cmp.Or(cmp.Compare(typeOrder(a.Type), typeOrder(b.Type)), cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
-	}
+	byKey := cloudscope.CompareResources
 	n := 0
 	for _, list := range r.found {
 		slices.SortFunc(list, byKey)
@@ -378,8 +376,6 @@ func (r *runner) sorted() []cloudscope.Resource {
 	}
 	return out
 }
-
-func typeOrder(t cloudscope.ResourceType) int { return slices.Index(cloudscope.ResourceTypes, t) }
 
 func (r *runner) fail(f cloudscope.Failure) {
 	r.mu.Lock()

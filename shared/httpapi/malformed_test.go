@@ -90,9 +90,9 @@ func (c *counting) Live(context.Context, []string) (*cloudscope.Snapshot, error)
 	c.count("Live")
 	return snapshot("live", clock, "i-live"), nil
 }
-func (c *counting) StartScan(context.Context) (string, error) {
+func (c *counting) StartScan(context.Context) (cloudscope.ScanStarted, error) {
 	c.count("StartScan")
-	return "manual-1", nil
+	return cloudscope.ScanStarted{ID: "manual-1"}, nil
 }
 func (c *counting) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
 	c.count("Status")
