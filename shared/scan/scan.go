@@ -62,6 +62,9 @@ type Deps struct {
 	Now        func() time.Time
 	// Progress, when set, hears of each step (for `cloudscope scan`).
 	Progress func(Progress)
+	// RetryPause is the wait before the metrics of regions that failed for
+	// a passing reason are read once more (default 2s).
+	RetryPause time.Duration
 }
 
 // Progress is one step of a scan.
@@ -82,6 +85,9 @@ func New(d Deps) *Scanner {
 	}
 	if d.Progress == nil {
 		d.Progress = func(Progress) {}
+	}
+	if d.RetryPause <= 0 {
+		d.RetryPause = 2 * time.Second
 	}
 	return &Scanner{d: d}
 }
@@ -123,39 +129,20 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
+	var again []string // regions whose metrics failed for a passing reason
 	for i, region := range regionNames {
-		resources := byRegion[region]
-		var targets []metrics.Target
-		for _, r := range resources {
-			if t, ok := target(r); ok {
-				targets = append(targets, t)
-			}
+		series, retry, err := s.regionMetrics(ctx, snap, region, byRegion[region], window, Progress{RegionsDone: i + 1, Regions: len(regionNames)}, true)
+		if err != nil {
+			return nil, err
 		}
-		series := map[string]*cloudscope.ResourceMetrics{}
-		if len(targets) > 0 {
-			res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.report(ctx, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", RegionsDone: i + 1, Regions: len(regionNames)})
-			} else {
-				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
-				for j := range res.Resources {
-					rm := &res.Resources[j]
-					series[string(rm.Type)+"/"+rm.ID] = rm
-				}
-				s.report(ctx, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), RegionsDone: i + 1, Regions: len(regionNames)})
-			}
+		if retry {
+			again = append(again, region) // judged after the second pass
+			continue
 		}
-		inputs := make([]bottleneck.Input, len(resources))
-		for j, r := range resources {
-			inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
-		}
-		judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
-		snap.Findings = append(snap.Findings, judged.Findings...)
-		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
+		s.judge(snap, byRegion[region], series, window, started)
+	}
+	if err := s.metricsAgain(ctx, snap, again, byRegion, window, started); err != nil {
+		return nil, err
 	}
 	cloudscope.SortFindings(snap.Findings)
 	s.report(ctx, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
