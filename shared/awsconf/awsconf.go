@@ -68,6 +68,11 @@ type Options struct {
 	MaxBackoff time.Duration
 	// HTTPTimeout bounds one HTTP round trip (default 30s).
 	HTTPTimeout time.Duration
+	// NoClientRateLimit turns off the adaptive mode's client-side rate
+	// limiting, keeping the rest of the policy. For tests that throttle at
+	// random whatever the rate: the limiter takes each throttle as a sign to
+	// slow down, to as little as half a request a second per client.
+	NoClientRateLimit bool
 	// APIOptions are added to every client's middleware stack: tests and
 	// benchmarks use them to stub or delay calls.
 	APIOptions []func(*middleware.Stack) error

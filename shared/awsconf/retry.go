@@ -35,23 +35,27 @@ var transientCodes = map[string]struct{}{
 // newRetryer is the policy every client gets; each client calls it once,
 // so each service and region has its own client-side rate limiter.
 func newRetryer(o Options) aws.Retryer {
+	standard := func(s *retry.StandardOptions) {
+		s.MaxAttempts = o.MaxAttempts
+		s.MaxBackoff = o.MaxBackoff
+		s.Backoff = Backoff{Base: o.BaseBackoff, Max: o.MaxBackoff}
+		s.Retryables = append(s.Retryables,
+			retry.RetryableErrorCode{Codes: transientCodes},
+			retry.IsErrorRetryableFunc(cutShort))
+		// No retry quota. The standard retry token bucket (500 tokens,
+		// 5 per throttled retry, 14 per other retry, 1 back per success)
+		// empties after a few dozen retries in a burst of errors and then
+		// fails every call at its first error: a scan of many regions
+		// lost whole regions that way. The attempts are bounded per call
+		// instead, and the adaptive mode around this still slows the
+		// client down when AWS throttles it.
+		s.RateLimiter = ratelimit.None
+	}
+	if o.NoClientRateLimit {
+		return retry.NewStandard(standard)
+	}
 	return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
-		a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
-			s.MaxAttempts = o.MaxAttempts
-			s.MaxBackoff = o.MaxBackoff
-			s.Backoff = Backoff{Base: o.BaseBackoff, Max: o.MaxBackoff}
-			s.Retryables = append(s.Retryables,
-				retry.RetryableErrorCode{Codes: transientCodes},
-				retry.IsErrorRetryableFunc(cutShort))
-			// No retry quota. The standard retry token bucket (500 tokens,
-			// 5 per throttled retry, 14 per other retry, 1 back per success)
-			// empties after a few dozen retries in a burst of errors and then
-			// fails every call at its first error: a scan of many regions
-			// lost whole regions that way. The attempts are bounded per call
-			// instead, and the adaptive mode around this still slows the
-			// client down when AWS throttles it.
-			s.RateLimiter = ratelimit.None
-		})
+		a.StandardOptions = append(a.StandardOptions, standard)
 	})
 }
 

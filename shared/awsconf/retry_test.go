@@ -215,4 +215,8 @@ func TestEachServiceAndRegionHasItsOwnRateLimiter(t *testing.T) {
 			t.Errorf("client %d shares EC2 us-east-1's retryer", i)
 		}
 	}
+	fixed := load(t, Options{Region: "us-east-1", NoClientRateLimit: true, MaxAttempts: 7}).EC2("us-east-1").Options().Retryer
+	if _, ok := fixed.(*retry.Standard); !ok || fixed.MaxAttempts() != 7 {
+		t.Errorf("without client-side rate limiting: %T with %d attempts, want the standard mode with 7", fixed, fixed.MaxAttempts())
+	}
 }
