@@ -19,7 +19,7 @@
 // attempt also runs into the 30 s HTTP timeout, 10*30 s + 111 s = 411 s.
 // The caller's context ends a call sooner: discovery over HTTP has 25 s, a
 // scan's discovery 10 minutes. WorstCaseWait and WorstCaseCall compute these
-// for other Options. AWS_MAX_ATTEMPTS, when set, overrides the attempts.
+// for other Options. AWS_MAX_ATTEMPTS, when set, replaces the default attempts.
 package awsconf
 
 import (
@@ -59,7 +59,8 @@ type Options struct {
 	EndpointURL string
 	// Credentials override the default credential chain.
 	Credentials aws.CredentialsProvider
-	// MaxAttempts bounds the attempts per call, first included (default 10).
+	// MaxAttempts bounds the attempts per call, first included (default
+	// AWS_MAX_ATTEMPTS, else 10).
 	MaxAttempts int
 	// BaseBackoff is the longest wait after the first failed attempt; it
 	// doubles with each further one (default 1s). Tests shrink it.
@@ -97,6 +98,14 @@ func (o Options) withDefaults() Options {
 // Load builds the aws.Config from the standard SDK sources (environment,
 // shared config and credentials files, SSO, IMDS, the Lambda role) and the options.
 func Load(ctx context.Context, opts Options) (aws.Config, error) {
+	if opts.MaxAttempts <= 0 {
+		// The SDK ignores AWS_MAX_ATTEMPTS once a retryer is given: read it here.
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		opts.MaxAttempts = env.RetryMaxAttempts
+	}
 	opts = opts.withDefaults()
 	loaders := []func(*config.LoadOptions) error{
 		// A new retryer per client: its adaptive rate limiter is that

@@ -133,7 +133,7 @@ func TestBurstOfErrorsDoesNotStarveRetries(t *testing.T) {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	c := load(t, Options{Region: "us-east-1", EndpointURL: srv.URL, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	c := load(t, Options{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: DefaultMaxAttempts, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	const calls = 60
 	var wg sync.WaitGroup
 	for range calls {
