@@ -26,6 +26,13 @@ const (
 	CodeInternal     ErrorCode = "internal"
 )
 
+// Transient reports whether the code names trouble that passes (throttled,
+// unavailable, timed out): worth one more try a little later, where access
+// denied or an invalid request would fail the same way again.
+func (c ErrorCode) Transient() bool {
+	return c == CodeThrottled || c == CodeUnavailable || c == CodeTimeout
+}
+
 // Error is an error with a code and a message fit to show a caller.
 // Param names the request parameter at fault, for CodeInvalid.
 type Error struct {
