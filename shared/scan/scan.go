@@ -79,6 +79,8 @@ type Deps struct {
 	Now        func() time.Time
 	// Progress, when set, hears of each step (for `cloudscope scan`).
 	Progress func(Progress)
+	// DashboardURL is where notifications link to; "" for no links.
+	DashboardURL string
 }
 
 // Progress is one step of a scan.
