@@ -63,8 +63,8 @@ var logRetention = map[int]awslogs.RetentionDays{
 }
 
 // NewStack builds the whole application, one construct per concern: data,
-// alerts, functions, API, schedule and (unless cloudscope:dashboard=false)
-// the dashboard.
+// alerts, functions, API, schedule, (unless cloudscope:dashboard=false) the
+// dashboard, and the notifications' chat topic and weekly digest.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := props.Settings
@@ -74,9 +74,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
 	NewAPI(stack, "Api", retention, fns)
 	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], alerts)
+	var dash *Dashboard
 	if s.Dashboard {
-		NewDashboard(stack, "Dashboard", s, retention, fns)
+		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
 	}
+	NewNotifications(stack, "Notifications", s, fns.ByName["scan"], alerts, dash)
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	suppress(stack)

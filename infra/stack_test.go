@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		assets, web := placeholders(dir)
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
-			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com"}})
+			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com", "cloudscope:chatTopic": "true"}})
 		settings, err := SettingsFrom(app)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -275,11 +275,14 @@ func TestDataAndNotifications(t *testing.T) {
 
 func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 	rules := ofType("AWS::Events::Rule")
-	if len(rules) != 1 {
+	if len(rules) != 2 { // the daily scan's and the weekly digest's (notifications_test.go)
 		t.Fatalf("%d rules", len(rules))
 	}
 	for _, r := range rules {
 		p := props(r)
+		if p["Description"] != "cloudscope: the daily full scan" {
+			continue
+		}
 		targets := p["Targets"].([]any)
 		target := targets[0].(map[string]any)
 		scanID := *stack.GetLogicalId(stack.Node().FindChild(jsii.String("Functions")).Node().FindChild(jsii.String("Scan")).Node().DefaultChild().(awscdk.CfnElement))

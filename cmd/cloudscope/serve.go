@@ -39,9 +39,14 @@ func loadClients(ctx context.Context) (*awsconf.Clients, error) {
 	return awsconf.NewClients(cfg), nil
 }
 
-// newAPI builds the HTTP API with every capability, as the functions do one each.
-func newAPI(env *environment, clients *awsconf.Clients) http.Handler {
+// newAPI builds the HTTP API with every capability, as the functions do one
+// each; the scans' notifications link to the page at pageURL unless
+// CLOUDSCOPE_DASHBOARD_URL says otherwise.
+func newAPI(env *environment, clients *awsconf.Clients, pageURL string) http.Handler {
 	conf := env.conf
+	if conf.DashboardURL == "" {
+		conf.DashboardURL = pageURL
+	}
 	conf.Discovery.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
 	deps := services.All(conf, clients, func(sc *scan.Scanner) func(context.Context, string) error {
 		return scan.InBackground(sc, 15*time.Minute, func(id string, err error) { env.log.Error("scan failed", "scan_id", id, "error", err) })
@@ -71,7 +76,8 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 		env.log.Warn(err.Error())
 	}
 	// The page at / and the API share the origin, so the page needs no CORS.
-	handler := dashboard.Handler(newAPI(env, clients), dashboard.Config{})
+	url := "http://" + l.Addr().String()
+	handler := dashboard.Handler(newAPI(env, clients, url+"/"), dashboard.Config{})
 	if loopback.Host(addr) {
 		handler = httpapi.LoopbackOnly(handler)
 	}
@@ -81,7 +87,6 @@ func listenAndServe(ctx context.Context, env *environment, addr string, clients 
 		WriteTimeout:      5 * time.Minute, // a first scan of a large account takes a while
 		IdleTimeout:       2 * time.Minute,
 	}
-	url := "http://" + l.Addr().String()
 	env.log.Info("serving cloudscope: open the dashboard in a browser", "url", url, "endpoint", endpointName(clients))
 	if ready != nil {
 		ready(url)

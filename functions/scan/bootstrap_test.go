@@ -2,7 +2,8 @@ package main
 
 // The artifact tier: the built scan bootstrap runs under the Lambda Runtime
 // Interface Emulator against moto (the demo account, a table, a topic), is
-// invoked with the scheduled-event fixture, then with the same event again.
+// invoked with the scheduled-event fixture, then with the same event again,
+// then with the weekly digest's.
 
 import (
 	"context"
@@ -61,6 +62,19 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	}
 	if !again.Duplicate || again.ScanID != first.ScanID || again.Findings != first.Findings {
 		t.Errorf("second delivery of the same event: %+v", again)
+	}
+
+	// The weekly digest's event: no scan, one summary of the stored snapshots.
+	digest, err := os.ReadFile("../../events/scan/weekly-digest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var week scan.Summary
+	if err := json.Unmarshal(fn.Invoke(t, digest), &week); err != nil {
+		t.Fatal(err)
+	}
+	if week.Digest == nil || !week.Digest.Sent || week.Digest.Snapshot != first.ScanID || week.ScanID != "" {
+		t.Errorf("weekly digest: %+v %+v\n%s", week, week.Digest, fn.Logs())
 	}
 	if d, err := fn.InitDuration(); err == nil {
 		t.Logf("cold-start init (INIT REPORT): %s", d)

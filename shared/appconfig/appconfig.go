@@ -6,6 +6,7 @@ package appconfig
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -33,6 +34,12 @@ type Config struct {
 	// ScanFunction is the scan function POST /scans invokes, when deployed.
 	ScanFunction string
 	Thresholds   bottleneck.Thresholds
+	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
+	// in chat applications); empty means none.
+	ChatTopicARN string
+	// DashboardURL is the dashboard's address that notifications link to;
+	// empty means no links.
+	DashboardURL string
 }
 
 // The environment variables read, with their meaning.
@@ -46,6 +53,12 @@ const (
 	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"
 	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS" // a JSON document over the default thresholds
+)
+
+// The notification settings, each optional.
+const (
+	EnvChatTopic    = "CLOUDSCOPE_CHAT_TOPIC_ARN" // the chat channels' topic
+	EnvDashboardURL = "CLOUDSCOPE_DASHBOARD_URL"  // http(s) address notifications link to
 )
 
 // FromEnv reads the configuration from the process environment.
@@ -99,5 +112,20 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s: %w", EnvThresholds, err)
 	}
 	c.Thresholds = th
-	return c, nil
+	return c, notifications(&c, getenv)
+}
+
+// notifications reads the chat topic and the dashboard's address.
+func notifications(c *Config, getenv func(string) string) error {
+	c.ChatTopicARN = strings.TrimSpace(getenv(EnvChatTopic))
+	if c.ChatTopicARN != "" && !strings.HasPrefix(c.ChatTopicARN, "arn:") {
+		return fmt.Errorf("%s=%q: want a topic ARN", EnvChatTopic, c.ChatTopicARN)
+	}
+	c.DashboardURL = strings.TrimSpace(getenv(EnvDashboardURL))
+	if v := c.DashboardURL; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s=%q: want an http(s) address, such as https://d111111abcdef8.cloudfront.net/", EnvDashboardURL, v)
+		}
+	}
+	return nil
 }

@@ -82,6 +82,8 @@ type Deps struct {
 	// RetryPause is the wait before the metrics of regions that failed for
 	// a passing reason are read once more (default 2s).
 	RetryPause time.Duration
+	// DashboardURL is where notifications link to; "" for no links.
+	DashboardURL string
 }
 
 // Progress is one step of a scan.

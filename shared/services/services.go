@@ -82,15 +82,20 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // the scan function's timeout leaves room after this
 	deps := scan.Deps{
-		Discovery:  discovery.New(discovery.ClientsFrom(clients), d),
-		Metrics:    Metrics(conf, clients),
-		Costs:      costSvc,
-		Store:      store,
-		Thresholds: conf.Thresholds,
-		Progress:   progress,
+		Discovery:    discovery.New(discovery.ClientsFrom(clients), d),
+		Metrics:      Metrics(conf, clients),
+		Costs:        costSvc,
+		Store:        store,
+		Thresholds:   conf.Thresholds,
+		Progress:     progress,
+		DashboardURL: conf.DashboardURL,
 	}
 	if conf.TopicARN != "" {
-		deps.Notifier = snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
+		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
+		if conf.ChatTopicARN != "" {
+			n.WithChat(clients.SNS(arnRegion(conf.ChatTopicARN, clients.DefaultRegion())), conf.ChatTopicARN)
+		}
+		deps.Notifier = n
 	}
 	return scan.New(deps)
 }
