@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Discovery: services.Discovery(conf, clients)}
+	lambdaapp.Serve("discovery", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+		return httpapi.Deps{Discovery: services.Discovery(conf, clients)}, nil
 	})
 }

@@ -42,3 +42,23 @@ test('timeTicks fall on whole hours and are few', () => {
   assert.ok(ticks.length >= 4 && ticks.length <= 8, `${ticks.length} ticks`);
   assert.ok(ticks.every(t => t % 3600_000 === 0 && t >= min && t <= max));
 });
+
+test('a credentials_missing answer becomes a message saying how to sign in', async () => {
+  const { request } = await import('../assets/api.js');
+  const saved = { fetch: globalThis.fetch, location: globalThis.location };
+  globalThis.location = { href: 'http://127.0.0.1:8080/' };
+  const message = 'no AWS credentials found: run `aws configure` (access keys) or `aws sso login` (SSO)';
+  globalThis.fetch = async () => new Response(JSON.stringify({ success: false, error: { code: 'credentials_missing', message } }),
+    { status: 503, headers: { 'Content-Type': 'application/json' } });
+  try {
+    await assert.rejects(request('/resources'), e => {
+      assert.equal(e.title, 'No AWS credentials.');
+      assert.equal(e.message, message);
+      assert.equal(e.code, 'credentials_missing');
+      assert.match(e.hint, /Sign in/);
+      return true;
+    });
+  } finally {
+    Object.assign(globalThis, saved);
+  }
+});
