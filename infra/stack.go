@@ -25,6 +25,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 )
 
 // StackProps are the stack's settings.
@@ -160,7 +162,8 @@ type Compute struct {
 }
 
 // NewCompute builds each function with its own role granting exactly its
-// packages' actions, and lets the bottlenecks function start scans.
+// packages' actions and an environment holding exactly the settings its
+// code reads (appconfig.Functions), and lets the bottlenecks function start scans.
 func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
@@ -207,16 +210,20 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 			Sid: jsii.String("TopicKey"), Actions: jsii.Strings(g.TopicKey...), Resources: &[]*string{key.KeyArn()},
 		}))
 	}
-	env := map[string]*string{}
-	if len(g.Table) > 0 {
-		env["CLOUDSCOPE_TABLE"] = table.TableName()
-		env["CLOUDSCOPE_RETENTION_DAYS"] = jsii.String(fmt.Sprint(s.RetentionDays))
-	}
-	if len(g.Topic) > 0 {
-		env["CLOUDSCOPE_TOPIC_ARN"] = topic.TopicArn()
+	// What the stack can tell a function; each gets those its code reads.
+	values := map[string]*string{
+		appconfig.EnvTable:     table.TableName(),
+		appconfig.EnvRetention: jsii.String(fmt.Sprint(s.RetentionDays)),
+		appconfig.EnvTopic:     topic.TopicArn(),
 	}
 	if s.Thresholds != "" {
-		env["CLOUDSCOPE_THRESHOLDS"] = jsii.String(s.Thresholds)
+		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
+	}
+	env := map[string]*string{}
+	for _, k := range appconfig.Functions[name].Reads() {
+		if v, ok := values[k]; ok {
+			env[k] = v
+		}
 	}
 	size := sizing[name]
 	var reserved *float64
@@ -250,7 +257,7 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 
 // grantScanInvoke lets the bottlenecks function start scans, and only that.
 func grantScanInvoke(bottlenecks, scan awslambda.Function) {
-	bottlenecks.AddEnvironment(jsii.String("CLOUDSCOPE_SCAN_FUNCTION"), scan.FunctionArn(), nil)
+	bottlenecks.AddEnvironment(jsii.String(appconfig.EnvScanFunc), scan.FunctionArn(), nil)
 	bottlenecks.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("StartScans"), Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &[]*string{scan.FunctionArn()},
 	}))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
@@ -240,6 +242,42 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 	for id, r := range ofType("AWS::IAM::Role") {
 		if props(r)["ManagedPolicyArns"] != nil {
 			t.Errorf("role %s has managed policies %v", id, props(r)["ManagedPolicyArns"])
+		}
+	}
+}
+
+// TestEachFunctionGetsTheSettingsItsCodeReads ties each function's
+// environment in the template to appconfig.Functions: every setting it
+// requires is there (or it would refuse to start), with the value that
+// names the right resource, and nothing it does not read.
+func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
+	if declared := slices.Sorted(maps.Keys(appconfig.Functions)); !slices.Equal(declared, slices.Sorted(slices.Values(Functions))) {
+		t.Errorf("appconfig declares settings for %v, the stack builds %v", declared, Functions)
+	}
+	table := logicalID(t, stack, "Data", "Table")
+	topic := logicalID(t, stack, "Alerts", "Findings")
+	scan := logicalID(t, stack, "Functions", "Scan")
+	want := map[string]string{ // what each setting must name
+		appconfig.EnvTable: "${" + table + "}", appconfig.EnvTopic: "${" + topic + "}", appconfig.EnvScanFunc: "${" + scan + ".Arn}",
+		appconfig.EnvRetention: "90",
+	}
+	for _, fn := range Functions {
+		id := logicalID(t, stack, "Functions", title(fn))
+		env, _ := props(resources[id])["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		settings := appconfig.Functions[fn]
+		for _, k := range settings.Required {
+			if vars[k] == nil {
+				t.Errorf("%s requires %s; the template does not set it", fn, k)
+			}
+		}
+		for k, v := range vars {
+			if !slices.Contains(settings.Reads(), k) {
+				t.Errorf("%s: the template sets %s, which the function does not read", fn, k)
+			}
+			if w, ok := want[k]; ok && flat(v) != w {
+				t.Errorf("%s: %s=%s, want %s", fn, k, flat(v), w)
+			}
 		}
 	}
 }

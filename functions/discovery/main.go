@@ -11,8 +11,8 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
+	lambdaapp.Serve("discovery", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 		d := services.Discovery(conf, clients)
-		return httpapi.Deps{Discovery: d, Regions: d}
+		return httpapi.Deps{Discovery: d, Regions: d}, nil
 	})
 }

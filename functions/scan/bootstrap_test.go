@@ -3,7 +3,7 @@ package main
 // The artifact tier: the built scan bootstrap runs under the Lambda Runtime
 // Interface Emulator against moto (the demo account, a table, a topic), is
 // invoked with the scheduled-event fixture, then with the same event again,
-// then with the weekly digest's.
+// then with the weekly digest's; without its table it does not start.
 
 import (
 	"context"
@@ -79,4 +79,18 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	if d, err := fn.InitDuration(); err == nil {
 		t.Logf("cold-start init (INIT REPORT): %s", d)
 	}
+}
+
+// TestBootstrapRefusesToStartWithoutTheTable: without CLOUDSCOPE_TABLE the
+// scan would keep its snapshots in the instance's memory, where they vanish;
+// instead the start fails, and both the invocation's answer and the log
+// name the setting.
+func TestBootstrapRefusesToStartWithoutTheTable(t *testing.T) {
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "scan"), append(moto.Env(),
+		"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:findings"))
+	event, err := os.ReadFile("../../events/scan/scheduled-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn.InitFails(t, event, "CLOUDSCOPE_TABLE is not set")
 }

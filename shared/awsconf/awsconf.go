@@ -42,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
@@ -162,6 +163,7 @@ type Clients struct {
 	ce         sync.Map
 	dynamodb   sync.Map
 	sns        sync.Map
+	sts        sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -247,4 +249,10 @@ func (c *Clients) DynamoDB() *dynamodb.Client {
 // SNS returns the SNS client for region (a topic's, from its ARN).
 func (c *Clients) SNS(region string) *sns.Client {
 	return cached(&c.sns, region, func() *sns.Client { return sns.NewFromConfig(c.cfg, func(o *sns.Options) { o.Region = region }) })
+}
+
+// STS returns the STS client of the home region, which the local CLI asks
+// who its credentials are (shared/credcheck).
+func (c *Clients) STS() *sts.Client {
+	return cached(&c.sts, c.cfg.Region, func() *sts.Client { return sts.NewFromConfig(c.cfg) })
 }

@@ -23,6 +23,7 @@ const (
 	CodeThrottled    ErrorCode = "upstream_throttled"
 	CodeUnavailable  ErrorCode = "upstream_unavailable"
 	CodeTimeout      ErrorCode = "upstream_timeout"
+	CodeCredentials  ErrorCode = "credentials_missing" // the CLI or local server has no usable AWS credentials; the message says how to sign in
 	CodeInternal     ErrorCode = "internal"
 )
 

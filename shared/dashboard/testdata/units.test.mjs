@@ -54,3 +54,23 @@ test('parseRoute reads the routes notifications link to', () => {
   assert.equal([...parseRoute('#costs').params].length, 0);
   assert.equal(parseRoute('').panel, '');
 });
+
+test('a credentials_missing answer becomes a message saying how to sign in', async () => {
+  const { request } = await import('../assets/api.js');
+  const saved = { fetch: globalThis.fetch, location: globalThis.location };
+  globalThis.location = { href: 'http://127.0.0.1:8080/' };
+  const message = 'no AWS credentials found: run `aws configure` (access keys) or `aws sso login` (SSO)';
+  globalThis.fetch = async () => new Response(JSON.stringify({ success: false, error: { code: 'credentials_missing', message } }),
+    { status: 503, headers: { 'Content-Type': 'application/json' } });
+  try {
+    await assert.rejects(request('/resources'), e => {
+      assert.equal(e.title, 'No AWS credentials.');
+      assert.equal(e.message, message);
+      assert.equal(e.code, 'credentials_missing');
+      assert.match(e.hint, /Sign in/);
+      return true;
+    });
+  } finally {
+    Object.assign(globalThis, saved);
+  }
+});
