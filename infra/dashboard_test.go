@@ -548,7 +548,7 @@ func TestNagSuppressionsAreScoped(t *testing.T) {
 
 func TestSettingsValidateTheDashboard(t *testing.T) {
 	assets, web := placeholders(t.TempDir())
-	base := Settings{Schedule: "cron(0 6 * * ? *)", RetentionDays: 90, LogRetentionDays: 30, AssetDir: assets, Dashboard: true, DashboardDir: web}
+	base := Settings{Schedule: "cron(0 6 * * ? *)", DigestSchedule: "off", RetentionDays: 90, LogRetentionDays: 30, AssetDir: assets, Dashboard: true, DashboardDir: web}
 	if err := base.Validate(); err != nil {
 		t.Fatal(err)
 	}

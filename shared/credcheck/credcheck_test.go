@@ -96,7 +96,7 @@ func TestRefusedExpiredAndUnreachable(t *testing.T) {
 	}{
 		{awsstub.APIError("InvalidClientTokenId", "The security token included in the request is invalid."), cloudscope.CodeCredentials, "AWS refused the credentials (InvalidClientTokenId) in region us-east-1"},
 		{awsstub.APIError("ExpiredToken", "The security token included in the request is expired"), cloudscope.CodeCredentials, "the AWS credentials have expired (ExpiredToken)"},
-		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, cloudscope.CodeUpstream, "cannot reach AWS STS in region us-east-1 (no answer)"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, cloudscope.CodeUnavailable, "cannot reach AWS STS in region us-east-1 (no answer)"},
 	} {
 		clients := awsstub.Clients(func(_ context.Context, c awsstub.Call) (any, error) {
 			if c.Service != "STS" || c.Operation != "GetCallerIdentity" {
