@@ -1,5 +1,5 @@
 // Command discovery is the Lambda function behind GET /regions and
-// GET /resources. It only wires; lambdaapp builds everything once per cold start.
+// GET /resources (from the stored inventory, or live on request). It only wires; lambdaapp builds everything once per cold start.
 package main
 
 import (
@@ -13,6 +13,6 @@ import (
 func main() {
 	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
 		d := services.Discovery(conf, clients)
-		return httpapi.Deps{Discovery: d, Regions: d}
+		return httpapi.Deps{Discovery: d, Inventory: services.Inventory(conf, services.Store(conf, clients), d), Regions: d}
 	})
 }

@@ -33,6 +33,9 @@ type Config struct {
 	// ScanFunction is the scan function POST /scans invokes, when deployed.
 	ScanFunction string
 	Thresholds   bottleneck.Thresholds
+	// LiveReuse is how long a live read (GET /resources?source=live) serves
+	// identical requests.
+	LiveReuse time.Duration
 }
 
 // The environment variables read, with their meaning.
@@ -46,6 +49,7 @@ const (
 	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"
 	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS" // a JSON document over the default thresholds
+	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE" // how long a live read serves identical requests, 1s..10m (default 60s)
 )
 
 // FromEnv reads the configuration from the process environment.
@@ -94,6 +98,14 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s=%q: want a topic ARN", EnvTopic, c.TopicARN)
 	}
 	c.ScanFunction = strings.TrimSpace(getenv(EnvScanFunc))
+	c.LiveReuse = time.Minute
+	if v := strings.TrimSpace(getenv(EnvLiveReuse)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return c, fmt.Errorf("%s=%q: want a duration from 1s to 10m, such as 60s", EnvLiveReuse, v)
+		}
+		c.LiveReuse = d
+	}
 	th, err := bottleneck.ParseThresholds(getenv(EnvThresholds))
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", EnvThresholds, err)

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,8 +67,10 @@ type SnapshotStore struct {
 	chunkItems int
 	// backoff is the first wait before retrying unprocessed items; it doubles.
 	backoff time.Duration
-	// Writes counts the items written, for the benchmark.
+	// Writes counts the items written, and Reads the chunk Query pages
+	// read, for the benchmarks.
 	Writes int
+	Reads  atomic.Int64
 	// conditional serialises this process's conditional writes (the lease,
 	// the notification state). Across processes DynamoDB's condition checks
 	// are atomic; within one they need no race at all, and the emulator the
@@ -128,16 +132,32 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	counts := map[string]int{}
 	attempt := newAttempt()
 	add := func(kind string, blobs [][]byte) {
-		counts[kind] = len(blobs)
 		for i, b := range blobs {
 			item := snapKey(snap.ID, fmt.Sprintf("chunk#%s#%s#%05d", attempt, kind, i))
 			item["data"] = &ddbtypes.AttributeValueMemberB{Value: b}
 			item[TTLAttribute] = expires
 			items = append(items, item)
 		}
+		counts[strings.SplitN(kind, "#", 2)[0]] += len(blobs)
+	}
+	// Resources in the stored order (cloudscope.CompareStored), chunked by
+	// region and type: "resources#<region>#<type index>", so that a page of
+	// one region, or the first page of all, is one Query.
+	rs := slices.Clone(snap.Resources)
+	slices.SortFunc(rs, cloudscope.CompareStored)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
+			j++
+		}
+		blobs, err := chunks(rs[i:j], st.chunkItems)
+		if err != nil {
+			return fmt.Errorf("snapshot %s resources: %w", snap.ID, err)
+		}
+		add(fmt.Sprintf("resources#%s#%02d", rs[i].Region, slices.Index(cloudscope.ResourceTypes, rs[i].Type)), blobs)
+		i = j
 	}
 	for kind, part := range map[string]func() ([][]byte, error){
-		"resources":    func() ([][]byte, error) { return chunks(snap.Resources, st.chunkItems) },
 		"findings":     func() ([][]byte, error) { return chunks(snap.Findings, st.chunkItems) },
 		"insufficient": func() ([][]byte, error) { return chunks(snap.Insufficient, st.chunkItems) },
 	} {
@@ -280,6 +300,8 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*cloudscope.Snapsh
 			return nil, fmt.Errorf("snapshot %s: %d of its %d %s chunks are stored", id, got[kind], n, kind)
 		}
 	}
+	// Stored by region and type: back in the scan's order.
+	slices.SortStableFunc(snap.Resources, cloudscope.CompareResources)
 	return snap, nil
 }
 
@@ -367,6 +389,81 @@ func (st *SnapshotStore) Before(ctx context.Context, id string) (*cloudscope.Sna
 		return nil, err
 	}
 	return &h, nil
+}
+
+// LatestHeader is the newest snapshot's header, or nil: one Query on the index.
+func (st *SnapshotStore) LatestHeader(ctx context.Context) (*cloudscope.SnapshotHeader, error) {
+	hs, err := st.List(ctx, 1)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return &hs[0], nil
+}
+
+// Header is snapshot id's header, or nil: one GetItem.
+func (st *SnapshotStore) Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var h cloudscope.SnapshotHeader
+	if err := decodeHeader(out.Item, &h); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	return &h, nil
+}
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all when
+// none), chunk by chunk in the stored order: one Query a region (or one for
+// all), read page by page only as far as fn wants.
+func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		ProjectionExpression: aws.String("attempt"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return awserr.Wrap(err, "dynamodb GetItem")
+	}
+	attempt, ok := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return nil
+	}
+	base := "chunk#" + attempt.Value + "#resources#"
+	prefixes := []string{base}
+	if len(regions) > 0 {
+		prefixes = nil
+		for _, r := range slices.Sorted(slices.Values(regions)) {
+			prefixes = append(prefixes, base+r+"#")
+		}
+	}
+	for _, prefix := range prefixes {
+		pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
+			TableName:                 aws.String(st.table),
+			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshot#" + id), ":chunk": stringAttr(prefix)},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return awserr.Wrap(err, "dynamodb Query")
+			}
+			st.Reads.Add(1)
+			for _, item := range page.Items {
+				var part []cloudscope.Resource
+				if err := appendChunk(item["data"].(*ddbtypes.AttributeValueMemberB).Value, &part); err != nil {
+					return fmt.Errorf("snapshot %s chunk: %w", id, err)
+				}
+				if err := fn(part); err != nil {
+					if errors.Is(err, cloudscope.ErrStop) {
+						return nil
+					}
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Latest returns the newest snapshot, or nil.

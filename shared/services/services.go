@@ -20,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -58,13 +59,22 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients) *costs.Service {
 func All(conf appconfig.Config, clients *awsconf.Clients, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
 	costSvc := Costs(conf, clients) // one cache for the cost routes and the scans
 	disc := Discovery(conf, clients)
+	store := Store(conf, clients) // one history for the reads and the scans
 	return httpapi.Deps{
 		Discovery:   disc,
+		Inventory:   Inventory(conf, store, disc),
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
-		Bottlenecks: Bottlenecks(conf, clients, costSvc, start),
+		Bottlenecks: BottlenecksIn(conf, clients, store, costSvc, start),
 		Regions:     disc, // one region list for every route
 	}
+}
+
+// Inventory answers GET /resources from the store's newest scan, or from
+// discovery now when asked (source=live) or when no scan is stored.
+func Inventory(conf appconfig.Config, store scan.Store, disc *discovery.Discoverer) *inventory.Service {
+	src, _ := store.(inventory.Source) // every store is one; nil reads live only
+	return inventory.New(src, disc, inventory.Options{Reuse: conf.LiveReuse})
 }
 
 // Store is where snapshots live: the table when one is configured, else
@@ -107,7 +117,11 @@ func arnRegion(arn, def string) string {
 // Bottlenecks serves the bottleneck, snapshot and scan routes; start runs
 // a scan in the background.
 func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
-	store := Store(conf, clients)
+	return BottlenecksIn(conf, clients, Store(conf, clients), costSvc, start)
+}
+
+// BottlenecksIn is Bottlenecks over a given store.
+func BottlenecksIn(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
 	sc := Scanner(conf, clients, store, costSvc, nil)
 	return &scan.Service{Scanner: sc, Store: store, Start: start(sc)}
 }
