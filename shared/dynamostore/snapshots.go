@@ -71,6 +71,8 @@ type SnapshotStore struct {
 	// read, for the benchmarks.
 	Writes int
 	Reads  atomic.Int64
+	// attempts keeps each stored snapshot's chunk attempt (id -> string).
+	attempts sync.Map
 	// conditional serialises this process's conditional writes (the lease,
 	// the notification state). Across processes DynamoDB's condition checks
 	// are atomic; within one they need no race at all, and the emulator the
@@ -195,7 +197,8 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR outcome = :failed"),
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":failed": stringAttr(cloudscope.OutcomeFailed)}}}}
 	if !snap.Failed() {
-		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID), "data": h["data"], TTLAttribute: expires}
+		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID),
+			"data": h["data"], "attempt": h["attempt"], TTLAttribute: expires}
 		puts = append(puts, ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}})
 	}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
@@ -354,6 +357,7 @@ func (st *SnapshotStore) List(ctx context.Context, limit int) ([]cloudscope.Snap
 		if err := decodeHeader(item, &h); err != nil {
 			return nil, err
 		}
+		st.remember(&h, item)
 		headers = append(headers, h)
 	}
 	return headers, nil
@@ -413,23 +417,45 @@ func (st *SnapshotStore) Header(ctx context.Context, id string) (*cloudscope.Sna
 	if err := decodeHeader(out.Item, &h); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", id, err)
 	}
+	st.remember(&h, out.Item)
 	return &h, nil
+}
+
+// remember keeps the attempt of a stored snapshot's chunks, so that reading
+// its resources after its header costs no other read. A stored snapshot
+// never changes but for a failed one, which a retry replaces: those are not
+// kept.
+func (st *SnapshotStore) remember(h *cloudscope.SnapshotHeader, item map[string]ddbtypes.AttributeValue) {
+	if a, ok := item["attempt"].(*ddbtypes.AttributeValueMemberS); ok && !h.Failed() {
+		st.attempts.Store(h.ID, a.Value)
+	}
+}
+
+// attempt is the attempt whose chunks snapshot id holds, or "" when it is not stored.
+func (st *SnapshotStore) attempt(ctx context.Context, id string) (string, error) {
+	if a, ok := st.attempts.Load(id); ok {
+		return a.(string), nil
+	}
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		ProjectionExpression: aws.String("attempt"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if a, ok := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS); ok {
+		return a.Value, nil
+	}
+	return "", nil
 }
 
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
 // none), chunk by chunk in the stored order: one Query a region (or one for
 // all), read page by page only as far as fn wants.
 func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
-	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
-		ProjectionExpression: aws.String("attempt"), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return awserr.Wrap(err, "dynamodb GetItem")
+	attempt, err := st.attempt(ctx, id)
+	if err != nil || attempt == "" {
+		return err
 	}
-	attempt, ok := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS)
-	if !ok {
-		return nil
-	}
-	base := "chunk#" + attempt.Value + "#resources#"
+	base := "chunk#" + attempt + "#resources#"
 	prefixes := []string{base}
 	if len(regions) > 0 {
 		prefixes = nil
