@@ -193,7 +193,7 @@ const addedBucket = "cloudscope-demo-added-later"
 
 // firstScan starts a scan through the API and follows it on GET /scans/{id}
 // until it is done, failing at once if the scan fails.
-func firstScan(t *testing.T, base string) {
+func firstScan(t testing.TB, base string) {
 	t.Helper()
 	resp, err := http.Post(base+"/scans", "application/json", nil)
 	if err != nil {
