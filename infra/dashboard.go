@@ -181,6 +181,11 @@ func NewDashboard(scope constructs.Construct, id string, s Settings, retention a
 	return d
 }
 
+// URL is the page's address: https://<distribution domain>/.
+func (d *Dashboard) URL() *string {
+	return jsii.String("https://" + *d.Distribution.DistributionDomainName() + "/")
+}
+
 // newUserPool is the dashboard's Cognito user pool: no self sign-up, strong
 // passwords, MFA required.
 func newUserPool(scope constructs.Construct) awscognito.UserPool {

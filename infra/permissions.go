@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
@@ -54,14 +55,15 @@ var GrantsOf = map[string]Grants{
 
 // ReadOnlyPolicy is the IAM policy a person needs to run `cloudscope serve`,
 // `resources`, `metrics` and `costs` against their account: every read the
-// capabilities make, nothing else.
+// capabilities make and the CLI's credentials check, nothing else. (The
+// functions' roles lack the check: they never make it.)
 func ReadOnlyPolicy() map[string]any {
 	return map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions),
+			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

@@ -41,7 +41,20 @@ type Settings struct {
 	// ReserveConcurrency reserves each function's concurrency (31 in all);
 	// an account whose quota is too small for that sets it false.
 	ReserveConcurrency bool
+	// ChatTopic adds a second topic for chat channels (Amazon Q Developer
+	// in chat applications): one short custom notification per scan.
+	ChatTopic bool
+	// DigestSchedule is the EventBridge expression of the weekly digest;
+	// "off" sends none.
+	DigestSchedule string
 }
+
+// DefaultDigestSchedule sends the weekly digest on Mondays at 08:00 UTC;
+// DigestOff turns it off.
+const (
+	DefaultDigestSchedule = "cron(0 8 ? * MON *)"
+	DigestOff             = "off"
+)
 
 // Functions are the Lambda functions, one per folder of functions/.
 var Functions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
@@ -63,6 +76,7 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 		DashboardDir:       get("dashboardDir", os.Getenv("CLOUDSCOPE_DASHBOARD_DIR")),
 		AuthDomainPrefix:   get("authDomainPrefix", ""),
 		ReserveConcurrency: get("reserveConcurrency", "true") == "true",
+		DigestSchedule:     get("digestSchedule", DefaultDigestSchedule),
 	}
 	if s.AssetDir == "" {
 		s.AssetDir = "build"
@@ -77,6 +91,9 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 	if s.Dashboard, err = strconv.ParseBool(get("dashboard", "true")); err != nil {
 		return s, fmt.Errorf("cloudscope:dashboard must be true or false")
 	}
+	if s.ChatTopic, err = strconv.ParseBool(get("chatTopic", "false")); err != nil {
+		return s, fmt.Errorf("cloudscope:chatTopic must be true or false")
+	}
 	if s.RetentionDays, err = strconv.Atoi(get("retentionDays", "90")); err != nil || s.RetentionDays < 1 || s.RetentionDays > 3650 {
 		return s, fmt.Errorf("cloudscope:retentionDays must be a whole number of days from 1 to 3650")
 	}
@@ -90,6 +107,9 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 func (s Settings) Validate() error {
 	if !strings.HasPrefix(s.Schedule, "cron(") && !strings.HasPrefix(s.Schedule, "rate(") {
 		return fmt.Errorf("cloudscope:schedule %q is not an EventBridge cron() or rate() expression", s.Schedule)
+	}
+	if d := s.DigestSchedule; d != DigestOff && !strings.HasPrefix(d, "cron(") && !strings.HasPrefix(d, "rate(") {
+		return fmt.Errorf("cloudscope:digestSchedule %q is not an EventBridge cron() or rate() expression, or off", d)
 	}
 	if _, err := bottleneck.ParseThresholds(s.Thresholds); err != nil {
 		return fmt.Errorf("cloudscope:thresholds: %w", err)

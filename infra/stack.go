@@ -25,6 +25,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 )
 
 // StackProps are the stack's settings.
@@ -63,8 +65,8 @@ var logRetention = map[int]awslogs.RetentionDays{
 }
 
 // NewStack builds the whole application, one construct per concern: data,
-// alerts, functions, API, schedule and (unless cloudscope:dashboard=false)
-// the dashboard.
+// alerts, functions, API, schedule, (unless cloudscope:dashboard=false) the
+// dashboard, and the notifications' chat topic and weekly digest.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
 	s := props.Settings
@@ -74,9 +76,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
 	NewAPI(stack, "Api", retention, fns)
 	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], alerts)
+	var dash *Dashboard
 	if s.Dashboard {
-		NewDashboard(stack, "Dashboard", s, retention, fns)
+		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
 	}
+	NewNotifications(stack, "Notifications", s, fns.ByName["scan"], alerts, dash)
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	suppress(stack)
@@ -158,7 +162,8 @@ type Compute struct {
 }
 
 // NewCompute builds each function with its own role granting exactly its
-// packages' actions, and lets the bottlenecks function start scans.
+// packages' actions and an environment holding exactly the settings its
+// code reads (appconfig.Functions), and lets the bottlenecks function start scans.
 func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
@@ -205,16 +210,20 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 			Sid: jsii.String("TopicKey"), Actions: jsii.Strings(g.TopicKey...), Resources: &[]*string{key.KeyArn()},
 		}))
 	}
-	env := map[string]*string{}
-	if len(g.Table) > 0 {
-		env["CLOUDSCOPE_TABLE"] = table.TableName()
-		env["CLOUDSCOPE_RETENTION_DAYS"] = jsii.String(fmt.Sprint(s.RetentionDays))
-	}
-	if len(g.Topic) > 0 {
-		env["CLOUDSCOPE_TOPIC_ARN"] = topic.TopicArn()
+	// What the stack can tell a function; each gets those its code reads.
+	values := map[string]*string{
+		appconfig.EnvTable:     table.TableName(),
+		appconfig.EnvRetention: jsii.String(fmt.Sprint(s.RetentionDays)),
+		appconfig.EnvTopic:     topic.TopicArn(),
 	}
 	if s.Thresholds != "" {
-		env["CLOUDSCOPE_THRESHOLDS"] = jsii.String(s.Thresholds)
+		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
+	}
+	env := map[string]*string{}
+	for _, k := range appconfig.Functions[name].Reads() {
+		if v, ok := values[k]; ok {
+			env[k] = v
+		}
 	}
 	size := sizing[name]
 	var reserved *float64
@@ -248,7 +257,7 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 
 // grantScanInvoke lets the bottlenecks function start scans, and only that.
 func grantScanInvoke(bottlenecks, scan awslambda.Function) {
-	bottlenecks.AddEnvironment(jsii.String("CLOUDSCOPE_SCAN_FUNCTION"), scan.FunctionArn(), nil)
+	bottlenecks.AddEnvironment(jsii.String(appconfig.EnvScanFunc), scan.FunctionArn(), nil)
 	bottlenecks.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("StartScans"), Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &[]*string{scan.FunctionArn()},
 	}))

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
@@ -36,7 +38,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		assets, web := placeholders(dir)
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
-			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com"}})
+			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com", "cloudscope:chatTopic": "true"}})
 		settings, err := SettingsFrom(app)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -244,6 +246,42 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 	}
 }
 
+// TestEachFunctionGetsTheSettingsItsCodeReads ties each function's
+// environment in the template to appconfig.Functions: every setting it
+// requires is there (or it would refuse to start), with the value that
+// names the right resource, and nothing it does not read.
+func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
+	if declared := slices.Sorted(maps.Keys(appconfig.Functions)); !slices.Equal(declared, slices.Sorted(slices.Values(Functions))) {
+		t.Errorf("appconfig declares settings for %v, the stack builds %v", declared, Functions)
+	}
+	table := logicalID(t, stack, "Data", "Table")
+	topic := logicalID(t, stack, "Alerts", "Findings")
+	scan := logicalID(t, stack, "Functions", "Scan")
+	want := map[string]string{ // what each setting must name
+		appconfig.EnvTable: "${" + table + "}", appconfig.EnvTopic: "${" + topic + "}", appconfig.EnvScanFunc: "${" + scan + ".Arn}",
+		appconfig.EnvRetention: "90",
+	}
+	for _, fn := range Functions {
+		id := logicalID(t, stack, "Functions", title(fn))
+		env, _ := props(resources[id])["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		settings := appconfig.Functions[fn]
+		for _, k := range settings.Required {
+			if vars[k] == nil {
+				t.Errorf("%s requires %s; the template does not set it", fn, k)
+			}
+		}
+		for k, v := range vars {
+			if !slices.Contains(settings.Reads(), k) {
+				t.Errorf("%s: the template sets %s, which the function does not read", fn, k)
+			}
+			if w, ok := want[k]; ok && flat(v) != w {
+				t.Errorf("%s: %s=%s, want %s", fn, k, flat(v), w)
+			}
+		}
+	}
+}
+
 func TestDataAndNotifications(t *testing.T) {
 	check(t, "table", func() {
 		template.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
@@ -275,11 +313,14 @@ func TestDataAndNotifications(t *testing.T) {
 
 func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 	rules := ofType("AWS::Events::Rule")
-	if len(rules) != 1 {
+	if len(rules) != 2 { // the daily scan's and the weekly digest's (notifications_test.go)
 		t.Fatalf("%d rules", len(rules))
 	}
 	for _, r := range rules {
 		p := props(r)
+		if p["Description"] != "cloudscope: the daily full scan" {
+			continue
+		}
 		targets := p["Targets"].([]any)
 		target := targets[0].(map[string]any)
 		scanID := *stack.GetLogicalId(stack.Node().FindChild(jsii.String("Functions")).Node().FindChild(jsii.String("Scan")).Node().DefaultChild().(awscdk.CfnElement))

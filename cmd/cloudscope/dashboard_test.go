@@ -100,7 +100,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	conf.Metrics.NoPercentiles = true // moto cannot compute them
 	env := &environment{conf: conf, log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
 	urls := make(chan string, 1)
-	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, func(u string) { urls <- u }) }()
+	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, nil, func(u string) { urls <- u }) }()
 	var base string
 	select {
 	case base = <-urls:

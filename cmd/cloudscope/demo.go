@@ -65,7 +65,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		case <-ctx.Done():
 		}
 	}()
-	return listenAndServe(ctx, env, *addr, clients, func(url string) {
+	// The demo's clients carry the emulator's own static credentials: no check.
+	return listenAndServe(ctx, env, *addr, clients, nil, func(url string) {
 		fmt.Fprintf(env.stdout, `
 cloudscope demo is running against an emulated AWS account (%s).
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 )
@@ -30,9 +31,10 @@ Usage:
   cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
 
 AWS access follows the SDK's standard configuration: the credential chain,
-AWS_REGION, and AWS_ENDPOINT_URL for an emulator. CLOUDSCOPE_LOG_LEVEL sets
-the log level (debug, info, warn, error); CLOUDSCOPE_CONCURRENCY bounds the
-AWS calls in flight.
+AWS_REGION, and AWS_ENDPOINT_URL for an emulator. The commands that read the
+account check the credentials first, and say how to sign in when they fail.
+CLOUDSCOPE_LOG_LEVEL sets the log level (debug, info, warn, error);
+CLOUDSCOPE_CONCURRENCY bounds the AWS calls in flight.
 `
 
 // command is one subcommand: it parses its own flags and runs.
@@ -46,6 +48,10 @@ type environment struct {
 	stderr io.Writer
 	// scanAtStart runs a first scan when the server starts (the demo).
 	scanAtStart bool
+	// listening, when set, is told the URL once serve listens (tests).
+	listening func(url string)
+	// now is the clock of serve's credentials check; nil is time.Now.
+	now func() time.Time
 }
 
 func main() {
@@ -85,14 +91,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		stdout: stdout,
 		stderr: stderr,
 	}
+	// The one context of the run: every command, the server, its shutdown
+	// and its background scans derive from it. After the first interrupt
+	// (a graceful stop), a second one ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop)
 	if err := cmd(ctx, env, args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		if errors.Is(err, errUsage) {
 			return 2
+		}
+		var check checkFailed
+		if errors.As(err, &check) {
+			env.log.Debug("the AWS credentials check failed", "error", check.err)
 		}
 		fmt.Fprintln(stderr, "cloudscope:", err)
 		return 1

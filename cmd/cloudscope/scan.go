@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -42,7 +43,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	// every other region's findings look resolved, and new again the day after.
 	var store scan.Store
 	if len(q.Regions) == 0 {
-		store = services.Store(env.conf, clients)
+		store, _ = services.Store(env.conf, clients, memstore.New()) // memory, chosen here: no error
 	}
 	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients), progress)
 	res, err := sc.Run(ctx, scan.NewID("cli", time.Now()), q.Regions)

@@ -45,7 +45,7 @@ func BenchmarkDemoViewers(b *testing.B) {
 	conf.Metrics.NoPercentiles = true
 	env := &environment{conf: conf, log: slog.New(slog.NewTextHandler(io.Discard, nil)), stdout: os.Stderr, stderr: os.Stderr}
 	urls := make(chan string, 1)
-	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, func(u string) { urls <- u }) }()
+	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, nil, func(u string) { urls <- u }) }()
 	base := <-urls
 	firstScan(b, base)
 

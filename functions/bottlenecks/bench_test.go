@@ -8,5 +8,6 @@ import (
 
 // BenchmarkColdStart: the bottlenecks function's init time under aws-lambda-rie.
 func BenchmarkColdStart(b *testing.B) {
-	lambdatest.BenchmarkColdStart(b, "bottlenecks", "../../events/bottlenecks/get-bottlenecks-bad-severity.json", moto.Env())
+	lambdatest.BenchmarkColdStart(b, "bottlenecks", "../../events/bottlenecks/get-bottlenecks-bad-severity.json",
+		append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="+scanFunction))
 }

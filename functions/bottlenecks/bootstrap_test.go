@@ -2,7 +2,8 @@ package main
 
 // The artifact tier: the built bottlenecks bootstrap runs under the Lambda
 // Runtime Interface Emulator against moto, with a snapshot in the table, and
-// answers each events/bottlenecks fixture as the API promises.
+// answers each events/bottlenecks fixture as the API promises; without its
+// settings it does not start.
 
 import (
 	"context"
@@ -20,6 +21,9 @@ import (
 )
 
 var moto *mototest.Server
+
+// scanFunction is what POST /scans would invoke (no fixture here posts).
+const scanFunction = "arn:aws:lambda:us-east-1:123456789012:function:cloudscope-scan"
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
@@ -52,7 +56,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err := store.SetStatus(ctx, running); err != nil {
 		t.Fatal(err)
 	}
-	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="+scanFunction))
 	fn.ServeFixtures(t, "../../events/bottlenecks", map[string]lambdatest.Expect{
 		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			var d struct {
@@ -85,4 +89,24 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),
 		"get-snapshot-diff-no-base.json":    lambdatest.Fails(400, "invalid_parameter", "base"),
 	})
+}
+
+// TestBootstrapRefusesToStartWithoutItsSettings: without CLOUDSCOPE_TABLE
+// (snapshots and scan status) or CLOUDSCOPE_SCAN_FUNCTION (POST /scans) the
+// start fails, naming the setting in the invocation's answer and the log.
+func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
+	event, err := os.ReadFile("../../events/bottlenecks/get-bottlenecks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := lambdatest.Bootstrap(t, "bottlenecks")
+	for missing, env := range map[string][]string{
+		"CLOUDSCOPE_TABLE":         {"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_SCAN_FUNCTION=" + scanFunction},
+		"CLOUDSCOPE_SCAN_FUNCTION": {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="},
+	} {
+		t.Run(missing, func(t *testing.T) {
+			fn := lambdatest.Start(t, bootstrap, append(moto.Env(), env...))
+			fn.InitFails(t, event, missing+" is not set")
+		})
+	}
 }

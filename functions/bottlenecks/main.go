@@ -16,10 +16,14 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
+	lambdaapp.Serve("bottlenecks", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+		store, err := services.Store(conf, clients, nil) // the table, or no start
+		if err != nil {
+			return httpapi.Deps{}, err
+		}
 		start := func(*scan.Scanner) func(context.Context, string) error {
 			return services.InvokeScanFunction(clients, conf.ScanFunction)
 		}
-		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, services.Costs(conf, clients), start), Regions: services.Regions(conf, clients)}
+		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients), start), Regions: services.Regions(conf, clients)}, nil
 	})
 }

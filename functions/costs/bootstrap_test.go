@@ -2,7 +2,8 @@ package main
 
 // The artifact tier: the built costs bootstrap runs under the Lambda Runtime
 // Interface Emulator against moto, with the demo's Cost Explorer answers
-// queued, and answers each events/costs fixture as the API promises.
+// queued and its cache in the table, and answers each events/costs fixture
+// as the API promises.
 
 import (
 	"context"
@@ -14,6 +15,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -41,7 +43,10 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err := demo.QueueCosts(context.Background(), clients, demo.CostResults(time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "costs"), moto.Env())
+	if err := dynamostore.CreateTable(context.Background(), clients.DynamoDB(), "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "costs"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
 
 	checkReport := func(t *testing.T, r lambdatest.Reply) {
 		var rep report

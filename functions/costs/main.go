@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Costs: services.Costs(conf, clients)}
+	lambdaapp.Serve("costs", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+		return httpapi.Deps{Costs: services.Costs(conf, clients)}, nil
 	})
 }

@@ -11,8 +11,12 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
+	lambdaapp.Serve("discovery", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 		d := services.Discovery(conf, clients)
-		return httpapi.Deps{Discovery: d, Inventory: services.Inventory(conf, services.Store(conf, clients), d), Regions: d}
+		store, err := services.Store(conf, clients, nil)
+		if err != nil {
+			return httpapi.Deps{}, err
+		}
+		return httpapi.Deps{Discovery: d, Inventory: services.Inventory(conf, store, d), Regions: d}, nil
 	})
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	lambdaapp.Serve(func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps {
-		return httpapi.Deps{Metrics: services.Metrics(conf, clients), Regions: services.Regions(conf, clients)}
+	lambdaapp.Serve("metrics", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+		return httpapi.Deps{Metrics: services.Metrics(conf, clients), Regions: services.Regions(conf, clients)}, nil
 	})
 }

@@ -1,12 +1,30 @@
 package main
 
 import (
+	"context"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 )
 
-// BenchmarkColdStart: the scan function's init time under aws-lambda-rie.
+// BenchmarkColdStart: the scan function's init time under aws-lambda-rie,
+// with the table and topic it requires.
 func BenchmarkColdStart(b *testing.B) {
-	lambdatest.BenchmarkColdStart(b, "scan", "../../events/scan/manual-scan.json", moto.Env())
+	moto.Reset(b)
+	ctx := context.Background()
+	clients := awsconf.NewClients(moto.Config(b, "", awsconf.Options{}))
+	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+		b.Fatal(err)
+	}
+	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lambdatest.BenchmarkColdStart(b, "scan", "../../events/scan/manual-scan.json",
+		append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_TOPIC_ARN="+aws.ToString(topic.TopicArn)))
 }

@@ -2,7 +2,8 @@ package main
 
 // The artifact tier: the built scan bootstrap runs under the Lambda Runtime
 // Interface Emulator against moto (the demo account, a table, a topic), is
-// invoked with the scheduled-event fixture, then with the same event again.
+// invoked with the scheduled-event fixture, then with the same event again,
+// then with the weekly digest's; without its table it does not start.
 
 import (
 	"context"
@@ -62,7 +63,34 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	if !again.Duplicate || again.ScanID != first.ScanID || again.Findings != first.Findings {
 		t.Errorf("second delivery of the same event: %+v", again)
 	}
+
+	// The weekly digest's event: no scan, one summary of the stored snapshots.
+	digest, err := os.ReadFile("../../events/scan/weekly-digest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var week scan.Summary
+	if err := json.Unmarshal(fn.Invoke(t, digest), &week); err != nil {
+		t.Fatal(err)
+	}
+	if week.Digest == nil || !week.Digest.Sent || week.Digest.Snapshot != first.ScanID || week.ScanID != "" {
+		t.Errorf("weekly digest: %+v %+v\n%s", week, week.Digest, fn.Logs())
+	}
 	if d, err := fn.InitDuration(); err == nil {
 		t.Logf("cold-start init (INIT REPORT): %s", d)
 	}
+}
+
+// TestBootstrapRefusesToStartWithoutTheTable: without CLOUDSCOPE_TABLE the
+// scan would keep its snapshots in the instance's memory, where they vanish;
+// instead the start fails, and both the invocation's answer and the log
+// name the setting.
+func TestBootstrapRefusesToStartWithoutTheTable(t *testing.T) {
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "scan"), append(moto.Env(),
+		"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:findings"))
+	event, err := os.ReadFile("../../events/scan/scheduled-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn.InitFails(t, event, "CLOUDSCOPE_TABLE is not set")
 }

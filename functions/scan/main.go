@@ -14,11 +14,15 @@ import (
 )
 
 func main() {
-	lambdaapp.Handle(func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any {
+	lambdaapp.Handle("scan", func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
+		store, err := services.Store(conf, clients, nil) // the table, or no start
+		if err != nil {
+			return nil, err
+		}
 		progress := func(p scan.Progress) {
 			log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 		}
-		sc := services.Scanner(conf, clients, services.Store(conf, clients), services.Costs(conf, clients), progress)
-		return scan.Handler(sc)
+		sc := services.Scanner(conf, clients, store, services.Costs(conf, clients), progress)
+		return scan.Handler(sc), nil
 	})
 }

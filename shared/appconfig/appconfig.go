@@ -1,11 +1,15 @@
 // Package appconfig reads cloudscope's settings from the environment, once at
 // start, and validates them so that a bad value stops a cold start with a
-// clear message instead of failing requests later.
+// clear message instead of failing requests later. It also declares, per
+// deployed Lambda function, which settings it reads and which it requires
+// (Functions): the function refuses to start without a required one, and the
+// CDK stack sets exactly what the functions read.
 package appconfig
 
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,7 +28,8 @@ type Config struct {
 	Metrics   metrics.Options
 	Costs     costs.Options
 	// Table is the DynamoDB table for shared state (the cost cache, the
-	// snapshots); empty means in memory.
+	// snapshots, scan status). Deployed functions require it; only the
+	// local CLI may run without one, in memory, by a person's choice.
 	Table string
 	// Retention is how long snapshots are kept (through the table's TTL).
 	Retention time.Duration
@@ -36,21 +41,88 @@ type Config struct {
 	// LiveReuse is how long a live read (GET /resources?source=live) serves
 	// identical requests.
 	LiveReuse time.Duration
+	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
+	// in chat applications); empty means none.
+	ChatTopicARN string
+	// DashboardURL is the dashboard's address that notifications link to;
+	// empty means no links.
+	DashboardURL string
 }
 
 // The environment variables read, with their meaning.
 const (
-	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"   // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
-	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY" // AWS calls in flight at once during discovery, 1..256 (default 64)
-	EnvPercentiles = "CLOUDSCOPE_PERCENTILES" // "off" leaves percentile statistics (p99) out of metrics
-	EnvTable       = "CLOUDSCOPE_TABLE"       // DynamoDB table name; unset: the cost cache lives in memory
-	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"    // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
-	EnvRetention   = "CLOUDSCOPE_RETENTION_DAYS"
-	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"
-	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"
-	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS" // a JSON document over the default thresholds
-	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE" // how long a live read serves identical requests, 1s..10m (default 60s)
+	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"      // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
+	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY"    // AWS calls in flight at once during discovery, 1..256 (default 64)
+	EnvPercentiles = "CLOUDSCOPE_PERCENTILES"    // "off" leaves percentile statistics (p99) out of metrics
+	EnvTable       = "CLOUDSCOPE_TABLE"          // DynamoDB table name; required by the functions that keep state, see Functions
+	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"       // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
+	EnvRetention   = "CLOUDSCOPE_RETENTION_DAYS" // days snapshots are kept, 1..3650 (default 90)
+	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the scan function
+	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"  // the scan function POST /scans invokes; required by the bottlenecks function
+	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
+	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
 )
+
+// The notification settings, each optional.
+const (
+	EnvChatTopic    = "CLOUDSCOPE_CHAT_TOPIC_ARN" // the chat channels' topic
+	EnvDashboardURL = "CLOUDSCOPE_DASHBOARD_URL"  // http(s) address notifications link to
+)
+
+// Function is what one deployed Lambda function reads from its environment.
+// Required settings have no safe default: without one the function would
+// quietly run on a fallback (snapshots in process memory, vanishing with the
+// instance; a billed Cost Explorer request per cold start; scans that never
+// start; findings never sent), so it refuses to start instead (Require).
+// Optional settings have defaults.
+type Function struct {
+	Required []string
+	Optional []string
+}
+
+// Reads is every setting the function reads: Required, then Optional.
+func (f Function) Reads() []string { return append(append([]string{}, f.Required...), f.Optional...) }
+
+// Functions are the deployed functions' settings, by folder of functions/.
+// The CDK stack (infra) sets, for each function, every required setting and
+// only settings it reads; a test there compares the synthesized template.
+//
+//   - discovery: the table, where GET /resources reads the newest scan.
+//   - metrics: nothing required; it only reads AWS.
+//   - costs: the table, where Cost Explorer answers are cached (each miss is
+//     a billed request; a cache in memory is lost with every instance).
+//   - bottlenecks: the table (snapshots, scan status) and the scan function,
+//     which POST /scans invokes.
+//   - scan: the table, where snapshots go, and the topic for new findings.
+var Functions = map[string]Function{
+	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvConcurrency, EnvLiveReuse}},
+	"metrics":     {Optional: []string{EnvPercentiles}},
+	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
+	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},
+	"scan":        {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},
+}
+
+// what says what a required setting is, for the message that it is missing.
+var what = map[string]string{
+	EnvTable:    "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
+	EnvTopic:    "the SNS topic for new findings",
+	EnvScanFunc: "the scan function that POST /scans invokes",
+}
+
+// Require checks that getenv sets every setting function requires; the
+// error names the first one missing, what it is, and who sets it.
+func Require(function string, getenv func(string) string) error {
+	f, ok := Functions[function]
+	if !ok {
+		return fmt.Errorf("function %q has no settings declared in appconfig.Functions", function)
+	}
+	for _, k := range f.Required {
+		if strings.TrimSpace(getenv(k)) == "" {
+			return fmt.Errorf("%s is not set: the %s function needs %s and does not start without it (the CDK stack sets it)", k, function, what[k])
+		}
+	}
+	return nil
+}
 
 // FromEnv reads the configuration from the process environment.
 func FromEnv() (Config, error) { return From(os.Getenv) }
@@ -111,5 +183,20 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s: %w", EnvThresholds, err)
 	}
 	c.Thresholds = th
-	return c, nil
+	return c, notifications(&c, getenv)
+}
+
+// notifications reads the chat topic and the dashboard's address.
+func notifications(c *Config, getenv func(string) string) error {
+	c.ChatTopicARN = strings.TrimSpace(getenv(EnvChatTopic))
+	if c.ChatTopicARN != "" && !strings.HasPrefix(c.ChatTopicARN, "arn:") {
+		return fmt.Errorf("%s=%q: want a topic ARN", EnvChatTopic, c.ChatTopicARN)
+	}
+	c.DashboardURL = strings.TrimSpace(getenv(EnvDashboardURL))
+	if v := c.DashboardURL; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s=%q: want an http(s) address, such as https://d111111abcdef8.cloudfront.net/", EnvDashboardURL, v)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,10 @@ package appconfig
 
 import (
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +39,58 @@ func TestFrom(t *testing.T) {
 	}
 	if _, err := From(env(map[string]string{EnvConcurrency: "many"})); err == nil {
 		t.Error("accepted a non-number")
+	}
+}
+
+// TestEveryFunctionDeclaresItsSettings: one entry per folder of functions/,
+// and each required setting has a description for its message.
+func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join("..", "..", "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var folders []string
+	for _, e := range entries {
+		if e.IsDir() {
+			folders = append(folders, e.Name())
+		}
+	}
+	if declared := slices.Sorted(maps.Keys(Functions)); !slices.Equal(folders, declared) {
+		t.Errorf("functions/ has %v, appconfig.Functions declares %v", folders, declared)
+	}
+	for name, f := range Functions {
+		for _, k := range f.Required {
+			if what[k] == "" {
+				t.Errorf("%s requires %s, which has no description", name, k)
+			}
+		}
+	}
+}
+
+func TestRequireNamesTheMissingSetting(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for fn, want := range map[string]string{"scan": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable} {
+		err := Require(fn, env(nil))
+		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
+			t.Errorf("%s without settings: %v", fn, err)
+		}
+	}
+	if err := Require("bottlenecks", env(map[string]string{EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), EnvScanFunc) {
+		t.Errorf("bottlenecks without the scan function: %v", err)
+	}
+	if err := Require("scan", env(map[string]string{EnvTable: "t", EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), EnvTopic) {
+		t.Errorf("scan with a blank topic: %v", err)
+	}
+	for fn, set := range map[string]map[string]string{
+		"discovery": nil, "metrics": nil, "costs": {EnvTable: "t"},
+		"bottlenecks": {EnvTable: "t", EnvScanFunc: "arn:aws:lambda:us-east-1:123456789012:function:scan"},
+		"scan":        {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
+	} {
+		if err := Require(fn, env(set)); err != nil {
+			t.Errorf("%s with %v: %v", fn, set, err)
+		}
+	}
+	if err := Require("reports", env(nil)); err == nil {
+		t.Error("an undeclared function passed")
 	}
 }

@@ -1,7 +1,25 @@
 // Package awsconf is the one place that builds the aws.Config and the service
 // clients cloudscope uses: default credential chain, AWS_ENDPOINT_URL for an
-// emulator, adaptive retries with bounded attempts and backoff, HTTP timeouts,
-// and one client per service and region, built once and reused.
+// emulator, the retry policy, HTTP timeouts, and one client per service and
+// region, built once and reused.
+//
+// The retry policy is the same for every client. A call makes up to 10
+// attempts. Throttling (each protocol's own code, or HTTP 429), HTTP 500,
+// 502, 503 and 504, the services' internal-error and unavailable codes,
+// connection resets and refusals, and round trips that time out are retried;
+// access denied, invalid input and a cancelled context are not. The wait
+// after the nth failed attempt is uniform in [0, min(20 s, 1 s * 2^(n-1))):
+// exponential backoff with full jitter, capped. The SDK's adaptive mode adds
+// client-side rate limiting: each client (one per service and region) slows
+// its own sending when that service throttles it in that region. There is
+// no retry quota shared across calls (see newRetryer).
+//
+// Worst case per call: the waits add up to at most 111 s (1+2+4+8+16+20*4;
+// about half that on average, as the jitter is uniform), and when every
+// attempt also runs into the 30 s HTTP timeout, 10*30 s + 111 s = 411 s.
+// The caller's context ends a call sooner: discovery over HTTP has 25 s, a
+// scan's discovery 10 minutes. WorstCaseWait and WorstCaseCall compute these
+// for other Options. AWS_MAX_ATTEMPTS, when set, replaces the default attempts.
 package awsconf
 
 import (
@@ -13,7 +31,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -25,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
@@ -42,12 +60,21 @@ type Options struct {
 	EndpointURL string
 	// Credentials override the default credential chain.
 	Credentials aws.CredentialsProvider
-	// MaxAttempts bounds the attempts per call, first included (default 5).
+	// MaxAttempts bounds the attempts per call, first included (default
+	// AWS_MAX_ATTEMPTS, else 10).
 	MaxAttempts int
-	// MaxBackoff bounds the wait between two attempts (default 20s).
+	// BaseBackoff is the longest wait after the first failed attempt; it
+	// doubles with each further one (default 1s). Tests shrink it.
+	BaseBackoff time.Duration
+	// MaxBackoff caps the wait between two attempts (default 20s).
 	MaxBackoff time.Duration
 	// HTTPTimeout bounds one HTTP round trip (default 30s).
 	HTTPTimeout time.Duration
+	// NoClientRateLimit turns off the adaptive mode's client-side rate
+	// limiting, keeping the rest of the policy. For tests that throttle at
+	// random whatever the rate: the limiter takes each throttle as a sign to
+	// slow down, to as little as half a request a second per client.
+	NoClientRateLimit bool
 	// APIOptions are added to every client's middleware stack: tests and
 	// benchmarks use them to stub or delay calls.
 	APIOptions []func(*middleware.Stack) error
@@ -55,13 +82,16 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = DefaultBaseBackoff
 	}
 	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = 20 * time.Second
+		o.MaxBackoff = DefaultMaxBackoff
 	}
 	if o.HTTPTimeout <= 0 {
-		o.HTTPTimeout = 30 * time.Second
+		o.HTTPTimeout = DefaultHTTPTimeout
 	}
 	return o
 }
@@ -69,16 +99,19 @@ func (o Options) withDefaults() Options {
 // Load builds the aws.Config from the standard SDK sources (environment,
 // shared config and credentials files, SSO, IMDS, the Lambda role) and the options.
 func Load(ctx context.Context, opts Options) (aws.Config, error) {
+	if opts.MaxAttempts <= 0 {
+		// The SDK ignores AWS_MAX_ATTEMPTS once a retryer is given: read it here.
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		opts.MaxAttempts = env.RetryMaxAttempts
+	}
 	opts = opts.withDefaults()
 	loaders := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
-				a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
-					s.MaxAttempts = opts.MaxAttempts
-					s.MaxBackoff = opts.MaxBackoff
-				})
-			})
-		}),
+		// A new retryer per client: its adaptive rate limiter is that
+		// client's alone, and clients are one per service and region.
+		config.WithRetryer(func() aws.Retryer { return newRetryer(opts) }),
 		config.WithHTTPClient(awshttp.NewBuildableClient().
 			WithTimeout(opts.HTTPTimeout).
 			WithTransportOptions(func(t *http.Transport) {
@@ -130,6 +163,7 @@ type Clients struct {
 	ce         sync.Map
 	dynamodb   sync.Map
 	sns        sync.Map
+	sts        sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -215,4 +249,10 @@ func (c *Clients) DynamoDB() *dynamodb.Client {
 // SNS returns the SNS client for region (a topic's, from its ARN).
 func (c *Clients) SNS(region string) *sns.Client {
 	return cached(&c.sns, region, func() *sns.Client { return sns.NewFromConfig(c.cfg, func(o *sns.Options) { o.Region = region }) })
+}
+
+// STS returns the STS client of the home region, which the local CLI asks
+// who its credentials are (shared/credcheck).
+func (c *Clients) STS() *sts.Client {
+	return cached(&c.sts, c.cfg.Region, func() *sts.Client { return sts.NewFromConfig(c.cfg) })
 }

@@ -21,12 +21,23 @@ func load(t *testing.T, opts Options) *Clients {
 
 func TestRetriesAreAdaptiveAndBounded(t *testing.T) {
 	c := load(t, Options{Region: "eu-west-1", MaxAttempts: 4})
-	r := c.Config().Retryer()
+	r := c.EC2("eu-west-1").Options().Retryer
 	if _, ok := r.(*retry.AdaptiveMode); !ok {
 		t.Errorf("retryer is %T, want adaptive mode", r)
 	}
 	if r.MaxAttempts() != 4 {
 		t.Errorf("max attempts %d", r.MaxAttempts())
+	}
+	t.Setenv("AWS_MAX_ATTEMPTS", "")
+	if n := load(t, Options{Region: "eu-west-1"}).RDS("eu-west-1").Options().Retryer.MaxAttempts(); n != DefaultMaxAttempts {
+		t.Errorf("default max attempts %d, want %d", n, DefaultMaxAttempts)
+	}
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	if n := load(t, Options{Region: "eu-west-1"}).RDS("eu-west-1").Options().Retryer.MaxAttempts(); n != 2 {
+		t.Errorf("with AWS_MAX_ATTEMPTS=2: %d attempts", n)
+	}
+	if n := load(t, Options{Region: "eu-west-1", MaxAttempts: 3}).RDS("eu-west-1").Options().Retryer.MaxAttempts(); n != 3 {
+		t.Errorf("with AWS_MAX_ATTEMPTS=2 and MaxAttempts 3: %d attempts, want the option's", n)
 	}
 	if c.DefaultRegion() != "eu-west-1" {
 		t.Errorf("region %s", c.DefaultRegion())

@@ -1,13 +1,16 @@
 // Package awserr turns errors from AWS SDK calls into cloudscope errors with a
-// code a caller can act on. It classifies by the API error code and the
-// transport's own error types, never by matching message text.
+// code a caller can act on. It classifies by the API error code, the HTTP
+// status and the transport's own error types, never by matching message text.
 package awserr
 
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/aws/smithy-go"
 
@@ -32,9 +35,11 @@ var accessCodes = map[string]bool{
 }
 
 // Code returns the API error code of err, or "" when err carries none.
+// "UnknownError", the SDK's name for a response that named no code (a
+// load balancer's 503 page), counts as none.
 func Code(err error) string {
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "UnknownError" {
 		return apiErr.ErrorCode()
 	}
 	return ""
@@ -58,11 +63,45 @@ func Classify(err error) cloudscope.ErrorCode {
 		code == "InternalError" || code == "InternalFailure" || code == "ServiceException":
 		return cloudscope.CodeUnavailable
 	}
+	if code == "" {
+		// No code the service chose: what the HTTP status says. A bare 500
+		// stays an upstream error: it says the service failed, not that it
+		// will do better later.
+		switch status(err) {
+		case http.StatusTooManyRequests:
+			return cloudscope.CodeThrottled
+		case http.StatusBadGateway, http.StatusServiceUnavailable:
+			return cloudscope.CodeUnavailable
+		case http.StatusGatewayTimeout:
+			return cloudscope.CodeTimeout
+		}
+	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return cloudscope.CodeTimeout
 	}
+	if connectionFailed(err) {
+		return cloudscope.CodeUnavailable
+	}
 	return cloudscope.CodeUpstream
+}
+
+// status is the HTTP status of the response err came with, or 0.
+func status(err error) int {
+	var r interface{ HTTPStatusCode() int }
+	if errors.As(err, &r) {
+		return r.HTTPStatusCode()
+	}
+	return 0
+}
+
+// connectionFailed reports whether err is a connection that could not be
+// made, was reset, or ended before the whole response came.
+func connectionFailed(err error) bool {
+	var send interface{ ConnectionError() bool } // the SDK's RequestSendError
+	var op *net.OpError
+	return (errors.As(err, &send) && send.ConnectionError()) || errors.As(err, &op) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Wrap returns err as a *cloudscope.Error classified by Classify, with a
@@ -74,11 +113,16 @@ func Wrap(err error, doing string) error {
 		return err
 	}
 	msg := doing
-	if code := Code(err); code != "" {
+	switch code := Code(err); {
+	case code != "":
 		msg += ": " + code
-	} else if Classify(err) == cloudscope.CodeTimeout {
+	case Classify(err) == cloudscope.CodeTimeout:
 		msg += ": timed out"
-	} else {
+	case status(err) >= 400:
+		msg += ": " + http.StatusText(status(err))
+	case connectionFailed(err):
+		msg += ": connection failed"
+	default:
 		msg += ": request failed"
 	}
 	return &cloudscope.Error{Code: Classify(err), Message: msg, Err: err}

@@ -24,8 +24,16 @@ const (
 	CodeThrottled    ErrorCode = "upstream_throttled"
 	CodeUnavailable  ErrorCode = "upstream_unavailable"
 	CodeTimeout      ErrorCode = "upstream_timeout"
+	CodeCredentials  ErrorCode = "credentials_missing" // the CLI or local server has no usable AWS credentials; the message says how to sign in
 	CodeInternal     ErrorCode = "internal"
 )
+
+// Transient reports whether the code names trouble that passes (throttled,
+// unavailable, timed out): worth one more try a little later, where access
+// denied or an invalid request would fail the same way again.
+func (c ErrorCode) Transient() bool {
+	return c == CodeThrottled || c == CodeUnavailable || c == CodeTimeout
+}
 
 // Error is an error with a code and a message fit to show a caller.
 // Param names the request parameter at fault, for CodeInvalid.

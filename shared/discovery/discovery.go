@@ -1,7 +1,9 @@
 // Package discovery lists what an AWS account has: EC2 instances, RDS
 // databases, Lambda functions and S3 buckets in every enabled region. Every
 // list is read to its last page; regions and services run concurrently under a
-// bound; a region or service that fails is reported beside what succeeded.
+// bound; a list that failed for a passing reason (throttled, unavailable,
+// timed out) is read once more at the end; a region or service that still
+// fails is reported beside what succeeded.
 package discovery
 
 import (
@@ -43,6 +45,9 @@ type Options struct {
 	// limit). Lists not finished by then are reported as timed out in
 	// Inventory.Errors beside everything that was read.
 	Budget time.Duration
+	// RetryPause is the wait before the second pass, which lists once more
+	// what failed for a passing reason (default 2s, inside the Budget).
+	RetryPause time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -68,6 +73,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RegionCacheTTL <= 0 {
 		o.RegionCacheTTL = time.Hour
+	}
+	if o.RetryPause <= 0 {
+		o.RetryPause = 2 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -267,26 +275,54 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 		cloudscope.RDS:    s.listDatabases,
 		cloudscope.Lambda: s.listFunctions,
 	}
+	listIn := func(region string, t cloudscope.ResourceType) {
+		wg.Go(func() {
+			found, err := listers[t](work, region, run)
+			if err != nil {
+				run.fail(failure(region, string(t), err))
+				return
+			}
+			run.listed.Add(1)
+			run.add(found)
+		})
+	}
 	for _, region := range regions {
 		for _, t := range types {
-			list, ok := listers[t]
-			if !ok {
-				continue
+			if _, ok := listers[t]; ok {
+				listIn(region, t)
 			}
-			wg.Go(func() {
-				found, err := list(work, region, run)
-				if err != nil {
-					run.fail(failure(region, string(t), err))
-					return
-				}
-				run.listed.Add(1)
-				run.add(found)
-			})
 		}
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+
+	// The second pass: each list that failed for a passing reason, once
+	// more after a pause, if the budget allows.
+	if again := run.takeTransient(func(f cloudscope.Failure) bool {
+		_, listed := listers[cloudscope.ResourceType(f.Service)]
+		return (f.Region != cloudscope.Global && listed) || (f.Region == cloudscope.Global && f.Service == "s3")
+	}); len(again) > 0 {
+		if err := sleep(work, s.opts.RetryPause); err != nil {
+			run.failures = append(run.failures, again...)
+		} else {
+			for _, f := range again {
+				if f.Region == cloudscope.Global { // S3's bucket list
+					wg.Go(func() {
+						if found := s.listBuckets(work, run); found != nil {
+							buckets = found
+						}
+					})
+					continue
+				}
+				listIn(f.Region, cloudscope.ResourceType(f.Service))
+			}
+			wg.Wait()
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
 
 	inRegions := make(map[string]bool, len(regions))
@@ -381,6 +417,34 @@ func (r *runner) fail(f cloudscope.Failure) {
 	r.mu.Lock()
 	r.failures = append(r.failures, f)
 	r.mu.Unlock()
+}
+
+// takeTransient removes and returns the failures with a passing cause
+// (throttled, unavailable, timed out) that retryable selects. Call it
+// while no worker runs.
+func (r *runner) takeTransient(retryable func(cloudscope.Failure) bool) []cloudscope.Failure {
+	var taken, kept []cloudscope.Failure
+	for _, f := range r.failures {
+		if cloudscope.ErrorCode(f.Code).Transient() && retryable(f) {
+			taken = append(taken, f)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	r.failures = kept
+	return taken
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func failure(region, service string, err error) cloudscope.Failure {

@@ -119,7 +119,8 @@ func TestDiscoverKeepsTheRestWhenOneRegionFails(t *testing.T) {
 		"us-west-2/EC2.DescribeInstances":   awsstub.APIError("UnauthorizedOperation", "You are not authorized to perform this operation."),
 		"eu-west-1/RDS.DescribeDBInstances": awsstub.APIError("Throttling", "Rate exceeded"),
 	}
-	s := New(stubClients(acct.handle), Options{})
+	calls := perRegion{}
+	s := New(stubClients(calls.wrap(acct.handle)), Options{RetryPause: time.Millisecond})
 	inv, err := s.Discover(context.Background(), Query{})
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +132,108 @@ func TestDiscoverKeepsTheRestWhenOneRegionFails(t *testing.T) {
 	if fmt.Sprint(inv.Errors) != fmt.Sprint(want) {
 		t.Errorf("errors\n got %v\nwant %v", inv.Errors, want)
 	}
+	// Throttled: tried again in the second pass. Denied: not.
+	if n, m := calls.get("eu-west-1/RDS.DescribeDBInstances"), calls.get("us-west-2/EC2.DescribeInstances"); n != 2 || m != 1 {
+		t.Errorf("the throttled list was called %d times (want 2), the denied one %d (want 1)", n, m)
+	}
 	got := countByType(inv)
 	if got[cloudscope.EC2] != 24 || got[cloudscope.RDS] != 90 || got[cloudscope.Lambda] != 360 {
 		t.Errorf("the regions that worked were not all returned: %v", got)
+	}
+}
+
+// perRegion counts calls per "region/Service.Operation".
+type perRegion struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (p *perRegion) wrap(h awsstub.Handler) awsstub.Handler {
+	return func(ctx context.Context, c awsstub.Call) (any, error) {
+		p.mu.Lock()
+		if p.n == nil {
+			p.n = map[string]int{}
+		}
+		p.n[c.Region+"/"+c.Service+"."+c.Operation]++
+		p.mu.Unlock()
+		return h(ctx, c)
+	}
+}
+
+func (p *perRegion) get(key string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n[key]
+}
+
+func TestSecondPassRecoversWhatFailedForAPassingReason(t *testing.T) {
+	acct := newFake()
+	calls := perRegion{}
+	// Each of these fails the first time only: throttled on the second page
+	// of a list, S3 unavailable, a region that timed out.
+	failOnce := map[string]error{
+		"eu-west-1/Lambda.ListFunctions":  awsstub.APIError("Throttling", "Rate exceeded"),
+		"us-east-1/S3.ListBuckets":        awsstub.APIError("ServiceUnavailable", "Please try again"),
+		"us-west-2/EC2.DescribeInstances": fmt.Errorf("describe: %w", context.DeadlineExceeded),
+	}
+	h := calls.wrap(acct.handle)
+	pause := 50 * time.Millisecond
+	start := time.Now()
+	inv, err := New(stubClients(onceFailing(h, failOnce, "eu-west-1/Lambda.ListFunctions")), Options{RetryPause: pause}).Discover(context.Background(), Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Errors) != 0 {
+		t.Errorf("errors after the second pass: %v", inv.Errors)
+	}
+	got := countByType(inv)
+	if want := map[cloudscope.ResourceType]int{cloudscope.EC2: 36, cloudscope.RDS: 135, cloudscope.Lambda: 360, cloudscope.S3: 2}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("resources %v, want %v", got, want)
+	}
+	if d := time.Since(start); d < pause {
+		t.Errorf("the second pass came after %s, before the %s pause", d, pause)
+	}
+	// Lambda in eu-west-1: 3 pages, the second failed; then 3 pages again.
+	if n := calls.get("eu-west-1/Lambda.ListFunctions"); n != 5 {
+		t.Errorf("eu-west-1 ListFunctions called %d times, want 2 then 3", n)
+	}
+	if n := calls.get("us-east-1/Lambda.ListFunctions"); n != 3 {
+		t.Errorf("us-east-1 ListFunctions called %d times: a list that worked was read again", n)
+	}
+}
+
+// onceFailing answers the first call of each key in fail with its error;
+// for pageKey, the second call (the second page) instead.
+func onceFailing(h awsstub.Handler, fail map[string]error, pageKey string) awsstub.Handler {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	return func(ctx context.Context, c awsstub.Call) (any, error) {
+		key := c.Region + "/" + c.Service + "." + c.Operation
+		mu.Lock()
+		seen[key]++
+		n := seen[key]
+		mu.Unlock()
+		if err := fail[key]; err != nil && (n == 1 && key != pageKey || n == 2 && key == pageKey) {
+			_, _ = h(ctx, c) // counted as a call
+			return nil, err
+		}
+		return h(ctx, c)
+	}
+}
+
+func TestNoSecondPassPastTheBudget(t *testing.T) {
+	acct := newFake()
+	acct.fail = map[string]error{"eu-west-1/RDS.DescribeDBInstances": awsstub.APIError("Throttling", "Rate exceeded")}
+	start := time.Now()
+	inv, err := New(stubClients(acct.handle), Options{Budget: 200 * time.Millisecond, RetryPause: time.Minute}).Discover(context.Background(), Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s: the pause outlasted the budget", d)
+	}
+	if len(inv.Errors) != 1 || inv.Errors[0].Code != "upstream_throttled" || inv.Errors[0].Region != "eu-west-1" {
+		t.Errorf("errors %v, want the throttled list", inv.Errors)
 	}
 }
 

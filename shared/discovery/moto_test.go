@@ -193,12 +193,12 @@ func TestMotoThrottledPastRetriesIsPartial(t *testing.T) {
 		awsstub.FailEveryAttempt(func(c awsstub.Call) bool { return c.Region == "ap-southeast-2" && c.Operation == "DescribeInstances" }, throttled, &attempts),
 	}})
 	seedDemo(t, awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{})))
-	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions, Types: []cloudscope.ResourceType{cloudscope.EC2}})
+	inv, err := New(ClientsFrom(clients), Options{RetryPause: time.Millisecond}).Discover(context.Background(), Query{Regions: demo.Regions, Types: []cloudscope.ResourceType{cloudscope.EC2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := attempts.Load(); n != 3 {
-		t.Errorf("%d attempts, want the 3 the retryer allows", n)
+	if n := attempts.Load(); n != 6 {
+		t.Errorf("%d attempts, want the 3 the retryer allows in each of the two passes", n)
 	}
 	if len(inv.Errors) != 1 || inv.Errors[0].Region != "ap-southeast-2" || inv.Errors[0].Code != "upstream_throttled" {
 		t.Errorf("errors %v", inv.Errors)

@@ -53,6 +53,10 @@ type Deps struct {
 	// other AWS call. Nil checks their shape only.
 	Regions Regions
 	Logger  *slog.Logger
+	// Ready, when set, is asked before every route but /openapi.yaml; its
+	// error is the answer. The local server checks its AWS credentials
+	// with it, so that a missing login is an error, not an empty success.
+	Ready func(context.Context) error
 	// Now is the clock, for tests.
 	Now func() time.Time
 }
@@ -98,6 +102,9 @@ func New(deps Deps) http.Handler {
 	mux := http.NewServeMux()
 	allowed := map[string][]string{}
 	for _, rt := range routes {
+		if rt.path != "/openapi.yaml" {
+			rt.handle = a.ready(rt.handle)
+		}
 		mux.Handle(rt.method+" "+rt.path, a.wrap(rt.handle))
 		allowed[rt.path] = append(allowed[rt.path], rt.method)
 	}
@@ -167,6 +174,19 @@ func (a *api) now() time.Time {
 	return time.Now()
 }
 
+// ready runs h once deps.Ready, when set, has no objection.
+func (a *api) ready(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	if a.deps.Ready == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.deps.Ready(r.Context()); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
+}
+
 // envelope is the shape of every response body.
 type envelope struct {
 	Success bool       `json:"success"`
@@ -199,7 +219,7 @@ func statusOf(code cloudscope.ErrorCode) int {
 		return http.StatusUnsupportedMediaType
 	case cloudscope.CodeUpstream, cloudscope.CodeAccessDenied:
 		return http.StatusBadGateway
-	case cloudscope.CodeThrottled, cloudscope.CodeUnavailable:
+	case cloudscope.CodeThrottled, cloudscope.CodeUnavailable, cloudscope.CodeCredentials:
 		return http.StatusServiceUnavailable
 	case cloudscope.CodeTimeout:
 		return http.StatusGatewayTimeout

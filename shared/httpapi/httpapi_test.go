@@ -120,6 +120,7 @@ func TestErrorsMapToStatuses(t *testing.T) {
 		{&cloudscope.Error{Code: cloudscope.CodeAccessDenied, Message: "DescribeRegions: AccessDenied"}, 502, "upstream_access_denied"},
 		{&cloudscope.Error{Code: cloudscope.CodeThrottled, Message: "Throttling"}, 503, "upstream_throttled"},
 		{&cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "timed out"}, 504, "upstream_timeout"},
+		{&cloudscope.Error{Code: cloudscope.CodeCredentials, Message: "no AWS credentials found"}, 503, "credentials_missing"},
 		{fmt.Errorf("discover: %w", context.DeadlineExceeded), 504, "upstream_timeout"},
 		{errors.New("secret internal detail at /home/x"), 500, "internal"},
 	} {
@@ -146,6 +147,43 @@ func TestErrorsMapToStatuses(t *testing.T) {
 				t.Errorf("the cause was not logged: %s", logs.String())
 			}
 		}
+	}
+}
+
+// TestReadyGatesEveryAWSRoute: while Ready objects, every route answers its
+// error (a credentials error: 503) without calling the service; the OpenAPI
+// document is still served; once Ready has no objection, routes answer.
+func TestReadyGatesEveryAWSRoute(t *testing.T) {
+	called := 0
+	var objection error = &cloudscope.Error{Code: cloudscope.CodeCredentials, Message: "no AWS credentials found: run `aws configure`"}
+	h := httpapi.New(httpapi.Deps{
+		Ready: func(ctx context.Context) error { return objection },
+		Discovery: fakeDiscovery{
+			discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {
+				called++
+				return &discovery.Inventory{Resources: []cloudscope.Resource{}, Regions: []string{}, Errors: []cloudscope.Failure{}}, nil
+			},
+			regions: func(context.Context) ([]cloudscope.Region, error) { called++; return []cloudscope.Region{}, nil },
+		},
+	})
+	for _, target := range []string{"/regions", "/resources"} {
+		r := do(t, h, "GET", target)
+		if r.status != 503 || r.env.Success || r.env.Error == nil || r.env.Error.Code != "credentials_missing" ||
+			!strings.Contains(r.env.Error.Message, "aws configure") {
+			t.Errorf("%s while not ready: %d %s", target, r.status, r.body)
+		}
+	}
+	if called != 0 {
+		t.Errorf("the service was called %d times while not ready", called)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.yaml", nil))
+	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "openapi:") {
+		t.Errorf("/openapi.yaml while not ready: %d", rec.Code)
+	}
+	objection = nil
+	if r := do(t, h, "GET", "/regions"); r.status != 200 || called != 1 {
+		t.Errorf("once ready: %d, %d calls: %s", r.status, called, r.body)
 	}
 }
 

@@ -1,13 +1,21 @@
 // Package lambdaapp starts a cloudscope Lambda function: once per cold start
-// it reads the configuration, builds the AWS clients and the logger, lets the
-// function pick the services it serves, and hands the HTTP API to the Lambda
-// runtime. Each functions/<name>/main.go is a call to Serve.
+// it reads the configuration, checks that the function's required settings
+// are there (appconfig.Functions), builds the AWS clients and the logger,
+// lets the function pick the services it serves, and hands the handler to
+// the Lambda runtime. Each functions/<name>/main.go is a call to Serve or
+// Handle. A start that cannot go on logs why, reports it to the runtime as
+// the init error (so that the invocation's answer says it too) and exits.
 package lambdaapp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -18,23 +26,26 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
-// Serve runs an HTTP API function: services builds the services behind its
-// routes. A bad configuration stops the cold start with a logged reason.
-func Serve(services func(conf appconfig.Config, clients *awsconf.Clients) httpapi.Deps) {
-	Handle(func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any {
-		deps := services(conf, clients)
+// Serve runs HTTP API function name (a folder of functions/): services
+// builds the services behind its routes.
+func Serve(name string, services func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error)) {
+	Handle(name, func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
+		deps, err := services(conf, clients)
+		if err != nil {
+			return nil, err
+		}
 		deps.Logger = log
-		return apigw.Handler(httpapi.New(deps))
+		return apigw.Handler(httpapi.New(deps)), nil
 	})
 }
 
-// Handle runs a function whose handler build returns (any handler that
-// lambda.Start takes).
-func Handle(build func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) any) {
+// Handle runs function name (a folder of functions/), whose handler build
+// returns (any handler that lambda.Start takes).
+func Handle(name string, build func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error)) {
 	// Level and format come from the function's logging configuration
 	// (AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT); records carry the request id.
 	log := lambdacontext.NewLogger()
-	conf, err := appconfig.FromEnv()
+	conf, err := Configure(name, os.Getenv)
 	if err != nil {
 		fail(log, "bad configuration", err)
 	}
@@ -42,10 +53,56 @@ func Handle(build func(conf appconfig.Config, clients *awsconf.Clients, log *slo
 	if err != nil {
 		fail(log, "AWS configuration", err)
 	}
-	lambda.Start(build(conf, awsconf.NewClients(cfg), log))
+	handler, err := build(conf, awsconf.NewClients(cfg), log)
+	if err != nil {
+		fail(log, "start", err)
+	}
+	lambda.Start(handler)
+}
+
+// Configure reads function name's configuration through getenv and checks
+// that every setting it requires is set.
+func Configure(name string, getenv func(string) string) (appconfig.Config, error) {
+	if err := appconfig.Require(name, getenv); err != nil {
+		return appconfig.Config{}, err
+	}
+	return appconfig.From(getenv)
 }
 
 func fail(log *slog.Logger, what string, err error) {
 	log.Error(what, "error", err)
+	if rerr := reportInitError(os.Getenv("AWS_LAMBDA_RUNTIME_API"), what+": "+err.Error()); rerr != nil {
+		log.Warn("could not report the init error to the runtime", "error", rerr)
+	}
 	os.Exit(1)
 }
+
+// reportInitError tells the Lambda Runtime API at api (host:port) why the
+// function could not start, so that the invocation's error answer carries
+// the message, not only "Runtime exited with error". aws-lambda-go reports
+// no init errors of its own.
+func reportInitError(api, message string) error {
+	if api == "" {
+		return nil // not under a Lambda runtime
+	}
+	body, _ := json.Marshal(map[string]string{"errorMessage": message, "errorType": initErrorType})
+	req, err := http.NewRequest(http.MethodPost, "http://"+api+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", initErrorType)
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("the runtime API answered %s", resp.Status)
+	}
+	return nil
+}
+
+// initErrorType is the error type of a failed start, in the Runtime API's
+// recommended <category>.<reason> form.
+const initErrorType = "Runtime.ConfigInvalid"

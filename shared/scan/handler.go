@@ -20,14 +20,25 @@ type Summary struct {
 	Calls        map[string]int `json:"aws_calls"`
 	// RunningScan names the scan that was running: this one started nothing.
 	RunningScan string `json:"running_scan,omitempty"`
+	// Digest is the weekly digest's outcome, for a {"digest": true} event.
+	Digest *DigestSummary `json:"digest,omitempty"`
 }
 
 // event is either EventBridge's scheduled event (its id is the scan id, so a
-// retried delivery is the same scan) or {"scan_id": ...} from POST /scans.
+// retried delivery is the same scan), {"scan_id": ...} from POST /scans, or
+// {"digest": true} from the weekly digest's schedule.
 type event struct {
 	ID         string `json:"id"`
 	DetailType string `json:"detail-type"`
 	ScanID     string `json:"scan_id"`
+	Digest     bool   `json:"digest"`
+}
+
+// IsDigest reports whether an invocation's payload asks for the weekly
+// digest rather than a scan.
+func IsDigest(payload []byte) bool {
+	var e event
+	return json.Unmarshal(payload, &e) == nil && e.Digest
 }
 
 // ScanIDOf reads the scan id out of an invocation's payload.
@@ -49,6 +60,13 @@ func ScanIDOf(payload []byte) (string, error) {
 // Handler is the scan function's Lambda handler.
 func Handler(sc *Scanner) func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
 	return func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
+		if IsDigest(payload) {
+			d, err := sc.Digest(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &Summary{Digest: d}, nil
+		}
 		id, err := ScanIDOf(payload)
 		if err != nil {
 			return nil, err

@@ -6,15 +6,24 @@ import (
 	"fmt"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/notify"
 )
 
 // notification is what a scan has to tell: the findings of snap that are
-// new or worse, and the previous snapshot whose notification it carries
-// because that one could not be sent.
+// new or worse than in snapshot base, and the previous snapshot whose
+// notification it carries because that one could not be sent.
 type notification struct {
 	snap     *cloudscope.Snapshot
 	findings []cloudscope.Finding
 	carried  *cloudscope.Snapshot
+	base     string
+}
+
+// NewMessage renders the notification of findings, the findings of snap
+// that are new or worse than in snapshot base ("" when unknown), with
+// links into the dashboard at dashboardURL ("" for none).
+func NewMessage(snap *cloudscope.Snapshot, findings []cloudscope.Finding, base, dashboardURL string) cloudscope.Message {
+	return notify.Renderer{DashboardURL: dashboardURL}.Findings(snap, findings, base)
 }
 
 // pending works out what snap has to tell against the latest stored
@@ -28,6 +37,7 @@ func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*noti
 	if prev == nil {
 		n.findings = snap.Findings
 	} else {
+		n.base = prev.ID
 		d := cloudscope.CompareSnapshots(prev, snap)
 		n.findings = append(d.FindingsNew, d.FindingsWorse...)
 		// Pending, or claimed by a delivery that stopped before it could
@@ -74,7 +84,19 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 		return err
 	}
 	s.report(ctx, t, Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(n.findings))})
-	if err := s.d.Notifier.Publish(ctx, NewMessage(snap, n.findings)); err != nil {
+	if n.base == "" { // unknown to a retried delivery finishing what the first could not send
+		if h, err := s.d.Store.Before(ctx, snap.ID); err == nil && h != nil {
+			n.base = h.ID
+		}
+	}
+	err := s.d.Notifier.Publish(ctx, NewMessage(snap, n.findings, n.base, s.d.DashboardURL))
+	if errors.Is(err, cloudscope.ErrChatUndelivered) {
+		// Sent to the topic; only the chat channel missed it. Sending it
+		// again would repeat it to every other subscriber.
+		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
+		err = nil
+	}
+	if err != nil {
 		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
 		snap.Notification = cloudscope.NotifyPending
 		return s.d.Store.SetNotification(context.WithoutCancel(ctx), snap.ID, cloudscope.NotifySending, cloudscope.NotifyPending)

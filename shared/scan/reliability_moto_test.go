@@ -54,9 +54,13 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 // api serves the routes as `cloudscope serve` does, scans in the background.
 func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Handler {
 	start := func(sc *scan.Scanner) func(context.Context, string) error {
-		return scan.InBackground(sc, 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
+		return scan.InBackground(t.Context(), sc, 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
 	}
-	return httpapi.New(services.All(conf, clients, start))
+	store, err := services.Store(conf, clients, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpapi.New(services.All(conf, clients, store, start))
 }
 
 func call(t *testing.T, h http.Handler, method, path string) (int, map[string]any) {
@@ -144,7 +148,10 @@ func TestMotoEndpointGoneDuringMetricsChangesNothing(t *testing.T) {
 	clients, conf, receive := seededAccount(t, awsconf.Options{APIOptions: []func(*middleware.Stack) error{gone}, MaxAttempts: 2})
 	h := api(t, conf, clients)
 	ctx := context.Background()
-	store := services.Store(conf, clients)
+	store, err := services.Store(conf, clients, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc := services.Scanner(conf, clients, store, services.Costs(conf, clients), nil)
 
 	if _, err := sc.Run(ctx, "good-1", demo.Regions); err != nil {

@@ -79,6 +79,11 @@ type Deps struct {
 	Now        func() time.Time
 	// Progress, when set, hears of each step (for `cloudscope scan`).
 	Progress func(Progress)
+	// RetryPause is the wait before the metrics of regions that failed for
+	// a passing reason are read once more (default 2s).
+	RetryPause time.Duration
+	// DashboardURL is where notifications link to; "" for no links.
+	DashboardURL string
 }
 
 // Progress is one step of a scan.
@@ -99,6 +104,9 @@ func New(d Deps) *Scanner {
 	}
 	if d.Progress == nil {
 		d.Progress = func(Progress) {}
+	}
+	if d.RetryPause <= 0 {
+		d.RetryPause = 2 * time.Second
 	}
 	return &Scanner{d: d}
 }
@@ -155,44 +163,24 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
-	measured, unmeasured := 0, 0 // regions whose metrics were read, and not
+	var again []string   // regions whose metrics failed for a passing reason
+	var read metricsRead // regions whose metrics were read, and not
 	for i, region := range regionNames {
-		resources := byRegion[region]
-		var targets []metrics.Target
-		for _, r := range resources {
-			if tg, ok := target(r); ok {
-				targets = append(targets, tg)
-			}
+		series, outcome, err := s.regionMetrics(ctx, t, snap, region, byRegion[region], window, Progress{RegionsDone: i + 1, Regions: len(regionNames)}, true)
+		if err != nil {
+			return nil, err
 		}
-		series := map[string]*cloudscope.ResourceMetrics{}
-		if len(targets) > 0 {
-			res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				unmeasured++
-				snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
-				s.report(ctx, t, Progress{Step: "metrics", Detail: region + ": failed; its rules that need metrics are undecided", RegionsDone: i + 1, Regions: len(regionNames)})
-			} else {
-				measured++
-				snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
-				for j := range res.Resources {
-					rm := &res.Resources[j]
-					series[string(rm.Type)+"/"+rm.ID] = rm
-				}
-				s.report(ctx, t, Progress{Step: "metrics", Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls), RegionsDone: i + 1, Regions: len(regionNames)})
-			}
+		if outcome == metricsRetry {
+			again = append(again, region) // judged after the second pass
+			continue
 		}
-		inputs := make([]bottleneck.Input, len(resources))
-		for j, r := range resources {
-			inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
-		}
-		judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
-		snap.Findings = append(snap.Findings, judged.Findings...)
-		snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
+		read.add(outcome)
+		s.judge(snap, byRegion[region], series, window, started)
 	}
-	if measured == 0 && unmeasured > 0 && !snap.Failed() {
+	if err := s.metricsAgain(ctx, t, snap, again, byRegion, window, started, &read); err != nil {
+		return nil, err
+	}
+	if read.ok == 0 && read.failed > 0 && !snap.Failed() {
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
 	}
 	cloudscope.SortFindings(snap.Findings)

@@ -91,7 +91,7 @@ func TestScanNotifiesOnlyWhatIsNew(t *testing.T) {
 		t.Fatalf("first scan: %+v", snap.SnapshotHeader)
 	}
 	if len(n.sent) != 1 || n.sent[0].Attributes["highest_severity"] != "critical" || n.sent[0].Attributes["new_findings"] != "2" ||
-		!strings.Contains(n.sent[0].Body, "i-hot") || !strings.Contains(n.sent[0].Body, "JSON:") {
+		!strings.Contains(n.sent[0].Bodies["email"], "i-hot") || !strings.Contains(n.sent[0].Bodies["default"], `"schema":"cloudscope.findings/v1"`) {
 		t.Fatalf("messages %+v", n.sent)
 	}
 	if acct.costCalls != 1 {
@@ -118,7 +118,7 @@ func TestScanNotifiesOnlyWhatIsNew(t *testing.T) {
 	if _, err := s.Run(ctx, "scan-3", nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(n.sent) != 2 || n.sent[1].Attributes["new_findings"] != "2" || !strings.Contains(n.sent[1].Body, "i-new") || strings.Contains(n.sent[1].Body, "i-hot") {
+	if len(n.sent) != 2 || n.sent[1].Attributes["new_findings"] != "2" || !strings.Contains(n.sent[1].Bodies["email"], "i-new") || strings.Contains(n.sent[1].Bodies["email"], "i-hot") {
 		t.Errorf("second message: %+v", n.sent[1:])
 	}
 }
@@ -168,18 +168,6 @@ func TestCompare(t *testing.T) {
 		len(d.FindingsNew) != 1 || d.FindingsNew[0].ID != "z" || len(d.FindingsWorse) != 1 || d.FindingsWorse[0].ID != "y" ||
 		len(d.FindingsResolved) != 1 || d.FindingsResolved[0].ID != "gone" || d.CostChange.String() != "-19.50" {
 		t.Errorf("diff %+v", d)
-	}
-}
-
-func TestLongMessagesAreCut(t *testing.T) {
-	var fs []cloudscope.Finding
-	for i := range 3000 {
-		fs = append(fs, cloudscope.Finding{ID: strings.Repeat("x", 40) + string(rune('a'+i%26)), Severity: cloudscope.Warning,
-			Title: strings.Repeat("long title ", 10), Recommendation: strings.Repeat("do this ", 20), ResourceID: "i-1"})
-	}
-	m := NewMessage(&cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "s"}}, fs)
-	if len(m.Body) > MaxMessageBytes || !strings.Contains(m.Body, "more finding(s) left out") || m.Attributes["new_findings"] != "3000" {
-		t.Errorf("%d bytes; attributes %v", len(m.Body), m.Attributes)
 	}
 }
 

@@ -6,6 +6,7 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,7 +22,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
-	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
@@ -45,7 +45,8 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 }
 
 // Costs is the Cost Explorer service, caching in the table when one is
-// configured and in memory otherwise.
+// configured and in memory otherwise (the local CLI; the deployed costs
+// function requires the table, see appconfig.Functions).
 func Costs(conf appconfig.Config, clients *awsconf.Clients) *costs.Service {
 	var cache costs.Cache
 	if conf.Table != "" {
@@ -54,18 +55,17 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients) *costs.Service {
 	return costs.New(costs.ClientFrom(clients), cache, conf.Costs)
 }
 
-// All is every service, for a server that answers every route; start runs
-// a scan in the background.
-func All(conf appconfig.Config, clients *awsconf.Clients, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
+// All is every service, for a server that answers every route: store
+// keeps the snapshots (see Store) and start runs a scan in the background.
+func All(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
 	costSvc := Costs(conf, clients) // one cache for the cost routes and the scans
 	disc := Discovery(conf, clients)
-	store := Store(conf, clients) // one history for the reads and the scans
 	return httpapi.Deps{
 		Discovery:   disc,
 		Inventory:   Inventory(conf, store, disc),
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
-		Bottlenecks: BottlenecksIn(conf, clients, store, costSvc, start),
+		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
 		Regions:     disc, // one region list for every route
 	}
 }
@@ -77,13 +77,19 @@ func Inventory(conf appconfig.Config, store scan.Store, disc *discovery.Discover
 	return inventory.New(src, disc, inventory.Options{Reuse: conf.LiveReuse})
 }
 
-// Store is where snapshots live: the table when one is configured, else
-// process memory (history lasts as long as the process).
-func Store(conf appconfig.Config, clients *awsconf.Clients) scan.Store {
-	if conf.Table != "" {
-		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil)
+// Store is where snapshots live: the DynamoDB table conf.Table names, or,
+// without one, local: a store a person chose for the local CLI (process
+// memory today). A deployed function passes nil, and without a table gets
+// an error naming the setting: snapshots never silently land in memory,
+// where they would vanish with the instance.
+func Store(conf appconfig.Config, clients *awsconf.Clients, local scan.Store) (scan.Store, error) {
+	switch {
+	case conf.Table != "":
+		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil), nil
+	case local != nil:
+		return local, nil
 	}
-	return memstore.New()
+	return nil, fmt.Errorf("%s is not set: snapshots need the DynamoDB table it names", appconfig.EnvTable)
 }
 
 // Scanner runs full scans with every capability, the store and, when a
@@ -92,15 +98,20 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // the scan function's timeout leaves room after this
 	deps := scan.Deps{
-		Discovery:  discovery.New(discovery.ClientsFrom(clients), d),
-		Metrics:    Metrics(conf, clients),
-		Costs:      costSvc,
-		Store:      store,
-		Thresholds: conf.Thresholds,
-		Progress:   progress,
+		Discovery:    discovery.New(discovery.ClientsFrom(clients), d),
+		Metrics:      Metrics(conf, clients),
+		Costs:        costSvc,
+		Store:        store,
+		Thresholds:   conf.Thresholds,
+		Progress:     progress,
+		DashboardURL: conf.DashboardURL,
 	}
 	if conf.TopicARN != "" {
-		deps.Notifier = snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
+		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
+		if conf.ChatTopicARN != "" {
+			n.WithChat(clients.SNS(arnRegion(conf.ChatTopicARN, clients.DefaultRegion())), conf.ChatTopicARN)
+		}
+		deps.Notifier = n
 	}
 	return scan.New(deps)
 }
@@ -114,14 +125,9 @@ func arnRegion(arn, def string) string {
 	return def
 }
 
-// Bottlenecks serves the bottleneck, snapshot and scan routes; start runs
-// a scan in the background.
-func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
-	return BottlenecksIn(conf, clients, Store(conf, clients), costSvc, start)
-}
-
-// BottlenecksIn is Bottlenecks over a given store.
-func BottlenecksIn(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
+// Bottlenecks serves the bottleneck, snapshot and scan routes from store;
+// start runs a scan in the background.
+func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
 	sc := Scanner(conf, clients, store, costSvc, nil)
 	return &scan.Service{Scanner: sc, Store: store, Start: start(sc)}
 }

@@ -51,11 +51,19 @@ func TestInvokeScanFunctionIsAsynchronous(t *testing.T) {
 
 func TestStoreFollowsTheConfiguration(t *testing.T) {
 	clients := awsstub.Clients(func(context.Context, awsstub.Call) (any, error) { return nil, nil })
-	if _, ok := Store(appconfig.Config{}, clients).(*memstore.Store); !ok {
-		t.Error("no table should mean memory")
+	if s, err := Store(appconfig.Config{}, clients, nil); s != nil || err == nil || !strings.Contains(err.Error(), "CLOUDSCOPE_TABLE") {
+		t.Errorf("no table and no local choice: %v, %v; want an error naming CLOUDSCOPE_TABLE", s, err)
 	}
-	if _, ok := Store(appconfig.Config{Table: "cloudscope"}, clients).(*dynamostore.SnapshotStore); !ok {
-		t.Error("a table should mean DynamoDB")
+	local := memstore.New()
+	if s, err := Store(appconfig.Config{}, clients, local); s != local || err != nil {
+		t.Errorf("no table, memory chosen: %T %v", s, err)
+	}
+	for _, l := range []scan.Store{nil, local} {
+		if s, err := Store(appconfig.Config{Table: "cloudscope"}, clients, l); err != nil {
+			t.Error(err)
+		} else if _, ok := s.(*dynamostore.SnapshotStore); !ok {
+			t.Errorf("a table should mean DynamoDB, got %T", s)
+		}
 	}
 	if arnRegion("arn:aws:sns:eu-west-1:123456789012:findings", "us-east-1") != "eu-west-1" || arnRegion("nonsense", "us-east-1") != "us-east-1" {
 		t.Error("arnRegion")
@@ -76,7 +84,7 @@ func TestAllChecksRegionsBeforeAnyOtherCall(t *testing.T) {
 		}
 		return nil, awsstub.APIError("Unexpected", c.Service+"."+c.Operation)
 	})
-	deps := All(appconfig.Config{}, awsstub.Clients(h), func(*scan.Scanner) func(context.Context, string) error { return nil })
+	deps := All(appconfig.Config{}, awsstub.Clients(h), memstore.New(), func(*scan.Scanner) func(context.Context, string) error { return nil })
 	api := httpapi.New(deps)
 	for _, target := range []string{
 		"/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=xx-fake-1",

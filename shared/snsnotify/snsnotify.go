@@ -1,9 +1,13 @@
-// Package snsnotify publishes scan notifications to an SNS topic, with
-// message attributes that subscribers can filter on.
+// Package snsnotify publishes scan notifications to an SNS topic: one
+// publish with a body per protocol (MessageStructure json), with message
+// attributes that subscribers can filter on; and, when a chat topic is
+// set, the message's chat form to that topic. It renders nothing itself
+// (shared/notify does).
 package snsnotify
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +16,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/notify"
 )
 
 // IAMActions lists the actions the notifier calls.
@@ -26,18 +31,36 @@ type API interface {
 	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
 }
 
-// Notifier publishes to one topic.
+// Notifier publishes to one topic, and the chat form to a chat topic.
 type Notifier struct {
 	client API
 	topic  string
+
+	chatClient API
+	chatTopic  string
 }
 
 // New returns a notifier for the topic ARN.
 func New(client API, topicARN string) *Notifier { return &Notifier{client: client, topic: topicARN} }
 
-// Publish sends m. Numeric attributes go as SNS Numbers, so filter policies
-// can compare them.
+// WithChat makes n also publish each message's chat form (Message.Chat)
+// to the chat topic, which Amazon Q Developer in chat applications (AWS
+// Chatbot) channels subscribe to.
+func (n *Notifier) WithChat(client API, topicARN string) *Notifier {
+	n.chatClient, n.chatTopic = client, topicARN
+	return n
+}
+
+// Publish sends m in one publish: its bodies as a JSON structure (SNS
+// gives each subscriber its protocol's body, or "default"), its subject,
+// and its attributes (whole numbers as SNS Numbers, so filter policies can
+// compare them; lists as String.Array). Then its chat form, if any, to the
+// chat topic: a failure there is returned wrapping
+// cloudscope.ErrChatUndelivered, the message itself having been sent.
 func (n *Notifier) Publish(ctx context.Context, m cloudscope.Message) error {
+	if m.Bodies[cloudscope.BodyDefault] == "" {
+		return fmt.Errorf("snsnotify: the message has no %q body, which SNS requires", cloudscope.BodyDefault)
+	}
 	attrs := map[string]snstypes.MessageAttributeValue{}
 	for k, v := range m.Attributes {
 		typ := "String"
@@ -46,13 +69,26 @@ func (n *Notifier) Publish(ctx context.Context, m cloudscope.Message) error {
 		}
 		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String(typ), StringValue: aws.String(v)}
 	}
+	for k, v := range m.Lists {
+		if len(v) > 0 {
+			attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String.Array"), StringValue: aws.String(notify.ArrayValue(v))}
+		}
+	}
 	subject := m.Subject
 	if len(subject) > 100 { // SNS's limit for e-mail subjects
 		subject = subject[:97] + "..."
 	}
-	_, err := n.client.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(n.topic), Subject: aws.String(subject), Message: aws.String(m.Body), MessageAttributes: attrs})
+	_, err := n.client.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(n.topic), Subject: aws.String(subject),
+		Message: aws.String(notify.Structure(m.Bodies)), MessageStructure: aws.String("json"), MessageAttributes: attrs})
 	if err != nil {
 		return awserr.Wrap(err, "sns Publish")
+	}
+	if n.chatTopic == "" || m.Chat == "" {
+		return nil
+	}
+	// The chat form is the whole message: the chat service reads it as is.
+	if _, err := n.chatClient.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(n.chatTopic), Message: aws.String(m.Chat)}); err != nil {
+		return fmt.Errorf("%w: %w", cloudscope.ErrChatUndelivered, awserr.Wrap(err, "sns Publish to the chat topic"))
 	}
 	return nil
 }

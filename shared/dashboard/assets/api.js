@@ -30,6 +30,7 @@ const titles = {
   upstream_unavailable: 'AWS is unavailable.',
   upstream_timeout: 'AWS took too long to answer.',
   upstream_error: 'AWS answered with an error.',
+  credentials_missing: 'No AWS credentials.',
   internal: 'cloudscope failed.',
 };
 const hints = {
@@ -37,6 +38,7 @@ const hints = {
   upstream_throttled: 'Wait a minute and try again.',
   upstream_unavailable: 'Wait a minute and try again.',
   upstream_timeout: 'Try a smaller selection (fewer regions or types, or a shorter window), or try again.',
+  credentials_missing: 'Sign in where cloudscope runs, then reload this page: the server checks again every 30 seconds.',
   internal: 'The server log has the details.',
 };
 

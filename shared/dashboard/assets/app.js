@@ -2,7 +2,7 @@
 // says where the API is and, deployed, how to sign in.
 import { configure, request } from './api.js';
 import { Session } from './auth.js';
-import { $, $$, h, showError } from './ui.js';
+import { $, $$, h, showError, parseRoute } from './ui.js';
 import * as resources from './panels/resources.js';
 import * as metrics from './panels/metrics.js';
 import * as costs from './panels/costs.js';
@@ -30,8 +30,12 @@ export const shared = {
   },
 };
 
-function show(name, { focus = true } = {}) {
-  if (!panels[name]) name = 'resources';
+/** show opens the panel a route names ("bottlenecks", or with parameters
+ * "bottlenecks?finding=<id>"), handing it the parameters first. */
+function show(route, { focus = true } = {}) {
+  const { panel, params } = parseRoute(route);
+  const name = panels[panel] ? panel : 'resources';
+  panels[name].route?.(params);
   for (const a of $$('nav a')) a.setAttribute('aria-current', a.dataset.panel === name ? 'page' : 'false');
   for (const p of $$('.panel')) p.hidden = p.id !== 'panel-' + name;
   document.title = `${name[0].toUpperCase() + name.slice(1)} · cloudscope`;
@@ -60,8 +64,8 @@ async function start() {
       banner.hidden = false;
       banner.textContent = 'Charts are unavailable: vendor/chart.umd.js did not load (run make web before building).';
     }
-    window.addEventListener('hashchange', () => show(location.hash.slice(1)));
-    show(location.hash.slice(1) || 'resources', { focus: false });
+    window.addEventListener('hashchange', () => show(location.hash));
+    show(location.hash || 'resources', { focus: false });
   } catch (e) {
     banner.hidden = false;
     showError(banner, e);

@@ -120,3 +120,13 @@ export function latest() {
     return { current: () => mine === n };
   };
 }
+
+/** parseRoute splits the address's hash into the panel's name and its
+ * parameters: "#history?base=a&head=b" is history with base a and head b,
+ * "#bottlenecks?finding=<id>" the bottlenecks panel with one finding to
+ * show. Notifications link to these routes (shared/notify/links.go). */
+export function parseRoute(hash) {
+  const s = String(hash ?? '').replace(/^#/, '');
+  const i = s.indexOf('?');
+  return { panel: i < 0 ? s : s.slice(0, i), params: new URLSearchParams(i < 0 ? '' : s.slice(i + 1)) };
+}

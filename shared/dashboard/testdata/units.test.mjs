@@ -2,7 +2,7 @@
 // TestPageFunctions (dashboard_test.go).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { roundCents, money } from '../assets/ui.js';
+import { roundCents, money, parseRoute } from '../assets/ui.js';
 import { withGaps, timeTicks } from '../assets/charts.js';
 
 test('roundCents rounds exact decimals half away from zero, as the API does', () => {
@@ -41,4 +41,36 @@ test('timeTicks fall on whole hours and are few', () => {
   const ticks = timeTicks(min, max).map(t => t.value);
   assert.ok(ticks.length >= 4 && ticks.length <= 8, `${ticks.length} ticks`);
   assert.ok(ticks.every(t => t % 3600_000 === 0 && t >= min && t <= max));
+});
+
+test('parseRoute reads the routes notifications link to', () => {
+  const r = parseRoute('#bottlenecks?finding=ec2.high_cpu%2Fec2%2Fus-east-1%2Fi-0abc');
+  assert.equal(r.panel, 'bottlenecks');
+  assert.equal(r.params.get('finding'), 'ec2.high_cpu/ec2/us-east-1/i-0abc');
+  const d = parseRoute('#history?base=evt+1%262&head=b');
+  assert.equal(d.panel, 'history');
+  assert.deepEqual([d.params.get('base'), d.params.get('head')], ['evt 1&2', 'b']);
+  assert.equal(parseRoute('costs').panel, 'costs');
+  assert.equal([...parseRoute('#costs').params].length, 0);
+  assert.equal(parseRoute('').panel, '');
+});
+
+test('a credentials_missing answer becomes a message saying how to sign in', async () => {
+  const { request } = await import('../assets/api.js');
+  const saved = { fetch: globalThis.fetch, location: globalThis.location };
+  globalThis.location = { href: 'http://127.0.0.1:8080/' };
+  const message = 'no AWS credentials found: run `aws configure` (access keys) or `aws sso login` (SSO)';
+  globalThis.fetch = async () => new Response(JSON.stringify({ success: false, error: { code: 'credentials_missing', message } }),
+    { status: 503, headers: { 'Content-Type': 'application/json' } });
+  try {
+    await assert.rejects(request('/resources'), e => {
+      assert.equal(e.title, 'No AWS credentials.');
+      assert.equal(e.message, message);
+      assert.equal(e.code, 'credentials_missing');
+      assert.match(e.hint, /Sign in/);
+      return true;
+    });
+  } finally {
+    Object.assign(globalThis, saved);
+  }
 });

@@ -152,10 +152,14 @@ func (s *Server) Reset(ctx context.Context) error {
 
 // Env returns environment variables that point an AWS SDK or CLI at the
 // server with static test credentials, and keep a user's own AWS
-// configuration out of the way.
+// configuration out of the way. Calls make two attempts, not cloudscope's
+// ten: the emulator does not throttle, and the calls it cannot serve
+// (GetCostForecast) fail with an HTTP 500 that the full policy would retry
+// for a minute.
 func (s *Server) Env() []string {
 	return []string{
 		"AWS_ENDPOINT_URL=" + s.URL,
+		"AWS_MAX_ATTEMPTS=2",
 		"AWS_ACCESS_KEY_ID=testing",
 		"AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_SESSION_TOKEN=",

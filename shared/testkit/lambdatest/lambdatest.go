@@ -138,6 +138,17 @@ func freeAddrs(t testing.TB, n int) []string {
 // Invoke sends event (JSON) to the function and returns its raw reply.
 func (f *Function) Invoke(t testing.TB, event []byte) []byte {
 	t.Helper()
+	status, body := f.Post(t, event)
+	if status != http.StatusOK {
+		t.Fatalf("invoke: emulator answered %d: %s", status, body)
+	}
+	return body
+}
+
+// Post sends event (JSON) to the function and returns the emulator's
+// status and body, whatever they are.
+func (f *Function) Post(t testing.TB, event []byte) (int, []byte) {
+	t.Helper()
 	resp, err := http.Post(f.url, "application/json", bytes.NewReader(event))
 	if err != nil {
 		t.Fatalf("invoke: %v", err)
@@ -147,10 +158,36 @@ func (f *Function) Invoke(t testing.TB, event []byte) []byte {
 	if err != nil {
 		t.Fatalf("invoke: read reply: %v", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("invoke: emulator answered %d: %s", resp.StatusCode, body)
+	return resp.StatusCode, body
+}
+
+// InitFails invokes the function with event and expects its start to have
+// failed: the emulator answers 502 with the init error the function
+// reported ({"errorMessage", "errorType"}), whose message contains want,
+// and the function's own log (not the emulator's "(rapid)" lines) has a
+// line containing want. The emulator copies the function's output as it
+// comes, so the log is awaited for a while.
+func (f *Function) InitFails(t testing.TB, event []byte, want string) {
+	t.Helper()
+	status, body := f.Post(t, event)
+	var reply struct{ ErrorMessage, ErrorType string }
+	if status != http.StatusBadGateway || json.Unmarshal(body, &reply) != nil || !strings.Contains(reply.ErrorMessage, want) {
+		t.Errorf("invoke answered %d %s; want 502 with an init error naming %s", status, body, want)
 	}
-	return body
+	logged := func() bool {
+		for _, line := range strings.Split(f.Logs(), "\n") {
+			if strings.Contains(line, want) && !strings.Contains(line, "(rapid)") {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(5 * time.Second); !logged(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("the function logged no line naming %s:\n%s", want, f.Logs())
+			return
+		}
+	}
 }
 
 var initReport = regexp.MustCompile(`INIT REPORT[^\n]*?durationMs[:=" ]*\s*([0-9.]+)`)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -55,8 +56,13 @@ func (s *Server) Config(t testing.TB, region string, opts awsconf.Options) aws.C
 		region = "us-east-1"
 	}
 	opts.Region, opts.EndpointURL, opts.Credentials = region, s.URL, Credentials()
+	// The emulator does not throttle: two attempts, a few milliseconds
+	// apart, unless a test asks for more.
 	if opts.MaxAttempts == 0 {
 		opts.MaxAttempts = 2
+	}
+	if opts.BaseBackoff == 0 {
+		opts.BaseBackoff = 10 * time.Millisecond
 	}
 	cfg, err := awsconf.Load(context.Background(), opts)
 	if err != nil {

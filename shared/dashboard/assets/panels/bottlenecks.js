@@ -11,6 +11,7 @@ const STALE_MS = 16 * 60 * 1000; // the scan function's time limit, and a minute
 
 let scanning = null; // the wait for a scan started here: {stopped}
 let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothing
+let wanted = null; // the finding the address asks for (#bottlenecks?finding=<id>)
 const next = latest();
 
 export function init() {
@@ -20,6 +21,34 @@ export function init() {
 
 export function shown() {
   if (!scanning) load();
+  else reveal();
+}
+
+/** route takes the address's parameters: finding=<id> scrolls to that
+ * finding and highlights it, once the findings are on screen. */
+export function route(params) {
+  wanted = params.get('finding');
+}
+
+/** reveal shows the finding the address asked for, or says it is not in
+ * the newest snapshot (resolved since the message that linked to it). */
+function reveal() {
+  if (!wanted) return;
+  const id = wanted;
+  wanted = null;
+  const list = $('#bottlenecks-list');
+  $('#finding-missing')?.remove();
+  for (const a of list.querySelectorAll('article.finding.highlight')) a.classList.remove('highlight');
+  const card = [...list.querySelectorAll('article.finding')].find(a => a.dataset.id === id);
+  if (!card) {
+    list.prepend(h('p', { id: 'finding-missing', class: 'status empty' },
+      `The finding ${id} is not in the newest snapshot: it has been resolved since, or its resource is gone.`));
+    return;
+  }
+  card.classList.add('highlight');
+  card.tabIndex = -1;
+  card.scrollIntoView({ block: 'center' });
+  card.focus({ preventScroll: true });
 }
 
 export async function load() {
@@ -40,12 +69,14 @@ export async function load() {
     }
     if (snapshots[0].id === shownSnapshot) {
       done();
+      reveal();
       return;
     }
     const b = await request('/bottlenecks', { params: { source: 'latest' } });
     if (!mine.current()) return;
     done();
     render(b);
+    reveal();
   } catch (e) {
     if (!mine.current()) return;
     clearWithin(list);
@@ -91,7 +122,7 @@ function card(f, ruleSource) {
   const observed = Object.entries(f.observed).map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmt(v)}`).join(', ');
   const evidence = f.evidence ?? [];
   const canvas = evidence.length ? h('canvas', { role: 'img', 'aria-label': `${f.rule}: the ${evidence.length} datapoints that decided it, against the threshold` }) : null;
-  const el = h('article', { class: 'finding', dataset: { rule: f.rule, resource: f.resource_id, severity: f.severity } },
+  const el = h('article', { class: 'finding', dataset: { id: f.id, rule: f.rule, resource: f.resource_id, severity: f.severity } },
     h('header', {},
       h('h4', {}, f.title),
       h('span', { class: 'resource' }, `${typeLabels[f.resource_type] || f.resource_type} `, h('code', {}, f.resource_id),

@@ -5,6 +5,14 @@ import { $, h, status, loading, showError, money, dateTime, typeLabels, latest }
 const LIMIT = 50; // the newest snapshots listed
 const nextList = latest();
 const nextDiff = latest();
+let wanted = null; // what the address asks for: {snapshot} or {base, head}
+
+/** route takes the address's parameters: snapshot=<id> highlights that
+ * snapshot's row; base=<id>&head=<id> picks the two and compares them. */
+export function route(params) {
+  const [snapshot, base, head] = [params.get('snapshot'), params.get('base'), params.get('head')];
+  wanted = snapshot || (base && head) ? { snapshot, base, head } : null;
+}
 
 export function init() {
   $('#history-diff').addEventListener('click', diff);
@@ -22,7 +30,9 @@ async function load() {
   const done = loading(st, 'Reading the snapshots…');
   // The choice of base and head survives a reload, where those still exist.
   const chosen = name => document.querySelector(`input[name=${name}]:checked`)?.value;
-  const [base, head] = [chosen('base'), chosen('head')];
+  const asked = wanted;
+  wanted = null;
+  const [base, head] = [asked?.base || chosen('base'), asked?.head || chosen('head')];
   try {
     const { snapshots } = await request('/snapshots', { params: { limit: LIMIT } });
     if (!mine.current()) return;
@@ -49,11 +59,27 @@ async function load() {
       h('td', {}, s.costs ? `${money(s.costs.total, s.costs.currency)} (${s.costs.start} to ${s.costs.end})` : ''),
       h('td', {}, s.errors?.length ? `${s.errors.length} region or service${s.errors.length === 1 ? '' : 's'} unread` : 'none'),
     )));
+    if (asked) follow(asked, ids);
   } catch (e) {
     if (!mine.current()) return;
     table.hidden = true;
     showError(st, e);
   }
+}
+
+/** follow does what a link asked for, once the list is on screen. */
+function follow(asked, ids) {
+  const missing = [asked.snapshot, asked.base, asked.head].filter(id => id && !ids.includes(id));
+  if (missing.length) {
+    status($('#history-status'), `Not among the newest ${LIMIT} snapshots: ${missing.join(', ')}.`, 'empty');
+    return;
+  }
+  if (asked.snapshot) {
+    const row = [...$('#history-table').tBodies[0].rows].find(r => r.dataset.id === asked.snapshot);
+    row.classList.add('highlight');
+    row.scrollIntoView({ block: 'center' });
+  }
+  if (asked.base && asked.head) diff();
 }
 
 const resourceItem = r => h('li', {}, `${typeLabels[r.type] || r.type} `, h('code', {}, r.id), r.name && r.name !== r.id ? ` (${r.name})` : '', ` · ${r.region}`);

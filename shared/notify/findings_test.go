@@ -1,0 +1,214 @@
+package notify_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/notify"
+	"github.com/cloudscope/cloudscope/shared/testkit/schematest"
+)
+
+const account = "123456789012"
+
+var finished = time.Date(2026, 11, 23, 6, 3, 0, 0, time.UTC)
+
+func finding(rule string, sev cloudscope.Severity, typ cloudscope.ResourceType, id, name string) cloudscope.Finding {
+	return cloudscope.Finding{ID: rule + "/" + string(typ) + "/us-east-1/" + id, Rule: rule, Severity: sev, Title: "Something is wrong with " + id,
+		ResourceType: typ, ResourceID: id, ResourceName: name, Region: "us-east-1", Observed: map[string]float64{"max_percent": 97.5},
+		Threshold: cloudscope.Threshold{Value: 90, Op: ">", Unit: "percent", Source: "seed design"},
+		Window:    cloudscope.Window{Start: finished.Add(-14 * 24 * time.Hour), End: finished},
+		Evidence:  []cloudscope.Point{{T: cloudscope.At(finished), V: 97.5}}, Recommendation: "Move " + id + " to a larger size."}
+}
+
+// sample is a scan with findings of every severity on resources whose
+// ARNs name the account (an S3 bucket's ARN names none).
+func sample() (*cloudscope.Snapshot, []cloudscope.Finding) {
+	fs := []cloudscope.Finding{
+		finding("ec2.high_cpu", cloudscope.Critical, cloudscope.EC2, "i-0abc", "batch-worker"),
+		finding("rds.low_storage", cloudscope.Critical, cloudscope.RDS, "orders-db", ""),
+		finding("lambda.throttled", cloudscope.Warning, cloudscope.Lambda, "order-webhook", ""),
+		finding("s3.example", cloudscope.Info, cloudscope.S3, "logs-bucket", ""),
+	}
+	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "evt-2", FinishedAt: finished, Regions: []string{"us-east-1"}},
+		Resources: []cloudscope.Resource{
+			{Type: cloudscope.EC2, ID: "i-0abc", Region: "us-east-1", ARN: "arn:aws:ec2:us-east-1:" + account + ":instance/i-0abc"},
+			{Type: cloudscope.RDS, ID: "orders-db", Region: "us-east-1", ARN: "arn:aws:rds:us-east-1:" + account + ":db:orders-db"},
+			{Type: cloudscope.Lambda, ID: "order-webhook", Region: "us-east-1", ARN: "arn:aws:lambda:us-east-1:" + account + ":function:order-webhook"},
+			{Type: cloudscope.S3, ID: "logs-bucket", Region: "us-east-1", ARN: "arn:aws:s3:::logs-bucket"},
+		},
+		Findings: fs}
+	return snap, fs
+}
+
+const dash = "https://d111111abcdef8.cloudfront.net/"
+
+// noJSON fails when text holds anything a JSON parser would take for an
+// object or array.
+func noJSON(t *testing.T, text string) {
+	t.Helper()
+	for _, marker := range []string{"{", "}", `":`, "JSON:"} {
+		if strings.Contains(text, marker) {
+			t.Errorf("the e-mail text holds %q:\n%s", marker, text)
+			return
+		}
+	}
+}
+
+func TestFindingsBodies(t *testing.T) {
+	snap, fs := sample()
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, fs, "evt-1")
+
+	// One body for people, one for every other protocol.
+	if len(m.Bodies) != 2 || m.Bodies["email"] == "" || m.Bodies["default"] == "" {
+		t.Fatalf("bodies %v", m.Bodies)
+	}
+	email := m.Bodies["email"]
+	noJSON(t, email)
+	// Grouped by severity, the most severe first; each finding in two
+	// lines: the resource, region, account and what is wrong; what to do
+	// and its link.
+	crit, warn, info := strings.Index(email, "\nCRITICAL (2)\n"), strings.Index(email, "\nWARNING (1)\n"), strings.Index(email, "\nINFO (1)\n")
+	if crit < 0 || warn < crit || info < warn {
+		t.Errorf("severity groups at %d, %d, %d:\n%s", crit, warn, info, email)
+	}
+	wantLines := []string{
+		"- batch-worker (EC2 instance i-0abc), us-east-1, account 123456789012: Something is wrong with i-0abc.\n" +
+			"  What to do: Move i-0abc to a larger size. " + dash + "#bottlenecks?finding=ec2.high_cpu%2Fec2%2Fus-east-1%2Fi-0abc\n",
+		"- S3 bucket logs-bucket, us-east-1: Something is wrong with logs-bucket.\n", // no account in an S3 ARN
+		"What changed since the scan before: " + dash + "#history?base=evt-1&head=evt-2\n",
+		"Every finding of this scan: " + dash + "#bottlenecks\n",
+	}
+	for _, l := range wantLines {
+		if !strings.Contains(email, l) {
+			t.Errorf("the e-mail lacks\n%s\nin\n%s", l, email)
+		}
+	}
+
+	// The document, valid against its schema.
+	doc := m.Bodies["default"]
+	schematest.Validate(t, []byte(doc), notify.FindingsSchema)
+	var d notify.FindingsDocument
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Schema != notify.FindingsSchemaID || d.ScanID != "evt-2" || d.Counts != (notify.Counts{Total: 4, Critical: 2, Warning: 1, Info: 1}) ||
+		len(d.Findings) != 4 || d.Omitted != 0 || d.Findings[0].AccountID != account || d.Findings[3].AccountID != "" ||
+		d.Links.Diff != dash+"#history?base=evt-1&head=evt-2" || d.Links.Snapshot != dash+"#history?snapshot=evt-2" || strings.Contains(doc, "evidence") {
+		t.Errorf("document %s", doc)
+	}
+
+	// Attributes to filter on.
+	want := map[string]string{"kind": "findings", "highest_severity": "critical", "new_findings": "4", "critical": "2", "warning": "1", "info": "1"}
+	if fmt.Sprint(m.Attributes) != fmt.Sprint(want) || fmt.Sprint(m.Lists["accounts"]) != "[123456789012]" ||
+		fmt.Sprint(m.Lists["rules"]) != "[ec2.high_cpu lambda.throttled rds.low_storage s3.example]" {
+		t.Errorf("attributes %v, lists %v", m.Attributes, m.Lists)
+	}
+	if m.Subject != "cloudscope: 4 new or worse findings, highest critical" {
+		t.Errorf("subject %q", m.Subject)
+	}
+}
+
+func TestFindingsWithoutADashboardHaveNoLinks(t *testing.T) {
+	snap, fs := sample()
+	m := notify.Renderer{}.Findings(snap, fs, "evt-1")
+	for name, body := range map[string]string{"email": m.Bodies["email"], "default": m.Bodies["default"], "chat": m.Chat} {
+		if strings.Contains(body, "://") || strings.Contains(body, "#bottlenecks") {
+			t.Errorf("%s links nowhere useful: %s", name, body)
+		}
+	}
+	schematest.Validate(t, []byte(m.Bodies["default"]), notify.FindingsSchema)
+}
+
+// many is n findings of each severity, with long texts.
+func many(n int) []cloudscope.Finding {
+	var fs []cloudscope.Finding
+	for _, sev := range cloudscope.Severities {
+		for i := range n {
+			f := finding("rule."+string(sev), sev, cloudscope.EC2, fmt.Sprintf("i-%s-%05d", sev, i), "")
+			f.Title = strings.Repeat("a long title ", 8)
+			f.Recommendation = strings.Repeat("do this and that ", 12)
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+func TestFindingsPastTheSizeLimitKeepTheMostSevere(t *testing.T) {
+	fs := many(1000)
+	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "big", FinishedAt: finished}}
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, fs, "")
+	if size := notify.Size(m); size > notify.MaxMessageBytes || size < notify.MaxMessageBytes*9/10 {
+		t.Errorf("%d bytes, want just under %d", size, notify.MaxMessageBytes)
+	}
+	// Counted apart from Size: every body together, as SNS counts them.
+	raw, _ := json.Marshal(m.Bodies)
+	if len(raw) > 256*1024 {
+		t.Errorf("the published structure is %d bytes, more than SNS takes", len(raw))
+	}
+	var d notify.FindingsDocument
+	if err := json.Unmarshal([]byte(m.Bodies["default"]), &d); err != nil {
+		t.Fatal(err)
+	}
+	kept := len(d.Findings)
+	if kept == 0 || d.Omitted != 3000-kept || d.Counts.Total != 3000 || m.Attributes["new_findings"] != "3000" {
+		t.Fatalf("kept %d, omitted %d, counts %+v", kept, d.Omitted, d.Counts)
+	}
+	// The most severe are kept: every critical one before any warning.
+	for i, f := range d.Findings {
+		if i < 1000 && f.Severity != cloudscope.Critical || i >= 1000 && f.Severity == cloudscope.Critical {
+			t.Fatalf("finding %d is %s", i, f.Severity)
+		}
+	}
+	// The e-mail lists the same findings and says how many are left out.
+	email := m.Bodies["email"]
+	if got := strings.Count(email, "\n  What to do: "); got != kept {
+		t.Errorf("the e-mail lists %d findings, the document %d", got, kept)
+	}
+	if !strings.Contains(email, fmt.Sprintf("%d more findings are left out of this message", 3000-kept)) {
+		t.Errorf("the e-mail does not count what it left out")
+	}
+	schematest.Validate(t, []byte(m.Bodies["default"]), notify.FindingsSchema)
+	noJSON(t, email)
+
+	// A limit nothing fits in: every finding counted, none listed.
+	tiny := notify.Renderer{MaxBytes: 100}.Findings(snap, many(2), "")
+	if err := json.Unmarshal([]byte(tiny.Bodies["default"]), &d); err != nil || len(d.Findings) != 0 || d.Omitted != 6 {
+		t.Errorf("under a tiny limit: %d kept, %d omitted", len(d.Findings), d.Omitted)
+	}
+
+	// Within the limit, nothing is left out.
+	small := notify.Renderer{DashboardURL: dash}.Findings(snap, many(3), "")
+	if err := json.Unmarshal([]byte(small.Bodies["default"]), &d); err != nil || d.Omitted != 0 || len(d.Findings) != 9 {
+		t.Errorf("a small message lost findings: %d kept, %d omitted", len(d.Findings), d.Omitted)
+	}
+}
+
+var chatTitle = regexp.MustCompile(`^[^\n]{1,120}$`)
+
+func TestFindingsChat(t *testing.T) {
+	snap, fs := sample()
+	for name, findings := range map[string][]cloudscope.Finding{"four": fs, "3000": many(1000)} {
+		m := notify.Renderer{DashboardURL: dash}.Findings(snap, findings, "evt-1")
+		schematest.Validate(t, []byte(m.Chat), notify.ChatSchema)
+		var c notify.ChatNotification
+		if err := json.Unmarshal([]byte(m.Chat), &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != "1.0" || c.Source != "custom" || c.Content.TextType != "client-markdown" || !chatTitle.MatchString(c.Content.Title) ||
+			len(c.Content.Description) > notify.ChatDescriptionMax || len(m.Chat) > 8*1024 {
+			t.Errorf("%s: %s", name, m.Chat)
+		}
+		if !strings.Contains(c.Content.Description, "batch-worker") && name == "four" ||
+			!strings.Contains(strings.Join(c.Content.NextSteps, " "), dash+"#history?base=evt-1&head=evt-2") {
+			t.Errorf("%s: %+v", name, c.Content)
+		}
+		if name == "3000" && !strings.Contains(c.Content.Description, "more: see the dashboard") {
+			t.Errorf("a long list does not say it is cut: %s", c.Content.Description)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package scan
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+)
+
+// regionMetrics reads the metrics of a region's resources that the rules
+// judge by their metrics, keyed "type/id", and reports progress (p gives
+// the region count). A failure is recorded in snap.Errors, the region then
+// judged without metrics; in the first pass, a failure for a passing reason
+// (throttled, unavailable, timed out) is instead returned as retry, for a
+// second pass. The error return is the caller's context ending.
+func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, region string, resources []cloudscope.Resource,
+	window metrics.Window, p Progress, firstPass bool) (series map[string]*cloudscope.ResourceMetrics, outcome metricsOutcome, err error) {
+	var targets []metrics.Target
+	for _, r := range resources {
+		if t, ok := target(r); ok {
+			targets = append(targets, t)
+		}
+	}
+	series = map[string]*cloudscope.ResourceMetrics{}
+	if len(targets) == 0 {
+		return series, metricsNone, nil
+	}
+	p.Step = "metrics"
+	res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, metricsNone, ctx.Err()
+	case err != nil && firstPass && cloudscope.CodeOf(err).Transient():
+		p.Detail = region + ": failed (" + string(cloudscope.CodeOf(err)) + "); read again at the end of the step"
+		s.report(ctx, t, p)
+		return nil, metricsRetry, nil
+	case err != nil:
+		snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
+		p.Detail = region + ": failed; its rules that need metrics are undecided"
+		s.report(ctx, t, p)
+		return series, metricsFailed, nil
+	}
+	snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+	for j := range res.Resources {
+		rm := &res.Resources[j]
+		series[string(rm.Type)+"/"+rm.ID] = rm
+	}
+	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls)
+	s.report(ctx, t, p)
+	return series, metricsOK, nil
+}
+
+// metricsOutcome is how reading a region's metrics went.
+type metricsOutcome int
+
+const (
+	metricsNone   metricsOutcome = iota // nothing to read there
+	metricsOK                           // read
+	metricsRetry                        // failed for a passing reason: read again at the end
+	metricsFailed                       // failed, and reported
+)
+
+// metricsRead counts the regions whose metrics were read, and not: a step
+// that read none of them has failed.
+type metricsRead struct{ ok, failed int }
+
+func (m *metricsRead) add(o metricsOutcome) {
+	switch o {
+	case metricsOK:
+		m.ok++
+	case metricsFailed:
+		m.failed++
+	}
+}
+
+// judge applies the rules to a region's resources and their series.
+func (s *Scanner) judge(snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+	inputs := make([]bottleneck.Input, len(resources))
+	for j, r := range resources {
+		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
+	}
+	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
+	snap.Findings = append(snap.Findings, judged.Findings...)
+	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
+}
+
+// metricsAgain is the metrics step's second pass: after a pause, the
+// regions whose metrics failed for a passing reason are read once more,
+// then judged with what came back (a second failure is reported in
+// snap.Errors). Access denied or an invalid request would fail again, so
+// they are never in regions.
+func (s *Scanner) metricsAgain(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, regions []string, byRegion map[string][]cloudscope.Resource,
+	window metrics.Window, started time.Time, read *metricsRead) error {
+	if len(regions) == 0 {
+		return nil
+	}
+	pause := time.NewTimer(s.d.RetryPause)
+	defer pause.Stop()
+	select {
+	case <-pause.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, region := range regions {
+		series, outcome, err := s.regionMetrics(ctx, t, snap, region, byRegion[region], window, Progress{RegionsDone: len(byRegion), Regions: len(byRegion)}, false)
+		if err != nil {
+			return err
+		}
+		read.add(outcome)
+		s.judge(snap, byRegion[region], series, window, started)
+	}
+	// Back in region order, as if every region had been read in turn.
+	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
+	return nil
+}
