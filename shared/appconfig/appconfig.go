@@ -38,6 +38,9 @@ type Config struct {
 	// ScanFunction is the scan function POST /scans invokes, when deployed.
 	ScanFunction string
 	Thresholds   bottleneck.Thresholds
+	// State is where the local CLI (serve, scan) keeps snapshots and the
+	// cost cache: a file path, "memory", or "" for the default file.
+	State string
 	// LiveReuse is how long a live read (GET /resources?source=live) serves
 	// identical requests.
 	LiveReuse time.Duration
@@ -60,6 +63,7 @@ const (
 	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the scan function
 	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"  // the scan function POST /scans invokes; required by the bottlenecks function
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
+	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
 	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
 )
 
@@ -170,6 +174,7 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s=%q: want a topic ARN", EnvTopic, c.TopicARN)
 	}
 	c.ScanFunction = strings.TrimSpace(getenv(EnvScanFunc))
+	c.State = strings.TrimSpace(getenv(EnvState))
 	c.LiveReuse = time.Minute
 	if v := strings.TrimSpace(getenv(EnvLiveReuse)); v != "" {
 		d, err := time.ParseDuration(v)
