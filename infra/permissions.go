@@ -39,7 +39,7 @@ func union(lists ...[]string) []string {
 
 // GrantsOf is each function's grants, from the packages it uses.
 var GrantsOf = map[string]Grants{
-	"discovery": {Account: union(discovery.IAMActions)},
+	"discovery": {Account: union(discovery.IAMActions), Table: union(dynamostore.SnapshotReadIAMActions)},
 	// The metrics route checks its region against the enabled ones first.
 	"metrics": {Account: union(metrics.IAMActions, discovery.RegionsIAMActions)},
 	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},

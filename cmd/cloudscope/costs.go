@@ -27,7 +27,7 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := services.Costs(env.conf, clients)
+	svc := services.Costs(env.conf, clients, nil)
 	q, err := costs.NewQuery(costs.QueryInput{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
 	if err != nil {
 		return err

@@ -34,19 +34,23 @@ const failingRegion = "sa-east-1"
 // expectations are what the page must show, worked out from the seeded
 // demo account rather than read from the page's own API where possible.
 type expectations struct {
-	FailingRegion string             `json:"failing_region"`
-	Resources     []expectedResource `json:"resources"`
-	Metric        expectedMetric     `json:"metric"`
-	CostTotal     string             `json:"cost_total_cents"`
-	CostGroups    int                `json:"cost_groups"`
-	Findings      []expectedFinding  `json:"findings"`
-	AddedBucket   string             `json:"added_bucket"`
+	FailingRegion string `json:"failing_region"`
+	// Resources are the first scan's, which the page shows first; a live
+	// read adds AddedBucket.
+	FirstScan   string             `json:"first_scan"`
+	Resources   []expectedResource `json:"resources"`
+	Metric      expectedMetric     `json:"metric"`
+	CostTotal   string             `json:"cost_total_cents"`
+	CostGroups  int                `json:"cost_groups"`
+	Findings    []expectedFinding  `json:"findings"`
+	AddedBucket string             `json:"added_bucket"`
 }
 
 type expectedResource struct {
 	Type   string `json:"type"`
 	ID     string `json:"id"`
 	Region string `json:"region"`
+	Name   string `json:"name"`
 }
 
 type expectedMetric struct {
@@ -109,14 +113,16 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A first scan, then a bucket more: the page's "Scan now" makes the
-	// second snapshot, and History must show the bucket as added.
-	firstScan(t, base)
+	// A first scan, then a bucket more: the page shows the first scan until
+	// "Refresh from AWS", its "Scan now" makes the second snapshot, and
+	// History must show the bucket as added.
+	scanID := firstScan(t, base)
 	if _, err := clients.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(addedBucket)}); err != nil {
 		t.Fatal(err)
 	}
 
 	want := expect(t, seeded, now, base)
+	want.FirstScan = scanID
 	dir := t.TempDir()
 	expectFile := filepath.Join(dir, "expect.json")
 	raw, _ := json.Marshal(want)
@@ -136,16 +142,16 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 	t.Helper()
 	e := expectations{FailingRegion: failingRegion}
 	for _, in := range demo.Default.Instances {
-		e.Resources = append(e.Resources, expectedResource{"ec2", seeded.InstanceIDs[in.Name], in.Region})
+		e.Resources = append(e.Resources, expectedResource{"ec2", seeded.InstanceIDs[in.Name], in.Region, in.Name})
 	}
 	for _, db := range demo.Default.Databases {
-		e.Resources = append(e.Resources, expectedResource{"rds", db.ID, db.Region})
+		e.Resources = append(e.Resources, expectedResource{"rds", db.ID, db.Region, ""}) // no Name tag
 	}
 	for _, b := range demo.Default.Buckets {
-		e.Resources = append(e.Resources, expectedResource{"s3", b.Name, b.Region})
+		e.Resources = append(e.Resources, expectedResource{"s3", b.Name, b.Region, b.Name})
 	}
 	for _, f := range demo.Default.Functions {
-		e.Resources = append(e.Resources, expectedResource{"lambda", f.Name, f.Region})
+		e.Resources = append(e.Resources, expectedResource{"lambda", f.Name, f.Region, f.Name})
 	}
 
 	id := seeded.InstanceIDs["batch-worker"]
@@ -174,7 +180,6 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 	}
 	e.CostTotal, e.CostGroups = body.Data.Total.Cents(), len(body.Data.Groups)
 
-	e.Resources = append(e.Resources, expectedResource{"s3", addedBucket, "us-east-1"})
 	e.AddedBucket = addedBucket
 
 	d, ids := bottleneck.Defaults, seeded.InstanceIDs
@@ -192,8 +197,8 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 const addedBucket = "cloudscope-demo-added-later"
 
 // firstScan starts a scan through the API and follows it on GET /scans/{id}
-// until it is done, failing at once if the scan fails.
-func firstScan(t *testing.T, base string) {
+// until it is done, failing at once if the scan fails; it returns the scan's id.
+func firstScan(t testing.TB, base string) string {
 	t.Helper()
 	resp, err := http.Post(base+"/scans", "application/json", nil)
 	if err != nil {
@@ -223,13 +228,14 @@ func firstScan(t *testing.T, base string) {
 		}
 		switch st.Data.State {
 		case cloudscope.StateDone:
-			return
+			return started.Data.ScanID
 		case cloudscope.StateFailed:
 			t.Fatalf("the first scan failed: %s", st.Data.Error)
 		}
 		time.Sleep(time.Second)
 	}
 	t.Fatalf("scan %s did not finish in 5 minutes", started.Data.ScanID)
+	return ""
 }
 
 func testLogger(t *testing.T) *slog.Logger {

@@ -9,6 +9,8 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/demo/moto"
+	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 func seedDemo(ctx context.Context, env *environment, args []string) error {
@@ -55,6 +57,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	env.conf.Metrics.NoPercentiles = true
 	env.log.Info("percentile statistics (p99) are off: the emulator cannot compute them")
 	env.scanAtStart = true
+	// The emulated account's history is not the person's: kept in memory.
+	env.local = services.Local{Store: memstore.New()}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/services"
 )
 
 const usage = `cloudscope: know an AWS account.
@@ -48,6 +49,8 @@ type environment struct {
 	stderr io.Writer
 	// scanAtStart runs a first scan when the server starts (the demo).
 	scanAtStart bool
+	// local is the state serve and scan keep: chosen with --state.
+	local services.Local
 	// listening, when set, is told the URL once serve listens (tests).
 	listening func(url string)
 	// now is the clock of serve's credentials check; nil is time.Now.

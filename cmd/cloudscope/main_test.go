@@ -13,7 +13,18 @@ import (
 
 var emulator *mototest.Server
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &emulator)) }
+func TestMain(m *testing.M) {
+	// The default state file goes under the user's state directory: not a
+	// test's. Each test that keeps state names its own file.
+	dir, err := os.MkdirTemp("", "cloudscope-state")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_STATE_HOME", dir)
+	code := mototest.Main(m, &emulator)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // cli runs the command line in-process with the environment pointing at moto.
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -21,6 +20,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("scan")
 	regions := fs.String("regions", "", "comma-separated regions: a partial scan, printed but not stored (default: every enabled region, stored)")
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON instead of a table")
+	state := stateFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,11 +41,18 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	}
 	// A partial scan is not stored: as the newest snapshot it would make
 	// every other region's findings look resolved, and new again the day after.
+	local, closeState, err := openState(env, *state)
+	if err != nil {
+		return err
+	}
+	defer closeState()
 	var store scan.Store
 	if len(q.Regions) == 0 {
-		store, _ = services.Store(env.conf, clients, memstore.New()) // memory, chosen here: no error
+		if store, err = services.Store(env.conf, clients, local.Store); err != nil {
+			return err
+		}
 	}
-	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients), progress)
+	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients, local.CostCache), progress)
 	res, err := sc.Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
 	if err != nil {
 		return err

@@ -27,9 +27,16 @@ const defaultAddr = "127.0.0.1:8080"
 func serve(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("serve")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
+	state := stateFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	local, closeState, err := openState(env, *state)
+	if err != nil {
+		return err
+	}
+	defer closeState()
+	env.local = local
 	// The server starts without credentials (the page must load), but says
 	// once what is missing, and every API route answers it until a check
 	// (at most every 30 s) finds them working: no empty successes. The
@@ -100,7 +107,8 @@ func oneLine(err error) string {
 }
 
 // newAPI builds the HTTP API with every capability, as the functions do one
-// each. Snapshots stay in memory (a person chose the local server); ready,
+// each. Snapshots and costs are kept where the person chose (env.local,
+// --state), unless CLOUDSCOPE_TABLE names a table; ready,
 // when set, is asked before each route (the credentials check); the scans'
 // notifications link to the page at pageURL unless CLOUDSCOPE_DASHBOARD_URL
 // says otherwise.
@@ -110,11 +118,14 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		conf.DashboardURL = pageURL
 	}
 	conf.Discovery.Budget = 4 * time.Minute // no API Gateway in front: up to the server's write timeout
-	store, err := services.Store(conf, clients, memstore.New())
+	if env.local.Store == nil {
+		env.local.Store = memstore.New() // tests that serve without choosing
+	}
+	store, err := services.Store(conf, clients, env.local.Store)
 	if err != nil {
 		return nil, err
 	}
-	deps := services.All(conf, clients, store, func(sc *scan.Scanner) func(context.Context, string) error {
+	deps := services.All(conf, clients, store, env.local.CostCache, func(sc *scan.Scanner) func(context.Context, string) error {
 		return scan.InBackground(ctx, sc, 15*time.Minute, func(id string, err error) {
 			if ctx.Err() != nil {
 				env.log.Info("scan stopped with the server", "scan_id", id)

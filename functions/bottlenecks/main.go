@@ -24,6 +24,6 @@ func main() {
 		start := func(*scan.Scanner) func(context.Context, string) error {
 			return services.InvokeScanFunction(clients, conf.ScanFunction)
 		}
-		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients), start), Regions: services.Regions(conf, clients)}, nil
+		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), start), Regions: services.Regions(conf, clients)}, nil
 	})
 }

@@ -1,5 +1,5 @@
 // Command discovery is the Lambda function behind GET /regions and
-// GET /resources. It only wires; lambdaapp builds everything once per cold start.
+// GET /resources (from the stored inventory, or live on request). It only wires; lambdaapp builds everything once per cold start.
 package main
 
 import (
@@ -13,6 +13,10 @@ import (
 func main() {
 	lambdaapp.Serve("discovery", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 		d := services.Discovery(conf, clients)
-		return httpapi.Deps{Discovery: d, Regions: d}, nil
+		store, err := services.Store(conf, clients, nil)
+		if err != nil {
+			return httpapi.Deps{}, err
+		}
+		return httpapi.Deps{Discovery: d, Inventory: services.Inventory(conf, store, d), Regions: d}, nil
 	})
 }

@@ -22,7 +22,7 @@ func main() {
 		progress := func(p scan.Progress) {
 			log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 		}
-		sc := services.Scanner(conf, clients, store, services.Costs(conf, clients), progress)
+		sc := services.Scanner(conf, clients, store, services.Costs(conf, clients, nil), progress)
 		return scan.Handler(sc), nil
 	})
 }

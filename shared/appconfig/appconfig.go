@@ -38,6 +38,12 @@ type Config struct {
 	// ScanFunction is the scan function POST /scans invokes, when deployed.
 	ScanFunction string
 	Thresholds   bottleneck.Thresholds
+	// State is where the local CLI (serve, scan) keeps snapshots and the
+	// cost cache: a file path, "memory", or "" for the default file.
+	State string
+	// LiveReuse is how long a live read (GET /resources?source=live) serves
+	// identical requests.
+	LiveReuse time.Duration
 	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
 	// in chat applications); empty means none.
 	ChatTopicARN string
@@ -57,6 +63,8 @@ const (
 	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the scan function
 	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"  // the scan function POST /scans invokes; required by the bottlenecks function
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
+	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
+	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
 )
 
 // The notification settings, each optional.
@@ -83,14 +91,15 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 // The CDK stack (infra) sets, for each function, every required setting and
 // only settings it reads; a test there compares the synthesized template.
 //
-//   - discovery, metrics: nothing required; they only read AWS.
+//   - discovery: the table, where GET /resources reads the newest scan.
+//   - metrics: nothing required; it only reads AWS.
 //   - costs: the table, where Cost Explorer answers are cached (each miss is
 //     a billed request; a cache in memory is lost with every instance).
 //   - bottlenecks: the table (snapshots, scan status) and the scan function,
 //     which POST /scans invokes.
 //   - scan: the table, where snapshots go, and the topic for new findings.
 var Functions = map[string]Function{
-	"discovery":   {Optional: []string{EnvConcurrency}},
+	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvConcurrency, EnvLiveReuse}},
 	"metrics":     {Optional: []string{EnvPercentiles}},
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},
@@ -99,7 +108,7 @@ var Functions = map[string]Function{
 
 // what says what a required setting is, for the message that it is missing.
 var what = map[string]string{
-	EnvTable:    "the DynamoDB table for snapshots, scan status and the cost cache",
+	EnvTable:    "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
 	EnvTopic:    "the SNS topic for new findings",
 	EnvScanFunc: "the scan function that POST /scans invokes",
 }
@@ -165,6 +174,15 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s=%q: want a topic ARN", EnvTopic, c.TopicARN)
 	}
 	c.ScanFunction = strings.TrimSpace(getenv(EnvScanFunc))
+	c.State = strings.TrimSpace(getenv(EnvState))
+	c.LiveReuse = time.Minute
+	if v := strings.TrimSpace(getenv(EnvLiveReuse)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return c, fmt.Errorf("%s=%q: want a duration from 1s to 10m, such as 60s", EnvLiveReuse, v)
+		}
+		c.LiveReuse = d
+	}
 	th, err := bottleneck.ParseThresholds(getenv(EnvThresholds))
 	if err != nil {
 		return c, fmt.Errorf("%s: %w", EnvThresholds, err)

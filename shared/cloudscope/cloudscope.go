@@ -5,6 +5,7 @@ package cloudscope
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -85,6 +86,18 @@ func CompareResources(a, b Resource) int {
 	return cmp.Or(cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)),
 		cmp.Compare(a.Region, b.Region), cmp.Compare(a.ID, b.ID))
 }
+
+// CompareStored orders resources as the stores keep the inventory: by
+// region, type (in ResourceTypes order), then id; a page in this order
+// reads only the stored chunks it shows.
+func CompareStored(a, b Resource) int {
+	return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)),
+		cmp.Compare(a.ID, b.ID))
+}
+
+// ErrStop, returned by a callback that reads stored records, ends the read
+// early without error: the reader has what it needs.
+var ErrStop = errors.New("enough read")
 
 // Region is an AWS region as discovery sees it.
 type Region struct {

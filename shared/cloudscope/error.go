@@ -16,6 +16,7 @@ const (
 	CodeForbidden    ErrorCode = "forbidden"
 	CodeNotFound     ErrorCode = "not_found"
 	CodeMethod       ErrorCode = "method_not_allowed"
+	CodeBusy         ErrorCode = "busy" // too many expensive requests at once: ask again soon
 	CodeTooLarge     ErrorCode = "payload_too_large"
 	CodeMediaType    ErrorCode = "unsupported_media_type"
 	CodeUpstream     ErrorCode = "upstream_error"

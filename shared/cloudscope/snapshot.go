@@ -73,6 +73,31 @@ type SnapshotCounts struct {
 	ByType     map[ResourceType]int `json:"by_type"`
 	Findings   int                  `json:"findings"`
 	BySeverity map[Severity]int     `json:"by_severity"`
+	// ByRegion, ByState and TagKeys count the resources by region, state
+	// and tag key; ByGroup by "type/region", the unit the inventory is
+	// stored in, so that the first screen of any view needs no other read.
+	ByRegion map[string]int `json:"by_region,omitempty"`
+	ByState  map[string]int `json:"by_state,omitempty"`
+	TagKeys  map[string]int `json:"tag_keys,omitempty"`
+	ByGroup  map[string]int `json:"by_group,omitempty"`
+}
+
+// GroupKey names the (type, region) group a resource is stored in.
+func GroupKey(t ResourceType, region string) string { return string(t) + "/" + region }
+
+// CountResources fills the resource counts of c from rs.
+func (c *SnapshotCounts) CountResources(rs []Resource) {
+	c.Resources = len(rs)
+	c.ByType, c.ByRegion, c.ByState, c.TagKeys, c.ByGroup = map[ResourceType]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	for _, r := range rs {
+		c.ByType[r.Type]++
+		c.ByRegion[r.Region]++
+		c.ByState[r.State]++
+		c.ByGroup[GroupKey(r.Type, r.Region)]++
+		for k := range r.Tags {
+			c.TagKeys[k]++
+		}
+	}
 }
 
 // CostSummary is the last 30 days of spend at the time of the scan.

@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,8 +67,12 @@ type SnapshotStore struct {
 	chunkItems int
 	// backoff is the first wait before retrying unprocessed items; it doubles.
 	backoff time.Duration
-	// Writes counts the items written, for the benchmark.
+	// Writes counts the items written, and Reads the chunk Query pages
+	// read, for the benchmarks.
 	Writes int
+	Reads  atomic.Int64
+	// attempts keeps each stored snapshot's chunk attempt (id -> string).
+	attempts sync.Map
 	// conditional serialises this process's conditional writes (the lease,
 	// the notification state). Across processes DynamoDB's condition checks
 	// are atomic; within one they need no race at all, and the emulator the
@@ -128,16 +134,32 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	counts := map[string]int{}
 	attempt := newAttempt()
 	add := func(kind string, blobs [][]byte) {
-		counts[kind] = len(blobs)
 		for i, b := range blobs {
 			item := snapKey(snap.ID, fmt.Sprintf("chunk#%s#%s#%05d", attempt, kind, i))
 			item["data"] = &ddbtypes.AttributeValueMemberB{Value: b}
 			item[TTLAttribute] = expires
 			items = append(items, item)
 		}
+		counts[strings.SplitN(kind, "#", 2)[0]] += len(blobs)
+	}
+	// Resources in the stored order (cloudscope.CompareStored), chunked by
+	// region and type: "resources#<region>#<type index>", so that a page of
+	// one region, or the first page of all, is one Query.
+	rs := slices.Clone(snap.Resources)
+	slices.SortFunc(rs, cloudscope.CompareStored)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
+			j++
+		}
+		blobs, err := chunks(rs[i:j], st.chunkItems)
+		if err != nil {
+			return fmt.Errorf("snapshot %s resources: %w", snap.ID, err)
+		}
+		add(fmt.Sprintf("resources#%s#%02d", rs[i].Region, slices.Index(cloudscope.ResourceTypes, rs[i].Type)), blobs)
+		i = j
 	}
 	for kind, part := range map[string]func() ([][]byte, error){
-		"resources":    func() ([][]byte, error) { return chunks(snap.Resources, st.chunkItems) },
 		"findings":     func() ([][]byte, error) { return chunks(snap.Findings, st.chunkItems) },
 		"insufficient": func() ([][]byte, error) { return chunks(snap.Insufficient, st.chunkItems) },
 	} {
@@ -175,7 +197,8 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR outcome = :failed"),
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":failed": stringAttr(cloudscope.OutcomeFailed)}}}}
 	if !snap.Failed() {
-		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID), "data": h["data"], TTLAttribute: expires}
+		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID),
+			"data": h["data"], "attempt": h["attempt"], TTLAttribute: expires}
 		puts = append(puts, ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}})
 	}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
@@ -280,6 +303,8 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*cloudscope.Snapsh
 			return nil, fmt.Errorf("snapshot %s: %d of its %d %s chunks are stored", id, got[kind], n, kind)
 		}
 	}
+	// Stored by region and type: back in the scan's order.
+	slices.SortStableFunc(snap.Resources, cloudscope.CompareResources)
 	return snap, nil
 }
 
@@ -332,6 +357,7 @@ func (st *SnapshotStore) List(ctx context.Context, limit int) ([]cloudscope.Snap
 		if err := decodeHeader(item, &h); err != nil {
 			return nil, err
 		}
+		st.remember(&h, item)
 		headers = append(headers, h)
 	}
 	return headers, nil
@@ -367,6 +393,103 @@ func (st *SnapshotStore) Before(ctx context.Context, id string) (*cloudscope.Sna
 		return nil, err
 	}
 	return &h, nil
+}
+
+// LatestHeader is the newest snapshot's header, or nil: one Query on the index.
+func (st *SnapshotStore) LatestHeader(ctx context.Context) (*cloudscope.SnapshotHeader, error) {
+	hs, err := st.List(ctx, 1)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return &hs[0], nil
+}
+
+// Header is snapshot id's header, or nil: one GetItem.
+func (st *SnapshotStore) Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var h cloudscope.SnapshotHeader
+	if err := decodeHeader(out.Item, &h); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	st.remember(&h, out.Item)
+	return &h, nil
+}
+
+// remember keeps the attempt of a stored snapshot's chunks, so that reading
+// its resources after its header costs no other read. A stored snapshot
+// never changes but for a failed one, which a retry replaces: those are not
+// kept.
+func (st *SnapshotStore) remember(h *cloudscope.SnapshotHeader, item map[string]ddbtypes.AttributeValue) {
+	if a, ok := item["attempt"].(*ddbtypes.AttributeValueMemberS); ok && !h.Failed() {
+		st.attempts.Store(h.ID, a.Value)
+	}
+}
+
+// attempt is the attempt whose chunks snapshot id holds, or "" when it is not stored.
+func (st *SnapshotStore) attempt(ctx context.Context, id string) (string, error) {
+	if a, ok := st.attempts.Load(id); ok {
+		return a.(string), nil
+	}
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
+		ProjectionExpression: aws.String("attempt"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if a, ok := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS); ok {
+		return a.Value, nil
+	}
+	return "", nil
+}
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all when
+// none), chunk by chunk in the stored order: one Query a region (or one for
+// all), read page by page only as far as fn wants.
+func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	attempt, err := st.attempt(ctx, id)
+	if err != nil || attempt == "" {
+		return err
+	}
+	base := "chunk#" + attempt + "#resources#"
+	prefixes := []string{base}
+	if len(regions) > 0 {
+		prefixes = nil
+		for _, r := range slices.Sorted(slices.Values(regions)) {
+			prefixes = append(prefixes, base+r+"#")
+		}
+	}
+	for _, prefix := range prefixes {
+		pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
+			TableName:                 aws.String(st.table),
+			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
+			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshot#" + id), ":chunk": stringAttr(prefix)},
+		})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return awserr.Wrap(err, "dynamodb Query")
+			}
+			st.Reads.Add(1)
+			for _, item := range page.Items {
+				var part []cloudscope.Resource
+				if err := appendChunk(item["data"].(*ddbtypes.AttributeValueMemberB).Value, &part); err != nil {
+					return fmt.Errorf("snapshot %s chunk: %w", id, err)
+				}
+				if err := fn(part); err != nil {
+					if errors.Is(err, cloudscope.ErrStop) {
+						return nil
+					}
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Latest returns the newest snapshot, or nil.

@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,6 +223,67 @@ func (s *Store) Get(_ context.Context, id string) (*cloudscope.Snapshot, error) 
 		slices.SortStableFunc(snap.Resources, cloudscope.CompareResources)
 	}
 	return snap, err
+}
+
+// LatestHeader is the newest snapshot's header, or nil: one read.
+func (s *Store) LatestHeader(_ context.Context) (*cloudscope.SnapshotHeader, error) {
+	var h *cloudscope.SnapshotHeader
+	err := s.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bucketIndex).Cursor().Last()
+		if v == nil {
+			return nil
+		}
+		var err error
+		h, err = header(tx, v)
+		return err
+	})
+	return h, err
+}
+
+// Header is snapshot id's header, or nil.
+func (s *Store) Header(_ context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	var h *cloudscope.SnapshotHeader
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		h, err = header(tx, []byte(id))
+		return err
+	})
+	return h, err
+}
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all when
+// none), chunk by chunk in the stored order, until fn has enough.
+func (s *Store) ResourceChunks(_ context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	prefixes := [][]byte{[]byte("resources#")}
+	if len(regions) > 0 {
+		prefixes = nil
+		for _, r := range slices.Sorted(slices.Values(regions)) {
+			prefixes = append(prefixes, []byte("resources#"+r+"#"))
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		own := tx.Bucket(bucketChunks).Bucket([]byte(id))
+		if own == nil {
+			return nil
+		}
+		c := own.Cursor()
+		for _, prefix := range prefixes {
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				var part []cloudscope.Resource
+				if err := gzjson.Unmarshal(v, &part); err != nil {
+					return fmt.Errorf("snapshot %s chunk %s: %w", id, k, err)
+				}
+				if err := fn(part); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
 }
 
 // Latest returns the newest snapshot, or nil.
@@ -450,21 +510,25 @@ type chunk struct {
 	data []byte
 }
 
-// chunksOf splits a snapshot's records: resources by region and type, so
-// that a read of one region and type touches only its own chunks.
+// chunksOf splits a snapshot's records: resources in the stored order
+// (cloudscope.CompareStored) under "resources#<region>#<type index>#<n>",
+// so that a page of one region, or the first page of all, reads only the
+// chunks it shows.
 func chunksOf(snap *cloudscope.Snapshot) ([]chunk, error) {
 	var out []chunk
-	groups := map[string][]cloudscope.Resource{}
-	for _, r := range snap.Resources {
-		k := "resources#" + r.Region + "#" + string(r.Type)
-		groups[k] = append(groups[k], r)
-	}
-	for _, k := range slices.Sorted(maps.Keys(groups)) {
-		cs, err := split(k, groups[k])
+	rs := slices.Clone(snap.Resources)
+	slices.SortFunc(rs, cloudscope.CompareStored)
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
+			j++
+		}
+		cs, err := split(fmt.Sprintf("resources#%s#%02d", rs[i].Region, slices.Index(cloudscope.ResourceTypes, rs[i].Type)), rs[i:j])
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, cs...)
+		i = j
 	}
 	for _, part := range []func() ([]chunk, error){
 		func() ([]chunk, error) { return split("findings", snap.Findings) },

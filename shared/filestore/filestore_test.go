@@ -134,3 +134,9 @@ func TestRetentionAndCacheExpiry(t *testing.T) {
 		t.Error("an expired answer is served")
 	}
 }
+
+func TestInventoryContract(t *testing.T) {
+	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
+	})
+}

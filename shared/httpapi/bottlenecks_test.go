@@ -57,7 +57,7 @@ func snapshot(id string, at time.Time, hot ...string) *cloudscope.Snapshot {
 
 func TestBottleneckRoutes(t *testing.T) {
 	f := &fakeBottlenecks{store: memstore.New()}
-	h := httpapi.New(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
+	h := newAPI(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
 	if r := do(t, h, "GET", "/bottlenecks"); r.status != 404 || r.env.Error.Code != "not_found" {
 		t.Errorf("before any scan: %d %s", r.status, r.body)
 	}

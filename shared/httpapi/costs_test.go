@@ -36,7 +36,7 @@ func costsAPI(calls *awsstub.Counter) http.Handler {
 	})
 	now := func() time.Time { return clock }
 	svc := costs.New(costs.ClientFrom(awsstub.Clients(h)), nil, costs.Options{Now: now})
-	return httpapi.New(httpapi.Deps{Costs: svc, Now: now})
+	return newAPI(httpapi.Deps{Costs: svc, Now: now})
 }
 
 func TestCostsRoutes(t *testing.T) {

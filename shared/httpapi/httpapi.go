@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/loopback"
 )
 
@@ -29,16 +29,22 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-// Discovery is what the discovery routes need.
+// Discovery is what GET /regions needs.
 type Discovery interface {
 	Regions(ctx context.Context) ([]cloudscope.Region, error)
-	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+}
+
+// Inventory is what GET /resources needs: pages of the stored inventory,
+// or of a live discovery (inventory.Service).
+type Inventory interface {
+	List(ctx context.Context, q inventory.Query) (*inventory.Page, error)
 }
 
 // Deps are the services behind the routes. A nil service leaves its routes
 // out, so each Lambda function mounts only the routes it serves.
 type Deps struct {
 	Discovery   Discovery
+	Inventory   Inventory
 	Metrics     Metrics
 	Costs       Costs
 	Bottlenecks Bottlenecks
@@ -71,10 +77,10 @@ func New(deps Deps) http.Handler {
 	var routes []route
 	routes = append(routes, route{"GET", "/openapi.yaml", a.openAPI})
 	if deps.Discovery != nil {
-		routes = append(routes,
-			route{"GET", "/regions", a.regions},
-			route{"GET", "/resources", a.resources},
-		)
+		routes = append(routes, route{"GET", "/regions", a.regions})
+	}
+	if deps.Inventory != nil {
+		routes = append(routes, route{"GET", "/resources", a.resources})
 	}
 	if deps.Metrics != nil {
 		routes = append(routes, route{"GET", "/metrics", a.metrics})
@@ -203,6 +209,8 @@ func statusOf(code cloudscope.ErrorCode) int {
 		return http.StatusForbidden
 	case cloudscope.CodeNotFound:
 		return http.StatusNotFound
+	case cloudscope.CodeBusy:
+		return http.StatusTooManyRequests
 	case cloudscope.CodeMethod:
 		return http.StatusMethodNotAllowed
 	case cloudscope.CodeTooLarge:
@@ -250,6 +258,9 @@ func (a *api) wrap(h func(http.ResponseWriter, *http.Request) error) http.Handle
 			body := &errorBody{Code: ce.Code, Message: ce.Message, Param: ce.Param}
 			if ce.Code == cloudscope.CodeInternal {
 				body.Message = "internal error" // the cause goes to the log, not to the caller
+			}
+			if ce.Code == cloudscope.CodeBusy {
+				sw.Header().Set("Retry-After", "5")
 			}
 			writeJSON(sw, statusOf(ce.Code), envelope{Error: body})
 			attrs = append(attrs, "code", ce.Code, "error", err.Error())

@@ -15,6 +15,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/testkit/apitest"
 )
 
@@ -79,7 +80,7 @@ func sampleInventory(q discovery.Query) *discovery.Inventory {
 
 func TestResources(t *testing.T) {
 	var got discovery.Query
-	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{discover: func(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
 		got = q
 		return sampleInventory(q), nil
 	}}})
@@ -124,7 +125,7 @@ func TestErrorsMapToStatuses(t *testing.T) {
 		{errors.New("secret internal detail at /home/x"), 500, "internal"},
 	} {
 		var logs bytes.Buffer
-		h := httpapi.New(httpapi.Deps{
+		h := newAPI(httpapi.Deps{
 			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 			Discovery: fakeDiscovery{discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {
 				return nil, tc.err
@@ -188,7 +189,7 @@ func TestReadyGatesEveryAWSRoute(t *testing.T) {
 
 func TestBadInputIs400NamingTheParameter(t *testing.T) {
 	called := false
-	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{
 		discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) { called = true; return nil, nil },
 		regions:  func(context.Context) ([]cloudscope.Region, error) { called = true; return nil, nil },
 	}})
@@ -210,7 +211,7 @@ func TestBadInputIs400NamingTheParameter(t *testing.T) {
 }
 
 func TestUnknownRoutesAndMethods(t *testing.T) {
-	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{}})
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{}})
 	if r := do(t, h, "GET", "/nope"); r.status != 404 || r.env.Error.Code != "not_found" {
 		t.Errorf("unknown route: %d %s", r.status, r.body)
 	}
@@ -220,13 +221,13 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 	}
 	// A function that does not serve discovery does not answer its routes.
 	// (Only a misrouted request meets this, so the document does not list it.)
-	if r := serve(t, httpapi.New(httpapi.Deps{}), "GET", "/resources"); r.status != 404 || r.env.Error.Code != "not_found" {
+	if r := serve(t, newAPI(httpapi.Deps{}), "GET", "/resources"); r.status != 404 || r.env.Error.Code != "not_found" {
 		t.Errorf("route mounted without its service: %d", r.status)
 	}
 }
 
 func TestRegions(t *testing.T) {
-	h := httpapi.New(httpapi.Deps{Discovery: fakeDiscovery{regions: func(context.Context) ([]cloudscope.Region, error) {
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{regions: func(context.Context) ([]cloudscope.Region, error) {
 		return []cloudscope.Region{{Name: "eu-west-1", OptInStatus: "opt-in-not-required"}, {Name: "me-south-1", OptInStatus: "opted-in"}}, nil
 	}}})
 	r := do(t, h, "GET", "/regions")
@@ -237,14 +238,14 @@ func TestRegions(t *testing.T) {
 
 func TestOpenAPIDocumentIsServed(t *testing.T) {
 	rec := httptest.NewRecorder()
-	httpapi.New(httpapi.Deps{}).ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.yaml", nil))
+	newAPI(httpapi.Deps{}).ServeHTTP(rec, httptest.NewRequest("GET", "/openapi.yaml", nil))
 	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), httpapi.OpenAPI) {
 		t.Errorf("got %d", rec.Code)
 	}
 }
 
 func TestLoopbackOnly(t *testing.T) {
-	h := httpapi.LoopbackOnly(httpapi.New(httpapi.Deps{}))
+	h := httpapi.LoopbackOnly(newAPI(httpapi.Deps{}))
 	for host, want := range map[string]int{"127.0.0.1:8080": 200, "localhost:8080": 200, "[::1]:8080": 200, "localhost": 200,
 		"evil.example:8080": 403, "192.0.2.7:8080": 403, "127.0.0.1.evil.example": 403} {
 		req := httptest.NewRequest("GET", "/openapi.yaml", nil)
@@ -255,4 +256,13 @@ func TestLoopbackOnly(t *testing.T) {
 			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
 		}
 	}
+}
+
+// newAPI is httpapi.New with GET /resources read live through the
+// discovery fake, as a server without a stored scan reads it.
+func newAPI(d httpapi.Deps) http.Handler {
+	if live, ok := d.Discovery.(inventory.Discoverer); ok && d.Inventory == nil {
+		d.Inventory = inventory.New(nil, live, inventory.Options{})
+	}
+	return httpapi.New(d)
 }

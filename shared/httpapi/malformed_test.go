@@ -114,7 +114,7 @@ func countingAPI(t *testing.T) (http.Handler, *counting, *awsstub.Counter) {
 		return nil, awsstub.APIError("Unexpected", c.Operation)
 	})
 	regions := discovery.New(discovery.ClientsFrom(awsstub.Clients(h)), discovery.Options{})
-	api := httpapi.New(httpapi.Deps{Discovery: svc, Metrics: svc, Costs: svc, Bottlenecks: svc, Regions: regions,
+	api := newAPI(httpapi.Deps{Discovery: svc, Metrics: svc, Costs: svc, Bottlenecks: svc, Regions: regions,
 		Now: func() time.Time { return clock }})
 	return api, svc, calls
 }

@@ -102,7 +102,7 @@ func FuzzParseMetricsQuery(f *testing.F) {
 
 func TestMetricsRoute(t *testing.T) {
 	var got metrics.Request
-	h := httpapi.New(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
 		got = r
 		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{
 			{Type: cloudscope.EC2, ID: "i-01234567", HasData: true, Metrics: []cloudscope.MetricSeries{{Name: "CPUUtilization", Namespace: "AWS/EC2", Unit: "Percent", Period: 600,

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/inventory"
 )
 
 // params are the query parameters a route takes. Each takes one value
@@ -21,7 +21,7 @@ type params struct {
 
 // The parameters of each route that takes any.
 var (
-	resourcesParams   = params{names: []string{"regions", "types"}, lists: []string{"regions", "types"}}
+	resourcesParams   = params{names: []string{"regions", "types", "states", "tag", "search", "sort", "limit", "cursor", "source"}, lists: []string{"regions", "types", "states"}}
 	metricsParams     = params{names: []string{"resource_type", "resource_ids", "region", "hours", "start", "end", "period", "stats"}, lists: []string{"resource_ids", "stats"}}
 	costsParams       = params{names: []string{"days", "start", "end", "granularity", "group_by", "metric"}}
 	forecastParams    = params{names: []string{"days", "granularity", "metric"}}
@@ -86,11 +86,12 @@ func listParam(q url.Values, name string) []string {
 	return out
 }
 
-// ParseResourcesQuery turns the query string of GET /resources into a discovery query.
-func ParseResourcesQuery(raw string) (discovery.Query, error) {
+// ParseResourcesQuery turns the query string of GET /resources into a list query.
+func ParseResourcesQuery(raw string) (inventory.Query, error) {
 	q, err := parseQuery(raw, resourcesParams)
 	if err != nil {
-		return discovery.Query{}, err
+		return inventory.Query{}, err
 	}
-	return discovery.NewQuery(listParam(q, "regions"), listParam(q, "types"))
+	return inventory.NewQuery(inventory.Input{Regions: listParam(q, "regions"), Types: listParam(q, "types"), States: listParam(q, "states"),
+		Tag: q.Get("tag"), Search: q.Get("search"), Sort: q.Get("sort"), Limit: q.Get("limit"), Cursor: q.Get("cursor"), Source: q.Get("source")})
 }

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -198,4 +199,46 @@ func (m *Store) Status(_ context.Context, id string) (*cloudscope.ScanStatus, er
 		return nil, nil
 	}
 	return &st, nil
+}
+
+// LatestHeader is the newest snapshot's header, or nil.
+func (m *Store) LatestHeader(_ context.Context) (*cloudscope.SnapshotHeader, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.order) == 0 {
+		return nil, nil
+	}
+	h := m.order[len(m.order)-1]
+	return &h, nil
+}
+
+// Header is snapshot id's header, or nil.
+func (m *Store) Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	s, err := m.Get(ctx, id)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return &s.SnapshotHeader, nil
+}
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all when
+// none), in the stored order, 500 at a time.
+func (m *Store) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	s, err := m.Get(ctx, id)
+	if s == nil || err != nil {
+		return err
+	}
+	rs := slices.DeleteFunc(s.Resources, func(r cloudscope.Resource) bool { return len(regions) > 0 && !slices.Contains(regions, r.Region) })
+	slices.SortFunc(rs, cloudscope.CompareStored)
+	for len(rs) > 0 {
+		n := min(500, len(rs))
+		if err := fn(rs[:n]); err != nil {
+			if errors.Is(err, cloudscope.ErrStop) {
+				return nil
+			}
+			return err
+		}
+		rs = rs[n:]
+	}
+	return nil
 }

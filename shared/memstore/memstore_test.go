@@ -14,3 +14,11 @@ func TestContract(t *testing.T) {
 		return s
 	})
 }
+
+func TestInventoryContract(t *testing.T) {
+	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
+		s := New()
+		s.now = clock.Now
+		return s
+	})
+}

@@ -60,7 +60,7 @@ func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpapi.New(services.All(conf, clients, store, start))
+	return httpapi.New(services.All(conf, clients, store, nil, start))
 }
 
 func call(t *testing.T, h http.Handler, method, path string) (int, map[string]any) {
@@ -152,7 +152,7 @@ func TestMotoEndpointGoneDuringMetricsChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := services.Scanner(conf, clients, store, services.Costs(conf, clients), nil)
+	sc := services.Scanner(conf, clients, store, services.Costs(conf, clients, nil), nil)
 
 	if _, err := sc.Run(ctx, "good-1", demo.Regions); err != nil {
 		t.Fatal(err)

@@ -344,11 +344,8 @@ func target(r cloudscope.Resource) (metrics.Target, bool) {
 }
 
 func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
-	c := cloudscope.SnapshotCounts{Resources: len(s.Resources), ByType: map[cloudscope.ResourceType]int{}, Findings: len(s.Findings),
-		BySeverity: map[cloudscope.Severity]int{}}
-	for _, r := range s.Resources {
-		c.ByType[r.Type]++
-	}
+	c := cloudscope.SnapshotCounts{Findings: len(s.Findings), BySeverity: map[cloudscope.Severity]int{}}
+	c.CountResources(s.Resources)
 	for _, f := range s.Findings {
 		c.BySeverity[f.Severity]++
 	}

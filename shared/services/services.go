@@ -21,6 +21,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
@@ -44,28 +45,45 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 }
 
 // Costs is the Cost Explorer service, caching in the table when one is
-// configured and in memory otherwise (the local CLI; the deployed costs
-// function requires the table, see appconfig.Functions).
-func Costs(conf appconfig.Config, clients *awsconf.Clients) *costs.Service {
-	var cache costs.Cache
+// configured and otherwise in local (the local CLI's state file), or in
+// memory when that is nil too (the deployed costs function requires the
+// table, see appconfig.Functions).
+func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
+	cache := local
 	if conf.Table != "" {
 		cache = dynamostore.NewCostCache(clients.DynamoDB(), conf.Table, nil)
 	}
 	return costs.New(costs.ClientFrom(clients), cache, conf.Costs)
 }
 
+// Local is what a person chose to keep state in on a laptop (cloudscope
+// serve and scan): a store, and a cost cache (nil: memory).
+type Local struct {
+	Store     scan.Store
+	CostCache costs.Cache
+}
+
 // All is every service, for a server that answers every route: store
-// keeps the snapshots (see Store) and start runs a scan in the background.
-func All(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
-	costSvc := Costs(conf, clients) // one cache for the cost routes and the scans
+// keeps the snapshots (see Store), costCache the Cost Explorer answers when
+// no table is set (nil: memory), and start runs a scan in the background.
+func All(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costCache costs.Cache, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
+	costSvc := Costs(conf, clients, costCache) // one cache for the cost routes and the scans
 	disc := Discovery(conf, clients)
 	return httpapi.Deps{
 		Discovery:   disc,
+		Inventory:   Inventory(conf, store, disc),
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
 		Regions:     disc, // one region list for every route
 	}
+}
+
+// Inventory answers GET /resources from the store's newest scan, or from
+// discovery now when asked (source=live) or when no scan is stored.
+func Inventory(conf appconfig.Config, store scan.Store, disc *discovery.Discoverer) *inventory.Service {
+	src, _ := store.(inventory.Source) // every store is one; nil reads live only
+	return inventory.New(src, disc, inventory.Options{Reuse: conf.LiveReuse})
 }
 
 // Store is where snapshots live: the DynamoDB table conf.Table names, or,

@@ -12,12 +12,24 @@ const { browser, page, problems, shot, step } = await launch();
 const notLoading = sel => page.waitForFunction(s => !document.querySelector(s).classList.contains('loading'), sel);
 const key = r => `${r.type} ${r.id} ${r.region}`;
 const rowsOf = () => page.$$eval('#resources-table tbody tr', trs => trs.map(tr => `${tr.dataset.type} ${tr.dataset.id} ${tr.dataset.region}`).sort());
+const idsOf = () => page.$$eval('#resources-table tbody tr', trs => trs.map(tr => tr.dataset.id)); // in the table's order
+const rowCount = () => page.locator('#resources-table tbody tr').count();
+const added = { type: 's3', id: want.added_bucket, region: 'us-east-1', name: want.added_bucket };
 
-await step('resources: exactly the seeded resources, and the failing region warned', async () => {
+// Every /resources request the page makes, to check what it asked the API.
+const asked = [];
+page.on('request', r => { if (new URL(r.url()).pathname === '/resources') asked.push(r); });
+const paramsOf = r => Object.fromEntries(new URL(r.url()).searchParams);
+const answerOf = async r => (await (await r.response()).json()).data;
+
+await step('resources: the first view is the first scan, as of its time, with the failing region warned', async () => {
   await page.goto(base + '/#resources');
   await page.waitForSelector('#count-total');
   await notLoading('#resources-status');
-  assert.deepEqual(await rowsOf(), want.resources.map(key).sort());
+  assert.deepEqual(await rowsOf(), want.resources.map(key).sort(), 'the first scan exactly (no bucket added since)');
+  assert.equal(await page.getAttribute('#resources-source', 'data-source'), 'latest');
+  assert.equal(await page.getAttribute('#resources-source', 'data-snapshot'), want.first_scan);
+  assert.match(await page.innerText('#resources-asof'), /^Stored scan, as of \d+ \w+ \d{4}, \d\d:\d\d UTC, \d+ (s|min) ago$/);
   const warning = page.locator('#resources-errors .warning');
   await warning.waitFor({ state: 'visible' });
   assert.match(await warning.innerText(), new RegExp(`${want.failing_region} / ec2 access denied`));
@@ -27,10 +39,28 @@ await step('resources: exactly the seeded resources, and the failing region warn
     assert.equal(await page.getAttribute(`#count-by-type [data-key="${type}"]`, 'data-count'), String(n), `count of ${type}`);
   }
   assert.equal(await page.innerText('#count-total b'), String(want.resources.length));
+  assert.equal(await page.innerText('#resources-shown'), `${want.resources.length} of ${want.resources.length} shown`);
+  assert.ok(await page.isHidden('#resources-show-more'), 'one page holds them all');
   await shot('resources');
 });
 
-await step('resources: the region and type filters narrow the table, search narrows it more', async () => {
+await step('resources: Refresh from AWS reads the account now, with the bucket added since', async () => {
+  await page.click('#resources-refresh');
+  await page.waitForSelector('#resources-source[data-source="live"]', { timeout: 120_000 });
+  await notLoading('#resources-status');
+  assert.deepEqual(await rowsOf(), [...want.resources, added].map(key).sort());
+  assert.equal(paramsOf(asked.at(-1)).source, 'live');
+  assert.match(await page.innerText('#resources-asof'), /^Live from AWS, as of .+ UTC, \d+ s ago$/);
+  assert.equal(await page.innerText('#count-total b'), String(want.resources.length + 1));
+  assert.match(await page.innerText('#resources-errors .warning'), new RegExp(`${want.failing_region} / ec2`));
+  await page.click('#resources-stored'); // back to the first scan
+  await page.waitForSelector('#resources-source[data-source="latest"]');
+  await notLoading('#resources-status');
+  assert.deepEqual(await rowsOf(), want.resources.map(key).sort());
+  assert.ok(await page.isHidden('#resources-stored'));
+});
+
+await step('resources: the region and type filters narrow the table, search narrows it more, on the server', async () => {
   await page.selectOption('#resources-regions', ['eu-west-1']);
   await page.selectOption('#resources-types', ['ec2', 'rds']);
   await page.click('#resources-load');
@@ -41,7 +71,8 @@ await step('resources: the region and type filters narrow the table, search narr
   assert.equal(await page.locator('#resources-errors .warning').count(), 0, 'no warning when the failing region is not asked');
   await page.fill('#resources-search', 'reporting'); // legacy-reporting and reporting-db
   await page.waitForFunction(() => document.querySelectorAll('#resources-table tbody tr').length === 2);
-  assert.match(await page.innerText('#resources-shown'), /2 of 2 matching \(of \d+\) shown/);
+  assert.equal(await page.innerText('#resources-shown'), '2 of 2 shown');
+  assert.deepEqual(paramsOf(asked.at(-1)), { regions: 'eu-west-1', types: 'ec2,rds', search: 'reporting', limit: '500' });
   await page.fill('#resources-search', '');
   await page.waitForFunction(n => document.querySelectorAll('#resources-table tbody tr').length === n, expected.length);
 });
@@ -52,6 +83,73 @@ await step('resources: usable at phone width', async () => {
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await shot('resources-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+await step('resources: pages, sorts and searches through the API, one page at a time', async () => {
+  const first = want.resources, n = first.length, size = 5;
+  asked.length = 0;
+  await page.goto(base + '/?limit=5#resources');
+  await page.waitForSelector('#count-total');
+  await notLoading('#resources-status');
+  assert.equal(await rowCount(), size);
+  assert.equal(await page.innerText('#resources-shown'), `${size} of ${n} shown`);
+  assert.equal(await page.innerText('#count-total b'), String(n), 'the counts are of every page');
+
+  // Name, then name descending: each click asks the server.
+  for (const dir of ['ascending', 'descending']) {
+    await page.click('#resources-table th[data-key="name"] button');
+    await page.waitForSelector(`#resources-table th[data-key="name"][aria-sort="${dir}"]`);
+    await notLoading('#resources-status');
+  }
+  const showAll = async () => {
+    for (let i = 0; await page.isVisible('#resources-show-more'); i++) {
+      assert.ok(i < 10, 'too many pages');
+      const before = await rowCount();
+      await page.focus('#resources-show-more');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(b => document.querySelectorAll('#resources-table tbody tr').length > b, before);
+      await notLoading('#resources-status');
+      // The keyboard stays on "Show more", or after the last page moves to the first new row.
+      const focused = await page.evaluate(() => document.activeElement.id || document.activeElement.closest('tr')?.rowIndex);
+      assert.equal(focused, await page.isVisible('#resources-show-more') ? 'resources-show-more' : before + 1);
+    }
+  };
+  await showAll();
+  // The server's order: name (case-insensitive) descending, then region, type, id.
+  const types = ['ec2', 'rds', 's3', 'lambda'];
+  const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  const byNameDesc = [...first].sort((a, b) => cmp(b.name.toLowerCase(), a.name.toLowerCase()) || cmp(a.region, b.region) ||
+    types.indexOf(a.type) - types.indexOf(b.type) || cmp(a.id, b.id));
+  assert.deepEqual(await idsOf(), byNameDesc.map(r => r.id));
+  assert.equal(await page.innerText('#resources-shown'), `${n} of ${n} shown`);
+  // Each page of the sort followed the previous page's next_cursor, to the last.
+  const pages = asked.filter(r => paramsOf(r).sort === '-name');
+  assert.equal(pages.length, Math.ceil(n / size));
+  let cursor;
+  for (const r of pages) {
+    assert.equal(paramsOf(r).cursor, cursor);
+    cursor = (await answerOf(r)).next_cursor;
+  }
+  assert.equal(cursor, undefined, 'the last page has no next_cursor');
+
+  // A search waits for typing to pause, then asks once, keeping the sort.
+  const searched = page.waitForResponse(r => new URL(r.url()).searchParams.get('search') === 'prod');
+  await page.locator('#resources-search').pressSequentially('prod', { delay: 50 });
+  await searched;
+  await notLoading('#resources-status');
+  assert.deepEqual(asked.map(r => paramsOf(r).search).filter(Boolean), ['prod'], 'one request for the typed search');
+  await showAll();
+  const res = await fetch(base + '/resources?search=prod&sort=-name&limit=1000');
+  const server = (await res.json()).data;
+  assert.ok(server.counts.total > size, 'the search spans pages');
+  assert.deepEqual(await idsOf(), server.resources.map(r => r.id));
+  assert.equal(await page.innerText('#count-total b'), String(server.counts.total));
+
+  // No request asked for, or got, more than one page.
+  for (const r of asked) {
+    assert.equal(paramsOf(r).limit, String(size), r.url());
+    assert.ok((await answerOf(r)).resources.length <= size, r.url());
+  }
 });
 
 await step('metrics: the chart holds the seeded values, with units', async () => {

@@ -25,6 +25,7 @@ const titles = {
   invalid_parameter: 'That request was not valid.',
   forbidden: 'Not allowed.',
   not_found: 'Not found.',
+  busy: 'cloudscope is busy.',
   upstream_access_denied: 'AWS refused access.',
   upstream_throttled: 'AWS is throttling requests.',
   upstream_unavailable: 'AWS is unavailable.',
@@ -34,6 +35,7 @@ const titles = {
   internal: 'cloudscope failed.',
 };
 const hints = {
+  busy: 'Try again in a moment.',
   upstream_access_denied: 'The credentials cloudscope runs with lack a permission; the README lists the IAM policy it needs.',
   upstream_throttled: 'Wait a minute and try again.',
   upstream_unavailable: 'Wait a minute and try again.',
@@ -42,7 +44,7 @@ const hints = {
   internal: 'The server log has the details.',
 };
 
-const gatewayCodes = { 403: 'forbidden', 404: 'not_found', 429: 'upstream_throttled', 502: 'upstream_error', 503: 'upstream_unavailable', 504: 'upstream_timeout' };
+const gatewayCodes = { 403: 'forbidden', 404: 'not_found', 429: 'busy', 502: 'upstream_error', 503: 'upstream_unavailable', 504: 'upstream_timeout' };
 
 /** request calls a route and returns its data, or throws an ApiError. */
 export async function request(path, { method = 'GET', params } = {}) {
@@ -72,9 +74,16 @@ export async function request(path, { method = 'GET', params } = {}) {
   if (body && typeof body.success === 'boolean') {
     if (body.success) return body.data;
     const e = body.error || {};
-    throw new ApiError(titles[e.code] || `Error ${res.status}.`, e.message || 'No details.', { code: e.code, status: res.status, hint: hints[e.code] });
+    throw new ApiError(titles[e.code] || `Error ${res.status}.`, e.message || 'No details.', { code: e.code, status: res.status, hint: hintOf(e.code, res) });
   }
   // API Gateway answers some failures itself, as {"message": ...}.
   const code = gatewayCodes[res.status] || 'upstream_error';
-  throw new ApiError(titles[code], `The API answered ${res.status}${body?.message ? `: ${body.message}` : ''}.`, { code, status: res.status, hint: hints[code] });
+  throw new ApiError(titles[code], `The API answered ${res.status}${body?.message ? `: ${body.message}` : ''}.`, { code, status: res.status, hint: hintOf(code, res) });
+}
+
+/** hintOf is what to do about an error; a 429 says when to try again (its Retry-After). */
+function hintOf(code, res) {
+  const wait = Number(res.headers.get('Retry-After'));
+  if (res.status === 429 && wait > 0) return `Try again in ${wait} s.`;
+  return hints[code];
 }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { roundCents, money, parseRoute } from '../assets/ui.js';
 import { withGaps, timeTicks } from '../assets/charts.js';
+import { request, ApiError } from '../assets/api.js';
+import { pageSize, nextSort, ariaSort, params, failuresOf, sourceText } from '../assets/panels/resources.js';
 
 test('roundCents rounds exact decimals half away from zero, as the API does', () => {
   assert.equal(roundCents('2517.0949999999'), '2517.09');
@@ -73,4 +75,59 @@ test('a credentials_missing answer becomes a message saying how to sign in', asy
   } finally {
     Object.assign(globalThis, saved);
   }
+});
+
+test('pageSize is ?limit= from 1 to 1000, else the API\'s 500', () => {
+  assert.equal(pageSize('?limit=5'), 5);
+  assert.equal(pageSize('?x=1&limit=1000'), 1000);
+  for (const q of ['', '?limit=0', '?limit=1001', '?limit=2.5', '?limit=abc']) assert.equal(pageSize(q), 500, q);
+});
+
+test('a column sorts ascending on the first click, descending on the next', () => {
+  assert.equal(nextSort('', 'name'), 'name');
+  assert.equal(nextSort('name', 'name'), '-name');
+  assert.equal(nextSort('-name', 'name'), 'name');
+  assert.equal(nextSort('-name', 'type'), 'type');
+  // The stored order is region ascending: a click turns it, the next comes back to it.
+  assert.equal(nextSort('', 'region'), '-region');
+  assert.equal(nextSort('-region', 'region'), '');
+  assert.equal(ariaSort('', 'region'), 'ascending');
+  assert.equal(ariaSort('-name', 'name'), 'descending');
+  assert.equal(ariaSort('-name', 'region'), 'none');
+});
+
+test('params ask the API for one page of the view', () => {
+  const view = { regions: ['eu-west-1'], types: [], state: 'running', search: 'web', sort: '-name', live: false };
+  assert.deepEqual(params(view, 5), { regions: ['eu-west-1'], types: [], states: ['running'], search: 'web', sort: '-name', source: '', limit: 5 });
+  assert.equal(params({ ...view, live: true, state: '' }, 500).source, 'live');
+  assert.deepEqual(params({ ...view, state: '' }, 500).states, []);
+});
+
+test('failuresOf keeps the failures of the regions and types in view', () => {
+  const f = [{ region: 'sa-east-1', service: 'ec2' }, { region: 'eu-west-1', service: 'rds' }, { region: 'global', service: 's3' }];
+  assert.deepEqual(failuresOf(f, { regions: [], types: [] }), f);
+  assert.deepEqual(failuresOf(f, { regions: ['eu-west-1'], types: [] }), f.slice(1));
+  assert.deepEqual(failuresOf(f, { regions: ['eu-west-1'], types: ['ec2', 'rds'] }), [f[1]]);
+  assert.deepEqual(failuresOf(f, { regions: [], types: ['s3'] }), [f[2]]);
+});
+
+test('sourceText says where the table comes from and how old it is', () => {
+  const asOf = '2026-11-01T12:00:00Z', now = Date.parse('2026-11-01T12:04:10Z');
+  assert.equal(sourceText({ source: 'latest', as_of: asOf }, now), 'Stored scan, as of 1 Nov 2026, 12:00 UTC, 4 min ago');
+  assert.match(sourceText({ source: 'live', as_of: asOf }, now), /^Live from AWS, as of /);
+});
+
+test('a 429 becomes a message with when to try again', async t => {
+  globalThis.location = { href: 'http://localhost/' };
+  const answer = (status, body, headers = {}) => { globalThis.fetch = async () => new Response(JSON.stringify(body), { status, headers }); };
+  t.after(() => { delete globalThis.fetch; delete globalThis.location; });
+
+  answer(429, { success: false, error: { code: 'busy', message: '2 live reads are running' } }, { 'Retry-After': '5' });
+  const busy = await request('/resources', { params: { source: 'live' } }).catch(e => e);
+  assert.ok(busy instanceof ApiError);
+  assert.deepEqual([busy.title, busy.message, busy.hint, busy.status], ['cloudscope is busy.', '2 live reads are running', 'Try again in 5 s.', 429]);
+
+  answer(429, { message: 'Too Many Requests' }); // API Gateway's own throttling
+  const gateway = await request('/resources').catch(e => e);
+  assert.deepEqual([gateway.title, gateway.hint], ['cloudscope is busy.', 'Try again in a moment.']);
 });

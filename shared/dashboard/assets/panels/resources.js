@@ -1,47 +1,97 @@
 // Resources: what the account has, by region and type, with the regions and
-// services that could not be read shown, not hidden. Built for thousands of
-// rows: each row's text is worked out once per load, sorting uses one
-// collator, the search waits for typing to pause, and the table draws 500
-// rows at a time (a browser takes seconds to lay out 10,000).
+// services that could not be read shown, not hidden. The API filters, sorts
+// and pages (from the newest stored scan, or from AWS now after "Refresh
+// from AWS"); the table holds only the pages asked for, so it stays fast
+// however large the account, and the counts are the API's, of every match.
 import { request } from '../api.js';
-import { $, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest } from '../ui.js';
+import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest, ago, dateTime } from '../ui.js';
 
-const PAGE = 500; // rows drawn at a time
-const KEYS = ['type', 'id', 'name', 'region', 'state', 'size', 'tags'];
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+/** pageSize is the rows a page asks for: ?limit=N in the page's address (1 to 1000), else 500. */
+export function pageSize(search) {
+  const n = Number(new URLSearchParams(search).get('limit'));
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 500;
+}
 
+// A sort is the API's: a column, '-' before it for descending; '' is the
+// stored order (region, type, id), shown as region ascending.
+
+/** nextSort is the sort after a click on column key: ascending first, then the other way. */
+export function nextSort(sort, key) {
+  const next = (sort || 'region') === key ? '-' + key : key;
+  return next === 'region' ? '' : next;
+}
+
+/** ariaSort is column key's aria-sort under sort. */
+export function ariaSort(sort, key) {
+  const current = sort || 'region';
+  return current === key ? 'ascending' : current === '-' + key ? 'descending' : 'none';
+}
+
+/** params is the /resources query of a view, for one page. */
+export function params(view, limit) {
+  return {
+    regions: view.regions, types: view.types, states: view.state ? [view.state] : [], search: view.search,
+    sort: view.sort, source: view.live ? 'live' : '', limit,
+  };
+}
+
+/** failuresOf keeps the failures that touch the view's regions and types
+ * (a stored scan's answer lists all of the scan's). */
+export function failuresOf(failures, view) {
+  return failures.filter(f => (!view.regions.length || f.region === 'global' || view.regions.includes(f.region)) &&
+    (!view.types.length || !(f.service in typeLabels) || view.types.includes(f.service)));
+}
+
+/** sourceText says where an answer comes from and how old it is. */
+export function sourceText(inv, now = Date.now()) {
+  return `${inv.source === 'live' ? 'Live from AWS' : 'Stored scan'}, as of ${dateTime(inv.as_of)}, ${ago(inv.as_of, now)}`;
+}
+
+let limit = 500;
 let shared;
-let rows = []; // {r, text: {key: string}, haystack}
-let sortKey = 'region';
-let sortDir = 1;
-let limit = PAGE; // rows drawn now
+const view = { regions: [], types: [], state: '', search: '', sort: '', live: false };
+let asked = null; // the first page's query, which "Show more" repeats with the cursor
+let cursor = ''; // the last page's next_cursor
+let drawn = 0; // rows in the table
+let last = null; // the last answer, for its age
 let regionsReady = false;
 const next = latest();
 
 export function init(s) {
   shared = s;
-  $('#resources-form').addEventListener('submit', e => { e.preventDefault(); load(); });
+  limit = pageSize(location.search);
+  $('#resources-form').addEventListener('submit', e => {
+    e.preventDefault();
+    view.regions = selected($('#resources-regions'));
+    view.types = selected($('#resources-types'));
+    view.state = $('#resources-state').value;
+    load();
+  });
   let typing;
-  $('#resources-search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { limit = PAGE; render(); }, 150); });
-  for (const th of document.querySelectorAll('#resources-table th[data-key]')) {
-    th.querySelector('button').addEventListener('click', () => {
-      const key = th.dataset.key;
-      sortDir = key === sortKey ? -sortDir : 1;
-      sortKey = key;
-      for (const other of document.querySelectorAll('#resources-table th[data-key]')) other.setAttribute('aria-sort', 'none');
-      th.setAttribute('aria-sort', sortDir > 0 ? 'ascending' : 'descending');
-      sortRows();
-      render();
-    });
+  $('#resources-search').addEventListener('input', e => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      if (e.target.value.trim() === view.search) return;
+      view.search = e.target.value.trim();
+      load();
+    }, 250);
+  });
+  for (const th of $$('#resources-table th[data-key]')) {
+    th.querySelector('button').addEventListener('click', () => { view.sort = nextSort(view.sort, th.dataset.key); load(); });
   }
+  $('#resources-show-more').addEventListener('click', more);
+  $('#resources-refresh').addEventListener('click', () => { view.live = true; load(); });
+  $('#resources-stored').addEventListener('click', () => { view.live = false; load(); });
+  setInterval(age, 30_000);
   start();
 }
 
 export function shown() {
   if (!regionsReady) start(); // the region list failed before: try again
+  age();
 }
 
-/** start fills the region picker, then loads everything once. */
+/** start fills the region picker, then loads the first page. */
 async function start() {
   try {
     fillSelect($('#resources-regions'), await shared.enabledRegions());
@@ -53,44 +103,45 @@ async function start() {
   load();
 }
 
-const size = r => r.ec2?.instance_type || (r.rds ? `${r.rds.instance_class}, ${r.rds.allocated_storage_gb} GB${r.rds.multi_az ? ', multi-AZ' : ''}` : '') ||
-  (r.lambda ? `${r.lambda.memory_mb} MB, ${r.lambda.timeout_seconds} s` : '');
-const tagText = r => Object.entries(r.tags || {}).sort().map(([k, v]) => `${k}=${v}`).join(' ');
-
-function row(r) {
-  const text = { type: typeLabels[r.type] || r.type, id: r.id, name: r.name || '', region: r.region, state: r.state || '', size: size(r), tags: tagText(r) };
-  return { r, text, haystack: KEYS.map(k => text[k]).join('\n').toLowerCase() };
+function age() {
+  if (last) $('#resources-asof').textContent = sourceText(last);
 }
 
-function sortRows() {
-  rows.sort((a, b) => sortDir * (collator.compare(a.text[sortKey], b.text[sortKey]) || collator.compare(a.text.id, b.text.id)));
-}
-
+/** load asks for the first page of the view, replacing the table. */
 async function load() {
-  const regions = selected($('#resources-regions'));
-  const types = selected($('#resources-types'));
+  const q = params(view, limit);
   const st = $('#resources-status');
   const button = $('#resources-load');
+  const moreButton = $('#resources-show-more');
   const mine = next();
-  button.disabled = true;
-  const done = loading(st, `Reading ${types.length ? types.map(t => typeLabels[t]).join(', ') : 'every type'} in ${regions.length ? regions.length : 'every enabled'} region${regions.length === 1 ? '' : 's'}…`);
+  for (const th of $$('#resources-table th[data-key]')) th.setAttribute('aria-sort', ariaSort(view.sort, th.dataset.key));
+  button.disabled = moreButton.disabled = true; // "Show more" would page the view being replaced
+  $('#resources-stored').hidden = !view.live;
+  const what = view.types.length ? view.types.map(t => typeLabels[t]).join(', ') : 'every type';
+  const where = view.regions.length ? `${view.regions.length} region${view.regions.length === 1 ? '' : 's'}` : 'every enabled region';
+  const done = loading(st, `Reading ${what} in ${where} ${view.live ? 'from AWS now' : 'from the stored scan'}…`);
   try {
-    const inv = await request('/resources', { params: { regions, types } });
-    if (!mine.current()) return; // a newer load is under way
+    const inv = await request('/resources', { params: q });
+    if (!mine.current()) return; // a newer request is under way
     done();
-    rows = inv.resources.map(row);
-    sortRows();
-    limit = PAGE;
-    $('#resources-errors').replaceChildren(...[failuresBox(inv.errors, 'The table')].filter(Boolean));
+    asked = q;
+    last = inv;
+    const line = $('#resources-source');
+    line.dataset.source = inv.source;
+    line.dataset.snapshot = inv.snapshot_id || '';
+    age();
+    $('#resources-errors').replaceChildren(...[failuresBox(failuresOf(inv.errors, q), 'The table')].filter(Boolean));
     counts(inv);
-    if (rows.length === 0) {
-      status(st, `No resources of these types in ${regions.length ? 'these regions' : 'any enabled region'}.`, 'empty');
+    show(inv, false);
+    if (inv.counts.total === 0) {
+      status(st, view.search || view.state ? 'No resources match these filters.' :
+        `No resources of these types in ${view.regions.length ? 'these regions' : 'any enabled region'}.`, 'empty');
     }
-    render();
   } catch (e) {
     if (!mine.current()) return;
-    rows = [];
-    render();
+    asked = last = null;
+    $('#resources-asof').textContent = '';
+    show({ resources: [], counts: { total: 0 } }, false);
     $('#resources-counts').replaceChildren();
     $('#resources-errors').replaceChildren();
     showError(st, e);
@@ -99,39 +150,73 @@ async function load() {
   }
 }
 
+/** more asks for the next page of the view and appends it. */
+async function more() {
+  const st = $('#resources-status');
+  const button = $('#resources-show-more');
+  const mine = next();
+  const hadFocus = document.activeElement === button;
+  button.disabled = true;
+  const done = loading(st, `Reading the next ${limit}…`);
+  try {
+    const inv = await request('/resources', { params: { ...asked, cursor } });
+    if (!mine.current()) return;
+    done();
+    const before = drawn;
+    show(inv, true);
+    // Keep the keyboard where it was, or on the first new row after the last page.
+    if (hadFocus) (button.hidden ? $('#resources-table').tBodies[0].rows[before]?.querySelector('button') : button)?.focus();
+  } catch (e) {
+    if (!mine.current()) return;
+    showError(st, e); // the rows shown stay
+    button.disabled = false;
+    if (hadFocus) button.focus();
+  }
+}
+
+/** show draws a page: the first replaces the table, the next ones append. */
+function show(inv, append) {
+  const rows = inv.resources.map(row);
+  const body = $('#resources-table').tBodies[0];
+  if (append) body.append(...rows);
+  else body.replaceChildren(...rows);
+  drawn = (append ? drawn : 0) + rows.length;
+  cursor = inv.next_cursor || '';
+  const total = inv.counts.total;
+  $('#resources-table').hidden = drawn === 0;
+  $('#resources-tools').hidden = drawn === 0 && !view.search;
+  $('#resources-shown').textContent = drawn ? `${drawn} of ${total} shown` : '';
+  const button = $('#resources-show-more');
+  button.hidden = !cursor;
+  button.disabled = false;
+  button.textContent = `Show ${Math.min(limit, total - drawn)} more`;
+}
+
 function counts(inv) {
   const c = inv.counts;
   const chips = (obj, label) => Object.entries(obj).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([k, n]) => h('span', { class: 'chip', dataset: { key: k, count: String(n) } }, `${label(k)} `, h('b', {}, n)));
   const emptyRegions = inv.regions.filter(r => !c.by_region[r]).length;
   $('#resources-counts').replaceChildren(
-    h('div', { id: 'count-total' }, h('b', {}, c.total), ` resource${c.total === 1 ? '' : 's'} in ${inv.regions.length} region${inv.regions.length === 1 ? '' : 's'}`),
+    h('div', { id: 'count-total' }, h('b', {}, c.total), ` resource${c.total === 1 ? '' : 's'}${view.search || view.state ? ' matching' : ''} in ${inv.regions.length} region${inv.regions.length === 1 ? '' : 's'}`),
     h('div', { class: 'chips', id: 'count-by-type' }, chips(c.by_type, k => typeLabels[k] || k)),
     h('div', { class: 'chips', id: 'count-by-region' }, chips(c.by_region, k => k),
       emptyRegions ? h('span', { class: 'hint' }, `${emptyRegions} region${emptyRegions === 1 ? '' : 's'} with none`) : null),
   );
 }
 
-function render() {
-  const table = $('#resources-table');
-  const q = $('#resources-search').value.trim().toLowerCase();
-  const matching = q ? rows.filter(x => x.haystack.includes(q)) : rows;
-  const drawn = matching.slice(0, limit);
-  table.hidden = rows.length === 0;
-  $('#resources-tools').hidden = rows.length === 0;
-  const more = matching.length - drawn.length;
-  $('#resources-shown').replaceChildren(
-    q || more ? `${drawn.length} of ${matching.length}${q ? ` matching (of ${rows.length})` : ''} shown ` : '',
-    more ? h('button', { type: 'button', class: 'link', id: 'resources-show-more', onclick: () => { limit += PAGE; render(); } },
-      `Show ${Math.min(PAGE, more)} more`) : '');
-  table.tBodies[0].replaceChildren(...drawn.map(({ r, text }) => h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
-    h('td', {}, text.type),
+const size = r => r.ec2?.instance_type || (r.rds ? `${r.rds.instance_class}, ${r.rds.allocated_storage_gb} GB${r.rds.multi_az ? ', multi-AZ' : ''}` : '') ||
+  (r.lambda ? `${r.lambda.memory_mb} MB, ${r.lambda.timeout_seconds} s` : '');
+
+function row(r) {
+  const state = r.state || '';
+  return h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
+    h('td', {}, typeLabels[r.type] || r.type),
     h('td', { class: 'mono' }, r.id),
-    h('td', {}, text.name),
+    h('td', {}, r.name || ''),
     h('td', { class: 'nowrap' }, r.region),
-    h('td', {}, h('span', { class: `state state-${text.state.toLowerCase()}` }, text.state)),
-    h('td', {}, text.size),
+    h('td', {}, h('span', { class: `state state-${state.toLowerCase()}` }, state)),
+    h('td', {}, size(r)),
     h('td', {}, Object.entries(r.tags || {}).sort().map(([k, v]) => h('span', { class: 'tag' }, `${k}=${v}`))),
-    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r), 'aria-label': `Metrics of ${r.name || r.id}` }, 'Metrics')),
-  )));
+    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r), 'aria-label': `Metrics of ${r.name || r.id}` }, 'Metrics')));
 }

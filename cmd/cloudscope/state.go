@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/filestore"
+	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/services"
+)
+
+// stateFlag adds --state to a command that keeps history (serve, scan).
+func stateFlag(fs *flag.FlagSet, env *environment) *string {
+	return fs.String("state", env.conf.State, "where snapshots and the cost cache are kept: a file, or memory for none "+
+		"(default: cloudscope.db under $XDG_STATE_HOME or ~/.local/state/cloudscope; env "+appconfig.EnvState+")")
+}
+
+// openState opens the local state a person chose: "memory", a file path,
+// or "" for the default file. close releases the file.
+func openState(env *environment, choice string) (local services.Local, close func(), err error) {
+	if choice == "memory" {
+		return services.Local{Store: memstore.New()}, func() {}, nil
+	}
+	path := choice
+	if path == "" {
+		if path, err = filestore.DefaultPath(); err != nil {
+			return services.Local{}, nil, err
+		}
+	}
+	st, err := filestore.Open(path, env.conf.Retention, nil)
+	if err != nil {
+		return services.Local{}, nil, fmt.Errorf("state: %w", err)
+	}
+	env.log.Info("history kept in a file (--state memory for none)", "state", st.Path())
+	return services.Local{Store: st, CostCache: st.CostCache()}, func() { _ = st.Close() }, nil
+}

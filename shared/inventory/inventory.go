@@ -1,0 +1,315 @@
+// Package inventory answers lists of resources: from the stored inventory
+// of the newest scan by default (no AWS call), or from AWS now on request,
+// with identical live requests sharing one discovery. Lists are filtered,
+// sorted and paged here, streaming the stored chunks so that a page never
+// holds more than it shows: the stored order (region, type, id) reads only
+// the chunks the page needs; a filter or another sort streams the chunks of
+// the regions asked and keeps the best offset+limit.
+package inventory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+)
+
+// Source is what a store offers for reads.
+type Source interface {
+	// LatestHeader is the newest snapshot's header, or nil.
+	LatestHeader(ctx context.Context) (*cloudscope.SnapshotHeader, error)
+	// Header is snapshot id's header, or nil.
+	Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
+	// ResourceChunks calls fn with snapshot id's resources in the given
+	// regions (all when none), in the stored order: region, type (in
+	// cloudscope.ResourceTypes order), id (cloudscope.CompareStored). fn
+	// returning cloudscope.ErrStop ends it without error.
+	ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error
+}
+
+// Discoverer reads the inventory from AWS now.
+type Discoverer interface {
+	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+}
+
+// Page is one page of a list.
+type Page struct {
+	Source     string                    `json:"source"`
+	SnapshotID string                    `json:"snapshot_id,omitempty"`
+	AsOf       time.Time                 `json:"as_of"`
+	Regions    []string                  `json:"regions"`
+	Types      []cloudscope.ResourceType `json:"types"`
+	// Counts are of every resource that answers the filters, on every page.
+	Counts     Counts                `json:"counts"`
+	Limit      int                   `json:"limit"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+	Resources  []cloudscope.Resource `json:"resources"`
+	Errors     []cloudscope.Failure  `json:"errors"`
+}
+
+// Counts count the resources that answer a query.
+type Counts struct {
+	Total    int                             `json:"total"`
+	ByType   map[cloudscope.ResourceType]int `json:"by_type"`
+	ByRegion map[string]int                  `json:"by_region"`
+}
+
+// Service answers lists.
+type Service struct {
+	store Source
+	live  *live
+}
+
+// Options tune the live reads.
+type Options struct {
+	// Reuse is how long a live answer serves identical requests, and the
+	// cursors into it (default 60 s).
+	Reuse time.Duration
+	// MaxLive bounds the live discoveries running at once (default 2);
+	// beyond it a request is refused with cloudscope.CodeBusy.
+	MaxLive int
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// New returns the service over a store (nil: live reads only) and discovery.
+func New(store Source, live Discoverer, opts Options) *Service {
+	if opts.Reuse <= 0 {
+		opts.Reuse = time.Minute
+	}
+	if opts.MaxLive <= 0 {
+		opts.MaxLive = 2
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{store: store, live: newLive(live, opts)}
+}
+
+// List answers one page of q.
+func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
+	source := q.Source
+	if q.cursor != nil && strings.HasPrefix(q.cursor.Snapshot, livePrefix) {
+		source = SourceLive
+	}
+	if source != SourceLive && s.store != nil {
+		h, err := s.header(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if h != nil {
+			return s.stored(ctx, q, h)
+		}
+		if source == SourceLatest {
+			return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no scan is stored yet: POST /scans, or ask for source=live")
+		}
+	}
+	return s.fromLive(ctx, q)
+}
+
+// header is the snapshot a query reads: its cursor's, or the newest.
+func (s *Service) header(ctx context.Context, q Query) (*cloudscope.SnapshotHeader, error) {
+	if q.cursor == nil {
+		return s.store.LatestHeader(ctx)
+	}
+	h, err := s.store.Header(ctx, q.cursor.Snapshot)
+	if err == nil && h == nil {
+		return nil, cloudscope.Invalid("cursor", "the snapshot this cursor pages is no longer stored: start again without one")
+	}
+	return h, err
+}
+
+// stored answers from a snapshot.
+func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHeader) (*Page, error) {
+	p := newPage(q, SourceLatest, h.ID, h.FinishedAt, h.Regions)
+	p.Errors = h.Errors
+	var known *Counts
+	if !q.filtered() && q.Sort == "" && h.Counts.ByGroup != nil {
+		c := groupCounts(q, h.Counts.ByGroup, h.Regions)
+		known = &c
+	}
+	stream := func(fn func([]cloudscope.Resource) error) error {
+		return s.store.ResourceChunks(ctx, h.ID, q.Regions, fn)
+	}
+	if err := fill(p, q, stream, known); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func newPage(q Query, source, id string, asOf time.Time, regions []string) *Page {
+	types := q.Types
+	if len(types) == 0 {
+		types = cloudscope.ResourceTypes
+	}
+	if len(q.Regions) > 0 {
+		regions = q.Regions
+	}
+	if regions == nil {
+		regions = []string{}
+	}
+	return &Page{Source: source, SnapshotID: id, AsOf: asOf, Regions: regions, Types: types, Limit: q.Limit,
+		Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{}}
+}
+
+// groupCounts are the counts of a query without filters, from the stored
+// counts per (type, region) group.
+func groupCounts(q Query, byGroup map[string]int, regions []string) Counts {
+	c := zeroCounts(q, regions)
+	for key, n := range byGroup {
+		t, region, _ := strings.Cut(key, "/")
+		typ := cloudscope.ResourceType(t)
+		if len(q.Regions) > 0 && !slices.Contains(q.Regions, region) || len(q.Types) > 0 && !slices.Contains(q.Types, typ) {
+			continue
+		}
+		c.Total += n
+		c.ByType[typ] += n
+		c.ByRegion[region] += n
+	}
+	return c
+}
+
+// zeroCounts lists every type and region asked for, at zero.
+func zeroCounts(q Query, regions []string) Counts {
+	c := Counts{ByType: map[cloudscope.ResourceType]int{}, ByRegion: map[string]int{}}
+	types := q.Types
+	if len(types) == 0 {
+		types = cloudscope.ResourceTypes
+	}
+	for _, t := range types {
+		c.ByType[t] = 0
+	}
+	if len(q.Regions) > 0 {
+		regions = q.Regions
+	}
+	for _, r := range regions {
+		c.ByRegion[r] = 0
+	}
+	return c
+}
+
+// fill reads the page of q into p. With known counts (no filter, stored
+// order) it reads only up to the page's end; otherwise it streams every
+// chunk asked for, counting the matches and keeping the best offset+limit.
+func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts) error {
+	offset := 0
+	if q.cursor != nil {
+		offset = q.cursor.Offset
+	}
+	if known != nil {
+		p.Counts = *known
+		skip := offset
+		err := stream(func(rs []cloudscope.Resource) error {
+			for i := range rs {
+				if !q.Match(&rs[i]) {
+					continue
+				}
+				if skip > 0 {
+					skip--
+					continue
+				}
+				p.Resources = append(p.Resources, rs[i])
+				if len(p.Resources) == q.Limit {
+					return cloudscope.ErrStop
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
+			return err
+		}
+	} else {
+		p.Counts = zeroCounts(q, p.Regions)
+		order := ordering(q)
+		keep := offset + q.Limit
+		var best []cloudscope.Resource
+		err := stream(func(rs []cloudscope.Resource) error {
+			for i := range rs {
+				r := &rs[i]
+				if !q.Match(r) {
+					continue
+				}
+				p.Counts.Total++
+				p.Counts.ByType[r.Type]++
+				p.Counts.ByRegion[r.Region]++
+				best = append(best, *r)
+				if len(best) >= 2*keep+1024 { // bounded: sort and drop what cannot be shown
+					slices.SortFunc(best, order)
+					best = slices.Clip(best[:keep])
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
+			return err
+		}
+		slices.SortFunc(best, order)
+		if offset < len(best) {
+			p.Resources = append(p.Resources, best[offset:min(len(best), keep)]...)
+		}
+	}
+	if next := offset + len(p.Resources); next < p.Counts.Total && len(p.Resources) > 0 {
+		p.NextCursor = encodeCursor(cursor{Snapshot: p.SnapshotID, Offset: next, Question: q.question()})
+	}
+	return nil
+}
+
+// ordering is the order of q: its sort column, then the stored order.
+func ordering(q Query) func(a, b cloudscope.Resource) int {
+	var by func(a, b cloudscope.Resource) int
+	switch q.Sort {
+	case "region":
+		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Region, b.Region) }
+	case "type":
+		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Type, b.Type) }
+	case "id":
+		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.ID, b.ID) }
+	case "name":
+		by = func(a, b cloudscope.Resource) int {
+			return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		}
+	case "state":
+		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.State, b.State) }
+	case "created_at":
+		by = func(a, b cloudscope.Resource) int { return cmp.Compare(created(a), created(b)) }
+	default:
+		by = func(a, b cloudscope.Resource) int { return 0 }
+	}
+	return func(a, b cloudscope.Resource) int {
+		c := by(a, b)
+		if q.Desc {
+			c = -c
+		}
+		return cmp.Or(c, cloudscope.CompareStored(a, b))
+	}
+}
+
+func created(r cloudscope.Resource) int64 {
+	if r.CreatedAt == nil {
+		return 0
+	}
+	return r.CreatedAt.UnixNano()
+}
+
+// compareFold compares two strings as their lower case would, without
+// building it (a sort over a million names compares twenty million times).
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}

@@ -1,0 +1,207 @@
+package inventory
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Page sizes: a page is at most MaxLimit resources (well under 1 MB of JSON).
+const (
+	DefaultLimit = 500
+	MaxLimit     = 1000
+)
+
+// Sorts are the columns a list can be sorted by; "" is the stored order:
+// region, type, id.
+var Sorts = []string{"region", "type", "id", "name", "state", "created_at"}
+
+// Sources of a read: the newest stored scan, or AWS now.
+const (
+	SourceLatest = "latest"
+	SourceLive   = "live"
+)
+
+// Input is a list request as a caller gives it; NewQuery validates it.
+type Input struct {
+	Regions, Types, States []string
+	// Tag is "key" (the tag is set) or "key=value".
+	Tag    string
+	Search string
+	// Sort is a column of Sorts, "-column" for descending.
+	Sort   string
+	Limit  string
+	Cursor string
+	Source string
+}
+
+// Query is a validated list request.
+type Query struct {
+	Regions  []string
+	Types    []cloudscope.ResourceType
+	States   []string
+	TagKey   string
+	TagValue *string
+	Search   string // lower case
+	Sort     string
+	Desc     bool
+	Limit    int
+	Source   string // "" (latest when a scan is stored, else live), latest or live
+	cursor   *cursor
+}
+
+// cursor is where the next page starts: in one snapshot (or live answer),
+// for one question, after offset matches.
+type cursor struct {
+	Snapshot string `json:"s"`
+	Offset   int    `json:"o"`
+	Question string `json:"q"`
+}
+
+// NewQuery validates in; an error names the parameter at fault.
+func NewQuery(in Input) (Query, error) {
+	var q Query
+	var err error
+	if q.Regions, err = cloudscope.List("regions", in.Regions, cloudscope.MaxListValues); err != nil {
+		return Query{}, err
+	}
+	for _, r := range q.Regions {
+		if err := cloudscope.CheckRegionName("regions", r); err != nil {
+			return Query{}, err
+		}
+	}
+	names, err := cloudscope.List("types", in.Types, cloudscope.MaxListValues)
+	if err != nil {
+		return Query{}, err
+	}
+	for _, n := range names {
+		t, err := cloudscope.ParseResourceType("types", n)
+		if err != nil {
+			return Query{}, err
+		}
+		if !slices.Contains(q.Types, t) {
+			q.Types = append(q.Types, t)
+		}
+	}
+	if q.States, err = cloudscope.List("states", in.States, cloudscope.MaxListValues); err != nil {
+		return Query{}, err
+	}
+	for _, s := range q.States {
+		if len(s) > 64 {
+			return Query{}, cloudscope.Invalid("states", "%q is not a resource state", cloudscope.Clip(s))
+		}
+	}
+	if tag := strings.TrimSpace(in.Tag); tag != "" {
+		key, value, hasValue := strings.Cut(tag, "=")
+		if key == "" || len(key) > 128 || len(value) > 256 {
+			return Query{}, cloudscope.Invalid("tag", "%q: want key or key=value (a key of 1 to 128 characters)", cloudscope.Clip(tag))
+		}
+		q.TagKey = key
+		if hasValue {
+			q.TagValue = &value
+		}
+	}
+	q.Search = strings.ToLower(strings.TrimSpace(in.Search))
+	if len(q.Search) > 256 {
+		return Query{}, cloudscope.Invalid("search", "at most 256 characters")
+	}
+	q.Sort, q.Desc = strings.CutPrefix(strings.TrimSpace(in.Sort), "-")
+	if q.Sort != "" && !slices.Contains(Sorts, q.Sort) {
+		return Query{}, cloudscope.Invalid("sort", "%q is not one of %s (with - before it for descending)", cloudscope.Clip(in.Sort), strings.Join(Sorts, ", "))
+	}
+	q.Limit = DefaultLimit
+	if in.Limit != "" {
+		n, err := strconv.Atoi(in.Limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return Query{}, cloudscope.Invalid("limit", "%q: want a whole number from 1 to %d", cloudscope.Clip(in.Limit), MaxLimit)
+		}
+		q.Limit = n
+	}
+	switch q.Source = in.Source; q.Source {
+	case "", SourceLatest, SourceLive:
+	default:
+		return Query{}, cloudscope.Invalid("source", "%q is not latest or live", cloudscope.Clip(in.Source))
+	}
+	if in.Cursor != "" {
+		c, err := decodeCursor(in.Cursor)
+		if err != nil || c.Question != q.question() || c.Offset < 0 {
+			return Query{}, cloudscope.Invalid("cursor", "not a cursor of this list: start again without one (a cursor goes with the filters and sort it was given for)")
+		}
+		q.cursor = c
+	}
+	return q, nil
+}
+
+// question identifies what is asked, less the page: a cursor is valid only
+// for the question it was made for.
+func (q Query) question() string {
+	b, _ := json.Marshal([]any{q.Regions, q.Types, q.States, q.TagKey, q.TagValue, q.Search, q.Sort, q.Desc, q.Source})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// filtered reports whether the query narrows more than regions and types
+// (which the stored layout answers directly).
+func (q Query) filtered() bool { return len(q.States) > 0 || q.TagKey != "" || q.Search != "" }
+
+// Match reports whether r answers the query's filters.
+func (q Query) Match(r *cloudscope.Resource) bool {
+	if len(q.Regions) > 0 && !slices.Contains(q.Regions, r.Region) ||
+		len(q.Types) > 0 && !slices.Contains(q.Types, r.Type) ||
+		len(q.States) > 0 && !slices.Contains(q.States, r.State) {
+		return false
+	}
+	if q.TagKey != "" {
+		v, ok := r.Tags[q.TagKey]
+		if !ok || q.TagValue != nil && v != *q.TagValue {
+			return false
+		}
+	}
+	if q.Search != "" {
+		return search(r, q.Search)
+	}
+	return true
+}
+
+func search(r *cloudscope.Resource, s string) bool {
+	if contains(r.ID, s) || contains(r.Name, s) {
+		return true
+	}
+	for k, v := range r.Tags {
+		if contains(k, s) || contains(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// contains is a case-insensitive substring test against a lower-case needle.
+func contains(hay, lowerNeedle string) bool {
+	if len(hay) < len(lowerNeedle) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(hay), lowerNeedle)
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

@@ -1,0 +1,172 @@
+// Package ddbstub is an in-process DynamoDB table for benchmarks at sizes
+// the emulator would take minutes to load: items by pk and sk, GetItem,
+// PutItem, BatchWriteItem, TransactWriteItems (puts and updates, conditions
+// not checked) and Query on the key (pk =, with begins_with or < on sk),
+// paged at 1 MB as DynamoDB pages. It counts the reads it serves.
+package ddbstub
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+)
+
+type item = map[string]ddbtypes.AttributeValue
+
+// Table is the stub table (one table; the name is not checked).
+type Table struct {
+	mu    sync.RWMutex
+	parts map[string]*partition
+	// Reads counts GetItem and Query requests; Writes the write requests.
+	Reads, Writes atomic.Int64
+}
+
+type partition struct {
+	keys  []string // sorted sort keys
+	items map[string]item
+}
+
+// New returns an empty table.
+func New() *Table { return &Table{parts: map[string]*partition{}} }
+
+func str(it item, name string) string {
+	if v, ok := it[name].(*ddbtypes.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func (t *Table) put(it item) {
+	pk, sk := str(it, "pk"), str(it, "sk")
+	p := t.parts[pk]
+	if p == nil {
+		p = &partition{items: map[string]item{}}
+		t.parts[pk] = p
+	}
+	if _, ok := p.items[sk]; !ok {
+		i, _ := slices.BinarySearch(p.keys, sk)
+		p.keys = slices.Insert(p.keys, i, sk)
+	}
+	p.items[sk] = it
+}
+
+func size(it item) int {
+	n := 0
+	for k, v := range it {
+		n += len(k)
+		switch v := v.(type) {
+		case *ddbtypes.AttributeValueMemberS:
+			n += len(v.Value)
+		case *ddbtypes.AttributeValueMemberB:
+			n += len(v.Value)
+		default:
+			n += 8
+		}
+	}
+	return n
+}
+
+// Handler answers the table's calls; others fail.
+func (t *Table) Handler() awsstub.Handler {
+	return func(_ context.Context, c awsstub.Call) (any, error) {
+		switch in := c.Input.(type) {
+		case *dynamodb.GetItemInput:
+			t.Reads.Add(1)
+			t.mu.RLock()
+			defer t.mu.RUnlock()
+			if p := t.parts[str(in.Key, "pk")]; p != nil {
+				return &dynamodb.GetItemOutput{Item: p.items[str(in.Key, "sk")]}, nil
+			}
+			return &dynamodb.GetItemOutput{}, nil
+		case *dynamodb.PutItemInput:
+			t.Writes.Add(1)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.put(in.Item)
+			return &dynamodb.PutItemOutput{}, nil
+		case *dynamodb.BatchWriteItemInput:
+			t.Writes.Add(1)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			for _, reqs := range in.RequestItems {
+				for _, r := range reqs {
+					t.put(r.PutRequest.Item)
+				}
+			}
+			return &dynamodb.BatchWriteItemOutput{}, nil
+		case *dynamodb.TransactWriteItemsInput:
+			t.Writes.Add(1)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			for _, w := range in.TransactItems {
+				if w.Put != nil {
+					t.put(w.Put.Item)
+				}
+			}
+			return &dynamodb.TransactWriteItemsOutput{}, nil
+		case *dynamodb.QueryInput:
+			t.Reads.Add(1)
+			return t.query(in)
+		}
+		return nil, fmt.Errorf("ddbstub: %s is not served", c.Operation)
+	}
+}
+
+// query serves the key conditions the stores use.
+func (t *Table) query(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	cond := *in.KeyConditionExpression
+	vals := in.ExpressionAttributeValues
+	pk := str(vals, ":pk")
+	match := func(string) bool { return true }
+	switch {
+	case strings.Contains(cond, "begins_with(sk, :chunk)"):
+		prefix := str(vals, ":chunk")
+		match = func(sk string) bool { return strings.HasPrefix(sk, prefix) }
+	case strings.Contains(cond, "sk < :sk"):
+		bound := str(vals, ":sk")
+		match = func(sk string) bool { return sk < bound }
+	case cond != "pk = :pk":
+		return nil, fmt.Errorf("ddbstub: key condition %q is not served", cond)
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := &dynamodb.QueryOutput{}
+	p := t.parts[pk]
+	if p == nil {
+		return out, nil
+	}
+	keys := p.keys
+	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
+	start := ""
+	if in.ExclusiveStartKey != nil {
+		start = str(in.ExclusiveStartKey, "sk")
+	}
+	bytes := 0
+	for n := range len(keys) {
+		i := n
+		if !forward {
+			i = len(keys) - 1 - n
+		}
+		sk := keys[i]
+		if start != "" && (forward && sk <= start || !forward && sk >= start) || !match(sk) {
+			continue
+		}
+		it := p.items[sk]
+		out.Items = append(out.Items, it)
+		bytes += size(it)
+		if in.Limit != nil && len(out.Items) == int(*in.Limit) || bytes >= 1<<20 {
+			out.LastEvaluatedKey = map[string]ddbtypes.AttributeValue{"pk": it["pk"], "sk": it["sk"]}
+			break
+		}
+	}
+	out.Count = int32(len(out.Items))
+	return out, nil
+}
