@@ -50,8 +50,12 @@ var Routes = []Route{
 // sizing is each function's memory (MB), timeout (s) and reserved concurrency.
 // The scan reads a 10,000-resource account in 2.5 s with a 146 MiB heap
 // (make bench); 1 GB and 15 minutes leave room for accounts far larger.
+// GET /resources reads the stored inventory: a first page takes a few
+// milliseconds, but a filter or sort across 1,000,000 resources decodes them
+// all (about 10 s of one core and a 46 MiB heap, BenchmarkStoredInventory):
+// 1,769 MB buys a whole vCPU, and 29 s is API Gateway's own limit.
 var sizing = map[string]struct{ memory, timeout, concurrency float64 }{
-	"discovery":   {512, 30, 10},
+	"discovery":   {1769, 29, 10},
 	"metrics":     {512, 30, 10},
 	"costs":       {256, 30, 5}, // every miss is a billed Cost Explorer request
 	"bottlenecks": {512, 30, 5},
