@@ -8,5 +8,5 @@ import (
 
 // BenchmarkColdStart: the discovery function's init time under aws-lambda-rie.
 func BenchmarkColdStart(b *testing.B) {
-	lambdatest.BenchmarkColdStart(b, "discovery", "../../events/discovery/get-regions.json", moto.Env())
+	lambdatest.BenchmarkColdStart(b, "discovery", "../../events/discovery/get-regions.json", append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
 }

@@ -2,7 +2,8 @@ package main
 
 // The artifact tier: the built bootstrap runs under the Lambda Runtime
 // Interface Emulator against moto, and each events/discovery fixture gets the
-// status and body the API promises.
+// status and body the API promises: read live before the first scan, then
+// from the stored scan; without its table it does not start.
 
 import (
 	"context"
@@ -10,9 +11,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -23,10 +27,15 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
-	if _, err := demo.Seed(context.Background(), awsconf.NewClients(moto.Config(t, "", awsconf.Options{})), demo.Default, t.Logf); err != nil {
+	ctx := context.Background()
+	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	if _, err := demo.Seed(ctx, clients, demo.Default, t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "discovery"), moto.Env())
+	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "discovery"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
 
 	fn.ServeFixtures(t, "../../events/discovery", map[string]lambdatest.Expect{
 		"get-regions.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
@@ -72,4 +81,33 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	} else {
 		t.Logf("cold-start init (INIT REPORT): %s", d)
 	}
+
+	// A stored scan: GET /resources answers from it, not from AWS.
+	stored := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "evt-stored", StartedAt: time.Now().Add(-time.Minute), FinishedAt: time.Now(),
+		Regions: []string{"us-east-1"}, Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: cloudscope.NotifyNone, Outcome: cloudscope.OutcomeComplete},
+		Resources: []cloudscope.Resource{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", Region: "us-east-1", State: "running"}},
+		Findings:  []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	stored.Counts.CountResources(stored.Resources)
+	if err := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil).Save(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	r := fn.InvokeFixture(t, "../../events/discovery/get-resources.json")
+	var d struct {
+		Source     string `json:"source"`
+		SnapshotID string `json:"snapshot_id"`
+		Counts     struct{ Total int }
+	}
+	if err := json.Unmarshal(r.Data, &d); err != nil || d.Source != "latest" || d.SnapshotID != "evt-stored" || d.Counts.Total != 1 {
+		t.Errorf("after a stored scan: %+v (%v)", d, err)
+	}
+}
+
+// Without its table the function does not start, and says which setting.
+func TestBootstrapRefusesToStartWithoutItsTable(t *testing.T) {
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "discovery"), moto.Env())
+	raw, err := os.ReadFile("../../events/discovery/get-regions.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn.InitFails(t, raw, "CLOUDSCOPE_TABLE is not set")
 }

@@ -99,7 +99,7 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 //     which POST /scans invokes.
 //   - scan: the table, where snapshots go, and the topic for new findings.
 var Functions = map[string]Function{
-	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvConcurrency, EnvLiveReuse}},
+	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
 	"metrics":     {Optional: []string{EnvPercentiles}},
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},

@@ -69,7 +69,7 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 
 func TestRequireNamesTheMissingSetting(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	for fn, want := range map[string]string{"scan": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable} {
+	for fn, want := range map[string]string{"scan": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable, "discovery": EnvTable} {
 		err := Require(fn, env(nil))
 		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
 			t.Errorf("%s without settings: %v", fn, err)
@@ -82,7 +82,7 @@ func TestRequireNamesTheMissingSetting(t *testing.T) {
 		t.Errorf("scan with a blank topic: %v", err)
 	}
 	for fn, set := range map[string]map[string]string{
-		"discovery": nil, "metrics": nil, "costs": {EnvTable: "t"},
+		"discovery": {EnvTable: "t"}, "metrics": nil, "costs": {EnvTable: "t"},
 		"bottlenecks": {EnvTable: "t", EnvScanFunc: "arn:aws:lambda:us-east-1:123456789012:function:scan"},
 		"scan":        {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 	"time"
@@ -93,6 +94,26 @@ func CompareResources(a, b Resource) int {
 func CompareStored(a, b Resource) int {
 	return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)),
 		cmp.Compare(a.ID, b.ID))
+}
+
+// StoredGroups yields resources in the stored order, one (region, type)
+// group at a time, with the group's key for a store: "<region>#<type index>",
+// which sorts as the groups do.
+func StoredGroups(rs []Resource) iter.Seq2[string, []Resource] {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, CompareStored)
+	return func(yield func(string, []Resource) bool) {
+		for i := 0; i < len(rs); {
+			j := i
+			for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
+				j++
+			}
+			if !yield(fmt.Sprintf("%s#%02d", rs[i].Region, slices.Index(ResourceTypes, rs[i].Type)), rs[i:j]) {
+				return
+			}
+			i = j
+		}
+	}
 }
 
 // ErrStop, returned by a callback that reads stored records, ends the read

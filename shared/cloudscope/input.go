@@ -2,6 +2,7 @@ package cloudscope
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -50,6 +51,26 @@ func ParseResourceType(param, name string) (ResourceType, error) {
 		return "", Invalid(param, "unknown resource type %q; allowed: %s", Clip(name), TypeNames())
 	}
 	return t, nil
+}
+
+// ParseResourceTypes reads a list of type names (normalized by List) into
+// types without repeats; an unknown name is an error naming param.
+func ParseResourceTypes(param string, names []string) ([]ResourceType, error) {
+	names, err := List(param, names, MaxListValues)
+	if err != nil {
+		return nil, err
+	}
+	types := make([]ResourceType, 0, len(names))
+	for _, n := range names {
+		t, err := ParseResourceType(param, n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	return types, nil
 }
 
 // TypeNames lists the supported resource types for messages: "ec2, rds, s3, lambda".

@@ -1,8 +1,6 @@
 package discovery
 
 import (
-	"slices"
-
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
@@ -25,19 +23,8 @@ func NewQuery(regions, types []string) (Query, error) {
 		}
 	}
 	q.Regions = names
-	typeNames, err := cloudscope.List("types", types, cloudscope.MaxListValues)
-	if err != nil {
+	if q.Types, err = cloudscope.ParseResourceTypes("types", types); err != nil {
 		return Query{}, err
-	}
-	q.Types = make([]cloudscope.ResourceType, 0, len(typeNames))
-	for _, n := range typeNames {
-		t, err := cloudscope.ParseResourceType("types", n)
-		if err != nil {
-			return Query{}, err
-		}
-		if !slices.Contains(q.Types, t) {
-			q.Types = append(q.Types, t)
-		}
 	}
 	return q, nil
 }

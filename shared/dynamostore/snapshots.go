@@ -145,19 +145,12 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	// Resources in the stored order (cloudscope.CompareStored), chunked by
 	// region and type: "resources#<region>#<type index>", so that a page of
 	// one region, or the first page of all, is one Query.
-	rs := slices.Clone(snap.Resources)
-	slices.SortFunc(rs, cloudscope.CompareStored)
-	for i := 0; i < len(rs); {
-		j := i
-		for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
-			j++
-		}
-		blobs, err := chunks(rs[i:j], st.chunkItems)
+	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
+		blobs, err := chunks(rs, st.chunkItems)
 		if err != nil {
 			return fmt.Errorf("snapshot %s resources: %w", snap.ID, err)
 		}
-		add(fmt.Sprintf("resources#%s#%02d", rs[i].Region, slices.Index(cloudscope.ResourceTypes, rs[i].Type)), blobs)
-		i = j
+		add("resources#"+group, blobs)
 	}
 	for kind, part := range map[string]func() ([][]byte, error){
 		"findings":     func() ([][]byte, error) { return chunks(snap.Findings, st.chunkItems) },

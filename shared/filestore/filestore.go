@@ -516,19 +516,12 @@ type chunk struct {
 // chunks it shows.
 func chunksOf(snap *cloudscope.Snapshot) ([]chunk, error) {
 	var out []chunk
-	rs := slices.Clone(snap.Resources)
-	slices.SortFunc(rs, cloudscope.CompareStored)
-	for i := 0; i < len(rs); {
-		j := i
-		for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
-			j++
-		}
-		cs, err := split(fmt.Sprintf("resources#%s#%02d", rs[i].Region, slices.Index(cloudscope.ResourceTypes, rs[i].Type)), rs[i:j])
+	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
+		cs, err := split("resources#"+group, rs)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, cs...)
-		i = j
 	}
 	for _, part := range []func() ([]chunk, error){
 		func() ([]chunk, error) { return split("findings", snap.Findings) },

@@ -156,7 +156,7 @@ func TestErrorsMapToStatuses(t *testing.T) {
 func TestReadyGatesEveryAWSRoute(t *testing.T) {
 	called := 0
 	var objection error = &cloudscope.Error{Code: cloudscope.CodeCredentials, Message: "no AWS credentials found: run `aws configure`"}
-	h := httpapi.New(httpapi.Deps{
+	h := newAPI(httpapi.Deps{
 		Ready: func(ctx context.Context) error { return objection },
 		Discovery: fakeDiscovery{
 			discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {

@@ -76,18 +76,8 @@ func NewQuery(in Input) (Query, error) {
 			return Query{}, err
 		}
 	}
-	names, err := cloudscope.List("types", in.Types, cloudscope.MaxListValues)
-	if err != nil {
+	if q.Types, err = cloudscope.ParseResourceTypes("types", in.Types); err != nil {
 		return Query{}, err
-	}
-	for _, n := range names {
-		t, err := cloudscope.ParseResourceType("types", n)
-		if err != nil {
-			return Query{}, err
-		}
-		if !slices.Contains(q.Types, t) {
-			q.Types = append(q.Types, t)
-		}
 	}
 	if q.States, err = cloudscope.List("states", in.States, cloudscope.MaxListValues); err != nil {
 		return Query{}, err

@@ -17,7 +17,7 @@ func TestConfigureRefusesAMissingRequiredSetting(t *testing.T) {
 		!strings.HasPrefix(err.Error(), "CLOUDSCOPE_TABLE is not set") {
 		t.Errorf("scan without a table: %v", err)
 	}
-	if _, err := Configure("discovery", env(map[string]string{appconfig.EnvConcurrency: "0"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvConcurrency) {
+	if _, err := Configure("discovery", env(map[string]string{appconfig.EnvTable: "cloudscope", appconfig.EnvConcurrency: "0"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvConcurrency) {
 		t.Errorf("a bad value: %v", err)
 	}
 	conf, err := Configure("costs", env(map[string]string{appconfig.EnvTable: "cloudscope"}))

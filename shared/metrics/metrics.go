@@ -4,6 +4,15 @@
 // concurrently under a bound and a per-region rate limit, follows every
 // NextToken, and maps the results back to resources by query id.
 // GetMetricStatistics, one metric per call, is never used.
+//
+// Periods (window.go): a window given without a period gets the smallest
+// period that keeps a series within 200 points, no finer than the type
+// publishes (5 minutes for EC2's basic monitoring, daily for S3's storage
+// metrics): chart-ready, and a full batch of 500 queries then fits one
+// call's 100,800 datapoints. A given period must be a multiple of 60 within
+// CloudWatch's retention (1-minute data for 15 days, 5-minute for 63,
+// hourly for 455) and give at most 1,440 points. At most 100 ids a request:
+// 800 queries for the richest type, two calls.
 package metrics
 
 import (
