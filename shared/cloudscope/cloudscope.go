@@ -1,5 +1,7 @@
 // Package cloudscope holds the domain types every other package speaks in:
-// resources, partial-failure records and the error codes that the HTTP boundary
+// resources and their stored order, findings and severities, snapshots with
+// their counts, outcome and diff, scan status, notification messages, exact
+// money, partial-failure records, and the error codes that the HTTP boundary
 // maps to statuses. It imports no AWS SDK package.
 package cloudscope
 
