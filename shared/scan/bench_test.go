@@ -122,6 +122,10 @@ func (a *synthetic) handle(_ context.Context, c awsstub.Call) (any, error) {
 		return &dynamodb.QueryOutput{}, nil
 	case *dynamodb.BatchWriteItemInput:
 		return &dynamodb.BatchWriteItemOutput{}, nil
+	case *dynamodb.PutItemInput: // the scan lease and status
+		return &dynamodb.PutItemOutput{}, nil
+	case *dynamodb.UpdateItemInput: // the lease's release
+		return &dynamodb.UpdateItemOutput{}, nil
 	case *dynamodb.TransactWriteItemsInput:
 		return &dynamodb.TransactWriteItemsOutput{}, nil
 	case *sns.PublishInput:
