@@ -461,6 +461,7 @@ func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions 
 			TableName:                 aws.String(st.table),
 			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :chunk)"),
 			ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":pk": stringAttr("snapshot#" + id), ":chunk": stringAttr(prefix)},
+			ConsistentRead:            aws.Bool(true), // a snapshot just stored is read whole
 		})
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)

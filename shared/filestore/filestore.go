@@ -96,7 +96,9 @@ func Open(path string, retention time.Duration, now func() time.Time) (*Store, e
 				return err
 			}
 		}
-		return nil
+		// One process holds the file (its lock), so a lease found now was
+		// left by one that stopped or crashed mid-scan: void.
+		return tx.Bucket(bucketLease).Delete(leaseKey)
 	})
 	if err != nil {
 		_ = db.Close()

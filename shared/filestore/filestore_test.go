@@ -140,3 +140,22 @@ func TestInventoryContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
 	})
 }
+
+// A lease left by a process that stopped mid-scan is void once the file is
+// opened again: only one process holds the file.
+func TestALeaseDoesNotOutliveItsProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if h, err := s.AcquireScanLease(ctx, "cut-short", time.Hour); h != "" || err != nil {
+		t.Fatal(h, err)
+	}
+	_ = s.Close() // the process stops without releasing it
+	s = open(t, path, nil)
+	if h, err := s.AcquireScanLease(ctx, "next", time.Hour); h != "" || err != nil {
+		t.Errorf("after a restart the lease is held by %q (%v)", h, err)
+	}
+}

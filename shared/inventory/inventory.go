@@ -270,9 +270,7 @@ func ordering(q Query) func(a, b cloudscope.Resource) int {
 	case "id":
 		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.ID, b.ID) }
 	case "name":
-		by = func(a, b cloudscope.Resource) int {
-			return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-		}
+		by = func(a, b cloudscope.Resource) int { return compareFold(a.Name, b.Name) }
 	case "state":
 		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.State, b.State) }
 	case "created_at":

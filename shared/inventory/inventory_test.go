@@ -145,3 +145,17 @@ func TestNewQueryRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A cursor is refused when it pages past any inventory: offset+limit must
+// never overflow, whoever made the cursor.
+func TestACursorTooDeepIsRefused(t *testing.T) {
+	q := query(t, Input{Sort: "name"})
+	deep := encodeCursor(cursor{Snapshot: "s", Offset: MaxOffset + 1, Question: q.question()})
+	if _, err := NewQuery(Input{Sort: "name", Cursor: deep}); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+		t.Errorf("a cursor %d deep: %v", MaxOffset+1, err)
+	}
+	ok := encodeCursor(cursor{Snapshot: "s", Offset: 1000, Question: q.question()})
+	if _, err := NewQuery(Input{Sort: "name", Cursor: ok}); err != nil {
+		t.Errorf("a cursor 1000 deep: %v", err)
+	}
+}

@@ -37,7 +37,7 @@ type live struct {
 type liveAnswer struct {
 	id  string
 	at  time.Time
-	inv *discovery.Inventory
+	inv *discovery.Inventory // its resources in the stored order
 }
 
 func newLive(d Discoverer, opts Options) *live {
@@ -71,10 +71,6 @@ func (s *Service) fromLive(ctx context.Context, q Query) (*Page, error) {
 	stream := func(fn func([]cloudscope.Resource) error) error { return fn(rs) }
 	var known *Counts
 	if !q.filtered() && q.Sort == "" {
-		// Discovery lists in its own order: put it in the stored order once.
-		sorted := append([]cloudscope.Resource(nil), rs...)
-		slices.SortFunc(sorted, cloudscope.CompareStored)
-		stream = func(fn func([]cloudscope.Resource) error) error { return fn(sorted) }
 		c := zeroCounts(q, p.Regions)
 		for _, r := range rs {
 			if q.Match(&r) {
@@ -128,6 +124,10 @@ func (l *live) get(ctx context.Context, q discovery.Query) (*liveAnswer, error) 
 		if err != nil {
 			return nil, err
 		}
+		// Discovery lists in its own order: put it in the stored order once,
+		// for every page of every request the answer serves.
+		inv.Resources = slices.Clone(inv.Resources)
+		slices.SortFunc(inv.Resources, cloudscope.CompareStored)
 		a := &liveAnswer{id: livePrefix + randomID(), at: l.opts.Now().UTC(), inv: inv}
 		l.mu.Lock()
 		l.calls++

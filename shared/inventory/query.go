@@ -18,6 +18,10 @@ const (
 	MaxLimit     = 1000
 )
 
+// MaxOffset bounds how deep a cursor may page: past any inventory cloudscope
+// is built for, and far from an overflow of offset+limit.
+const MaxOffset = 100_000_000
+
 // Sorts are the columns a list can be sorted by; "" is the stored order:
 // region, type, id.
 var Sorts = []string{"region", "type", "id", "name", "state", "created_at"}
@@ -120,7 +124,7 @@ func NewQuery(in Input) (Query, error) {
 	}
 	if in.Cursor != "" {
 		c, err := decodeCursor(in.Cursor)
-		if err != nil || c.Question != q.question() || c.Offset < 0 {
+		if err != nil || c.Question != q.question() || c.Offset < 0 || c.Offset > MaxOffset {
 			return Query{}, cloudscope.Invalid("cursor", "not a cursor of this list: start again without one (a cursor goes with the filters and sort it was given for)")
 		}
 		q.cursor = c

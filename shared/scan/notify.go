@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/notify"
@@ -16,7 +17,10 @@ type notification struct {
 	snap     *cloudscope.Snapshot
 	findings []cloudscope.Finding
 	carried  *cloudscope.Snapshot
-	base     string
+	// carriedOnly are the findings told only because carried could not
+	// send them: left out if another delivery of carried claims it first.
+	carriedOnly map[string]bool
+	base        string
 }
 
 // NewMessage renders the notification of findings, the findings of snap
@@ -49,9 +53,11 @@ func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*noti
 			for _, f := range n.findings {
 				seen[f.ID] = true
 			}
+			n.carriedOnly = map[string]bool{}
 			for _, f := range findingsByID(snap, prev.Notify) {
 				if !seen[f.ID] {
 					n.findings = append(n.findings, f)
+					n.carriedOnly[f.ID] = true
 				}
 			}
 		}
@@ -83,6 +89,22 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 		}
 		return err
 	}
+	if c := n.carried; c != nil {
+		// The carried notification is claimed too: a retried delivery of
+		// its own scan may be sending it now.
+		switch err := s.d.Store.SetNotification(ctx, c.ID, c.Notification, cloudscope.NotifySending); {
+		case errors.Is(err, cloudscope.ErrStateChanged):
+			n.carried = nil
+			n.findings = slices.DeleteFunc(n.findings, func(f cloudscope.Finding) bool { return n.carriedOnly[f.ID] })
+			if len(n.findings) == 0 { // all it had to tell, the other delivery tells
+				snap.Notification = cloudscope.NotifySent
+				return s.d.Store.SetNotification(ctx, snap.ID, cloudscope.NotifySending, cloudscope.NotifySent)
+			}
+		case err != nil:
+			_ = s.d.Store.SetNotification(context.WithoutCancel(ctx), snap.ID, cloudscope.NotifySending, cloudscope.NotifyPending)
+			return err
+		}
+	}
 	s.report(ctx, t, Progress{Step: "notify", Detail: fmt.Sprintf("%d new or worse findings", len(n.findings))})
 	if n.base == "" { // unknown to a retried delivery finishing what the first could not send
 		if h, err := s.d.Store.Before(ctx, snap.ID); err == nil && h != nil {
@@ -99,6 +121,9 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 	if err != nil {
 		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
 		snap.Notification = cloudscope.NotifyPending
+		if c := n.carried; c != nil { // the next scan carries both again
+			_ = s.d.Store.SetNotification(context.WithoutCancel(ctx), c.ID, cloudscope.NotifySending, cloudscope.NotifyPending)
+		}
 		return s.d.Store.SetNotification(context.WithoutCancel(ctx), snap.ID, cloudscope.NotifySending, cloudscope.NotifyPending)
 	}
 	if err := s.d.Store.SetNotification(ctx, snap.ID, cloudscope.NotifySending, cloudscope.NotifySent); err != nil {
@@ -106,7 +131,7 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 	}
 	snap.Notification = cloudscope.NotifySent
 	if c := n.carried; c != nil {
-		if err := s.d.Store.SetNotification(ctx, c.ID, c.Notification, cloudscope.NotifySent); err != nil && !errors.Is(err, cloudscope.ErrStateChanged) {
+		if err := s.d.Store.SetNotification(ctx, c.ID, cloudscope.NotifySending, cloudscope.NotifySent); err != nil && !errors.Is(err, cloudscope.ErrStateChanged) {
 			return err
 		}
 	}

@@ -412,3 +412,56 @@ func TestOneScanAtATime(t *testing.T) {
 		t.Errorf("a finished scan keeps the lease: held by %q", h)
 	}
 }
+
+// raceStore is a store where another delivery of one scan claims its
+// notification just before this one can.
+type raceStore struct {
+	*memstore.Store
+	lost string
+}
+
+func (r *raceStore) SetNotification(ctx context.Context, id, from, to string) error {
+	if id == r.lost && to == cloudscope.NotifySending {
+		_ = r.Store.SetNotification(ctx, id, from, to) // the other delivery wins
+		return cloudscope.ErrStateChanged
+	}
+	return r.Store.SetNotification(ctx, id, from, to)
+}
+
+// A scan that carries an unsent notification claims it first: when a
+// retried delivery of that scan got it, this scan leaves its findings out
+// rather than telling them twice.
+func TestACarriedNotificationIsNeverSentTwice(t *testing.T) {
+	acct, n, _, _ := setup()
+	store := &raceStore{Store: memstore.New(), lost: "scan-1"}
+	clock := now
+	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
+		Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+	ctx := context.Background()
+	n.fail = errors.New("sns is down")
+	if r, err := s.Run(ctx, "scan-1", nil); err != nil || r.Snapshot.Notification != cloudscope.NotifyPending {
+		t.Fatalf("first scan: %v %+v", err, r)
+	}
+	n.fail = nil
+	acct.resources = append(acct.resources, instance("i-new"))
+	acct.cpu["i-new"] = 99
+	r, err := s.Run(ctx, "scan-2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.sent) != 1 {
+		t.Fatalf("%d messages, want 1", len(n.sent))
+	}
+	body := n.sent[0].Bodies["default"]
+	if body == "" {
+		for _, b := range n.sent[0].Bodies {
+			body = b
+		}
+	}
+	if !strings.Contains(body, "i-new") || strings.Contains(body, "i-hot") {
+		t.Errorf("scan-2 told %q; want only i-new (i-hot is scan-1's, which its other delivery sends)", body)
+	}
+	if r.Snapshot.Notification != cloudscope.NotifySent {
+		t.Errorf("scan-2's notification is %s", r.Snapshot.Notification)
+	}
+}
