@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,10 +66,8 @@ type SnapshotStore struct {
 	chunkItems int
 	// backoff is the first wait before retrying unprocessed items; it doubles.
 	backoff time.Duration
-	// Writes counts the items written, and Reads the chunk Query pages
-	// read, for the benchmarks.
+	// Writes counts the items written, for the benchmark.
 	Writes int
-	Reads  atomic.Int64
 	// attempts keeps each stored snapshot's chunk attempt (id -> string).
 	attempts sync.Map
 	// conditional serialises this process's conditional writes (the lease,
@@ -468,7 +465,6 @@ func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions 
 			if err != nil {
 				return awserr.Wrap(err, "dynamodb Query")
 			}
-			st.Reads.Add(1)
 			for _, item := range page.Items {
 				var part []cloudscope.Resource
 				if err := appendChunk(item["data"].(*ddbtypes.AttributeValueMemberB).Value, &part); err != nil {

@@ -97,7 +97,13 @@ func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
 	if q.cursor != nil && strings.HasPrefix(q.cursor.Snapshot, livePrefix) {
 		source = SourceLive
 	}
-	if source != SourceLive && s.store != nil {
+	if source != SourceLive {
+		if s.store == nil {
+			if source == SourceLatest {
+				return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no scans are stored here: ask for source=live")
+			}
+			return s.fromLive(ctx, q)
+		}
 		h, err := s.header(ctx, q)
 		if err != nil {
 			return nil, err

@@ -159,3 +159,16 @@ func TestACursorTooDeepIsRefused(t *testing.T) {
 		t.Errorf("a cursor 1000 deep: %v", err)
 	}
 }
+
+// Without a store, source=latest has nothing to read: 404, never a live
+// discovery in its place; the default reads live.
+func TestLatestWithoutAStoreIsNotFound(t *testing.T) {
+	acct := &slowAccount{}
+	svc := New(nil, acct, Options{})
+	if _, err := svc.List(context.Background(), query(t, Input{Source: "latest"})); cloudscope.CodeOf(err) != cloudscope.CodeNotFound || acct.calls.Load() != 0 {
+		t.Errorf("source=latest without a store: %v, %d discoveries", err, acct.calls.Load())
+	}
+	if p, err := svc.List(context.Background(), query(t, Input{})); err != nil || p.Source != SourceLive {
+		t.Errorf("the default without a store: %v", err)
+	}
+}

@@ -31,7 +31,6 @@ type live struct {
 
 	mu      sync.Mutex
 	answers map[string]*liveAnswer // by request key, and by id
-	calls   int                    // discoveries run, for tests
 }
 
 type liveAnswer struct {
@@ -42,13 +41,6 @@ type liveAnswer struct {
 
 func newLive(d Discoverer, opts Options) *live {
 	return &live{discoverer: d, opts: opts, slots: make(chan struct{}, opts.MaxLive), answers: map[string]*liveAnswer{}}
-}
-
-// Discoveries is how many live discoveries the service has run.
-func (s *Service) Discoveries() int {
-	s.live.mu.Lock()
-	defer s.live.mu.Unlock()
-	return s.live.calls
 }
 
 // fromLive answers q from a discovery now (or one a moment ago).
@@ -130,7 +122,6 @@ func (l *live) get(ctx context.Context, q discovery.Query) (*liveAnswer, error) 
 		slices.SortFunc(inv.Resources, cloudscope.CompareStored)
 		a := &liveAnswer{id: livePrefix + randomID(), at: l.opts.Now().UTC(), inv: inv}
 		l.mu.Lock()
-		l.calls++
 		for id, old := range l.answers { // drop what has expired
 			if l.opts.Now().Sub(old.at) >= l.opts.Reuse {
 				delete(l.answers, id)

@@ -59,14 +59,14 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *
 // Local is what a person chose to keep state in on a laptop (cloudscope
 // serve and scan): a store, and a cost cache (nil: memory).
 type Local struct {
-	Store     scan.Store
+	Store     StateStore
 	CostCache costs.Cache
 }
 
 // All is every service, for a server that answers every route: store
 // keeps the snapshots (see Store), costCache the Cost Explorer answers when
 // no table is set (nil: memory), and start runs a scan in the background.
-func All(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costCache costs.Cache, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
+func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, costCache costs.Cache, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
 	costSvc := Costs(conf, clients, costCache) // one cache for the cost routes and the scans
 	disc := Discovery(conf, clients)
 	return httpapi.Deps{
@@ -81,9 +81,8 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, cost
 
 // Inventory answers GET /resources from the store's newest scan, or from
 // discovery now when asked (source=live) or when no scan is stored.
-func Inventory(conf appconfig.Config, store scan.Store, disc *discovery.Discoverer) *inventory.Service {
-	src, _ := store.(inventory.Source) // every store is one; nil reads live only
-	return inventory.New(src, disc, inventory.Options{Reuse: conf.LiveReuse})
+func Inventory(conf appconfig.Config, store StateStore, disc *discovery.Discoverer) *inventory.Service {
+	return inventory.New(store, disc, inventory.Options{Reuse: conf.LiveReuse})
 }
 
 // Store is where snapshots live: the DynamoDB table conf.Table names, or,
@@ -91,7 +90,7 @@ func Inventory(conf appconfig.Config, store scan.Store, disc *discovery.Discover
 // memory today). A deployed function passes nil, and without a table gets
 // an error naming the setting: snapshots never silently land in memory,
 // where they would vanish with the instance.
-func Store(conf appconfig.Config, clients *awsconf.Clients, local scan.Store) (scan.Store, error) {
+func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (StateStore, error) {
 	switch {
 	case conf.Table != "":
 		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil), nil
@@ -154,4 +153,11 @@ func InvokeScanFunction(clients *awsconf.Clients, function string) func(context.
 		}
 		return nil
 	}
+}
+
+// StateStore is where state is kept: the scans' snapshots, status and
+// lease, and the stored inventory that GET /resources reads.
+type StateStore interface {
+	scan.Store
+	inventory.Source
 }

@@ -58,7 +58,7 @@ func TestStoreFollowsTheConfiguration(t *testing.T) {
 	if s, err := Store(appconfig.Config{}, clients, local); s != local || err != nil {
 		t.Errorf("no table, memory chosen: %T %v", s, err)
 	}
-	for _, l := range []scan.Store{nil, local} {
+	for _, l := range []StateStore{nil, local} {
 		if s, err := Store(appconfig.Config{Table: "cloudscope"}, clients, l); err != nil {
 			t.Error(err)
 		} else if _, ok := s.(*dynamostore.SnapshotStore); !ok {
