@@ -26,6 +26,17 @@ const (
 	Lambda ResourceType = "lambda"
 )
 
+// The resource types of the waste rules. Each joins ResourceTypes (at the
+// end: the stored order keys chunks by a type's index) once discovery lists it.
+const (
+	Volume       ResourceType = "ebs"          // EBS volumes
+	VolumeBackup ResourceType = "ebs-snapshot" // EBS snapshots the account owns
+	Address      ResourceType = "eip"          // Elastic IP addresses
+	NATGateway   ResourceType = "nat"          // NAT gateways
+	LoadBalancer ResourceType = "elb"          // application, network and classic load balancers
+	Table        ResourceType = "dynamodb"     // DynamoDB tables
+)
+
 // ResourceTypes lists every supported type in the order output uses.
 var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda}
 
@@ -35,6 +46,8 @@ func (t ResourceType) Valid() bool { return slices.Contains(ResourceTypes, t) }
 // Resource is one discovered resource. The fields shared by every type sit at
 // the top; the type-specific ones live in exactly one of the detail structs.
 type Resource struct {
+	// AccountID is the AWS account the resource belongs to.
+	AccountID string            `json:"account_id,omitempty"`
 	Type      ResourceType      `json:"type"`
 	ID        string            `json:"id"`
 	Name      string            `json:"name,omitempty"`
@@ -47,6 +60,80 @@ type Resource struct {
 	EC2    *EC2Details    `json:"ec2,omitempty"`
 	RDS    *RDSDetails    `json:"rds,omitempty"`
 	Lambda *LambdaDetails `json:"lambda,omitempty"`
+
+	Volume       *VolumeDetails       `json:"ebs,omitempty"`
+	VolumeBackup *VolumeBackupDetails `json:"ebs_snapshot,omitempty"`
+	Address      *AddressDetails      `json:"eip,omitempty"`
+	NATGateway   *NATGatewayDetails   `json:"nat,omitempty"`
+	LoadBalancer *LoadBalancerDetails `json:"elb,omitempty"`
+	Table        *TableDetails        `json:"dynamodb,omitempty"`
+}
+
+// VolumeDetails are an EBS volume's fields.
+type VolumeDetails struct {
+	VolumeType       string `json:"volume_type"` // gp2, gp3, io1, io2, st1, sc1, standard
+	SizeGB           int32  `json:"size_gb"`
+	IOPS             int32  `json:"iops,omitempty"`
+	ThroughputMBps   int32  `json:"throughput_mbps,omitempty"`
+	AvailabilityZone string `json:"availability_zone,omitempty"`
+	Encrypted        bool   `json:"encrypted"`
+	// AttachedTo lists the instances the volume is attached to (none: unattached).
+	AttachedTo []string `json:"attached_to"`
+	// Boot reports whether the volume is an instance's root device.
+	Boot bool `json:"boot,omitempty"`
+}
+
+// VolumeBackupDetails are an EBS snapshot's fields.
+type VolumeBackupDetails struct {
+	VolumeID string `json:"volume_id,omitempty"`
+	SizeGB   int32  `json:"size_gb"`
+	// StorageTier is "standard" or "archive".
+	StorageTier string `json:"storage_tier,omitempty"`
+	// VolumeExists reports whether the source volume still exists (nil: not known).
+	VolumeExists *bool `json:"volume_exists,omitempty"`
+	// Images lists the AMIs that use the snapshot.
+	Images []string `json:"images"`
+}
+
+// AddressDetails are an Elastic IP address's fields.
+type AddressDetails struct {
+	PublicIP           string `json:"public_ip"`
+	AllocationID       string `json:"allocation_id,omitempty"`
+	AssociationID      string `json:"association_id,omitempty"`
+	InstanceID         string `json:"instance_id,omitempty"`
+	NetworkInterfaceID string `json:"network_interface_id,omitempty"`
+	Domain             string `json:"domain,omitempty"` // vpc or standard
+}
+
+// NATGatewayDetails are a NAT gateway's fields.
+type NATGatewayDetails struct {
+	VpcID            string   `json:"vpc_id,omitempty"`
+	SubnetID         string   `json:"subnet_id,omitempty"`
+	ConnectivityType string   `json:"connectivity_type,omitempty"` // public or private
+	PublicIPs        []string `json:"public_ips,omitempty"`
+}
+
+// LoadBalancerDetails are a load balancer's fields.
+type LoadBalancerDetails struct {
+	Kind    string `json:"kind"` // application, network, gateway or classic
+	Scheme  string `json:"scheme,omitempty"`
+	DNSName string `json:"dns_name,omitempty"`
+	VpcID   string `json:"vpc_id,omitempty"`
+	// Targets counts the registered targets, HealthyTargets those healthy
+	// (for a classic load balancer, its instances in service).
+	Targets        int `json:"targets"`
+	HealthyTargets int `json:"healthy_targets"`
+}
+
+// TableDetails are a DynamoDB table's fields.
+type TableDetails struct {
+	BillingMode string `json:"billing_mode"` // PROVISIONED or PAY_PER_REQUEST
+	// ReadCapacityUnits and WriteCapacityUnits are the provisioned capacity (0 on demand).
+	ReadCapacityUnits  int64  `json:"read_capacity_units"`
+	WriteCapacityUnits int64  `json:"write_capacity_units"`
+	ItemCount          int64  `json:"item_count"`
+	SizeBytes          int64  `json:"size_bytes"`
+	TableClass         string `json:"table_class,omitempty"`
 }
 
 // EC2Details are the instance fields that sizing and bottleneck rules need.
@@ -132,10 +219,12 @@ type Region struct {
 // Failure records one region and service that could not be read, so that a
 // response can carry everything else that succeeded.
 type Failure struct {
-	Region  string `json:"region"`
-	Service string `json:"service"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	// AccountID is the account that could not be read ("" in a one-account scan).
+	AccountID string `json:"account_id,omitempty"`
+	Region    string `json:"region"`
+	Service   string `json:"service"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
 	// Detail is AWS's own text, which can name roles and policies: for the
 	// log only, never in a response.
 	Detail string `json:"-"`

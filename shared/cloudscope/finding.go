@@ -50,6 +50,7 @@ type Window struct {
 type Finding struct {
 	// ID is stable across scans: the rule and the resource.
 	ID             string             `json:"id"`
+	AccountID      string             `json:"account_id,omitempty"`
 	Rule           string             `json:"rule"`
 	Severity       Severity           `json:"severity"`
 	Title          string             `json:"title"`
@@ -62,11 +63,37 @@ type Finding struct {
 	Window         Window             `json:"window"`
 	Evidence       []Point            `json:"evidence"`
 	Recommendation string             `json:"recommendation"`
+	// Savings is what acting on the finding saves a month, or why no figure
+	// is given; every waste finding has one.
+	Savings *Savings `json:"savings,omitempty"`
+}
+
+// Savings is a finding's saving in money a month: the quantity, the unit
+// price with its currency, the price's source and date, and the arithmetic,
+// or (Unavailable) why there is no figure. Never a guess.
+type Savings struct {
+	Monthly  *Amount `json:"monthly,omitempty"`
+	Currency string  `json:"currency,omitempty"`
+	// Quantity of Unit, at UnitPrice each ("500" "GB-month" "0.02").
+	Quantity  *Amount `json:"quantity,omitempty"`
+	Unit      string  `json:"unit,omitempty"`
+	UnitPrice *Amount `json:"unit_price,omitempty"`
+	// PriceSource says where the price comes from (the Price List's
+	// product and term); PriceDate its effective date.
+	PriceSource string `json:"price_source,omitempty"`
+	PriceDate   string `json:"price_date,omitempty"`
+	// Estimate is the arithmetic in words: "gp2 -> gp3, 500 GB x (0.10 -
+	// 0.08) USD/GB-month = 10.00 USD/month".
+	Estimate string `json:"estimate,omitempty"`
+	// Unavailable says why there is no figure: no price found, no price
+	// API in that partition.
+	Unavailable string `json:"unavailable,omitempty"`
 }
 
 // Insufficient records a rule that could not judge a resource for lack of
 // data: too little data is never taken for idleness.
 type Insufficient struct {
+	AccountID    string       `json:"account_id,omitempty"`
 	Rule         string       `json:"rule"`
 	ResourceType ResourceType `json:"resource_type"`
 	ResourceID   string       `json:"resource_id"`

@@ -80,6 +80,9 @@ type SnapshotCounts struct {
 	ByState  map[string]int `json:"by_state,omitempty"`
 	TagKeys  map[string]int `json:"tag_keys,omitempty"`
 	ByGroup  map[string]int `json:"by_group,omitempty"`
+	// ByAccount counts the resources by account (empty in a one-account
+	// scan whose resources carry no account).
+	ByAccount map[string]int `json:"by_account,omitempty"`
 }
 
 // GroupKey names the (type, region) group a resource is stored in.
@@ -94,6 +97,12 @@ func (c *SnapshotCounts) CountResources(rs []Resource) {
 		c.ByRegion[r.Region]++
 		c.ByState[r.State]++
 		c.ByGroup[GroupKey(r.Type, r.Region)]++
+		if r.AccountID != "" {
+			if c.ByAccount == nil {
+				c.ByAccount = map[string]int{}
+			}
+			c.ByAccount[r.AccountID]++
+		}
 		for k := range r.Tags {
 			c.TagKeys[k]++
 		}
