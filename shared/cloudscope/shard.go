@@ -1,5 +1,7 @@
 package cloudscope
 
+import "time"
+
 // Shard is one unit of a scan's work: one account's one region, or part of
 // it (a subset of the types) when an account-region is too big for one
 // unit. The state machine's Distributed Map runs one shard per item; the
@@ -11,3 +13,48 @@ type Shard struct {
 	// Types limits the shard to some resource types (empty: every type).
 	Types []ResourceType `json:"types,omitempty"`
 }
+
+// Key names the shard within its scan: "<account>#<region>[#<type>+<type>...]".
+func (s Shard) Key() string {
+	k := s.AccountID + "#" + s.Region
+	for i, t := range s.Types {
+		if i == 0 {
+			k += "#"
+		} else {
+			k += "+"
+		}
+		k += string(t)
+	}
+	return k
+}
+
+// ShardPart is what one shard stores of its scan: its resources (in the
+// stored order), its findings and undecided rules, what it could not read,
+// its calls and counts. A part read back as a summary has no Resources.
+type ShardPart struct {
+	Shard        Shard          `json:"shard"`
+	StartedAt    time.Time      `json:"started_at"`
+	FinishedAt   time.Time      `json:"finished_at"`
+	Resources    []Resource     `json:"resources,omitempty"`
+	Findings     []Finding      `json:"findings"`
+	Insufficient []Insufficient `json:"insufficient_data"`
+	Errors       []Failure      `json:"errors"`
+	Calls        map[string]int `json:"aws_calls"`
+	Counts       SnapshotCounts `json:"counts"`
+	// Listed counts the listings that succeeded; MetricsRead and
+	// MetricsFailed the metric reads that did and did not (the outcome of
+	// the whole scan is judged from every part's).
+	Listed        int `json:"listed"`
+	MetricsRead   int `json:"metrics_read"`
+	MetricsFailed int `json:"metrics_failed"`
+}
+
+// ShardProgress is how far a sharded scan is: GET /scans/{id} reports it.
+type ShardProgress struct {
+	Total  int `json:"total"`
+	Done   int `json:"done"`
+	Failed int `json:"failed"`
+}
+
+// Left is how many shards have not finished.
+func (p ShardProgress) Left() int { return max(p.Total-p.Done-p.Failed, 0) }

@@ -21,14 +21,16 @@ const StatusRetention = 24 * time.Hour
 // started it (the page's "Scan now") can follow it, and learn of a failure
 // instead of waiting for a snapshot that never comes.
 type ScanStatus struct {
-	ID          string    `json:"scan_id"`
-	State       string    `json:"state"`
-	Step        string    `json:"step,omitempty"`
-	Detail      string    `json:"detail,omitempty"`
-	RegionsDone int       `json:"regions_done"`
-	Regions     int       `json:"regions"`
-	StartedAt   time.Time `json:"started_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string `json:"scan_id"`
+	State       string `json:"state"`
+	Step        string `json:"step,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+	RegionsDone int    `json:"regions_done"`
+	Regions     int    `json:"regions"`
+	// Shards is a sharded scan's progress (nil for a one-process scan).
+	Shards    *ShardProgress `json:"shards,omitempty"`
+	StartedAt time.Time      `json:"started_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 	// Error names the step and the kind of failure, never AWS's own words
 	// (those go to the log).
 	Error string `json:"error,omitempty"`
