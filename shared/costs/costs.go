@@ -159,6 +159,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		Granularity: cetypes.Granularity(q.Granularity),
 		Metrics:     []string{q.Metric},
 		GroupBy:     []cetypes.GroupDefinition{groupDefinition(q.GroupBy)},
+		Filter:      accountFilter(q.Accounts),
 	}
 	r := &Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []Period{}}
 	byGroup := map[string]cloudscope.Amount{}
@@ -260,6 +261,15 @@ func tagValue(k string) string {
 		return v
 	}
 	return k
+}
+
+// accountFilter keeps the spend of the given linked accounts; nil (every
+// account) when none are given.
+func accountFilter(accounts []string) *cetypes.Expression {
+	if len(accounts) == 0 {
+		return nil
+	}
+	return &cetypes.Expression{Dimensions: &cetypes.DimensionValues{Key: cetypes.DimensionLinkedAccount, Values: accounts}}
 }
 
 func groupDefinition(groupBy string) cetypes.GroupDefinition {

@@ -263,6 +263,31 @@ func TestErrorMapping(t *testing.T) {
 	}
 }
 
+// A query of some accounts asks Cost Explorer for their spend only, and is
+// cached apart from the query of every account.
+func TestAccountsFilterTheSpend(t *testing.T) {
+	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("111111111111", "3")}}}}}
+	s, calls := service(f, Options{})
+	ctx := context.Background()
+	if _, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT"})); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT", Accounts: []string{"111111111111"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Total() != 2 || r.Cached {
+		t.Errorf("%d calls, cached %v: the filtered query must not be served the unfiltered answer", calls.Total(), r.Cached)
+	}
+	if f.inputs[0].Filter != nil {
+		t.Errorf("every account: filter %+v, want none", f.inputs[0].Filter)
+	}
+	got := f.inputs[1].Filter
+	if got == nil || got.Dimensions == nil || got.Dimensions.Key != cetypes.DimensionLinkedAccount || len(got.Dimensions.Values) != 1 || got.Dimensions.Values[0] != "111111111111" {
+		t.Errorf("filter %+v, want LINKED_ACCOUNT = 111111111111", got)
+	}
+}
+
 func TestNewQuery(t *testing.T) {
 	for _, tc := range []struct {
 		spec        QueryInput
@@ -287,6 +312,10 @@ func TestNewQuery(t *testing.T) {
 		{spec: QueryInput{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
 		{spec: QueryInput{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
 		{spec: QueryInput{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
+		{spec: QueryInput{GroupBy: "account"}, want: "2026-10-27..2026-11-26/DAILY/LINKED_ACCOUNT/UnblendedCost"},
+		// One set of accounts is one cache key, whatever the order given.
+		{spec: QueryInput{Accounts: []string{"222222222222", "111111111111", "222222222222"}}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost/accounts=111111111111,222222222222"},
+		{spec: QueryInput{Accounts: []string{"1111"}}, param: "accounts", text: "not an AWS account id"},
 	} {
 		q, err := NewQuery(tc.spec, now)
 		if tc.text != "" {
