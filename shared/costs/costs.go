@@ -295,6 +295,7 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 		Granularity:             cetypes.Granularity(q.Granularity),
 		Metric:                  forecastMetric[q.Metric],
 		PredictionIntervalLevel: aws.Int32(predictionInterval),
+		Filter:                  accountFilter(q.Accounts),
 	})
 	if err != nil {
 		return nil, wrap(err, "GetCostForecast")

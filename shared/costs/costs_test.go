@@ -219,7 +219,7 @@ func TestForecast(t *testing.T) {
 			PredictionIntervalLowerBound: aws.String("25.5"), PredictionIntervalUpperBound: aws.String("35.25")}},
 	}}
 	s, calls := service(f, Options{})
-	q, err := NewForecastQuery("", "", "", now)
+	q, err := NewForecastQuery("", "", "", nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestErrorMapping(t *testing.T) {
 		if cloudscope.CodeOf(err) != want {
 			t.Errorf("%s: got %v, want %s", code, err, want)
 		}
-		q, _ := NewForecastQuery("7", "", "", now)
+		q, _ := NewForecastQuery("7", "", "", nil, now)
 		if _, err := s.Forecast(context.Background(), q); cloudscope.CodeOf(err) != want {
 			t.Errorf("forecast %s: got %v", code, err)
 		}
@@ -329,8 +329,14 @@ func TestNewQuery(t *testing.T) {
 			t.Errorf("%+v: got %s, %v; want %s", tc.spec, q, err, tc.want)
 		}
 	}
-	if _, err := NewForecastQuery("91", "", "", now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+	if _, err := NewForecastQuery("91", "", "", nil, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 		t.Errorf("a 91-day forecast: %v", err)
+	}
+	if q, err := NewForecastQuery("", "", "", []string{"222222222222"}, now); err != nil || q.String() != "forecast:2026-11-26..2026-12-26/DAILY/UnblendedCost/accounts=222222222222" {
+		t.Errorf("a forecast of one account: %s, %v", q, err)
+	}
+	if _, err := NewForecastQuery("", "", "", []string{"2"}, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+		t.Errorf("a forecast of a bad account: %v", err)
 	}
 }
 
@@ -357,7 +363,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := NewForecastQuery("", "", "", now)
+	q, _ := NewForecastQuery("", "", "", nil, now)
 	if _, err := s.Forecast(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}

@@ -163,14 +163,21 @@ type ForecastQuery struct {
 	End         string `json:"end"`
 	Granularity string `json:"granularity"`
 	Metric      string `json:"metric"`
+	// Accounts keeps the spend of these linked accounts (all when empty).
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 func (q ForecastQuery) String() string {
-	return fmt.Sprintf("forecast:%s..%s/%s/%s", q.Start, q.End, q.Granularity, q.Metric)
+	s := fmt.Sprintf("forecast:%s..%s/%s/%s", q.Start, q.End, q.Granularity, q.Metric)
+	if len(q.Accounts) > 0 {
+		s += "/accounts=" + strings.Join(q.Accounts, ",")
+	}
+	return s
 }
 
-// NewForecastQuery validates a forecast of days days (default 30) from today.
-func NewForecastQuery(days, granularity, metric string, now time.Time) (ForecastQuery, error) {
+// NewForecastQuery validates a forecast of days days (default 30) from
+// today, of the given linked accounts (every account when none).
+func NewForecastQuery(days, granularity, metric string, accounts []string, now time.Time) (ForecastQuery, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	n := 30
 	if days != "" {
@@ -178,11 +185,12 @@ func NewForecastQuery(days, granularity, metric string, now time.Time) (Forecast
 			return ForecastQuery{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 to %d", cloudscope.Clip(days), MaxForecastDays)
 		}
 	}
-	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric}, now)
+	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric, Accounts: accounts}, now)
 	if err != nil {
 		return ForecastQuery{}, err
 	}
-	return ForecastQuery{Start: today.Format(DateLayout), End: today.AddDate(0, 0, n).Format(DateLayout), Granularity: q.Granularity, Metric: q.Metric}, nil
+	return ForecastQuery{Start: today.Format(DateLayout), End: today.AddDate(0, 0, n).Format(DateLayout), Granularity: q.Granularity, Metric: q.Metric,
+		Accounts: q.Accounts}, nil
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

@@ -103,6 +103,10 @@ func TestCostsOfAccounts(t *testing.T) {
 	if r := do(t, h, "GET", "/costs?accounts=abc"); r.status != 400 || r.env.Error.Param != "accounts" {
 		t.Errorf("a bad account: %d %s", r.status, r.body)
 	}
+	r = do(t, h, "GET", "/costs/forecast?accounts="+acctB)
+	if err := json.Unmarshal(r.env.Data, &rep); err != nil || r.status != 200 || strings.Join(rep.Accounts, ",") != acctB {
+		t.Errorf("forecast of %s: %d %s", acctB, r.status, r.body)
+	}
 }
 
 // The metrics route reads live with its own credentials: an account other

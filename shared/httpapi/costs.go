@@ -47,7 +47,7 @@ func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), a.now())
+	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), listParam(q, "accounts"), a.now())
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ var (
 	resourcesParams   = params{names: []string{"accounts", "regions", "types", "states", "tag", "search", "sort", "limit", "cursor", "source"}, lists: []string{"accounts", "regions", "types", "states"}}
 	metricsParams     = params{names: []string{"resource_type", "resource_ids", "region", "hours", "start", "end", "period", "stats", "accounts"}, lists: []string{"resource_ids", "stats", "accounts"}}
 	costsParams       = params{names: []string{"days", "start", "end", "granularity", "group_by", "metric", "accounts"}, lists: []string{"accounts"}}
-	forecastParams    = params{names: []string{"days", "granularity", "metric"}}
+	forecastParams    = params{names: []string{"days", "granularity", "metric", "accounts"}, lists: []string{"accounts"}}
 	bottlenecksParams = params{names: []string{"accounts", "regions", "severity", "source"}, lists: []string{"accounts", "regions", "severity"}}
 	snapshotsParams   = params{names: []string{"limit"}}
 	diffParams        = params{names: []string{"base", "accounts"}, lists: []string{"accounts"}}

@@ -19,6 +19,7 @@ export function init() {
 /** accountChanged reads the costs of the account chosen at the top. */
 export function accountChanged() {
   load();
+  forecast();
 }
 
 async function load() {
@@ -88,7 +89,7 @@ async function forecast() {
   const st = $('#forecast-status');
   const done = loading(st, 'Reading the forecast…');
   try {
-    const f = await request('/costs/forecast', { params: { days: 30, granularity: 'DAILY' } });
+    const f = await request('/costs/forecast', { params: { days: 30, granularity: 'DAILY', accounts: selectedAccounts() } });
     done();
     status(st, `Next ${f.periods.length} days: ${money(f.total, f.currency)} expected (${f.prediction_interval}% interval shown). ` +
       (f.cached ? `Fetched ${ago(f.fetched_at)} (cached).` : `Fetched just now.`));
