@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,8 +23,8 @@ const pageAccountA, pageAccountB = "111111111111", "222222222222"
 
 // twoAccountScan is a stored scan of an organization of two accounts: the
 // same instance id in both, a bucket in each, and a finding in each.
-func twoAccountScan(at time.Time) *cloudscope.Snapshot {
-	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "org-scan-1", StartedAt: at.Add(-time.Minute), FinishedAt: at,
+func twoAccountScan(id string, at time.Time) *cloudscope.Snapshot {
+	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at.Add(-time.Minute), FinishedAt: at,
 		Regions: []string{"us-east-1"}, Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Outcome: cloudscope.OutcomeComplete}, Insufficient: []cloudscope.Insufficient{}}
 	for _, acct := range []string{pageAccountA, pageAccountB} {
@@ -59,9 +60,20 @@ func TestDashboardAccountsInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The scan before had no bucket in account B yet, and A's finding was
+	// less severe: the diff counts one resource added in B, one finding
+	// worse in A.
 	store := memstore.New()
-	if err := store.Save(ctx, twoAccountScan(time.Now().Add(-10*time.Minute))); err != nil {
-		t.Fatal(err)
+	before := twoAccountScan("org-scan-1", time.Now().Add(-24*time.Hour))
+	before.Resources = slices.DeleteFunc(before.Resources, func(r cloudscope.Resource) bool {
+		return r.AccountID == pageAccountB && r.Type == cloudscope.S3
+	})
+	before.Findings[0].Severity = cloudscope.Info
+	before.Counts.CountResources(before.Resources)
+	for _, s := range []*cloudscope.Snapshot{before, twoAccountScan("org-scan-2", time.Now().Add(-10*time.Minute))} {
+		if err := store.Save(ctx, s); err != nil {
+			t.Fatal(err)
+		}
 	}
 	conf, err := appconfig.FromEnv()
 	if err != nil {

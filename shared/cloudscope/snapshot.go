@@ -276,14 +276,15 @@ func (d *SnapshotDiff) countByAccount() {
 // InAccounts is s narrowed to the resources, findings, undecided rules and
 // failures of the given accounts (s itself when none are given). A failure
 // of no account (a region failed in a one-account scan) is kept. The
-// header's counts are s's, not recounted.
+// header's counts are s's, not recounted; its cost summary, of every
+// account, is left out.
 func (s *Snapshot) InAccounts(accounts []string) *Snapshot {
 	if len(accounts) == 0 {
 		return s
 	}
 	in := func(id string) bool { return slices.Contains(accounts, id) }
 	out := *s
-	out.Resources, out.Findings, out.Insufficient, out.Errors = nil, nil, nil, nil
+	out.Resources, out.Findings, out.Insufficient, out.Errors, out.Costs = nil, nil, nil, nil, nil
 	for _, r := range s.Resources {
 		if in(r.AccountID) {
 			out.Resources = append(out.Resources, r)

@@ -72,7 +72,8 @@ func TestCompareSnapshotsOfOneAccountHasNoAccountCounts(t *testing.T) {
 
 func TestInAccounts(t *testing.T) {
 	const a, b = "111111111111", "222222222222"
-	s := &Snapshot{SnapshotHeader: SnapshotHeader{Errors: []Failure{{AccountID: b, Code: "access_denied"}, {Region: "eu-west-1", Code: "throttled"}}},
+	s := &Snapshot{SnapshotHeader: SnapshotHeader{Errors: []Failure{{AccountID: b, Code: "access_denied"}, {Region: "eu-west-1", Code: "throttled"}},
+		Costs: &CostSummary{Currency: "USD"}},
 		Resources:    []Resource{{AccountID: a, ID: "1"}, {AccountID: b, ID: "2"}},
 		Findings:     []Finding{{AccountID: b, ID: "f"}},
 		Insufficient: []Insufficient{{AccountID: a, Rule: "r"}}}
@@ -80,7 +81,10 @@ func TestInAccounts(t *testing.T) {
 	if len(got.Resources) != 1 || got.Resources[0].ID != "1" || len(got.Findings) != 0 || len(got.Insufficient) != 1 || len(got.Errors) != 1 || got.Errors[0].Region != "eu-west-1" {
 		t.Errorf("in %s: %+v", a, got)
 	}
-	if len(s.Resources) != 2 {
+	if got.Costs != nil {
+		t.Error("the cost summary of every account is kept for one")
+	}
+	if len(s.Resources) != 2 || s.Costs == nil {
 		t.Error("InAccounts changed its receiver")
 	}
 	if s.InAccounts(nil) != s {

@@ -58,6 +58,15 @@ await step('bottlenecks: the findings of the chosen account, then of both', asyn
   await shot('accounts-bottlenecks');
 });
 
+await step('history: the diff of two scans counts the changes per account', async () => {
+  await page.goto(base + '/#history?base=org-scan-1&head=org-scan-2');
+  await page.waitForSelector('#diff-by-account');
+  const rows = await page.$$eval('#diff-by-account tbody tr', trs => trs.map(tr => [...tr.cells].map(td => td.textContent).join(' ')));
+  assert.deepEqual(rows, [`${a} 0 0 0 1 0`, `${b} 1 0 0 0 0`], 'account, added, removed, new, worse, resolved');
+  assert.match(await page.innerText('#diff-added'), new RegExp(`account ${b}`));
+  await shot('accounts-history');
+});
+
 await step('no console errors, failed requests or error statuses', async () => {
   assert.deepEqual(problems, []);
 });
