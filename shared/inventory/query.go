@@ -141,7 +141,11 @@ func NewQuery(in Input) (Query, error) {
 // question identifies what is asked, less the page: a cursor is valid only
 // for the question it was made for.
 func (q Query) question() string {
-	b, _ := json.Marshal([]any{q.Accounts, q.Regions, q.Types, q.States, q.TagKey, q.TagValue, q.Search, q.Sort, q.Desc, q.Source})
+	parts := []any{q.Regions, q.Types, q.States, q.TagKey, q.TagValue, q.Search, q.Sort, q.Desc, q.Source}
+	if len(q.Accounts) > 0 { // only then: a cursor given before accounts existed still pages
+		parts = append(parts, q.Accounts)
+	}
+	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
