@@ -19,6 +19,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/readme"
 )
 
 func TestParse(t *testing.T) {
@@ -245,4 +246,8 @@ func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 	if n.Load() != 2 {
 		t.Errorf("AssumeRole %d times: credentials 4 minutes from expiry, inside a 5-minute window, must be renewed", n.Load())
 	}
+}
+
+func TestTheREADMEListsTheCalls(t *testing.T) {
+	readme.RequireIAMActions(t, IAMActions)
 }

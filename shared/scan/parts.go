@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
@@ -76,13 +77,36 @@ func FindingID(rule string, f cloudscope.Finding) string {
 	return fmt.Sprintf("%s/%s/%s/%s/%s", rule, f.ResourceType, f.AccountID, f.Region, f.ResourceID)
 }
 
+// identity is the account a one-account scan reads, asked once (again
+// after a failure).
+type identity struct {
+	lookup func(ctx context.Context) (string, error)
+	mu     sync.Mutex
+	id     string
+}
+
+// get is the account id, or "" when it cannot be known (a nil identity too).
+func (i *identity) get(ctx context.Context) string {
+	if i == nil {
+		return ""
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.id == "" {
+		if id, err := i.lookup(ctx); err == nil {
+			i.id = id
+		}
+	}
+	return i.id
+}
+
 // accountDiscovery gives every resource and failure discovery returns the
 // account id of the one account it reads (accounts=self).
 type accountDiscovery struct {
 	inner interface {
 		Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
 	}
-	account string
+	who *identity
 }
 
 func (a accountDiscovery) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
@@ -90,11 +114,12 @@ func (a accountDiscovery) Discover(ctx context.Context, q discovery.Query) (*dis
 	if err != nil {
 		return nil, err
 	}
+	account := a.who.get(ctx)
 	for i := range inv.Resources {
-		inv.Resources[i].AccountID = a.account
+		inv.Resources[i].AccountID = account
 	}
 	for i := range inv.Errors {
-		inv.Errors[i].AccountID = a.account
+		inv.Errors[i].AccountID = account
 	}
 	return inv, nil
 }

@@ -84,9 +84,10 @@ type Deps struct {
 	RetryPause time.Duration
 	// DashboardURL is where notifications link to; "" for no links.
 	DashboardURL string
-	// AccountID is the account the scan reads (its credentials'), given to
-	// every resource, finding and failure; "" leaves them without one.
-	AccountID string
+	// Account, when set, says which account the scan reads (its
+	// credentials', sts:GetCallerIdentity): asked once, and given to every
+	// resource, finding and failure. Unset, or failing, leaves them without one.
+	Account func(ctx context.Context) (string, error)
 }
 
 // Progress is one step of a scan.
@@ -100,7 +101,10 @@ type Progress struct {
 }
 
 // Scanner runs scans.
-type Scanner struct{ d Deps }
+type Scanner struct {
+	d   Deps
+	who *identity
+}
 
 // New returns a Scanner.
 func New(d Deps) *Scanner {
@@ -113,10 +117,12 @@ func New(d Deps) *Scanner {
 	if d.RetryPause <= 0 {
 		d.RetryPause = 2 * time.Second
 	}
-	if d.AccountID != "" && d.Discovery != nil {
-		d.Discovery = accountDiscovery{inner: d.Discovery, account: d.AccountID}
+	s := &Scanner{d: d}
+	if d.Account != nil && d.Discovery != nil {
+		s.who = &identity{lookup: d.Account}
+		s.d.Discovery = accountDiscovery{inner: d.Discovery, who: s.who}
 	}
-	return &Scanner{d: d}
+	return s
 }
 
 // ruleMetrics are the metrics the rules read: the scan fetches only these.
@@ -143,7 +149,7 @@ func (e *ErrScanRunning) Error() string {
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
 	snap, err := s.evaluate(ctx, nil, id, regions)
 	if err == nil {
-		Attribute(s.d.AccountID, snap.Findings, snap.Insufficient)
+		Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
 	}
 	return snap, err
 }
@@ -238,7 +244,7 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 	if err != nil {
 		return nil, err
 	}
-	Attribute(s.d.AccountID, snap.Findings, snap.Insufficient)
+	Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
 	if snap.Failed() {
 		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
 		if err := s.d.Store.Save(ctx, snap); err != nil {

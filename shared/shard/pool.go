@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -152,4 +153,20 @@ func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 		}
 	}
 	return out
+}
+
+// InBackground returns a Start (scan.Service's) that runs sharded scans in
+// this process under ctx (the server's, not the request's), each bounded by
+// limit, reporting failures to failed.
+func InBackground(ctx context.Context, e *Engine, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
+	return func(_ context.Context, id string) error {
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, limit)
+			defer cancel()
+			if _, err := e.Scan(ctx, id, nil); err != nil {
+				failed(id, err)
+			}
+		}()
+		return nil
+	}
 }
