@@ -23,11 +23,11 @@ import (
 const usage = `cloudscope: know an AWS account.
 
 Usage:
-  cloudscope serve     [--addr 127.0.0.1:8080]              serve the API against the configured AWS account
+  cloudscope serve     [--addr 127.0.0.1:8080] [--accounts self|org|ids]   serve the API against the configured AWS account
   cloudscope resources [--regions r1,r2] [--types ec2,rds] [--json]   print what the account has
   cloudscope metrics   --type rds --ids orders-db [--region r] [--hours 24] [--json]   print metric summaries
   cloudscope costs     [--days 30] [--group-by SERVICE|REGION|TAG:key] [--json]   print spend by group
-  cloudscope scan      [--regions r1,r2] [--json]            run the daily scan now: findings on stdout, progress on stderr
+  cloudscope scan      [--regions r1,r2] [--accounts self|org|org:ou-id,...|id,id] [--json]   run the daily scan now: findings on stdout, progress on stderr
   cloudscope seed-demo                                      create the demo account on a loopback emulator
   cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
 
@@ -35,7 +35,10 @@ AWS access follows the SDK's standard configuration: the credential chain,
 AWS_REGION, and AWS_ENDPOINT_URL for an emulator. The commands that read the
 account check the credentials first, and say how to sign in when they fail.
 CLOUDSCOPE_LOG_LEVEL sets the log level (debug, info, warn, error);
-CLOUDSCOPE_CONCURRENCY bounds the AWS calls in flight.
+CLOUDSCOPE_CONCURRENCY bounds the AWS calls in flight. --accounts (env
+CLOUDSCOPE_ACCOUNTS) other than self scans an organization's accounts (or
+those listed) through the member role CLOUDSCOPE_MEMBER_ROLE, shard by
+shard, CLOUDSCOPE_SHARD_CONCURRENCY at once.
 `
 
 // command is one subcommand: it parses its own flags and runs.

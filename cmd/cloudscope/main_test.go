@@ -47,6 +47,12 @@ func TestUsageErrors(t *testing.T) {
 	if code, _, _ := cli(t, "--help"); code != 0 {
 		t.Errorf("--help: exit %d", code)
 	}
+	// A bad accounts setting is refused before any AWS call, saying what is wanted.
+	for _, args := range [][]string{{"scan", "--accounts", "organisation"}, {"serve", "--accounts", "org:r-1234"}} {
+		if code, _, stderr := cli(t, args...); code != 2 || !strings.Contains(stderr, "accounts") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the setting", args, code, stderr)
+		}
+	}
 }
 
 func TestResourcesAgainstTheDemoAccount(t *testing.T) {

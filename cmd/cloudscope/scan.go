@@ -22,12 +22,16 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	regions := fs.String("regions", "", "comma-separated regions: a partial scan, printed but not stored (default: every enabled region, stored)")
 	asJSON := fs.Bool("json", false, "print the snapshot as JSON instead of a table")
 	state := stateFlag(fs, env)
+	accountsFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	q, err := discovery.NewQuery(strings.Split(*regions, ","), nil)
 	if err != nil {
 		return err
+	}
+	if !env.conf.Accounts.Self() && len(q.Regions) > 0 {
+		return cloudscope.Invalid("regions", "a scan of several accounts reads every enabled region of each; leave out --regions, or scan --accounts self")
 	}
 	clients, err := loadClients(ctx)
 	if err != nil {
@@ -48,19 +52,35 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	}
 	defer closeState()
 	var store scan.Store
+	var kept services.StateStore
 	if len(q.Regions) == 0 {
-		if store, err = services.Store(env.conf, clients, local.Store); err != nil {
+		if kept, err = services.Store(env.conf, clients, local.Store); err != nil {
 			return err
 		}
+		store = kept
 	}
-	sc := services.Scanner(env.conf, clients, store, services.Costs(env.conf, clients, local.CostCache), progress)
-	res, err := sc.Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
+	costSvc := services.Costs(env.conf, clients, local.CostCache)
+	var res *scan.Result
+	if env.conf.Accounts.Self() {
+		res, err = services.Scanner(env.conf, clients, store, costSvc, progress).Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
+	} else {
+		// Every account the setting selects, shard by shard in this process.
+		parts, perr := services.PartStore(kept)
+		if perr != nil {
+			return perr
+		}
+		res, err = services.Fleet(env.conf, clients, kept, parts, costSvc, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
+	}
 	if err != nil {
 		return err
 	}
 	snap := res.Snapshot
 	fmt.Fprintf(env.stderr, "done     %d resources, %d findings, AWS calls %v\n", snap.Counts.Resources, snap.Counts.Findings, snap.Calls)
 	for _, f := range snap.Errors {
+		if f.AccountID != "" && !env.conf.Accounts.Self() {
+			fmt.Fprintf(env.stderr, "warning: %s %s/%s: %s: %s\n", f.AccountID, f.Region, f.Service, f.Code, f.Message)
+			continue
+		}
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
 	}
 	if *asJSON {

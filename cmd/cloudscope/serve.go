@@ -20,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/shard"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -28,6 +29,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("serve")
 	addr := fs.String("addr", defaultAddr, "address to listen on")
 	state := stateFlag(fs, env)
+	accountsFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -129,15 +131,28 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 	if err != nil {
 		return nil, err
 	}
-	deps := services.All(conf, clients, store, env.local.CostCache, func(sc *scan.Scanner) func(context.Context, string) error {
-		return scan.InBackground(ctx, sc, 15*time.Minute, func(id string, err error) {
-			if ctx.Err() != nil {
-				env.log.Info("scan stopped with the server", "scan_id", id)
-				return
-			}
-			env.log.Error("scan failed", "scan_id", id, "error", err)
-		})
-	})
+	failed := func(id string, err error) {
+		if ctx.Err() != nil {
+			env.log.Info("scan stopped with the server", "scan_id", id)
+			return
+		}
+		env.log.Error("scan failed", "scan_id", id, "error", err)
+	}
+	start := func(sc *scan.Scanner) func(context.Context, string) error {
+		return scan.InBackground(ctx, sc, 15*time.Minute, failed)
+	}
+	if !conf.Accounts.Self() {
+		// POST /scans runs every account's shards in this process.
+		parts, err := services.PartStore(store)
+		if err != nil {
+			return nil, err
+		}
+		fleet := services.Fleet(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), nil)
+		start = func(*scan.Scanner) func(context.Context, string) error {
+			return shard.InBackground(ctx, fleet, 4*time.Hour, failed)
+		}
+	}
+	deps := services.All(conf, clients, store, env.local.CostCache, start)
 	deps.Logger = env.log
 	deps.Ready = ready
 	deps.Account = env.account

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/filestore"
 	"github.com/cloudscope/cloudscope/shared/memstore"
@@ -34,4 +36,18 @@ func openState(env *environment, choice string) (local services.Local, close fun
 	}
 	env.log.Info("history kept in a file (--state memory for none)", "state", st.Path())
 	return services.Local{Store: st, CostCache: st.CostCache()}, func() { _ = st.Close() }, nil
+}
+
+// accountsFlag adds --accounts to a command that scans (serve, scan): it
+// sets env.conf.Accounts when given.
+func accountsFlag(fs *flag.FlagSet, env *environment) {
+	fs.Func("accounts", "which accounts a scan reads: self, org, org:<ou-id>,<ou-id> or account ids separated by commas "+
+		"(default "+env.conf.Accounts.String()+"; env "+appconfig.EnvAccounts+")", func(v string) error {
+		set, err := accounts.Parse(v)
+		if err != nil {
+			return errors.New(oneLine(err))
+		}
+		env.conf.Accounts = set
+		return nil
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -50,6 +51,12 @@ type Config struct {
 	// DashboardURL is the dashboard's address that notifications link to;
 	// empty means no links.
 	DashboardURL string
+	// Accounts are the accounts a scan reads (self, org, org:OUs, ids);
+	// MemberRole the role assumed in each member; ShardConcurrency the
+	// shards the local worker pool runs at once (0: the engine's default).
+	Accounts         accounts.Setting
+	MemberRole       string
+	ShardConcurrency int
 }
 
 // The environment variables read, with their meaning.
@@ -65,6 +72,13 @@ const (
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
 	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
 	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
+)
+
+// The organization settings, each optional.
+const (
+	EnvAccounts         = "CLOUDSCOPE_ACCOUNTS"          // self (default), org, org:<ou-id>,..., or 12-digit account ids separated by commas
+	EnvMemberRole       = "CLOUDSCOPE_MEMBER_ROLE"       // the role a scan assumes in each member account (default cloudscope-reader)
+	EnvShardConcurrency = "CLOUDSCOPE_SHARD_CONCURRENCY" // shards the local worker pool runs at once, 1..256 (default 8)
 )
 
 // The notification settings, each optional.
@@ -103,7 +117,8 @@ var Functions = map[string]Function{
 	"metrics":     {Optional: []string{EnvPercentiles}},
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},
-	"scan":        {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
+	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
+		EnvAccounts, EnvMemberRole}},
 }
 
 // what says what a required setting is, for the message that it is missing.
@@ -188,7 +203,35 @@ func From(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("%s: %w", EnvThresholds, err)
 	}
 	c.Thresholds = th
+	if err := organization(&c, getenv); err != nil {
+		return c, err
+	}
 	return c, notifications(&c, getenv)
+}
+
+// organization reads which accounts a scan reads, the member role, and the
+// local pool's bound.
+func organization(c *Config, getenv func(string) string) error {
+	set, err := accounts.Parse(getenv(EnvAccounts))
+	if err != nil {
+		return fmt.Errorf("%s=%q: %w", EnvAccounts, strings.TrimSpace(getenv(EnvAccounts)), err)
+	}
+	c.Accounts = set
+	c.MemberRole = accounts.DefaultRole
+	if v := strings.TrimSpace(getenv(EnvMemberRole)); v != "" {
+		if err := accounts.CheckRole(v); err != nil {
+			return fmt.Errorf("%s=%q: want an IAM role name (1 to 64 letters, digits and +=,.@_-)", EnvMemberRole, v)
+		}
+		c.MemberRole = v
+	}
+	if v := strings.TrimSpace(getenv(EnvShardConcurrency)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			return fmt.Errorf("%s=%q: want a whole number from 1 to 256", EnvShardConcurrency, v)
+		}
+		c.ShardConcurrency = n
+	}
+	return nil
 }
 
 // notifications reads the chat topic and the dashboard's address.

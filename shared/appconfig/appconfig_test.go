@@ -42,6 +42,26 @@ func TestFrom(t *testing.T) {
 	}
 }
 
+func TestOrganizationSettings(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := From(env(nil))
+	if err != nil || !c.Accounts.Self() || c.MemberRole != "cloudscope-reader" || c.ShardConcurrency != 0 {
+		t.Errorf("defaults: %+v %v", c, err)
+	}
+	c, err = From(env(map[string]string{EnvAccounts: "org:ou-ab12-cdef3456", EnvMemberRole: "auditor", EnvShardConcurrency: "32"}))
+	if err != nil || c.Accounts.String() != "org:ou-ab12-cdef3456" || c.MemberRole != "auditor" || c.ShardConcurrency != 32 {
+		t.Errorf("set: %+v %v", c, err)
+	}
+	if c, err := From(env(map[string]string{EnvAccounts: "111111111111, 222222222222"})); err != nil || c.Accounts.String() != "111111111111,222222222222" {
+		t.Errorf("ids: %+v %v", c.Accounts, err)
+	}
+	for k, v := range map[string]string{EnvAccounts: "organisation", EnvMemberRole: "a/b", EnvShardConcurrency: "0"} {
+		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
+		}
+	}
+}
+
 // TestEveryFunctionDeclaresItsSettings: one entry per folder of functions/,
 // and each required setting has a description for its message.
 func TestEveryFunctionDeclaresItsSettings(t *testing.T) {

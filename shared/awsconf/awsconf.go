@@ -39,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -164,6 +165,7 @@ type Clients struct {
 	dynamodb   sync.Map
 	sns        sync.Map
 	sts        sync.Map
+	org        sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -255,4 +257,10 @@ func (c *Clients) SNS(region string) *sns.Client {
 // who its credentials are (shared/credcheck).
 func (c *Clients) STS() *sts.Client {
 	return cached(&c.sts, c.cfg.Region, func() *sts.Client { return sts.NewFromConfig(c.cfg) })
+}
+
+// Organizations returns the Organizations client of the home region (the
+// service is global: the SDK sends it to the partition's one endpoint).
+func (c *Clients) Organizations() *organizations.Client {
+	return cached(&c.org, c.cfg.Region, func() *organizations.Client { return organizations.NewFromConfig(c.cfg) })
 }

@@ -84,6 +84,10 @@ type Deps struct {
 	RetryPause time.Duration
 	// DashboardURL is where notifications link to; "" for no links.
 	DashboardURL string
+	// Account, when set, says which account the scan reads (its
+	// credentials', sts:GetCallerIdentity): asked once, and given to every
+	// resource, finding and failure. Unset, or failing, leaves them without one.
+	Account func(ctx context.Context) (string, error)
 }
 
 // Progress is one step of a scan.
@@ -92,10 +96,15 @@ type Progress struct {
 	Detail      string `json:"detail"`
 	RegionsDone int    `json:"regions_done"`
 	Regions     int    `json:"regions"` // the total, when the step goes region by region
+	// Shards, in a sharded scan, says how many shards are done, failed and planned.
+	Shards *cloudscope.ShardProgress `json:"shards,omitempty"`
 }
 
 // Scanner runs scans.
-type Scanner struct{ d Deps }
+type Scanner struct {
+	d   Deps
+	who *identity
+}
 
 // New returns a Scanner.
 func New(d Deps) *Scanner {
@@ -108,7 +117,12 @@ func New(d Deps) *Scanner {
 	if d.RetryPause <= 0 {
 		d.RetryPause = 2 * time.Second
 	}
-	return &Scanner{d: d}
+	s := &Scanner{d: d}
+	if d.Account != nil && d.Discovery != nil {
+		s.who = &identity{lookup: d.Account}
+		s.d.Discovery = accountDiscovery{inner: d.Discovery, who: s.who}
+	}
+	return s
 }
 
 // ruleMetrics are the metrics the rules read: the scan fetches only these.
@@ -133,7 +147,11 @@ func (e *ErrScanRunning) Error() string {
 // Evaluate discovers and judges the account without storing anything: the
 // live view of GET /bottlenecks?source=live and the first half of Run.
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
-	return s.evaluate(ctx, nil, id, regions)
+	snap, err := s.evaluate(ctx, nil, id, regions)
+	if err == nil {
+		Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
+	}
+	return snap, err
 }
 
 func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
@@ -217,32 +235,7 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 		}
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	if prev, err := s.d.Store.Get(ctx, id); err != nil {
-		return nil, err
-	} else if prev != nil && !prev.Failed() {
-		// A retried delivery: store nothing, but finish a notification the
-		// first delivery stored and could not send.
-		if prev.Notification == cloudscope.NotifyPending {
-			n := &notification{snap: prev, findings: findingsByID(prev, prev.Notify)}
-			if err := s.notify(ctx, nil, n); err != nil {
-				return nil, err
-			}
-		}
-		return &Result{Snapshot: prev, Duplicate: true}, nil
-	}
-	holder, err := s.d.Store.AcquireScanLease(ctx, id, LeaseDuration)
-	if err != nil {
-		return nil, err
-	}
-	if holder != "" {
-		return nil, &ErrScanRunning{ID: holder}
-	}
-	defer func() { _ = s.d.Store.ReleaseScanLease(context.WithoutCancel(ctx), id) }()
-
-	t := s.track(ctx, id)
-	res, err := s.run(ctx, t, id, regions)
-	t.finish(ctx, err)
-	return res, err
+	return s.leased(ctx, id, func(t *tracker) (*Result, error) { return s.run(ctx, t, id, regions) })
 }
 
 // run is Run under the lease: evaluate, store, notify.
@@ -251,6 +244,7 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 	if err != nil {
 		return nil, err
 	}
+	Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
 	if snap.Failed() {
 		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
 		if err := s.d.Store.Save(ctx, snap); err != nil {

@@ -46,6 +46,10 @@ func (s *Scanner) report(ctx context.Context, t *tracker, p Progress) {
 	if p.Regions > 0 {
 		t.status.RegionsDone, t.status.Regions = p.RegionsDone, p.Regions
 	}
+	if p.Shards != nil {
+		sh := *p.Shards
+		t.status.Shards = &sh
+	}
 	t.save(ctx, false)
 }
 

@@ -13,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awserr"
@@ -24,6 +26,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/shard"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
@@ -113,6 +116,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		Thresholds:   conf.Thresholds,
 		Progress:     progress,
 		DashboardURL: conf.DashboardURL,
+		Account:      callerAccount(clients),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
@@ -122,6 +126,49 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		deps.Notifier = n
 	}
 	return scan.New(deps)
+}
+
+// callerAccount asks STS whose the credentials are (no permission needed),
+// for the account id of a one-account scan's records.
+func callerAccount(clients *awsconf.Clients) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		out, err := clients.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", awserr.Wrap(err, "sts GetCallerIdentity")
+		}
+		return aws.ToString(out.Account), nil
+	}
+}
+
+// Fleet is the sharded scan engine for conf.Accounts (other than self): the
+// accounts reached from clients (the management account's, or a delegated
+// administrator's) through the member role, discovery and metrics built
+// over each account's clients, costs from the management account, the parts
+// kept in parts and the snapshots in store.
+func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, progress func(scan.Progress)) *shard.Engine {
+	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	d := conf.Discovery
+	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
+	return shard.New(shard.Deps{
+		Accounts:   members,
+		Discovery:  func(c *awsconf.Clients) shard.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
+		Metrics:    func(c *awsconf.Clients) shard.Fetcher { return Metrics(conf, c) },
+		Costs:      costSvc,
+		Parts:      parts,
+		Scanner:    Scanner(conf, clients, store, costSvc, progress),
+		Thresholds: conf.Thresholds,
+		HomeRegion: clients.DefaultRegion(),
+	}, shard.Options{Concurrency: conf.ShardConcurrency})
+}
+
+// PartStore is store as a keeper of a sharded scan's parts, or an error
+// saying that it cannot keep them.
+func PartStore(store StateStore) (shard.PartStore, error) {
+	parts, ok := store.(shard.PartStore)
+	if !ok {
+		return nil, fmt.Errorf("the state store (%T) cannot keep the parts of a scan of several accounts", store)
+	}
+	return parts, nil
 }
 
 // arnRegion is the region field of an ARN, or def.

@@ -9,8 +9,10 @@
 package faultproxy
 
 import (
+	"bytes"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -88,6 +90,7 @@ type Proxy struct {
 	fraction float64
 	services []string
 	stats    Stats
+	refuse   func(service string, body []byte) bool
 }
 
 // Start runs a proxy on a free loopback port in front of target, the
@@ -162,6 +165,48 @@ func (p *Proxy) ResetStats() {
 
 func (p *Proxy) resetStats() { p.stats = Stats{ByService: map[string]int{}, Faults: map[Kind]int{}} }
 
+// Refuse answers every request for which match (given the SigV4 service
+// and the request's body) is true with the service's AccessDenied, as AWS
+// refuses a call the caller's policies do not allow: for example one
+// member's sts:AssumeRole. nil refuses nothing.
+func (p *Proxy) Refuse(match func(service string, body []byte) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refuse = match
+}
+
+// refused reports whether r is to be refused, leaving its body readable.
+func (p *Proxy) refused(service string, r *http.Request) bool {
+	p.mu.Lock()
+	match := p.refuse
+	p.mu.Unlock()
+	if match == nil {
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return err == nil && match(service, body)
+}
+
+// denied answers as the service's protocol answers a call it refuses.
+func denied(w http.ResponseWriter, r *http.Request, service string) {
+	h := w.Header()
+	h.Set("X-Amzn-RequestId", requestID)
+	const msg = "User is not authorized to perform this action (faultproxy)"
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-amz-json-") {
+		h.Set("Content-Type", ct)
+		h.Set("X-Amzn-ErrorType", "AccessDeniedException")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":"AccessDeniedException","message":%q}`, msg)
+		return
+	}
+	// The query protocol (STS, IAM, EC2's own differs only in its envelope).
+	h.Set("Content-Type", "text/xml")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintf(w, `<ErrorResponse xmlns="https://%s.amazonaws.com/doc/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, service, msg, requestID)
+}
+
 // Close stops the proxy.
 func (p *Proxy) Close() { p.srv.Close() }
 
@@ -169,6 +214,10 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	service, _ := Scope(r)
 	if strings.HasPrefix(r.URL.Path, "/moto-api/") || service == "" {
 		p.proxy.ServeHTTP(w, r)
+		return
+	}
+	if p.refused(service, r) {
+		denied(w, r, service)
 		return
 	}
 	fault := p.decide(service)

@@ -1,0 +1,318 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// IAMActions are the calls this package makes from the scanning account:
+// who the caller is, the organization's accounts (all, or under OUs), and
+// the member role. (The member role itself grants the read actions of
+// discovery and metrics; see the infrastructure's StackSet.)
+var IAMActions = []string{
+	"organizations:ListAccounts",
+	"organizations:ListAccountsForParent",
+	"organizations:ListOrganizationalUnitsForParent",
+	"sts:AssumeRole",
+	"sts:GetCallerIdentity",
+}
+
+// CodeSkipped is the Failure code of an account that is not ACTIVE
+// (SUSPENDED, PENDING_CLOSURE...): listed in the snapshot's errors, never
+// read, and not counted against the scan's outcome.
+const CodeSkipped = "skipped"
+
+// CodeDenied is the Failure code of a member whose role is missing or
+// refuses the scan: one failure for the account, never a failed scan.
+const CodeDenied = "access_denied"
+
+// OrganizationsAPI is the part of the Organizations client Resolve calls.
+type OrganizationsAPI interface {
+	organizations.ListAccountsAPIClient
+	organizations.ListAccountsForParentAPIClient
+	organizations.ListOrganizationalUnitsForParentAPIClient
+}
+
+// STSAPI is the part of the STS client this package calls.
+type STSAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+	stscreds.AssumeRoleAPIClient
+}
+
+// Account is one account of a scan.
+type Account struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	State string `json:"state,omitempty"` // Organizations' state: ACTIVE, SUSPENDED, PENDING_CLOSURE...
+}
+
+// Resolved is what a setting comes to now.
+type Resolved struct {
+	// Caller is the account of the scan's own credentials (the management
+	// account or a delegated administrator, for org); Partition its ARN
+	// partition (aws, aws-cn, aws-us-gov).
+	Caller    string
+	Partition string
+	// Accounts are read, in id order; Skipped are not (not ACTIVE).
+	Accounts []Account
+	Skipped  []Account
+}
+
+// SkippedFailures lists the skipped accounts as failures with code
+// CodeSkipped, so that the snapshot names them.
+func (r *Resolved) SkippedFailures() []cloudscope.Failure {
+	var out []cloudscope.Failure
+	for _, a := range r.Skipped {
+		out = append(out, cloudscope.Failure{AccountID: a.ID, Region: cloudscope.Global, Service: "organizations", Code: CodeSkipped,
+			Message: fmt.Sprintf("the account is %s: not read", a.State)})
+	}
+	return out
+}
+
+// Options tune Members.
+type Options struct {
+	// Role is the member role's name (default DefaultRole).
+	Role string
+	// ExpiryWindow is how long before they expire the member credentials
+	// are renewed (default 5 minutes): a call never starts with
+	// credentials about to lapse.
+	ExpiryWindow time.Duration
+	// SessionName names the role sessions in the members' CloudTrail (default cloudscope).
+	SessionName string
+}
+
+// Members resolves the setting and hands out AWS clients per account: the
+// caller's own for its own account, and for a member, clients signed with
+// the member role's credentials, assumed once and cached (renewed before
+// expiry). It is safe for concurrent use; build one per process.
+type Members struct {
+	setting Setting
+	base    *awsconf.Clients
+	sts     STSAPI
+	org     OrganizationsAPI
+	opts    Options
+
+	mu      sync.Mutex
+	caller  *sts.GetCallerIdentityOutput
+	members map[string]*member
+}
+
+// member is one member account's clients, built once.
+type member struct {
+	once    sync.Once
+	clients *awsconf.Clients
+	err     error
+}
+
+// New returns the accounts of setting, reached from base (the caller's
+// clients) through stsAPI and org.
+func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org OrganizationsAPI, opts Options) *Members {
+	if opts.Role == "" {
+		opts.Role = DefaultRole
+	}
+	if opts.ExpiryWindow <= 0 {
+		opts.ExpiryWindow = 5 * time.Minute
+	}
+	if opts.SessionName == "" {
+		opts.SessionName = "cloudscope"
+	}
+	return &Members{setting: setting, base: base, sts: stsAPI, org: org, opts: opts, members: map[string]*member{}}
+}
+
+// Setting is the setting the accounts come from.
+func (m *Members) Setting() Setting { return m.setting }
+
+// Caller is the account id and partition of the scan's own credentials
+// (sts:GetCallerIdentity, asked once).
+func (m *Members) Caller(ctx context.Context) (id, partition string, err error) {
+	m.mu.Lock()
+	c := m.caller
+	m.mu.Unlock()
+	if c == nil {
+		out, err := m.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", "", awserr.Wrap(err, "sts GetCallerIdentity")
+		}
+		m.mu.Lock()
+		m.caller, c = out, out
+		m.mu.Unlock()
+	}
+	partition = "aws"
+	if a, err := arn.Parse(aws.ToString(c.Arn)); err == nil {
+		partition = a.Partition
+	}
+	return aws.ToString(c.Account), partition, nil
+}
+
+// Resolve lists the accounts the setting selects now: self is the caller's;
+// org every account of ListAccounts (every page), or of the OUs and the
+// units below them; a list, its ids as given. Accounts that are not ACTIVE
+// go to Skipped.
+func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
+	caller, partition, err := m.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Resolved{Caller: caller, Partition: partition}
+	var found []Account
+	switch {
+	case m.setting.Self():
+		found = []Account{{ID: caller, State: string(orgtypes.AccountStateActive)}}
+	case m.setting.Mode == ModeList:
+		for _, id := range m.setting.IDs {
+			found = append(found, Account{ID: id, State: string(orgtypes.AccountStateActive)})
+		}
+	case len(m.setting.OUs) == 0:
+		p := organizations.NewListAccountsPaginator(m.org, &organizations.ListAccountsInput{})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, awserr.Wrap(err, "organizations ListAccounts")
+			}
+			found = appendAccounts(found, out.Accounts)
+		}
+	default:
+		if found, err = m.underOUs(ctx, m.setting.OUs); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(found, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b Account) bool { return a.ID == b.ID })
+	for _, a := range found {
+		if a.State == string(orgtypes.AccountStateActive) {
+			r.Accounts = append(r.Accounts, a)
+		} else {
+			r.Skipped = append(r.Skipped, a)
+		}
+	}
+	return r, nil
+}
+
+// underOUs lists the accounts of the OUs and of every unit below them.
+func (m *Members) underOUs(ctx context.Context, ous []string) ([]Account, error) {
+	var found []Account
+	queue := slices.Clone(ous)
+	seen := map[string]bool{}
+	for len(queue) > 0 {
+		ou := queue[0]
+		queue = queue[1:]
+		if seen[ou] {
+			continue
+		}
+		seen[ou] = true
+		p := organizations.NewListAccountsForParentPaginator(m.org, &organizations.ListAccountsForParentInput{ParentId: aws.String(ou)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, awserr.Wrap(err, "organizations ListAccountsForParent "+ou)
+			}
+			found = appendAccounts(found, out.Accounts)
+		}
+		c := organizations.NewListOrganizationalUnitsForParentPaginator(m.org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(ou)})
+		for c.HasMorePages() {
+			out, err := c.NextPage(ctx)
+			if err != nil {
+				return nil, awserr.Wrap(err, "organizations ListOrganizationalUnitsForParent "+ou)
+			}
+			for _, u := range out.OrganizationalUnits {
+				queue = append(queue, aws.ToString(u.Id))
+			}
+		}
+	}
+	return found, nil
+}
+
+// appendAccounts adds Organizations' accounts, with their state (or, from
+// an older answer without State, their Status).
+func appendAccounts(to []Account, as []orgtypes.Account) []Account {
+	for _, a := range as {
+		state := string(a.State)
+		if state == "" {
+			state = string(a.Status)
+		}
+		to = append(to, Account{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), State: state})
+	}
+	return to
+}
+
+// RoleARN is the member role's ARN in account id.
+func (m *Members) RoleARN(partition, id string) string {
+	return "arn:" + partition + ":iam::" + id + ":role/" + m.opts.Role
+}
+
+// Clients returns the clients that read account id: the caller's own for
+// the caller's account, otherwise clients signed with the member role's
+// credentials. The role is assumed at the first call for an account (so
+// that a refusal is one error here, not one per service and region) and
+// its credentials are cached, renewed ExpiryWindow before they expire.
+// A refusal is a cloudscope error with CodeAccessDenied; see Failure.
+func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, error) {
+	caller, partition, err := m.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id == caller {
+		return m.base, nil
+	}
+	m.mu.Lock()
+	mb, ok := m.members[id]
+	if !ok {
+		mb = &member{}
+		m.members[id] = mb
+	}
+	m.mu.Unlock()
+	mb.once.Do(func() {
+		provider := stscreds.NewAssumeRoleProvider(m.sts, m.RoleARN(partition, id), func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = m.opts.SessionName
+		})
+		creds := aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = m.opts.ExpiryWindow })
+		if _, err := creds.Retrieve(ctx); err != nil {
+			mb.err = awserr.Wrap(err, "sts AssumeRole into account "+id)
+			return
+		}
+		cfg := m.base.Config().Copy()
+		cfg.Credentials = creds
+		mb.clients = awsconf.NewClients(cfg)
+	})
+	if mb.err != nil {
+		err := mb.err
+		if cloudscope.CodeOf(err).Transient() || errors.Is(err, context.Canceled) {
+			// A passing trouble is not remembered: the next shard tries again.
+			m.mu.Lock()
+			if m.members[id] == mb {
+				delete(m.members, id)
+			}
+			m.mu.Unlock()
+		}
+		return nil, err
+	}
+	return mb.clients, nil
+}
+
+// Failure is how an account that could not be reached (err from Clients)
+// is reported: one failure for the whole account, region "global", service
+// sts, code CodeDenied when its role is missing or refuses the scan.
+func Failure(id string, err error) cloudscope.Failure {
+	code := string(cloudscope.CodeOf(err))
+	msg := "the account could not be reached"
+	if cloudscope.CodeOf(err) == cloudscope.CodeAccessDenied {
+		code, msg = CodeDenied, "the member role could not be assumed (missing, or it does not trust this scan): the account was not read"
+	}
+	return cloudscope.Failure{AccountID: id, Region: cloudscope.Global, Service: "sts", Code: code, Message: msg, Detail: awserr.Detail(err)}
+}

@@ -1,0 +1,253 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/readme"
+)
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Setting
+	}{
+		{"", Setting{Mode: ModeSelf}},
+		{" SELF ", Setting{Mode: ModeSelf}},
+		{"org", Setting{Mode: ModeOrg}},
+		{"org:ou-ab12-cdef3456, ou-ab12-aaaa1111,ou-ab12-cdef3456", Setting{Mode: ModeOrg, OUs: []string{"ou-ab12-aaaa1111", "ou-ab12-cdef3456"}}},
+		{"222222222222, 111111111111,,222222222222", Setting{Mode: ModeList, IDs: []string{"111111111111", "222222222222"}}},
+	} {
+		got, err := Parse(c.in)
+		if err != nil || got.Mode != c.want.Mode || !slices.Equal(got.OUs, c.want.OUs) || !slices.Equal(got.IDs, c.want.IDs) {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+		if again, err := Parse(got.String()); err != nil || again.String() != got.String() {
+			t.Errorf("Parse(%q).String() = %q does not read back: %v", c.in, got.String(), err)
+		}
+	}
+	for in, says := range map[string]string{
+		"organisation":      "not an account id",
+		"12345678901":       "not an account id",
+		"1234567890123":     "not an account id",
+		"111111111111,abc":  `"abc"`,
+		"org:":              "no organizational unit",
+		"org:r-ab12":        "not an organizational unit",
+		"org:ou-ab12-cdef3": "not an organizational unit",
+		",,":                "no account id",
+	} {
+		_, err := Parse(in)
+		var ce *cloudscope.Error
+		if !errors.As(err, &ce) || ce.Code != cloudscope.CodeInvalid || ce.Param != Param || !strings.Contains(ce.Message, says) {
+			t.Errorf("Parse(%q) = %v; want an invalid %s error saying %q", in, err, Param, says)
+		}
+	}
+	long := strings.TrimSuffix(strings.Repeat("123456789012,", MaxListed+1), ",")
+	if _, err := Parse(long); err != nil {
+		t.Errorf("repeats count once: %v", err)
+	}
+	var many []string
+	for i := range MaxListed + 1 {
+		many = append(many, fmt.Sprintf("%012d", i))
+	}
+	if _, err := Parse(strings.Join(many, ",")); err == nil {
+		t.Errorf("%d ids accepted", len(many))
+	}
+	if CheckRole("cloudscope-reader") != nil || CheckRole("bad/role") == nil || CheckRole("") == nil {
+		t.Error("CheckRole")
+	}
+}
+
+const mgmt = "999999999999"
+
+// org is a stub organization: a root r with OU a (members 1 and 2, and OU
+// a2 with member 3, suspended) and OU b (member 4); ListAccounts pages by 2.
+type org struct {
+	assumed sync.Map // account id -> *atomic.Int32
+	denied  map[string]bool
+	calls   atomic.Int32
+}
+
+func (o *org) handle(_ context.Context, c awsstub.Call) (any, error) {
+	o.calls.Add(1)
+	acct := func(id string, state orgtypes.AccountState) orgtypes.Account {
+		return orgtypes.Account{Id: aws.String(id), Name: aws.String("acct-" + id[:1]), State: state}
+	}
+	all := []orgtypes.Account{acct(mgmt, "ACTIVE"), acct("111111111111", "ACTIVE"), acct("222222222222", "ACTIVE"),
+		acct("333333333333", "SUSPENDED"), {Id: aws.String("444444444444"), Status: orgtypes.AccountStatusPendingClosure}}
+	switch in := c.Input.(type) {
+	case *sts.GetCallerIdentityInput:
+		return &sts.GetCallerIdentityOutput{Account: aws.String(mgmt), Arn: aws.String("arn:aws:iam::" + mgmt + ":user/scanner")}, nil
+	case *sts.AssumeRoleInput:
+		id := strings.Split(aws.ToString(in.RoleArn), ":")[4]
+		n, _ := o.assumed.LoadOrStore(id, &atomic.Int32{})
+		n.(*atomic.Int32).Add(1)
+		if o.denied[id] {
+			return nil, awsstub.APIError("AccessDenied", "not authorized to perform sts:AssumeRole")
+		}
+		if aws.ToString(in.RoleSessionName) == "" || !strings.HasSuffix(aws.ToString(in.RoleArn), ":role/"+DefaultRole) {
+			return nil, awsstub.APIError("ValidationError", "bad input")
+		}
+		return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("AK" + id), SecretAccessKey: aws.String("s"),
+			SessionToken: aws.String("t"), Expiration: aws.Time(time.Now().Add(time.Hour))}}, nil
+	case *organizations.ListAccountsInput:
+		if in.NextToken == nil {
+			return &organizations.ListAccountsOutput{Accounts: all[:2], NextToken: aws.String("2")}, nil
+		}
+		if aws.ToString(in.NextToken) == "2" {
+			return &organizations.ListAccountsOutput{Accounts: all[2:4], NextToken: aws.String("4")}, nil
+		}
+		return &organizations.ListAccountsOutput{Accounts: all[4:]}, nil
+	case *organizations.ListAccountsForParentInput:
+		byOU := map[string][]orgtypes.Account{"ou-ab12-aaaaaaaa": all[1:3], "ou-ab12-a2a2a2a2": all[3:4], "ou-ab12-bbbbbbbb": all[4:]}
+		return &organizations.ListAccountsForParentOutput{Accounts: byOU[aws.ToString(in.ParentId)]}, nil
+	case *organizations.ListOrganizationalUnitsForParentInput:
+		if aws.ToString(in.ParentId) == "ou-ab12-aaaaaaaa" {
+			return &organizations.ListOrganizationalUnitsForParentOutput{OrganizationalUnits: []orgtypes.OrganizationalUnit{{Id: aws.String("ou-ab12-a2a2a2a2")}}}, nil
+		}
+		return &organizations.ListOrganizationalUnitsForParentOutput{}, nil
+	}
+	return nil, awsstub.APIError("UnknownOperation", c.Operation)
+}
+
+func newMembers(t *testing.T, setting string, o *org) *Members {
+	t.Helper()
+	s, err := Parse(setting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := awsstub.Clients(o.handle)
+	return New(s, base, base.STS(), base.Organizations(), Options{})
+}
+
+func ids(as []Account) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.ID)
+	}
+	return out
+}
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		setting       string
+		read, skipped []string
+	}{
+		{"self", []string{mgmt}, nil},
+		{"org", []string{"111111111111", "222222222222", mgmt}, []string{"333333333333", "444444444444"}},
+		// OU a and, below it, a2 (suspended member 3); b is not asked for.
+		{"org:ou-ab12-aaaaaaaa", []string{"111111111111", "222222222222"}, []string{"333333333333"}},
+		{"222222222222,555555555555", []string{"222222222222", "555555555555"}, nil},
+	} {
+		r, err := newMembers(t, c.setting, &org{}).Resolve(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", c.setting, err)
+		}
+		if r.Caller != mgmt || r.Partition != "aws" || !slices.Equal(ids(r.Accounts), c.read) || !slices.Equal(ids(r.Skipped), c.skipped) {
+			t.Errorf("%s: caller %s read %v skipped %v; want %v and %v", c.setting, r.Caller, ids(r.Accounts), ids(r.Skipped), c.read, c.skipped)
+		}
+		for _, f := range r.SkippedFailures() {
+			if f.Code != CodeSkipped || f.AccountID == "" || f.Region != cloudscope.Global || !strings.Contains(f.Message, "SUSPENDED") && !strings.Contains(f.Message, "PENDING_CLOSURE") {
+				t.Errorf("%s: skipped failure %+v", c.setting, f)
+			}
+		}
+	}
+}
+
+// TestClientsCachesRoleCredentials: one AssumeRole per member however many
+// shards ask at once; the caller's own account uses the caller's clients;
+// a refused member is one access_denied failure.
+func TestClientsCachesRoleCredentials(t *testing.T) {
+	ctx := context.Background()
+	o := &org{denied: map[string]bool{"222222222222": true}}
+	m := newMembers(t, "org", o)
+	var wg sync.WaitGroup
+	for range 20 {
+		for _, id := range []string{mgmt, "111111111111", "222222222222"} {
+			wg.Go(func() {
+				c, err := m.Clients(ctx, id)
+				switch {
+				case id == "222222222222":
+					if err == nil || cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
+						t.Errorf("denied member: %v", err)
+					}
+				case err != nil:
+					t.Errorf("%s: %v", id, err)
+				case id == mgmt && c != m.base:
+					t.Error("the caller's account is not read with the caller's clients")
+				case id != mgmt:
+					creds, err := c.Config().Credentials.Retrieve(ctx)
+					if err != nil || creds.AccessKeyID != "AK"+id {
+						t.Errorf("%s: credentials %v %v", id, creds.AccessKeyID, err)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, id := range []string{"111111111111", "222222222222"} {
+		if n, _ := o.assumed.Load(id); n == nil || n.(*atomic.Int32).Load() != 1 {
+			t.Errorf("%s: AssumeRole %v times, want once", id, n)
+		}
+	}
+	if _, ok := o.assumed.Load(mgmt); ok {
+		t.Error("assumed a role into the caller's own account")
+	}
+	_, err := m.Clients(ctx, "222222222222")
+	f := Failure("222222222222", err)
+	if f.Code != CodeDenied || f.AccountID != "222222222222" || f.Region != cloudscope.Global || f.Service != "sts" || f.Detail == "" {
+		t.Errorf("failure %+v", f)
+	}
+	if m.RoleARN("aws-cn", "111111111111") != "arn:aws-cn:iam::111111111111:role/cloudscope-reader" {
+		t.Error(m.RoleARN("aws-cn", "111111111111"))
+	}
+}
+
+// TestCredentialsRenewedBeforeExpiry: credentials that expire within the
+// window are assumed again before use.
+func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
+	ctx := context.Background()
+	var n atomic.Int32
+	base := awsstub.Clients(func(ctx context.Context, c awsstub.Call) (any, error) {
+		switch c.Input.(type) {
+		case *sts.GetCallerIdentityInput:
+			return &sts.GetCallerIdentityOutput{Account: aws.String(mgmt), Arn: aws.String("arn:aws:sts::" + mgmt + ":assumed-role/x/y")}, nil
+		case *sts.AssumeRoleInput:
+			n.Add(1)
+			return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("a"), SecretAccessKey: aws.String("s"),
+				SessionToken: aws.String("t"), Expiration: aws.Time(time.Now().Add(4 * time.Minute))}}, nil
+		}
+		return nil, awsstub.APIError("UnknownOperation", c.Operation)
+	})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, base.STS(), base.Organizations(), Options{ExpiryWindow: 5 * time.Minute})
+	c, err := m.Clients(ctx, "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Config().Credentials.Retrieve(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 2 {
+		t.Errorf("AssumeRole %d times: credentials 4 minutes from expiry, inside a 5-minute window, must be renewed", n.Load())
+	}
+}
+
+func TestTheREADMEListsTheCalls(t *testing.T) {
+	readme.RequireIAMActions(t, IAMActions)
+}

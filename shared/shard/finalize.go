@@ -1,0 +1,152 @@
+package shard
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// Finalize makes scan id's snapshot from its stored parts: their counts,
+// findings, undecided rules, errors and calls merged (one part at a time,
+// never their resources), the last 30 days of spend by linked account
+// (one grouped Cost Explorer query from the management account, every
+// page, through the cost cache), the outcome, and then, as a one-process
+// scan does, the header stored and indexed (FinalizeParts) with what is new
+// or worse than in the latest snapshot marked pending, and one notification.
+//
+// The outcome: failed only when nothing could be read anywhere (no listing
+// succeeded in any part, or no metrics read in any), partial when anything
+// failed (a denied member, a region, a service), complete otherwise. The
+// skipped accounts (not ACTIVE) are listed in the errors with code
+// "skipped" and count against nothing.
+func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error) {
+	res, err := e.finalize(ctx, scanID)
+	if res == nil {
+		return nil, err
+	}
+	return &res.Snapshot.SnapshotHeader, err
+}
+
+func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, error) {
+	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
+		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	c := &snap.Counts
+	c.ByType, c.BySeverity, c.ByRegion, c.ByState, c.TagKeys, c.ByGroup = map[cloudscope.ResourceType]int{}, map[cloudscope.Severity]int{},
+		map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	regions := map[string]bool{}
+	var listed, metricsRead, metricsFailed, parts int
+	err := e.d.Parts.PartSummaries(ctx, scanID, func(p cloudscope.ShardPart) error {
+		parts++
+		if snap.StartedAt.IsZero() || p.StartedAt.Before(snap.StartedAt) {
+			snap.StartedAt = p.StartedAt
+		}
+		if p.Shard.Region != cloudscope.Global {
+			regions[p.Shard.Region] = true
+		}
+		listed += p.Listed
+		metricsRead += p.MetricsRead
+		metricsFailed += p.MetricsFailed
+		snap.Findings = append(snap.Findings, p.Findings...)
+		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
+		snap.Errors = append(snap.Errors, p.Errors...)
+		for k, v := range p.Calls {
+			snap.Calls[k] += v
+		}
+		mergeCounts(c, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the parts of scan %s: %w", scanID, err)
+	}
+	if parts == 0 {
+		return nil, fmt.Errorf("scan %s has no stored parts: plan it first", scanID)
+	}
+	snap.Regions = slices.Sorted(maps.Keys(regions))
+	if e.d.Costs != nil {
+		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = e.costSummary(ctx, snap)
+	}
+	c.Findings = len(snap.Findings)
+	cloudscope.SortFindings(snap.Findings)
+	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
+		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
+	})
+	failures := 0
+	for _, f := range snap.Errors {
+		if f.Code != accounts.CodeSkipped {
+			failures++
+		}
+	}
+	switch {
+	case listed == 0 && failures > 0:
+		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
+	case metricsRead == 0 && metricsFailed > 0:
+		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
+	case failures > 0:
+		snap.Outcome = cloudscope.OutcomePartial
+	default:
+		snap.Outcome = cloudscope.OutcomeComplete
+	}
+	snap.FinishedAt = e.d.Now().UTC()
+	return e.d.Scanner.Conclude(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
+		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
+	})
+}
+
+// mergeCounts adds a part's counts to c; an account read without
+// resources is counted with none.
+func mergeCounts(c *cloudscope.SnapshotCounts, p cloudscope.ShardPart) {
+	pc := p.Counts
+	c.Resources += pc.Resources
+	add(c.ByType, pc.ByType)
+	add(c.BySeverity, pc.BySeverity)
+	add(c.ByRegion, pc.ByRegion)
+	add(c.ByState, pc.ByState)
+	add(c.TagKeys, pc.TagKeys)
+	add(c.ByGroup, pc.ByGroup)
+	if pc.ByAccount != nil || (p.Shard.AccountID != "" && p.Listed > 0) {
+		if c.ByAccount == nil {
+			c.ByAccount = map[string]int{}
+		}
+		add(c.ByAccount, pc.ByAccount)
+		if p.Shard.AccountID != "" && p.Listed > 0 {
+			c.ByAccount[p.Shard.AccountID] += 0
+		}
+	}
+}
+
+func add[K comparable](to, from map[K]int) {
+	for k, v := range from {
+		to[k] += v
+	}
+}
+
+// costSummary is the last 30 days by linked account, through the cost
+// cache: one grouped query, every page (none billed when warm).
+func (e *Engine) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*cloudscope.CostSummary, int) {
+	q, err := costs.NewQuery(costs.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
+	if err != nil {
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "ce", err))
+		return nil, 0
+	}
+	rep, err := e.d.Costs.Report(ctx, q)
+	if err != nil {
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "ce", err))
+		return nil, 0
+	}
+	if rep.CacheError != "" {
+		snap.Errors = append(snap.Errors, cloudscope.Failure{Region: cloudscope.Global, Service: "dynamodb", Code: string(cloudscope.CodeUpstream),
+			Message: "the cost cache failed; Cost Explorer was asked directly"})
+	}
+	top := rep.Groups
+	if len(top) > 10 {
+		top = top[:10]
+	}
+	return &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+}

@@ -1,0 +1,204 @@
+package shard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// PlanShard is the pseudo-shard whose part records the plan's own
+// findings: the accounts skipped (not ACTIVE) and those whose regions
+// could not be listed. It holds no resources; its key is "#global".
+func PlanShard(scanID string) cloudscope.Shard {
+	return cloudscope.Shard{ScanID: scanID, Region: cloudscope.Global}
+}
+
+// Plan lists the shards of scan id: for every account the setting selects
+// (ACTIVE only), one shard per enabled region of that account (one
+// DescribeRegions call each; accounts differ), split by Options.SplitTypes,
+// and one shard for its S3 buckets. An account whose role cannot be
+// assumed gets one shard, which reports it. The plan's part (PlanShard)
+// is stored, and the shard total set in the scan's status.
+func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
+	started := e.d.Now().UTC()
+	r, err := e.d.Accounts.Resolve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("resolve the accounts: %w", err)
+	}
+	part := newPart(PlanShard(scanID), started)
+	part.Errors = append(part.Errors, r.SkippedFailures()...)
+
+	perAccount := make([][]cloudscope.Shard, len(r.Accounts))
+	failures := make([]*cloudscope.Failure, len(r.Accounts))
+	sem := make(chan struct{}, e.opts.PlanConcurrency)
+	var wg sync.WaitGroup
+	var listed int
+	var mu sync.Mutex
+	for i, a := range r.Accounts {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			caps, err := e.account(ctx, a.ID)
+			if err != nil {
+				// The shard reports it (access denied, or a passing
+				// trouble its retry may get past).
+				perAccount[i] = []cloudscope.Shard{{ScanID: scanID, AccountID: a.ID, Region: e.d.HomeRegion}}
+				return
+			}
+			regions, err := caps.disc.Regions(ctx)
+			mu.Lock()
+			listed++
+			mu.Unlock()
+			if err != nil {
+				f := failure(a.ID, cloudscope.Global, "ec2", err)
+				failures[i] = &f
+				return
+			}
+			names := make([]string, len(regions))
+			for j, reg := range regions {
+				names[j] = reg.Name
+			}
+			perAccount[i] = e.shardsOf(scanID, a.ID, names)
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var shards []cloudscope.Shard
+	for i := range r.Accounts {
+		shards = append(shards, perAccount[i]...)
+		if failures[i] != nil {
+			part.Errors = append(part.Errors, *failures[i])
+		}
+	}
+	part.Calls["ec2:DescribeRegions"] = listed
+	part.FinishedAt = e.d.Now().UTC()
+	if err := e.save(ctx, part); err != nil {
+		return nil, err
+	}
+	if err := e.d.Parts.SetShardTotal(ctx, scanID, len(shards)); err != nil {
+		return nil, fmt.Errorf("set the shard total: %w", err)
+	}
+	return shards, nil
+}
+
+// shardsOf are one account's shards: its buckets (filed under the home
+// region, or the first enabled region when the account lacks it), then
+// each region's, split by type groups when asked.
+func (e *Engine) shardsOf(scanID, account string, regions []string) []cloudscope.Shard {
+	home := e.d.HomeRegion
+	if !slices.Contains(regions, home) && len(regions) > 0 {
+		home = regions[0]
+	}
+	shards := []cloudscope.Shard{{ScanID: scanID, AccountID: account, Region: home, Types: []cloudscope.ResourceType{cloudscope.S3}}}
+	for _, region := range regions {
+		for _, g := range e.groups() {
+			shards = append(shards, cloudscope.Shard{ScanID: scanID, AccountID: account, Region: region, Types: g})
+		}
+	}
+	return shards
+}
+
+// groups are the type groups of a regional shard: nil (every regional
+// type) unless Options.SplitTypes says otherwise.
+func (e *Engine) groups() [][]cloudscope.ResourceType {
+	if len(e.opts.SplitTypes) == 0 {
+		return [][]cloudscope.ResourceType{nil}
+	}
+	var out [][]cloudscope.ResourceType
+	grouped := map[cloudscope.ResourceType]bool{cloudscope.S3: true}
+	for _, g := range e.opts.SplitTypes {
+		var kept []cloudscope.ResourceType
+		for _, t := range g {
+			if !grouped[t] && t.Valid() {
+				kept = append(kept, t)
+				grouped[t] = true
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, kept)
+		}
+	}
+	for _, t := range cloudscope.ResourceTypes {
+		if !grouped[t] {
+			out = append(out, []cloudscope.ResourceType{t})
+		}
+	}
+	return out
+}
+
+// regionalTypes are the types a regional shard lists: its own, or every
+// type but S3 (whose list is global: the S3 shard's).
+func regionalTypes(types []cloudscope.ResourceType) []cloudscope.ResourceType {
+	if len(types) > 0 {
+		return types
+	}
+	return slices.DeleteFunc(slices.Clone(cloudscope.ResourceTypes), func(t cloudscope.ResourceType) bool { return t == cloudscope.S3 })
+}
+
+// bucketShard reports whether s is an account's S3 shard.
+func bucketShard(s cloudscope.Shard) bool {
+	return len(s.Types) == 1 && s.Types[0] == cloudscope.S3
+}
+
+// capabilities are the discoverer and fetcher of each account, built once
+// per clients (in the local pool, an account's region list is read once).
+type capabilities struct {
+	mu sync.Mutex
+	m  map[string]*accountCaps
+}
+
+type accountCaps struct {
+	clients *awsconf.Clients
+	disc    Discoverer
+	met     Fetcher
+}
+
+// account returns account id's capabilities, or the error of reaching it.
+func (e *Engine) account(ctx context.Context, id string) (*accountCaps, error) {
+	clients, err := e.d.Accounts.Clients(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e.caps.mu.Lock()
+	defer e.caps.mu.Unlock()
+	if c := e.caps.m[id]; c != nil && c.clients == clients {
+		return c, nil
+	}
+	if e.caps.m == nil {
+		e.caps.m = map[string]*accountCaps{}
+	}
+	c := &accountCaps{clients: clients, disc: e.d.Discovery(clients), met: e.d.Metrics(clients)}
+	e.caps.m[id] = c
+	return c, nil
+}
+
+// newPart is an empty part of shard s.
+func newPart(s cloudscope.Shard, started time.Time) *cloudscope.ShardPart {
+	return &cloudscope.ShardPart{Shard: s, StartedAt: started, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{}}
+}
+
+// save stores a part, at most StoreWrites at once.
+func (e *Engine) save(ctx context.Context, p *cloudscope.ShardPart) error {
+	select {
+	case e.writes <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-e.writes }()
+	if err := e.d.Parts.SavePart(ctx, p); err != nil {
+		return fmt.Errorf("store the part of shard %s: %w", p.Shard.Key(), err)
+	}
+	return nil
+}
