@@ -1,0 +1,38 @@
+package services
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/s3items"
+	"github.com/cloudscope/cloudscope/shared/sfnstart"
+)
+
+// ErrNoEngine is FleetEngine's answer while the shard engine
+// (shared/shard) is not part of this build.
+var ErrNoEngine = errors.New("the shard engine (shared/shard) is not built into this binary yet")
+
+// FleetEngine is the sharded scan's engine for the plan, shard and finalize
+// functions. The engine lives in shared/shard (services.Fleet builds it);
+// until it is merged, the functions refuse to start with ErrNoEngine rather
+// than pretend to scan.
+func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (fleetapp.Engine, error) {
+	return nil, ErrNoEngine
+}
+
+// PlanItems writes the plan to the plan bucket, for the state machine's
+// Distributed Map to read.
+func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
+	return s3items.New(clients.S3(clients.DefaultRegion()), conf.PlanBucket)
+}
+
+// StartStateMachine starts scans as executions of the sharded scan's state
+// machine, so that POST /scans answers at once.
+func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
+	return sfnstart.New(sfn.NewFromConfig(clients.Config()), stateMachine).Start
+}
