@@ -32,6 +32,8 @@ func machineDefinition(t *testing.T) (map[string]any, map[string]any) {
 	return def, p
 }
 
+func machineID(t *testing.T) string { return logicalID(t, stack, "Fleet", "ScanMachine") }
+
 func stateOf(t *testing.T, states map[string]any, name string) map[string]any {
 	t.Helper()
 	st, ok := states[name].(map[string]any)
@@ -144,6 +146,21 @@ func TestTheScanMachine(t *testing.T) {
 	}
 	if st := stateOf(t, states, stateShardsFailed); st["Type"] != "Fail" || st["Error"] != "ShardsFailed" {
 		t.Errorf("shards failed: %v", st)
+	}
+
+	// An execution that fails or times out tells the findings topic.
+	for _, metric := range []string{"ExecutionsFailed", "ExecutionsTimedOut"} {
+		found := false
+		for _, a := range ofType("AWS::CloudWatch::Alarm") {
+			ap := props(a)
+			if ap["MetricName"] == metric && ap["Namespace"] == "AWS/States" && strings.Contains(fmt.Sprint(ap["Dimensions"]), machineID(t)) &&
+				strings.Contains(fmt.Sprint(ap["AlarmActions"]), "AlertsFindings") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no alarm on %s of the state machine", metric)
+		}
 	}
 
 	// Logs (every event, into an encrypted group) and X-Ray.
