@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
@@ -434,3 +438,57 @@ func TestFleetSettingsAreChecked(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestADelegatedAdministratorAndAnotherRole synthesizes a stack for a list
+// of accounts, deployed by a delegated administrator, with its own member
+// role name: the StackSet is called as one, and the member role's name is
+// the one the scan assumes.
+func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
+	assets, _ := placeholders(t.TempDir())
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
+		"cloudscope:assetDir": assets, "cloudscope:dashboard": "false",
+		"cloudscope:accounts": "111111111111,222222222222", "cloudscope:orgId": testOrgID, "cloudscope:memberOUs": "ou-ab12-cdef3456",
+		"cloudscope:delegatedAdmin": "true", "cloudscope:memberRole": "audit-reader"}})
+	settings, err := SettingsFrom(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewStack(app, "CloudscopeDelegated", &StackProps{Settings: settings})
+	raw, _ := json.Marshal(assertions.Template_FromStack(st, nil).ToJSON())
+	var doc struct{ Resources map[string]map[string]any }
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	sets, assumes := 0, 0
+	for id, r := range doc.Resources {
+		switch r["Type"] {
+		case "AWS::CloudFormation::StackSet":
+			sets++
+			p := props(r)
+			if p["CallAs"] != "DELEGATED_ADMIN" || !strings.Contains(p["TemplateBody"].(string), `"RoleName":"audit-reader"`) {
+				t.Errorf("stack set %s: %v", id, p["CallAs"])
+			}
+		case "AWS::IAM::Policy":
+			for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				if s := s.(map[string]any); s["Sid"] == "AssumeMemberRole" {
+					assumes++
+					if flat(s["Resource"]) != "arn:${AWS::Partition}:iam::*:role/audit-reader" {
+						t.Errorf("%s may assume %s", id, flat(s["Resource"]))
+					}
+				}
+			}
+		case "AWS::Lambda::Function":
+			vars := fmt.Sprint(props(r)["Environment"])
+			if strings.HasPrefix(id, "FunctionsShard") && (!strings.Contains(vars, "CLOUDSCOPE_ACCOUNTS:111111111111,222222222222") || !strings.Contains(vars, "CLOUDSCOPE_MEMBER_ROLE:audit-reader")) {
+				t.Errorf("the shard function's environment: %s", vars)
+			}
+		}
+	}
+	if sets != 1 || assumes != 2 { // plan and shard
+		t.Errorf("%d StackSets, %d roles that assume the member role", sets, assumes)
+	}
+	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+	for _, e := range *errs {
+		t.Errorf("cdk-nag: %v: %v", *e.Id, e.Entry.Data)
+	}
+}
