@@ -6,6 +6,12 @@
 // payloads and keep each of them small, whatever the organization's size:
 // a state passes on at most 256 KiB, and a plan of 1,000 accounts by 17
 // regions is 17,000 shards.
+//
+// The states are three functions (functions/plan, shard, finalize), not one
+// main dispatching on the event: each state's role then holds only the
+// actions its own code calls (only plan writes to the plan bucket and lists
+// the organization, only finalize reads Cost Explorer and publishes), and
+// each is sized and bounded for its own work.
 package fleetapp
 
 import (
