@@ -8,6 +8,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
@@ -22,7 +23,29 @@ type Grants struct {
 	InvokesScan bool
 	// DeadLetters are what sending a failed scan to the dead-letter queue needs.
 	DeadLetters []string
+	// AssumesMemberRole: the function reads member accounts through the
+	// member role (sts:AssumeRole on that role's name in any account).
+	AssumesMemberRole bool
+	// PlanBucket are the actions on the plan bucket's objects.
+	PlanBucket []string
+	// StartsScanMachine: with accounts other than self, POST /scans starts
+	// the state machine (sfnstart.IAMActions on it).
+	StartsScanMachine bool
 }
+
+// assumeRoleActions is what reading a member through its role calls.
+//
+// Until the engine (shared/accounts, shared/shard) is merged, its action
+// lists are spelled out here from its contract: at the merge they give way
+// to accounts.IAMActions and the engine's own lists, one source as for
+// every other grant.
+var (
+	assumeRoleActions    = []string{"sts:AssumeRole"}
+	organizationsActions = []string{"organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"}
+)
+
+// memberActions are the reads a shard makes inside a member account.
+func memberActions() []string { return union(discovery.IAMActions, metrics.IAMActions) }
 
 func union(lists ...[]string) []string {
 	var out []string
@@ -51,6 +74,19 @@ var GrantsOf = map[string]Grants{
 	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
 		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
+	// The sharded scan's states. plan lists the accounts and each one's
+	// enabled regions (in members through their role), records the shard
+	// total and writes the plan; shard reads one account-region through the
+	// member role (in the management account with its own) and stores its
+	// part; finalize reads the costs once, by linked account, makes the
+	// snapshot of the parts and notifies.
+	"plan": {Account: union(organizationsActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
+		Table: union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), PlanBucket: union(s3items.IAMActions)},
+	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions), AssumesMemberRole: true,
+		Table: union(dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions)},
+	"finalize": {Account: union(costs.ReportIAMActions),
+		Table: union(dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
+		Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 }
 
 // ReadOnlyPolicy is the IAM policy a person needs to run `cloudscope serve`,

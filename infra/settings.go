@@ -47,6 +47,8 @@ type Settings struct {
 	// DigestSchedule is the EventBridge expression of the weekly digest;
 	// "off" sends none.
 	DigestSchedule string
+	// Fleet is the scan of many accounts (see fleet.go).
+	Fleet FleetSettings
 }
 
 // DefaultDigestSchedule sends the weekly digest on Mondays at 08:00 UTC;
@@ -56,8 +58,20 @@ const (
 	DigestOff             = "off"
 )
 
-// Functions are the Lambda functions, one per folder of functions/.
-var Functions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
+// Functions are the Lambda functions, one per folder of functions/: the
+// five every deployment has, then FleetFunctions.
+var Functions = append(append([]string{}, baseFunctions...), FleetFunctions...)
+
+var baseFunctions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
+
+// Deployed are the functions this deployment builds: the sharded scan's
+// only when it reads more than its own account.
+func (s Settings) Deployed() []string {
+	if s.Fleet.On() {
+		return Functions
+	}
+	return baseFunctions
+}
 
 // SettingsFrom reads the settings from the app's context and validates them.
 func SettingsFrom(app awscdk.App) (Settings, error) {
@@ -100,6 +114,9 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 	if s.LogRetentionDays, err = strconv.Atoi(get("logRetentionDays", "30")); err != nil {
 		return s, fmt.Errorf("cloudscope:logRetentionDays must be a whole number of days")
 	}
+	if s.Fleet, err = fleetSettingsFrom(get); err != nil {
+		return s, err
+	}
 	return s, s.Validate()
 }
 
@@ -120,7 +137,10 @@ func (s Settings) Validate() error {
 	if s.AlertEmail != "" && !strings.Contains(s.AlertEmail, "@") {
 		return fmt.Errorf("cloudscope:alertEmail %q is not an e-mail address", s.AlertEmail)
 	}
-	for _, fn := range Functions {
+	if err := s.Fleet.Validate(); err != nil {
+		return err
+	}
+	for _, fn := range s.Deployed() {
 		if _, err := os.Stat(filepath.Join(s.AssetDir, fn, "bootstrap")); err != nil {
 			return fmt.Errorf("%s/%s/bootstrap is missing: run make build first", s.AssetDir, fn)
 		}

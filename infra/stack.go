@@ -60,6 +60,15 @@ var sizing = map[string]struct{ memory, timeout, concurrency float64 }{
 	"costs":       {256, 30, 5}, // every miss is a billed Cost Explorer request
 	"bottlenecks": {512, 30, 5},
 	"scan":        {1024, 900, 1}, // one scan at a time
+	// The sharded scan: a plan is a few calls per account; a shard holds one
+	// account-region (goal: a peak heap under 256 MB, issue 14), up to 15
+	// minutes; finalize merges every part's summary and writes the
+	// snapshot (goal: under 2 minutes and 1 GB), with a whole vCPU.
+	// Reserved: one plan and one finalize at a time; the shards, as many as
+	// the map's MaxConcurrency (cloudscope:shardConcurrency).
+	"plan":     {512, 300, 1},
+	"shard":    {512, 900, 0},
+	"finalize": {1769, 900, 1},
 }
 
 var logRetention = map[int]awslogs.RetentionDays{
@@ -73,13 +82,19 @@ var logRetention = map[int]awslogs.RetentionDays{
 // dashboard, and the notifications' chat topic and weekly digest.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
+	// The Distributed Map's result writer in its current form.
+	stack.Node().SetContext(jsii.String("@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"), true)
 	s := props.Settings
 	retention := logRetention[s.LogRetentionDays] // Settings.Validate checked it
 	data := NewData(stack, "Data")
 	alerts := NewAlerts(stack, "Alerts", s)
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
 	NewAPI(stack, "Api", retention, fns)
-	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], alerts)
+	var fleet *Fleet
+	if s.Fleet.On() {
+		fleet = NewFleet(stack, "Fleet", s, retention, fns, alerts)
+	}
+	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], fleet, alerts)
 	var dash *Dashboard
 	if s.Dashboard {
 		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
@@ -159,7 +174,8 @@ func NewAlerts(scope constructs.Construct, id string, s Settings) *Alerts {
 	return &Alerts{Construct: c, Key: key, Topic: topic}
 }
 
-// Compute is the five Lambda functions.
+// Compute is the Lambda functions: five, and the sharded scan's three
+// with cloudscope:accounts other than self.
 type Compute struct {
 	constructs.Construct
 	ByName map[string]awslambda.Function
@@ -171,7 +187,7 @@ type Compute struct {
 func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
-	for _, name := range Functions {
+	for _, name := range s.Deployed() {
 		f.ByName[name] = newFunction(c, name, s, retention, data.Table, alerts.Topic, alerts.Key)
 	}
 	grantScanInvoke(f.ByName["bottlenecks"], f.ByName["scan"])
@@ -199,6 +215,11 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(g.Account...), Resources: jsii.Strings("*"),
 		}))
 	}
+	if g.AssumesMemberRole {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("AssumeMemberRole"), Actions: jsii.Strings(assumeRoleActions...), Resources: &[]*string{memberRoleArns(stack, s.Fleet.MemberRole)},
+		}))
+	}
 	if len(g.Table) > 0 {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("Table"), Actions: jsii.Strings(g.Table...), Resources: &[]*string{table.TableArn()},
@@ -220,6 +241,10 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		appconfig.EnvRetention: jsii.String(fmt.Sprint(s.RetentionDays)),
 		appconfig.EnvTopic:     topic.TopicArn(),
 	}
+	if s.Fleet.On() {
+		values[appconfig.EnvAccounts] = jsii.String(s.Fleet.Accounts)
+		values[appconfig.EnvMemberRole] = jsii.String(s.Fleet.MemberRole)
+	}
 	if s.Thresholds != "" {
 		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
 	}
@@ -233,14 +258,25 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 	var reserved *float64
 	if s.ReserveConcurrency {
 		reserved = jsii.Number(size.concurrency)
+		if name == "shard" { // as many as the map runs at once
+			reserved = jsii.Number(float64(s.Fleet.ShardConcurrency))
+		}
 	}
 	// Account actions take Resource * (no resource-level permissions exist
 	// for them) and log streams are named by the log group's ARN and :*.
+	applies := []any{"Resource::*", map[string]any{"regex": "/^Resource::<Functions" + id + "Logs[A-Z0-9]+\\.Arn>:\\*$/"}}
+	if g.AssumesMemberRole {
+		applies = append(applies, "Resource::arn:<AWS::Partition>:iam::*:role/"+s.Fleet.MemberRole)
+	}
+	if len(g.PlanBucket) > 0 {
+		applies = append(applies, map[string]any{"regex": "/^Resource::<FleetPlans[A-Z0-9]+\\.Arn>\\/plans\\/\\*$/"})
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Describe/List, GetMetricData and Cost Explorer actions support no resource-level permissions; " +
-			"log streams are addressed as <log group ARN>:*. Every other statement names its table, topic, key or function."),
-		AppliesTo: &[]any{"Resource::*", map[string]any{"regex": "/^Resource::<Functions" + id + "Logs[A-Z0-9]+\\.Arn>:\\*$/"}},
+			"log streams are addressed as <log group ARN>:*; the member role is the same name in every member account; " +
+			"plans are the plan bucket's objects under plans/. Every other statement names its table, topic, key or function."),
+		AppliesTo: &applies,
 	}}, jsii.Bool(true))
 	return awslambda.NewFunction(stack, jsii.String(id), &awslambda.FunctionProps{
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
@@ -315,8 +351,11 @@ func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsap
 }
 
 // NewSchedule runs the scan daily, retrying a failed delivery and keeping
-// what cannot be delivered in a queue; an alarm on scan errors tells the topic.
-func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, alerts *Alerts) {
+// what cannot be delivered in a queue; an alarm on scan errors tells the
+// topic. With a fleet (accounts other than self), the schedule starts its
+// state machine with {"scan_id": <the event's id>} instead of invoking the
+// scan function.
+func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, fleet *Fleet, alerts *Alerts) {
 	stack := constructs.NewConstruct(scope, jsii.String(id))
 	topic := alerts.Topic
 	dlq := awssqs.NewQueue(stack, jsii.String("ScanDeadLetters"), &awssqs.QueueProps{
@@ -327,9 +366,16 @@ func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslamb
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.Schedule)),
 		Description: jsii.String("cloudscope: the daily full scan"),
 	})
-	rule.AddTarget(awseventstargets.NewLambdaFunction(scan, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
-	}))
+	if fleet != nil {
+		rule.AddTarget(awseventstargets.NewSfnStateMachine(fleet.StateMachine, &awseventstargets.SfnStateMachineProps{
+			Input:         awsevents.RuleTargetInput_FromObject(map[string]any{"scan_id": awsevents.EventField_FromPath(jsii.String("$.id"))}),
+			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
+		}))
+	} else {
+		rule.AddTarget(awseventstargets.NewLambdaFunction(scan, &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
+		}))
+	}
 	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ScanErrors"), &awscloudwatch.AlarmProps{
 		Metric:             scan.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
 		Threshold:          jsii.Number(1),

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
 // The stack is synthesized once for every test: a synth costs seconds.
@@ -38,7 +39,10 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		assets, web := placeholders(dir)
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
-			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com", "cloudscope:chatTopic": "true"}})
+			"cloudscope:assetDir": assets, "cloudscope:dashboardDir": web, "cloudscope:alertEmail": "ops@example.com", "cloudscope:chatTopic": "true",
+			// A scan of the organization: the state machine and the member role's StackSet (fleet_test.go).
+			"cloudscope:accounts": "org", "cloudscope:orgId": testOrgID, "cloudscope:memberOUs": strings.Join(testOUs, ","),
+			"cloudscope:shardConcurrency": 250, "cloudscope:toleratedFailurePercent": "5"}})
 		settings, err := SettingsFrom(app)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -223,9 +227,15 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 			}
 		}
 		g := GrantsOf[fn]
-		want := union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
+		want := union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
 		if g.InvokesScan {
 			want = union(want, []string{"lambda:InvokeFunction"})
+		}
+		if g.AssumesMemberRole {
+			want = union(want, assumeRoleActions)
+		}
+		if fn == "bottlenecks" { // POST /scans starts the state machine of this (fleet) deployment
+			want = union(want, sfnstart.IAMActions)
 		}
 		if got := union(actions); !slices.Equal(got, want) {
 			t.Errorf("%s may do\n %v\nits code calls\n %v", fn, got, want)
@@ -259,7 +269,9 @@ func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
 	scan := logicalID(t, stack, "Functions", "Scan")
 	want := map[string]string{ // what each setting must name
 		appconfig.EnvTable: "${" + table + "}", appconfig.EnvTopic: "${" + topic + "}", appconfig.EnvScanFunc: "${" + scan + ".Arn}",
-		appconfig.EnvRetention: "90",
+		appconfig.EnvRetention:  "90",
+		appconfig.EnvPlanBucket: "${" + logicalID(t, stack, "Fleet", "Plans") + "}", appconfig.EnvStateMachine: "${" + logicalID(t, stack, "Fleet", "ScanMachine") + "}",
+		appconfig.EnvAccounts: "org", appconfig.EnvMemberRole: DefaultMemberRole,
 	}
 	for _, fn := range Functions {
 		id := logicalID(t, stack, "Functions", title(fn))
@@ -323,10 +335,17 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 		}
 		targets := p["Targets"].([]any)
 		target := targets[0].(map[string]any)
-		scanID := *stack.GetLogicalId(stack.Node().FindChild(jsii.String("Functions")).Node().FindChild(jsii.String("Scan")).Node().DefaultChild().(awscdk.CfnElement))
-		if p["ScheduleExpression"] != "cron(0 6 * * ? *)" || fmt.Sprint(target["Arn"]) != fmt.Sprintf("map[Fn::GetAtt:[%s Arn]]", scanID) ||
-			target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil {
+		// This stack scans the organization: the schedule starts the state
+		// machine, the event's id as the scan's (TestDashboardCanBeTurnedOff
+		// checks that a one-account stack invokes the scan function).
+		machine := logicalID(t, stack, "Fleet", "ScanMachine")
+		if p["ScheduleExpression"] != "cron(0 6 * * ? *)" || flat(target["Arn"]) != "${"+machine+"}" ||
+			target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil || target["RoleArn"] == nil {
 			t.Errorf("schedule %v", p)
+		}
+		in, _ := target["InputTransformer"].(map[string]any)
+		if fmt.Sprint(in["InputPathsMap"]) != "map[id:$.id]" || in["InputTemplate"] != `{"scan_id":<id>}` {
+			t.Errorf("the state machine's input %v", target)
 		}
 	}
 	check(t, "alarms", func() {
@@ -471,6 +490,24 @@ func TestDashboardCanBeTurnedOff(t *testing.T) {
 	}
 	if routes != len(Routes) {
 		t.Errorf("%d routes, want %d", routes, len(Routes))
+	}
+	// Accounts self (the default): today's direct scan, none of the fleet.
+	scanFn := logicalID(t, st, "Functions", "Scan")
+	for id, r := range doc.Resources {
+		switch r["Type"] {
+		case "AWS::StepFunctions::StateMachine", "AWS::CloudFormation::StackSet":
+			t.Errorf("accounts self, yet %s (%s)", id, r["Type"])
+		case "AWS::Lambda::Function":
+			for _, fn := range FleetFunctions {
+				if strings.HasPrefix(id, "Functions"+title(fn)) {
+					t.Errorf("accounts self, yet the %s function", fn)
+				}
+			}
+		case "AWS::Events::Rule":
+			if p := props(r); p["Description"] == "cloudscope: the daily full scan" && flat(p["Targets"].([]any)[0].(map[string]any)["Arn"]) != "${"+scanFn+".Arn}" {
+				t.Errorf("accounts self: the schedule targets %v", p["Targets"])
+			}
+		}
 	}
 	for _, out := range []string{"DashboardUrl", "UserPoolId", "UserPoolClientId"} {
 		if doc.Outputs[out] != nil {

@@ -2,8 +2,10 @@ package main
 
 // The artifact tier: the built bottlenecks bootstrap runs under the Lambda
 // Runtime Interface Emulator against moto, with a snapshot in the table, and
-// answers each events/bottlenecks fixture as the API promises; without its
-// settings it does not start.
+// answers each events/bottlenecks fixture as the API promises; POST /scans,
+// deployed for many accounts, starts the state machine (moto's Step
+// Functions) once, named after the scan; without its settings it does not
+// start.
 
 import (
 	"context"
@@ -11,6 +13,9 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
@@ -22,7 +27,7 @@ import (
 
 var moto *mototest.Server
 
-// scanFunction is what POST /scans would invoke (no fixture here posts).
+// scanFunction is what POST /scans would invoke without a state machine.
 const scanFunction = "arn:aws:lambda:us-east-1:123456789012:function:cloudscope-scan"
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
@@ -56,7 +61,16 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err := store.SetStatus(ctx, running); err != nil {
 		t.Fatal(err)
 	}
-	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="+scanFunction))
+	machines := sfn.NewFromConfig(moto.Config(t, "", awsconf.Options{}))
+	machine, err := machines.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("cloudscope-scan"), RoleArn: aws.String("arn:aws:iam::" + mototest.AccountID + ":role/cloudscope-scan-machine"),
+		Definition: aws.String(`{"StartAt": "Plan", "States": {"Plan": {"Type": "Pass", "End": true}}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="+scanFunction,
+		"CLOUDSCOPE_STATE_MACHINE="+aws.ToString(machine.StateMachineArn)))
 	fn.ServeFixtures(t, "../../events/bottlenecks", map[string]lambdatest.Expect{
 		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			var d struct {
@@ -85,6 +99,28 @@ func TestBootstrapServesFixtures(t *testing.T) {
 				t.Errorf("%s, want %+v", r.Data, running)
 			}
 		}),
+		// A scan of many accounts: one execution of the state machine, named
+		// after the scan, which GET /scans/{id} then follows.
+		"post-scans.json": {Status: 202, Check: func(t *testing.T, r lambdatest.Reply) {
+			var started struct {
+				ID     string `json:"scan_id"`
+				Status string `json:"status"`
+			}
+			if err := json.Unmarshal(r.Data, &started); err != nil || started.ID == "" || started.Status != "started" || r.Headers["Location"] != "/scans/"+started.ID {
+				t.Fatalf("%s %v", r.Data, r.Headers)
+			}
+			list, err := machines.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: machine.StateMachineArn})
+			if err != nil || len(list.Executions) != 1 || aws.ToString(list.Executions[0].Name) != started.ID {
+				t.Fatalf("executions %+v %v", list, err)
+			}
+			ex, err := machines.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: list.Executions[0].ExecutionArn})
+			if err != nil || aws.ToString(ex.Input) != `{"scan_id":"`+started.ID+`"}` {
+				t.Errorf("input %q %v", aws.ToString(ex.Input), err)
+			}
+			if st, err := store.Status(ctx, started.ID); err != nil || st == nil || st.State != cloudscope.StateQueued {
+				t.Errorf("status %+v %v", st, err)
+			}
+		}},
 		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),
 		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),
 		"get-snapshot-diff-no-base.json":    lambdatest.Fails(400, "invalid_parameter", "base"),

@@ -1,6 +1,7 @@
 // Command bottlenecks is the Lambda function behind GET /bottlenecks,
 // GET /snapshots..., POST /scans (which invokes the scan function
-// asynchronously) and GET /scans/{id}. It only wires; lambdaapp builds
+// asynchronously, or starts the sharded scan's state machine) and
+// GET /scans/{id}. It only wires; lambdaapp builds
 // everything once per cold start.
 package main
 
@@ -22,6 +23,9 @@ func main() {
 			return httpapi.Deps{}, err
 		}
 		start := func(*scan.Scanner) func(context.Context, string) error {
+			if conf.StateMachine != "" { // a scan of many accounts, sharded on Step Functions
+				return services.StartStateMachine(clients, conf.StateMachine)
+			}
 			return services.InvokeScanFunction(clients, conf.ScanFunction)
 		}
 		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), start), Regions: services.Regions(conf, clients)}, nil

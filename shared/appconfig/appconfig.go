@@ -57,6 +57,11 @@ type Config struct {
 	Accounts         accounts.Setting
 	MemberRole       string
 	ShardConcurrency int
+	// PlanBucket is where a sharded scan's plan is written (the plan function).
+	PlanBucket string
+	// StateMachine is the sharded scan's state machine POST /scans starts;
+	// empty: POST /scans invokes the scan function.
+	StateMachine string
 }
 
 // The environment variables read, with their meaning.
@@ -110,22 +115,31 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 //   - costs: the table, where Cost Explorer answers are cached (each miss is
 //     a billed request; a cache in memory is lost with every instance).
 //   - bottlenecks: the table (snapshots, scan status) and the scan function,
-//     which POST /scans invokes.
+//     which POST /scans invokes (or, when set, the sharded scan's state
+//     machine, which it starts instead).
 //   - scan: the table, where snapshots go, and the topic for new findings.
+//   - plan, shard, finalize: the sharded scan's states (deployed with
+//     cloudscope:accounts other than self). Each needs the table (scan
+//     status, the shards' parts); plan also the bucket it writes the shards
+//     to, finalize the topic.
 var Functions = map[string]Function{
 	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
 	"metrics":     {Optional: []string{EnvPercentiles}},
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
-	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL}},
+	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
 	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
 		EnvAccounts, EnvMemberRole}},
+	"plan":     {Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention}},
+	"shard":    {Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles}},
+	"finalize": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
 }
 
 // what says what a required setting is, for the message that it is missing.
 var what = map[string]string{
-	EnvTable:    "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
-	EnvTopic:    "the SNS topic for new findings",
-	EnvScanFunc: "the scan function that POST /scans invokes",
+	EnvTable:      "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
+	EnvTopic:      "the SNS topic for new findings",
+	EnvScanFunc:   "the scan function that POST /scans invokes",
+	EnvPlanBucket: "the S3 bucket where the plan is written for the state machine's map to read",
 }
 
 // Require checks that getenv sets every setting function requires; the
@@ -204,6 +218,9 @@ func From(getenv func(string) string) (Config, error) {
 	}
 	c.Thresholds = th
 	if err := organization(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := fleet(&c, getenv); err != nil {
 		return c, err
 	}
 	return c, notifications(&c, getenv)

@@ -68,3 +68,17 @@ func TestValidScanID(t *testing.T) {
 		}
 	}
 }
+
+func TestShardProgressSaysWhatIsLeft(t *testing.T) {
+	raw, err := json.Marshal(ScanStatus{Shards: &ShardProgress{Total: 10, Done: 6, Failed: 1}})
+	if err != nil || !strings.Contains(string(raw), `"shards":{"total":10,"done":6,"failed":1,"left":3}`) {
+		t.Errorf("%s %v", raw, err)
+	}
+	var back ScanStatus
+	if err := json.Unmarshal(raw, &back); err != nil || *back.Shards != (ShardProgress{Total: 10, Done: 6, Failed: 1}) {
+		t.Errorf("read back %+v %v", back.Shards, err)
+	}
+	if (ShardProgress{Total: 2, Done: 2, Failed: 1}).Left() != 0 {
+		t.Error("more finished than planned leaves a negative count")
+	}
+}

@@ -1,6 +1,9 @@
 package cloudscope
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Shard is one unit of a scan's work: one account's one region, or part of
 // it (a subset of the types) when an account-region is too big for one
@@ -58,3 +61,13 @@ type ShardProgress struct {
 
 // Left is how many shards have not finished.
 func (p ShardProgress) Left() int { return max(p.Total-p.Done-p.Failed, 0) }
+
+// MarshalJSON writes the progress with how many shards are left, which
+// GET /scans/{id} reports beside done and failed.
+func (p ShardProgress) MarshalJSON() ([]byte, error) {
+	type counts ShardProgress // without this method
+	return json.Marshal(struct {
+		counts
+		Left int `json:"left"`
+	}{counts(p), p.Left()})
+}
