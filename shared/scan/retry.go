@@ -84,7 +84,7 @@ func (s *Scanner) judge(snap *cloudscope.Snapshot, resources []cloudscope.Resour
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
 	}
-	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
+	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, nil)
 	snap.Findings = append(snap.Findings, judged.Findings...)
 	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 }
