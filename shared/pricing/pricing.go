@@ -50,17 +50,33 @@ type PriceCache interface {
 // Client answers unit prices: from its memory of this process, then the
 // cache, then the Price List. It is safe for concurrent use.
 type Client struct {
-	api   API
+	api   API        // nil: no Price List here (an emulator)
 	cache PriceCache // nil: none
+	now   func() time.Time
 	mu    sync.Mutex
-	memo  map[string]cloudscope.UnitPrice
+	memo  map[string]memo
 	calls atomic.Int64
 }
 
-// New returns a Client over the Price List API and a cache (nil for none).
-func New(api API, cache PriceCache) *Client {
-	return &Client{api: api, cache: cache, memo: map[string]cloudscope.UnitPrice{}}
+// memo is an answer this process has: a price or a missing product for
+// good, a failed call until a while has passed.
+type memo struct {
+	p     cloudscope.UnitPrice
+	until time.Time // zero: for good
 }
+
+// FailureMemo is how long a failed Price List call answers for the same
+// price before it is asked again: a scan's findings then wait on it once.
+const FailureMemo = 10 * time.Minute
+
+// New returns a Client over the Price List API (nil where there is none,
+// such as an emulator) and a cache (nil for none).
+func New(api API, cache PriceCache) *Client {
+	return &Client{api: api, cache: cache, now: time.Now, memo: map[string]memo{}}
+}
+
+// WithClock sets the clock that ages failed calls (tests).
+func (c *Client) WithClock(now func() time.Time) *Client { c.now = now; return c }
 
 // Calls counts the GetProducts requests made (each page is one).
 func (c *Client) Calls() int { return int(c.calls.Load()) }
@@ -84,28 +100,33 @@ func (c *Client) UnitPrice(ctx context.Context, region string, item cloudscope.P
 	if p := Unserved(region); p != "" {
 		return cloudscope.UnitPrice{Unavailable: "the AWS Price List API does not serve the " + p + " partition"}
 	}
+	if c.api == nil {
+		return cloudscope.UnitPrice{Unavailable: "no Price List API here (the AWS emulator has none)"}
+	}
 	spec, ok := productOf(item)
 	if !ok {
 		return cloudscope.UnitPrice{Unavailable: fmt.Sprintf("cloudscope does not know the Price List product of %s", item)}
 	}
 	key := region + "#" + string(item)
 	c.mu.Lock()
-	p, ok := c.memo[key]
+	m, ok := c.memo[key]
 	c.mu.Unlock()
-	if ok {
-		return p
+	if ok && (m.until.IsZero() || c.now().Before(m.until)) {
+		return m.p
 	}
 	p, keep := c.lookup(ctx, key, spec, region)
-	if keep {
-		c.mu.Lock()
-		c.memo[key] = p
-		c.mu.Unlock()
+	m = memo{p: p}
+	if !keep {
+		m.until = c.now().Add(FailureMemo)
 	}
+	c.mu.Lock()
+	c.memo[key] = m
+	c.mu.Unlock()
 	return p
 }
 
 // lookup reads the cache, then the Price List; keep says the answer holds
-// (a failed call does not: the next asks again).
+// (a failed call's does not: it is neither cached nor kept for good).
 func (c *Client) lookup(ctx context.Context, key string, spec product, region string) (cloudscope.UnitPrice, bool) {
 	if c.cache != nil {
 		if b, ok, err := c.cache.Get(ctx, key); err != nil {

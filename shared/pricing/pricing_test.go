@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
@@ -116,14 +117,27 @@ func TestAFailedCallIsNotKept(t *testing.T) {
 		return pricelist.Handler()(ctx, c)
 	}
 	cache := memstore.NewPriceCache(nil)
-	c, _ := client(t, h, cache)
+	c, calls := client(t, h, cache)
+	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c.WithClock(func() time.Time { return clock })
 	ctx := context.Background()
 	if p := c.UnitPrice(ctx, "us-east-1", cloudscope.PriceNATGateway); !strings.Contains(p.Unavailable, "could not be read (upstream_access_denied)") {
 		t.Errorf("denied: %+v", p)
 	}
 	fail = false
+	// The scan's other findings hear the same answer without a call.
+	if p := c.UnitPrice(ctx, "us-east-1", cloudscope.PriceNATGateway); p.Unavailable == "" || calls.Total() != 1 {
+		t.Errorf("right after the denial: %+v, %d calls", p, calls.Total())
+	}
+	clock = clock.Add(pricing.FailureMemo)
 	if p := c.UnitPrice(ctx, "us-east-1", cloudscope.PriceNATGateway); p.Amount.String() != "0.045" {
 		t.Errorf("after the denial: %+v", p)
+	}
+	if _, ok, _ := cache.Get(ctx, "us-east-1#"+string(cloudscope.PriceNATGateway)); !ok {
+		t.Errorf("the price read after the denial was not cached")
+	}
+	if p := pricing.New(nil, nil).UnitPrice(ctx, "us-east-1", cloudscope.PriceNATGateway); !strings.Contains(p.Unavailable, "emulator") {
+		t.Errorf("without the API: %+v", p)
 	}
 }
 

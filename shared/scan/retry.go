@@ -20,18 +20,20 @@ import (
 // second pass. The error return is the caller's context ending.
 func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, region string, resources []cloudscope.Resource,
 	window metrics.Window, p Progress, firstPass bool) (series map[string]*cloudscope.ResourceMetrics, outcome metricsOutcome, err error) {
-	var targets []metrics.Target
+	var targets, long []metrics.Target // long: NAT gateways, over their rule's window
 	for _, r := range resources {
-		if t, ok := target(r); ok {
+		if t, ok := target(r); ok && t.Type == cloudscope.NATGateway {
+			long = append(long, t)
+		} else if ok {
 			targets = append(targets, t)
 		}
 	}
 	series = map[string]*cloudscope.ResourceMetrics{}
-	if len(targets) == 0 {
+	if len(targets)+len(long) == 0 {
 		return series, metricsNone, nil
 	}
 	p.Step = "metrics"
-	res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
+	res, err := s.fetchBoth(ctx, region, targets, window, long, s.longWindow(window))
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, metricsNone, ctx.Err()
@@ -50,9 +52,29 @@ func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscop
 		rm := &res.Resources[j]
 		series[string(rm.Type)+"/"+rm.ID] = rm
 	}
-	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls)
+	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets)+len(long), res.Calls)
 	s.report(ctx, t, p)
 	return series, metricsOK, nil
+}
+
+// fetchBoth reads targets over window and long over lw, as one result.
+func (s *Scanner) fetchBoth(ctx context.Context, region string, targets []metrics.Target, window metrics.Window, long []metrics.Target, lw metrics.Window) (*metrics.Result, error) {
+	res := &metrics.Result{Region: region, Window: window}
+	for _, q := range []struct {
+		targets []metrics.Target
+		w       metrics.Window
+	}{{targets, window}, {long, lw}} {
+		if len(q.targets) == 0 {
+			continue
+		}
+		r, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: q.targets, Window: q.w, Metrics: ruleMetrics})
+		if err != nil {
+			return nil, err
+		}
+		res.Resources = append(res.Resources, r.Resources...)
+		res.Calls += r.Calls
+	}
+	return res, nil
 }
 
 // metricsOutcome is how reading a region's metrics went.
@@ -79,12 +101,16 @@ func (m *metricsRead) add(o metricsOutcome) {
 }
 
 // judge applies the rules to a region's resources and their series.
-func (s *Scanner) judge(snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+func (s *Scanner) judge(ctx context.Context, snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
 	inputs := make([]bottleneck.Input, len(resources))
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
 	}
-	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, nil)
+	var prices bottleneck.Prices
+	if s.d.Prices != nil {
+		prices = boundPrices{ctx: ctx, p: s.d.Prices}
+	}
+	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, prices)
 	snap.Findings = append(snap.Findings, judged.Findings...)
 	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 }
@@ -112,7 +138,7 @@ func (s *Scanner) metricsAgain(ctx context.Context, t *tracker, snap *cloudscope
 			return err
 		}
 		read.add(outcome)
-		s.judge(snap, byRegion[region], series, window, started)
+		s.judge(ctx, snap, byRegion[region], series, window, started)
 	}
 	// Back in region order, as if every region had been read in turn.
 	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })

@@ -22,7 +22,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
@@ -113,6 +115,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		Thresholds:   conf.Thresholds,
 		Progress:     progress,
 		DashboardURL: conf.DashboardURL,
+		Prices:       Prices(conf, clients),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
@@ -122,6 +125,21 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		deps.Notifier = n
 	}
 	return scan.New(deps)
+}
+
+// Prices is the Price List client for the savings of waste findings,
+// caching each answer for a week in the table when one is configured and
+// otherwise in process memory; against an emulator (which has no Price
+// List) it asks nothing and says so.
+func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
+	var cache pricing.PriceCache = memstore.NewPriceCache(nil)
+	if conf.Table != "" {
+		cache = dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
+	}
+	if awsconf.EndpointOverridden(clients.Config()) {
+		return pricing.New(nil, cache)
+	}
+	return pricing.New(clients.Pricing(), cache)
 }
 
 // arnRegion is the region field of an ARN, or def.
