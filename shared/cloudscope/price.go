@@ -63,3 +63,50 @@ func AmountFromFloat(v float64) Amount {
 	}
 	return Amount{r}
 }
+
+// SavingsSummary is the potential savings a month of a set of findings:
+// the total and its split by account, region, resource type and rule.
+// Priced counts the findings with a figure; Unpriced the waste findings
+// without one (no price, or another currency than Currency), which the
+// totals leave out.
+type SavingsSummary struct {
+	Currency  string                  `json:"currency"`
+	Monthly   Amount                  `json:"monthly"`
+	Priced    int                     `json:"priced"`
+	Unpriced  int                     `json:"unpriced"`
+	ByAccount map[string]Amount       `json:"by_account"`
+	ByRegion  map[string]Amount       `json:"by_region"`
+	ByType    map[ResourceType]Amount `json:"by_type"`
+	ByRule    map[string]Amount       `json:"by_rule"`
+}
+
+// SavingsCurrency is the currency savings are totalled in: the Price
+// List's.
+const SavingsCurrency = "USD"
+
+// SumSavings totals the findings' savings. A finding of a one-account scan
+// (no account id) counts under "".
+func SumSavings(fs []Finding) SavingsSummary {
+	s := SavingsSummary{Currency: SavingsCurrency, ByAccount: map[string]Amount{}, ByRegion: map[string]Amount{},
+		ByType: map[ResourceType]Amount{}, ByRule: map[string]Amount{}}
+	for _, f := range fs {
+		switch {
+		case f.Savings == nil:
+			continue
+		case f.Savings.Monthly == nil || f.Savings.Currency != SavingsCurrency:
+			s.Unpriced++
+			continue
+		}
+		m := *f.Savings.Monthly
+		s.Priced++
+		s.Monthly = s.Monthly.Add(m)
+		s.ByAccount[f.AccountID] = s.ByAccount[f.AccountID].Add(m)
+		s.ByRegion[f.Region] = s.ByRegion[f.Region].Add(m)
+		s.ByType[f.ResourceType] = s.ByType[f.ResourceType].Add(m)
+		s.ByRule[f.Rule] = s.ByRule[f.Rule].Add(m)
+	}
+	return s
+}
+
+// SavingsOf is the total monthly saving of findings, in SavingsCurrency.
+func SavingsOf(fs []Finding) Amount { return SumSavings(fs).Monthly }

@@ -83,6 +83,8 @@ type SnapshotCounts struct {
 	// ByAccount counts the resources by account (empty in a one-account
 	// scan whose resources carry no account).
 	ByAccount map[string]int `json:"by_account,omitempty"`
+	// Savings is the potential savings a month of the findings.
+	Savings *SavingsSummary `json:"savings,omitempty"`
 }
 
 // GroupKey names the (type, region) group a resource is stored in.
@@ -137,6 +139,10 @@ type SnapshotDiff struct {
 	FindingsResolved []Finding  `json:"findings_resolved"`
 	// CostChange is head's 30-day total less base's, when both have one.
 	CostChange *Amount `json:"cost_change,omitempty"`
+	// SavingsRealized is the monthly saving of the resolved findings (what
+	// acting on them saved); SavingsNew that of the new ones (USD).
+	SavingsRealized Amount `json:"savings_realized"`
+	SavingsNew      Amount `json:"savings_new"`
 }
 
 func resourceKey(r Resource) string { return string(r.Type) + "/" + r.Region + "/" + r.ID }
@@ -196,5 +202,6 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		change := head.Costs.Total.Sub(base.Costs.Total)
 		d.CostChange = &change
 	}
+	d.SavingsRealized, d.SavingsNew = SavingsOf(d.FindingsResolved), SavingsOf(d.FindingsNew)
 	return d
 }

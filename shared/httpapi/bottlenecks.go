@@ -34,6 +34,12 @@ type bottlenecksData struct {
 	Insufficient []cloudscope.Insufficient `json:"insufficient_data"`
 	Errors       []cloudscope.Failure      `json:"errors"`
 	Rules        map[string]string         `json:"rules"`
+	// Summary is the potential savings of the findings shown.
+	Summary bottlenecksSummary `json:"summary"`
+}
+
+type bottlenecksSummary struct {
+	Savings cloudscope.SavingsSummary `json:"savings"`
 }
 
 func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
@@ -95,6 +101,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 			d.Insufficient = append(d.Insufficient, i)
 		}
 	}
+	d.Summary.Savings = cloudscope.SumSavings(d.Findings)
 	if d.Errors == nil {
 		d.Errors = []cloudscope.Failure{}
 	}

@@ -400,6 +400,8 @@ func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
 	for _, f := range s.Findings {
 		c.BySeverity[f.Severity]++
 	}
+	savings := cloudscope.SumSavings(s.Findings)
+	c.Savings = &savings
 	return c
 }
 
