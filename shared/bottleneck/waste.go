@@ -364,6 +364,7 @@ var wasteRules = []rule{
 		saved := prov.total.Sub(od.total)
 		s := prov.savings("provisioned -> on-demand")
 		s.Monthly = &saved
+		s.Quantity, s.Unit, s.UnitPrice = nil, "", nil // a difference of two bills: the estimate shows both
 		s.PriceSource = prov.savings("").PriceSource + "; " + od.savings("").PriceSource
 		s.Estimate = fmt.Sprintf("provisioned -> on-demand, (%s) - (%s) = %s %s/month",
 			strings.Join(prov.lines, " "), strings.Join(od.lines, " "), saved.Cents(), prov.currency)

@@ -215,6 +215,13 @@ func TestSavingsEstimatesInWords(t *testing.T) {
 	if got, want := gp2[EBSUnattached].Savings.Estimate, "delete the volume, 500 GB x 0.10 USD/GB-month = 50.00 USD/month"; got != want {
 		t.Errorf("unattached estimate\n got %s\nwant %s", got, want)
 	}
+	_, table := judged(usEast1, "orders", input(cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1",
+		Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 100, WriteCapacityUnits: 100}},
+		series{"ConsumedReadCapacityUnits/Sum": hourly(14*24, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(14*24, flat(5*3600))}))
+	if got, want := table[DynamoOnDemand].Savings.Estimate, "provisioned -> on-demand, (73000 RCU-hours x 0.00013 USD/RCU-hour + 73000 WCU-hours x 0.00065 USD/WCU-hour)"+
+		" - (13140000 read request units x 0.00000025 USD/read request unit + 13140000 write request units x 0.00000125 USD/write request unit) = 37.23 USD/month"; got != want {
+		t.Errorf("table estimate\n got %s\nwant %s", got, want)
+	}
 	_, eip := judged(usEast1, "eipalloc-1", Input{Resource: cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7"}}})
 	if got, want := eip[EIPUnassociated].Savings.Estimate, "release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month"; got != want {
 		t.Errorf("eip estimate\n got %s\nwant %s", got, want)

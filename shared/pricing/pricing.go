@@ -179,20 +179,3 @@ func (c *Client) ask(ctx context.Context, spec product, region string) (cloudsco
 	}
 	return choose(spec, region, offers), nil
 }
-
-// Bind returns the prices of c as the rules ask them, within ctx (a scan's).
-func (c *Client) Bind(ctx context.Context) Bound { return Bound{c: c, ctx: ctx} }
-
-// Bound is a Client with a context: a bottleneck.Prices.
-type Bound struct {
-	c   *Client
-	ctx context.Context
-}
-
-// UnitPrice is item's price in region, or why there is none.
-func (b Bound) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
-	if b.c == nil {
-		return cloudscope.UnitPrice{Unavailable: "no price list configured"}
-	}
-	return b.c.UnitPrice(b.ctx, region, item)
-}
