@@ -8,6 +8,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
@@ -69,10 +70,10 @@ var GrantsOf = map[string]Grants{
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as
 	// queued, GET /scans/{id} reads how it goes.
-	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
-	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
+	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	// The sharded scan's states. plan lists the accounts and each one's
 	// enabled regions (in members through their role), records the shard
@@ -99,7 +100,7 @@ func ReadOnlyPolicy() map[string]any {
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, credcheck.IAMActions),
+			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

@@ -40,6 +40,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -166,6 +167,7 @@ type Clients struct {
 	sns        sync.Map
 	sts        sync.Map
 	org        sync.Map
+	pricing    sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -240,6 +242,14 @@ func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
 func (c *Clients) CostExplorer(region string) *costexplorer.Client {
 	return cached(&c.ce, region, func() *costexplorer.Client {
 		return costexplorer.NewFromConfig(c.cfg, func(o *costexplorer.Options) { o.Region = region })
+	})
+}
+
+// Pricing returns the Price List Query API client; the API is served from
+// us-east-1 (and eu-central-1, ap-south-1) whatever region is priced.
+func (c *Clients) Pricing() *pricing.Client {
+	return cached(&c.pricing, "us-east-1", func() *pricing.Client {
+		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) { o.Region = "us-east-1" })
 	})
 }
 

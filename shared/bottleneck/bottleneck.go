@@ -29,11 +29,25 @@ type Input struct {
 // maxEvidence bounds the datapoints kept as evidence for one finding.
 const maxEvidence = 48
 
-// Evaluate runs every rule for each input's type over the window ending at now.
-func Evaluate(inputs []Input, t Thresholds, window cloudscope.Window, now time.Time) Result {
+// Prices gives the unit prices that waste findings' savings need, in a
+// region. The rules stay pure: the scan passes prices in (the pricing
+// package, bound to the scan's context); nil means no price is known, and
+// every saving then says so.
+type Prices interface {
+	UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice
+}
+
+// Evaluate runs every rule for each input's type over the window ending at
+// now. The inputs of one call are judged together: a stopped instance's
+// volumes are the volumes among them attached to it.
+func Evaluate(inputs []Input, t Thresholds, window cloudscope.Window, now time.Time, prices Prices) Result {
 	res := Result{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	if prices == nil {
+		prices = noPrices{}
+	}
+	volumes := volumesByInstance(inputs)
 	for _, in := range inputs {
-		c := &check{in: in, t: t, window: window, now: now, res: &res}
+		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, volumes: volumes}
 		for _, r := range rules {
 			if r.typ == in.Resource.Type {
 				r.eval(c)
@@ -51,6 +65,10 @@ type check struct {
 	window cloudscope.Window
 	now    time.Time
 	res    *Result
+	prices Prices
+	// volumes are the EBS volumes of the evaluated inputs by the
+	// instance they are attached to ("account/instance").
+	volumes map[string][]cloudscope.Resource
 }
 
 // series returns a metric's points for a statistic and the seconds each covers.
@@ -72,13 +90,28 @@ func (c *check) enough(rule string, pts []cloudscope.Point, period int32) bool {
 	if hours >= float64(c.t.MinDataHours) {
 		return true
 	}
-	r := c.in.Resource
-	c.res.Insufficient = append(c.res.Insufficient, cloudscope.Insufficient{Rule: rule, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
-		HoursOfData: hours, HoursNeeded: c.t.MinDataHours})
+	c.undecided(rule, hours, c.t.MinDataHours)
 	return false
 }
 
-func (c *check) find(rule string, sev cloudscope.Severity, title string, observed map[string]float64, th cloudscope.Threshold, evidence []cloudscope.Point, rec string) {
+// undecided records rule as unable to judge the resource for lack of data.
+func (c *check) undecided(rule string, hours float64, needed int) {
+	r := c.in.Resource
+	c.res.Insufficient = append(c.res.Insufficient, cloudscope.Insufficient{AccountID: r.AccountID, Rule: rule, ResourceType: r.Type, ResourceID: r.ID, Region: r.Region,
+		HoursOfData: round(hours), HoursNeeded: needed})
+}
+
+// findingID is stable across scans: the rule and the resource, with the
+// account when the resource names one (an organization's accounts may
+// reuse a name).
+func findingID(rule string, r cloudscope.Resource) string {
+	if r.AccountID != "" {
+		return fmt.Sprintf("%s/%s/%s/%s/%s", rule, r.Type, r.AccountID, r.Region, r.ID)
+	}
+	return fmt.Sprintf("%s/%s/%s/%s", rule, r.Type, r.Region, r.ID)
+}
+
+func (c *check) find(rule string, sev cloudscope.Severity, title string, observed map[string]float64, th cloudscope.Threshold, evidence []cloudscope.Point, rec string) *cloudscope.Finding {
 	r := c.in.Resource
 	if len(evidence) > maxEvidence {
 		evidence = evidence[len(evidence)-maxEvidence:]
@@ -87,11 +120,12 @@ func (c *check) find(rule string, sev cloudscope.Severity, title string, observe
 		evidence = []cloudscope.Point{}
 	}
 	c.res.Findings = append(c.res.Findings, cloudscope.Finding{
-		ID:   fmt.Sprintf("%s/%s/%s/%s", rule, r.Type, r.Region, r.ID),
+		ID: findingID(rule, r), AccountID: r.AccountID,
 		Rule: rule, Severity: sev, Title: title,
 		ResourceType: r.Type, ResourceID: r.ID, ResourceName: r.Name, Region: r.Region,
 		Observed: observed, Threshold: th, Window: c.window, Evidence: evidence, Recommendation: rec,
 	})
+	return &c.res.Findings[len(c.res.Findings)-1]
 }
 
 // where returns the points that satisfy keep.

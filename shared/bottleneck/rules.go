@@ -32,6 +32,17 @@ const (
 	LambdaThrottled  = "lambda.throttled"
 	LambdaErrors     = "lambda.error_rate"
 	LambdaNearTimout = "lambda.near_timeout"
+
+	EBSUnattached    = "ebs.unattached"
+	EBSIdle          = "ebs.idle"
+	EBSGP2ToGP3      = "ebs.gp2_to_gp3"
+	SnapshotOrphaned = "ebs-snapshot.orphaned"
+	EIPUnassociated  = "eip.unassociated"
+	NATIdle          = "nat.idle"
+	LBNoHealthy      = "elb.no_healthy_targets"
+	LBIdle           = "elb.idle"
+	EC2StoppedBilled = "ec2.stopped_volumes_billed"
+	DynamoOnDemand   = "dynamodb.on_demand_cheaper"
 )
 
 // Rules lists every rule id with the source of its threshold, for docs and the API.
@@ -49,6 +60,17 @@ var Rules = map[string]string{
 	LambdaThrottled:  "AWS: throttled invocations were refused (cloudscope: critical above 5% of calls)",
 	LambdaErrors:     "Powerpipe aws_thrifty: error rate > 10% on any of the last 7 days (cloudscope: critical above 25%)",
 	LambdaNearTimout: "cloudscope: p99 duration at or above 80% of the timeout",
+
+	EBSUnattached:    "Trusted Advisor DAvU99Dc4C: an unattached volume",
+	EBSIdle:          "Trusted Advisor DAvU99Dc4C: under 1 IOPS a day for 7 days (boot volumes excluded)",
+	EBSGP2ToGP3:      "AWS: gp3 gives 3,000 IOPS and 125 MiB/s at any size for less per GB; gp2 gives 3 IOPS/GB (100 to 16,000) and 128 to 250 MiB/s",
+	SnapshotOrphaned: "Powerpipe aws_thrifty: a snapshot older than 90 days (cloudscope: whose volume is gone and no AMI uses)",
+	EIPUnassociated:  "Powerpipe aws_thrifty: an unassociated Elastic IP (AWS bills public IPv4 hourly since February 2024)",
+	NATIdle:          "Trusted Advisor: no bytes processed in 30 days",
+	LBNoHealthy:      "Trusted Advisor hjLMh88uM8: no healthy back ends",
+	LBIdle:           "Trusted Advisor hjLMh88uM8: under 100 requests a day for 7 days",
+	EC2StoppedBilled: "CloudQuery policies: stopped more than 30 days ago, its EBS volumes still billed",
+	DynamoOnDemand:   "AWS: provisioned capacity mostly unused, so on-demand (per request) would cost less than the provisioned hours",
 }
 
 const gib = 1 << 30
@@ -59,7 +81,10 @@ const fullDayHours = 20
 // spanCoverage is the share of a span that must be measured to call it idle.
 const spanCoverage = 0.8
 
-var rules = []rule{
+// rules are every rule in evaluation order: the trouble rules, then the waste rules.
+var rules = slices.Concat(troubleRules, wasteRules)
+
+var troubleRules = []rule{
 	{EC2HighCPU, cloudscope.EC2, func(c *check) {
 		if !c.running() {
 			return

@@ -66,7 +66,7 @@ func fn(timeout int32) cloudscope.Resource {
 // rulesFired evaluates one input and lists "rule:severity" of its findings
 // and "rule:insufficient" of what it could not judge.
 func rulesFired(in Input, t Thresholds) (string, Result) {
-	res := Evaluate([]Input{in}, t, cloudscope.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, now)
+	res := Evaluate([]Input{in}, t, cloudscope.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, now, nil)
 	var out []string
 	for _, f := range res.Findings {
 		out = append(out, f.Rule+":"+string(f.Severity))

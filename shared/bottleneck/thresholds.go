@@ -39,6 +39,20 @@ type Thresholds struct {
 	LambdaTimeoutShare float64 `json:"lambda_timeout_share"`
 	// Compute Optimizer: at least 30 hours of data before judging utilisation.
 	MinDataHours int `json:"min_data_hours"`
+
+	// Trusted Advisor DAvU99Dc4C: a volume with under 1 IOPS a day for 7 days is underused.
+	VolumeIdleIOPS float64 `json:"volume_idle_iops"`
+	VolumeIdleDays int     `json:"volume_idle_days"`
+	// Powerpipe aws_thrifty: a snapshot older than 90 days.
+	SnapshotAgeDays int `json:"snapshot_age_days"`
+	// Trusted Advisor: a NAT gateway with no bytes processed in 30 days.
+	// The scan reads this many days of NAT metrics (a per-rule window).
+	NATIdleDays int `json:"nat_idle_days"`
+	// Trusted Advisor hjLMh88uM8: under 100 requests a day for 7 days.
+	LBIdleRequests float64 `json:"lb_idle_requests"`
+	LBIdleDays     int     `json:"lb_idle_days"`
+	// CloudQuery policies: an instance stopped more than 30 days ago.
+	StoppedBilledDays int `json:"stopped_billed_days"`
 }
 
 // Defaults are the thresholds with their sources, as documented above.
@@ -59,7 +73,18 @@ var Defaults = Thresholds{
 	LambdaErrorDays:         7,
 	LambdaTimeoutShare:      0.8,
 	MinDataHours:            30,
+	VolumeIdleIOPS:          1,
+	VolumeIdleDays:          7,
+	SnapshotAgeDays:         90,
+	NATIdleDays:             30,
+	LBIdleRequests:          100,
+	LBIdleDays:              7,
+	StoppedBilledDays:       30,
 }
+
+// MaxNATIdleDays bounds nat_idle_days: CloudWatch keeps hourly points for
+// 455 days, but a NAT gateway's idle month is the question asked.
+const MaxNATIdleDays = 90
 
 // ParseThresholds reads a JSON document over the defaults: only the fields
 // it names change. Unknown fields and values out of range are errors.
@@ -95,13 +120,22 @@ func (t Thresholds) Validate() error {
 		}
 	}
 	for name, v := range map[string]int{"low_use_days": t.LowUseDays, "stopped_days": t.StoppedDays, "idle_db_days": t.IdleDBDays,
-		"lambda_error_days": t.LambdaErrorDays} {
+		"lambda_error_days": t.LambdaErrorDays, "volume_idle_days": t.VolumeIdleDays, "lb_idle_days": t.LBIdleDays} {
 		if v < 1 || v > 14 {
 			return fmt.Errorf("thresholds: %s is %d; want 1 to 14 (the scan reads 14 days)", name, v)
 		}
 	}
 	if t.MinDataHours < 1 || t.MinDataHours > 14*24 {
 		return fmt.Errorf("thresholds: min_data_hours is %d; want 1 to 336", t.MinDataHours)
+	}
+	if t.NATIdleDays < 1 || t.NATIdleDays > MaxNATIdleDays {
+		return fmt.Errorf("thresholds: nat_idle_days is %d; want 1 to %d (the scan reads that many days of NAT gateway metrics)", t.NATIdleDays, MaxNATIdleDays)
+	}
+	if t.SnapshotAgeDays < 1 || t.StoppedBilledDays < 1 {
+		return fmt.Errorf("thresholds: snapshot_age_days and stopped_billed_days must be at least 1")
+	}
+	if t.VolumeIdleIOPS <= 0 || t.LBIdleRequests <= 0 {
+		return fmt.Errorf("thresholds: volume_idle_iops and lb_idle_requests must be more than 0")
 	}
 	if t.LowUseNetworkMB < 0 || t.CPUCreditsMin < 0 {
 		return fmt.Errorf("thresholds: low_use_network_mb and cpu_credits_min cannot be negative")

@@ -38,7 +38,7 @@ const (
 )
 
 // ResourceTypes lists every supported type in the order output uses.
-var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda}
+var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda, Volume, VolumeBackup, Address, NATGateway, LoadBalancer, Table}
 
 // Valid reports whether t is a supported resource type.
 func (t ResourceType) Valid() bool { return slices.Contains(ResourceTypes, t) }

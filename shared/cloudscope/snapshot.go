@@ -84,6 +84,8 @@ type SnapshotCounts struct {
 	// ByAccount counts the resources by account (empty in a one-account
 	// scan whose resources carry no account).
 	ByAccount map[string]int `json:"by_account,omitempty"`
+	// Savings is the potential savings a month of the findings.
+	Savings *SavingsSummary `json:"savings,omitempty"`
 }
 
 // GroupKey names the (type, region) group a resource is stored in.
@@ -141,6 +143,10 @@ type SnapshotDiff struct {
 	// ByAccount counts the changes per account id, when the snapshots'
 	// resources or findings carry accounts (absent in a one-account scan).
 	ByAccount map[string]DiffCounts `json:"by_account,omitempty"`
+	// SavingsRealized is the monthly saving of the resolved findings (what
+	// acting on them saved); SavingsNew that of the new ones (USD).
+	SavingsRealized Amount `json:"savings_realized"`
+	SavingsNew      Amount `json:"savings_new"`
 }
 
 // DiffCounts count one account's changes in a diff.
@@ -240,6 +246,7 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		change := head.Costs.Total.Sub(base.Costs.Total)
 		d.CostChange = &change
 	}
+	d.SavingsRealized, d.SavingsNew = SavingsOf(d.FindingsResolved), SavingsOf(d.FindingsNew)
 	return d
 }
 

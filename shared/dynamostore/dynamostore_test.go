@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
+	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
 
 var moto *mototest.Server
@@ -54,4 +56,15 @@ func TestMotoCostCache(t *testing.T) {
 	if err := NewCostCache(client, "missing-table", nil).Put(ctx, "k", []byte("v"), time.Hour); err == nil {
 		t.Error("a missing table went unnoticed")
 	}
+}
+
+func TestMotoPriceCacheContract(t *testing.T) {
+	moto.Reset(t)
+	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunPriceCache(t, func(t *testing.T, clock *storetest.Clock) pricing.PriceCache {
+		return NewPriceCache(client, "cloudscope", clock.Now)
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
@@ -164,4 +165,10 @@ func TestALeaseDoesNotOutliveItsProcess(t *testing.T) {
 	if h, err := s.AcquireScanLease(ctx, "next", time.Hour); h != "" || err != nil {
 		t.Errorf("after a restart the lease is held by %q (%v)", h, err)
 	}
+}
+
+func TestPriceCacheContract(t *testing.T) {
+	storetest.RunPriceCache(t, func(t *testing.T, clock *storetest.Clock) pricing.PriceCache {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now).PriceCache()
+	})
 }

@@ -34,6 +34,8 @@ type bottlenecksData struct {
 	Insufficient []cloudscope.Insufficient `json:"insufficient_data"`
 	Errors       []cloudscope.Failure      `json:"errors"`
 	Rules        map[string]string         `json:"rules"`
+	// Summary is the potential savings of the findings shown.
+	Summary bottlenecksSummary `json:"summary"`
 	// Counts sum up the findings answered (after the filters).
 	Counts findingCounts `json:"counts"`
 }
@@ -57,6 +59,10 @@ func countFindings(fs []cloudscope.Finding) findingCounts {
 		}
 	}
 	return c
+}
+
+type bottlenecksSummary struct {
+	Savings cloudscope.SavingsSummary `json:"savings"`
 }
 
 func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
@@ -124,6 +130,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	d.Counts = countFindings(d.Findings)
+	d.Summary.Savings = cloudscope.SumSavings(d.Findings)
 	if d.Errors == nil {
 		d.Errors = []cloudscope.Failure{}
 	}

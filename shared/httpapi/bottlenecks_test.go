@@ -133,3 +133,46 @@ func TestScanStatusReportsShards(t *testing.T) {
 		t.Errorf("status: %d %s", r.status, r.body)
 	}
 }
+
+func TestBottlenecksSummarizeSavings(t *testing.T) {
+	f := &fakeBottlenecks{store: memstore.New()}
+	h := newAPI(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
+	ctx := context.Background()
+	waste := func(id, region, monthly string) cloudscope.Finding {
+		f := cloudscope.Finding{ID: "eip.unassociated/eip/" + region + "/" + id, AccountID: "111122223333", Rule: "eip.unassociated", Severity: cloudscope.Warning,
+			Title: "idle address", ResourceType: cloudscope.Address, ResourceID: id, Region: region, Observed: map[string]float64{"associations": 0},
+			Threshold: cloudscope.Threshold{Value: 0, Op: "==", Unit: "associations", Source: "Powerpipe aws_thrifty"},
+			Window:    cloudscope.Window{Start: clock.Add(-time.Hour), End: clock}, Evidence: []cloudscope.Point{}, Recommendation: "release it"}
+		if monthly == "" {
+			f.Savings = &cloudscope.Savings{Unavailable: "no saving estimated: no price found"}
+			return f
+		}
+		m, _ := cloudscope.ParseAmount(monthly)
+		q, _ := cloudscope.ParseAmount("730")
+		p, _ := cloudscope.ParseAmount("0.005")
+		f.Savings = &cloudscope.Savings{Monthly: &m, Currency: "USD", Quantity: &q, Unit: "hour", UnitPrice: &p, PriceSource: "AWS Price List AmazonVPC SKU X",
+			PriceDate: "2026-11-01", Estimate: "release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month"}
+		return f
+	}
+	s := snapshot("s1", clock.Add(-time.Hour), "i-a")
+	s.Findings = append(s.Findings, waste("eipalloc-1", "us-east-1", "3.65"), waste("eipalloc-2", "eu-west-1", "3.65"), waste("eipalloc-3", "eu-west-1", ""))
+	_ = f.store.Save(ctx, s)
+
+	var b struct {
+		Summary struct {
+			Savings cloudscope.SavingsSummary `json:"savings"`
+		} `json:"summary"`
+	}
+	r := do(t, h, "GET", "/bottlenecks") // held to the OpenAPI document, savings and all
+	if err := json.Unmarshal(r.env.Data, &b); err != nil {
+		t.Fatal(err)
+	}
+	if sv := b.Summary.Savings; sv.Monthly.String() != "7.30" || sv.Priced != 2 || sv.Unpriced != 1 || sv.ByRegion["eu-west-1"].String() != "3.65" ||
+		sv.ByAccount["111122223333"].String() != "7.30" || sv.ByType[cloudscope.Address].String() != "7.30" || sv.ByRule["eip.unassociated"].String() != "7.30" {
+		t.Errorf("summary: %s", r.body)
+	}
+	r = do(t, h, "GET", "/bottlenecks?regions=us-east-1")
+	if err := json.Unmarshal(r.env.Data, &b); err != nil || b.Summary.Savings.Monthly.String() != "3.65" {
+		t.Errorf("the summary of the findings shown: %s", r.body)
+	}
+}

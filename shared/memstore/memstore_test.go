@@ -3,6 +3,7 @@ package memstore
 import (
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
@@ -29,4 +30,8 @@ func TestInventoryContract(t *testing.T) {
 		s.now = clock.Now
 		return s
 	})
+}
+
+func TestPriceCacheContract(t *testing.T) {
+	storetest.RunPriceCache(t, func(t *testing.T, clock *storetest.Clock) pricing.PriceCache { return NewPriceCache(clock.Now) })
 }

@@ -143,6 +143,9 @@ func findingsChat(snap *cloudscope.Snapshot, c Counts, findings []cloudscope.Fin
 	if len(accounts) > 0 {
 		fmt.Fprintf(&b, "Accounts: %s.\n", listed(accounts, 5))
 	}
+	if line := savingsLine(savingsTotal(findings)); line != "" {
+		fmt.Fprintf(&b, "%s.\n", line)
+	}
 	b.WriteByte('\n')
 	lines := make([]string, 0, min(len(findings), chatFindingsMax))
 	for _, f := range findings[:min(len(findings), chatFindingsMax)] {

@@ -29,6 +29,36 @@ type FindingsDocument struct {
 	Findings []FindingEntry `json:"findings"`
 	Omitted  int            `json:"omitted"`
 	Links    DocLinks       `json:"links"`
+	// Savings is the potential savings a month of the notification's
+	// findings (added within v1).
+	Savings SavingsTotal `json:"savings"`
+}
+
+// SavingsTotal is the potential savings a month of some findings: the
+// total of those with a figure (Priced), and how many waste findings have
+// none (Unpriced).
+type SavingsTotal struct {
+	Currency string            `json:"currency"`
+	Monthly  cloudscope.Amount `json:"monthly"`
+	Priced   int               `json:"priced"`
+	Unpriced int               `json:"unpriced"`
+}
+
+func savingsTotal(fs []cloudscope.Finding) SavingsTotal {
+	s := cloudscope.SumSavings(fs)
+	return SavingsTotal{Currency: s.Currency, Monthly: s.Monthly, Priced: s.Priced, Unpriced: s.Unpriced}
+}
+
+// savingsLine is "Potential savings: 12.34 USD/month (3 findings; 1 more without a price)", or "".
+func savingsLine(t SavingsTotal) string {
+	if t.Priced+t.Unpriced == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("Potential savings: %s %s/month (%s", t.Monthly.Cents(), t.Currency, plural(t.Priced, "finding", "findings"))
+	if t.Unpriced > 0 {
+		line += fmt.Sprintf("; %d more without a price", t.Unpriced)
+	}
+	return line + ")"
 }
 
 // FindingEntry is one finding as a program gets it: the finding without
@@ -49,6 +79,9 @@ type FindingEntry struct {
 	Window         cloudscope.Window       `json:"window"`
 	Recommendation string                  `json:"recommendation"`
 	Link           string                  `json:"link,omitempty"`
+	// Savings is what acting on a waste finding saves a month, or why no
+	// figure is given (added within v1).
+	Savings *cloudscope.Savings `json:"savings,omitempty"`
 }
 
 func entry(f cloudscope.Finding, account, link string) FindingEntry {
@@ -58,7 +91,7 @@ func entry(f cloudscope.Finding, account, link string) FindingEntry {
 	}
 	return FindingEntry{ID: f.ID, Rule: f.Rule, Severity: f.Severity, Title: f.Title, ResourceType: f.ResourceType, ResourceID: f.ResourceID,
 		ResourceName: f.ResourceName, Region: f.Region, AccountID: account, Observed: observed, Threshold: f.Threshold, Window: f.Window,
-		Recommendation: f.Recommendation, Link: link}
+		Recommendation: f.Recommendation, Link: link, Savings: f.Savings}
 }
 
 // Findings renders the notification of findings, the findings of snap
@@ -73,7 +106,7 @@ func (r Renderer) Findings(snap *cloudscope.Snapshot, findings []cloudscope.Find
 	accounts, rules := idx.accountsAndRules(findings)
 	attrs, lists := attributes(KindFindings, counts, len(findings), accounts, rules)
 	doc := FindingsDocument{Schema: FindingsSchemaID, ScanID: snap.ID, FinishedAt: snap.FinishedAt.UTC(), Accounts: nonNil(accounts),
-		Regions: nonNil(snap.Regions), Counts: counts,
+		Regions: nonNil(snap.Regions), Counts: counts, Savings: savingsTotal(findings),
 		Links: DocLinks{Dashboard: links.Findings(), Snapshot: links.Snapshot(snap.ID), Diff: links.Diff(base, snap.ID)}}
 	subject := fmt.Sprintf("cloudscope: %s, highest %s", plural(len(findings), "new or worse finding", "new or worse findings"), counts.highest())
 	if len(findings) == 0 {
@@ -103,6 +136,8 @@ func nonNil(s []string) []string {
 // typeNames name resource types for people.
 var typeNames = map[cloudscope.ResourceType]string{
 	cloudscope.EC2: "EC2 instance", cloudscope.RDS: "RDS database", cloudscope.S3: "S3 bucket", cloudscope.Lambda: "Lambda function",
+	cloudscope.Volume: "EBS volume", cloudscope.VolumeBackup: "EBS snapshot", cloudscope.Address: "Elastic IP", cloudscope.NATGateway: "NAT gateway",
+	cloudscope.LoadBalancer: "load balancer", cloudscope.Table: "DynamoDB table",
 }
 
 func typeName(t cloudscope.ResourceType) string {
@@ -139,6 +174,13 @@ func findingLines(b *strings.Builder, f cloudscope.Finding, account, link string
 		todo += " " + link
 	}
 	fmt.Fprintf(b, "  What to do: %s\n", todo)
+	switch s := f.Savings; {
+	case s == nil:
+	case s.Estimate != "":
+		fmt.Fprintf(b, "  Saves: %s (price: %s, %s)\n", s.Estimate, s.PriceSource, s.PriceDate)
+	case s.Unavailable != "":
+		fmt.Fprintf(b, "  Saves: %s\n", s.Unavailable)
+	}
 }
 
 // bySeverity writes findings under a heading per severity.
@@ -173,6 +215,9 @@ func findingsEmail(snap *cloudscope.Snapshot, c Counts, kept []cloudscope.Findin
 	var b strings.Builder
 	fmt.Fprintf(&b, "cloudscope's scan %s, finished %s, found %s: %s.\n", snap.ID, snap.FinishedAt.UTC().Format(timeLayout),
 		plural(c.Total, "finding that is new or worse than in the scan before", "findings that are new or worse than in the scan before"), countsText(c))
+	if line := savingsLine(savingsTotal(kept)); line != "" {
+		fmt.Fprintf(&b, "%s.\n", line)
+	}
 	if links.Enabled() {
 		fmt.Fprintf(&b, "\nEvery finding of this scan: %s\n", links.Findings())
 		if d := links.Diff(base, snap.ID); d != "" {

@@ -250,3 +250,34 @@ func TestFindingsOfSeveralAccountsNameTheirAccounts(t *testing.T) {
 		t.Errorf("lists %v", m.Lists)
 	}
 }
+
+func TestFindingsCarryTheirSavings(t *testing.T) {
+	snap, fs := sample()
+	monthly, _ := cloudscope.ParseAmount("3.65")
+	eip := finding("eip.unassociated", cloudscope.Warning, cloudscope.Address, "eipalloc-1", "")
+	eip.Savings = &cloudscope.Savings{Monthly: &monthly, Currency: "USD", Unit: "hour", Estimate: "release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month",
+		PriceSource: "AWS Price List AmazonVPC SKU X", PriceDate: "2026-11-01"}
+	nat := finding("nat.idle", cloudscope.Warning, cloudscope.NATGateway, "nat-1", "")
+	nat.Savings = &cloudscope.Savings{Unavailable: "no saving estimated: vpc.nat_gateway in cn-north-1: the AWS Price List API does not serve the aws-cn partition"}
+	fs = append(fs, eip, nat)
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, fs, "evt-1")
+	schematest.Validate(t, []byte(m.Bodies["default"]), notify.FindingsSchema)
+	var doc notify.FindingsDocument
+	if err := json.Unmarshal([]byte(m.Bodies["default"]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Savings.Monthly.String() != "3.65" || doc.Savings.Priced != 1 || doc.Savings.Unpriced != 1 || doc.Savings.Currency != "USD" {
+		t.Errorf("document savings %+v", doc.Savings)
+	}
+	email := m.Bodies["email"]
+	for _, want := range []string{"Potential savings: 3.65 USD/month (1 finding; 1 more without a price).",
+		"Saves: release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month (price: AWS Price List AmazonVPC SKU X, 2026-11-01)",
+		"Saves: no saving estimated: vpc.nat_gateway in cn-north-1"} {
+		if !strings.Contains(email, want) {
+			t.Errorf("the e-mail lacks %q:\n%s", want, email)
+		}
+	}
+	if !strings.Contains(m.Chat, "Potential savings: 3.65 USD/month") {
+		t.Errorf("the chat message lacks the savings:\n%s", m.Chat)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
@@ -31,16 +30,6 @@ func Target(r cloudscope.Resource) (metrics.Target, bool) { return target(r) }
 func MetricsWindow(started time.Time) metrics.Window {
 	end := started.Truncate(time.Hour)
 	return metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
-}
-
-// Judge applies the rules to resources and their series (keyed "type/id",
-// nil when a resource has none) over window.
-func Judge(resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, th bottleneck.Thresholds, window metrics.Window, started time.Time) bottleneck.Result {
-	inputs := make([]bottleneck.Input, len(resources))
-	for j, r := range resources {
-		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
-	}
-	return bottleneck.Evaluate(inputs, th, cloudscope.Window{Start: window.Start, End: window.End}, started)
 }
 
 // SeriesKey is how Judge finds a resource's series.

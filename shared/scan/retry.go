@@ -31,7 +31,7 @@ func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscop
 		return series, metricsNone, nil
 	}
 	p.Step = "metrics"
-	res, err := s.d.Metrics.Fetch(ctx, metrics.Request{Region: region, Targets: targets, Window: window, Metrics: ruleMetrics})
+	res, err := s.FetchRuleMetrics(ctx, s.d.Metrics, region, targets, window)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, metricsNone, ctx.Err()
@@ -53,6 +53,41 @@ func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscop
 	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls)
 	s.report(ctx, t, p)
 	return series, metricsOK, nil
+}
+
+// Fetcher reads metrics (metrics.Fetcher, or a member account's).
+type Fetcher interface {
+	Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
+}
+
+// FetchRuleMetrics reads what the rules need of targets in region through
+// f, as one result: NAT gateways over their rule's longer window
+// (longWindow), the rest over window.
+func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Window) (*metrics.Result, error) {
+	var short, long []metrics.Target
+	for _, t := range targets {
+		if t.Type == cloudscope.NATGateway {
+			long = append(long, t)
+		} else {
+			short = append(short, t)
+		}
+	}
+	res := &metrics.Result{Region: region, Window: window}
+	for _, q := range []struct {
+		targets []metrics.Target
+		w       metrics.Window
+	}{{short, window}, {long, s.longWindow(window)}} {
+		if len(q.targets) == 0 {
+			continue
+		}
+		r, err := f.Fetch(ctx, metrics.Request{Region: region, Targets: q.targets, Window: q.w, Metrics: ruleMetrics})
+		if err != nil {
+			return nil, err
+		}
+		res.Resources = append(res.Resources, r.Resources...)
+		res.Calls += r.Calls
+	}
+	return res, nil
 }
 
 // metricsOutcome is how reading a region's metrics went.
@@ -79,14 +114,25 @@ func (m *metricsRead) add(o metricsOutcome) {
 }
 
 // judge applies the rules to a region's resources and their series.
-func (s *Scanner) judge(snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+func (s *Scanner) judge(ctx context.Context, snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+	judged := s.Judge(ctx, resources, series, window, started)
+	snap.Findings = append(snap.Findings, judged.Findings...)
+	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
+}
+
+// Judge applies the rules, with the scan's thresholds and prices, to
+// resources and their series (keyed "type/id", nil when a resource has
+// none) over window.
+func (s *Scanner) Judge(ctx context.Context, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
 	inputs := make([]bottleneck.Input, len(resources))
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
 	}
-	judged := bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started)
-	snap.Findings = append(snap.Findings, judged.Findings...)
-	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
+	var prices bottleneck.Prices
+	if s.d.Prices != nil {
+		prices = boundPrices{ctx: ctx, p: s.d.Prices}
+	}
+	return bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, prices)
 }
 
 // metricsAgain is the metrics step's second pass: after a pause, the
@@ -112,7 +158,7 @@ func (s *Scanner) metricsAgain(ctx context.Context, t *tracker, snap *cloudscope
 			return err
 		}
 		read.add(outcome)
-		s.judge(snap, byRegion[region], series, window, started)
+		s.judge(ctx, snap, byRegion[region], series, window, started)
 	}
 	// Back in region order, as if every region had been read in turn.
 	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })

@@ -88,6 +88,15 @@ type Deps struct {
 	// credentials', sts:GetCallerIdentity): asked once, and given to every
 	// resource, finding and failure. Unset, or failing, leaves them without one.
 	Account func(ctx context.Context) (string, error)
+	// Prices, when set, prices the waste findings' savings (pricing.Client);
+	// without it every saving says no price was consulted.
+	Prices Prices
+}
+
+// Prices answers unit prices and counts the Price List calls it made.
+type Prices interface {
+	UnitPrice(ctx context.Context, region string, item cloudscope.PriceItem) cloudscope.UnitPrice
+	Calls() int
 }
 
 // Progress is one step of a scan.
@@ -127,7 +136,9 @@ func New(d Deps) *Scanner {
 
 // ruleMetrics are the metrics the rules read: the scan fetches only these.
 var ruleMetrics = []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusCheckFailed", "CPUCreditBalance",
-	"DatabaseConnections", "FreeStorageSpace", "Invocations", "Errors", "Throttles", "Duration"}
+	"DatabaseConnections", "FreeStorageSpace", "Invocations", "Errors", "Throttles", "Duration",
+	"VolumeReadOps", "VolumeWriteOps", "BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination",
+	"RequestCount", "NewFlowCount", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"}
 
 // Result is a scan's outcome: the snapshot, and whether it was stored now
 // or had been stored by an earlier delivery of the same scan.
@@ -181,6 +192,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
+	pricesAsked := s.priceCalls()
 	var again []string   // regions whose metrics failed for a passing reason
 	var read metricsRead // regions whose metrics were read, and not
 	for i, region := range regionNames {
@@ -193,7 +205,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 			continue
 		}
 		read.add(outcome)
-		s.judge(snap, byRegion[region], series, window, started)
+		s.judge(ctx, snap, byRegion[region], series, window, started)
 	}
 	if err := s.metricsAgain(ctx, t, snap, again, byRegion, window, started, &read); err != nil {
 		return nil, err
@@ -202,6 +214,9 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
 	}
 	cloudscope.SortFindings(snap.Findings)
+	if s.d.Prices != nil {
+		snap.Calls["pricing:GetProducts"] = s.priceCalls() - pricesAsked
+	}
 	s.report(ctx, t, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
 	if s.d.Costs != nil {
@@ -333,8 +348,44 @@ func target(r cloudscope.Resource) (metrics.Target, bool) {
 		return metrics.Target{Type: r.Type, ID: r.ID, InstanceType: r.EC2.InstanceType}, true
 	case r.Type == cloudscope.RDS && r.State == "available", r.Type == cloudscope.Lambda:
 		return metrics.Target{Type: r.Type, ID: r.ID}, true
+	// The waste rules that read metrics: an attached volume's I/O, a NAT
+	// gateway's bytes, a load balancer's requests, a provisioned table's use.
+	case r.Type == cloudscope.Volume && r.Volume != nil && len(r.Volume.AttachedTo) > 0 && !r.Volume.Boot,
+		r.Type == cloudscope.NATGateway && r.State == "available",
+		r.Type == cloudscope.LoadBalancer && r.LoadBalancer != nil && r.LoadBalancer.HealthyTargets > 0,
+		r.Type == cloudscope.Table && r.Table != nil && r.Table.BillingMode == "PROVISIONED":
+		return metrics.Target{Type: r.Type, ID: r.ID}, true
 	}
 	return metrics.Target{}, false
+}
+
+// priceCalls is how many Price List calls the prices have made so far.
+func (s *Scanner) priceCalls() int {
+	if s.d.Prices == nil {
+		return 0
+	}
+	return s.d.Prices.Calls()
+}
+
+// boundPrices are the scan's prices within its context, as the rules ask them.
+type boundPrices struct {
+	ctx context.Context
+	p   Prices
+}
+
+func (b boundPrices) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
+	return b.p.UnitPrice(b.ctx, region, item)
+}
+
+// longWindow is the window of the rules that look further back than the
+// scan's 14 days: a NAT gateway's idle month (nat_idle_days), read at a
+// day's period, so the extra days cost no more datapoints than a week.
+func (s *Scanner) longWindow(w metrics.Window) metrics.Window {
+	days := s.d.Thresholds.NATIdleDays
+	if days <= 0 {
+		days = bottleneck.Defaults.NATIdleDays
+	}
+	return metrics.Window{Start: w.End.Add(-time.Duration(days) * 24 * time.Hour), End: w.End, Period: 86400}
 }
 
 func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
@@ -343,6 +394,8 @@ func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
 	for _, f := range s.Findings {
 		c.BySeverity[f.Severity]++
 	}
+	savings := cloudscope.SumSavings(s.Findings)
+	c.Savings = &savings
 	return c
 }
 

@@ -24,7 +24,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/shard"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
@@ -117,6 +119,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		Progress:     progress,
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
+		Prices:       Prices(conf, clients),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
@@ -169,6 +172,21 @@ func PartStore(store StateStore) (shard.PartStore, error) {
 		return nil, fmt.Errorf("the state store (%T) cannot keep the parts of a scan of several accounts", store)
 	}
 	return parts, nil
+}
+
+// Prices is the Price List client for the savings of waste findings,
+// caching each answer for a week in the table when one is configured and
+// otherwise in process memory; against an emulator (which has no Price
+// List) it asks nothing and says so.
+func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
+	var cache pricing.PriceCache = memstore.NewPriceCache(nil)
+	if conf.Table != "" {
+		cache = dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
+	}
+	if awsconf.EndpointOverridden(clients.Config()) {
+		return pricing.New(nil, cache)
+	}
+	return pricing.New(clients.Pricing(), cache)
 }
 
 // arnRegion is the region field of an ARN, or def.

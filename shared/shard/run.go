@@ -94,13 +94,13 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 			plain = append(plain, r)
 		}
 	}
-	e.judge(part, plain, nil, window, started)
+	e.judge(ctx, part, plain, nil, window, started)
 	for chunk := range slices.Chunk(measured, e.opts.ChunkTargets) {
 		series, err := e.chunkMetrics(ctx, caps, part, chunk, window)
 		if err != nil {
 			return err
 		}
-		e.judge(part, chunk, series, window, started)
+		e.judge(ctx, part, chunk, series, window, started)
 	}
 	scan.Attribute(sh.AccountID, part.Findings, part.Insufficient)
 	cloudscope.SortFindings(part.Findings)
@@ -109,11 +109,11 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 	return nil
 }
 
-func (e *Engine) judge(part *cloudscope.ShardPart, rs []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+func (e *Engine) judge(ctx context.Context, part *cloudscope.ShardPart, rs []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
 	if len(rs) == 0 {
 		return
 	}
-	judged := scan.Judge(rs, series, e.d.Thresholds, window, started)
+	judged := e.d.Scanner.Judge(ctx, rs, series, window, started)
 	part.Findings = append(part.Findings, judged.Findings...)
 	part.Insufficient = append(part.Insufficient, judged.Insufficient...)
 }
@@ -129,13 +129,15 @@ func (e *Engine) chunkMetrics(ctx context.Context, caps *accountCaps, part *clou
 		targets = append(targets, t)
 	}
 	region := chunk[0].Region
-	req := metrics.Request{Region: region, Targets: targets, Window: window, Metrics: scan.RuleMetrics()}
-	res, err := caps.met.Fetch(ctx, req)
+	fetch := func() (*metrics.Result, error) {
+		return e.d.Scanner.FetchRuleMetrics(ctx, caps.met, region, targets, window)
+	}
+	res, err := fetch()
 	if err != nil && ctx.Err() == nil && cloudscope.CodeOf(err).Transient() {
 		if err := sleep(ctx, e.opts.RetryPause); err != nil {
 			return nil, err
 		}
-		res, err = caps.met.Fetch(ctx, req)
+		res, err = fetch()
 	}
 	switch {
 	case err != nil && ctx.Err() != nil:

@@ -221,6 +221,7 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
   const severities = await page.$$eval('#bottlenecks-list section.severity', s => s.map(x => x.dataset.severity));
   assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));
   assert.match(await page.innerText('#bottlenecks-errors'), new RegExp(want.failing_region));
+  assert.match(await page.innerText('#bottlenecks-savings'), /^Potential savings: \d+\.\d{2} USD\/month/);
   await shot('bottlenecks');
 });
 

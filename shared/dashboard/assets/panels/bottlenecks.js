@@ -13,10 +13,12 @@ const STALE_MS = 16 * 60 * 1000; // the scan function's time limit, and a minute
 let scanning = null; // the wait for a scan started here: {stopped}
 let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothing
 let wanted = null; // the finding the address asks for (#bottlenecks?finding=<id>)
+let shownAnswer = null; // the /bottlenecks answer on screen, to sort again
 const next = latest();
 
 export function init() {
   $('#scan-now').addEventListener('click', scanNow);
+  $('#bottlenecks-sort').addEventListener('change', () => { if (shownAnswer) render(shownAnswer); });
   load();
 }
 
@@ -25,6 +27,20 @@ export function accountChanged() {
   shownSnapshot = null;
   if (!scanning) load();
 }
+
+/** cents is an exact decimal string rounded to the cent, halves away from
+ * zero, as the server rounds ("16.425" -> "16.43"): no float in between. */
+export function cents(s) {
+  const neg = s.startsWith('-');
+  const [i, f = ''] = (neg ? s.slice(1) : s).split('.');
+  const d = (f + '000').slice(0, 3);
+  const n = BigInt(i + d.slice(0, 2)) + (Number(d[2]) >= 5 ? 1n : 0n);
+  const str = n.toString().padStart(3, '0');
+  return (neg && n ? '-' : '') + str.slice(0, -2) + '.' + str.slice(-2);
+}
+
+/** monthly is a finding's saving a month as a number for sorting (-1: none). */
+const monthly = f => (f.savings?.monthly ? Number(f.savings.monthly) : -1);
 
 export function shown() {
   if (!scanning) load();
@@ -96,6 +112,7 @@ export async function load() {
 const fmt = v => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)).replace(/\.0+$/, '');
 
 function render(b) {
+  shownAnswer = b;
   const st = $('#bottlenecks-status');
   const list = $('#bottlenecks-list');
   const regions = b.regions ?? [];
@@ -105,6 +122,13 @@ function render(b) {
   $('#bottlenecks-errors').replaceChildren(...[failuresBox(b.errors, 'The list')].filter(Boolean));
   clearWithin(list);
   list.replaceChildren();
+  const sv = b.summary?.savings;
+  const headline = $('#bottlenecks-savings');
+  headline.hidden = !sv;
+  if (sv) {
+    headline.textContent = `Potential savings: ${cents(sv.monthly)} ${sv.currency}/month` +
+      (sv.unpriced ? ` (${sv.unpriced} waste finding${sv.unpriced === 1 ? '' : 's'} without a price)` : '');
+  }
   if (b.findings.length === 0) {
     list.append(h('p', { class: 'status empty' }, 'Nothing needs attention: no rule fired on this snapshot.'));
   }
@@ -114,7 +138,16 @@ function render(b) {
       byAccount.sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
         .map(([a, n]) => h('span', { class: 'chip', dataset: { key: a, count: String(n) } }, `${a} `, h('b', {}, n)))));
   }
-  for (const sev of SEVERITIES) {
+  if ($('#bottlenecks-sort').value === 'savings' && b.findings.length) {
+    // One list, the largest saving first; findings without a figure after, by severity.
+    const sorted = [...b.findings].sort((x, y) => monthly(y) - monthly(x) ||
+      SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity));
+    const group = h('section', { class: 'severity by-savings', dataset: { sort: 'savings' } },
+      h('h3', {}, 'By savings ', h('span', { class: 'count' }, sorted.length)));
+    for (const f of sorted) group.append(card(f, b.rules?.[f.rule]));
+    list.append(group);
+  }
+  for (const sev of $('#bottlenecks-sort').value === 'savings' ? [] : SEVERITIES) {
     const findings = b.findings.filter(f => f.severity === sev);
     if (!findings.length) continue;
     const group = h('section', { class: `severity severity-${sev}`, dataset: { severity: sev } },
@@ -148,7 +181,9 @@ function card(f, ruleSource) {
         h('dt', {}, 'Threshold'), h('dd', { class: 'threshold', dataset: { value: String(t.value) } }, `${t.op} ${fmt(t.value)} ${t.unit}`),
         h('dt', {}, 'Source'), h('dd', { class: 'source' }, t.source || ruleSource || ''),
         h('dt', {}, 'Window'), h('dd', {}, `${dateTime(f.window.start)} to ${dateTime(f.window.end)}`),
-        h('dt', {}, 'Rule'), h('dd', {}, h('code', {}, f.rule)))),
+        h('dt', {}, 'Rule'), h('dd', {}, h('code', {}, f.rule)),
+        ...(f.savings ? [h('dt', {}, 'Saves'), h('dd', { class: 'savings', dataset: { monthly: f.savings.monthly ?? '' } },
+          f.savings.estimate ? `${f.savings.estimate} (${f.savings.price_source}, ${f.savings.price_date})` : f.savings.unavailable)] : []))),
     h('p', { class: 'recommendation' }, h('b', {}, 'Recommendation: '), f.recommendation));
   if (canvas) sparklineWhenSeen(canvas, evidence, t);
   return el;

@@ -1,0 +1,307 @@
+package bottleneck
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// priceTable answers the us-east-1 public prices of the pricing fixtures;
+// an item it lacks has no price.
+type priceTable map[cloudscope.PriceItem][2]string // item -> amount, unit
+
+func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
+	v, ok := p[item]
+	if !ok {
+		return cloudscope.UnitPrice{Unavailable: "no price found"}
+	}
+	a, err := cloudscope.ParseAmount(v[0])
+	if err != nil {
+		panic(err)
+	}
+	return cloudscope.UnitPrice{Amount: a, Unit: v[1], Currency: "USD", Source: "test " + string(item), Date: "2026-11-01"}
+}
+
+var usEast1 = priceTable{
+	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
+	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
+	cloudscope.PriceGP3IOPS:              {"0.005", "IOPS-Mo"},
+	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"},
+	cloudscope.PriceSnapshotStandard:     {"0.05", "GB-Mo"},
+	cloudscope.PricePublicIPv4:           {"0.005", "Hrs"},
+	cloudscope.PriceNATGateway:           {"0.045", "Hrs"},
+	cloudscope.PriceALB:                  {"0.0225", "Hrs"},
+	cloudscope.PriceNLB:                  {"0.0225", "Hrs"},
+	cloudscope.PriceCLB:                  {"0.025", "Hrs"},
+	cloudscope.PriceDynamoRCU:            {"0.00013", "ReadCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoWCU:            {"0.00065", "WriteCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoReadRU:         {"0.00000025", "ReadRequestUnits"},
+	cloudscope.PriceDynamoWriteRU:        {"0.00000125", "WriteRequestUnits"},
+}
+
+func volume(id, typ string, sizeGB int32, attachedTo ...string) cloudscope.Resource {
+	state := "in-use"
+	if len(attachedTo) == 0 {
+		state = "available"
+	}
+	return cloudscope.Resource{Type: cloudscope.Volume, ID: id, Region: "us-east-1", State: state,
+		Volume: &cloudscope.VolumeDetails{VolumeType: typ, SizeGB: sizeGB, AttachedTo: attachedTo}}
+}
+
+func daysAgo(d float64) *time.Time {
+	t := now.Add(-time.Duration(d * 24 * float64(time.Hour)))
+	return &t
+}
+
+// dailyInput is r with daily series (one point a day for n days, ending a
+// day before now) of every metric named, each with value(i).
+func dailyInput(r cloudscope.Resource, n int, metrics []string, value func(i int) float64) Input {
+	rm := &cloudscope.ResourceMetrics{Type: r.Type, ID: r.ID}
+	for _, m := range metrics {
+		var pts []cloudscope.Point
+		for i := range n {
+			pts = append(pts, cloudscope.Point{T: cloudscope.At(now.Add(-time.Duration(n-i) * 24 * time.Hour)), V: value(i)})
+		}
+		rm.Metrics = append(rm.Metrics, cloudscope.MetricSeries{Name: m, Period: 86400, Stats: map[string][]cloudscope.Point{"Sum": pts}})
+	}
+	return Input{Resource: r, Metrics: rm}
+}
+
+// judged evaluates inputs with prices and returns "rule:severity" and
+// "rule:insufficient" of the resource id, and its findings by rule.
+func judged(prices Prices, id string, inputs ...Input) (string, map[string]cloudscope.Finding) {
+	res := Evaluate(inputs, Defaults, cloudscope.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}, now, prices)
+	var out []string
+	byRule := map[string]cloudscope.Finding{}
+	for _, f := range res.Findings {
+		if f.ResourceID == id {
+			out = append(out, f.Rule+":"+string(f.Severity))
+			byRule[f.Rule] = f
+		}
+	}
+	for _, i := range res.Insufficient {
+		if i.ResourceID == id {
+			out = append(out, i.Rule+":insufficient")
+		}
+	}
+	return strings.Join(out, " "), byRule
+}
+
+func TestWasteRules(t *testing.T) {
+	days14 := 14 * 24
+	bootVol := volume("vol-boot", "gp3", 8, "i-1")
+	bootVol.Volume.Boot = true
+	oldSnap := func(age float64, exists bool, images ...string) cloudscope.Resource {
+		return cloudscope.Resource{Type: cloudscope.VolumeBackup, ID: "snap-1", Region: "us-east-1", State: "completed", CreatedAt: daysAgo(age),
+			VolumeBackup: &cloudscope.VolumeBackupDetails{VolumeID: "vol-gone", SizeGB: 100, StorageTier: "standard", VolumeExists: &exists, Images: images}}
+	}
+	unknownVolume := oldSnap(200, false)
+	unknownVolume.VolumeBackup.VolumeExists = nil
+	eip := func(assoc string) cloudscope.Resource {
+		return cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7", AssociationID: assoc}}
+	}
+	nat := cloudscope.Resource{Type: cloudscope.NATGateway, ID: "nat-1", Region: "us-east-1", State: "available", NATGateway: &cloudscope.NATGatewayDetails{}}
+	lb := func(kind string, targets, healthy int, age float64) cloudscope.Resource {
+		return cloudscope.Resource{Type: cloudscope.LoadBalancer, ID: "lb-1", Region: "us-east-1", State: "active", CreatedAt: daysAgo(age),
+			LoadBalancer: &cloudscope.LoadBalancerDetails{Kind: kind, Targets: targets, HealthyTargets: healthy}}
+	}
+	// perDay requests on each UTC day: the hourly point at midnight carries them (now is noon).
+	perDay := func(n float64) func(int) float64 {
+		return func(i int) float64 { return map[bool]float64{true: n, false: 0}[i%24 == 12] }
+	}
+	table := func(rcu, wcu int64) cloudscope.Resource {
+		return cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1", State: "ACTIVE",
+			Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: rcu, WriteCapacityUnits: wcu}}
+	}
+	natMetricsIn := func(n int, v float64) Input {
+		return dailyInput(nat, n, natMetrics, func(int) float64 { return v })
+	}
+
+	for _, tc := range []struct {
+		name, id string
+		in       Input
+		want     string
+		monthly  string // the saving of the first finding, "" for none
+	}{
+		{"unattached volume", "vol-1", Input{Resource: volume("vol-1", "gp3", 500)}, "ebs.unattached:warning", "40.00"},
+		{"attached volume without metrics is undecided, never idle", "vol-1", Input{Resource: volume("vol-1", "gp3", 500, "i-1")}, "ebs.idle:insufficient", ""},
+		{"boot volume is never idle", "vol-boot", input(bootVol, series{"VolumeReadOps/Sum": hourly(days14, flat(0)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "", ""},
+		{"volume just under 1 IOPS every day is idle", "vol-1", input(volume("vol-1", "gp3", 100, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(3599)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "ebs.idle:warning", "8.00"},
+		{"volume at exactly 1 IOPS is not idle", "vol-1", input(volume("vol-1", "gp3", 100, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1800)), "VolumeWriteOps/Sum": hourly(days14, flat(1800))}), "", ""},
+		{"volume above 1 IOPS is not idle", "vol-1", input(volume("vol-1", "gp3", 100, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(3601)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "", ""},
+		{"volume measured 5 of 7 days is undecided", "vol-1", input(volume("vol-1", "gp3", 100, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(5*24, flat(0)), "VolumeWriteOps/Sum": hourly(5*24, flat(0))}), "ebs.idle:insufficient", ""},
+		{"gp2 500 GB: gp3 with 125 MB/s more", "vol-1", input(volume("vol-1", "gp2", 500, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1e6)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "ebs.gp2_to_gp3:info", "5.00"},
+		{"gp2 170 GB keeps 128 MB/s", "vol-1", input(volume("vol-1", "gp2", 170, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1e6)), "VolumeWriteOps/Sum": hourly(days14, flat(1e6))}), "ebs.gp2_to_gp3:info", "3.28"},
+		{"gp2 1000 GB is exactly gp3's 3000 IOPS", "vol-1", input(volume("vol-1", "gp2", 1000, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1e6)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "ebs.gp2_to_gp3:info", "15.00"},
+		{"gp2 1001 GB needs 3 paid IOPS on gp3", "vol-1", input(volume("vol-1", "gp2", 1001, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1e6)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "ebs.gp2_to_gp3:info", "15.005"},
+		{"gp2 at 16000 IOPS (5334 GB)", "vol-1", input(volume("vol-1", "gp2", 5334, "i-1"), series{
+			"VolumeReadOps/Sum": hourly(days14, flat(1e6)), "VolumeWriteOps/Sum": hourly(days14, flat(0))}), "ebs.gp2_to_gp3:info", "36.68"},
+		{"snapshot 89 days old is kept", "snap-1", Input{Resource: oldSnap(89, false)}, "", ""},
+		{"snapshot exactly 90 days old is kept", "snap-1", Input{Resource: oldSnap(90, false)}, "", ""},
+		{"snapshot 91 days old of a gone volume", "snap-1", Input{Resource: oldSnap(91, false)}, "ebs-snapshot.orphaned:info", "5.00"},
+		{"old snapshot whose volume exists is kept", "snap-1", Input{Resource: oldSnap(200, true)}, "", ""},
+		{"old snapshot an AMI uses is kept", "snap-1", Input{Resource: oldSnap(200, false, "ami-1")}, "", ""},
+		{"old snapshot of a volume not known gone is kept", "snap-1", Input{Resource: unknownVolume}, "", ""},
+		{"unassociated address", "eipalloc-1", Input{Resource: eip("")}, "eip.unassociated:warning", "3.65"},
+		{"associated address", "eipalloc-1", Input{Resource: eip("eipassoc-1")}, "", ""},
+		{"NAT gateway without a byte in 30 days", "nat-1", natMetricsIn(30, 0), "nat.idle:warning", "32.85"},
+		{"NAT gateway with one byte", "nat-1", natMetricsIn(30, 1), "", ""},
+		{"NAT gateway measured 24 of 30 days (80%) is decided", "nat-1", natMetricsIn(24, 0), "nat.idle:warning", "32.85"},
+		{"NAT gateway measured 23 of 30 days is undecided", "nat-1", natMetricsIn(23, 0), "nat.idle:insufficient", ""},
+		{"NAT gateway without metrics is undecided", "nat-1", Input{Resource: nat}, "nat.idle:insufficient", ""},
+		{"load balancer without healthy targets", "lb-1", Input{Resource: lb("application", 2, 0, 60)}, "elb.no_healthy_targets:warning", "16.425"},
+		{"classic load balancer without instances", "lb-1", Input{Resource: lb("classic", 0, 0, 60)}, "elb.no_healthy_targets:warning", "18.25"},
+		{"load balancer with 99 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(99))}), "elb.idle:warning", "16.425"},
+		{"load balancer with 100 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(100))}), "", ""},
+		{"load balancer with 101 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(101))}), "", ""},
+		{"load balancer without a request point had no requests", "lb-1", input(lb("network", 2, 2, 60), series{"NewFlowCount/Sum": nil}), "elb.idle:warning", "16.425"},
+		{"load balancer 3 days old is undecided", "lb-1", input(lb("application", 2, 2, 3), series{"RequestCount/Sum": nil}), "elb.idle:insufficient", ""},
+		{"load balancer whose metrics were not read is undecided", "lb-1", Input{Resource: lb("application", 2, 2, 60)}, "elb.idle:insufficient", ""},
+		{"provisioned table used 13 units/s of 90 RCU: on-demand costs the same", "orders", input(table(90, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+		{"provisioned table just under the break-even", "orders", input(table(90, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(12.99*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}),
+			"dynamodb.on_demand_cheaper:info", "0.00657"},
+		{"provisioned table just over the break-even", "orders", input(table(90, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13.01*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+		{"provisioned table 5% used", "orders", input(table(100, 100), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
+			"dynamodb.on_demand_cheaper:info", "37.23"},
+		{"provisioned table with 20 hours of data is undecided", "orders", input(table(100, 100), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(20, flat(0)), "ConsumedWriteCapacityUnits/Sum": hourly(20, flat(0))}), "dynamodb.on_demand_cheaper:insufficient", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, byRule := judged(usEast1, tc.id, tc.in)
+			if got != tc.want {
+				t.Fatalf("got  %q\nwant %q", got, tc.want)
+			}
+			if tc.want == "" || strings.HasSuffix(tc.want, ":insufficient") {
+				return
+			}
+			f := byRule[strings.Split(tc.want, ":")[0]]
+			s := f.Savings
+			if s == nil || s.Monthly == nil || s.Unavailable != "" {
+				t.Fatalf("no saving: %+v", s)
+			}
+			if s.Monthly.String() != tc.monthly || s.Currency != "USD" || s.PriceSource == "" || s.PriceDate != "2026-11-01" || s.Estimate == "" {
+				t.Errorf("saving %s, want %s: %+v", s.Monthly, tc.monthly, s)
+			}
+			if f.Threshold.Source == "" || f.Recommendation == "" || len(f.Observed) == 0 || f.Evidence == nil || !strings.HasPrefix(f.ID, f.Rule+"/") {
+				t.Errorf("incomplete finding %+v", f)
+			}
+		})
+	}
+}
+
+func TestSavingsEstimatesInWords(t *testing.T) {
+	_, gp2 := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
+	if got, want := gp2[EBSGP2ToGP3].Savings.Estimate,
+		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MB/s above 125 x 0.04 USD/MBps-month = 5.00 USD/month"; got != want {
+		t.Errorf("gp2 estimate\n got %s\nwant %s", got, want)
+	}
+	if s := gp2[EBSGP2ToGP3].Savings; s.Quantity.String() != "500.00" || s.UnitPrice.String() != "0.02" || s.Unit != "GB-month" {
+		t.Errorf("gp2 quantity and unit price: %s %s %s", s.Quantity, s.UnitPrice, s.Unit)
+	}
+	if got, want := gp2[EBSUnattached].Savings.Estimate, "delete the volume, 500 GB x 0.10 USD/GB-month = 50.00 USD/month"; got != want {
+		t.Errorf("unattached estimate\n got %s\nwant %s", got, want)
+	}
+	_, table := judged(usEast1, "orders", input(cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1",
+		Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 100, WriteCapacityUnits: 100}},
+		series{"ConsumedReadCapacityUnits/Sum": hourly(14*24, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(14*24, flat(5*3600))}))
+	if got, want := table[DynamoOnDemand].Savings.Estimate, "provisioned -> on-demand, (73000 RCU-hours x 0.00013 USD/RCU-hour + 73000 WCU-hours x 0.00065 USD/WCU-hour)"+
+		" - (13140000 read request units x 0.00000025 USD/read request unit + 13140000 write request units x 0.00000125 USD/write request unit) = 37.23 USD/month"; got != want {
+		t.Errorf("table estimate\n got %s\nwant %s", got, want)
+	}
+	_, eip := judged(usEast1, "eipalloc-1", Input{Resource: cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7"}}})
+	if got, want := eip[EIPUnassociated].Savings.Estimate, "release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month"; got != want {
+		t.Errorf("eip estimate\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestStoppedInstanceWithBilledVolumes(t *testing.T) {
+	inst := func(stoppedDays float64) cloudscope.Resource {
+		r := ec2("m5.large", "stopped")
+		r.EC2.StoppedAt = daysAgo(stoppedDays)
+		return r
+	}
+	gp3 := volume("vol-b", "gp3", 50, "i-0123456789abcdef0")
+	gp3.Volume.IOPS = 4000
+	vols := []Input{{Resource: volume("vol-a", "gp3", 100, "i-0123456789abcdef0")}, {Resource: gp3}, {Resource: volume("vol-other", "gp3", 100, "i-other")}}
+	for _, tc := range []struct {
+		days float64
+		vols []Input
+		want string
+	}{
+		{29, vols, ""}, {30, vols, ""}, {31, vols, "17.00"}, {90, nil, ""},
+	} {
+		_, byRule := judged(usEast1, "i-0123456789abcdef0", append([]Input{{Resource: inst(tc.days)}}, tc.vols...)...)
+		f, ok := byRule[EC2StoppedBilled]
+		if !ok {
+			if tc.want != "" {
+				t.Errorf("stopped %v days: no finding", tc.days)
+			}
+			continue
+		}
+		if tc.want == "" {
+			t.Errorf("stopped %v days: %s", tc.days, f.Title)
+			continue
+		}
+		// vol-a 100 GB x 0.08 = 8; vol-b 50 GB x 0.08 + 1000 IOPS x 0.005 = 9; vol-other is another instance's.
+		if f.Savings.Monthly.String() != "17.00" || f.Savings.Quantity.String() != "150.00" || !strings.Contains(f.Recommendation, "vol-a, vol-b") {
+			t.Errorf("stopped %v days: %+v %s", tc.days, f.Savings, f.Recommendation)
+		}
+	}
+}
+
+func TestMissingPricesAreSaidNeverGuessed(t *testing.T) {
+	_, byRule := judged(priceTable{}, "eipalloc-1", Input{Resource: cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "cn-north-1",
+		Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7"}}})
+	s := byRule[EIPUnassociated].Savings
+	if s == nil || s.Monthly != nil || !strings.Contains(s.Unavailable, "no price found") || !strings.Contains(s.Unavailable, "cn-north-1") {
+		t.Errorf("savings without a price: %+v", s)
+	}
+	// An archived snapshot's price is not in the table: said, not guessed.
+	exists := false
+	snap := cloudscope.Resource{Type: cloudscope.VolumeBackup, ID: "snap-1", Region: "us-east-1", CreatedAt: daysAgo(400),
+		VolumeBackup: &cloudscope.VolumeBackupDetails{SizeGB: 10, StorageTier: "archive", VolumeExists: &exists}}
+	_, byRule = judged(usEast1, "snap-1", Input{Resource: snap})
+	if s := byRule[SnapshotOrphaned].Savings; s == nil || s.Monthly != nil || !strings.Contains(s.Unavailable, string(cloudscope.PriceSnapshotArchive)) {
+		t.Errorf("archive snapshot: %+v", s)
+	}
+	// Without prices the gp2 volume is still flagged, its saving unknown;
+	// the table's choice needs both prices, so it is not flagged.
+	got, byRule := judged(nil, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
+	if got != "ebs.unattached:warning ebs.gp2_to_gp3:info" || byRule[EBSGP2ToGP3].Savings.Unavailable == "" {
+		t.Errorf("gp2 without prices: %s %+v", got, byRule[EBSGP2ToGP3].Savings)
+	}
+	if got, _ := judged(nil, "orders", input(cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1",
+		Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 100, WriteCapacityUnits: 100}},
+		series{"ConsumedReadCapacityUnits/Sum": hourly(14*24, flat(0)), "ConsumedWriteCapacityUnits/Sum": hourly(14*24, flat(0))})); got != "" {
+		t.Errorf("table without prices: %s", got)
+	}
+}
+
+func TestWasteFindingIDsCarryTheAccount(t *testing.T) {
+	r := volume("vol-1", "gp3", 10)
+	r.AccountID = "111122223333"
+	_, a := judged(usEast1, "vol-1", Input{Resource: r})
+	_, b := judged(usEast1, "vol-1", Input{Resource: r})
+	f := a[EBSUnattached]
+	if f.ID != "ebs.unattached/ebs/111122223333/us-east-1/vol-1" || f.ID != b[EBSUnattached].ID || f.AccountID != "111122223333" {
+		t.Errorf("id %q account %q", f.ID, f.AccountID)
+	}
+	r.AccountID = ""
+	if _, c := judged(usEast1, "vol-1", Input{Resource: r}); c[EBSUnattached].ID != "ebs.unattached/ebs/us-east-1/vol-1" {
+		t.Errorf("id without account: %q", c[EBSUnattached].ID)
+	}
+}

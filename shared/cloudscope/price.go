@@ -1,0 +1,112 @@
+package cloudscope
+
+import (
+	"math/big"
+)
+
+// PriceItem names one unit price that a saving needs: a product of the AWS
+// Price List, asked for in a region. The pricing package knows how to find
+// each in the Price List; the rules only name them.
+type PriceItem string
+
+// The unit prices the waste rules use.
+const (
+	PriceGP3IOPS          PriceItem = "ebs.gp3.iops"           // per IOPS-month above gp3's 3,000
+	PriceGP3Throughput    PriceItem = "ebs.gp3.throughput"     // per MiB/s-month above gp3's 125
+	PriceSnapshotStandard PriceItem = "ebs.snapshot.standard"  // per GB-month
+	PriceSnapshotArchive  PriceItem = "ebs.snapshot.archive"   // per GB-month
+	PricePublicIPv4       PriceItem = "vpc.public_ipv4"        // per hour, idle address
+	PriceNATGateway       PriceItem = "vpc.nat_gateway"        // per hour
+	PriceALB              PriceItem = "elb.application"        // per hour
+	PriceNLB              PriceItem = "elb.network"            // per hour
+	PriceCLB              PriceItem = "elb.classic"            // per hour
+	PriceDynamoRCU        PriceItem = "dynamodb.rcu"           // per provisioned RCU-hour
+	PriceDynamoWCU        PriceItem = "dynamodb.wcu"           // per provisioned WCU-hour
+	PriceDynamoReadRU     PriceItem = "dynamodb.read_request"  // per on-demand read request unit
+	PriceDynamoWriteRU    PriceItem = "dynamodb.write_request" // per on-demand write request unit
+)
+
+// PriceVolumeStorage is the per GB-month storage price of an EBS volume type
+// (gp2, gp3, io1, io2, st1, sc1, standard).
+func PriceVolumeStorage(volumeType string) PriceItem {
+	return PriceItem("ebs.storage." + volumeType)
+}
+
+// UnitPrice is one price per unit, with its currency, where it comes from
+// and since when; or (Unavailable) why there is none.
+type UnitPrice struct {
+	Amount   Amount `json:"amount"`
+	Unit     string `json:"unit"`     // the Price List's unit: "GB-Mo", "Hrs", "ReadRequestUnits"
+	Currency string `json:"currency"` // "USD"
+	// Source names the Price List product and term ("AWS Price List AmazonEC2
+	// SKU X, OnDemand term X.Y"); Date is the term's effective date.
+	Source      string `json:"source"`
+	Date        string `json:"date"`
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// HoursPerMonth is the month AWS prices by: 730 hours.
+const HoursPerMonth = 730
+
+// AmountOf is the whole number n as an Amount.
+func AmountOf(n int64) Amount { return Amount{new(big.Rat).SetInt64(n)} }
+
+// Mul returns a * b.
+func (a Amount) Mul(b Amount) Amount { return Amount{new(big.Rat).Mul(a.rat(), b.rat())} }
+
+// AmountFromFloat is v, a measured quantity (not money), as an exact Amount
+// rounded to six places.
+func AmountFromFloat(v float64) Amount {
+	r, _ := new(big.Rat).SetString(new(big.Float).SetFloat64(v).Text('f', 6))
+	if r == nil {
+		return Amount{}
+	}
+	return Amount{r}
+}
+
+// SavingsSummary is the potential savings a month of a set of findings:
+// the total and its split by account, region, resource type and rule.
+// Priced counts the findings with a figure; Unpriced the waste findings
+// without one (no price, or another currency than Currency), which the
+// totals leave out.
+type SavingsSummary struct {
+	Currency  string                  `json:"currency"`
+	Monthly   Amount                  `json:"monthly"`
+	Priced    int                     `json:"priced"`
+	Unpriced  int                     `json:"unpriced"`
+	ByAccount map[string]Amount       `json:"by_account"`
+	ByRegion  map[string]Amount       `json:"by_region"`
+	ByType    map[ResourceType]Amount `json:"by_type"`
+	ByRule    map[string]Amount       `json:"by_rule"`
+}
+
+// SavingsCurrency is the currency savings are totalled in: the Price
+// List's.
+const SavingsCurrency = "USD"
+
+// SumSavings totals the findings' savings. A finding of a one-account scan
+// (no account id) counts under "".
+func SumSavings(fs []Finding) SavingsSummary {
+	s := SavingsSummary{Currency: SavingsCurrency, ByAccount: map[string]Amount{}, ByRegion: map[string]Amount{},
+		ByType: map[ResourceType]Amount{}, ByRule: map[string]Amount{}}
+	for _, f := range fs {
+		switch {
+		case f.Savings == nil:
+			continue
+		case f.Savings.Monthly == nil || f.Savings.Currency != SavingsCurrency:
+			s.Unpriced++
+			continue
+		}
+		m := *f.Savings.Monthly
+		s.Priced++
+		s.Monthly = s.Monthly.Add(m)
+		s.ByAccount[f.AccountID] = s.ByAccount[f.AccountID].Add(m)
+		s.ByRegion[f.Region] = s.ByRegion[f.Region].Add(m)
+		s.ByType[f.ResourceType] = s.ByType[f.ResourceType].Add(m)
+		s.ByRule[f.Rule] = s.ByRule[f.Rule].Add(m)
+	}
+	return s
+}
+
+// SavingsOf is the total monthly saving of findings, in SavingsCurrency.
+func SavingsOf(fs []Finding) Amount { return SumSavings(fs).Monthly }
