@@ -41,11 +41,23 @@ type Prices interface {
 // now. The inputs of one call are judged together: a stopped instance's
 // volumes are the volumes among them attached to it.
 func Evaluate(inputs []Input, t Thresholds, window cloudscope.Window, now time.Time, prices Prices) Result {
+	among := make([]cloudscope.Resource, len(inputs))
+	for i, in := range inputs {
+		among[i] = in.Resource
+	}
+	return EvaluateAmong(inputs, among, t, window, now, prices)
+}
+
+// EvaluateAmong is Evaluate of some of a region's resources, judged among
+// all of them (among): a stopped instance's volumes are those of among
+// attached to it, whether or not they are judged in this call (a shard
+// judges its resources a chunk at a time).
+func EvaluateAmong(inputs []Input, among []cloudscope.Resource, t Thresholds, window cloudscope.Window, now time.Time, prices Prices) Result {
 	res := Result{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	if prices == nil {
 		prices = noPrices{}
 	}
-	volumes := volumesByInstance(inputs)
+	volumes := volumesByInstance(among)
 	for _, in := range inputs {
 		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, volumes: volumes}
 		for _, r := range rules {

@@ -43,10 +43,9 @@ var lbPrice = map[string]cloudscope.PriceItem{"application": cloudscope.PriceALB
 var natMetrics = []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"}
 
 // volumesByInstance indexes the inputs' volumes by "account/instance".
-func volumesByInstance(inputs []Input) map[string][]cloudscope.Resource {
+func volumesByInstance(among []cloudscope.Resource) map[string][]cloudscope.Resource {
 	out := map[string][]cloudscope.Resource{}
-	for _, in := range inputs {
-		r := in.Resource
+	for _, r := range among {
 		if r.Type != cloudscope.Volume || r.Volume == nil {
 			continue
 		}

@@ -305,3 +305,34 @@ func TestWasteFindingIDsCarryTheAccount(t *testing.T) {
 		t.Errorf("id without account: %q", c[EBSUnattached].ID)
 	}
 }
+
+// A shard judges its resources a chunk at a time: a stopped instance judged
+// without its volumes still counts them when they are among its region's.
+func TestStoppedInstanceJudgedApartFromItsVolumes(t *testing.T) {
+	inst := ec2("m5.large", "stopped")
+	inst.EC2.StoppedAt = daysAgo(45)
+	vol := volume("vol-a", "gp3", 100, inst.ID)
+	window := cloudscope.Window{Start: now.Add(-14 * 24 * time.Hour), End: now}
+	alone := Evaluate([]Input{{Resource: inst}}, Defaults, window, now, usEast1)
+	among := EvaluateAmong([]Input{{Resource: inst}}, []cloudscope.Resource{inst, vol}, Defaults, window, now, usEast1)
+	for _, f := range alone.Findings {
+		if f.Rule == EC2StoppedBilled {
+			t.Errorf("judged alone, an instance with no volume in sight: %s", f.Title)
+		}
+	}
+	var found bool
+	for _, f := range among.Findings {
+		if f.Rule == EC2StoppedBilled {
+			found = true
+			if f.Savings == nil || f.Savings.Monthly == nil || f.Savings.Monthly.String() != "8.00" {
+				t.Errorf("the volume among the region's is billed: %+v", f.Savings)
+			}
+		}
+		if f.ResourceID == vol.ID {
+			t.Errorf("a volume only among the region's is not judged here: %s", f.Rule)
+		}
+	}
+	if !found {
+		t.Error("no finding for the stopped instance whose volume is among the region's")
+	}
+}

@@ -115,15 +115,16 @@ func (m *metricsRead) add(o metricsOutcome) {
 
 // judge applies the rules to a region's resources and their series.
 func (s *Scanner) judge(ctx context.Context, snap *cloudscope.Snapshot, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
-	judged := s.Judge(ctx, resources, series, window, started)
+	judged := s.Judge(ctx, resources, resources, series, window, started)
 	snap.Findings = append(snap.Findings, judged.Findings...)
 	snap.Insufficient = append(snap.Insufficient, judged.Insufficient...)
 }
 
 // Judge applies the rules, with the scan's thresholds and prices, to
 // resources and their series (keyed "type/id", nil when a resource has
-// none) over window.
-func (s *Scanner) Judge(ctx context.Context, resources []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
+// none) over window, among the resources of their region (a stopped
+// instance's volumes are found among them; resources may be a part of among).
+func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
 	inputs := make([]bottleneck.Input, len(resources))
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
@@ -132,7 +133,7 @@ func (s *Scanner) Judge(ctx context.Context, resources []cloudscope.Resource, se
 	if s.d.Prices != nil {
 		prices = boundPrices{ctx: ctx, p: s.d.Prices}
 	}
-	return bottleneck.Evaluate(inputs, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, prices)
+	return bottleneck.EvaluateAmong(inputs, among, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, prices)
 }
 
 // metricsAgain is the metrics step's second pass: after a pause, the

@@ -94,13 +94,13 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 			plain = append(plain, r)
 		}
 	}
-	e.judge(ctx, part, plain, nil, window, started)
+	e.judge(ctx, part, plain, resources, nil, window, started)
 	for chunk := range slices.Chunk(measured, e.opts.ChunkTargets) {
 		series, err := e.chunkMetrics(ctx, caps, part, chunk, window)
 		if err != nil {
 			return err
 		}
-		e.judge(ctx, part, chunk, series, window, started)
+		e.judge(ctx, part, chunk, resources, series, window, started)
 	}
 	scan.Attribute(sh.AccountID, part.Findings, part.Insufficient)
 	cloudscope.SortFindings(part.Findings)
@@ -109,11 +109,11 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 	return nil
 }
 
-func (e *Engine) judge(ctx context.Context, part *cloudscope.ShardPart, rs []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+func (e *Engine) judge(ctx context.Context, part *cloudscope.ShardPart, rs, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
 	if len(rs) == 0 {
 		return
 	}
-	judged := e.d.Scanner.Judge(ctx, rs, series, window, started)
+	judged := e.d.Scanner.Judge(ctx, rs, among, series, window, started)
 	part.Findings = append(part.Findings, judged.Findings...)
 	part.Insufficient = append(part.Insufficient, judged.Insufficient...)
 }
