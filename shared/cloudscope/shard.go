@@ -58,3 +58,18 @@ type ShardProgress struct {
 
 // Left is how many shards have not finished.
 func (p ShardProgress) Left() int { return max(p.Total-p.Done-p.Failed, 0) }
+
+// CheckPart refuses a part a store cannot keep apart from the others: a
+// malformed scan id, or a resource of another account than its shard's
+// (each (account, region, type) group is stored with one shard's part).
+func CheckPart(p *ShardPart) error {
+	if !ValidScanID(p.Shard.ScanID) {
+		return Invalid("scan_id", "a shard's scan id must be 1 to 128 letters, digits, '.', '_', ':' or '-'")
+	}
+	for i := range p.Resources {
+		if p.Resources[i].AccountID != p.Shard.AccountID {
+			return Invalid("resources", "shard %s holds a resource of account %q", Clip(p.Shard.Key()), Clip(p.Resources[i].AccountID))
+		}
+	}
+	return nil
+}

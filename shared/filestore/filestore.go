@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -254,30 +255,28 @@ func (s *Store) Header(_ context.Context, id string) (*cloudscope.SnapshotHeader
 }
 
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
-// none), chunk by chunk in the stored order, until fn has enough.
+// none), chunk by chunk in the stored order, until fn has enough. The
+// chunks are keyed by (account, region, type), so a region's are spread
+// over the accounts: the keys are walked in order and the other regions'
+// chunks skipped unread (a key costs no decompression).
 func (s *Store) ResourceChunks(_ context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
-	prefixes := [][]byte{[]byte("resources#")}
-	if len(regions) > 0 {
-		prefixes = nil
-		for _, r := range slices.Sorted(slices.Values(regions)) {
-			prefixes = append(prefixes, []byte("resources#"+r+"#"))
-		}
-	}
+	prefix := []byte("resources#")
 	err := s.db.View(func(tx *bolt.Tx) error {
 		own := tx.Bucket(bucketChunks).Bucket([]byte(id))
 		if own == nil {
 			return nil
 		}
 		c := own.Cursor()
-		for _, prefix := range prefixes {
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				var part []cloudscope.Resource
-				if err := gzjson.Unmarshal(v, &part); err != nil {
-					return fmt.Errorf("snapshot %s chunk %s: %w", id, k, err)
-				}
-				if err := fn(part); err != nil {
-					return err
-				}
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(regions) > 0 && !slices.Contains(regions, chunkRegion(k)) {
+				continue
+			}
+			var part []cloudscope.Resource
+			if err := gzjson.Unmarshal(v, &part); err != nil {
+				return fmt.Errorf("snapshot %s chunk %s: %w", id, k, err)
+			}
+			if err := fn(part); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -286,6 +285,18 @@ func (s *Store) ResourceChunks(_ context.Context, id string, regions []string, f
 		return nil
 	}
 	return err
+}
+
+// chunkRegion is the region of a resource chunk's key,
+// "resources#<group>#<n>" or "resources#<group>#<part>#<n>" (a shard's).
+func chunkRegion(k []byte) string {
+	group := strings.TrimPrefix(string(k), "resources#")
+	if i := strings.Index(group, " "); i >= 0 { // a part's: "<group> <shard key>#<n>"
+		group = group[:i]
+	} else {
+		group = group[:strings.LastIndexByte(group, '#')]
+	}
+	return cloudscope.StoredGroupRegion(group)
 }
 
 // Latest returns the newest snapshot, or nil.

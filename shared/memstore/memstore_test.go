@@ -22,3 +22,11 @@ func TestInventoryContract(t *testing.T) {
 		return s
 	})
 }
+
+func TestPartsContract(t *testing.T) {
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
+		s := New()
+		s.now = clock.Now
+		return s
+	})
+}
