@@ -159,3 +159,9 @@ func TestALeaseDoesNotOutliveItsProcess(t *testing.T) {
 		t.Errorf("after a restart the lease is held by %q (%v)", h, err)
 	}
 }
+
+func TestPartsContract(t *testing.T) {
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
+	})
+}
