@@ -756,7 +756,7 @@ func (st *SnapshotStore) Status(ctx context.Context, id string) (*cloudscope.Sca
 	status.Shards = nil
 	for name, dst := range map[string]func(*cloudscope.ShardProgress) *int{
 		"shards_total": func(p *cloudscope.ShardProgress) *int { return &p.Total },
-		"shards_done": func(p *cloudscope.ShardProgress) *int { return &p.Done }, "shards_failed": func(p *cloudscope.ShardProgress) *int { return &p.Failed }} {
+		"shards_done":  func(p *cloudscope.ShardProgress) *int { return &p.Done }, "shards_failed": func(p *cloudscope.ShardProgress) *int { return &p.Failed }} {
 		n, ok := out.Item[name].(*ddbtypes.AttributeValueMemberN)
 		if !ok {
 			continue
