@@ -1,6 +1,9 @@
 package cloudscope
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Shard is one unit of a scan's work: one account's one region, or part of
 // it (a subset of the types) when an account-region is too big for one
@@ -58,6 +61,16 @@ type ShardProgress struct {
 
 // Left is how many shards have not finished.
 func (p ShardProgress) Left() int { return max(p.Total-p.Done-p.Failed, 0) }
+
+// MarshalJSON writes the progress with how many shards are left, as
+// GET /scans/{id} reports it.
+func (p ShardProgress) MarshalJSON() ([]byte, error) {
+	type plain ShardProgress
+	return json.Marshal(struct {
+		plain
+		Left int `json:"left"`
+	}{plain(p), p.Left()})
+}
 
 // CheckPart refuses a part a store cannot keep apart from the others: a
 // malformed scan id, or a resource of another account than its shard's

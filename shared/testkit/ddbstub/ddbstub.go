@@ -25,8 +25,9 @@ type item = map[string]ddbtypes.AttributeValue
 type Table struct {
 	mu    sync.RWMutex
 	parts map[string]*partition
-	// Reads counts GetItem and Query requests; Writes the write requests.
-	Reads, Writes atomic.Int64
+	// Reads counts GetItem and Query requests; Writes the write requests;
+	// Items and Bytes the items written and their size (names and values).
+	Reads, Writes, Items, Bytes atomic.Int64
 }
 
 type partition struct {
@@ -45,6 +46,8 @@ func str(it item, name string) string {
 }
 
 func (t *Table) put(it item) {
+	t.Items.Add(1)
+	t.Bytes.Add(int64(size(it)))
 	pk, sk := str(it, "pk"), str(it, "sk")
 	p := t.parts[pk]
 	if p == nil {
