@@ -24,7 +24,8 @@ type partHead struct {
 }
 
 // SavePart stores a shard's part, replacing wholly, in one transaction,
-// the part a retried shard stored before.
+// the part a retried shard stored before; after its scan is finalized,
+// cloudscope.ErrSnapshotExists.
 func (s *Store) SavePart(_ context.Context, p *cloudscope.ShardPart) error {
 	if err := cloudscope.CheckPart(p); err != nil {
 		return err
@@ -54,6 +55,15 @@ func (s *Store) SavePart(_ context.Context, p *cloudscope.ShardPart) error {
 	}
 	id := []byte(p.Shard.ScanID)
 	return s.db.Update(func(tx *bolt.Tx) error {
+		// A stored snapshot never changes: a shard retried after its scan
+		// was finalized is refused (unless the scan failed, and may be
+		// finalized again).
+		if old := tx.Bucket(bucketSnapshots).Get(id); old != nil {
+			var h cloudscope.SnapshotHeader
+			if err := gzjson.Unmarshal(old, &h); err != nil || !h.Failed() {
+				return cloudscope.ErrSnapshotExists
+			}
+		}
 		parts, err := tx.Bucket(bucketParts).CreateBucketIfNotExists(id)
 		if err != nil {
 			return err

@@ -204,6 +204,9 @@ func parts(t *testing.T, newStore func(*testing.T, *Clock) PartsStore) {
 		t.Errorf("finalizing a stored id again: %v", err)
 	}
 	slices.SortFunc(all, cloudscope.CompareStored)
+	// A shard retried late, after the finalize, changes nothing stored
+	// (refused, or kept apart from the snapshot).
+	_ = st.SavePart(ctx, Part(plan[0], clock.Now().Add(time.Hour), 3, "late"))
 
 	// Whole: Get and Latest.
 	for name, get := range map[string]func() (*cloudscope.Snapshot, error){
