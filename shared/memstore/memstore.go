@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -274,6 +275,12 @@ func (m *Store) Header(ctx context.Context, id string) (*cloudscope.SnapshotHead
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
 // none), in the stored order, 500 at a time.
 func (m *Store) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	m.mu.Lock()
+	parts := m.sharded[id]
+	m.mu.Unlock()
+	if parts != nil {
+		return partChunks(id, parts, regions, fn)
+	}
 	s, err := m.Get(ctx, id)
 	if s == nil || err != nil {
 		return err
@@ -291,6 +298,54 @@ func (m *Store) ResourceChunks(ctx context.Context, id string, regions []string,
 		rs = rs[n:]
 	}
 	return nil
+}
+
+// partChunks calls fn with a sharded snapshot's resources in regions (all
+// when none) in the stored order, one account at a time: the parts are in
+// key order, which begins with the account, and an account's parts are
+// merged (its global listing's resources are in every region), so a read
+// holds one account's resources at most.
+func partChunks(id string, parts []storedPart, regions []string, fn func([]cloudscope.Resource) error) error {
+	account := func(p storedPart) string { a, _, _ := strings.Cut(p.key, "#"); return a }
+	// Resources without an account sort last (cloudscope.CompareStored).
+	parts = slices.Clone(parts)
+	slices.SortStableFunc(parts, func(a, b storedPart) int {
+		return cmp.Compare(btoi(account(a) == ""), btoi(account(b) == ""))
+	})
+	for len(parts) > 0 {
+		n := 1
+		for n < len(parts) && account(parts[n]) == account(parts[0]) {
+			n++
+		}
+		var rs []cloudscope.Resource
+		for _, p := range parts[:n] {
+			var part []cloudscope.Resource
+			if err := json.Unmarshal(p.resources, &part); err != nil {
+				return fmt.Errorf("snapshot %s part %s: %w", id, p.key, err)
+			}
+			rs = append(rs, slices.DeleteFunc(part, func(r cloudscope.Resource) bool { return len(regions) > 0 && !slices.Contains(regions, r.Region) })...)
+		}
+		parts = parts[n:]
+		slices.SortFunc(rs, cloudscope.CompareStored)
+		for len(rs) > 0 {
+			k := min(500, len(rs))
+			if err := fn(rs[:k]); err != nil {
+				if errors.Is(err, cloudscope.ErrStop) {
+					return nil
+				}
+				return err
+			}
+			rs = rs[k:]
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // storedPart is one shard's part: its summary (the part without its
