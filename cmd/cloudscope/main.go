@@ -55,6 +55,8 @@ type environment struct {
 	listening func(url string)
 	// now is the clock of serve's credentials check; nil is time.Now.
 	now func() time.Time
+	// account is the account of serve's credentials, once checked.
+	account func(context.Context) (string, error)
 }
 
 func main() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,6 +47,10 @@ func resources(ctx context.Context, env *environment, args []string) error {
 
 func printResources(w io.Writer, inv *discovery.Inventory) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	withAccount := slices.ContainsFunc(inv.Resources, func(r cloudscope.Resource) bool { return r.AccountID != "" })
+	if withAccount {
+		fmt.Fprint(tw, "ACCOUNT\t")
+	}
 	fmt.Fprintln(tw, "TYPE\tREGION\tID\tNAME\tSTATE\tSIZE\tCREATED")
 	byType := map[cloudscope.ResourceType]int{}
 	for _, r := range inv.Resources {
@@ -53,6 +58,9 @@ func printResources(w io.Writer, inv *discovery.Inventory) error {
 		created := ""
 		if r.CreatedAt != nil {
 			created = r.CreatedAt.UTC().Format("2006-01-02")
+		}
+		if withAccount {
+			fmt.Fprintf(tw, "%s\t", dash(r.AccountID))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Type, r.Region, r.ID, dash(r.Name), dash(r.State), dash(size(r)), dash(created))
 	}

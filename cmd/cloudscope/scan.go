@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -70,11 +71,20 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 
 func printFindings(w io.Writer, s *cloudscope.Snapshot) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// The account column shows when the scan read accounts by name.
+	withAccount := slices.ContainsFunc(s.Resources, func(r cloudscope.Resource) bool { return r.AccountID != "" }) ||
+		slices.ContainsFunc(s.Findings, func(f cloudscope.Finding) bool { return f.AccountID != "" })
+	if withAccount {
+		fmt.Fprint(tw, "ACCOUNT\t")
+	}
 	fmt.Fprintln(tw, "SEVERITY\tRULE\tRESOURCE\tREGION\tFINDING")
 	for _, f := range s.Findings {
 		name := f.ResourceID
 		if f.ResourceName != "" && f.ResourceName != f.ResourceID {
 			name += " (" + f.ResourceName + ")"
+		}
+		if withAccount {
+			fmt.Fprintf(tw, "%s\t", dash(f.AccountID))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Rule, name, f.Region, f.Title)
 	}

@@ -57,6 +57,10 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	default:
 		env.log.Info("AWS credentials", "account", id.Account, "arn", id.ARN)
 	}
+	env.account = func(ctx context.Context) (string, error) {
+		id, err := check.Check(ctx)
+		return id.Account, err
+	}
 	return listenAndServe(ctx, env, *addr, clients, check.Ready, env.listening)
 }
 
@@ -136,6 +140,7 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 	})
 	deps.Logger = env.log
 	deps.Ready = ready
+	deps.Account = env.account
 	if env.scanAtStart {
 		if id, err := deps.Bottlenecks.StartScan(ctx); err != nil {
 			env.log.Error("the first scan did not start", "error", err)

@@ -90,3 +90,31 @@ func CheckRegionName(param, name string) error {
 	}
 	return nil
 }
+
+// ValidAccountID reports whether id is an AWS account id: twelve digits.
+func ValidAccountID(id string) bool {
+	if len(id) != 12 {
+		return false
+	}
+	for i := range len(id) {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseAccountIDs reads a list of account ids (normalized by List, at most
+// MaxListValues); one that is not twelve digits is an error naming param.
+func ParseAccountIDs(param string, values []string) ([]string, error) {
+	ids, err := List(param, values, MaxListValues)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !ValidAccountID(id) {
+			return nil, Invalid(param, "%q is not an AWS account id (twelve digits, such as 123456789012)", Clip(id))
+		}
+	}
+	return ids, nil
+}

@@ -2,6 +2,7 @@ package cloudscope
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -137,9 +138,57 @@ type SnapshotDiff struct {
 	FindingsResolved []Finding  `json:"findings_resolved"`
 	// CostChange is head's 30-day total less base's, when both have one.
 	CostChange *Amount `json:"cost_change,omitempty"`
+	// ByAccount counts the changes per account id, when the snapshots'
+	// resources or findings carry accounts (absent in a one-account scan).
+	ByAccount map[string]DiffCounts `json:"by_account,omitempty"`
 }
 
-func resourceKey(r Resource) string { return string(r.Type) + "/" + r.Region + "/" + r.ID }
+// DiffCounts count one account's changes in a diff.
+type DiffCounts struct {
+	ResourcesAdded   int `json:"resources_added"`
+	ResourcesRemoved int `json:"resources_removed"`
+	FindingsNew      int `json:"findings_new"`
+	FindingsWorse    int `json:"findings_worse"`
+	FindingsResolved int `json:"findings_resolved"`
+}
+
+// resourceKey identifies a resource across snapshots: the same id in two
+// accounts is two resources.
+func resourceKey(r Resource) string {
+	return r.AccountID + "/" + string(r.Type) + "/" + r.Region + "/" + r.ID
+}
+
+// findingKey identifies a finding across snapshots; a finding's id names its
+// rule and resource but not the account.
+func findingKey(f Finding) string { return f.AccountID + "/" + f.ID }
+
+// coverage is where a snapshot read everything: its regions, less those
+// where it failed (in every account, or in one), less the accounts it could
+// not read at all.
+type coverage struct {
+	regions map[string]bool
+	failed  map[[2]string]bool // (account, region); "" is any
+}
+
+func newCoverage(head *Snapshot) coverage {
+	c := coverage{regions: map[string]bool{}, failed: map[[2]string]bool{}}
+	for _, r := range head.Regions {
+		c.regions[r] = true
+	}
+	for _, f := range head.Errors {
+		c.failed[[2]string{f.AccountID, f.Region}] = true
+	}
+	return c
+}
+
+// read reports whether (account, region) was read whole.
+func (c coverage) read(account, region string) bool {
+	if region != "" && !c.regions[region] {
+		return false
+	}
+	return !c.failed[[2]string{"", region}] && !c.failed[[2]string{account, region}] &&
+		(account == "" || !c.failed[[2]string{account, ""}])
+}
 
 // CompareSnapshots returns what changed from base to head. A finding is worse when
 // its severity rose. Only what head looked at can be removed or resolved: a
@@ -153,13 +202,7 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		had[resourceKey(r)] = true
 	}
 	// Where head saw everything: its regions, less those with a failure.
-	seen := map[string]bool{}
-	for _, r := range head.Regions {
-		seen[r] = true
-	}
-	for _, f := range head.Errors {
-		seen[f.Region] = false
-	}
+	seen := newCoverage(head)
 	has := map[string]bool{}
 	for _, r := range head.Resources {
 		has[resourceKey(r)] = true
@@ -168,18 +211,18 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		}
 	}
 	for _, r := range base.Resources {
-		if !has[resourceKey(r)] && (seen[r.Region] || r.Region == "") {
+		if !has[resourceKey(r)] && (r.Region == "" || seen.read(r.AccountID, r.Region)) {
 			d.ResourcesRemoved = append(d.ResourcesRemoved, r)
 		}
 	}
 	before := map[string]Finding{}
 	for _, f := range base.Findings {
-		before[f.ID] = f
+		before[findingKey(f)] = f
 	}
 	now := map[string]bool{}
 	for _, f := range head.Findings {
-		now[f.ID] = true
-		prev, ok := before[f.ID]
+		now[findingKey(f)] = true
+		prev, ok := before[findingKey(f)]
 		switch {
 		case !ok:
 			d.FindingsNew = append(d.FindingsNew, f)
@@ -188,13 +231,79 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		}
 	}
 	for _, f := range base.Findings {
-		if !now[f.ID] && seen[f.Region] {
+		if !now[findingKey(f)] && seen.read(f.AccountID, f.Region) {
 			d.FindingsResolved = append(d.FindingsResolved, f)
 		}
 	}
+	d.countByAccount()
 	if base.Costs != nil && head.Costs != nil && base.Costs.Currency == head.Costs.Currency {
 		change := head.Costs.Total.Sub(base.Costs.Total)
 		d.CostChange = &change
 	}
 	return d
+}
+
+// countByAccount fills ByAccount from the changes that carry an account.
+func (d *SnapshotDiff) countByAccount() {
+	count := func(account string, add func(*DiffCounts)) {
+		if account == "" {
+			return
+		}
+		if d.ByAccount == nil {
+			d.ByAccount = map[string]DiffCounts{}
+		}
+		c := d.ByAccount[account]
+		add(&c)
+		d.ByAccount[account] = c
+	}
+	for _, r := range d.ResourcesAdded {
+		count(r.AccountID, func(c *DiffCounts) { c.ResourcesAdded++ })
+	}
+	for _, r := range d.ResourcesRemoved {
+		count(r.AccountID, func(c *DiffCounts) { c.ResourcesRemoved++ })
+	}
+	for _, f := range d.FindingsNew {
+		count(f.AccountID, func(c *DiffCounts) { c.FindingsNew++ })
+	}
+	for _, f := range d.FindingsWorse {
+		count(f.AccountID, func(c *DiffCounts) { c.FindingsWorse++ })
+	}
+	for _, f := range d.FindingsResolved {
+		count(f.AccountID, func(c *DiffCounts) { c.FindingsResolved++ })
+	}
+}
+
+// InAccounts is s narrowed to the resources, findings, undecided rules and
+// failures of the given accounts (s itself when none are given). A failure
+// of no account (a region failed in a one-account scan) is kept. The
+// header's counts are s's, not recounted; its cost summary, of every
+// account, is left out.
+func (s *Snapshot) InAccounts(accounts []string) *Snapshot {
+	if len(accounts) == 0 {
+		return s
+	}
+	in := func(id string) bool { return slices.Contains(accounts, id) }
+	out := *s
+	out.Resources, out.Findings, out.Insufficient, out.Errors, out.Costs = nil, nil, nil, nil, nil
+	for _, r := range s.Resources {
+		if in(r.AccountID) {
+			out.Resources = append(out.Resources, r)
+		}
+	}
+	for _, f := range s.Findings {
+		if in(f.AccountID) {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	for _, i := range s.Insufficient {
+		if in(i.AccountID) {
+			out.Insufficient = append(out.Insufficient, i)
+		}
+	}
+	for _, f := range s.Errors {
+		if f.AccountID == "" || in(f.AccountID) {
+			out.Errors = append(out.Errors, f)
+		}
+	}
+	return &out
 }

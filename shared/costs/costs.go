@@ -159,6 +159,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		Granularity: cetypes.Granularity(q.Granularity),
 		Metrics:     []string{q.Metric},
 		GroupBy:     []cetypes.GroupDefinition{groupDefinition(q.GroupBy)},
+		Filter:      accountFilter(q.Accounts),
 	}
 	r := &Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []Period{}}
 	byGroup := map[string]cloudscope.Amount{}
@@ -262,6 +263,15 @@ func tagValue(k string) string {
 	return k
 }
 
+// accountFilter keeps the spend of the given linked accounts; nil (every
+// account) when none are given.
+func accountFilter(accounts []string) *cetypes.Expression {
+	if len(accounts) == 0 {
+		return nil
+	}
+	return &cetypes.Expression{Dimensions: &cetypes.DimensionValues{Key: cetypes.DimensionLinkedAccount, Values: accounts}}
+}
+
 func groupDefinition(groupBy string) cetypes.GroupDefinition {
 	if key, ok := strings.CutPrefix(groupBy, "TAG:"); ok {
 		return cetypes.GroupDefinition{Type: cetypes.GroupDefinitionTypeTag, Key: aws.String(key)}
@@ -285,6 +295,7 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 		Granularity:             cetypes.Granularity(q.Granularity),
 		Metric:                  forecastMetric[q.Metric],
 		PredictionIntervalLevel: aws.Int32(predictionInterval),
+		Filter:                  accountFilter(q.Accounts),
 	})
 	if err != nil {
 		return nil, wrap(err, "GetCostForecast")

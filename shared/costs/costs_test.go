@@ -219,7 +219,7 @@ func TestForecast(t *testing.T) {
 			PredictionIntervalLowerBound: aws.String("25.5"), PredictionIntervalUpperBound: aws.String("35.25")}},
 	}}
 	s, calls := service(f, Options{})
-	q, err := NewForecastQuery("", "", "", now)
+	q, err := NewForecastQuery("", "", "", nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestErrorMapping(t *testing.T) {
 		if cloudscope.CodeOf(err) != want {
 			t.Errorf("%s: got %v, want %s", code, err, want)
 		}
-		q, _ := NewForecastQuery("7", "", "", now)
+		q, _ := NewForecastQuery("7", "", "", nil, now)
 		if _, err := s.Forecast(context.Background(), q); cloudscope.CodeOf(err) != want {
 			t.Errorf("forecast %s: got %v", code, err)
 		}
@@ -260,6 +260,31 @@ func TestErrorMapping(t *testing.T) {
 	}
 	if calls.Total() != 2 {
 		t.Errorf("a failed answer was cached: %d calls", calls.Total())
+	}
+}
+
+// A query of some accounts asks Cost Explorer for their spend only, and is
+// cached apart from the query of every account.
+func TestAccountsFilterTheSpend(t *testing.T) {
+	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("111111111111", "3")}}}}}
+	s, calls := service(f, Options{})
+	ctx := context.Background()
+	if _, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT"})); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT", Accounts: []string{"111111111111"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Total() != 2 || r.Cached {
+		t.Errorf("%d calls, cached %v: the filtered query must not be served the unfiltered answer", calls.Total(), r.Cached)
+	}
+	if f.inputs[0].Filter != nil {
+		t.Errorf("every account: filter %+v, want none", f.inputs[0].Filter)
+	}
+	got := f.inputs[1].Filter
+	if got == nil || got.Dimensions == nil || got.Dimensions.Key != cetypes.DimensionLinkedAccount || len(got.Dimensions.Values) != 1 || got.Dimensions.Values[0] != "111111111111" {
+		t.Errorf("filter %+v, want LINKED_ACCOUNT = 111111111111", got)
 	}
 }
 
@@ -287,6 +312,10 @@ func TestNewQuery(t *testing.T) {
 		{spec: QueryInput{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
 		{spec: QueryInput{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
 		{spec: QueryInput{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
+		{spec: QueryInput{GroupBy: "account"}, want: "2026-10-27..2026-11-26/DAILY/LINKED_ACCOUNT/UnblendedCost"},
+		// One set of accounts is one cache key, whatever the order given.
+		{spec: QueryInput{Accounts: []string{"222222222222", "111111111111", "222222222222"}}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost/accounts=111111111111,222222222222"},
+		{spec: QueryInput{Accounts: []string{"1111"}}, param: "accounts", text: "not an AWS account id"},
 	} {
 		q, err := NewQuery(tc.spec, now)
 		if tc.text != "" {
@@ -300,8 +329,14 @@ func TestNewQuery(t *testing.T) {
 			t.Errorf("%+v: got %s, %v; want %s", tc.spec, q, err, tc.want)
 		}
 	}
-	if _, err := NewForecastQuery("91", "", "", now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+	if _, err := NewForecastQuery("91", "", "", nil, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 		t.Errorf("a 91-day forecast: %v", err)
+	}
+	if q, err := NewForecastQuery("", "", "", []string{"222222222222"}, now); err != nil || q.String() != "forecast:2026-11-26..2026-12-26/DAILY/UnblendedCost/accounts=222222222222" {
+		t.Errorf("a forecast of one account: %s, %v", q, err)
+	}
+	if _, err := NewForecastQuery("", "", "", []string{"2"}, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+		t.Errorf("a forecast of a bad account: %v", err)
 	}
 }
 
@@ -328,7 +363,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := NewForecastQuery("", "", "", now)
+	q, _ := NewForecastQuery("", "", "", nil, now)
 	if _, err := s.Forecast(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}

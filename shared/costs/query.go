@@ -40,11 +40,19 @@ type Query struct {
 	// GroupBy is a dimension (SERVICE...) or "TAG:<key>".
 	GroupBy string `json:"group_by"`
 	Metric  string `json:"metric"`
+	// Accounts keeps the spend of these linked accounts (all when empty).
+	Accounts []string `json:"accounts,omitempty"`
 }
 
-// String is the query in one line; equal queries give equal strings.
+// String is the query in one line; equal queries give equal strings. A
+// query of every account keeps the key it always had, so cached answers
+// still serve.
 func (q Query) String() string {
-	return fmt.Sprintf("%s..%s/%s/%s/%s", q.Start, q.End, q.Granularity, q.GroupBy, q.Metric)
+	s := fmt.Sprintf("%s..%s/%s/%s/%s", q.Start, q.End, q.Granularity, q.GroupBy, q.Metric)
+	if len(q.Accounts) > 0 {
+		s += "/accounts=" + strings.Join(q.Accounts, ",")
+	}
+	return s
 }
 
 // QueryInput is a query as a caller gives it: empty fields take their defaults.
@@ -52,10 +60,13 @@ type QueryInput struct {
 	Days                         string
 	Start, End                   string
 	Granularity, GroupBy, Metric string
+	// Accounts are 12-digit linked account ids.
+	Accounts []string
 }
 
 // NewQuery validates a spec against today's date (UTC) and fills in the
-// defaults: the last 30 whole days, DAILY, by SERVICE, UnblendedCost.
+// defaults: the last 30 whole days, DAILY, by SERVICE, UnblendedCost, every
+// account. group_by=ACCOUNT is LINKED_ACCOUNT.
 func NewQuery(s QueryInput, now time.Time) (Query, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	q := Query{Granularity: "DAILY", GroupBy: "SERVICE", Metric: "UnblendedCost"}
@@ -81,8 +92,11 @@ func NewQuery(s QueryInput, now time.Time) (Query, error) {
 			q.GroupBy = "TAG:" + key
 		} else {
 			q.GroupBy = strings.ToUpper(g)
+			if q.GroupBy == "ACCOUNT" {
+				q.GroupBy = "LINKED_ACCOUNT"
+			}
 			if !slices.Contains(Dimensions, q.GroupBy) {
-				return q, cloudscope.Invalid("group_by", "%q is not one of %s, or TAG:<key>", cloudscope.Clip(g), strings.Join(Dimensions, ", "))
+				return q, cloudscope.Invalid("group_by", "%q is not one of %s, or TAG:<key> (ACCOUNT for LINKED_ACCOUNT)", cloudscope.Clip(g), strings.Join(Dimensions, ", "))
 			}
 		}
 	}
@@ -92,6 +106,13 @@ func NewQuery(s QueryInput, now time.Time) (Query, error) {
 			return q, cloudscope.Invalid("metric", "%q is not one of %s", cloudscope.Clip(s.Metric), strings.Join(Metrics, ", "))
 		}
 		q.Metric = Metrics[i]
+	}
+	accounts, err := cloudscope.ParseAccountIDs("accounts", s.Accounts)
+	if err != nil {
+		return q, err
+	}
+	if len(accounts) > 0 { // sorted: one set of accounts is one cache key
+		q.Accounts = slices.Sorted(slices.Values(accounts))
 	}
 	return q, nil
 }
@@ -142,14 +163,21 @@ type ForecastQuery struct {
 	End         string `json:"end"`
 	Granularity string `json:"granularity"`
 	Metric      string `json:"metric"`
+	// Accounts keeps the spend of these linked accounts (all when empty).
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 func (q ForecastQuery) String() string {
-	return fmt.Sprintf("forecast:%s..%s/%s/%s", q.Start, q.End, q.Granularity, q.Metric)
+	s := fmt.Sprintf("forecast:%s..%s/%s/%s", q.Start, q.End, q.Granularity, q.Metric)
+	if len(q.Accounts) > 0 {
+		s += "/accounts=" + strings.Join(q.Accounts, ",")
+	}
+	return s
 }
 
-// NewForecastQuery validates a forecast of days days (default 30) from today.
-func NewForecastQuery(days, granularity, metric string, now time.Time) (ForecastQuery, error) {
+// NewForecastQuery validates a forecast of days days (default 30) from
+// today, of the given linked accounts (every account when none).
+func NewForecastQuery(days, granularity, metric string, accounts []string, now time.Time) (ForecastQuery, error) {
 	today := now.UTC().Truncate(24 * time.Hour)
 	n := 30
 	if days != "" {
@@ -157,11 +185,12 @@ func NewForecastQuery(days, granularity, metric string, now time.Time) (Forecast
 			return ForecastQuery{}, cloudscope.Invalid("days", "%q: want a whole number of days from 1 to %d", cloudscope.Clip(days), MaxForecastDays)
 		}
 	}
-	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric}, now)
+	q, err := NewQuery(QueryInput{Granularity: granularity, Metric: metric, Accounts: accounts}, now)
 	if err != nil {
 		return ForecastQuery{}, err
 	}
-	return ForecastQuery{Start: today.Format(DateLayout), End: today.AddDate(0, 0, n).Format(DateLayout), Granularity: q.Granularity, Metric: q.Metric}, nil
+	return ForecastQuery{Start: today.Format(DateLayout), End: today.AddDate(0, 0, n).Format(DateLayout), Granularity: q.Granularity, Metric: q.Metric,
+		Accounts: q.Accounts}, nil
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

@@ -126,6 +126,8 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/regions":
 		fmt.Fprint(w, `{"success":true,"data":{"regions":[{"name":"eu-west-1","opt_in_status":"opt-in-not-required"}]}}`)
+	case "/snapshots": // the page asks the newest scan's accounts first
+		fmt.Fprint(w, `{"success":true,"data":{"snapshots":[]}}`)
 	case "/resources":
 		fmt.Fprint(w, `{"success":true,"data":{"source":"latest","snapshot_id":"scan-1","as_of":"2026-11-01T12:00:00Z","limit":500,"regions":["eu-west-1"],"types":["ec2"],"counts":{"total":1,"by_type":{"ec2":1},"by_region":{"eu-west-1":1}},`+
 			`"resources":[{"type":"ec2","id":"i-0signedin","name":"behind-sign-in","region":"eu-west-1","state":"running","ec2":{"instance_type":"t3.micro"}}],"errors":[]}}`)

@@ -297,3 +297,14 @@ func TestMotoPartsContract(t *testing.T) {
 		return st
 	})
 }
+
+func TestMotoInventoryAccountsContract(t *testing.T) {
+	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
+		moto.Reset(t)
+		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+			t.Fatal(err)
+		}
+		return NewSnapshotStore(client, "cloudscope", 0, clock.Now)
+	})
+}

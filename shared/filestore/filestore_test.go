@@ -135,6 +135,12 @@ func TestRetentionAndCacheExpiry(t *testing.T) {
 	}
 }
 
+func TestInventoryAccountsContract(t *testing.T) {
+	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
+	})
+}
+
 func TestInventoryContract(t *testing.T) {
 	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)

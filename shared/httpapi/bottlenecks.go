@@ -34,6 +34,29 @@ type bottlenecksData struct {
 	Insufficient []cloudscope.Insufficient `json:"insufficient_data"`
 	Errors       []cloudscope.Failure      `json:"errors"`
 	Rules        map[string]string         `json:"rules"`
+	// Counts sum up the findings answered (after the filters).
+	Counts findingCounts `json:"counts"`
+}
+
+// findingCounts count findings by severity and, when they carry one, by account.
+type findingCounts struct {
+	Findings   int                         `json:"findings"`
+	BySeverity map[cloudscope.Severity]int `json:"by_severity"`
+	ByAccount  map[string]int              `json:"by_account,omitempty"`
+}
+
+func countFindings(fs []cloudscope.Finding) findingCounts {
+	c := findingCounts{Findings: len(fs), BySeverity: map[cloudscope.Severity]int{}}
+	for _, f := range fs {
+		c.BySeverity[f.Severity]++
+		if f.AccountID != "" {
+			if c.ByAccount == nil {
+				c.ByAccount = map[string]int{}
+			}
+			c.ByAccount[f.AccountID]++
+		}
+	}
+	return c
 }
 
 func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
@@ -46,6 +69,10 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	regions := dq.Regions
+	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
+	if err != nil {
+		return err
+	}
 	sev, err := cloudscope.List("severity", listParam(q, "severity"), len(severities))
 	if err != nil {
 		return err
@@ -77,6 +104,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	} else if snap, err = a.deps.Bottlenecks.Live(r.Context(), regions); err != nil {
 		return err
 	}
+	snap = snap.InAccounts(accounts)
 	keep := func(region, severity string) bool {
 		return (len(regions) == 0 || slices.Contains(regions, region)) && (len(sev) == 0 || slices.Contains(sev, severity))
 	}
@@ -95,6 +123,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 			d.Insufficient = append(d.Insufficient, i)
 		}
 	}
+	d.Counts = countFindings(d.Findings)
 	if d.Errors == nil {
 		d.Errors = []cloudscope.Failure{}
 	}
@@ -155,6 +184,10 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if b := q.Get("base"); b != "" && !cloudscope.ValidScanID(b) {
 		return cloudscope.Invalid("base", "%q is not a snapshot id", cloudscope.Clip(b))
 	}
+	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
+	if err != nil {
+		return err
+	}
 	head, err := a.snapshot(r, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -177,7 +210,7 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return ok(w, cloudscope.CompareSnapshots(base, head))
+	return ok(w, cloudscope.CompareSnapshots(base.InAccounts(accounts), head.InAccounts(accounts)))
 }
 
 func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {

@@ -21,7 +21,8 @@ func parseCostsQuery(raw string, a *api) (costs.Query, error) {
 		return costs.Query{}, err
 	}
 	return costs.NewQuery(costs.QueryInput{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
-		Granularity: q.Get("granularity"), GroupBy: q.Get("group_by"), Metric: q.Get("metric")}, a.now())
+		Granularity: q.Get("granularity"), GroupBy: q.Get("group_by"), Metric: q.Get("metric"),
+		Accounts: listParam(q, "accounts")}, a.now())
 }
 
 func (a *api) costs(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +47,7 @@ func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), a.now())
+	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), listParam(q, "accounts"), a.now())
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,10 @@ type Deps struct {
 	// /bottlenecks take against the account's enabled regions, before any
 	// other AWS call. Nil checks their shape only.
 	Regions Regions
+	// Account, when set, is the account of the credentials the live
+	// routes read with; GET /metrics takes accounts= only for it. Nil
+	// refuses any account there.
+	Account func(context.Context) (string, error)
 	Logger  *slog.Logger
 	// Ready, when set, is asked before every route but /openapi.yaml; its
 	// error is the answer. The local server checks its AWS credentials

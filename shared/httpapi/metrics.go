@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -22,13 +23,16 @@ func ParseMetricsQuery(raw string, now time.Time) (metrics.Request, error) {
 	return metrics.NewRequest(metrics.RequestInput{
 		Type: q.Get("resource_type"), IDs: listParam(q, "resource_ids"), Region: q.Get("region"),
 		Hours: q.Get("hours"), Start: q.Get("start"), End: q.Get("end"), Period: q.Get("period"),
-		Stats: listParam(q, "stats"),
+		Stats: listParam(q, "stats"), Accounts: listParam(q, "accounts"),
 	}, now)
 }
 
 func (a *api) metrics(w http.ResponseWriter, r *http.Request) error {
 	req, err := ParseMetricsQuery(r.URL.RawQuery, a.now())
 	if err != nil {
+		return err
+	}
+	if err := a.checkAccount(r.Context(), req.Account); err != nil {
 		return err
 	}
 	if err := a.checkRegions(r.Context(), "region", req.Region); err != nil {
@@ -40,4 +44,25 @@ func (a *api) metrics(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.log.InfoContext(r.Context(), "metrics", "resources", len(res.Resources), "queries", res.Queries, "cloudwatch_calls", res.Calls)
 	return ok(w, res)
+}
+
+// checkAccount refuses metrics of an account other than the credentials'
+// own: the route reads CloudWatch live with the credentials it runs with,
+// and does not yet assume a member account's role.
+func (a *api) checkAccount(ctx context.Context, account string) error {
+	if account == "" {
+		return nil
+	}
+	const why = "the metrics route reads CloudWatch with its own credentials and cannot yet read a member account's metrics through its role"
+	if a.deps.Account == nil {
+		return cloudscope.Invalid("accounts", "%s, and this server does not know its own account: leave accounts out for the account of its credentials", why)
+	}
+	self, err := a.deps.Account(ctx)
+	if err != nil {
+		return err
+	}
+	if account != self {
+		return cloudscope.Invalid("accounts", "%s is not this server's account (%s): %s", account, self, why)
+	}
+	return nil
 }

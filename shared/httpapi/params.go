@@ -21,13 +21,13 @@ type params struct {
 
 // The parameters of each route that takes any.
 var (
-	resourcesParams   = params{names: []string{"regions", "types", "states", "tag", "search", "sort", "limit", "cursor", "source"}, lists: []string{"regions", "types", "states"}}
-	metricsParams     = params{names: []string{"resource_type", "resource_ids", "region", "hours", "start", "end", "period", "stats"}, lists: []string{"resource_ids", "stats"}}
-	costsParams       = params{names: []string{"days", "start", "end", "granularity", "group_by", "metric"}}
-	forecastParams    = params{names: []string{"days", "granularity", "metric"}}
-	bottlenecksParams = params{names: []string{"regions", "severity", "source"}, lists: []string{"regions", "severity"}}
+	resourcesParams   = params{names: []string{"accounts", "regions", "types", "states", "tag", "search", "sort", "limit", "cursor", "source"}, lists: []string{"accounts", "regions", "types", "states"}}
+	metricsParams     = params{names: []string{"resource_type", "resource_ids", "region", "hours", "start", "end", "period", "stats", "accounts"}, lists: []string{"resource_ids", "stats", "accounts"}}
+	costsParams       = params{names: []string{"days", "start", "end", "granularity", "group_by", "metric", "accounts"}, lists: []string{"accounts"}}
+	forecastParams    = params{names: []string{"days", "granularity", "metric", "accounts"}, lists: []string{"accounts"}}
+	bottlenecksParams = params{names: []string{"accounts", "regions", "severity", "source"}, lists: []string{"accounts", "regions", "severity"}}
 	snapshotsParams   = params{names: []string{"limit"}}
-	diffParams        = params{names: []string{"base"}}
+	diffParams        = params{names: []string{"base", "accounts"}, lists: []string{"accounts"}}
 	noParams          = params{}
 )
 
@@ -92,6 +92,6 @@ func ParseResourcesQuery(raw string) (inventory.Query, error) {
 	if err != nil {
 		return inventory.Query{}, err
 	}
-	return inventory.NewQuery(inventory.Input{Regions: listParam(q, "regions"), Types: listParam(q, "types"), States: listParam(q, "states"),
+	return inventory.NewQuery(inventory.Input{Accounts: listParam(q, "accounts"), Regions: listParam(q, "regions"), Types: listParam(q, "types"), States: listParam(q, "states"),
 		Tag: q.Get("tag"), Search: q.Get("search"), Sort: q.Get("sort"), Limit: q.Get("limit"), Cursor: q.Get("cursor"), Source: q.Get("source")})
 }

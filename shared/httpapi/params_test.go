@@ -32,7 +32,7 @@ func TestParseResourcesQuery(t *testing.T) {
 		{raw: "types=ec2,RDS&types=s3", regions: "[]", types: "[ec2 rds s3]"},
 		{raw: "types=ec2,dynamodb", param: "types", want: `types: unknown resource type "dynamodb"; allowed: ec2, rds, s3, lambda`},
 		{raw: "regions=us_east_1", param: "regions", want: `"us_east_1" is not a region name`},
-		{raw: "region=us-east-1", param: "region", want: `unknown parameter "region"; this route takes: regions, types`},
+		{raw: "region=us-east-1", param: "region", want: `unknown parameter "region"; this route takes: accounts, regions, types`},
 		{raw: many, param: "regions", want: "regions: more than 50 values given; at most 50 are allowed"},
 		{raw: "regions=%zz", param: "regions", want: "not valid URL encoding"},
 		{raw: "%zz=1", param: "%zz", want: "the parameter name is not valid URL encoding"},

@@ -139,6 +139,7 @@ func TestNewQueryRefusesBadInput(t *testing.T) {
 	for _, in := range []Input{
 		{Regions: []string{"xx"}}, {Types: []string{"ec3"}}, {Sort: "colour"}, {Limit: "0"}, {Limit: "1001"}, {Limit: "ten"},
 		{Source: "yesterday"}, {Tag: "=v"}, {Search: string(make([]byte, 300))},
+		{Accounts: []string{"12345"}}, {Accounts: []string{"self"}}, {Accounts: manyAccounts(cloudscope.MaxListValues + 1)},
 	} {
 		if _, err := NewQuery(in); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 			t.Errorf("%+v: %v", in, err)
@@ -171,4 +172,12 @@ func TestLatestWithoutAStoreIsNotFound(t *testing.T) {
 	if p, err := svc.List(context.Background(), query(t, Input{})); err != nil || p.Source != SourceLive {
 		t.Errorf("the default without a store: %v", err)
 	}
+}
+
+func manyAccounts(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%012d", i)
+	}
+	return out
 }

@@ -34,6 +34,8 @@ const (
 
 // Input is a list request as a caller gives it; NewQuery validates it.
 type Input struct {
+	// Accounts are 12-digit account ids.
+	Accounts               []string
 	Regions, Types, States []string
 	// Tag is "key" (the tag is set) or "key=value".
 	Tag    string
@@ -47,6 +49,7 @@ type Input struct {
 
 // Query is a validated list request.
 type Query struct {
+	Accounts []string
 	Regions  []string
 	Types    []cloudscope.ResourceType
 	States   []string
@@ -72,6 +75,9 @@ type cursor struct {
 func NewQuery(in Input) (Query, error) {
 	var q Query
 	var err error
+	if q.Accounts, err = cloudscope.ParseAccountIDs("accounts", in.Accounts); err != nil {
+		return Query{}, err
+	}
 	if q.Regions, err = cloudscope.List("regions", in.Regions, cloudscope.MaxListValues); err != nil {
 		return Query{}, err
 	}
@@ -135,18 +141,25 @@ func NewQuery(in Input) (Query, error) {
 // question identifies what is asked, less the page: a cursor is valid only
 // for the question it was made for.
 func (q Query) question() string {
-	b, _ := json.Marshal([]any{q.Regions, q.Types, q.States, q.TagKey, q.TagValue, q.Search, q.Sort, q.Desc, q.Source})
+	parts := []any{q.Regions, q.Types, q.States, q.TagKey, q.TagValue, q.Search, q.Sort, q.Desc, q.Source}
+	if len(q.Accounts) > 0 { // only then: a cursor given before accounts existed still pages
+		parts = append(parts, q.Accounts)
+	}
+	b, _ := json.Marshal(parts)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
 
 // filtered reports whether the query narrows more than regions and types
 // (which the stored layout answers directly).
-func (q Query) filtered() bool { return len(q.States) > 0 || q.TagKey != "" || q.Search != "" }
+func (q Query) filtered() bool {
+	return len(q.Accounts) > 0 || len(q.States) > 0 || q.TagKey != "" || q.Search != ""
+}
 
 // Match reports whether r answers the query's filters.
 func (q Query) Match(r *cloudscope.Resource) bool {
-	if len(q.Regions) > 0 && !slices.Contains(q.Regions, r.Region) ||
+	if len(q.Accounts) > 0 && !slices.Contains(q.Accounts, r.AccountID) ||
+		len(q.Regions) > 0 && !slices.Contains(q.Regions, r.Region) ||
 		len(q.Types) > 0 && !slices.Contains(q.Types, r.Type) ||
 		len(q.States) > 0 && !slices.Contains(q.States, r.State) {
 		return false

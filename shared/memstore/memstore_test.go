@@ -15,6 +15,14 @@ func TestContract(t *testing.T) {
 	})
 }
 
+func TestInventoryAccountsContract(t *testing.T) {
+	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
+		s := New()
+		s.now = clock.Now
+		return s
+	})
+}
+
 func TestInventoryContract(t *testing.T) {
 	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		s := New()

@@ -98,6 +98,10 @@ type Target struct {
 // Request is one region's targets over one window. Stats and Metrics, when
 // set, keep only those statistics and metric names.
 type Request struct {
+	// Account is the account the resources are in, when the caller named
+	// one; the service reads with the credentials it was built with, so
+	// whoever routes the request checks that they are that account's.
+	Account string
 	Region  string
 	Targets []Target
 	Window  Window

@@ -42,11 +42,15 @@ type RequestInput struct {
 	Hours, Start, End string
 	Period            string   // seconds per point; default chosen for at most 200 points
 	Stats             []string // keep only these statistics
+	// Accounts is at most one 12-digit account id: the account the
+	// resources are in (absent: the account of the credentials).
+	Accounts []string
 }
 
 // NewRequest validates a request against CloudWatch's limits at now and
 // builds it. Errors are invalid_parameter errors naming the parameter at
-// fault (resource_type, resource_ids, region, stats, hours, start, end, period).
+// fault (resource_type, resource_ids, region, stats, hours, start, end,
+// period, accounts).
 func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	var req Request
 	if strings.TrimSpace(in.Type) == "" {
@@ -55,6 +59,17 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	typ, err := cloudscope.ParseResourceType("resource_type", in.Type)
 	if err != nil {
 		return req, err
+	}
+
+	accounts, err := cloudscope.ParseAccountIDs("accounts", in.Accounts)
+	if err != nil {
+		return req, err
+	}
+	if len(accounts) > 1 {
+		return req, cloudscope.Invalid("accounts", "one account per request: the account the resources are in")
+	}
+	if len(accounts) == 1 {
+		req.Account = accounts[0]
 	}
 
 	ids, err := cloudscope.List("resource_ids", in.IDs, MaxIDs)

@@ -91,12 +91,18 @@ func chatList(b *strings.Builder, lines []string, max int) int {
 // mdEscape keeps a name from turning into markdown.
 var mdEscape = strings.NewReplacer("*", "\\*", "_", "\\_", "`", "'", "~", "\\~")
 
-func chatFinding(f cloudscope.Finding) string {
+// chatFinding is one finding in a line; account, when given, names the
+// account it is in.
+func chatFinding(f cloudscope.Finding, account string) string {
 	name := f.ResourceID
 	if f.ResourceName != "" && f.ResourceName != f.ResourceID {
 		name = f.ResourceName + " (" + f.ResourceID + ")"
 	}
-	return fmt.Sprintf("• *%s* %s %s in %s: %s", f.Severity, typeLabel(f.ResourceType), mdEscape.Replace(name), f.Region,
+	where := f.Region
+	if account != "" {
+		where += ", account " + account
+	}
+	return fmt.Sprintf("• *%s* %s %s in %s: %s", f.Severity, typeLabel(f.ResourceType), mdEscape.Replace(name), where,
 		mdEscape.Replace(strings.TrimSuffix(f.Title, ".")))
 }
 
@@ -140,7 +146,12 @@ func findingsChat(snap *cloudscope.Snapshot, c Counts, findings []cloudscope.Fin
 	b.WriteByte('\n')
 	lines := make([]string, 0, min(len(findings), chatFindingsMax))
 	for _, f := range findings[:min(len(findings), chatFindingsMax)] {
-		lines = append(lines, chatFinding(f))
+		// One account is named once, above; of several, each line names its own.
+		account := ""
+		if len(accounts) > 1 {
+			account = idx.of(f)
+		}
+		lines = append(lines, chatFinding(f, account))
 	}
 	if n := chatList(&b, lines, ChatDescriptionMax); n < len(findings) {
 		fmt.Fprintf(&b, "_…and %d more: see the dashboard._\n", len(findings)-n)

@@ -371,8 +371,13 @@ func (f *digestFacts) chat() string {
 	if d.Base != nil && d.Latest != nil {
 		fmt.Fprintf(&b, "*This week*: %d new or worse, %d resolved.\n", len(f.news), len(f.resolved))
 		lines := []string{}
+		accounts, _ := f.idx.accountsAndRules(f.news)
 		for _, x := range f.news[:min(len(f.news), 5)] {
-			lines = append(lines, chatFinding(x))
+			account := ""
+			if len(accounts) > 1 {
+				account = f.idx.of(x)
+			}
+			lines = append(lines, chatFinding(x, account))
 		}
 		if n := chatList(&b, lines, ChatDescriptionMax-200); n < len(f.news) {
 			fmt.Fprintf(&b, "_…and %d more new or worse._\n", len(f.news)-n)

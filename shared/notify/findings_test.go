@@ -212,3 +212,41 @@ func TestFindingsChat(t *testing.T) {
 		}
 	}
 }
+
+// A scan of several accounts: the findings carry their accounts (the same
+// bucket name may not, but the same instance id can be in two accounts),
+// and every body names the account of each.
+func TestFindingsOfSeveralAccountsNameTheirAccounts(t *testing.T) {
+	const a, b = "111111111111", "222222222222"
+	fa := finding("ec2.high_cpu", cloudscope.Critical, cloudscope.EC2, "i-0abc", "")
+	fa.AccountID = a
+	fb := finding("ec2.high_cpu", cloudscope.Warning, cloudscope.EC2, "i-0abc", "")
+	fb.AccountID = b
+	fs := []cloudscope.Finding{fa, fb}
+	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: "org-2", FinishedAt: finished, Regions: []string{"us-east-1"}},
+		Resources: []cloudscope.Resource{
+			{AccountID: a, Type: cloudscope.EC2, ID: "i-0abc", Region: "us-east-1", ARN: "arn:aws:ec2:us-east-1:" + a + ":instance/i-0abc"},
+			{AccountID: b, Type: cloudscope.EC2, ID: "i-0abc", Region: "us-east-1", ARN: "arn:aws:ec2:us-east-1:" + b + ":instance/i-0abc"},
+		}, Findings: fs}
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, fs, "org-1")
+	for _, acct := range []string{a, b} {
+		if !strings.Contains(m.Bodies["email"], "EC2 instance i-0abc, us-east-1, account "+acct+":") {
+			t.Errorf("the e-mail does not name %s:\n%s", acct, m.Bodies["email"])
+		}
+		if !strings.Contains(m.Chat, "us-east-1, account "+acct+":") {
+			t.Errorf("the chat message does not name %s:\n%s", acct, m.Chat)
+		}
+	}
+	doc := m.Bodies["default"]
+	schematest.Validate(t, []byte(doc), notify.FindingsSchema)
+	var d notify.FindingsDocument
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(d.Accounts) != "["+a+" "+b+"]" || d.Findings[0].AccountID != a || d.Findings[1].AccountID != b {
+		t.Errorf("document %s", doc)
+	}
+	if fmt.Sprint(m.Lists["accounts"]) != "["+a+" "+b+"]" {
+		t.Errorf("lists %v", m.Lists)
+	}
+}

@@ -174,9 +174,10 @@ const (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// accountIndex finds a finding's account: from the ARNs of the snapshots'
-// resources (arn:partition:service:region:account:...). S3 bucket ARNs
-// carry no account; a finding of one has none ("").
+// accountIndex finds a finding's account: its own account_id when the scan
+// set one, else the account of its resource: the resource's account_id, or
+// the account in its ARN (arn:partition:service:region:account:...). S3
+// bucket ARNs carry no account; a finding of one then has none ("").
 type accountIndex map[string]string
 
 func resourceKey(t cloudscope.ResourceType, region, id string) string {
@@ -190,6 +191,9 @@ func accountsOf(snaps ...*cloudscope.Snapshot) accountIndex {
 			continue
 		}
 		for _, r := range s.Resources {
+			if r.AccountID != "" {
+				continue // its findings carry the account themselves
+			}
 			if parts := strings.SplitN(r.ARN, ":", 6); len(parts) == 6 && parts[4] != "" {
 				idx[resourceKey(r.Type, r.Region, r.ID)] = parts[4]
 			}
@@ -199,6 +203,9 @@ func accountsOf(snaps ...*cloudscope.Snapshot) accountIndex {
 }
 
 func (idx accountIndex) of(f cloudscope.Finding) string {
+	if f.AccountID != "" {
+		return f.AccountID
+	}
 	return idx[resourceKey(f.ResourceType, f.Region, f.ResourceID)]
 }
 

@@ -3,6 +3,7 @@
 import { configure, request } from './api.js';
 import { Session } from './auth.js';
 import { $, $$, h, showError, parseRoute } from './ui.js';
+import { loadAccounts, onAccountChange } from './accounts.js';
 import * as resources from './panels/resources.js';
 import * as metrics from './panels/metrics.js';
 import * as costs from './panels/costs.js';
@@ -64,6 +65,11 @@ async function start() {
       banner.hidden = false;
       banner.textContent = 'Charts are unavailable: vendor/chart.umd.js did not load (run make web before building).';
     }
+    // The accounts of the newest scan, before the first panel draws its
+    // table (with an account column when there are several); without them
+    // (no scan yet, or an error) the page shows every account, no selector.
+    await loadAccounts().catch(() => {});
+    onAccountChange(() => { for (const name of opened) panels[name].accountChanged?.(); });
     window.addEventListener('hashchange', () => show(location.hash));
     show(location.hash || 'resources', { focus: false });
   } catch (e) {

@@ -4,6 +4,7 @@
 import { request } from '../api.js';
 import { $, h, status, loading, showError, failuresBox, ago, dateTime, typeLabels, latest } from '../ui.js';
 import { sparklineWhenSeen, clearWithin } from '../charts.js';
+import { multi, selectedAccounts } from '../accounts.js';
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 const POLL_MS = 2000;
@@ -17,6 +18,12 @@ const next = latest();
 export function init() {
   $('#scan-now').addEventListener('click', scanNow);
   load();
+}
+
+/** accountChanged redraws the findings of the account chosen at the top. */
+export function accountChanged() {
+  shownSnapshot = null;
+  if (!scanning) load();
 }
 
 export function shown() {
@@ -72,7 +79,7 @@ export async function load() {
       reveal();
       return;
     }
-    const b = await request('/bottlenecks', { params: { source: 'latest' } });
+    const b = await request('/bottlenecks', { params: { source: 'latest', accounts: selectedAccounts() } });
     if (!mine.current()) return;
     done();
     render(b);
@@ -101,6 +108,12 @@ function render(b) {
   if (b.findings.length === 0) {
     list.append(h('p', { class: 'status empty' }, 'Nothing needs attention: no rule fired on this snapshot.'));
   }
+  const byAccount = Object.entries(b.counts?.by_account || {});
+  if (multi() && byAccount.length) {
+    list.append(h('div', { class: 'chips', id: 'findings-by-account' }, 'By account: ',
+      byAccount.sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+        .map(([a, n]) => h('span', { class: 'chip', dataset: { key: a, count: String(n) } }, `${a} `, h('b', {}, n)))));
+  }
   for (const sev of SEVERITIES) {
     const findings = b.findings.filter(f => f.severity === sev);
     if (!findings.length) continue;
@@ -114,7 +127,7 @@ function render(b) {
   ins.hidden = !insufficient.length;
   ins.querySelector('summary').textContent = `${insufficient.length} checks skipped for lack of data`;
   ins.querySelector('ul').replaceChildren(...insufficient.map(i =>
-    h('li', {}, `${typeLabels[i.resource_type] || i.resource_type} ${i.resource_id} (${i.region}): ${i.rule} needs ${i.hours_needed} h of data, has ${fmt(i.hours_of_data)} h`)));
+    h('li', {}, `${typeLabels[i.resource_type] || i.resource_type} ${i.resource_id} (${i.region}${multi() && i.account_id ? `, account ${i.account_id}` : ''}): ${i.rule} needs ${i.hours_needed} h of data, has ${fmt(i.hours_of_data)} h`)));
 }
 
 function card(f, ruleSource) {
@@ -122,11 +135,12 @@ function card(f, ruleSource) {
   const observed = Object.entries(f.observed).map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmt(v)}`).join(', ');
   const evidence = f.evidence ?? [];
   const canvas = evidence.length ? h('canvas', { role: 'img', 'aria-label': `${f.rule}: the ${evidence.length} datapoints that decided it, against the threshold` }) : null;
-  const el = h('article', { class: 'finding', dataset: { id: f.id, rule: f.rule, resource: f.resource_id, severity: f.severity } },
+  const el = h('article', { class: 'finding', dataset: { id: f.id, rule: f.rule, resource: f.resource_id, severity: f.severity, account: f.account_id || '' } },
     h('header', {},
       h('h4', {}, f.title),
       h('span', { class: 'resource' }, `${typeLabels[f.resource_type] || f.resource_type} `, h('code', {}, f.resource_id),
-        f.resource_name && f.resource_name !== f.resource_id ? ` (${f.resource_name})` : '', ` · ${f.region}`)),
+        f.resource_name && f.resource_name !== f.resource_id ? ` (${f.resource_name})` : '', ` · ${f.region}`,
+        multi() && f.account_id ? h('span', { class: 'account' }, ` · account ${f.account_id}`) : null)),
     h('div', { class: 'evidence' },
       h('div', { class: 'spark' }, canvas || h('span', { class: 'hint' }, 'no datapoints: decided by the resource\'s state')),
       h('dl', {},

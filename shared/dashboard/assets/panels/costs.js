@@ -4,12 +4,20 @@
 import { request } from '../api.js';
 import { $, h, status, loading, showError, money, percent, ago, roundCents } from '../ui.js';
 import { costBars, forecastBand, clear } from '../charts.js';
+import { multi, selectedAccounts } from '../accounts.js';
 
 const MAX_DATASETS = 12; // beyond that, the smallest groups share one "other" bar
 
 export function init() {
+  if (multi()) $('#costs-group').value = 'LINKED_ACCOUNT'; // an organization's spend by account first
   $('#costs-form').addEventListener('submit', e => { e.preventDefault(); load(); });
   $('#costs-group').addEventListener('change', () => { $('#costs-tag-label').hidden = $('#costs-group').value !== 'TAG'; });
+  load();
+  forecast();
+}
+
+/** accountChanged reads the costs of the account chosen at the top. */
+export function accountChanged() {
   load();
   forecast();
 }
@@ -30,7 +38,7 @@ async function load() {
   button.disabled = true;
   const done = loading(st, `Reading ${days} days of costs by ${group.toLowerCase()}…`);
   try {
-    const r = await request('/costs', { params: { days, group_by: group, granularity: 'DAILY' } });
+    const r = await request('/costs', { params: { days, group_by: group, granularity: 'DAILY', accounts: selectedAccounts() } });
     done();
     render(r);
   } catch (e) {
@@ -81,7 +89,7 @@ async function forecast() {
   const st = $('#forecast-status');
   const done = loading(st, 'Reading the forecast…');
   try {
-    const f = await request('/costs/forecast', { params: { days: 30, granularity: 'DAILY' } });
+    const f = await request('/costs/forecast', { params: { days: 30, granularity: 'DAILY', accounts: selectedAccounts() } });
     done();
     status(st, `Next ${f.periods.length} days: ${money(f.total, f.currency)} expected (${f.prediction_interval}% interval shown). ` +
       (f.cached ? `Fetched ${ago(f.fetched_at)} (cached).` : `Fetched just now.`));

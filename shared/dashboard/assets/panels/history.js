@@ -1,6 +1,7 @@
 // History: the stored snapshots, and what changed between two of them.
 import { request } from '../api.js';
 import { $, h, status, loading, showError, money, dateTime, typeLabels, latest } from '../ui.js';
+import { multi, selectedAccounts } from '../accounts.js';
 
 const LIMIT = 50; // the newest snapshots listed
 const nextList = latest();
@@ -82,8 +83,19 @@ function follow(asked, ids) {
   if (asked.base && asked.head) diff();
 }
 
-const resourceItem = r => h('li', {}, `${typeLabels[r.type] || r.type} `, h('code', {}, r.id), r.name && r.name !== r.id ? ` (${r.name})` : '', ` · ${r.region}`);
-const findingItem = f => h('li', { class: `sev-${f.severity}` }, h('b', {}, f.severity), ` ${f.title}: `, h('code', {}, f.resource_id), ` · ${f.region}`);
+const inAccount = x => (multi() && x.account_id ? ` · account ${x.account_id}` : '');
+const resourceItem = r => h('li', {}, `${typeLabels[r.type] || r.type} `, h('code', {}, r.id), r.name && r.name !== r.id ? ` (${r.name})` : '', ` · ${r.region}`, inAccount(r));
+const findingItem = f => h('li', { class: `sev-${f.severity}` }, h('b', {}, f.severity), ` ${f.title}: `, h('code', {}, f.resource_id), ` · ${f.region}`, inAccount(f));
+
+/** byAccountTable counts a diff's changes per account, when it has several. */
+function byAccountTable(byAccount) {
+  const rows = Object.entries(byAccount || {}).sort((a, b) => a[0].localeCompare(b[0]));
+  if (rows.length < 2) return null;
+  return h('table', { class: 'data', id: 'diff-by-account' },
+    h('thead', {}, h('tr', {}, ['Account', 'Added', 'Removed', 'New', 'Worse', 'Resolved'].map(t => h('th', {}, t)))),
+    h('tbody', {}, rows.map(([a, c]) => h('tr', { dataset: { account: a } }, h('td', { class: 'mono' }, a),
+      [c.resources_added, c.resources_removed, c.findings_new, c.findings_worse, c.findings_resolved].map(n => h('td', { class: 'num' }, n))))));
+}
 
 async function diff() {
   const base = document.querySelector('input[name=base]:checked')?.value;
@@ -97,7 +109,7 @@ async function diff() {
   out.replaceChildren();
   const done = loading($('#history-status'), `Comparing ${base} with ${head}…`);
   try {
-    const d = await request(`/snapshots/${encodeURIComponent(head)}/diff`, { params: { base } });
+    const d = await request(`/snapshots/${encodeURIComponent(head)}/diff`, { params: { base, accounts: selectedAccounts() } });
     if (!mine.current()) return;
     done();
     const part = (title, items, render, id) => h('section', { class: 'diff-part', id },
@@ -106,6 +118,7 @@ async function diff() {
     out.replaceChildren(
       h('p', {}, `From ${d.base} to ${d.head}. `, d.cost_change !== undefined
         ? h('span', { id: 'diff-cost' }, `Cost change over the scan window: ${d.cost_change.startsWith('-') ? '' : '+'}${money(d.cost_change)}`) : 'No cost summary to compare.'),
+      byAccountTable(d.by_account),
       h('div', { class: 'diff' },
         part('Resources added', d.resources_added, resourceItem, 'diff-added'),
         part('Resources removed', d.resources_removed, resourceItem, 'diff-removed'),

@@ -3,6 +3,7 @@
 import { request } from '../api.js';
 import { $, h, status, loading, showError, fillSelect, selected, latest } from '../ui.js';
 import { lineChart, clearWithin } from '../charts.js';
+import { selectedAccounts } from '../accounts.js';
 
 let shared;
 let ready = null; // resolves once the region list is filled
@@ -27,6 +28,11 @@ export function init(s) {
 
 export function shown() {
   if (!ready) start();
+}
+
+/** accountChanged lists the resources of the account chosen at the top. */
+export function accountChanged() {
+  if (ready) ready.then(ok => ok && refreshList());
 }
 
 async function start() {
@@ -54,9 +60,10 @@ async function apply() {
 }
 
 function list(type, region) {
-  const key = `${type} ${region}`;
+  const accounts = selectedAccounts();
+  const key = `${type} ${region} ${accounts}`;
   if (!lists.has(key)) {
-    const p = request('/resources', { params: { types: [type], regions: [region] } }).then(inv => inv.resources);
+    const p = request('/resources', { params: { types: [type], regions: [region], accounts } }).then(inv => inv.resources);
     p.catch(() => lists.delete(key));
     lists.set(key, p);
   }
@@ -103,7 +110,8 @@ async function load() {
   const done = loading(st, `Reading ${ids.length} resource${ids.length === 1 ? '' : 's'}' metrics for the last ${hours} h…`);
   try {
     const [data, resources] = await Promise.all([
-      request('/metrics', { params: { resource_type: type, resource_ids: ids, region, hours } }),
+      // The chosen account's metrics: the API says so when it cannot read that account's.
+      request('/metrics', { params: { resource_type: type, resource_ids: ids, region, hours, accounts: selectedAccounts() } }),
       list(type, region),
     ]);
     if (!mine.current()) return;

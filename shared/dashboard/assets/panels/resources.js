@@ -5,6 +5,7 @@
 // however large the account, and the counts are the API's, of every match.
 import { request } from '../api.js';
 import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest, ago, dateTime } from '../ui.js';
+import { multi, selectedAccounts } from '../accounts.js';
 
 /** pageSize is the rows a page asks for: ?limit=N in the page's address (1 to 1000), else 500. */
 export function pageSize(search) {
@@ -86,6 +87,11 @@ export function init(s) {
   start();
 }
 
+/** accountChanged reloads the table for the account chosen at the top. */
+export function accountChanged() {
+  if (regionsReady) load();
+}
+
 export function shown() {
   if (!regionsReady) start(); // the region list failed before: try again
   age();
@@ -109,7 +115,7 @@ function age() {
 
 /** load asks for the first page of the view, replacing the table. */
 async function load() {
-  const q = params(view, limit);
+  const q = { ...params(view, limit), accounts: selectedAccounts() };
   const st = $('#resources-status');
   const button = $('#resources-load');
   const moreButton = $('#resources-show-more');
@@ -176,6 +182,7 @@ async function more() {
 
 /** show draws a page: the first replaces the table, the next ones append. */
 function show(inv, append) {
+  $('#resources-account-col').hidden = !multi();
   const rows = inv.resources.map(row);
   const body = $('#resources-table').tBodies[0];
   if (append) body.append(...rows);
@@ -210,7 +217,8 @@ const size = r => r.ec2?.instance_type || (r.rds ? `${r.rds.instance_class}, ${r
 
 function row(r) {
   const state = r.state || '';
-  return h('tr', { dataset: { type: r.type, region: r.region, id: r.id } },
+  return h('tr', { dataset: { type: r.type, region: r.region, id: r.id, account: r.account_id || '' } },
+    multi() ? h('td', { class: 'mono account' }, r.account_id || '') : null,
     h('td', {}, typeLabels[r.type] || r.type),
     h('td', { class: 'mono' }, r.id),
     h('td', {}, r.name || ''),
