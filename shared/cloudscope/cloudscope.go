@@ -12,6 +12,7 @@ import (
 	"iter"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -178,26 +179,51 @@ func CompareResources(a, b Resource) int {
 }
 
 // CompareStored orders resources as the stores keep the inventory: by
-// region, type (in ResourceTypes order), then id; a page in this order
-// reads only the stored chunks it shows.
+// account, region, type (in ResourceTypes order), then id; a page in this
+// order reads only the stored chunks it shows. A resource without an
+// account (a one-account scan stored before accounts were recorded) sorts
+// after those with one, as its group key does ("<region>#..." after
+// "<account digits>#...").
 func CompareStored(a, b Resource) int {
-	return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)),
-		cmp.Compare(a.ID, b.ID))
+	if a.AccountID != b.AccountID && (a.AccountID == "" || b.AccountID == "") {
+		return cmp.Compare(b.AccountID, a.AccountID) // the empty one last
+	}
+	return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region),
+		cmp.Compare(slices.Index(ResourceTypes, a.Type), slices.Index(ResourceTypes, b.Type)), cmp.Compare(a.ID, b.ID))
 }
 
-// StoredGroups yields resources in the stored order, one (region, type)
-// group at a time, with the group's key for a store: "<region>#<type index>",
-// which sorts as the groups do.
+// StoredGroup is the key a store keeps r's (account, region, type) group
+// under: "<account>#<region>#<type index>", or "<region>#<type index>" for
+// a resource without an account (the layout before accounts, which still
+// reads). Keys sort as CompareStored orders the groups.
+func StoredGroup(r Resource) string {
+	if r.AccountID == "" {
+		return fmt.Sprintf("%s#%02d", r.Region, slices.Index(ResourceTypes, r.Type))
+	}
+	return fmt.Sprintf("%s#%s#%02d", r.AccountID, r.Region, slices.Index(ResourceTypes, r.Type))
+}
+
+// StoredGroupRegion is the region of a group key StoredGroup made.
+func StoredGroupRegion(key string) string {
+	f := strings.Split(key, "#")
+	if len(f) < 2 {
+		return ""
+	}
+	return f[len(f)-2]
+}
+
+// StoredGroups yields resources in the stored order, one (account, region,
+// type) group at a time, with the group's key for a store (StoredGroup).
 func StoredGroups(rs []Resource) iter.Seq2[string, []Resource] {
 	rs = slices.Clone(rs)
 	slices.SortFunc(rs, CompareStored)
 	return func(yield func(string, []Resource) bool) {
 		for i := 0; i < len(rs); {
 			j := i
-			for j < len(rs) && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
+			for j < len(rs) && rs[j].AccountID == rs[i].AccountID && rs[j].Region == rs[i].Region && rs[j].Type == rs[i].Type {
 				j++
 			}
-			if !yield(fmt.Sprintf("%s#%02d", rs[i].Region, slices.Index(ResourceTypes, rs[i].Type)), rs[i:j]) {
+			if !yield(StoredGroup(rs[i]), rs[i:j]) {
 				return
 			}
 			i = j

@@ -2,6 +2,7 @@ package cloudscope
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,40 @@ func TestShardProgressSaysWhatIsLeft(t *testing.T) {
 	}
 	if (ShardProgress{Total: 2, Done: 2, Failed: 1}).Left() != 0 {
 		t.Error("more finished than planned leaves a negative count")
+	}
+}
+
+func TestStoredOrderPutsTheAccountFirst(t *testing.T) {
+	rs := []Resource{
+		{Type: Lambda, ID: "f", Region: "eu-west-1"}, // stored before accounts: last, by region and type
+		{AccountID: "222222222222", Type: EC2, ID: "i-1", Region: "eu-west-1"},
+		{Type: EC2, ID: "i-0", Region: "us-east-1"},
+		{AccountID: "111111111111", Type: Lambda, ID: "a", Region: "us-east-1"},
+		{AccountID: "111111111111", Type: EC2, ID: "i-9", Region: "us-east-1"},
+		{AccountID: "111111111111", Type: EC2, ID: "i-2", Region: "us-east-1"},
+		{AccountID: "111111111111", Type: EC2, ID: "i-5", Region: "eu-west-1"},
+	}
+	var keys, ids []string
+	for key, group := range StoredGroups(rs) {
+		keys = append(keys, key)
+		for _, r := range group {
+			ids = append(ids, r.ID)
+		}
+	}
+	wantKeys := []string{"111111111111#eu-west-1#00", "111111111111#us-east-1#00", "111111111111#us-east-1#03",
+		"222222222222#eu-west-1#00", "eu-west-1#03", "us-east-1#00"}
+	if !slices.Equal(keys, wantKeys) {
+		t.Errorf("groups %v, want %v", keys, wantKeys)
+	}
+	if !slices.IsSorted(keys) {
+		t.Errorf("group keys do not sort as the groups: %v", keys)
+	}
+	if want := []string{"i-5", "i-2", "i-9", "a", "i-1", "f", "i-0"}; !slices.Equal(ids, want) {
+		t.Errorf("stored order %v, want %v", ids, want)
+	}
+	for _, k := range wantKeys {
+		if r := StoredGroupRegion(k); r != "eu-west-1" && r != "us-east-1" {
+			t.Errorf("the region of %s is %q", k, r)
+		}
 	}
 }

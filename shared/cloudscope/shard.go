@@ -62,12 +62,27 @@ type ShardProgress struct {
 // Left is how many shards have not finished.
 func (p ShardProgress) Left() int { return max(p.Total-p.Done-p.Failed, 0) }
 
-// MarshalJSON writes the progress with how many shards are left, which
-// GET /scans/{id} reports beside done and failed.
+// MarshalJSON writes the progress with how many shards are left, as
+// GET /scans/{id} reports it.
 func (p ShardProgress) MarshalJSON() ([]byte, error) {
-	type counts ShardProgress // without this method
+	type plain ShardProgress
 	return json.Marshal(struct {
-		counts
+		plain
 		Left int `json:"left"`
-	}{counts(p), p.Left()})
+	}{plain(p), p.Left()})
+}
+
+// CheckPart refuses a part a store cannot keep apart from the others: a
+// malformed scan id, or a resource of another account than its shard's
+// (each (account, region, type) group is stored with one shard's part).
+func CheckPart(p *ShardPart) error {
+	if !ValidScanID(p.Shard.ScanID) {
+		return Invalid("scan_id", "a shard's scan id must be 1 to 128 letters, digits, '.', '_', ':' or '-'")
+	}
+	for i := range p.Resources {
+		if p.Resources[i].AccountID != p.Shard.AccountID {
+			return Invalid("resources", "shard %s holds a resource of account %q", Clip(p.Shard.Key()), Clip(p.Resources[i].AccountID))
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 // Package dynamostore keeps cloudscope's state in its one DynamoDB table:
-// the snapshots and their index (snapshots.go), the scans' statuses, and the
-// cost cache (costcache.go), so that every function and every cold start
+// the snapshots and their index (snapshots.go), a sharded scan's parts and
+// their finalized snapshot (parts.go), the scans' statuses and shard
+// counters, and the cost cache (costcache.go), so that every function and every cold start
 // share the history and the answers Cost Explorer billed for. Items are
 // keyed by pk and sk; the expires_at attribute is the table's TTL, and reads
 // check it too, since DynamoDB deletes expired items only eventually.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,9 +28,16 @@ import (
 // undecided rules (sk "chunk#<attempt>#<kind>#<n>"), each well under 400 KB.
 // The attempt is random per Save and the header names it with the chunk
 // counts: two deliveries of one scan racing, or a retry after a failure,
-// never mix their chunks, and a read checks it got them all. An index
-// item per snapshot under pk "snapshots", sorted by finish time, lists them
-// newest first. Every read is by key or by Query on a key: never a Scan.
+// never mix their chunks, and a read checks it got them all. Resources are
+// chunked by group, kind "resources#<account>#<region>#<type index>" (or
+// "resources#<region>#<type index>" for resources without an account, as
+// every snapshot stored before accounts has them), so that the keys sort
+// in the stored order (cloudscope.CompareStored); the header and its index
+// entry list the accounts ("accounts"), so that a read of some regions is
+// one Query per account and region. An index item per snapshot under pk
+// "snapshots", sorted by finish time, lists them newest first. Every read
+// is by key or by Query on a key: never a Scan. A sharded scan's parts and
+// their finalized snapshot: parts.go.
 
 // SnapshotIAMActions lists the table actions the snapshot store calls (a
 // transaction needs the actions of the writes inside it: PutItem, UpdateItem).
@@ -39,8 +47,9 @@ var SnapshotIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:GetItem",
 var SnapshotReadIAMActions = []string{"dynamodb:GetItem", "dynamodb:Query"}
 
 // StatusIAMActions are what a scan's status calls: SetStatus and Status
-// (POST /scans writes "queued"; the scan writes the rest).
-var StatusIAMActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
+// (POST /scans writes "queued"; the scan writes the rest). SetStatus is an
+// UpdateItem, so that it leaves a sharded scan's counters alone.
+var StatusIAMActions = []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}
 
 // LeaseIAMActions are what the one-scan-at-a-time lease calls: acquiring
 // it is a conditional PutItem (and a GetItem of the holder where a server
@@ -67,9 +76,14 @@ type SnapshotStore struct {
 	// backoff is the first wait before retrying unprocessed items; it doubles.
 	backoff time.Duration
 	// Writes counts the items written, for the benchmark.
-	Writes int
-	// attempts keeps each stored snapshot's chunk attempt (id -> string).
-	attempts sync.Map
+	Writes  int
+	writeMu sync.Mutex
+	// pieceBytes bounds one piece of a part's summary or a manifest.
+	pieceBytes int
+	// layouts keeps each stored snapshot's layout (id -> *layout);
+	// manifests the accepted parts of the sharded snapshots read last.
+	layouts   sync.Map
+	manifests manifestCache
 	// conditional serialises this process's conditional writes (the lease,
 	// the notification state). Across processes DynamoDB's condition checks
 	// are atomic; within one they need no race at all, and the emulator the
@@ -87,7 +101,7 @@ func NewSnapshotStore(client SnapshotAPI, table string, retention time.Duration,
 	if now == nil {
 		now = time.Now
 	}
-	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500, backoff: 50 * time.Millisecond}
+	return &SnapshotStore{client: client, table: table, retention: retention, now: now, chunkItems: 500, backoff: 50 * time.Millisecond, pieceBytes: MaxValueBytes}
 }
 
 // stringAttr is a string attribute value.
@@ -162,8 +176,40 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	if err := st.batchWrite(ctx, items); err != nil {
 		return err
 	}
+	extra := map[string]ddbtypes.AttributeValue{}
+	if accounts := accountsOf(snap.Resources); len(accounts) > 0 {
+		b, _ := json.Marshal(accounts)
+		extra["accounts"] = stringAttr(string(b))
+	}
+	return st.commit(ctx, &snap.SnapshotHeader, attempt, counts, extra)
+}
 
-	header, err := gzjson.Marshal(snap.SnapshotHeader)
+// accountsOf lists the accounts of rs in the order their groups' keys sort
+// (cloudscope.CompareStored): "" (resources without one) last; nil when
+// no resource has one.
+func accountsOf(rs []cloudscope.Resource) []string {
+	seen := map[string]bool{}
+	any := false
+	for i := range rs {
+		seen[rs[i].AccountID] = true
+		any = any || rs[i].AccountID != ""
+	}
+	if !any {
+		return nil
+	}
+	out := slices.Sorted(maps.Keys(seen))
+	if out[0] == "" {
+		out = append(out[1:], "")
+	}
+	return out
+}
+
+// commit writes the header and the index entry of a snapshot whose chunks
+// (attempt, counts by kind) are stored, in one transaction that fails if
+// the header exists: a scan id is stored once.
+func (st *SnapshotStore) commit(ctx context.Context, snap *cloudscope.SnapshotHeader, attempt string, counts map[string]int, extra map[string]ddbtypes.AttributeValue) error {
+	expires := &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(snap.FinishedAt.Add(st.retention).Unix(), 10)}
+	header, err := gzjson.Marshal(snap)
 	if err != nil {
 		return err
 	}
@@ -180,6 +226,7 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	h["chunks"] = stringAttr(string(countsJSON))
 	h["outcome"] = stringAttr(snap.Outcome)
 	h[TTLAttribute] = expires
+	maps.Copy(h, extra)
 	// A scan id is stored once, unless it was stored as a failed scan,
 	// which a retried delivery replaces. A failed scan gets no index
 	// entry: it is kept for Get, never the latest or a diff's base.
@@ -189,6 +236,7 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 	if !snap.Failed() {
 		idx := map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("snapshots"), SortKey: stringAttr(finished + "#" + snap.ID), "id": stringAttr(snap.ID),
 			"data": h["data"], "attempt": h["attempt"], TTLAttribute: expires}
+		maps.Copy(idx, extra)
 		puts = append(puts, ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{TableName: aws.String(st.table), Item: idx}})
 	}
 	_, err = st.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: puts})
@@ -199,8 +247,15 @@ func (st *SnapshotStore) Save(ctx context.Context, snap *cloudscope.Snapshot) er
 		}
 		return awserr.Wrap(err, "dynamodb TransactWriteItems")
 	}
-	st.Writes += 2
+	st.wrote(2)
 	return nil
+}
+
+// wrote counts n items written.
+func (st *SnapshotStore) wrote(n int) {
+	st.writeMu.Lock()
+	st.Writes += n
+	st.writeMu.Unlock()
 }
 
 // batchWrite writes items 25 at a time, retrying what DynamoDB leaves
@@ -212,7 +267,7 @@ func (st *SnapshotStore) batchWrite(ctx context.Context, items []map[string]ddbt
 		for _, it := range items[:n] {
 			req[st.table] = append(req[st.table], ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: it}})
 		}
-		st.Writes += n
+		st.wrote(n)
 		items = items[n:]
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt == 8 {
@@ -287,6 +342,17 @@ func (st *SnapshotStore) Get(ctx context.Context, id string) (*cloudscope.Snapsh
 				return nil, fmt.Errorf("snapshot %s chunk %s: %w", id, sk, err)
 			}
 		}
+	}
+	if parts, ok := out.Item["parts"].(*ddbtypes.AttributeValueMemberS); ok {
+		m, err := st.manifest(ctx, id, attempt.Value, parts.Value)
+		if err != nil {
+			return nil, err
+		}
+		n, err := st.partResources(ctx, id, m, nil, func(rs []cloudscope.Resource) error { snap.Resources = append(snap.Resources, rs...); return nil })
+		if err != nil {
+			return nil, err
+		}
+		got["resources"], want["resources"] = n, m.chunks
 	}
 	for kind, n := range want {
 		if got[kind] != n {
@@ -411,48 +477,106 @@ func (st *SnapshotStore) Header(ctx context.Context, id string) (*cloudscope.Sna
 	return &h, nil
 }
 
-// remember keeps the attempt of a stored snapshot's chunks, so that reading
-// its resources after its header costs no other read. A stored snapshot
-// never changes but for a failed one, which a retry replaces: those are not
-// kept.
+// layout is how a stored snapshot's resources are keyed: its chunks'
+// attempt, the accounts of its resources (none: the layout before
+// accounts), and for a sharded one, its manifest's pieces.
+type layout struct {
+	attempt  string
+	accounts []string
+	parts    string
+}
+
+// layoutOf reads the layout off a header or index item.
+func layoutOf(item map[string]ddbtypes.AttributeValue) *layout {
+	a, ok := item["attempt"].(*ddbtypes.AttributeValueMemberS)
+	if !ok {
+		return nil
+	}
+	l := &layout{attempt: a.Value}
+	if v, ok := item["accounts"].(*ddbtypes.AttributeValueMemberS); ok {
+		_ = json.Unmarshal([]byte(v.Value), &l.accounts)
+	}
+	if v, ok := item["parts"].(*ddbtypes.AttributeValueMemberS); ok {
+		l.parts = v.Value
+	}
+	return l
+}
+
+// remember keeps the layout of a stored snapshot, so that reading its
+// resources after its header costs no other read. A stored snapshot never
+// changes but for a failed one, which a retry replaces: those are not kept.
 func (st *SnapshotStore) remember(h *cloudscope.SnapshotHeader, item map[string]ddbtypes.AttributeValue) {
-	if a, ok := item["attempt"].(*ddbtypes.AttributeValueMemberS); ok && !h.Failed() {
-		st.attempts.Store(h.ID, a.Value)
+	if l := layoutOf(item); l != nil && !h.Failed() {
+		st.layouts.Store(h.ID, l)
 	}
 }
 
-// attempt is the attempt whose chunks snapshot id holds, or "" when it is not stored.
-func (st *SnapshotStore) attempt(ctx context.Context, id string) (string, error) {
-	if a, ok := st.attempts.Load(id); ok {
-		return a.(string), nil
+// layout is snapshot id's layout, or nil when it is not stored.
+func (st *SnapshotStore) layout(ctx context.Context, id string) (*layout, error) {
+	if l, ok := st.layouts.Load(id); ok {
+		return l.(*layout), nil
 	}
 	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"),
-		ProjectionExpression: aws.String("attempt"), ConsistentRead: aws.Bool(true)})
+		ProjectionExpression: aws.String("attempt, accounts, parts"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return "", awserr.Wrap(err, "dynamodb GetItem")
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
 	}
-	if a, ok := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS); ok {
-		return a.Value, nil
-	}
-	return "", nil
+	return layoutOf(out.Item), nil
 }
 
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
-// none), chunk by chunk in the stored order: one Query a region (or one for
-// all), read page by page only as far as fn wants.
+// none), chunk by chunk in the stored order: one Query for all, or one per
+// account and region asked, read page by page only as far as fn wants.
 func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
-	attempt, err := st.attempt(ctx, id)
-	if err != nil || attempt == "" {
+	l, err := st.layout(ctx, id)
+	if err != nil || l == nil {
 		return err
 	}
-	base := "chunk#" + attempt + "#resources#"
+	if l.parts != "" {
+		m, err := st.manifest(ctx, id, l.attempt, l.parts)
+		if err != nil {
+			return err
+		}
+		_, err = st.partResources(ctx, id, m, regions, fn)
+		if errors.Is(err, cloudscope.ErrStop) {
+			return nil
+		}
+		return err
+	}
+	base := "chunk#" + l.attempt + "#resources#"
 	prefixes := []string{base}
 	if len(regions) > 0 {
 		prefixes = nil
-		for _, r := range slices.Sorted(slices.Values(regions)) {
-			prefixes = append(prefixes, base+r+"#")
+		accounts := l.accounts
+		if len(accounts) == 0 {
+			accounts = []string{""}
+		}
+		for _, a := range accounts {
+			for _, r := range slices.Sorted(slices.Values(regions)) {
+				if a == "" {
+					prefixes = append(prefixes, base+r+"#")
+				} else {
+					prefixes = append(prefixes, base+a+"#"+r+"#")
+				}
+			}
 		}
 	}
+	err = st.queryChunks(ctx, id, prefixes, func(_ string, data []byte) error {
+		var part []cloudscope.Resource
+		if err := appendChunk(data, &part); err != nil {
+			return fmt.Errorf("snapshot %s chunk: %w", id, err)
+		}
+		return fn(part)
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// queryChunks calls fn with the sort key and data of every item of
+// snapshot id under each prefix in turn, page by page, until fn fails.
+func (st *SnapshotStore) queryChunks(ctx context.Context, id string, prefixes []string, fn func(sk string, data []byte) error) error {
 	for _, prefix := range prefixes {
 		pages := dynamodb.NewQueryPaginator(st.client, &dynamodb.QueryInput{
 			TableName:                 aws.String(st.table),
@@ -466,14 +590,12 @@ func (st *SnapshotStore) ResourceChunks(ctx context.Context, id string, regions 
 				return awserr.Wrap(err, "dynamodb Query")
 			}
 			for _, item := range page.Items {
-				var part []cloudscope.Resource
-				if err := appendChunk(item["data"].(*ddbtypes.AttributeValueMemberB).Value, &part); err != nil {
-					return fmt.Errorf("snapshot %s chunk: %w", id, err)
+				sk, _ := item[SortKey].(*ddbtypes.AttributeValueMemberS)
+				data, _ := item["data"].(*ddbtypes.AttributeValueMemberB)
+				if sk == nil || data == nil {
+					return fmt.Errorf("snapshot %s: an item under %s has no key or data", id, prefix)
 				}
-				if err := fn(part); err != nil {
-					if errors.Is(err, cloudscope.ErrStop) {
-						return nil
-					}
+				if err := fn(sk.Value, data.Value); err != nil {
 					return err
 				}
 			}
@@ -587,26 +709,34 @@ func (st *SnapshotStore) ReleaseScanLease(ctx context.Context, id string) error 
 	return awserr.Wrap(err, "dynamodb UpdateItem")
 }
 
+// statusKey is scan id's status item.
+func statusKey(id string) map[string]ddbtypes.AttributeValue {
+	return map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("scan#" + id), SortKey: stringAttr("status")}
+}
+
 // SetStatus stores a scan's status under pk "scan#<id>", sk "status", for
-// StatusRetention (the table's TTL).
+// StatusRetention (the table's TTL): an UpdateItem of its data, which
+// leaves a sharded scan's counters (shards_total, shards_done,
+// shards_failed: SetShardTotal and ShardDone) alone.
 func (st *SnapshotStore) SetStatus(ctx context.Context, status cloudscope.ScanStatus) error {
+	status.Shards = nil // the counters are the item's own attributes
 	data, err := json.Marshal(status)
 	if err != nil {
 		return err
 	}
-	_, err = st.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: map[string]ddbtypes.AttributeValue{
-		PartitionKey: stringAttr("scan#" + status.ID), SortKey: stringAttr("status"),
-		"data":       stringAttr(string(data)),
-		"expires_at": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Add(cloudscope.StatusRetention).Unix(), 10)},
-	}})
-	return awserr.Wrap(err, "dynamodb PutItem")
+	_, err = st.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(st.table), Key: statusKey(status.ID),
+		UpdateExpression:         aws.String("SET #data = :data, #exp = :exp"),
+		ExpressionAttributeNames: map[string]string{"#data": "data", "#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":data": stringAttr(string(data)),
+			":exp": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(st.now().Add(cloudscope.StatusRetention).Unix(), 10)}},
+	})
+	return awserr.Wrap(err, "dynamodb UpdateItem")
 }
 
 // Status reads scan id's status, or nil when there is none (or it expired:
 // the TTL deletes within days, so the expiry is checked here too).
 func (st *SnapshotStore) Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error) {
-	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table),
-		Key: map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("scan#" + id), SortKey: stringAttr("status")}, ConsistentRead: aws.Bool(true)})
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: statusKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, awserr.Wrap(err, "dynamodb GetItem")
 	}
@@ -622,6 +752,23 @@ func (st *SnapshotStore) Status(ctx context.Context, id string) (*cloudscope.Sca
 	var status cloudscope.ScanStatus
 	if err := json.Unmarshal([]byte(data.Value), &status); err != nil {
 		return nil, fmt.Errorf("scan %s status: %w", id, err)
+	}
+	status.Shards = nil
+	for name, dst := range map[string]func(*cloudscope.ShardProgress) *int{
+		"shards_total": func(p *cloudscope.ShardProgress) *int { return &p.Total },
+		"shards_done":  func(p *cloudscope.ShardProgress) *int { return &p.Done }, "shards_failed": func(p *cloudscope.ShardProgress) *int { return &p.Failed }} {
+		n, ok := out.Item[name].(*ddbtypes.AttributeValueMemberN)
+		if !ok {
+			continue
+		}
+		if status.Shards == nil {
+			status.Shards = &cloudscope.ShardProgress{}
+		}
+		v, err := strconv.Atoi(n.Value)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s status %s: %w", id, name, err)
+		}
+		*dst(status.Shards) = v
 	}
 	return &status, nil
 }

@@ -225,6 +225,35 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, LeaseIAMActions) {
 		t.Errorf("the lease calls %v, LeaseIAMActions says %v", got, LeaseIAMActions)
 	}
+	for _, c := range []struct {
+		name    string
+		call    func() error
+		actions []string
+	}{
+		{"SavePart", func() error {
+			return st.SavePart(ctx, storetest.Part(cloudscope.Shard{ScanID: "org", AccountID: "111111111111", Region: "us-east-1"}, time.Now(), 3, "a"))
+		}, PartIAMActions},
+		{"PartSummaries and FinalizeParts", func() error {
+			if err := st.PartSummaries(ctx, "org", func(cloudscope.ShardPart) error { return nil }); err != nil {
+				return err
+			}
+			return st.FinalizeParts(ctx, cloudscope.SnapshotHeader{ID: "org", FinishedAt: time.Now()}, nil, nil)
+		}, FinalizeIAMActions},
+		{"SetShardTotal and ShardDone", func() error {
+			if err := st.SetShardTotal(ctx, "org", 3); err != nil {
+				return err
+			}
+			return st.ShardDone(ctx, "org", true)
+		}, ShardProgressIAMActions},
+	} {
+		called = map[string]bool{}
+		if err := c.call(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, c.actions) {
+			t.Errorf("%s calls %v, its IAM list says %v", c.name, got, c.actions)
+		}
+	}
 	called = map[string]bool{}
 	cache := NewCostCache(client, "cloudscope", nil)
 	_, _, _ = cache.Get(ctx, "k")
@@ -253,6 +282,19 @@ func TestMotoInventoryContract(t *testing.T) {
 			t.Fatal(err)
 		}
 		return NewSnapshotStore(client, "cloudscope", 0, clock.Now)
+	})
+}
+
+func TestMotoPartsContract(t *testing.T) {
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
+		moto.Reset(t)
+		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+			t.Fatal(err)
+		}
+		st := NewSnapshotStore(client, "cloudscope", 0, clock.Now)
+		st.chunkItems, st.pieceBytes = 100, 200 // several chunks a group, several pieces a summary and a manifest
+		return st
 	})
 }
 

@@ -7,10 +7,26 @@
 // Layout, one bucket each: snapshots (id -> gzipped header), index
 // (finished time#id -> id, for every snapshot but failed ones, so the
 // newest key is the latest), chunks (a bucket per snapshot: gzipped JSON
-// records under "resources#<region>#<type>#<n>", "findings#<n>" and
-// "insufficient#<n>"), statuses, lease, costs (key -> expiry and gzipped
-// answer). Every change is one bbolt transaction: serialisable, so the
-// lease and the notification state need no further care.
+// records under "resources#<group>#<n>", "findings#<n>" and
+// "insufficient#<n>", the group "<account>#<region>#<type index>", or
+// "<region>#<type index>" for resources without an account, as stored
+// before accounts), statuses, shards (a sharded scan's counters), lease,
+// costs (key -> expiry and gzipped answer). Every change is one bbolt
+// transaction: serialisable, so the lease, the notification state and the
+// shard counters need no further care.
+//
+// A sharded scan's parts: SavePart writes the part's resource chunks into
+// the scan's chunks bucket under "resources#<group> <shard key>#<n>" (the
+// space sorts before any key character, so the groups keep the stored
+// order) and, in a bucket per scan under parts, "head <shard key>" (the
+// chunk keys it wrote) and "sum <shard key>" (its summary, gzipped: the
+// part without its resources). A retried shard's SavePart deletes the keys
+// its earlier part wrote and writes its own in one transaction: the
+// transaction is the attempt, and no reader sees a mix. FinalizeParts
+// writes the header, the findings and undecided chunks and the index entry,
+// as Save does: the parts' chunks are already where a snapshot's are, so
+// nothing is copied and no manifest is needed. Parts never finalized go
+// after the retention, like snapshots.
 package filestore
 
 import (
@@ -23,6 +39,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,6 +60,8 @@ var (
 	bucketChunks    = []byte("chunks")
 	bucketStatuses  = []byte("statuses")
 	bucketLease     = []byte("lease")
+	bucketParts     = []byte("parts")
+	bucketShards    = []byte("shards")
 	bucketCosts     = []byte("costs")
 	leaseKey        = []byte("scan")
 )
@@ -91,7 +110,7 @@ func Open(path string, retention time.Duration, now func() time.Time) (*Store, e
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts} {
+		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts, bucketParts, bucketShards} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -142,6 +161,9 @@ func (s *Store) Save(_ context.Context, snap *cloudscope.Snapshot) error {
 		if err := snaps.Put([]byte(snap.ID), header); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketChunks).DeleteBucket([]byte(snap.ID)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return err
+		}
 		own, err := tx.Bucket(bucketChunks).CreateBucket([]byte(snap.ID))
 		if err != nil {
 			return err
@@ -181,7 +203,31 @@ func (s *Store) prune(tx *bolt.Tx) error {
 		}
 		_ = tx.Bucket(bucketIndex).Delete(indexKey(&h))
 		_ = tx.Bucket(bucketSnapshots).Delete([]byte(id))
-		if err := tx.Bucket(bucketChunks).DeleteBucket([]byte(id)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := dropChunks(tx, []byte(id)); err != nil {
+			return err
+		}
+	}
+	// Parts of scans never finalized.
+	var abandoned [][]byte
+	_ = tx.Bucket(bucketParts).ForEachBucket(func(k []byte) error {
+		at, err := time.Parse(time.RFC3339Nano, string(tx.Bucket(bucketParts).Bucket(k).Get(partsAt)))
+		if err == nil && at.Before(cutoff) && tx.Bucket(bucketSnapshots).Get(k) == nil {
+			abandoned = append(abandoned, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, id := range abandoned {
+		if err := dropChunks(tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropChunks deletes snapshot id's records and parts.
+func dropChunks(tx *bolt.Tx, id []byte) error {
+	for _, b := range [][]byte{bucketChunks, bucketParts} {
+		if err := tx.Bucket(b).DeleteBucket(id); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 			return err
 		}
 	}
@@ -254,30 +300,28 @@ func (s *Store) Header(_ context.Context, id string) (*cloudscope.SnapshotHeader
 }
 
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
-// none), chunk by chunk in the stored order, until fn has enough.
+// none), chunk by chunk in the stored order, until fn has enough. The
+// chunks are keyed by (account, region, type), so a region's are spread
+// over the accounts: the keys are walked in order and the other regions'
+// chunks skipped unread (a key costs no decompression).
 func (s *Store) ResourceChunks(_ context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
-	prefixes := [][]byte{[]byte("resources#")}
-	if len(regions) > 0 {
-		prefixes = nil
-		for _, r := range slices.Sorted(slices.Values(regions)) {
-			prefixes = append(prefixes, []byte("resources#"+r+"#"))
-		}
-	}
+	prefix := []byte("resources#")
 	err := s.db.View(func(tx *bolt.Tx) error {
 		own := tx.Bucket(bucketChunks).Bucket([]byte(id))
 		if own == nil {
 			return nil
 		}
 		c := own.Cursor()
-		for _, prefix := range prefixes {
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				var part []cloudscope.Resource
-				if err := gzjson.Unmarshal(v, &part); err != nil {
-					return fmt.Errorf("snapshot %s chunk %s: %w", id, k, err)
-				}
-				if err := fn(part); err != nil {
-					return err
-				}
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(regions) > 0 && !slices.Contains(regions, chunkRegion(k)) {
+				continue
+			}
+			var part []cloudscope.Resource
+			if err := gzjson.Unmarshal(v, &part); err != nil {
+				return fmt.Errorf("snapshot %s chunk %s: %w", id, k, err)
+			}
+			if err := fn(part); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -286,6 +330,18 @@ func (s *Store) ResourceChunks(_ context.Context, id string, regions []string, f
 		return nil
 	}
 	return err
+}
+
+// chunkRegion is the region of a resource chunk's key,
+// "resources#<group>#<n>" or "resources#<group>#<part>#<n>" (a shard's).
+func chunkRegion(k []byte) string {
+	group := strings.TrimPrefix(string(k), "resources#")
+	if i := strings.Index(group, " "); i >= 0 { // a part's: "<group> <shard key>#<n>"
+		group = group[:i]
+	} else {
+		group = group[:strings.LastIndexByte(group, '#')]
+	}
+	return cloudscope.StoredGroupRegion(group)
 }
 
 // Latest returns the newest snapshot, or nil.
@@ -396,6 +452,7 @@ func (s *Store) SetStatus(_ context.Context, st cloudscope.ScanStatus) error {
 		})
 		for _, k := range old {
 			_ = statuses.Delete(k)
+			_ = tx.Bucket(bucketShards).Delete(k)
 		}
 		return statuses.Put([]byte(st.ID), b)
 	})
@@ -410,7 +467,15 @@ func (s *Store) Status(_ context.Context, id string) (*cloudscope.ScanStatus, er
 			return nil
 		}
 		st = &cloudscope.ScanStatus{}
-		return json.Unmarshal(v, st)
+		if err := json.Unmarshal(v, st); err != nil {
+			return err
+		}
+		st.Shards = nil // SetShardTotal and ShardDone keep those
+		if v := tx.Bucket(bucketShards).Get([]byte(id)); v != nil {
+			st.Shards = &cloudscope.ShardProgress{}
+			return json.Unmarshal(v, st.Shards)
+		}
+		return nil
 	})
 	if err != nil || st == nil || st.UpdatedAt.Before(s.now().Add(-cloudscope.StatusRetention)) {
 		return nil, err

@@ -172,3 +172,9 @@ func TestPriceCacheContract(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now).PriceCache()
 	})
 }
+
+func TestPartsContract(t *testing.T) {
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
+	})
+}

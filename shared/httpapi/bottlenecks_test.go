@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 
@@ -105,6 +106,19 @@ func TestBottleneckRoutes(t *testing.T) {
 	var st cloudscope.ScanStatus
 	if err := json.Unmarshal(r.env.Data, &st); err != nil || r.status != 200 || st.ID != "manual-1" || st.State != cloudscope.StateQueued {
 		t.Errorf("status: %d %s", r.status, r.body)
+	}
+	// A sharded scan: its shards done, failed and left.
+	_ = f.store.SetShardTotal(ctx, "manual-1", 5)
+	_ = f.store.ShardDone(ctx, "manual-1", false)
+	_ = f.store.ShardDone(ctx, "manual-1", false)
+	_ = f.store.ShardDone(ctx, "manual-1", true)
+	r = do(t, h, "GET", "/scans/manual-1")
+	var sharded struct {
+		Shards map[string]int `json:"shards"`
+	}
+	if err := json.Unmarshal(r.env.Data, &sharded); err != nil || r.status != 200 ||
+		!maps.Equal(sharded.Shards, map[string]int{"total": 5, "done": 2, "failed": 1, "left": 2}) {
+		t.Errorf("a sharded scan's status: %d %s", r.status, r.body)
 	}
 	if r := do(t, h, "GET", "/scans/manual-2"); r.status != 404 || r.env.Error.Code != "not_found" {
 		t.Errorf("unknown scan: %d %s", r.status, r.body)

@@ -2,7 +2,7 @@
 // of the newest scan by default (no AWS call), or from AWS now on request,
 // with identical live requests sharing one discovery. Lists are filtered,
 // sorted and paged here, streaming the stored chunks so that a page never
-// holds more than it shows: the stored order (region, type, id) reads only
+// holds more than it shows: the stored order (account, region, type, id) reads only
 // the chunks the page needs; a filter or another sort streams the chunks of
 // the regions asked and keeps the best offset+limit.
 package inventory
@@ -26,8 +26,8 @@ type Source interface {
 	// Header is snapshot id's header, or nil.
 	Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
 	// ResourceChunks calls fn with snapshot id's resources in the given
-	// regions (all when none), in the stored order: region, type (in
-	// cloudscope.ResourceTypes order), id (cloudscope.CompareStored). fn
+	// regions (all when none), in the stored order: account, region, type
+	// (in cloudscope.ResourceTypes order), id (cloudscope.CompareStored). fn
 	// returning cloudscope.ErrStop ends it without error.
 	ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error
 }

@@ -1,6 +1,11 @@
 // Package memstore keeps snapshots and scan statuses in process memory:
 // for tests, and for a person who chose `--state memory`. History lasts as
 // long as the process.
+//
+// A sharded scan's parts are kept per scan and shard key (a retried shard's
+// part replaces its earlier one under the lock, wholly); FinalizeParts
+// stores the header, findings and undecided rules, and the snapshot reads
+// its resources from the parts it was finalized with (no copy).
 package memstore
 
 import (
@@ -10,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +33,11 @@ type Store struct {
 
 	statuses    map[string]cloudscope.ScanStatus
 	statusOrder []string // oldest first
+	shards      map[string]cloudscope.ShardProgress
+
+	parts     map[string]map[string]storedPart // scan id -> shard key -> part
+	partOrder []string                         // scan ids, oldest first
+	sharded   map[string][]storedPart          // a finalized sharded snapshot's parts, in key order
 
 	lease      string // the running scan's id
 	leaseUntil time.Time
@@ -37,7 +48,16 @@ type Store struct {
 const MaxSnapshots = 50
 
 // New returns an empty store.
-func New() *Store { return &Store{snaps: map[string][]byte{}, now: time.Now} }
+func New() *Store {
+	return &Store{snaps: map[string][]byte{}, now: time.Now, parts: map[string]map[string]storedPart{}, sharded: map[string][]storedPart{},
+		shards: map[string]cloudscope.ShardProgress{}}
+}
+
+// drop forgets snapshot id (and the parts it reads).
+func (m *Store) drop(id string) {
+	delete(m.snaps, id)
+	delete(m.sharded, id)
+}
 
 // AcquireScanLease makes id the running scan for ttl, unless another scan
 // holds an unexpired lease: then it returns that scan's id.
@@ -73,37 +93,63 @@ func (m *Store) Save(_ context.Context, s *cloudscope.Snapshot) error {
 	if _, ok := m.snaps[s.ID]; ok && !slices.Contains(m.failed, s.ID) {
 		return cloudscope.ErrSnapshotExists
 	}
-	m.failed = slices.DeleteFunc(m.failed, func(id string) bool { return id == s.ID })
-	m.snaps[s.ID] = b
-	if s.Failed() {
-		m.failed = append(m.failed, s.ID)
+	m.keep(&s.SnapshotHeader, b, nil)
+	return nil
+}
+
+// keep stores a snapshot's JSON (and a sharded one's parts) and indexes
+// it, unless it failed. The caller holds the lock and checked the id.
+func (m *Store) keep(h *cloudscope.SnapshotHeader, b []byte, parts []storedPart) {
+	m.failed = slices.DeleteFunc(m.failed, func(id string) bool { return id == h.ID })
+	m.drop(h.ID)
+	m.snaps[h.ID] = b
+	if parts != nil {
+		m.sharded[h.ID] = parts
+	}
+	if h.Failed() {
+		m.failed = append(m.failed, h.ID)
 		if len(m.failed) > MaxSnapshots {
-			delete(m.snaps, m.failed[0])
+			m.drop(m.failed[0])
 			m.failed = m.failed[1:]
 		}
-		return nil
+		return
 	}
-	m.order = append(m.order, s.SnapshotHeader)
+	m.order = append(m.order, *h)
 	slices.SortStableFunc(m.order, func(a, b cloudscope.SnapshotHeader) int {
 		return cmp.Compare(a.FinishedAt.UnixNano(), b.FinishedAt.UnixNano())
 	})
 	if len(m.order) > MaxSnapshots {
-		delete(m.snaps, m.order[0].ID)
+		m.drop(m.order[0].ID)
 		m.order = m.order[1:]
 	}
-	return nil
 }
 
 // Get returns the snapshot id, or nil.
 func (m *Store) Get(_ context.Context, id string) (*cloudscope.Snapshot, error) {
 	m.mu.Lock()
 	b, ok := m.snaps[id]
+	parts := m.sharded[id]
 	m.mu.Unlock()
 	if !ok {
 		return nil, nil
 	}
 	var s cloudscope.Snapshot
-	return &s, json.Unmarshal(b, &s)
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	if parts == nil {
+		return &s, nil
+	}
+	s.Resources = []cloudscope.Resource{}
+	for _, p := range parts {
+		var rs []cloudscope.Resource
+		if err := json.Unmarshal(p.resources, &rs); err != nil {
+			return nil, fmt.Errorf("snapshot %s part %s: %w", id, p.key, err)
+		}
+		s.Resources = append(s.Resources, rs...)
+	}
+	slices.SortStableFunc(s.Resources, cloudscope.CompareResources)
+	return &s, nil
 }
 
 // Latest returns the newest snapshot, or nil.
@@ -183,9 +229,11 @@ func (m *Store) SetStatus(_ context.Context, st cloudscope.ScanStatus) error {
 		m.statusOrder = append(m.statusOrder, st.ID)
 		if len(m.statusOrder) > MaxSnapshots {
 			delete(m.statuses, m.statusOrder[0])
+			delete(m.shards, m.statusOrder[0])
 			m.statusOrder = m.statusOrder[1:]
 		}
 	}
+	st.Shards = nil // SetShardTotal and ShardDone keep those
 	m.statuses[st.ID] = st
 	return nil
 }
@@ -197,6 +245,9 @@ func (m *Store) Status(_ context.Context, id string) (*cloudscope.ScanStatus, er
 	st, ok := m.statuses[id]
 	if !ok {
 		return nil, nil
+	}
+	if p, ok := m.shards[id]; ok {
+		st.Shards = &p
 	}
 	return &st, nil
 }
@@ -224,6 +275,12 @@ func (m *Store) Header(ctx context.Context, id string) (*cloudscope.SnapshotHead
 // ResourceChunks calls fn with snapshot id's resources in regions (all when
 // none), in the stored order, 500 at a time.
 func (m *Store) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	m.mu.Lock()
+	parts := m.sharded[id]
+	m.mu.Unlock()
+	if parts != nil {
+		return partChunks(id, parts, regions, fn)
+	}
 	s, err := m.Get(ctx, id)
 	if s == nil || err != nil {
 		return err
@@ -240,5 +297,170 @@ func (m *Store) ResourceChunks(ctx context.Context, id string, regions []string,
 		}
 		rs = rs[n:]
 	}
+	return nil
+}
+
+// partChunks calls fn with a sharded snapshot's resources in regions (all
+// when none) in the stored order, one account at a time: the parts are in
+// key order, which begins with the account, and an account's parts are
+// merged (its global listing's resources are in every region), so a read
+// holds one account's resources at most.
+func partChunks(id string, parts []storedPart, regions []string, fn func([]cloudscope.Resource) error) error {
+	account := func(p storedPart) string { a, _, _ := strings.Cut(p.key, "#"); return a }
+	// Resources without an account sort last (cloudscope.CompareStored).
+	parts = slices.Clone(parts)
+	slices.SortStableFunc(parts, func(a, b storedPart) int {
+		return cmp.Compare(btoi(account(a) == ""), btoi(account(b) == ""))
+	})
+	for len(parts) > 0 {
+		n := 1
+		for n < len(parts) && account(parts[n]) == account(parts[0]) {
+			n++
+		}
+		var rs []cloudscope.Resource
+		for _, p := range parts[:n] {
+			var part []cloudscope.Resource
+			if err := json.Unmarshal(p.resources, &part); err != nil {
+				return fmt.Errorf("snapshot %s part %s: %w", id, p.key, err)
+			}
+			rs = append(rs, slices.DeleteFunc(part, func(r cloudscope.Resource) bool { return len(regions) > 0 && !slices.Contains(regions, r.Region) })...)
+		}
+		parts = parts[n:]
+		slices.SortFunc(rs, cloudscope.CompareStored)
+		for len(rs) > 0 {
+			k := min(500, len(rs))
+			if err := fn(rs[:k]); err != nil {
+				if errors.Is(err, cloudscope.ErrStop) {
+					return nil
+				}
+				return err
+			}
+			rs = rs[k:]
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// storedPart is one shard's part: its summary (the part without its
+// resources) and its resources, as JSON, so that callers never share them.
+type storedPart struct {
+	key       string
+	summary   []byte
+	resources []byte
+}
+
+// SavePart stores a shard's part, replacing the one a retried shard saved
+// before (under the lock: a reader sees one or the other, whole).
+func (m *Store) SavePart(_ context.Context, p *cloudscope.ShardPart) error {
+	if err := cloudscope.CheckPart(p); err != nil {
+		return err
+	}
+	rs := p.Resources
+	if rs == nil {
+		rs = []cloudscope.Resource{}
+	}
+	res, err := json.Marshal(rs)
+	if err != nil {
+		return err
+	}
+	summary := *p
+	summary.Resources = nil
+	sum, err := json.Marshal(&summary)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := p.Shard.ScanID
+	if m.parts[id] == nil {
+		m.parts[id] = map[string]storedPart{}
+		m.partOrder = append(m.partOrder, id)
+		if len(m.partOrder) > MaxSnapshots {
+			delete(m.parts, m.partOrder[0])
+			m.partOrder = m.partOrder[1:]
+		}
+	}
+	m.parts[id][p.Shard.Key()] = storedPart{key: p.Shard.Key(), summary: sum, resources: res}
+	return nil
+}
+
+// PartSummaries calls fn with each part of scan id, without its
+// resources, in shard key order.
+func (m *Store) PartSummaries(_ context.Context, scanID string, fn func(cloudscope.ShardPart) error) error {
+	for _, sp := range m.partsOf(scanID) {
+		var p cloudscope.ShardPart
+		if err := json.Unmarshal(sp.summary, &p); err != nil {
+			return fmt.Errorf("scan %s part %s: %w", scanID, sp.key, err)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partsOf is scan id's parts in key order.
+func (m *Store) partsOf(scanID string) []storedPart {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]storedPart, 0, len(m.parts[scanID]))
+	for _, p := range m.parts[scanID] {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b storedPart) int { return cmp.Compare(a.key, b.key) })
+	return out
+}
+
+// FinalizeParts stores the sharded scan h over its parts, as Save would.
+func (m *Store) FinalizeParts(_ context.Context, h cloudscope.SnapshotHeader, findings []cloudscope.Finding, insufficient []cloudscope.Insufficient) error {
+	s := cloudscope.Snapshot{SnapshotHeader: h, Findings: findings, Insufficient: insufficient}
+	if s.Findings == nil {
+		s.Findings = []cloudscope.Finding{}
+	}
+	if s.Insufficient == nil {
+		s.Insufficient = []cloudscope.Insufficient{}
+	}
+	b, err := json.Marshal(&s)
+	if err != nil {
+		return err
+	}
+	parts := m.partsOf(h.ID)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.snaps[h.ID]; ok && !slices.Contains(m.failed, h.ID) {
+		return cloudscope.ErrSnapshotExists
+	}
+	m.keep(&s.SnapshotHeader, b, parts)
+	return nil
+}
+
+// SetShardTotal sets scan id's planned shards.
+func (m *Store) SetShardTotal(_ context.Context, scanID string, total int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.shards[scanID]
+	p.Total = total
+	m.shards[scanID] = p
+	return nil
+}
+
+// ShardDone counts one finished shard of scan id, done or failed.
+func (m *Store) ShardDone(_ context.Context, scanID string, failed bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.shards[scanID]
+	if failed {
+		p.Failed++
+	} else {
+		p.Done++
+	}
+	m.shards[scanID] = p
 	return nil
 }

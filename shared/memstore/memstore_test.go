@@ -35,3 +35,11 @@ func TestInventoryContract(t *testing.T) {
 func TestPriceCacheContract(t *testing.T) {
 	storetest.RunPriceCache(t, func(t *testing.T, clock *storetest.Clock) pricing.PriceCache { return NewPriceCache(clock.Now) })
 }
+
+func TestPartsContract(t *testing.T) {
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
+		s := New()
+		s.now = clock.Now
+		return s
+	})
+}

@@ -25,13 +25,15 @@ type item = map[string]ddbtypes.AttributeValue
 type Table struct {
 	mu    sync.RWMutex
 	parts map[string]*partition
-	// Reads counts GetItem and Query requests; Writes the write requests.
-	Reads, Writes atomic.Int64
+	// Reads counts GetItem and Query requests; Writes the write requests;
+	// Items and Bytes the items written and their size (names and values).
+	Reads, Writes, Items, Bytes atomic.Int64
 }
 
 type partition struct {
-	keys  []string // sorted sort keys
-	items map[string]item
+	keys     []string // sort keys, sorted unless unsorted
+	unsorted bool     // keys appended since the last sort (inserting in order would copy them each time)
+	items    map[string]item
 }
 
 // New returns an empty table.
@@ -45,6 +47,8 @@ func str(it item, name string) string {
 }
 
 func (t *Table) put(it item) {
+	t.Items.Add(1)
+	t.Bytes.Add(int64(size(it)))
 	pk, sk := str(it, "pk"), str(it, "sk")
 	p := t.parts[pk]
 	if p == nil {
@@ -52,8 +56,8 @@ func (t *Table) put(it item) {
 		t.parts[pk] = p
 	}
 	if _, ok := p.items[sk]; !ok {
-		i, _ := slices.BinarySearch(p.keys, sk)
-		p.keys = slices.Insert(p.keys, i, sk)
+		p.unsorted = p.unsorted || len(p.keys) > 0 && sk < p.keys[len(p.keys)-1]
+		p.keys = append(p.keys, sk)
 	}
 	p.items[sk] = it
 }
@@ -136,12 +140,16 @@ func (t *Table) query(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 	case cond != "pk = :pk":
 		return nil, fmt.Errorf("ddbstub: key condition %q is not served", cond)
 	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
+	t.mu.Lock() // a query may sort a partition's keys
+	defer t.mu.Unlock()
 	out := &dynamodb.QueryOutput{}
 	p := t.parts[pk]
 	if p == nil {
 		return out, nil
+	}
+	if p.unsorted {
+		slices.Sort(p.keys)
+		p.unsorted = false
 	}
 	keys := p.keys
 	forward := in.ScanIndexForward == nil || *in.ScanIndexForward

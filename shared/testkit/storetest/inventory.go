@@ -23,6 +23,12 @@ type InventoryStore interface {
 // Inventory is a synthetic scan: n resources over three regions and every
 // type, with states, names and tags to filter and sort by.
 func Inventory(id string, finished time.Time, n int) *cloudscope.Snapshot {
+	return InventoryOf(id, finished, n, nil)
+}
+
+// InventoryOf is Inventory over accounts (none: resources without one, as
+// a one-account scan stored them before accounts were recorded).
+func InventoryOf(id string, finished time.Time, n int, accounts []string) *cloudscope.Snapshot {
 	regions := []string{"ap-southeast-2", "eu-west-1", "us-east-1"}
 	states := []string{"running", "stopped", "available"}
 	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: finished.Add(-time.Minute), FinishedAt: finished,
@@ -32,6 +38,9 @@ func Inventory(id string, finished time.Time, n int) *cloudscope.Snapshot {
 		created := finished.Add(-time.Duration(i%97) * time.Hour)
 		r := cloudscope.Resource{Type: cloudscope.ResourceTypes[i%len(cloudscope.ResourceTypes)], ID: fmt.Sprintf("res-%06d", (i*7919)%n),
 			Name: fmt.Sprintf("Name %03d", (i*31)%1000), Region: regions[i%len(regions)], State: states[i%len(states)], CreatedAt: &created}
+		if len(accounts) > 0 {
+			r.AccountID = accounts[(i/7)%len(accounts)]
+		}
 		if i%5 == 0 {
 			r.Tags = map[string]string{"team": []string{"payments", "search"}[i%2], "env": "prod"}
 		}
@@ -44,15 +53,34 @@ func Inventory(id string, finished time.Time, n int) *cloudscope.Snapshot {
 
 // RunInventory is the contract of stored reads: pages cover every match
 // exactly once, in order, even while a newer snapshot is written; filters
-// and sorts equal a reference computed here.
+// and sorts equal a reference computed here. It runs over a snapshot whose
+// resources carry no account (the layout stored before accounts, which
+// must still read) and over one of three accounts.
 func RunInventory(t *testing.T, newStore func(t *testing.T, clock *Clock) InventoryStore) {
-	clock := NewClock()
-	st := newStore(t, clock)
-	ctx := context.Background()
-	snap := Inventory("inv-1", clock.Now(), 2300)
-	if err := st.Save(ctx, snap); err != nil {
-		t.Fatal(err)
+	for name, accounts := range map[string][]string{"WithoutAccounts": nil, "ThreeAccounts": {"111111111111", "222222222222", "333333333333"}} {
+		t.Run(name, func(t *testing.T) {
+			clock := NewClock()
+			st := newStore(t, clock)
+			snap := InventoryOf("inv-1", clock.Now(), 2300, accounts)
+			if err := st.Save(context.Background(), snap); err != nil {
+				t.Fatal(err)
+			}
+			CheckPages(t, st, "inv-1", snap.Resources, func() {
+				// A newer scan lands while the pages are read: the cursor keeps to its own.
+				if err := st.Save(context.Background(), InventoryOf("inv-2", clock.Now().Add(time.Hour), 50, accounts)); err != nil {
+					t.Error(err)
+				}
+			})
+		})
 	}
+}
+
+// CheckPages pages the inventory of the newest snapshot (id, holding all)
+// with filters and sorts, each against the reference; meanwhile, once,
+// during the last case's pages.
+func CheckPages(t *testing.T, st inventory.Source, id string, all []cloudscope.Resource, meanwhile func()) {
+	t.Helper()
+	ctx := context.Background()
 	svc := inventory.New(st, nil, inventory.Options{})
 	cases := []inventory.Input{
 		{},
@@ -64,7 +92,7 @@ func RunInventory(t *testing.T, newStore func(t *testing.T, clock *Clock) Invent
 		{Search: "NAME 01", Sort: "-id"},
 		{Sort: "state", Limit: "1000"},
 		{Regions: []string{"eu-west-1"}, Search: "res-0000", Sort: "region"},
-		{Limit: "100"}, // a newer scan lands while these pages are read
+		{Limit: "100"}, // meanwhile runs while these pages are read
 	}
 	for i, in := range cases {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
@@ -75,7 +103,7 @@ func RunInventory(t *testing.T, newStore func(t *testing.T, clock *Clock) Invent
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := reference(snap.Resources, q, in.Sort)
+			want := reference(all, q, in.Sort)
 			var got []cloudscope.Resource
 			var wg sync.WaitGroup
 			for page := 0; ; page++ {
@@ -83,17 +111,12 @@ func RunInventory(t *testing.T, newStore func(t *testing.T, clock *Clock) Invent
 				if err != nil {
 					t.Fatal(err)
 				}
-				if p.SnapshotID != "inv-1" || p.Counts.Total != len(want) {
-					t.Fatalf("page %d: snapshot %s, total %d; want inv-1 and %d", page, p.SnapshotID, p.Counts.Total, len(want))
+				if p.SnapshotID != id || p.Counts.Total != len(want) {
+					t.Fatalf("page %d: snapshot %s, total %d; want %s and %d", page, p.SnapshotID, p.Counts.Total, id, len(want))
 				}
 				got = append(got, p.Resources...)
-				if page == 1 && i == len(cases)-1 {
-					// A newer scan lands while the pages are read: the cursor keeps to its own.
-					wg.Go(func() {
-						if err := st.Save(ctx, Inventory("inv-2", clock.Now().Add(time.Hour), 50)); err != nil {
-							t.Error(err)
-						}
-					})
+				if page == 1 && i == len(cases)-1 && meanwhile != nil {
+					wg.Go(meanwhile)
 					wg.Wait()
 				}
 				if p.NextCursor == "" {
@@ -108,8 +131,8 @@ func RunInventory(t *testing.T, newStore func(t *testing.T, clock *Clock) Invent
 				t.Fatalf("%d resources over the pages, want %d", len(got), len(want))
 			}
 			for j := range want {
-				if got[j].ID != want[j].ID || got[j].Type != want[j].Type {
-					t.Fatalf("resource %d is %s/%s, want %s/%s", j, got[j].Type, got[j].ID, want[j].Type, want[j].ID)
+				if got[j].ID != want[j].ID || got[j].Type != want[j].Type || got[j].AccountID != want[j].AccountID {
+					t.Fatalf("resource %d is %s/%s/%s, want %s/%s/%s", j, got[j].AccountID, got[j].Type, got[j].ID, want[j].AccountID, want[j].Type, want[j].ID)
 				}
 			}
 		})
