@@ -26,8 +26,8 @@ const (
 	Lambda ResourceType = "lambda"
 )
 
-// The resource types of the waste rules. Each joins ResourceTypes (at the
-// end: the stored order keys chunks by a type's index) once discovery lists it.
+// The resource types of the waste rules. They join ResourceTypes at its end:
+// the stored order keys chunks by a type's index.
 const (
 	Volume       ResourceType = "ebs"          // EBS volumes
 	VolumeBackup ResourceType = "ebs-snapshot" // EBS snapshots the account owns
@@ -38,7 +38,7 @@ const (
 )
 
 // ResourceTypes lists every supported type in the order output uses.
-var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda}
+var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda, Volume, VolumeBackup, Address, NATGateway, LoadBalancer, Table}
 
 // Valid reports whether t is a supported resource type.
 func (t ResourceType) Valid() bool { return slices.Contains(ResourceTypes, t) }

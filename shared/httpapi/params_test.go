@@ -30,7 +30,7 @@ func TestParseResourcesQuery(t *testing.T) {
 		{raw: "regions=us-east-1,eu-west-1&regions=us-east-1", regions: "[us-east-1 eu-west-1]", types: "[]"},
 		{raw: "regions=%20us-east-1%20,,", regions: "[us-east-1]", types: "[]"},
 		{raw: "types=ec2,RDS&types=s3", regions: "[]", types: "[ec2 rds s3]"},
-		{raw: "types=ec2,dynamodb", param: "types", want: `types: unknown resource type "dynamodb"; allowed: ec2, rds, s3, lambda`},
+		{raw: "types=ec2,vpc", param: "types", want: `types: unknown resource type "vpc"; allowed: ec2, rds, s3, lambda, ebs, ebs-snapshot, eip, nat, elb, dynamodb`},
 		{raw: "regions=us_east_1", param: "regions", want: `"us_east_1" is not a region name`},
 		{raw: "region=us-east-1", param: "region", want: `unknown parameter "region"; this route takes: regions, types`},
 		{raw: many, param: "regions", want: "regions: more than 50 values given; at most 50 are allowed"},
