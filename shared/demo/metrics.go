@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -49,13 +50,15 @@ type series struct {
 	dims                            map[string]string
 	value                           shape
 	daily                           bool // one point a day (S3 storage metrics)
+	days                            int  // of history (0: MetricDays)
 }
 
 // story is what the demo's metrics show: a hot batch worker, an idle
 // reporting server and database, a web server running out of CPU credits,
 // a throttled webhook, a function with a high error rate, and a database
 // running out of storage.
-func story(ids map[string]string) []series {
+func story(seeded *Seeded) []series {
+	ids := seeded.InstanceIDs
 	gb := float64(1 << 30)
 	ec2 := func(region, name, metric, unit string, s shape) series {
 		return series{region: region, namespace: "AWS/EC2", metric: metric, unit: unit, dims: map[string]string{"InstanceId": ids[name]}, value: s}
@@ -135,6 +138,78 @@ func story(ids map[string]string) []series {
 			s3(b.region, b.name, "BucketSizeBytes", "StandardStorage", "Bytes", falling(b.bytes*0.9, b.bytes)),
 			s3(b.region, b.name, "NumberOfObjects", "AllStorageTypes", "Count", falling(b.objs*0.9, b.objs)))
 	}
+	return append(out, wasteStory(seeded)...)
+}
+
+// WasteMetricDays is how much history the waste types' metrics have: the
+// longest window of their rules (a NAT gateway idle for 30 days).
+const WasteMetricDays = 30
+
+// wasteStory is what the waste types' metrics show, hourly over
+// WasteMetricDays: a busy volume and an attached gp2 one, an idle NAT
+// gateway (zero bytes, not missing data) and a busy one, load balancers
+// with and without requests, a provisioned table barely read and an
+// on-demand one in use. The unattached volume and the idle load balancer's
+// missing targets need no metrics.
+func wasteStory(seeded *Seeded) []series {
+	var out []series
+	add := func(region, namespace, dim, id, metric, unit string, s shape) {
+		out = append(out, series{region: region, namespace: namespace, metric: metric, unit: unit, dims: map[string]string{dim: id}, value: s, days: WasteMetricDays})
+	}
+	for _, v := range []struct {
+		region, name        string
+		reads, writes, idle shape
+	}{
+		{"us-east-1", "web-1-data", daily(500, 5000), daily(800, 6000), daily(600, 3000)},
+		{"eu-west-1", "api-eu-data", daily(200, 2000), daily(300, 2500), daily(1200, 3200)},
+	} {
+		id := seeded.VolumeIDs[v.name]
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeReadOps", "Count", v.reads)
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeWriteOps", "Count", v.writes)
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeIdleTime", "Seconds", v.idle)
+	}
+	for _, n := range []struct {
+		name  string
+		bytes shape
+		conns shape
+	}{
+		{"nat-staging", flat(0, 0), flat(0, 0)},
+		{"nat-prod", daily(2e8, 9e8), daily(40, 400)},
+	} {
+		id := seeded.NATGatewayIDs[n.name]
+		for _, m := range []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"} {
+			add("us-east-1", "AWS/NATGateway", "NatGatewayId", id, m, "Bytes", n.bytes)
+		}
+		add("us-east-1", "AWS/NATGateway", "NatGatewayId", id, "ActiveConnectionCount", "Count", n.conns)
+	}
+	for _, lb := range []struct {
+		region, name    string
+		requests, hosts shape
+	}{
+		{"us-east-1", "staging-alb", flat(0, 0), flat(0, 0)},
+		{"us-east-1", "shop-alb", daily(800, 12000), flat(2, 0)},
+	} {
+		id := seeded.LoadBalancerIDs[lb.name]
+		add(lb.region, "AWS/ApplicationELB", "LoadBalancer", id, "RequestCount", "Count", lb.requests)
+		add(lb.region, "AWS/ApplicationELB", "LoadBalancer", id, "HealthyHostCount", "Count", lb.hosts)
+	}
+	add("eu-west-1", "AWS/ELB", "LoadBalancerName", seeded.LoadBalancerIDs["legacy-clb"], "RequestCount", "Count", daily(300, 4000))
+	for _, t := range []struct {
+		name                    string
+		reads, writes, rcu, wcu shape
+	}{
+		// 100 units provisioned hold 360,000 a hour; a few dozen are used.
+		{"legacy-sessions", flat(30, 20), flat(10, 8), flat(100, 0), flat(100, 0)},
+		{"orders", daily(2e4, 2e5), daily(5e3, 6e4), flat(0, 0), flat(0, 0)},
+	} {
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedReadCapacityUnits", "Count", t.reads)
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedWriteCapacityUnits", "Count", t.writes)
+		if t.name == "legacy-sessions" {
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedReadCapacityUnits", "Count", t.rcu)
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedWriteCapacityUnits", "Count", t.wcu)
+		}
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ThrottledRequests", "Count", flat(0, 0))
+	}
 	return out
 }
 
@@ -147,14 +222,15 @@ type Datapoint struct {
 }
 
 // Datapoints are the demo's metric history: MetricDays of hourly values
+// (WasteMetricDays for the waste types')
 // ending at the last whole hour before now, for the resources Seed created,
 // in a fixed order (the same values every time).
 func Datapoints(seeded *Seeded, now time.Time) []Datapoint {
 	end := now.UTC().Truncate(time.Hour)
-	hours := MetricDays * 24
 	r := rand.New(rand.NewPCG(2026, 11))
 	var out []Datapoint
-	for _, s := range story(seeded.InstanceIDs) {
+	for _, s := range story(seeded) {
+		hours := cmp.Or(s.days, MetricDays) * 24
 		for h := 0; h < hours; h++ {
 			ts := end.Add(-time.Duration(hours-h) * time.Hour)
 			if s.daily && ts.Hour() != 0 {
