@@ -222,9 +222,9 @@ type Datapoint struct {
 }
 
 // Datapoints are the demo's metric history: MetricDays of hourly values
-// (WasteMetricDays for the waste types')
-// ending at the last whole hour before now, for the resources Seed created,
-// in a fixed order (the same values every time).
+// (WasteMetricDays for the waste types') ending at the last whole hour
+// before now, for the resources Seed created, in a fixed order (the same
+// values every time).
 func Datapoints(seeded *Seeded, now time.Time) []Datapoint {
 	end := now.UTC().Truncate(time.Hour)
 	r := rand.New(rand.NewPCG(2026, 11))

@@ -130,12 +130,16 @@ func TestDiscoverMapsTheWasteTypes(t *testing.T) {
 		return r.Name == "lb-00000" && r.State == "active" && l.Kind == "application" && l.Scheme == "internet-facing" && l.Targets == 2 && l.HealthyTargets == 1 &&
 			r.ARN == lbArn("eu-west-1", 0)
 	})
-	check("elb/app/lb-00001/0123456789abcdef", func(r cloudscope.Resource) bool { return r.LoadBalancer.Targets == 2 && r.LoadBalancer.HealthyTargets == 0 })
+	check("elb/app/lb-00001/0123456789abcdef", func(r cloudscope.Resource) bool {
+		return r.LoadBalancer.Targets == 2 && r.LoadBalancer.HealthyTargets == 0
+	})
 	check("elb/clb-00000", func(r cloudscope.Resource) bool {
 		return r.LoadBalancer.Kind == "classic" && r.LoadBalancer.Targets == 2 && r.LoadBalancer.HealthyTargets == 1 &&
 			r.ARN == "arn:aws:elasticloadbalancing:eu-west-1:"+fakeOwner+":loadbalancer/clb-00000"
 	})
-	check("elb/clb-00001", func(r cloudscope.Resource) bool { return r.LoadBalancer.Targets == 0 && r.LoadBalancer.HealthyTargets == 0 })
+	check("elb/clb-00001", func(r cloudscope.Resource) bool {
+		return r.LoadBalancer.Targets == 0 && r.LoadBalancer.HealthyTargets == 0
+	})
 	check("dynamodb/table-00000", func(r cloudscope.Resource) bool {
 		d := r.Table
 		return d.BillingMode == "PROVISIONED" && d.ReadCapacityUnits == 5 && d.WriteCapacityUnits == 5 && d.TableClass == "STANDARD" &&
