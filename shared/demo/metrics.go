@@ -145,23 +145,26 @@ func story(seeded *Seeded) []series {
 // longest window of their rules (a NAT gateway idle for 30 days).
 const WasteMetricDays = 30
 
-// wasteStory is what the waste types' metrics show, hourly over
-// WasteMetricDays: a busy volume and an attached gp2 one, an idle NAT
-// gateway (zero bytes, not missing data) and a busy one, load balancers
-// with and without requests, a provisioned table barely read and an
-// on-demand one in use. The unattached volume and the idle load balancer's
-// missing targets need no metrics.
+// wasteStory is what the waste types' metrics show, one point a day (the
+// day's sum, or its average or maximum for the gauges) over
+// WasteMetricDays: the waste rules judge days, and the emulator answers
+// GetMetricData the slower the more points it holds. A busy volume and an
+// attached gp2 one, an idle NAT gateway (zero bytes, not missing data) and
+// a busy one, load balancers with and without requests, a provisioned
+// table barely read and an on-demand one in use. The unattached volume and
+// the load balancer without targets need no metrics.
 func wasteStory(seeded *Seeded) []series {
 	var out []series
 	add := func(region, namespace, dim, id, metric, unit string, s shape) {
-		out = append(out, series{region: region, namespace: namespace, metric: metric, unit: unit, dims: map[string]string{dim: id}, value: s, days: WasteMetricDays})
+		out = append(out, series{region: region, namespace: namespace, metric: metric, unit: unit, dims: map[string]string{dim: id},
+			value: s, daily: true, days: WasteMetricDays})
 	}
 	for _, v := range []struct {
 		region, name        string
 		reads, writes, idle shape
 	}{
-		{"us-east-1", "web-1-data", daily(500, 5000), daily(800, 6000), daily(600, 3000)},
-		{"eu-west-1", "api-eu-data", daily(200, 2000), daily(300, 2500), daily(1200, 3200)},
+		{"us-east-1", "web-1-data", flat(60000, 20000), flat(90000, 30000), flat(40000, 10000)},
+		{"eu-west-1", "api-eu-data", flat(25000, 8000), flat(30000, 10000), flat(70000, 5000)},
 	} {
 		id := seeded.VolumeIDs[v.name]
 		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeReadOps", "Count", v.reads)
@@ -169,12 +172,11 @@ func wasteStory(seeded *Seeded) []series {
 		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeIdleTime", "Seconds", v.idle)
 	}
 	for _, n := range []struct {
-		name  string
-		bytes shape
-		conns shape
+		name         string
+		bytes, conns shape
 	}{
 		{"nat-staging", flat(0, 0), flat(0, 0)},
-		{"nat-prod", daily(2e8, 9e8), daily(40, 400)},
+		{"nat-prod", flat(1.2e10, 4e9), flat(300, 100)},
 	} {
 		id := seeded.NATGatewayIDs[n.name]
 		for _, m := range []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"} {
@@ -183,30 +185,31 @@ func wasteStory(seeded *Seeded) []series {
 		add("us-east-1", "AWS/NATGateway", "NatGatewayId", id, "ActiveConnectionCount", "Count", n.conns)
 	}
 	for _, lb := range []struct {
-		region, name    string
+		name            string
 		requests, hosts shape
 	}{
-		{"us-east-1", "staging-alb", flat(0, 0), flat(0, 0)},
-		{"us-east-1", "shop-alb", daily(800, 12000), flat(2, 0)},
+		{"staging-alb", flat(0, 0), flat(0, 0)},
+		{"shop-alb", flat(150000, 50000), flat(2, 0)},
 	} {
 		id := seeded.LoadBalancerIDs[lb.name]
-		add(lb.region, "AWS/ApplicationELB", "LoadBalancer", id, "RequestCount", "Count", lb.requests)
-		add(lb.region, "AWS/ApplicationELB", "LoadBalancer", id, "HealthyHostCount", "Count", lb.hosts)
+		add("us-east-1", "AWS/ApplicationELB", "LoadBalancer", id, "RequestCount", "Count", lb.requests)
+		add("us-east-1", "AWS/ApplicationELB", "LoadBalancer", id, "HealthyHostCount", "Count", lb.hosts)
 	}
-	add("eu-west-1", "AWS/ELB", "LoadBalancerName", seeded.LoadBalancerIDs["legacy-clb"], "RequestCount", "Count", daily(300, 4000))
+	add("eu-west-1", "AWS/ELB", "LoadBalancerName", seeded.LoadBalancerIDs["legacy-clb"], "RequestCount", "Count", flat(50000, 20000))
 	for _, t := range []struct {
-		name                    string
-		reads, writes, rcu, wcu shape
+		name          string
+		reads, writes shape
+		provisioned   float64
 	}{
-		// 100 units provisioned hold 360,000 a hour; a few dozen are used.
-		{"legacy-sessions", flat(30, 20), flat(10, 8), flat(100, 0), flat(100, 0)},
-		{"orders", daily(2e4, 2e5), daily(5e3, 6e4), flat(0, 0), flat(0, 0)},
+		// 100 units a second provisioned are 8,640,000 a day; a few hundred are used.
+		{"legacy-sessions", flat(700, 300), flat(200, 100), 100},
+		{"orders", flat(2e6, 5e5), flat(6e5, 2e5), 0},
 	} {
 		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedReadCapacityUnits", "Count", t.reads)
 		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedWriteCapacityUnits", "Count", t.writes)
-		if t.name == "legacy-sessions" {
-			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedReadCapacityUnits", "Count", t.rcu)
-			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedWriteCapacityUnits", "Count", t.wcu)
+		if t.provisioned > 0 {
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedReadCapacityUnits", "Count", flat(t.provisioned, 0))
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedWriteCapacityUnits", "Count", flat(t.provisioned, 0))
 		}
 		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ThrottledRequests", "Count", flat(0, 0))
 	}
@@ -222,8 +225,8 @@ type Datapoint struct {
 }
 
 // Datapoints are the demo's metric history: MetricDays of hourly values
-// (WasteMetricDays for the waste types') ending at the last whole hour
-// before now, for the resources Seed created, in a fixed order (the same
+// (WasteMetricDays of daily ones for the waste types') ending at the last
+// whole hour before now, for the resources Seed created, in a fixed order (the same
 // values every time).
 func Datapoints(seeded *Seeded, now time.Time) []Datapoint {
 	end := now.UTC().Truncate(time.Hour)
