@@ -153,6 +153,9 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 	for _, f := range demo.Default.Functions {
 		e.Resources = append(e.Resources, expectedResource{"lambda", f.Name, f.Region, f.Name})
 	}
+	for _, r := range seeded.Waste {
+		e.Resources = append(e.Resources, expectedResource{string(r.Type), r.ID, r.Region, r.Name})
+	}
 
 	id := seeded.InstanceIDs["batch-worker"]
 	e.Metric = expectedMetric{Type: "ec2", Region: "us-east-1", ID: id, Metric: "CPUUtilization", Unit: "Percent"}

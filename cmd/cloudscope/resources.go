@@ -16,7 +16,7 @@ import (
 func resources(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("resources")
 	regions := fs.String("regions", "", "comma-separated regions (default: every enabled region)")
-	types := fs.String("types", "", "comma-separated types: ec2, rds, s3, lambda (default: all)")
+	types := fs.String("types", "", "comma-separated types: ec2, rds, s3, lambda, ebs, ebs-snapshot, eip, nat, elb, dynamodb (default: all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -90,6 +90,23 @@ func size(r cloudscope.Resource) string {
 		return fmt.Sprintf("%s %dGB", r.RDS.InstanceClass, r.RDS.AllocatedStorageGB)
 	case r.Lambda != nil:
 		return fmt.Sprintf("%dMB", r.Lambda.MemoryMB)
+	case r.Volume != nil:
+		attached := "unattached"
+		if len(r.Volume.AttachedTo) > 0 {
+			attached = "on " + strings.Join(r.Volume.AttachedTo, ",")
+		}
+		return fmt.Sprintf("%s %dGB %s", r.Volume.VolumeType, r.Volume.SizeGB, attached)
+	case r.VolumeBackup != nil:
+		return fmt.Sprintf("%dGB %d AMIs", r.VolumeBackup.SizeGB, len(r.VolumeBackup.Images))
+	case r.Address != nil:
+		return r.Address.PublicIP
+	case r.LoadBalancer != nil:
+		return fmt.Sprintf("%s %d/%d healthy", r.LoadBalancer.Kind, r.LoadBalancer.HealthyTargets, r.LoadBalancer.Targets)
+	case r.Table != nil:
+		if r.Table.BillingMode == "PROVISIONED" {
+			return fmt.Sprintf("%d RCU %d WCU", r.Table.ReadCapacityUnits, r.Table.WriteCapacityUnits)
+		}
+		return "on demand"
 	}
 	return ""
 }

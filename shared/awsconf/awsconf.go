@@ -38,6 +38,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/pricing"
@@ -168,6 +170,8 @@ type Clients struct {
 	sts        sync.Map
 	org        sync.Map
 	pricing    sync.Map
+	elbv2      sync.Map
+	elb        sync.Map
 }
 
 // NewClients returns the client set for cfg.
@@ -256,6 +260,29 @@ func (c *Clients) Pricing() *pricing.Client {
 // DynamoDB returns the DynamoDB client of the home region, where the table is.
 func (c *Clients) DynamoDB() *dynamodb.Client {
 	return cached(&c.dynamodb, c.cfg.Region, func() *dynamodb.Client { return dynamodb.NewFromConfig(c.cfg) })
+}
+
+// DynamoDBIn returns the DynamoDB client for region, which discovery lists
+// tables with (the home region's is DynamoDB's, the same client).
+func (c *Clients) DynamoDBIn(region string) *dynamodb.Client {
+	return cached(&c.dynamodb, region, func() *dynamodb.Client {
+		return dynamodb.NewFromConfig(c.cfg, func(o *dynamodb.Options) { o.Region = region })
+	})
+}
+
+// ELBv2 returns the Elastic Load Balancing v2 client (application, network
+// and gateway load balancers) for region.
+func (c *Clients) ELBv2(region string) *elasticloadbalancingv2.Client {
+	return cached(&c.elbv2, region, func() *elasticloadbalancingv2.Client {
+		return elasticloadbalancingv2.NewFromConfig(c.cfg, func(o *elasticloadbalancingv2.Options) { o.Region = region })
+	})
+}
+
+// ELB returns the classic Elastic Load Balancing client for region.
+func (c *Clients) ELB(region string) *elasticloadbalancing.Client {
+	return cached(&c.elb, region, func() *elasticloadbalancing.Client {
+		return elasticloadbalancing.NewFromConfig(c.cfg, func(o *elasticloadbalancing.Options) { o.Region = region })
+	})
 }
 
 // SNS returns the SNS client for region (a topic's, from its ARN).

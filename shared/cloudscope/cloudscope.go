@@ -27,8 +27,8 @@ const (
 	Lambda ResourceType = "lambda"
 )
 
-// The resource types of the waste rules. Each joins ResourceTypes (at the
-// end: the stored order keys chunks by a type's index) once discovery lists it.
+// The resource types of the waste rules. They join ResourceTypes at its end:
+// the stored order keys chunks by a type's index.
 const (
 	Volume       ResourceType = "ebs"          // EBS volumes
 	VolumeBackup ResourceType = "ebs-snapshot" // EBS snapshots the account owns

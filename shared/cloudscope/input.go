@@ -73,7 +73,7 @@ func ParseResourceTypes(param string, names []string) ([]ResourceType, error) {
 	return types, nil
 }
 
-// TypeNames lists the supported resource types for messages: "ec2, rds, s3, lambda".
+// TypeNames lists the supported resource types for messages: "ec2, rds, s3, lambda, ebs, ...".
 func TypeNames() string {
 	s := make([]string, len(ResourceTypes))
 	for i, t := range ResourceTypes {

@@ -1,6 +1,8 @@
 // Package demo creates cloudscope's demo account on an AWS emulator through
 // the real AWS APIs: instances, databases, buckets and functions spread over
-// three regions, so that every capability has something to show.
+// three regions, and for each waste rule a wasteful resource and its healthy
+// twin (volumes, snapshots, Elastic IPs, NAT gateways, load balancers,
+// tables), so that every capability has something to show.
 // It refuses to run against anything but a loopback endpoint, so it can never
 // create (and bill) resources in a real account.
 package demo
@@ -58,6 +60,7 @@ type Account struct {
 	Databases []Database
 	Buckets   []Bucket
 	Functions []Function
+	Waste     Waste
 }
 
 // Regions are the demo's regions.
@@ -91,11 +94,18 @@ var Default = Account{
 		{Region: "us-east-1", Name: "order-webhook", Runtime: "nodejs20.x", Arch: "x86_64", MemoryMB: 256, TimeoutSeconds: 10},
 		{Region: "eu-west-1", Name: "invoice-pdf", Runtime: "provided.al2023", Arch: "arm64", MemoryMB: 512, TimeoutSeconds: 60},
 	},
+	Waste: DefaultWaste,
 }
 
 // Seeded describes what Seed created, with the ids AWS gave.
 type Seeded struct {
-	InstanceIDs map[string]string // Name -> instance id
+	InstanceIDs     map[string]string // Name -> instance id
+	VolumeIDs       map[string]string // Name -> volume id
+	NATGatewayIDs   map[string]string // Name -> NAT gateway id
+	LoadBalancerIDs map[string]string // Name -> id ("app/name/id", a classic one's name)
+	// Waste lists every resource of the waste types the demo has, the
+	// instances' root volumes included.
+	Waste []Ref
 }
 
 // CheckEndpoint refuses any configuration that does not point at a loopback
@@ -120,7 +130,7 @@ func Seed(ctx context.Context, clients *awsconf.Clients, acct Account, logf func
 	if err := CheckEndpoint(clients.Config()); err != nil {
 		return nil, err
 	}
-	seeded := &Seeded{InstanceIDs: map[string]string{}}
+	seeded := &Seeded{InstanceIDs: map[string]string{}, VolumeIDs: map[string]string{}, NATGatewayIDs: map[string]string{}, LoadBalancerIDs: map[string]string{}}
 	for _, in := range acct.Instances {
 		id, err := runInstance(ctx, clients.EC2(in.Region), in)
 		if err != nil {
@@ -159,6 +169,9 @@ func Seed(ctx context.Context, clients *awsconf.Clients, acct Account, logf func
 			return nil, err
 		}
 		logf("created %d Lambda functions", len(acct.Functions))
+	}
+	if err := seedWaste(ctx, clients, acct.Waste, seeded, logf); err != nil {
+		return nil, err
 	}
 	return seeded, nil
 }

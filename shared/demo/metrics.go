@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -49,13 +50,15 @@ type series struct {
 	dims                            map[string]string
 	value                           shape
 	daily                           bool // one point a day (S3 storage metrics)
+	days                            int  // of history (0: MetricDays)
 }
 
 // story is what the demo's metrics show: a hot batch worker, an idle
 // reporting server and database, a web server running out of CPU credits,
 // a throttled webhook, a function with a high error rate, and a database
 // running out of storage.
-func story(ids map[string]string) []series {
+func story(seeded *Seeded) []series {
+	ids := seeded.InstanceIDs
 	gb := float64(1 << 30)
 	ec2 := func(region, name, metric, unit string, s shape) series {
 		return series{region: region, namespace: "AWS/EC2", metric: metric, unit: unit, dims: map[string]string{"InstanceId": ids[name]}, value: s}
@@ -135,6 +138,81 @@ func story(ids map[string]string) []series {
 			s3(b.region, b.name, "BucketSizeBytes", "StandardStorage", "Bytes", falling(b.bytes*0.9, b.bytes)),
 			s3(b.region, b.name, "NumberOfObjects", "AllStorageTypes", "Count", falling(b.objs*0.9, b.objs)))
 	}
+	return append(out, wasteStory(seeded)...)
+}
+
+// WasteMetricDays is how much history the waste types' metrics have: the
+// longest window of their rules (a NAT gateway idle for 30 days).
+const WasteMetricDays = 30
+
+// wasteStory is what the waste types' metrics show, one point a day (the
+// day's sum, or its average or maximum for the gauges) over
+// WasteMetricDays: the waste rules judge days, and the emulator answers
+// GetMetricData the slower the more points it holds. A busy volume and an
+// attached gp2 one, an idle NAT gateway (zero bytes, not missing data) and
+// a busy one, load balancers with and without requests, a provisioned
+// table barely read and an on-demand one in use. The unattached volume and
+// the load balancer without targets need no metrics.
+func wasteStory(seeded *Seeded) []series {
+	var out []series
+	add := func(region, namespace, dim, id, metric, unit string, s shape) {
+		out = append(out, series{region: region, namespace: namespace, metric: metric, unit: unit, dims: map[string]string{dim: id},
+			value: s, daily: true, days: WasteMetricDays})
+	}
+	for _, v := range []struct {
+		region, name        string
+		reads, writes, idle shape
+	}{
+		{"us-east-1", "web-1-data", flat(60000, 20000), flat(90000, 30000), flat(40000, 10000)},
+		{"eu-west-1", "api-eu-data", flat(25000, 8000), flat(30000, 10000), flat(70000, 5000)},
+	} {
+		id := seeded.VolumeIDs[v.name]
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeReadOps", "Count", v.reads)
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeWriteOps", "Count", v.writes)
+		add(v.region, "AWS/EBS", "VolumeId", id, "VolumeIdleTime", "Seconds", v.idle)
+	}
+	for _, n := range []struct {
+		name         string
+		bytes, conns shape
+	}{
+		{"nat-staging", flat(0, 0), flat(0, 0)},
+		{"nat-prod", flat(1.2e10, 4e9), flat(300, 100)},
+	} {
+		id := seeded.NATGatewayIDs[n.name]
+		for _, m := range []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"} {
+			add("us-east-1", "AWS/NATGateway", "NatGatewayId", id, m, "Bytes", n.bytes)
+		}
+		add("us-east-1", "AWS/NATGateway", "NatGatewayId", id, "ActiveConnectionCount", "Count", n.conns)
+	}
+	for _, lb := range []struct {
+		name            string
+		requests, hosts shape
+	}{
+		{"staging-alb", flat(0, 0), flat(0, 0)},
+		{"shop-alb", flat(150000, 50000), flat(2, 0)},
+	} {
+		id := seeded.LoadBalancerIDs[lb.name]
+		add("us-east-1", "AWS/ApplicationELB", "LoadBalancer", id, "RequestCount", "Count", lb.requests)
+		add("us-east-1", "AWS/ApplicationELB", "LoadBalancer", id, "HealthyHostCount", "Count", lb.hosts)
+	}
+	add("eu-west-1", "AWS/ELB", "LoadBalancerName", seeded.LoadBalancerIDs["legacy-clb"], "RequestCount", "Count", flat(50000, 20000))
+	for _, t := range []struct {
+		name          string
+		reads, writes shape
+		provisioned   float64
+	}{
+		// 100 units a second provisioned are 8,640,000 a day; a few hundred are used.
+		{"legacy-sessions", flat(700, 300), flat(200, 100), 100},
+		{"orders", flat(2e6, 5e5), flat(6e5, 2e5), 0},
+	} {
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedReadCapacityUnits", "Count", t.reads)
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedWriteCapacityUnits", "Count", t.writes)
+		if t.provisioned > 0 {
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedReadCapacityUnits", "Count", flat(t.provisioned, 0))
+			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedWriteCapacityUnits", "Count", flat(t.provisioned, 0))
+		}
+		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ThrottledRequests", "Count", flat(0, 0))
+	}
 	return out
 }
 
@@ -147,14 +225,15 @@ type Datapoint struct {
 }
 
 // Datapoints are the demo's metric history: MetricDays of hourly values
-// ending at the last whole hour before now, for the resources Seed created,
-// in a fixed order (the same values every time).
+// (WasteMetricDays of daily ones for the waste types') ending at the last
+// whole hour before now, for the resources Seed created, in a fixed order (the same
+// values every time).
 func Datapoints(seeded *Seeded, now time.Time) []Datapoint {
 	end := now.UTC().Truncate(time.Hour)
-	hours := MetricDays * 24
 	r := rand.New(rand.NewPCG(2026, 11))
 	var out []Datapoint
-	for _, s := range story(seeded.InstanceIDs) {
+	for _, s := range story(seeded) {
+		hours := cmp.Or(s.days, MetricDays) * 24
 		for h := 0; h < hours; h++ {
 			ts := end.Add(-time.Duration(hours-h) * time.Hour)
 			if s.daily && ts.Hour() != 0 {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -16,6 +19,31 @@ import (
 type EC2API interface {
 	DescribeRegions(ctx context.Context, in *ec2.DescribeRegionsInput, optFns ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error)
 	ec2.DescribeInstancesAPIClient
+	ec2.DescribeVolumesAPIClient
+	ec2.DescribeSnapshotsAPIClient
+	ec2.DescribeImagesAPIClient
+	ec2.DescribeNatGatewaysAPIClient
+	DescribeAddresses(ctx context.Context, in *ec2.DescribeAddressesInput, optFns ...func(*ec2.Options)) (*ec2.DescribeAddressesOutput, error)
+}
+
+// ELBv2API is the part of the Elastic Load Balancing v2 client (application,
+// network and gateway load balancers) that discovery calls.
+type ELBv2API interface {
+	elbv2.DescribeLoadBalancersAPIClient
+	elbv2.DescribeTargetGroupsAPIClient
+	DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, optFns ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
+}
+
+// ELBAPI is the part of the classic Elastic Load Balancing client that discovery calls.
+type ELBAPI interface {
+	elb.DescribeLoadBalancersAPIClient
+	DescribeInstanceHealth(ctx context.Context, in *elb.DescribeInstanceHealthInput, optFns ...func(*elb.Options)) (*elb.DescribeInstanceHealthOutput, error)
+}
+
+// DynamoDBAPI is the part of the DynamoDB client that discovery calls.
+type DynamoDBAPI interface {
+	dynamodb.ListTablesAPIClient
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
 
 // RDSAPI is the part of the RDS client that discovery calls.
@@ -36,10 +64,13 @@ type S3API interface {
 
 // Clients hands discovery a client per service and region.
 type Clients struct {
-	EC2    func(region string) EC2API
-	RDS    func(region string) RDSAPI
-	Lambda func(region string) LambdaAPI
-	S3     func(region string) S3API
+	EC2      func(region string) EC2API
+	RDS      func(region string) RDSAPI
+	Lambda   func(region string) LambdaAPI
+	S3       func(region string) S3API
+	ELBv2    func(region string) ELBv2API
+	ELB      func(region string) ELBAPI
+	DynamoDB func(region string) DynamoDBAPI
 	// HomeRegion is where global calls go (DescribeRegions, ListBuckets).
 	HomeRegion string
 }
@@ -51,6 +82,9 @@ func ClientsFrom(c *awsconf.Clients) Clients {
 		RDS:        func(r string) RDSAPI { return c.RDS(r) },
 		Lambda:     func(r string) LambdaAPI { return c.Lambda(r) },
 		S3:         func(r string) S3API { return c.S3(r) },
+		ELBv2:      func(r string) ELBv2API { return c.ELBv2(r) },
+		ELB:        func(r string) ELBAPI { return c.ELB(r) },
+		DynamoDB:   func(r string) DynamoDBAPI { return c.DynamoDBIn(r) },
 		HomeRegion: c.DefaultRegion(),
 	}
 }
@@ -63,6 +97,19 @@ var IAMActions = append(slices.Clone(RegionsIAMActions),
 	"lambda:ListFunctions",
 	"s3:ListAllMyBuckets",
 	"s3:GetBucketLocation",
+	"ec2:DescribeVolumes",
+	"ec2:DescribeSnapshots",
+	"ec2:DescribeImages",
+	"ec2:DescribeAddresses",
+	"ec2:DescribeNatGateways",
+	// Application, network, gateway and classic load balancers share one
+	// IAM prefix for both APIs.
+	"elasticloadbalancing:DescribeLoadBalancers",
+	"elasticloadbalancing:DescribeTargetGroups",
+	"elasticloadbalancing:DescribeTargetHealth",
+	"elasticloadbalancing:DescribeInstanceHealth",
+	"dynamodb:ListTables",
+	"dynamodb:DescribeTable",
 )
 
 // RegionsIAMActions are what listing and checking regions calls (Regions,

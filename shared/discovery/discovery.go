@@ -1,9 +1,15 @@
-// Package discovery lists what an AWS account has: EC2 instances, RDS
-// databases, Lambda functions and S3 buckets in every enabled region. Every
-// list is read to its last page; regions and services run concurrently under a
-// bound; a list that failed for a passing reason (throttled, unavailable,
-// timed out) is read once more at the end; a region or service that still
-// fails is reported beside what succeeded.
+// Package discovery lists what an AWS account has in every enabled region:
+// EC2 instances, RDS databases, Lambda functions and S3 buckets, and the
+// resources the waste rules judge: EBS volumes and the snapshots the account
+// owns (with the AMIs that use them), Elastic IPs, NAT gateways, load
+// balancers (application, network, gateway and classic, with their targets'
+// health) and DynamoDB tables. Every list is read to its last page at the
+// API's largest page size; the only calls per item are those no batch API
+// avoids (target health per target group, instance health per classic load
+// balancer, DescribeTable per table). Regions and services run concurrently
+// under a bound; a list that failed for a passing reason (throttled,
+// unavailable, timed out) is read once more at the end; a region or service
+// that still fails is reported beside what succeeded.
 package discovery
 
 import (
@@ -38,7 +44,15 @@ type Options struct {
 	LambdaPageSize int32 // ListFunctions MaxItems, 1..50 (default 50)
 	// S3PageSize is ListBuckets' MaxBuckets, 1..10000 (default 10000). Asking
 	// for a page size is also what makes S3 return each bucket's region.
-	S3PageSize int32
+	S3PageSize       int32
+	VolumePageSize   int32 // DescribeVolumes MaxResults, 5..500 (default 500)
+	SnapshotPageSize int32 // DescribeSnapshots MaxResults, 5..1000 (default 1000)
+	ImagePageSize    int32 // DescribeImages MaxResults, 1..1000 (default 1000)
+	NATPageSize      int32 // DescribeNatGateways MaxResults, 5..1000 (default 1000)
+	// ELBPageSize is the PageSize of both DescribeLoadBalancers and of
+	// DescribeTargetGroups, 1..400 (default 400).
+	ELBPageSize      int32
+	DynamoDBPageSize int32 // ListTables Limit, 1..100 (default 100)
 	// RegionCacheTTL is how long the list of enabled regions is reused (default 1h).
 	RegionCacheTTL time.Duration
 	// Budget bounds a whole discovery (default 25s, inside API Gateway's 30 s
@@ -67,6 +81,24 @@ func (o Options) withDefaults() Options {
 	}
 	if o.S3PageSize <= 0 {
 		o.S3PageSize = 10000
+	}
+	if o.VolumePageSize <= 0 {
+		o.VolumePageSize = 500
+	}
+	if o.SnapshotPageSize <= 0 {
+		o.SnapshotPageSize = 1000
+	}
+	if o.ImagePageSize <= 0 {
+		o.ImagePageSize = 1000
+	}
+	if o.NATPageSize <= 0 {
+		o.NATPageSize = 1000
+	}
+	if o.ELBPageSize <= 0 {
+		o.ELBPageSize = 400
+	}
+	if o.DynamoDBPageSize <= 0 {
+		o.DynamoDBPageSize = 100
 	}
 	if o.Budget <= 0 {
 		o.Budget = 25 * time.Second
@@ -274,6 +306,13 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 		cloudscope.EC2:    s.listInstances,
 		cloudscope.RDS:    s.listDatabases,
 		cloudscope.Lambda: s.listFunctions,
+
+		cloudscope.Volume:       s.listVolumes,
+		cloudscope.VolumeBackup: s.listSnapshots,
+		cloudscope.Address:      s.listAddresses,
+		cloudscope.NATGateway:   s.listNATGateways,
+		cloudscope.LoadBalancer: s.listLoadBalancers,
+		cloudscope.Table:        s.listTables,
 	}
 	listIn := func(region string, t cloudscope.ResourceType) {
 		wg.Go(func() {
@@ -282,7 +321,7 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 				run.fail(failure(region, string(t), err))
 				return
 			}
-			run.listed.Add(1)
+			run.done(region, t)
 			run.add(found)
 		})
 	}
@@ -336,6 +375,8 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 		}
 	}
 	run.add(kept)
+	run.linkSnapshots()
+	run.fillARNs()
 
 	inv := &Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load(), Listed: run.listed.Load()}
 	slices.SortFunc(inv.Errors, func(a, b cloudscope.Failure) int {
@@ -353,9 +394,35 @@ type runner struct {
 	calls  atomic.Int64
 	listed atomic.Int64 // listings that succeeded
 
-	mu       sync.Mutex
-	found    [][]cloudscope.Resource // one slice per finished list
-	failures []cloudscope.Failure
+	mu        sync.Mutex
+	found     [][]cloudscope.Resource // one slice per finished list
+	failures  []cloudscope.Failure
+	succeeded map[string]bool // "region/type" of each listing that succeeded
+	account   string          // the account id, once an answer names it
+}
+
+// done records that the listing of t in region succeeded.
+func (r *runner) done(region string, t cloudscope.ResourceType) {
+	r.listed.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.succeeded == nil {
+		r.succeeded = map[string]bool{}
+	}
+	r.succeeded[region+"/"+string(t)] = true
+}
+
+// sawAccount notes the account id an answer named (an owner id, an ARN's
+// account), for the ARNs of the resources whose answers name none.
+func (r *runner) sawAccount(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.account == "" {
+		r.account = id
+	}
 }
 
 // acquire takes a place under the concurrency bound, or gives up with ctx.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -93,9 +94,17 @@ func TestMotoDiscoversTheDemoAccount(t *testing.T) {
 			t.Errorf("function %s: got %+v %+v", fn.Name, r, r.Lambda)
 		}
 	}
+	for _, ref := range seeded.Waste {
+		want++
+		key := string(ref.Type) + "/" + ref.Region + "/" + ref.ID
+		if r, ok := got[key]; !ok || r.Name != ref.Name {
+			t.Errorf("%s (%s): got %+v", key, ref.Name, r)
+		}
+	}
 	if len(inv.Resources) != want {
 		t.Errorf("%d resources, want exactly %d", len(inv.Resources), want)
 	}
+	checkWaste(t, inv.Resources)
 
 	// One region and one type: exactly that slice of the account.
 	inv, err = s.Discover(context.Background(), Query{Regions: []string{"eu-west-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2, cloudscope.S3}})
@@ -162,7 +171,7 @@ func TestMotoOneFailingRegionLeavesTheRest(t *testing.T) {
 		awsstub.Fail(func(c awsstub.Call) bool { return c.Region == "eu-west-1" && c.Service != "S3" }, denied),
 	}})
 	seedClients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
-	seedDemo(t, seedClients)
+	seeded := seedDemo(t, seedClients)
 
 	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions})
 	if err != nil {
@@ -172,7 +181,9 @@ func TestMotoOneFailingRegionLeavesTheRest(t *testing.T) {
 	for _, f := range inv.Errors {
 		failed = append(failed, f.Region+"/"+f.Service+"/"+f.Code)
 	}
-	if fmt.Sprint(failed) != "[eu-west-1/ec2/upstream_access_denied eu-west-1/lambda/upstream_access_denied eu-west-1/rds/upstream_access_denied]" {
+	if fmt.Sprint(failed) != "[eu-west-1/dynamodb/upstream_access_denied eu-west-1/ebs/upstream_access_denied eu-west-1/ebs-snapshot/upstream_access_denied "+
+		"eu-west-1/ec2/upstream_access_denied eu-west-1/eip/upstream_access_denied eu-west-1/elb/upstream_access_denied eu-west-1/lambda/upstream_access_denied "+
+		"eu-west-1/nat/upstream_access_denied eu-west-1/rds/upstream_access_denied]" {
 		t.Errorf("errors: %v", inv.Errors)
 	}
 	byRegion := map[string]int{}
@@ -181,6 +192,11 @@ func TestMotoOneFailingRegionLeavesTheRest(t *testing.T) {
 	}
 	want := map[string]int{"us-east-1/ec2": 4, "us-east-1/rds": 1, "us-east-1/s3": 1, "us-east-1/lambda": 2,
 		"ap-southeast-2/ec2": 2, "ap-southeast-2/rds": 1, "ap-southeast-2/s3": 1, "eu-west-1/s3": 1}
+	for _, ref := range seeded.Waste {
+		if ref.Region != "eu-west-1" {
+			want[ref.Region+"/"+string(ref.Type)]++
+		}
+	}
 	if fmt.Sprint(byRegion) != fmt.Sprint(want) {
 		t.Errorf("resources by region\n got %v\nwant %v", byRegion, want)
 	}
@@ -205,5 +221,65 @@ func TestMotoThrottledPastRetriesIsPartial(t *testing.T) {
 	}
 	if len(inv.Resources) != 6 {
 		t.Errorf("%d instances, want the 6 outside ap-southeast-2", len(inv.Resources))
+	}
+}
+
+// checkWaste holds the demo's waste cases to what discovery must say of them.
+func checkWaste(t *testing.T, rs []cloudscope.Resource) {
+	t.Helper()
+	byName := map[string]cloudscope.Resource{}
+	for _, r := range rs {
+		if r.Name != "" {
+			byName[string(r.Type)+"/"+r.Name] = r
+		}
+	}
+	arn := "arn:aws:ec2:us-east-1:" + mototest.AccountID + ":"
+	for name, ok := range map[string]func(r cloudscope.Resource) bool{
+		"ebs/orphaned-data": func(r cloudscope.Resource) bool {
+			return r.State == "available" && r.Volume.VolumeType == "gp2" && r.Volume.SizeGB == 500 && len(r.Volume.AttachedTo) == 0 &&
+				r.ARN == arn+"volume/"+r.ID
+		},
+		"ebs/web-1-data": func(r cloudscope.Resource) bool {
+			return r.State == "in-use" && r.Volume.VolumeType == "gp3" && len(r.Volume.AttachedTo) == 1 && !r.Volume.Boot
+		},
+		"ebs/api-eu-data": func(r cloudscope.Resource) bool { return r.Volume.VolumeType == "gp2" && len(r.Volume.AttachedTo) == 1 },
+		"ebs-snapshot/pre-migration-backup": func(r cloudscope.Resource) bool {
+			b := r.VolumeBackup
+			return b.VolumeExists != nil && !*b.VolumeExists && len(b.Images) == 0 && r.CreatedAt != nil && r.ARN == arn+"snapshot/"+r.ID
+		},
+		"ebs-snapshot/web-golden": func(r cloudscope.Resource) bool { return len(r.VolumeBackup.Images) == 1 },
+		"eip/old-vpn-ip": func(r cloudscope.Resource) bool {
+			return r.State == "unassociated" && r.Address.PublicIP != "" && r.ARN == arn+"elastic-ip/"+r.ID
+		},
+		"eip/web-1-ip":       func(r cloudscope.Resource) bool { return r.State == "associated" && r.Address.InstanceID != "" },
+		"eip/nat-staging-ip": func(r cloudscope.Resource) bool { return r.State == "associated" },
+		"nat/nat-staging": func(r cloudscope.Resource) bool {
+			return r.State == "available" && len(r.NATGateway.PublicIPs) == 1 && r.ARN == arn+"natgateway/"+r.ID
+		},
+		"nat/nat-prod": func(r cloudscope.Resource) bool { return r.NATGateway.VpcID != "" },
+		"elb/staging-alb": func(r cloudscope.Resource) bool {
+			return r.LoadBalancer.Kind == "application" && r.LoadBalancer.Targets == 0 && r.LoadBalancer.HealthyTargets == 0
+		},
+		"elb/shop-alb": func(r cloudscope.Resource) bool {
+			return r.LoadBalancer.Targets == 2 && r.LoadBalancer.HealthyTargets == 2 && strings.HasPrefix(r.ID, "app/shop-alb/")
+		},
+		"elb/legacy-clb": func(r cloudscope.Resource) bool {
+			return r.LoadBalancer.Kind == "classic" && r.LoadBalancer.Targets == 1 && r.LoadBalancer.HealthyTargets == 1
+		},
+		"dynamodb/legacy-sessions": func(r cloudscope.Resource) bool {
+			return r.Table.BillingMode == "PROVISIONED" && r.Table.ReadCapacityUnits == 100 && r.Table.WriteCapacityUnits == 100 && r.State == "ACTIVE"
+		},
+		"dynamodb/orders": func(r cloudscope.Resource) bool {
+			return r.Table.BillingMode == "PAY_PER_REQUEST" && r.Table.ReadCapacityUnits == 0
+		},
+	} {
+		r, found := byName[name]
+		if !found {
+			t.Errorf("%s not discovered", name)
+			continue
+		}
+		if !ok(r) {
+			t.Errorf("%s: %+v %+v %+v %+v %+v %+v %+v", name, r, r.Volume, r.VolumeBackup, r.Address, r.NATGateway, r.LoadBalancer, r.Table)
+		}
 	}
 }

@@ -25,7 +25,7 @@ func TestNewQuery(t *testing.T) {
 		{regions: []string{" us-east-1 ", "", "eu-west-1", "us-east-1"}, want: "[us-east-1 eu-west-1] []"},
 		{regions: []string{"us-gov-west-1"}, want: "[us-gov-west-1] []"},
 		{types: []string{"ec2", "RDS", "s3", "rds"}, want: "[] [ec2 rds s3]"},
-		{types: []string{"ec2", "dynamodb"}, param: "types", text: `types: unknown resource type "dynamodb"; allowed: ec2, rds, s3, lambda`},
+		{types: []string{"ec2", "vpc"}, param: "types", text: `types: unknown resource type "vpc"; allowed: ec2, rds, s3, lambda, ebs, ebs-snapshot, eip, nat, elb, dynamodb`},
 		{regions: []string{"us_east_1"}, param: "regions", text: `"us_east_1" is not a region name`},
 		{regions: []string{"US-EAST-1"}, param: "regions", text: "is not a region name"},
 		{regions: []string{"../etc"}, param: "regions", text: "is not a region name"},

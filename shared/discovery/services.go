@@ -31,6 +31,7 @@ func (s *Discoverer) listInstances(ctx context.Context, region string, run *runn
 		out = slices.Grow(out, n)
 		arnPrefix := "arn:" + partition(region) + ":ec2:" + region + ":"
 		for _, rsv := range page.Reservations {
+			run.sawAccount(aws.ToString(rsv.OwnerId))
 			for _, in := range rsv.Instances {
 				id := aws.ToString(in.InstanceId)
 				r := cloudscope.Resource{

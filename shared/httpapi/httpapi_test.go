@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -265,4 +266,30 @@ func newAPI(d httpapi.Deps) http.Handler {
 		d.Inventory = inventory.New(nil, live, inventory.Options{})
 	}
 	return httpapi.New(d)
+}
+
+// The waste types' details, every field set, conform to the OpenAPI document.
+func TestResourcesOfTheWasteTypesConform(t *testing.T) {
+	yes, at := true, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	inv := &discovery.Inventory{Regions: []string{"us-east-1"}, Errors: []cloudscope.Failure{}, Resources: []cloudscope.Resource{
+		{Type: cloudscope.Volume, ID: "vol-0123456789abcdef0", Region: "us-east-1", State: "in-use", CreatedAt: &at,
+			Volume: &cloudscope.VolumeDetails{VolumeType: "gp3", SizeGB: 8, IOPS: 3000, ThroughputMBps: 125, AvailabilityZone: "us-east-1a",
+				Encrypted: true, AttachedTo: []string{"i-1"}, Boot: true}},
+		{Type: cloudscope.VolumeBackup, ID: "snap-0123456789abcdef0", Region: "us-east-1", State: "completed", CreatedAt: &at,
+			VolumeBackup: &cloudscope.VolumeBackupDetails{VolumeID: "vol-1", SizeGB: 8, StorageTier: "standard", VolumeExists: &yes, Images: []string{"ami-1"}}},
+		{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", State: "associated",
+			Address: &cloudscope.AddressDetails{PublicIP: "198.51.100.1", AllocationID: "eipalloc-1", AssociationID: "eipassoc-1", InstanceID: "i-1",
+				NetworkInterfaceID: "eni-1", Domain: "vpc"}},
+		{Type: cloudscope.NATGateway, ID: "nat-1", Region: "us-east-1", State: "available",
+			NATGateway: &cloudscope.NATGatewayDetails{VpcID: "vpc-1", SubnetID: "subnet-1", ConnectivityType: "public", PublicIPs: []string{"203.0.113.1"}}},
+		{Type: cloudscope.LoadBalancer, ID: "app/shop/0123456789abcdef", Region: "us-east-1", State: "active",
+			LoadBalancer: &cloudscope.LoadBalancerDetails{Kind: "application", Scheme: "internet-facing", DNSName: "shop.example", VpcID: "vpc-1", Targets: 2, HealthyTargets: 1}},
+		{Type: cloudscope.Table, ID: "orders", Region: "us-east-1", State: "ACTIVE",
+			Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 5, WriteCapacityUnits: 5, ItemCount: 10, SizeBytes: 1000, TableClass: "STANDARD"}},
+	}}
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) { return inv, nil }}})
+	r := do(t, h, "GET", "/resources?types=ebs,ebs-snapshot,eip,nat,elb,dynamodb")
+	if r.status != 200 || !strings.Contains(string(r.body), `"healthy_targets":1`) || !strings.Contains(string(r.body), `"volume_exists":true`) {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
 }

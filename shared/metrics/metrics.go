@@ -88,11 +88,14 @@ func New(client func(region string) CloudWatchAPI, opts Options) *Fetcher {
 }
 
 // Target is one resource to read metrics for. InstanceType, when known, lets
-// metrics only burstable instances publish be skipped for the others.
+// metrics only burstable instances publish be skipped for the others. Kind
+// is a load balancer's (LoadBalancerKind of its id when empty): it picks the
+// namespace its metrics are in.
 type Target struct {
 	Type         cloudscope.ResourceType
 	ID           string
 	InstanceType string
+	Kind         string
 }
 
 // Request is one region's targets over one window. Stats and Metrics, when
@@ -163,9 +166,14 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 	for i, t := range req.Targets {
 		rm := &res.Resources[i]
 		rm.Type, rm.ID, rm.Metrics = t.Type, t.ID, []cloudscope.MetricSeries{}
+		kind := t.Kind
+		if kind == "" && t.Type == cloudscope.LoadBalancer {
+			kind = LoadBalancerKind(t.ID)
+		}
 		for si := range Catalogue[t.Type] {
 			spec := &Catalogue[t.Type][si]
-			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) {
+			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) ||
+				spec.Kind != "" && spec.Kind != kind {
 				continue
 			}
 			ms := cloudscope.MetricSeries{Name: spec.Name, Namespace: spec.Namespace, Unit: spec.Unit,

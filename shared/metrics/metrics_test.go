@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,8 +196,31 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s := calls.String(); s != "CloudWatch.GetMetricData=4 " || !slices.Equal(IAMActions, []string{"cloudwatch:GetMetricData"}) {
+	// One call per type with metrics (Elastic IPs and snapshots have none).
+	if s := calls.String(); s != fmt.Sprintf("CloudWatch.GetMetricData=%d ", len(typesWithMetrics())) || !slices.Equal(IAMActions, []string{"cloudwatch:GetMetricData"}) {
 		t.Errorf("calls %s, actions %v", s, IAMActions)
 	}
 	readme.RequireIAMActions(t, IAMActions)
+}
+
+// A load balancer's metrics are its kind's: the namespace and dimension of
+// an application, network or classic load balancer.
+func TestLoadBalancerMetricsFollowTheKind(t *testing.T) {
+	f := New(nil, Options{})
+	for _, tc := range []struct{ id, want string }{
+		{"app/shop-alb/0123456789abcdef", "AWS/ApplicationELB RequestCount LoadBalancer, AWS/ApplicationELB HealthyHostCount LoadBalancer"},
+		{"net/edge-nlb/0123456789abcdef", "AWS/NetworkELB NewFlowCount LoadBalancer, AWS/NetworkELB ProcessedBytes LoadBalancer"},
+		{"legacy-clb", "AWS/ELB RequestCount LoadBalancerName"},
+	} {
+		_, queries := f.plan(Request{Region: "us-east-1", Targets: []Target{{Type: cloudscope.LoadBalancer, ID: tc.id}}, Window: hourly(2)})
+		var got []string
+		for _, q := range queries {
+			if s := q.spec.Namespace + " " + q.spec.Name + " " + q.spec.Dimension; !slices.Contains(got, s) {
+				got = append(got, s)
+			}
+		}
+		if strings.Join(got, ", ") != tc.want {
+			t.Errorf("%s: %v, want %s", tc.id, got, tc.want)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -83,5 +84,58 @@ func TestMotoSeriesComeBackRight(t *testing.T) {
 	}
 	if res.Resources[1].HasData {
 		t.Errorf("the instance with no datapoints is reported as having data")
+	}
+}
+
+// TestMotoReadsTheDemosWasteMetrics reads the demo's waste metrics through
+// the catalogue: a NAT gateway's bytes (all zero: idle, not missing), an
+// application load balancer's requests by its ARN suffix, a classic one's
+// by name, and a table's consumed capacity, a point a day.
+func TestMotoReadsTheDemosWasteMetrics(t *testing.T) {
+	moto.Reset(t)
+	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
+	now := time.Now()
+	seeded, err := demo.Seed(context.Background(), clients, demo.Default, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.SeedMetrics(context.Background(), clients, seeded, now); err != nil {
+		t.Fatal(err)
+	}
+	end := now.UTC().Truncate(24 * time.Hour)
+	window := Window{Start: end.Add(-7 * 24 * time.Hour), End: end, Period: 86400}
+	f := New(ClientsFrom(clients), Options{NoPercentiles: true})
+	sum := func(region string, target Target, metric string) (float64, int) {
+		t.Helper()
+		res, err := f.Fetch(context.Background(), Request{Region: region, Targets: []Target{target}, Window: window, Metrics: []string{metric}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Resources[0].Metrics) != 1 {
+			t.Fatalf("%s %s: metrics %+v", target.ID, metric, res.Resources[0].Metrics)
+		}
+		total, n := 0.0, 0
+		for _, st := range res.Resources[0].Metrics[0].Stats {
+			for _, p := range st {
+				total += p.V
+				n++
+			}
+		}
+		return total, n
+	}
+	if v, n := sum("us-east-1", Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-staging"]}, "BytesOutToDestination"); v != 0 || n < 6 {
+		t.Errorf("idle NAT gateway: %v bytes in %d points, want 0 in a week of points", v, n)
+	}
+	if v, _ := sum("us-east-1", Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-prod"]}, "BytesOutToDestination"); v < 1e10 {
+		t.Errorf("busy NAT gateway: %v bytes", v)
+	}
+	if v, _ := sum("us-east-1", Target{Type: cloudscope.LoadBalancer, ID: seeded.LoadBalancerIDs["shop-alb"]}, "RequestCount"); v < 1e5 {
+		t.Errorf("shop-alb: %v requests", v)
+	}
+	if v, _ := sum("eu-west-1", Target{Type: cloudscope.LoadBalancer, ID: "legacy-clb"}, "RequestCount"); v < 1e4 {
+		t.Errorf("legacy-clb: %v requests", v)
+	}
+	if v, n := sum("us-east-1", Target{Type: cloudscope.Table, ID: "legacy-sessions"}, "ConsumedReadCapacityUnits"); v <= 0 || v > 1000*float64(n) {
+		t.Errorf("legacy-sessions: %v read units in %d days", v, n)
 	}
 }

@@ -26,16 +26,21 @@ var idShapes = map[cloudscope.ResourceType]struct {
 	re   *regexp.Regexp
 	what string
 }{
-	cloudscope.EC2:    {regexp.MustCompile(`^i-[0-9a-f]{8}([0-9a-f]{9})?$`), "an instance id such as i-0123456789abcdef0"},
-	cloudscope.RDS:    {regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`), "a DB instance identifier (a letter, then letters, digits and hyphens)"},
-	cloudscope.Lambda: {regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`), "a function name (letters, digits, hyphens and underscores)"},
-	cloudscope.S3:     {regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`), "a bucket name"},
+	cloudscope.EC2:        {regexp.MustCompile(`^i-[0-9a-f]{8}([0-9a-f]{9})?$`), "an instance id such as i-0123456789abcdef0"},
+	cloudscope.RDS:        {regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`), "a DB instance identifier (a letter, then letters, digits and hyphens)"},
+	cloudscope.Lambda:     {regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`), "a function name (letters, digits, hyphens and underscores)"},
+	cloudscope.S3:         {regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`), "a bucket name"},
+	cloudscope.Volume:     {regexp.MustCompile(`^vol-[0-9a-f]{8}([0-9a-f]{9})?$`), "a volume id such as vol-0123456789abcdef0"},
+	cloudscope.NATGateway: {regexp.MustCompile(`^nat-[0-9a-f]{8}([0-9a-f]{9})?$`), "a NAT gateway id such as nat-0123456789abcdef0"},
+	cloudscope.LoadBalancer: {regexp.MustCompile(`^((app|net)/[a-zA-Z0-9-]{1,32}/[0-9a-f]{16}|[a-zA-Z0-9-]{1,32})$`),
+		"a load balancer id: app/name/id or net/name/id (its ARN's end), or a classic load balancer's name"},
+	cloudscope.Table: {regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`), "a table name (3 to 255 letters, digits, _ . -)"},
 }
 
 // RequestInput is a metrics request as a caller gives it: text as typed,
 // lists already split into values. Empty fields take their defaults.
 type RequestInput struct {
-	Type   string   // ec2, rds, lambda or s3 (required)
+	Type   string   // a resource type with metrics: ec2, rds, lambda, s3, ebs, nat, elb, dynamodb (required)
 	IDs    []string // the resources' ids (required, at most MaxIDs)
 	Region string   // the one region the resources are in (required)
 	// Hours back from now (default 24), or Start and optionally End (RFC 3339).
@@ -59,6 +64,9 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	typ, err := cloudscope.ParseResourceType("resource_type", in.Type)
 	if err != nil {
 		return req, err
+	}
+	if len(Catalogue[typ]) == 0 {
+		return req, cloudscope.Invalid("resource_type", "%s resources publish no CloudWatch metrics; types with metrics: %s", typ, strings.Join(typesWithMetrics(), ", "))
 	}
 
 	accounts, err := cloudscope.ParseAccountIDs("accounts", in.Accounts)
@@ -84,7 +92,11 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 		if !shape.re.MatchString(id) {
 			return req, cloudscope.Invalid("resource_ids", "%q is not %s", cloudscope.Clip(id), shape.what)
 		}
-		req.Targets = append(req.Targets, Target{Type: typ, ID: id})
+		t := Target{Type: typ, ID: id}
+		if typ == cloudscope.LoadBalancer {
+			t.Kind = LoadBalancerKind(id)
+		}
+		req.Targets = append(req.Targets, t)
 	}
 
 	switch region := strings.TrimSpace(in.Region); {
@@ -121,6 +133,18 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 	}
 	req.Window, err = NewWindow(start, end, now, int32(period), Floor[typ], startParam)
 	return req, err
+}
+
+// typesWithMetrics lists the resource types with a catalogue, in
+// cloudscope.ResourceTypes order.
+func typesWithMetrics() []string {
+	var out []string
+	for _, t := range cloudscope.ResourceTypes {
+		if len(Catalogue[t]) > 0 {
+			out = append(out, string(t))
+		}
+	}
+	return out
 }
 
 // parseTimes reads the window: hours back from now (default 24), or start and

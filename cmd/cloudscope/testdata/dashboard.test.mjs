@@ -116,7 +116,7 @@ await step('resources: pages, sorts and searches through the API, one page at a 
   };
   await showAll();
   // The server's order: name (case-insensitive) descending, then region, type, id.
-  const types = ['ec2', 'rds', 's3', 'lambda'];
+  const types = ['ec2', 'rds', 's3', 'lambda', 'ebs', 'ebs-snapshot', 'eip', 'nat', 'elb', 'dynamodb']; // cloudscope.ResourceTypes
   const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
   const byNameDesc = [...first].sort((a, b) => cmp(b.name.toLowerCase(), a.name.toLowerCase()) || cmp(a.region, b.region) ||
     types.indexOf(a.type) - types.indexOf(b.type) || cmp(a.id, b.id));

@@ -109,7 +109,13 @@ export function fillSelect(select, values, labelOf = v => v, keep = true) {
   select.replaceChildren(...values.map(v => h('option', { value: v, selected: keep && before.has(v) }, labelOf(v))));
 }
 
-export const typeLabels = { ec2: 'EC2', rds: 'RDS', s3: 'S3', lambda: 'Lambda' };
+export const typeLabels = {
+  ec2: 'EC2', rds: 'RDS', s3: 'S3', lambda: 'Lambda',
+  ebs: 'EBS volume', 'ebs-snapshot': 'EBS snapshot', eip: 'Elastic IP', nat: 'NAT gateway', elb: 'Load balancer', dynamodb: 'DynamoDB',
+};
+
+/** noMetrics are the types CloudWatch publishes no metrics for. */
+export const noMetrics = new Set(['ebs-snapshot', 'eip']);
 
 /** latest hands out tickets for overlapping requests: only the newest
  * ticket's answer may change the page (an older, slower one is dropped). */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { roundCents, money, parseRoute } from '../assets/ui.js';
 import { withGaps, timeTicks } from '../assets/charts.js';
 import { request, ApiError } from '../assets/api.js';
-import { pageSize, nextSort, ariaSort, params, failuresOf, sourceText } from '../assets/panels/resources.js';
+import { pageSize, nextSort, ariaSort, params, failuresOf, sourceText, detail } from '../assets/panels/resources.js';
 
 test('roundCents rounds exact decimals half away from zero, as the API does', () => {
   assert.equal(roundCents('2517.0949999999'), '2517.09');
@@ -130,4 +130,19 @@ test('a 429 becomes a message with when to try again', async t => {
   answer(429, { message: 'Too Many Requests' }); // API Gateway's own throttling
   const gateway = await request('/resources').catch(e => e);
   assert.deepEqual([gateway.title, gateway.hint], ['cloudscope is busy.', 'Try again in a moment.']);
+});
+
+test('detail is each type\'s key detail: size and attachment, AMIs, address, kind and health, billing', () => {
+  assert.equal(detail({ ebs: { volume_type: 'gp2', size_gb: 500, attached_to: [] } }), 'gp2, 500 GB, unattached');
+  assert.equal(detail({ ebs: { volume_type: 'gp3', size_gb: 8, attached_to: ['i-1'], boot: true } }), 'gp3, 8 GB, on i-1 (boot)');
+  assert.equal(detail({ ebs_snapshot: { size_gb: 50, volume_exists: false, images: [] } }), '50 GB, volume gone, no AMI');
+  assert.equal(detail({ ebs_snapshot: { size_gb: 15, images: ['ami-1'] } }), '15 GB, used by 1 AMI');
+  assert.equal(detail({ eip: { public_ip: '198.51.100.7' } }), '198.51.100.7');
+  assert.equal(detail({ eip: { public_ip: '198.51.100.7', instance_id: 'i-1' } }), '198.51.100.7 on i-1');
+  assert.equal(detail({ nat: { connectivity_type: 'public', public_ips: ['203.0.113.1'] } }), 'public, 203.0.113.1');
+  assert.equal(detail({ elb: { kind: 'application', targets: 0, healthy_targets: 0 } }), 'application, 0 of 0 targets healthy');
+  assert.equal(detail({ elb: { kind: 'classic', targets: 1, healthy_targets: 1 } }), 'classic, 1 of 1 target healthy');
+  assert.equal(detail({ dynamodb: { billing_mode: 'PROVISIONED', read_capacity_units: 100, write_capacity_units: 5 } }), 'provisioned 100 RCU / 5 WCU');
+  assert.equal(detail({ dynamodb: { billing_mode: 'PAY_PER_REQUEST' } }), 'on demand');
+  assert.equal(detail({ ec2: { instance_type: 't3.micro' } }), 't3.micro');
 });

@@ -70,6 +70,10 @@ func launch(bin string, port int) (*Server, error) {
 	defer logFile.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Without its thousands of public AMIs: moto's DescribeSnapshots ignores
+	// OwnerIds, so their snapshots would read as the account's own (and
+	// loading them slows every region's first EC2 call).
+	cmd.Env = append(os.Environ(), "MOTO_EC2_LOAD_DEFAULT_AMIS=false")
 	// Its own process group, so Close ends moto and anything it spawned; and
 	// killed with its parent, so an interrupted test leaves nothing behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -4,7 +4,7 @@
 // from AWS"); the table holds only the pages asked for, so it stays fast
 // however large the account, and the counts are the API's, of every match.
 import { request } from '../api.js';
-import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, latest, ago, dateTime } from '../ui.js';
+import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, noMetrics, latest, ago, dateTime } from '../ui.js';
 import { multi, selectedAccounts } from '../accounts.js';
 
 /** pageSize is the rows a page asks for: ?limit=N in the page's address (1 to 1000), else 500. */
@@ -212,8 +212,30 @@ function counts(inv) {
   );
 }
 
-const size = r => r.ec2?.instance_type || (r.rds ? `${r.rds.instance_class}, ${r.rds.allocated_storage_gb} GB${r.rds.multi_az ? ', multi-AZ' : ''}` : '') ||
-  (r.lambda ? `${r.lambda.memory_mb} MB, ${r.lambda.timeout_seconds} s` : '');
+/** detail is a resource's key detail, the table's last text column. */
+export function detail(r) {
+  const plural = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (r.ec2) return r.ec2.instance_type;
+  if (r.rds) return `${r.rds.instance_class}, ${r.rds.allocated_storage_gb} GB${r.rds.multi_az ? ', multi-AZ' : ''}`;
+  if (r.lambda) return `${r.lambda.memory_mb} MB, ${r.lambda.timeout_seconds} s`;
+  if (r.ebs) {
+    const v = r.ebs;
+    return `${v.volume_type}, ${v.size_gb} GB, ${v.attached_to.length ? `on ${v.attached_to.join(', ')}${v.boot ? ' (boot)' : ''}` : 'unattached'}`;
+  }
+  if (r.ebs_snapshot) {
+    const b = r.ebs_snapshot;
+    const volume = b.volume_exists === false ? 'volume gone' : b.volume_exists ? 'volume exists' : '';
+    return [`${b.size_gb} GB`, volume, b.images.length ? `used by ${plural(b.images.length, 'AMI')}` : 'no AMI'].filter(Boolean).join(', ');
+  }
+  if (r.eip) return r.eip.instance_id ? `${r.eip.public_ip} on ${r.eip.instance_id}` : r.eip.public_ip;
+  if (r.nat) return [r.nat.connectivity_type, ...(r.nat.public_ips || [])].filter(Boolean).join(', ');
+  if (r.elb) return `${r.elb.kind}, ${r.elb.healthy_targets} of ${plural(r.elb.targets, 'target')} healthy`;
+  if (r.dynamodb) {
+    const t = r.dynamodb;
+    return t.billing_mode === 'PROVISIONED' ? `provisioned ${t.read_capacity_units} RCU / ${t.write_capacity_units} WCU` : 'on demand';
+  }
+  return '';
+}
 
 function row(r) {
   const state = r.state || '';
@@ -224,7 +246,8 @@ function row(r) {
     h('td', {}, r.name || ''),
     h('td', { class: 'nowrap' }, r.region),
     h('td', {}, h('span', { class: `state state-${state.toLowerCase()}` }, state)),
-    h('td', {}, size(r)),
+    h('td', {}, detail(r)),
     h('td', {}, Object.entries(r.tags || {}).sort().map(([k, v]) => h('span', { class: 'tag' }, `${k}=${v}`))),
-    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r), 'aria-label': `Metrics of ${r.name || r.id}` }, 'Metrics')));
+    h('td', {}, noMetrics.has(r.type) ? '' :
+      h('button', { type: 'button', class: 'link', onclick: () => shared.open('metrics', r), 'aria-label': `Metrics of ${r.name || r.id}` }, 'Metrics')));
 }
