@@ -230,7 +230,7 @@ func BenchmarkScan10000Resources(b *testing.B) {
 // instances, 100 databases, 50 functions: one page of each list, 10
 // GetMetricData calls a region) with 0, 100 and 200 ms added to every AWS
 // call, and reports the times and the number of sequential round trips they
-// imply: (time at 200 ms - time at 0) / 200 ms. The scan's critical chain is
+// imply: the slope of time over latency. The scan's critical chain is
 // 3: DescribeRegions, then the listings, then one wave of GetMetricData
 // calls; Cost Explorer runs beside discovery and the regions' metrics run
 // together.
@@ -261,21 +261,31 @@ func BenchmarkScanCriticalChain(b *testing.B) {
 	run(0) // warm up
 	for b.Loop() {
 		for i, l := range latencies {
-			// The median of three runs, against a busy machine's noise.
+			// The median of five runs, against a busy machine's noise.
 			var ws []time.Duration
-			for range 3 {
+			for range 5 {
 				var w time.Duration
 				w, snap = run(l)
 				ws = append(ws, w)
 			}
 			slices.Sort(ws)
-			walls[i] = ws[1]
+			walls[i] = ws[2]
 		}
 	}
 	if snap.Counts.Resources != 3*550 {
 		b.Fatalf("%d resources", snap.Counts.Resources)
 	}
-	trips := (walls[2] - walls[0]).Seconds() / latencies[2].Seconds()
+	// The slope of time over latency (least squares over the three points)
+	// is the number of round trips one after another.
+	var mx, my, sxy, sxx float64
+	for i, l := range latencies {
+		mx, my = mx+l.Seconds()/3, my+walls[i].Seconds()/3
+	}
+	for i, l := range latencies {
+		sxy += (l.Seconds() - mx) * (walls[i].Seconds() - my)
+		sxx += (l.Seconds() - mx) * (l.Seconds() - mx)
+	}
+	trips := sxy / sxx
 	b.ReportMetric(walls[0].Seconds(), "s-at-0ms")
 	b.ReportMetric(walls[1].Seconds(), "s-at-100ms")
 	b.ReportMetric(walls[2].Seconds(), "s-at-200ms")
