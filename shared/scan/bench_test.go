@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -298,4 +300,82 @@ func BenchmarkScanCriticalChain(b *testing.B) {
 	if trips > 4.5 {
 		b.Errorf("%.1f sequential round trips, want about 3", trips)
 	}
+}
+
+// BenchmarkScanBill runs the scan of the synthetic account at 100 and
+// 10,000 resources (4 regions, 50 ms a call), reads each scan's own bill,
+// and feeds the units per resource it measured to bill.Model: what a day of
+// cloudscope costs at 100, 10,000 and 1,000,000 resources (a daily scan and
+// the dashboard's cached cost views), as the README quotes it.
+func BenchmarkScanBill(b *testing.B) {
+	regions := []string{"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"}
+	type measured struct {
+		resources int
+		bill      *cloudscope.Snapshot
+		wall      time.Duration
+	}
+	scanOf := func(instances, dbs, fns int) measured {
+		acct := newSynthetic(regions, instances, dbs, fns)
+		clients := awsstub.Clients(awsstub.Delay(50*time.Millisecond, acct.handle))
+		sc := scan.New(scan.Deps{
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Thresholds: bottleneck.Defaults,
+		})
+		start := time.Now()
+		snap, err := sc.Evaluate(context.Background(), "bill", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return measured{resources: snap.Counts.Resources, bill: snap, wall: time.Since(start)}
+	}
+	var small, large measured
+	for b.Loop() {
+		small = scanOf(15, 5, 5)      // 4 x 25 = 100 resources
+		large = scanOf(1500, 500, 500) // 4 x 2,500 = 10,000 resources
+	}
+	if small.resources != 100 || large.resources != 10000 {
+		b.Fatalf("%d and %d resources", small.resources, large.resources)
+	}
+	for _, m := range []measured{small, large} {
+		bl := m.bill.Bill
+		b.Logf("%d resources: bill %s %s in %s: %s", m.resources, bl.Total, bl.Currency, m.wall.Round(time.Millisecond), items(bl))
+	}
+	// The rates per resource, from the larger scan; the fixed parts from the
+	// difference of the two (the scan function has 1 GB: GB-seconds = seconds).
+	lb := large.bill.Bill
+	perRes := func(api string) float64 { return float64(lb.Units(api)) / float64(large.resources) }
+	secPerRes := (large.wall - small.wall).Seconds() / float64(large.resources-small.resources)
+	rates := bill.Rates{
+		MetricsPerResource:         perRes(bill.GetMetricData),
+		FreeCallsPerResource:       perRes("discovery"),
+		CostExplorerPages:          int(lb.Units(bill.CostExplorer)),
+		LambdaGBSecondsPerResource: secPerRes,
+		LambdaGBSecondsFixed:       max(0, small.wall.Seconds()-secPerRes*float64(small.resources)),
+	}
+	b.Logf("rates: %+v", rates)
+	if small.bill.Bill.Units(bill.CostExplorer) != lb.Units(bill.CostExplorer) {
+		b.Errorf("Cost Explorer pages %d at 100 resources, %d at 10,000: they should not grow with resources",
+			small.bill.Bill.Units(bill.CostExplorer), lb.Units(bill.CostExplorer))
+	}
+	for _, n := range []int{100, 10000, 1000000} {
+		day, err := bill.Model(bill.Scale{Resources: n, Accounts: 1, Regions: len(regions), CostViewsPerDay: 2}, rates)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("a day at %d resources (daily scan + 2 cost views, 6-hour cache): %s %s: %s", n, day.Total, day.Currency, items(day))
+		b.ReportMetric(day.Total.Ratio(cloudscope.AmountOf(1)), fmt.Sprintf("usd-per-day-%d", n))
+	}
+	b.ReportMetric(rates.MetricsPerResource, "metrics-per-resource")
+	b.ReportMetric(float64(rates.CostExplorerPages), "ce-pages-per-scan")
+}
+
+// items is a bill's items in one line.
+func items(bl *cloudscope.Bill) string {
+	var s []string
+	for _, it := range bl.Items {
+		s = append(s, fmt.Sprintf("%s %d %s (%d calls) %s", it.API, it.Units, it.Unit, it.Calls, it.Charge))
+	}
+	return strings.Join(s, "; ")
 }
