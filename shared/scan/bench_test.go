@@ -332,7 +332,7 @@ func BenchmarkScanBill(b *testing.B) {
 	}
 	var small, large measured
 	for b.Loop() {
-		small = scanOf(15, 5, 5)      // 4 x 25 = 100 resources
+		small = scanOf(15, 5, 5)       // 4 x 25 = 100 resources
 		large = scanOf(1500, 500, 500) // 4 x 2,500 = 10,000 resources
 	}
 	if small.resources != 100 || large.resources != 10000 {
