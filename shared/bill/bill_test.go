@@ -1,6 +1,7 @@
 package bill
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -108,5 +109,22 @@ func TestPricesParse(t *testing.T) {
 	}
 	if p, _ := unitPrice(LambdaCompute); p.String() != "0.0000133334" {
 		t.Errorf("Lambda arm64 GB-second: %s", p)
+	}
+}
+
+// TestBillRoundTripsInJSON: stores keep the header as JSON; the bill comes
+// back with every digit.
+func TestBillRoundTripsInJSON(t *testing.T) {
+	b := OfScan(map[string]int{CostExplorer: 2, GetMetricData: 1}, map[string]int64{GetMetricData: 7})
+	raw, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back cloudscope.Bill
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Total.Cmp(b.Total) != 0 || back.Total.String() != "0.02007" || len(back.Items) != 2 || back.Items[1].UnitPrice.String() != "0.00001" {
+		t.Errorf("%s -> %+v", raw, back)
 	}
 }
