@@ -149,7 +149,7 @@ func TestEachAtOnce(t *testing.T) {
 	var inFlight, peak atomic.Int32
 	var using atomic.Int32
 	var used []int
-	err := eachAtOnce(context.Background(), items, 4, func(ctx context.Context, i int) string {
+	err := eachAtOnce(context.Background(), items, 4, 100, func(int) int { return 1 }, func(ctx context.Context, i int) string {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
@@ -178,7 +178,7 @@ func TestEachAtOnce(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	err = eachAtOnce(ctx, items, 2, func(ctx context.Context, i int) int {
+	err = eachAtOnce(ctx, items, 2, 100, func(int) int { return 1 }, func(ctx context.Context, i int) int {
 		if i == 3 {
 			cancel()
 		}
@@ -186,6 +186,33 @@ func TestEachAtOnce(t *testing.T) {
 	}, func(int, int) {})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestEachAtOnceHoldsAtMostCapacity: items weigh what their series would;
+// the ones read and not yet used never weigh more than the capacity, and an
+// item heavier than it is read alone.
+func TestEachAtOnceHoldsAtMostCapacity(t *testing.T) {
+	weights := []int{1000, 1000, 1000, 2500, 5000, 500, 500, 500, 500}
+	var mu sync.Mutex
+	held, peak, alone := 0, 0, true
+	err := eachAtOnce(context.Background(), weights, 3, 2500, func(w int) int { return w }, func(ctx context.Context, w int) int {
+		mu.Lock()
+		held += min(w, 2500)
+		peak = max(peak, held)
+		if w > 2500 && held != 2500 {
+			alone = false
+		}
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		return w
+	}, func(w, _ int) {
+		mu.Lock()
+		held -= min(w, 2500)
+		mu.Unlock()
+	})
+	if err != nil || peak != 2500 || !alone {
+		t.Errorf("err %v, peak weight %d (want 2,500), the heavy item alone: %v", err, peak, alone)
 	}
 }
 

@@ -165,9 +165,10 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
 	}
 
-	// Metrics and rules by region, RegionsAtOnce regions at once: a region's
-	// series are judged and dropped as soon as they arrive, so a scan of a
-	// large account holds at most that many regions' series at a time.
+	// Metrics and rules by region, up to RegionsAtOnce regions and
+	// SeriesAtOnce resources' series at once: a region's series are judged
+	// and dropped as soon as they arrive, so a scan of a large account holds
+	// a bounded number of series, however many regions it has.
 	// (GetMetricData is regional: no batch spans two regions anyway.)
 	end := started.Truncate(time.Hour)
 	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
@@ -181,7 +182,15 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	var read metricsRead // regions whose metrics were read, and not
 	var regionsDone int
 	var stop error
-	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, func(ctx context.Context, region string) regionRead {
+	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, SeriesAtOnce, func(region string) int {
+		n := 0
+		for _, r := range byRegion[region] {
+			if _, ok := target(r); ok {
+				n++
+			}
+		}
+		return n
+	}, func(ctx context.Context, region string) regionRead {
 		return s.fetchRegion(ctx, region, byRegion[region], window)
 	}, func(region string, rr regionRead) {
 		regionsDone++
