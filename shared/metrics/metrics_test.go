@@ -216,15 +216,16 @@ func TestBatchesRunTogether(t *testing.T) {
 	w := Window{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
 	var inFlight, peak atomic.Int32
 	fake := &fakeCloudWatch{}
-	h := func(ctx context.Context, c awsstub.Call) (any, error) {
+	slow := awsstub.Delay(latency, fake.handle)
+	h := func(ctx context.Context, c awsstub.Call) (any, error) { // counts the calls waiting on the wire at once
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		return fake.handle(ctx, c)
+		return slow(ctx, c)
 	}
 	var calls awsstub.Counter
-	f := New(stubClient(calls.Wrap(awsstub.Delay(latency, h))), Options{})
+	f := New(stubClient(calls.Wrap(h)), Options{})
 	start := time.Now()
 	res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
 	took := time.Since(start)
