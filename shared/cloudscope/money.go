@@ -39,6 +39,15 @@ func (a Amount) Add(b Amount) Amount { return Amount{new(big.Rat).Add(a.rat(), b
 // Sub returns a - b.
 func (a Amount) Sub(b Amount) Amount { return Amount{new(big.Rat).Sub(a.rat(), b.rat())} }
 
+// Mul returns a x b.
+func (a Amount) Mul(b Amount) Amount { return Amount{new(big.Rat).Mul(a.rat(), b.rat())} }
+
+// Div returns a / b; b must not be 0.
+func (a Amount) Div(b Amount) Amount { return Amount{new(big.Rat).Quo(a.rat(), b.rat())} }
+
+// AmountOf is the whole amount n.
+func AmountOf(n int64) Amount { return Amount{new(big.Rat).SetInt64(n)} }
+
 // Cmp compares a and b: -1, 0 or +1.
 func (a Amount) Cmp(b Amount) int { return a.rat().Cmp(b.rat()) }
 

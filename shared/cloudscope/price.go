@@ -48,12 +48,6 @@ type UnitPrice struct {
 // HoursPerMonth is the month AWS prices by: 730 hours.
 const HoursPerMonth = 730
 
-// AmountOf is the whole number n as an Amount.
-func AmountOf(n int64) Amount { return Amount{new(big.Rat).SetInt64(n)} }
-
-// Mul returns a * b.
-func (a Amount) Mul(b Amount) Amount { return Amount{new(big.Rat).Mul(a.rat(), b.rat())} }
-
 // AmountFromFloat is v, a measured quantity (not money), as an exact Amount
 // rounded to six places.
 func AmountFromFloat(v float64) Amount {

@@ -50,6 +50,9 @@ type ShardPart struct {
 	Listed        int `json:"listed"`
 	MetricsRead   int `json:"metrics_read"`
 	MetricsFailed int `json:"metrics_failed"`
+	// MetricsRequested counts the metrics the shard's GetMetricData calls
+	// asked for: what CloudWatch bills (the scan's own bill).
+	MetricsRequested int64 `json:"metrics_requested,omitempty"`
 }
 
 // ShardProgress is how far a sharded scan is: GET /scans/{id} reports it.

@@ -55,6 +55,9 @@ type SnapshotHeader struct {
 	Errors     []Failure      `json:"errors"`
 	// Calls counts AWS requests by API.
 	Calls map[string]int `json:"aws_calls"`
+	// Bill is what the scan's own AWS calls cost (nil in snapshots stored
+	// before it was counted).
+	Bill *Bill `json:"bill,omitempty"`
 	// Notification is none, pending or sent; Notify lists the finding ids
 	// the notification is about.
 	Notification string   `json:"notification"`

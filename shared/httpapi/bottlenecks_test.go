@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/memstore"
@@ -44,6 +45,8 @@ func snapshot(id string, at time.Time, hot ...string) *cloudscope.Snapshot {
 	s := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at, FinishedAt: at.Add(time.Minute), Regions: []string{"us-east-1", "eu-west-1"},
 		Errors: []cloudscope.Failure{}, Calls: map[string]int{}, Notification: cloudscope.NotifyNone},
 		Resources: []cloudscope.Resource{}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	s.Calls = map[string]int{"discovery": 12, bill.CostExplorer: 1, bill.GetMetricData: 3}
+	s.Bill = bill.OfScan(s.Calls, map[string]int64{bill.GetMetricData: 840})
 	for i, h := range hot {
 		region := []string{"us-east-1", "eu-west-1"}[i%2]
 		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: h, Region: region, EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
@@ -81,10 +84,17 @@ func TestBottleneckRoutes(t *testing.T) {
 	if r := do(t, h, "GET", "/bottlenecks?source=live"); r.status != 200 {
 		t.Errorf("live: %d %s", r.status, r.body)
 	}
-	if r := do(t, h, "GET", "/snapshots?limit=1"); r.status != 200 || !json.Valid(r.env.Data) || len(r.env.Data) < 20 {
+	// Every header carries the scan's own bill: 1 Cost Explorer request and
+	// 840 metrics requested, 0.01 + 0.0084 USD.
+	var list struct {
+		Snapshots []cloudscope.SnapshotHeader `json:"snapshots"`
+	}
+	if r := do(t, h, "GET", "/snapshots?limit=1"); r.status != 200 || json.Unmarshal(r.env.Data, &list) != nil || len(list.Snapshots) != 1 ||
+		list.Snapshots[0].Bill == nil || list.Snapshots[0].Bill.Total.String() != "0.0184" || list.Snapshots[0].Bill.Currency != "USD" {
 		t.Errorf("list: %d %s", r.status, r.body)
 	}
-	if r := do(t, h, "GET", "/snapshots/s1"); r.status != 200 {
+	var one cloudscope.SnapshotHeader
+	if r := do(t, h, "GET", "/snapshots/s1"); r.status != 200 || json.Unmarshal(r.env.Data, &one) != nil || one.Bill == nil || len(one.Bill.Items) != 3 {
 		t.Errorf("get: %d %s", r.status, r.body)
 	}
 	r = do(t, h, "GET", "/snapshots/s2/diff")

@@ -54,7 +54,10 @@ func ClientsFrom(c *awsconf.Clients) func(region string) CloudWatchAPI {
 
 // Options tune a Fetcher. The zero value gives the defaults.
 type Options struct {
-	// Concurrency bounds the GetMetricData calls in flight (default 10).
+	// Concurrency bounds the GetMetricData calls in flight for one Fetch,
+	// which reads one region (default 10): a region's batches run together,
+	// one round trip for up to 10 batches (5,000 queries), while the calls
+	// stay well under the 50 requests/s quota of the region.
 	Concurrency int
 	// RatePerSecond bounds the calls started per second and region (default
 	// 40, under GetMetricData's quota of 50 per second, leaving room for
@@ -121,6 +124,10 @@ type Result struct {
 	Calls int64 `json:"-"`
 	// Queries counts the metric queries sent.
 	Queries int `json:"-"`
+	// MetricsRequested counts the metrics every call asked for, each page of
+	// a batch asking again for the batch's queries: what GetMetricData bills
+	// (per 1,000 metrics requested).
+	MetricsRequested int64 `json:"-"`
 }
 
 // query is one metric and statistic of one resource: where it comes from,
@@ -219,6 +226,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 		wg       sync.WaitGroup
 		sem      = make(chan struct{}, f.opts.Concurrency)
 		calls    atomic.Int64
+		asked    atomic.Int64
 		errOnce  sync.Once
 		firstErr error
 	)
@@ -226,13 +234,13 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	client := f.client(req.Region)
 	for batch := range slices.Chunk(queries, size) {
 		wg.Go(func() {
-			if err := f.runBatch(ctx, client, lim, sem, &calls, req.Window, batch); err != nil {
+			if err := f.runBatch(ctx, client, lim, sem, &calls, &asked, req.Window, batch); err != nil {
 				errOnce.Do(func() { firstErr = err; cancel() })
 			}
 		})
 	}
 	wg.Wait()
-	res.Calls = calls.Load()
+	res.Calls, res.MetricsRequested = calls.Load(), asked.Load()
 	if firstErr != nil {
 		return nil, firstErr
 	}
@@ -250,7 +258,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls *atomic.Int64, w Window, batch []query) error {
+func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls, asked *atomic.Int64, w Window, batch []query) error {
 	byID := make(map[string]*query, len(batch))
 	in := &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(w.Start),
@@ -285,6 +293,7 @@ func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limit
 			return ctx.Err()
 		}
 		calls.Add(1)
+		asked.Add(int64(len(batch)))
 		page, err := pages.NextPage(ctx)
 		<-sem
 		if err != nil {

@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -222,5 +226,68 @@ func TestLoadBalancerMetricsFollowTheKind(t *testing.T) {
 		if strings.Join(got, ", ") != tc.want {
 			t.Errorf("%s: %v, want %s", tc.id, got, tc.want)
 		}
+	}
+}
+
+// TestBatchesRunTogether: a region's batches are sent together, under the
+// bound, so 8 batches take about one round trip, not 8; the results still
+// map back to their resources in the order asked, and one failed batch
+// still fails the request.
+func TestBatchesRunTogether(t *testing.T) {
+	const latency = 150 * time.Millisecond
+	const batches = 8
+	targets := s3Targets(batches * MaxQueriesPerCall / 2) // two queries a bucket: 8 full calls
+	w := Window{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
+	var inFlight, peak atomic.Int32
+	fake := &fakeCloudWatch{}
+	slow := awsstub.Delay(latency, fake.handle)
+	h := func(ctx context.Context, c awsstub.Call) (any, error) { // counts the calls waiting on the wire at once
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		return slow(ctx, c)
+	}
+	var calls awsstub.Counter
+	f := New(stubClient(calls.Wrap(h)), Options{})
+	start := time.Now()
+	res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Total() != batches || res.MetricsRequested != batches*MaxQueriesPerCall {
+		t.Errorf("%d calls, %d metrics requested; want %d and %d", calls.Total(), res.MetricsRequested, batches, batches*MaxQueriesPerCall)
+	}
+	// One round trip, with room for a busy machine; one batch after another
+	// would take 8.
+	if took > 3*latency {
+		t.Errorf("%d batches took %s at %s a call: %.1f round trips, want about 1", batches, took, latency, took.Seconds()/latency.Seconds())
+	}
+	if p := peak.Load(); p < 2 || p > 10 {
+		t.Errorf("%d calls in flight at most, want them together under the bound of 10", p)
+	}
+	for i, rm := range res.Resources {
+		if rm.ID != targets[i].ID {
+			t.Fatalf("resource %d is %s, want %s: the order asked", i, rm.ID, targets[i].ID)
+		}
+		for _, m := range rm.Metrics {
+			if pts := m.Stats["Average"]; len(pts) != 3 || pts[0].V != valueOf(rm.ID, m.Name, "Average", 0) {
+				t.Fatalf("%s %s: %v, not its own series", rm.ID, m.Name, pts)
+			}
+		}
+	}
+
+	// The fifth batch fails: the request fails, as when batches ran in turn.
+	failing := func(ctx context.Context, c awsstub.Call) (any, error) {
+		if in := c.Input.(*cloudwatch.GetMetricDataInput); aws.ToString(in.MetricDataQueries[0].Id) == fmt.Sprintf("q%d", 4*MaxQueriesPerCall) {
+			return nil, awsstub.APIError("AccessDenied", "not allowed")
+		}
+		return fake.handle(ctx, c)
+	}
+	res, err = New(stubClient(awsstub.Delay(latency, failing)), Options{}).Fetch(context.Background(),
+		Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
+	if res != nil || cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
+		t.Errorf("one batch denied: got %v, %v; want the request failed as access denied", res, err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -134,14 +137,11 @@ func (a *synthetic) handle(_ context.Context, c awsstub.Call) (any, error) {
 	return nil, fmt.Errorf("synthetic account: unexpected %s.%s", c.Service, c.Operation)
 }
 
-// BenchmarkScan10000Resources runs a full scan of the synthetic account with
-// every AWS call delayed 50 ms, and reports the wall time, the calls by API
-// and the peak heap.
-func BenchmarkScan10000Resources(b *testing.B) {
-	now := time.Now().UTC()
-	end := now.Truncate(time.Hour)
-	acct := &synthetic{regions: []string{"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"}, instances: 1500, dbs: 500, fns: 500,
-		values: map[string][]float64{}}
+// newSynthetic is an account of len(regions) x (instances, dbs, fns), with
+// 14 days of hourly points for every metric.
+func newSynthetic(regions []string, instances, dbs, fns int) *synthetic {
+	end := time.Now().UTC().Truncate(time.Hour)
+	acct := &synthetic{regions: regions, instances: instances, dbs: dbs, fns: fns, values: map[string][]float64{}}
 	for t := end.Add(-scan.Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
 		acct.stamps = append(acct.stamps, t)
 		for name, v := range level {
@@ -149,6 +149,14 @@ func BenchmarkScan10000Resources(b *testing.B) {
 		}
 		acct.values["busy"] = append(acct.values["busy"], 12)
 	}
+	return acct
+}
+
+// BenchmarkScan10000Resources runs a full scan of the synthetic account with
+// every AWS call delayed 50 ms, and reports the wall time, the calls by API
+// and the peak heap.
+func BenchmarkScan10000Resources(b *testing.B) {
+	acct := newSynthetic([]string{"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"}, 1500, 500, 500)
 	var wall time.Duration
 	var calls *awsstub.Counter
 	var snap *cloudscope.Snapshot
@@ -218,4 +226,156 @@ func BenchmarkScan10000Resources(b *testing.B) {
 	if wall > 30*time.Second || peak > 256<<20 {
 		b.Errorf("wall %s, peak heap %d MiB: over 3x the 10 s goal or over 256 MB", wall, peak>>20)
 	}
+}
+
+// BenchmarkScanCriticalChain replays the same scan of 3 regions x (400
+// instances, 100 databases, 50 functions: one page of each list, 10
+// GetMetricData calls a region) with 0, 100 and 200 ms added to every AWS
+// call, and reports the times and the number of sequential round trips they
+// imply: the slope of time over latency. The scan's critical chain is
+// 3: DescribeRegions, then the listings, then one wave of GetMetricData
+// calls; Cost Explorer runs beside discovery and the regions' metrics run
+// together.
+func BenchmarkScanCriticalChain(b *testing.B) {
+	acct := newSynthetic([]string{"eu-west-1", "us-east-1", "us-west-2"}, 400, 100, 50)
+	run := func(latency time.Duration) (time.Duration, *cloudscope.Snapshot) {
+		clients := awsstub.Clients(awsstub.Delay(latency, acct.handle))
+		sc := scan.New(scan.Deps{
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Thresholds: bottleneck.Defaults,
+		})
+		start := time.Now()
+		snap, err := sc.Evaluate(context.Background(), "chain", nil)
+		wall := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(snap.Errors) > 0 {
+			b.Fatalf("errors: %v", snap.Errors)
+		}
+		return wall, snap
+	}
+	latencies := []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond}
+	walls := make([]time.Duration, len(latencies))
+	var snap *cloudscope.Snapshot
+	run(0) // warm up
+	for b.Loop() {
+		for i, l := range latencies {
+			// The median of five runs, against a busy machine's noise.
+			var ws []time.Duration
+			for range 5 {
+				var w time.Duration
+				w, snap = run(l)
+				ws = append(ws, w)
+			}
+			slices.Sort(ws)
+			walls[i] = ws[2]
+		}
+	}
+	if snap.Counts.Resources != 3*550 {
+		b.Fatalf("%d resources", snap.Counts.Resources)
+	}
+	// The slope of time over latency (least squares over the three points)
+	// is the number of round trips one after another.
+	var mx, my, sxy, sxx float64
+	for i, l := range latencies {
+		mx, my = mx+l.Seconds()/3, my+walls[i].Seconds()/3
+	}
+	for i, l := range latencies {
+		sxy += (l.Seconds() - mx) * (walls[i].Seconds() - my)
+		sxx += (l.Seconds() - mx) * (l.Seconds() - mx)
+	}
+	trips := sxy / sxx
+	b.ReportMetric(walls[0].Seconds(), "s-at-0ms")
+	b.ReportMetric(walls[1].Seconds(), "s-at-100ms")
+	b.ReportMetric(walls[2].Seconds(), "s-at-200ms")
+	b.ReportMetric(trips, "round-trips")
+	b.ReportMetric(float64(snap.Calls["cloudwatch:GetMetricData"]), "getmetricdata-calls")
+	b.Logf("0 ms: %.2f s, 100 ms: %.2f s, 200 ms: %.2f s: %.1f sequential round trips (goal 3)",
+		walls[0].Seconds(), walls[1].Seconds(), walls[2].Seconds(), trips)
+	// A gross regression (regions or batches read one after another again)
+	// fails; the figure itself is reported.
+	if trips > 4.5 {
+		b.Errorf("%.1f sequential round trips, want about 3", trips)
+	}
+}
+
+// BenchmarkScanBill runs the scan of the synthetic account at 100 and
+// 10,000 resources (4 regions, 50 ms a call), reads each scan's own bill,
+// and feeds the units per resource it measured to bill.Model: what a day of
+// cloudscope costs at 100, 10,000 and 1,000,000 resources (a daily scan and
+// the dashboard's cached cost views), as the README quotes it.
+func BenchmarkScanBill(b *testing.B) {
+	regions := []string{"eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2"}
+	type measured struct {
+		resources int
+		bill      *cloudscope.Snapshot
+		wall      time.Duration
+	}
+	scanOf := func(instances, dbs, fns int) measured {
+		acct := newSynthetic(regions, instances, dbs, fns)
+		clients := awsstub.Clients(awsstub.Delay(50*time.Millisecond, acct.handle))
+		sc := scan.New(scan.Deps{
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Thresholds: bottleneck.Defaults,
+		})
+		start := time.Now()
+		snap, err := sc.Evaluate(context.Background(), "bill", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return measured{resources: snap.Counts.Resources, bill: snap, wall: time.Since(start)}
+	}
+	var small, large measured
+	for b.Loop() {
+		small = scanOf(15, 5, 5)       // 4 x 25 = 100 resources
+		large = scanOf(1500, 500, 500) // 4 x 2,500 = 10,000 resources
+	}
+	if small.resources != 100 || large.resources != 10000 {
+		b.Fatalf("%d and %d resources", small.resources, large.resources)
+	}
+	for _, m := range []measured{small, large} {
+		bl := m.bill.Bill
+		b.Logf("%d resources: bill %s %s in %s: %s", m.resources, bl.Total, bl.Currency, m.wall.Round(time.Millisecond), items(bl))
+	}
+	// The rates per resource, from the larger scan; the fixed parts from the
+	// difference of the two (the scan function has 1 GB: GB-seconds = seconds).
+	lb := large.bill.Bill
+	perRes := func(api string) float64 { return float64(lb.Units(api)) / float64(large.resources) }
+	secPerRes := (large.wall - small.wall).Seconds() / float64(large.resources-small.resources)
+	rates := bill.Rates{
+		MetricsPerResource:         perRes(bill.GetMetricData),
+		FreeCallsPerResource:       perRes("discovery"),
+		CostExplorerPages:          int(lb.Units(bill.CostExplorer)),
+		LambdaGBSecondsPerResource: secPerRes,
+		LambdaGBSecondsFixed:       max(0, small.wall.Seconds()-secPerRes*float64(small.resources)),
+	}
+	b.Logf("rates: %+v", rates)
+	if small.bill.Bill.Units(bill.CostExplorer) != lb.Units(bill.CostExplorer) {
+		b.Errorf("Cost Explorer pages %d at 100 resources, %d at 10,000: they should not grow with resources",
+			small.bill.Bill.Units(bill.CostExplorer), lb.Units(bill.CostExplorer))
+	}
+	for _, n := range []int{100, 10000, 1000000} {
+		day, err := bill.Model(bill.Scale{Resources: n, Accounts: 1, Regions: len(regions), CostViewsPerDay: 2}, rates)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("a day at %d resources (daily scan + 2 cost views, 6-hour cache): %s %s: %s", n, day.Total, day.Currency, items(day))
+		b.ReportMetric(day.Total.Ratio(cloudscope.AmountOf(1)), fmt.Sprintf("usd-per-day-%d", n))
+	}
+	b.ReportMetric(rates.MetricsPerResource, "metrics-per-resource")
+	b.ReportMetric(float64(rates.CostExplorerPages), "ce-pages-per-scan")
+}
+
+// items is a bill's items in one line.
+func items(bl *cloudscope.Bill) string {
+	var s []string
+	for _, it := range bl.Items {
+		s = append(s, fmt.Sprintf("%s %d %s (%d calls) %s", it.API, it.Units, it.Unit, it.Calls, it.Charge))
+	}
+	return strings.Join(s, "; ")
 }

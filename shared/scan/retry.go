@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/metrics"
@@ -20,18 +21,44 @@ import (
 // second pass. The error return is the caller's context ending.
 func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, region string, resources []cloudscope.Resource,
 	window metrics.Window, p Progress, firstPass bool) (series map[string]*cloudscope.ResourceMetrics, outcome metricsOutcome, err error) {
+	return s.recordMetrics(ctx, t, snap, s.fetchRegion(ctx, region, resources, window), p, firstPass)
+}
+
+// regionRead is what reading a region's metrics gave: it touches nothing
+// shared, so regions are read together.
+type regionRead struct {
+	region  string
+	targets int
+	res     *metrics.Result
+	err     error
+}
+
+// fetchRegion reads the metrics of a region's resources that the rules
+// judge by their metrics.
+func (s *Scanner) fetchRegion(ctx context.Context, region string, resources []cloudscope.Resource, window metrics.Window) regionRead {
 	var targets []metrics.Target
 	for _, r := range resources {
 		if t, ok := target(r); ok {
 			targets = append(targets, t)
 		}
 	}
+	rr := regionRead{region: region, targets: len(targets)}
+	if len(targets) > 0 {
+		rr.res, rr.err = s.FetchRuleMetrics(ctx, s.d.Metrics, region, targets, window)
+	}
+	return rr
+}
+
+// recordMetrics records a region's read in snap (calls, metrics requested,
+// failures) and reports progress; see regionMetrics.
+func (s *Scanner) recordMetrics(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, rr regionRead,
+	p Progress, firstPass bool) (series map[string]*cloudscope.ResourceMetrics, outcome metricsOutcome, err error) {
+	region, res, err := rr.region, rr.res, rr.err
 	series = map[string]*cloudscope.ResourceMetrics{}
-	if len(targets) == 0 {
+	if rr.targets == 0 {
 		return series, metricsNone, nil
 	}
 	p.Step = "metrics"
-	res, err := s.FetchRuleMetrics(ctx, s.d.Metrics, region, targets, window)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, metricsNone, ctx.Err()
@@ -46,11 +73,12 @@ func (s *Scanner) regionMetrics(ctx context.Context, t *tracker, snap *cloudscop
 		return series, metricsFailed, nil
 	}
 	snap.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+	snap.Bill.AddUnits(bill.GetMetricData, res.MetricsRequested)
 	for j := range res.Resources {
 		rm := &res.Resources[j]
 		series[string(rm.Type)+"/"+rm.ID] = rm
 	}
-	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, len(targets), res.Calls)
+	p.Detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, rr.targets, res.Calls)
 	s.report(ctx, t, p)
 	return series, metricsOK, nil
 }
@@ -86,6 +114,7 @@ func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string
 		}
 		res.Resources = append(res.Resources, r.Resources...)
 		res.Calls += r.Calls
+		res.MetricsRequested += r.MetricsRequested
 	}
 	return res, nil
 }

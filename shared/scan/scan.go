@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -91,6 +92,11 @@ type Deps struct {
 	// Prices, when set, prices the waste findings' savings (pricing.Client);
 	// without it every saving says no price was consulted.
 	Prices Prices
+	// RegionsAtOnce bounds the regions whose metrics are read at once
+	// (default RegionsAtOnce); 1 reads them in turn (an emulator that
+	// answers one call at a time gains nothing from more, and each call
+	// then only takes longer).
+	RegionsAtOnce int
 }
 
 // Prices answers unit prices and counts the Price List calls it made.
@@ -125,6 +131,9 @@ func New(d Deps) *Scanner {
 	}
 	if d.RetryPause <= 0 {
 		d.RetryPause = 2 * time.Second
+	}
+	if d.RegionsAtOnce <= 0 {
+		d.RegionsAtOnce = RegionsAtOnce
 	}
 	s := &Scanner{d: d}
 	if d.Account != nil && d.Discovery != nil {
@@ -168,6 +177,11 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
 	started := s.d.Now().UTC()
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
+	snap.Bill = &cloudscope.Bill{} // counts the metrics requested; priced at the end
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Cost Explorer needs neither discovery nor metrics: it runs beside them.
+	costsDone := beside(func() costResult { return s.costSummary(ctx) })
 	s.report(ctx, t, Progress{Step: "discover", Detail: "listing resources in every region"})
 	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
 	if err != nil {
@@ -180,10 +194,11 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
 	}
 
-	// Metrics and rules region by region: a region's series are judged and
-	// dropped before the next region's are read, so a scan of a large account
-	// holds one region's series at a time. (GetMetricData is regional: no
-	// batch spans two regions anyway.)
+	// Metrics and rules by region, up to RegionsAtOnce regions and
+	// SeriesAtOnce resources' series at once: a region's series are judged
+	// and dropped as soon as they arrive, so a scan of a large account holds
+	// a bounded number of series, however many regions it has.
+	// (GetMetricData is regional: no batch spans two regions anyway.)
 	end := started.Truncate(time.Hour)
 	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
 	byRegion := map[string][]cloudscope.Resource{}
@@ -195,18 +210,37 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	pricesAsked := s.priceCalls()
 	var again []string   // regions whose metrics failed for a passing reason
 	var read metricsRead // regions whose metrics were read, and not
-	for i, region := range regionNames {
-		series, outcome, err := s.regionMetrics(ctx, t, snap, region, byRegion[region], window, Progress{RegionsDone: i + 1, Regions: len(regionNames)}, true)
-		if err != nil {
-			return nil, err
+	var regionsDone int
+	var stop error
+	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, SeriesAtOnce, func(region string) int {
+		n := 0
+		for _, r := range byRegion[region] {
+			if _, ok := target(r); ok {
+				n++
+			}
 		}
-		if outcome == metricsRetry {
+		return n
+	}, func(ctx context.Context, region string) regionRead {
+		return s.fetchRegion(ctx, region, byRegion[region], window)
+	}, func(region string, rr regionRead) {
+		regionsDone++
+		series, outcome, err := s.recordMetrics(ctx, t, snap, rr, Progress{RegionsDone: regionsDone, Regions: len(regionNames)}, true)
+		switch {
+		case err != nil:
+			stop = err
+		case outcome == metricsRetry:
 			again = append(again, region) // judged after the second pass
-			continue
+		default:
+			read.add(outcome)
+			s.judge(ctx, snap, byRegion[region], series, window, started)
 		}
-		read.add(outcome)
-		s.judge(ctx, snap, byRegion[region], series, window, started)
+	})
+	if err = cmp.Or(stop, err); err != nil {
+		return nil, err
 	}
+	// In region order, as if every region had been read in turn.
+	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
+	slices.Sort(again)
 	if err := s.metricsAgain(ctx, t, snap, again, byRegion, window, started, &read); err != nil {
 		return nil, err
 	}
@@ -219,9 +253,11 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	}
 	s.report(ctx, t, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
-	if s.d.Costs != nil {
-		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = s.costSummary(ctx, snap)
+	if c := costsDone(); c.asked {
+		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = c.summary, c.requests
+		snap.Errors = append(snap.Errors, c.errors...)
 	}
+	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: snap.Bill.Units(bill.GetMetricData)})
 	snap.FinishedAt = s.d.Now().UTC()
 	snap.Counts = count(snap)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
@@ -319,26 +355,40 @@ func findingsByID(s *cloudscope.Snapshot, ids []string) []cloudscope.Finding {
 // Cost Explorer request when the cache is cold, none when it is warm. It is
 // the default query (daily, by service), which GET /costs without parameters
 // and the dashboard's first view also ask: after a scan they cost nothing.
-func (s *Scanner) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*cloudscope.CostSummary, int) {
+func (s *Scanner) costSummary(ctx context.Context) (c costResult) {
+	if s.d.Costs == nil {
+		return c
+	}
+	c.asked = true
 	q, err := costs.NewQuery(costs.QueryInput{}, s.d.Now())
 	if err != nil {
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
-		return nil, 0
+		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		return c
 	}
 	rep, err := s.d.Costs.Report(ctx, q)
 	if err != nil {
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "ce", err))
-		return nil, 0
+		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		return c
 	}
 	if rep.CacheError != "" {
-		snap.Errors = append(snap.Errors, cloudscope.Failure{Region: cloudscope.Global, Service: "dynamodb", Code: string(cloudscope.CodeUpstream),
+		c.errors = append(c.errors, cloudscope.Failure{Region: cloudscope.Global, Service: "dynamodb", Code: string(cloudscope.CodeUpstream),
 			Message: "the cost cache failed; Cost Explorer was asked directly"})
 	}
 	top := rep.Groups
 	if len(top) > 10 {
 		top = top[:10]
 	}
-	return &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+	c.summary, c.requests = &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+	return c
+}
+
+// costResult is the cost summary's outcome: asked is false when the scan
+// has no cost reader.
+type costResult struct {
+	asked    bool
+	summary  *cloudscope.CostSummary
+	requests int
+	errors   []cloudscope.Failure
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.

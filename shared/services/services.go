@@ -121,6 +121,12 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
 	}
+	if awsconf.EndpointOverridden(clients.Config()) {
+		// An emulator (moto) computes one GetMetricData at a time: regions
+		// read together only make each call slower, past the HTTP timeout
+		// on a busy machine. AWS serves each region apart.
+		deps.RegionsAtOnce = 1
+	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
 		if conf.ChatTopicARN != "" {

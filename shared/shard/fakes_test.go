@@ -81,22 +81,22 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-func (s *partStore) SetShardTotal(_ context.Context, _ string, total int) error {
+func (s *partStore) SetShardTotal(ctx context.Context, scanID string, total int) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.total = total
-	return nil
+	s.mu.Unlock()
+	return s.Store.SetShardTotal(ctx, scanID, total) // the counters the scan's status reports
 }
 
-func (s *partStore) ShardDone(_ context.Context, _ string, failed bool) error {
+func (s *partStore) ShardDone(ctx context.Context, scanID string, failed bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if failed {
 		s.failed++
 	} else {
 		s.done++
 	}
-	return nil
+	s.mu.Unlock()
+	return s.Store.ShardDone(ctx, scanID, failed)
 }
 
 // notifier records what is published.

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -42,6 +43,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	regions := map[string]bool{}
 	var listed, metricsRead, metricsFailed, parts int
+	var metricsRequested int64
 	err := e.d.Parts.PartSummaries(ctx, scanID, func(p cloudscope.ShardPart) error {
 		parts++
 		if snap.StartedAt.IsZero() || p.StartedAt.Before(snap.StartedAt) {
@@ -53,6 +55,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		listed += p.Listed
 		metricsRead += p.MetricsRead
 		metricsFailed += p.MetricsFailed
+		metricsRequested += p.MetricsRequested
 		snap.Findings = append(snap.Findings, p.Findings...)
 		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
 		snap.Errors = append(snap.Errors, p.Errors...)
@@ -73,6 +76,9 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = e.costSummary(ctx, snap)
 	}
 	c.Findings = len(snap.Findings)
+	savings := cloudscope.SumSavings(snap.Findings)
+	c.Savings = &savings
+	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: metricsRequested})
 	cloudscope.SortFindings(snap.Findings)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))

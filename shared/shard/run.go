@@ -149,6 +149,7 @@ func (e *Engine) chunkMetrics(ctx context.Context, caps *accountCaps, part *clou
 	}
 	part.MetricsRead++
 	part.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+	part.MetricsRequested += res.MetricsRequested
 	series := make(map[string]*cloudscope.ResourceMetrics, len(res.Resources))
 	for j := range res.Resources {
 		series[scan.SeriesKey(&res.Resources[j])] = &res.Resources[j]

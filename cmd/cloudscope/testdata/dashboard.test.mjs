@@ -228,6 +228,13 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
 await step('history: two snapshots, and their diff shows the bucket added between them', async () => {
   await page.goto(base + '/#history');
   await page.waitForFunction(() => document.querySelectorAll('#history-table tbody tr').length >= 2);
+  // Every scan shows what its own AWS calls cost, exact, in USD.
+  const bills = await page.$$eval('#history-table tbody td.bill', cells => cells.map(c => [c.innerText, c.title]));
+  assert.ok(bills.length >= 2);
+  for (const [text, title] of bills) {
+    assert.match(text, /^\d+\.\d{2,10} USD$/);
+    assert.match(title, /cloudwatch:GetMetricData: \d+ metrics x 0\.00001 = /);
+  }
   await page.click('#history-diff');
   const added = page.locator('#diff-added');
   await added.waitFor();

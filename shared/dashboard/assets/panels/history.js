@@ -58,6 +58,7 @@ async function load() {
       h('td', { class: 'num' }, s.counts?.resources ?? ''),
       h('td', { class: 'num' }, s.counts?.findings ?? ''),
       h('td', {}, s.costs ? `${money(s.costs.total, s.costs.currency)} (${s.costs.start} to ${s.costs.end})` : ''),
+      h('td', { class: 'num bill', title: billDetail(s.bill) }, s.bill ? `${s.bill.total} ${s.bill.currency}` : 'not counted'),
       h('td', {}, s.errors?.length ? `${s.errors.length} region or service${s.errors.length === 1 ? '' : 's'} unread` : 'none'),
     )));
     if (asked) follow(asked, ids);
@@ -66,6 +67,15 @@ async function load() {
     table.hidden = true;
     showError(st, e);
   }
+}
+
+/** billDetail is a scan's own bill item by item, for the cell's tooltip:
+ * the exact amounts, since a scan often costs less than a cent. */
+function billDetail(bill) {
+  if (!bill) return 'Scans stored before cloudscope counted its own calls have no bill.';
+  const lines = bill.items.map(i => `${i.api}: ${i.units} ${i.unit}${i.units === 1 ? '' : 's'}` +
+    (Number(i.unit_price) ? ` x ${i.unit_price} = ${i.charge} ${bill.currency}` : ' (free)'));
+  return [...lines, `List prices of ${bill.price_date}; an estimate, not an invoice.`].join('\n');
 }
 
 /** follow does what a link asked for, once the list is on screen. */
