@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -35,15 +36,7 @@ type Grants struct {
 }
 
 // assumeRoleActions is what reading a member through its role calls.
-//
-// Until the engine (shared/accounts, shared/shard) is merged, its action
-// lists are spelled out here from its contract: at the merge they give way
-// to accounts.IAMActions and the engine's own lists, one source as for
-// every other grant.
-var (
-	assumeRoleActions    = []string{"sts:AssumeRole"}
-	organizationsActions = []string{"organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"}
-)
+var assumeRoleActions = accounts.AssumeRoleIAMActions
 
 // memberActions are the reads a shard makes inside a member account.
 func memberActions() []string { return union(discovery.IAMActions, metrics.IAMActions) }
@@ -81,12 +74,16 @@ var GrantsOf = map[string]Grants{
 	// member role (in the management account with its own) and stores its
 	// part; finalize reads the costs once, by linked account, makes the
 	// snapshot of the parts and notifies.
-	"plan": {Account: union(organizationsActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
-		Table: union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), PlanBucket: union(s3items.IAMActions)},
-	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions), AssumesMemberRole: true,
-		Table: union(dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions)},
+	// The plan holds the scan's lease and stores its own part (the skipped
+	// accounts); a shard prices its waste findings through the price cache;
+	// the finalize reads the parts, the latest snapshot and the cost cache.
+	"plan": {Account: union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
+		Table:      union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
+		PlanBucket: union(s3items.IAMActions)},
+	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
+		Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	"finalize": {Account: union(costs.ReportIAMActions),
-		Table: union(dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
 		Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 }
 

@@ -21,17 +21,23 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
+// OrganizationsIAMActions are what listing the organization's accounts
+// (all, or under OUs) calls; AssumeRoleIAMActions what reaching a member
+// through its role calls.
+var (
+	OrganizationsIAMActions = []string{
+		"organizations:ListAccounts",
+		"organizations:ListAccountsForParent",
+		"organizations:ListOrganizationalUnitsForParent",
+	}
+	AssumeRoleIAMActions = []string{"sts:AssumeRole"}
+)
+
 // IAMActions are the calls this package makes from the scanning account:
-// who the caller is, the organization's accounts (all, or under OUs), and
-// the member role. (The member role itself grants the read actions of
-// discovery and metrics; see the infrastructure's StackSet.)
-var IAMActions = []string{
-	"organizations:ListAccounts",
-	"organizations:ListAccountsForParent",
-	"organizations:ListOrganizationalUnitsForParent",
-	"sts:AssumeRole",
-	"sts:GetCallerIdentity",
-}
+// who the caller is, the organization's accounts, and the member role.
+// (The member role itself grants the read actions of discovery and
+// metrics; see the infrastructure's StackSet.)
+var IAMActions = slices.Concat(OrganizationsIAMActions, AssumeRoleIAMActions, []string{"sts:GetCallerIdentity"})
 
 // CodeSkipped is the Failure code of an account that is not ACTIVE
 // (SUSPENDED, PENDING_CLOSURE...): listed in the snapshot's errors, never

@@ -200,3 +200,47 @@ func (s *Scanner) Conclude(ctx context.Context, snap *cloudscope.Snapshot, save 
 	}
 	return &Result{Snapshot: snap}, nil
 }
+
+// ShardedLeaseDuration is how long a sharded scan on Step Functions holds
+// the one-scan lease: its plan takes it and its finalize ends it, in other
+// processes, hours apart at most (the state machine's own timeout is
+// shorter); a run that dies between them frees it after this.
+const ShardedLeaseDuration = 6 * time.Hour
+
+// Hold makes scan id the one running scan for ttl, as Run's lease does,
+// across processes (a sharded scan's plan takes it; id may take it again),
+// and records the scan running at step. Another scan's lease makes it
+// return *ErrScanRunning. Without a store it holds nothing.
+func (s *Scanner) Hold(ctx context.Context, id, step string, ttl time.Duration) error {
+	if s.d.Store == nil {
+		return nil
+	}
+	holder, err := s.d.Store.AcquireScanLease(ctx, id, ttl)
+	if err != nil {
+		return err
+	}
+	if holder != "" {
+		return &ErrScanRunning{ID: holder}
+	}
+	now := s.d.Now().UTC()
+	st := cloudscope.ScanStatus{ID: id, State: cloudscope.StateRunning, Step: step, StartedAt: now, UpdatedAt: now}
+	if prev, err := s.d.Store.Status(ctx, id); err == nil && prev != nil && !prev.StartedAt.IsZero() {
+		st.StartedAt = prev.StartedAt
+	}
+	return s.d.Store.SetStatus(ctx, st)
+}
+
+// Release ends scan id's lease (taken by Hold) and records how the scan
+// ended: done, or failed at step with the kind of err.
+func (s *Scanner) Release(ctx context.Context, id, step string, scanErr error) error {
+	if s.d.Store == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	t := &tracker{store: s.d.Store, now: s.d.Now, status: cloudscope.ScanStatus{ID: id, State: cloudscope.StateRunning, Step: step}}
+	if prev, err := s.d.Store.Status(ctx, id); err == nil && prev != nil {
+		t.status.StartedAt = prev.StartedAt
+	}
+	t.finish(ctx, scanErr)
+	return s.d.Store.ReleaseScanLease(ctx, id)
+}

@@ -27,8 +27,15 @@ import (
 // failed (a denied member, a region, a service), complete otherwise. The
 // skipped accounts (not ACTIVE) are listed in the errors with code
 // "skipped" and count against nothing.
+//
+// A finalize that stored the snapshot (or found it stored) ends the scan's
+// lease and records its end in the status; one that failed before leaves
+// both for its retry.
 func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error) {
 	res, err := e.finalize(ctx, scanID)
+	if res != nil && e.d.Scanner != nil {
+		_ = e.d.Scanner.Release(ctx, scanID, "finalize", err)
+	}
 	if res == nil {
 		return nil, err
 	}

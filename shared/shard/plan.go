@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // PlanShard is the pseudo-shard whose part records the plan's own
@@ -23,9 +24,17 @@ func PlanShard(scanID string) cloudscope.Shard {
 // DescribeRegions call each; accounts differ), split by Options.SplitTypes,
 // and one shard for its S3 buckets. An account whose role cannot be
 // assumed gets one shard, which reports it. The plan's part (PlanShard)
-// is stored, and the shard total set in the scan's status.
+// is stored, and the shard total set in the scan's status. The plan takes
+// the one-scan lease for the whole sharded scan (scan.ShardedLeaseDuration;
+// its finalize ends it): while another scan runs it plans nothing and
+// returns *scan.ErrScanRunning.
 func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
 	started := e.d.Now().UTC()
+	if e.d.Scanner != nil {
+		if err := e.d.Scanner.Hold(ctx, scanID, "plan", scan.ShardedLeaseDuration); err != nil {
+			return nil, err
+		}
+	}
 	r, err := e.d.Accounts.Resolve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("resolve the accounts: %w", err)

@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -401,5 +402,45 @@ func TestSplitTypes(t *testing.T) {
 	plain := New(Deps{HomeRegion: "us-east-1"}, Options{})
 	if got := plain.shardsOf("s", "1", []string{"eu-west-1"}); len(got) != 2 || got[0].Region != "eu-west-1" || !bucketShard(got[0]) || got[1].Types != nil {
 		t.Errorf("without the home region: %+v", got)
+	}
+}
+
+// TestStatesHoldTheLease: on Step Functions the plan, the shards and the
+// finalize run in separate processes: the plan takes the one-scan lease
+// (another scan's refuses it), the finalize ends it and says the scan is done.
+func TestStatesHoldTheLease(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, Options{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
+	if holder, err := r.parts.AcquireScanLease(ctx, "other", time.Minute); err != nil || holder != "" {
+		t.Fatal(holder, err)
+	}
+	var running *scan.ErrScanRunning
+	if _, err := r.engine.Plan(ctx, "sfn-1"); !errors.As(err, &running) || running.ID != "other" {
+		t.Fatalf("plan while another scan runs: %v", err)
+	}
+	_ = r.parts.ReleaseScanLease(ctx, "other")
+	shards, err := r.engine.Plan(ctx, "sfn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if holder, _ := r.parts.AcquireScanLease(ctx, "other", time.Minute); holder != "sfn-1" {
+		t.Fatalf("after the plan the lease is %q's, want sfn-1's", holder)
+	}
+	if st, _ := r.parts.Status(ctx, "sfn-1"); st == nil || st.State != cloudscope.StateRunning {
+		t.Errorf("status after the plan: %+v", st)
+	}
+	for _, sh := range shards {
+		if _, err := r.engine.RunShard(ctx, sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.engine.Finalize(ctx, "sfn-1"); err != nil {
+		t.Fatal(err)
+	}
+	if holder, _ := r.parts.AcquireScanLease(ctx, "next", time.Minute); holder != "" {
+		t.Errorf("after the finalize the lease is still %q's", holder)
+	}
+	if st, _ := r.parts.Status(ctx, "sfn-1"); st == nil || st.State != cloudscope.StateDone || st.Shards == nil || st.Shards.Left() != 0 {
+		t.Errorf("status after the finalize: %+v", st)
 	}
 }
