@@ -65,7 +65,7 @@ func TestResourcesAgainstTheDemoAccount(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"TYPE", "legacy-reporting", "m5.xlarge", "reporting-db", "db.t3.medium 100GB", "cloudscope-demo-invoices-eu", "invoice-pdf", "512MB",
-		"5 resources in 1 region (2 ec2, 1 rds, 1 s3, 1 lambda)"} {
+		"9 resources in 1 region (2 ec2, 1 rds, 1 s3, 1 lambda, 3 ebs, 1 elb)", "gp2 300GB on", "classic 1/1 healthy"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}

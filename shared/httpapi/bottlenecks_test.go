@@ -141,23 +141,6 @@ func TestBottleneckRoutes(t *testing.T) {
 	}
 }
 
-// TestScanStatusReportsShards: a sharded scan's status says how many shards
-// are done, failed and left, as the OpenAPI document describes.
-func TestScanStatusReportsShards(t *testing.T) {
-	f := &fakeBottlenecks{store: memstore.New()}
-	h := newAPI(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
-	_ = f.store.SetStatus(context.Background(), cloudscope.ScanStatus{ID: "f2b0c7a4", State: cloudscope.StateRunning, StartedAt: clock, UpdatedAt: clock,
-		Shards: &cloudscope.ShardProgress{Total: 17000, Done: 12000, Failed: 3}})
-	r := do(t, h, "GET", "/scans/f2b0c7a4")
-	var st struct {
-		Shards map[string]int `json:"shards"`
-	}
-	if err := json.Unmarshal(r.env.Data, &st); err != nil || r.status != 200 ||
-		st.Shards["total"] != 17000 || st.Shards["done"] != 12000 || st.Shards["failed"] != 3 || st.Shards["left"] != 4997 {
-		t.Errorf("status: %d %s", r.status, r.body)
-	}
-}
-
 func TestBottlenecksSummarizeSavings(t *testing.T) {
 	f := &fakeBottlenecks{store: memstore.New()}
 	h := newAPI(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,13 +70,25 @@ func instance(id string) cloudscope.Resource {
 	return cloudscope.Resource{Type: cloudscope.EC2, ID: id, Region: "us-east-1", State: "running", EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
 }
 
+// ticking is a clock a minute later at each reading, safe for the
+// scan's concurrent steps (Cost Explorer beside discovery).
+func ticking(start time.Time) func() time.Time {
+	var mu sync.Mutex
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		start = start.Add(time.Minute)
+		return start
+	}
+}
+
 func setup() (*account, *notifier, *memstore.Store, *Scanner) {
 	acct := &account{resources: []cloudscope.Resource{instance("i-hot"), instance("i-ok")}, cpu: map[string]float64{"i-hot": 95, "i-ok": 40}}
 	n := &notifier{}
 	store := memstore.New()
 	clock := now
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
-		Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+		Now: ticking(clock)})
 	return acct, n, store, s
 }
 
@@ -345,7 +358,7 @@ func TestAScanThatReadNothingIsFailedAndNeverTheLatest(t *testing.T) {
 			f := &failingAccount{account: acct}
 			clock := now
 			s := New(Deps{Discovery: f, Metrics: f, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
-				Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+				Now: ticking(clock)})
 			ctx := context.Background()
 			if _, err := s.Run(ctx, "good-1", nil); err != nil {
 				t.Fatal(err)
@@ -436,7 +449,7 @@ func TestACarriedNotificationIsNeverSentTwice(t *testing.T) {
 	store := &raceStore{Store: memstore.New(), lost: "scan-1"}
 	clock := now
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Notifier: n, Thresholds: bottleneck.Defaults,
-		Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+		Now: ticking(clock)})
 	ctx := context.Background()
 	n.fail = errors.New("sns is down")
 	if r, err := s.Run(ctx, "scan-1", nil); err != nil || r.Snapshot.Notification != cloudscope.NotifyPending {

@@ -77,7 +77,7 @@ func TestMotoOrganization(t *testing.T) {
 		return service == "sts" && bytes.Contains(body, []byte("AssumeRole")) && bytes.Contains(body, []byte(refused))
 	})
 
-	// Each account's own instance (us-east-1) and bucket (eu-west-1).
+	// Each account's own instance (us-east-1), with its root volume, and bucket (eu-west-1).
 	made := map[string][]string{} // account -> resource ids
 	seed := func(account string, c *awsconf.Clients) {
 		run, err := c.EC2("us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
@@ -91,6 +91,11 @@ func TestMotoOrganization(t *testing.T) {
 			t.Fatal(err)
 		}
 		made[account] = []string{aws.ToString(run.Instances[0].InstanceId), bucket}
+		for _, m := range run.Instances[0].BlockDeviceMappings { // its root volume, an ebs resource too
+			if m.Ebs != nil {
+				made[account] = append(made[account], aws.ToString(m.Ebs.VolumeId))
+			}
+		}
 	}
 	mgmt := mototest.AccountID
 	seed(mgmt, mgmtClients)
