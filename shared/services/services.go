@@ -165,7 +165,6 @@ func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, pa
 		Costs:      costSvc,
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, progress),
-		Thresholds: conf.Thresholds,
 		HomeRegion: clients.DefaultRegion(),
 	}, shard.Options{Concurrency: conf.ShardConcurrency})
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -129,8 +130,7 @@ func benchEngine(a *stubAccount, calls *awsstub.Counter, parts *partStore, chunk
 		},
 		Metrics:    func(c *awsconf.Clients) Fetcher { return metrics.New(metrics.ClientsFrom(c), metrics.Options{}) },
 		Parts:      parts,
-		Scanner:    scan.New(scan.Deps{Store: parts}),
-		Thresholds: bottleneck.Defaults,
+		Scanner:    scan.New(scan.Deps{Store: parts, Thresholds: bottleneck.Defaults}),
 		HomeRegion: "us-east-1",
 	}, Options{ChunkTargets: chunk})
 }
@@ -174,9 +174,10 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 	var peak uint64
 	var calls *awsstub.Counter
 	var sum *Summary
+	var parts *partStore
 	for b.Loop() {
 		calls = &awsstub.Counter{}
-		parts := newPartStore()
+		parts = newPartStore()
 		e := benchEngine(a, calls, parts, 0)
 		if _, err := e.account(context.Background(), "111111111111"); err != nil {
 			b.Fatal(err)
@@ -209,6 +210,30 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 		b.ReportMetric(waves*median.Seconds()/60, fmt.Sprintf("modeled-min-at-%d", c))
 	}
 	b.Logf("one shard: %d calls by API: %s", calls.Total(), calls)
+
+	// What one scan of that organization costs in AWS charges, from this
+	// shard's measured units (bill.Model): 17,000 region shards and 1,000
+	// bucket shards, each a 512 MB shard function as long as this one; the
+	// plan and finalize are left out of the GB-seconds (two invocations
+	// against 18,000); one Cost Explorer query (its pages: 1 in the stub).
+	part := parts.parts["bench"]["111111111111#eu-west-1"]
+	gmd := calls.Count("CloudWatch.GetMetricData")
+	rates := bill.Rates{
+		MetricsPerResource:         float64(part.MetricsRequested) / 59,
+		FreeCallsPerResource:       float64(calls.Total()-gmd) / 59,
+		CostExplorerPages:          1,
+		LambdaGBSecondsPerResource: 0.5 * median.Seconds() / 59,
+	}
+	org, err := bill.Model(bill.Scale{Resources: 17000 * 59, Accounts: 1000, Regions: 17, Shards: 18000}, rates)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(part.MetricsRequested), "shard-metrics-requested")
+	total, _ := strconv.ParseFloat(org.Total.String(), 64)
+	b.ReportMetric(total, "org-scan-USD")
+	for _, it := range org.Items {
+		b.Logf("organization scan: %s: %d units (%s), %s USD", it.API, it.Units, it.Unit, it.Charge.Cents())
+	}
 }
 
 // BenchmarkLargeShard is one account-region of 25,000 resources (15,000

@@ -141,7 +141,6 @@ func TestMotoOrganization(t *testing.T) {
 		Costs:      costSvc,
 		Parts:      parts,
 		Scanner:    sc,
-		Thresholds: bottleneck.Defaults,
 		HomeRegion: "us-east-1",
 	}, Options{Concurrency: 8, RetryPause: time.Millisecond})
 	proxy.ResetStats()

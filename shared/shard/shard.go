@@ -21,7 +21,6 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -78,11 +77,11 @@ type Deps struct {
 		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
 	}
 	Parts PartStore
-	// Scanner gives a sharded scan a one-process scan's lease, status,
-	// store-once and notification (its Store and Notifier).
-	Scanner    *scan.Scanner
-	Thresholds bottleneck.Thresholds
-	Now        func() time.Time
+	// Scanner gives a sharded scan a one-process scan's rules (its
+	// thresholds and prices), lease, status, store-once and notification
+	// (its Store and Notifier).
+	Scanner *scan.Scanner
+	Now     func() time.Time
 	// HomeRegion is the region of the account's global listings (the S3
 	// shard is filed under it when the account has it enabled).
 	HomeRegion string

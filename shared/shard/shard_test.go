@@ -167,7 +167,6 @@ func newRig(t *testing.T, opts Options, members map[string]*fakeAccount) *rig {
 		Costs:      r.costs,
 		Parts:      r.parts,
 		Scanner:    sc,
-		Thresholds: bottleneck.Defaults,
 		Now:        clock,
 		HomeRegion: "us-east-1",
 	}, opts)
