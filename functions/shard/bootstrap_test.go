@@ -3,7 +3,8 @@ package main
 // The artifact tier: the built shard bootstrap runs under the Lambda Runtime
 // Interface Emulator with its events/ fixture. Without its table it does not
 // start, and both the invocation's answer and the log name the setting.
-// (Its runs against moto with the shard engine come with the engine.)
+// Its run against moto, with the plan and finalize bootstraps in a whole
+// sharded scan, is functions/finalize's TestBootstrapsRunAShardedScan.
 
 import (
 	"os"
