@@ -201,12 +201,19 @@ func wasteStory(seeded *Seeded) []series {
 		reads, writes shape
 		provisioned   float64
 	}{
-		// 100 units a second provisioned are 8,640,000 a day; a few hundred are used.
-		{"legacy-sessions", flat(700, 300), flat(200, 100), 100},
-		{"orders", flat(2e6, 5e5), flat(6e5, 2e5), 0},
+		// Per hour: 100 units a second provisioned are 360,000 an hour; a few
+		// dozen are used.
+		{"legacy-sessions", flat(30, 12), flat(8, 4), 100},
+		{"orders", flat(8e4, 2e4), flat(2.5e4, 8e3), 0},
 	} {
-		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedReadCapacityUnits", "Count", t.reads)
-		add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ConsumedWriteCapacityUnits", "Count", t.writes)
+		// Consumed capacity hourly over the scan's 14 days: the rule weighs
+		// the hours measured, as DynamoDB publishes every minute.
+		hourly := func(metric string, sh shape) {
+			out = append(out, series{region: "us-east-1", namespace: "AWS/DynamoDB", metric: metric, unit: "Count",
+				dims: map[string]string{"TableName": t.name}, value: sh})
+		}
+		hourly("ConsumedReadCapacityUnits", t.reads)
+		hourly("ConsumedWriteCapacityUnits", t.writes)
 		if t.provisioned > 0 {
 			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedReadCapacityUnits", "Count", flat(t.provisioned, 0))
 			add("us-east-1", "AWS/DynamoDB", "TableName", t.name, "ProvisionedWriteCapacityUnits", "Count", flat(t.provisioned, 0))
