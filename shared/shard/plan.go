@@ -28,13 +28,27 @@ func PlanShard(scanID string) cloudscope.Shard {
 // the one-scan lease for the whole sharded scan (scan.ShardedLeaseDuration;
 // its finalize ends it): while another scan runs it plans nothing and
 // returns *scan.ErrScanRunning.
+//
+// A plan that fails for good (not throttled, unavailable or timed out,
+// which the state machine retries) ends the lease and says so in the
+// status, so that the next scan is not held back for hours.
 func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
-	started := e.d.Now().UTC()
-	if e.d.Scanner != nil {
-		if err := e.d.Scanner.Hold(ctx, scanID, "plan", scan.ShardedLeaseDuration); err != nil {
-			return nil, err
-		}
+	if e.d.Scanner == nil {
+		return e.plan(ctx, scanID)
 	}
+	if err := e.d.Scanner.Hold(ctx, scanID, "plan", scan.ShardedLeaseDuration); err != nil {
+		return nil, err
+	}
+	shards, err := e.plan(ctx, scanID)
+	if err != nil && ctx.Err() == nil && !cloudscope.CodeOf(err).Transient() {
+		_ = e.d.Scanner.Release(ctx, scanID, "plan", err)
+	}
+	return shards, err
+}
+
+// plan is Plan under the lease.
+func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
+	started := e.d.Now().UTC()
 	r, err := e.d.Accounts.Resolve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("resolve the accounts: %w", err)

@@ -29,8 +29,9 @@ const mgmt = "999999999999"
 // fakeAccounts: the management account, members 1 and 2, member 3 whose
 // role refuses the scan, and member 4 suspended.
 type fakeAccounts struct {
-	clients map[string]*awsconf.Clients
-	denied  map[string]bool
+	clients    map[string]*awsconf.Clients
+	denied     map[string]bool
+	resolveErr error // Resolve fails with it when set
 }
 
 func newFakeAccounts(ids ...string) *fakeAccounts {
@@ -42,6 +43,9 @@ func newFakeAccounts(ids ...string) *fakeAccounts {
 }
 
 func (f *fakeAccounts) Resolve(context.Context) (*accounts.Resolved, error) {
+	if f.resolveErr != nil {
+		return nil, f.resolveErr
+	}
 	r := &accounts.Resolved{Caller: mgmt, Partition: "aws", Skipped: []accounts.Account{{ID: "444444444444", State: "SUSPENDED"}}}
 	for id := range f.clients {
 		r.Accounts = append(r.Accounts, accounts.Account{ID: id, State: "ACTIVE"})
@@ -441,5 +445,22 @@ func TestStatesHoldTheLease(t *testing.T) {
 	}
 	if st, _ := r.parts.Status(ctx, "sfn-1"); st == nil || st.State != cloudscope.StateDone || st.Shards == nil || st.Shards.Left() != 0 {
 		t.Errorf("status after the finalize: %+v", st)
+	}
+}
+
+// TestAFailedPlanFreesTheLease: a plan that fails for good ends the lease
+// it took (the state machine stops there, and no finalize would end it).
+func TestAFailedPlanFreesTheLease(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, Options{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
+	r.accts.resolveErr = cloudscope.Errorf(cloudscope.CodeAccessDenied, "organizations: access denied")
+	if _, err := r.engine.Plan(ctx, "sfn-2"); err == nil {
+		t.Fatal("a plan that cannot list the accounts succeeded")
+	}
+	if holder, _ := r.parts.AcquireScanLease(ctx, "next", time.Minute); holder != "" {
+		t.Errorf("after a failed plan the lease is still %q's", holder)
+	}
+	if st, _ := r.parts.Status(ctx, "sfn-2"); st == nil || st.State != cloudscope.StateFailed {
+		t.Errorf("status after a failed plan: %+v", st)
 	}
 }
