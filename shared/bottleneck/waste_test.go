@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
 )
 
 // priceTable answers the us-east-1 public prices of the pricing fixtures;
@@ -24,22 +25,7 @@ func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudsco
 	return cloudscope.UnitPrice{Amount: a, Unit: v[1], Currency: "USD", Source: "test " + string(item), Date: "2026-11-01"}
 }
 
-var usEast1 = priceTable{
-	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
-	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
-	cloudscope.PriceGP3IOPS:              {"0.005", "IOPS-Mo"},
-	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"},
-	cloudscope.PriceSnapshotStandard:     {"0.05", "GB-Mo"},
-	cloudscope.PricePublicIPv4:           {"0.005", "Hrs"},
-	cloudscope.PriceNATGateway:           {"0.045", "Hrs"},
-	cloudscope.PriceALB:                  {"0.0225", "Hrs"},
-	cloudscope.PriceNLB:                  {"0.0225", "Hrs"},
-	cloudscope.PriceCLB:                  {"0.025", "Hrs"},
-	cloudscope.PriceDynamoRCU:            {"0.00013", "ReadCapacityUnit-Hrs"},
-	cloudscope.PriceDynamoWCU:            {"0.00065", "WriteCapacityUnit-Hrs"},
-	cloudscope.PriceDynamoReadRU:         {"0.00000025", "ReadRequestUnits"},
-	cloudscope.PriceDynamoWriteRU:        {"0.00000125", "WriteRequestUnits"},
-}
+var usEast1 = priceTable(pricelist.Prices)
 
 func volume(id, typ string, sizeGB int32, attachedTo ...string) cloudscope.Resource {
 	state := "in-use"

@@ -15,22 +15,7 @@ import (
 )
 
 // fixturePrices are the fixture's public us-east-1 prices as of 2026-11-01.
-var fixturePrices = map[cloudscope.PriceItem][2]string{
-	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
-	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
-	cloudscope.PriceGP3IOPS:              {"0.005", "IOPS-Mo"},
-	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"},
-	cloudscope.PriceSnapshotStandard:     {"0.05", "GB-Mo"},
-	cloudscope.PricePublicIPv4:           {"0.005", "Hrs"},
-	cloudscope.PriceNATGateway:           {"0.045", "Hrs"},
-	cloudscope.PriceALB:                  {"0.0225", "Hrs"},
-	cloudscope.PriceNLB:                  {"0.0225", "Hrs"},
-	cloudscope.PriceCLB:                  {"0.025", "Hrs"},
-	cloudscope.PriceDynamoRCU:            {"0.00013", "ReadCapacityUnit-Hrs"},
-	cloudscope.PriceDynamoWCU:            {"0.00065", "WriteCapacityUnit-Hrs"},
-	cloudscope.PriceDynamoReadRU:         {"0.00000025", "ReadRequestUnits"},
-	cloudscope.PriceDynamoWriteRU:        {"0.00000125", "WriteRequestUnits"},
-}
+var fixturePrices = pricelist.Prices
 
 func client(t *testing.T, h awsstub.Handler, cache pricing.PriceCache) (*pricing.Client, *awsstub.Counter) {
 	t.Helper()

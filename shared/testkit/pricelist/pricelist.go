@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/pricing/types"
 
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -22,6 +23,26 @@ import (
 //
 //go:embed getproducts-us-east-1.json
 var USEast1 []byte
+
+// Prices are the fixture's prices written by hand (item -> amount in USD,
+// unit), the public us-east-1 prices as of 2026-11-01: what a test expects
+// the fixture to answer, and a price table for tests of the rules.
+var Prices = map[cloudscope.PriceItem][2]string{
+	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
+	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
+	cloudscope.PriceGP3IOPS:              {"0.005", "IOPS-Mo"},
+	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"},
+	cloudscope.PriceSnapshotStandard:     {"0.05", "GB-Mo"},
+	cloudscope.PricePublicIPv4:           {"0.005", "Hrs"},
+	cloudscope.PriceNATGateway:           {"0.045", "Hrs"},
+	cloudscope.PriceALB:                  {"0.0225", "Hrs"},
+	cloudscope.PriceNLB:                  {"0.0225", "Hrs"},
+	cloudscope.PriceCLB:                  {"0.025", "Hrs"},
+	cloudscope.PriceDynamoRCU:            {"0.00013", "ReadCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoWCU:            {"0.00065", "WriteCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoReadRU:         {"0.00000025", "ReadRequestUnits"},
+	cloudscope.PriceDynamoWriteRU:        {"0.00000125", "WriteRequestUnits"},
+}
 
 // PageSize is how many products one answer holds: small, so that paging is exercised.
 const PageSize = 2
