@@ -24,6 +24,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
+	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -66,6 +67,9 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *
 type Local struct {
 	Store     StateStore
 	CostCache costs.Cache
+	// Records keeps the records that outlive one scan (the savings ledger,
+	// the anomalies); nil: process memory.
+	Records kv.Store
 }
 
 // All is every service, for a server that answers every route: store
@@ -192,6 +196,18 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 		return pricing.New(nil, cache)
 	}
 	return pricing.New(clients.Pricing(), cache)
+}
+
+// Records is where the records that outlive one scan are kept (the savings
+// ledger, the anomalies): the table conf.Table names, or, without one,
+// local (the local CLI's state file), or process memory when that is nil
+// too.
+func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv.Store {
+	// TODO(kvstore): the table's backend (dynamostore) when conf.Table is set.
+	if local != nil {
+		return local
+	}
+	return kv.NewMemory(nil)
 }
 
 // arnRegion is the region field of an ARN, or def.
