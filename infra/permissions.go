@@ -54,19 +54,22 @@ func union(lists ...[]string) []string {
 	return out
 }
 
-// GrantsOf is each function's grants, from the packages it uses.
+// GrantsOf is each function's grants, from the packages it uses. The
+// records that outlive a scan (services.Records: the savings ledger, the
+// anomalies) are kv items in the table: the functions that write or read
+// them (scan, finalize, bottlenecks, costs) get dynamostore.KVIAMActions.
 var GrantsOf = map[string]Grants{
 	"discovery": {Account: union(discovery.IAMActions), Table: union(dynamostore.SnapshotReadIAMActions)},
 	// The metrics route checks its region against the enabled ones first.
 	"metrics": {Account: union(metrics.IAMActions, discovery.RegionsIAMActions)},
-	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
+	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as
 	// queued, GET /scans/{id} reads how it goes.
 	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions), InvokesScan: true},
 	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	// The sharded scan's states. plan lists the accounts and each one's
 	// enabled regions (in members through their role), records the shard
@@ -83,7 +86,7 @@ var GrantsOf = map[string]Grants{
 	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
 		Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	"finalize": {Account: union(costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 		Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 }
 

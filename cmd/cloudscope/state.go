@@ -22,7 +22,8 @@ func stateFlag(fs *flag.FlagSet, env *environment) *string {
 // or "" for the default file. close releases the file.
 func openState(env *environment, choice string) (local services.Local, close func(), err error) {
 	if choice == "memory" {
-		return services.Local{Store: memstore.New()}, func() {}, nil
+		st := memstore.New()
+		return services.Local{Store: st, Records: st.KV()}, func() {}, nil
 	}
 	path := choice
 	if path == "" {
@@ -35,7 +36,7 @@ func openState(env *environment, choice string) (local services.Local, close fun
 		return services.Local{}, nil, fmt.Errorf("state: %w", err)
 	}
 	env.log.Info("history kept in a file (--state memory for none)", "state", st.Path())
-	return services.Local{Store: st, CostCache: st.CostCache()}, func() { _ = st.Close() }, nil
+	return services.Local{Store: st, CostCache: st.CostCache(), Records: st.KV()}, func() { _ = st.Close() }, nil
 }
 
 // accountsFlag adds --accounts to a command that scans (serve, scan): it

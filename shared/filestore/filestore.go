@@ -11,7 +11,8 @@
 // "insufficient#<n>", the group "<account>#<region>#<type index>", or
 // "<region>#<type index>" for resources without an account, as stored
 // before accounts), statuses, shards (a sharded scan's counters), lease,
-// costs (key -> expiry and gzipped answer). Every change is one bbolt
+// costs (key -> expiry and gzipped answer), kv (the kv store's items: kv.go).
+// Every change is one bbolt
 // transaction: serialisable, so the lease, the notification state and the
 // shard counters need no further care.
 //
@@ -110,10 +111,13 @@ func Open(path string, retention time.Duration, now func() time.Time) (*Store, e
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts, bucketParts, bucketShards} {
+		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts, bucketParts, bucketShards, bucketKV} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := dropExpiredKV(tx, now()); err != nil {
+			return err
 		}
 		// One process holds the file (its lock), so a lease found now was
 		// left by one that stopped or crashed mid-scan: void.

@@ -11,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/kvtest"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
 
@@ -177,4 +181,83 @@ func TestPartsContract(t *testing.T) {
 	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
 		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now)
 	})
+}
+
+func TestKVContract(t *testing.T) {
+	kvtest.Run(t, func(t *testing.T, clock *kvtest.Clock) kv.Store {
+		return open(t, filepath.Join(t.TempDir(), "state.db"), clock.Now).KV()
+	})
+}
+
+// kv items survive a restart; expired ones are dropped when the file is
+// opened, and from a partition a batch writes to.
+func TestKVSurvivesARestartAndDropsExpired(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	clock := kvtest.NewClock()
+	ctx := context.Background()
+	s, err := Open(path, 0, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []kv.Item{
+		{Key: kv.Key{Partition: "a", Sort: "keep"}, Value: []byte("1")},
+		{Key: kv.Key{Partition: "a", Sort: "gone"}, Value: []byte("2"), Expires: clock.Now().Add(time.Minute)},
+		{Key: kv.Key{Partition: "b", Sort: "gone"}, Value: []byte("3"), Expires: clock.Now().Add(time.Minute)},
+	}
+	if err := s.KV().PutBatch(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	s = open(t, path, clock.Now)
+	if it, ok, err := s.KV().Get(ctx, items[0].Key); !ok || err != nil || string(it.Value) != "1" {
+		t.Fatalf("after a restart: %q %v %v", it.Value, ok, err)
+	}
+	stored := 0
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketKV).ForEachBucket(func(name []byte) error {
+			stored += tx.Bucket(bucketKV).Bucket(name).Stats().KeyN
+			return nil
+		})
+	})
+	if stored != 1 {
+		t.Errorf("%d items in the file after opening it, want the 1 unexpired", stored)
+	}
+	if err := s.KV().Put(ctx, kv.Item{Key: kv.Key{Partition: "a", Sort: "x"}, Value: []byte("y"), Expires: clock.Now().Add(time.Second)}, kv.Always); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	if err := s.KV().PutBatch(ctx, []kv.Item{{Key: kv.Key{Partition: "a", Sort: "z"}, Value: []byte("z")}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bucketKV).Bucket([]byte("a")).Stats().KeyN; n != 2 {
+			t.Errorf("%d items in partition a after a batch, want keep and z", n)
+		}
+		return nil
+	})
+}
+
+// fn may write to the store while a query runs (it runs outside bbolt's
+// transaction), and a query longer than a page reads on.
+func TestKVQueryLetsFnWrite(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "state.db"), nil).KV()
+	ctx := context.Background()
+	var items []kv.Item
+	for i := range 2*queryPage + 10 {
+		items = append(items, kv.Item{Key: kv.Key{Partition: "p", Sort: fmt.Sprintf("r#%04d", i)}, Value: []byte("x")})
+	}
+	if err := st.PutBatch(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err := st.Query(ctx, "p", "r#", "", 0, func(it kv.Item) error {
+		n++
+		return st.Put(ctx, kv.Item{Key: kv.Key{Partition: "seen", Sort: it.Key.Sort}, Value: it.Value}, kv.Always)
+	})
+	if err != nil || n != len(items) {
+		t.Fatalf("%d of %d read: %v", n, len(items), err)
+	}
 }

@@ -1,6 +1,6 @@
-// Package memstore keeps snapshots and scan statuses in process memory:
-// for tests, and for a person who chose `--state memory`. History lasts as
-// long as the process.
+// Package memstore keeps snapshots, scan statuses and the kv records
+// (kv.Memory) in process memory: for tests, and for a person who chose
+// `--state memory`. History lasts as long as the process.
 //
 // A sharded scan's parts are kept per scan and shard key (a retried shard's
 // part replaces its earlier one under the lock, wholly); FinalizeParts
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
 // Store keeps snapshots in process memory (safe for concurrent use).
@@ -42,6 +43,8 @@ type Store struct {
 	lease      string // the running scan's id
 	leaseUntil time.Time
 	now        func() time.Time
+
+	records *kv.Memory // the kv store (KV)
 }
 
 // MaxSnapshots bounds a Store.
@@ -49,9 +52,15 @@ const MaxSnapshots = 50
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{snaps: map[string][]byte{}, now: time.Now, parts: map[string]map[string]storedPart{}, sharded: map[string][]storedPart{},
+	m := &Store{snaps: map[string][]byte{}, now: time.Now, parts: map[string]map[string]storedPart{}, sharded: map[string][]storedPart{},
 		shards: map[string]cloudscope.ShardProgress{}}
+	m.records = kv.NewMemory(func() time.Time { return m.now() })
+	return m
 }
+
+// KV is the kv store beside the snapshots (the records that outlive a
+// scan): kv.Memory on the store's clock, one per Store.
+func (m *Store) KV() *kv.Memory { return m.records }
 
 // drop forgets snapshot id (and the parts it reads).
 func (m *Store) drop(id string) {

@@ -3,8 +3,10 @@ package memstore
 import (
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/kvtest"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
 
@@ -41,5 +43,13 @@ func TestPartsContract(t *testing.T) {
 		s := New()
 		s.now = clock.Now
 		return s
+	})
+}
+
+func TestKVContract(t *testing.T) {
+	kvtest.Run(t, func(t *testing.T, clock *kvtest.Clock) kv.Store {
+		s := New()
+		s.now = clock.Now
+		return s.KV()
 	})
 }

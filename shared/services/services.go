@@ -203,8 +203,10 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // local (the local CLI's state file), or process memory when that is nil
 // too.
 func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv.Store {
-	// TODO(kvstore): the table's backend (dynamostore) when conf.Table is set.
-	if local != nil {
+	switch {
+	case conf.Table != "":
+		return dynamostore.NewKV(clients.DynamoDB(), conf.Table, nil)
+	case local != nil:
 		return local
 	}
 	return kv.NewMemory(nil)

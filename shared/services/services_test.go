@@ -17,6 +17,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -64,6 +65,15 @@ func TestStoreFollowsTheConfiguration(t *testing.T) {
 		} else if _, ok := s.(*dynamostore.SnapshotStore); !ok {
 			t.Errorf("a table should mean DynamoDB, got %T", s)
 		}
+	}
+	if _, ok := Records(appconfig.Config{Table: "cloudscope"}, clients, local.KV()).(*dynamostore.KV); !ok {
+		t.Error("records with a table should be kept in DynamoDB")
+	}
+	if r := Records(appconfig.Config{}, clients, local.KV()); r != kv.Store(local.KV()) {
+		t.Errorf("records without a table, memory chosen: %T", r)
+	}
+	if _, ok := Records(appconfig.Config{}, clients, nil).(*kv.Memory); !ok {
+		t.Error("records with no table and no local choice should be kept in memory")
 	}
 	if arnRegion("arn:aws:sns:eu-west-1:123456789012:findings", "us-east-1") != "eu-west-1" || arnRegion("nonsense", "us-east-1") != "us-east-1" {
 		t.Error("arnRegion")

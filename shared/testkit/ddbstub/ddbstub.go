@@ -1,18 +1,24 @@
 // Package ddbstub is an in-process DynamoDB table for benchmarks at sizes
 // the emulator would take minutes to load: items by pk and sk, GetItem,
-// PutItem, BatchWriteItem, TransactWriteItems (puts and updates, conditions
-// not checked) and Query on the key (pk =, with begins_with or < on sk),
-// paged at 1 MB as DynamoDB pages. It counts the reads it serves.
+// PutItem, DeleteItem, BatchWriteItem, TransactWriteItems (puts and
+// updates, conditions not checked) and Query on the key (pk =, with
+// begins_with, < or > on sk), paged at 1 MB (or at Limit) as DynamoDB
+// pages. Of PutItem's conditions it checks one, the kv store's IfAbsent
+// ("attribute_not_exists(pk) OR #exp <= :now", #exp a number attribute),
+// and answers ConditionalCheckFailedException as DynamoDB does; it leaves
+// the others unchecked. It counts the reads and writes it serves.
 package ddbstub
 
 import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -94,8 +100,23 @@ func (t *Table) Handler() awsstub.Handler {
 			t.Writes.Add(1)
 			t.mu.Lock()
 			defer t.mu.Unlock()
+			if in.ConditionExpression != nil && *in.ConditionExpression == ifAbsent && !t.absent(in) {
+				return nil, &ddbtypes.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
+			}
 			t.put(in.Item)
 			return &dynamodb.PutItemOutput{}, nil
+		case *dynamodb.DeleteItemInput:
+			t.Writes.Add(1)
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if p := t.parts[str(in.Key, "pk")]; p != nil {
+				sk := str(in.Key, "sk")
+				if _, ok := p.items[sk]; ok {
+					delete(p.items, sk)
+					p.keys = slices.DeleteFunc(p.keys, func(k string) bool { return k == sk })
+				}
+			}
+			return &dynamodb.DeleteItemOutput{}, nil
 		case *dynamodb.BatchWriteItemInput:
 			t.Writes.Add(1)
 			t.mu.Lock()
@@ -124,6 +145,30 @@ func (t *Table) Handler() awsstub.Handler {
 	}
 }
 
+// ifAbsent is the one PutItem condition the stub checks.
+const ifAbsent = "attribute_not_exists(pk) OR #exp <= :now"
+
+// absent says whether in's condition ifAbsent holds: no item under its
+// key, or one whose #exp attribute is at most :now.
+func (t *Table) absent(in *dynamodb.PutItemInput) bool {
+	p := t.parts[str(in.Item, "pk")]
+	if p == nil {
+		return true
+	}
+	old, ok := p.items[str(in.Item, "sk")]
+	if !ok {
+		return true
+	}
+	exp, ok := old[in.ExpressionAttributeNames["#exp"]].(*ddbtypes.AttributeValueMemberN)
+	now, _ := in.ExpressionAttributeValues[":now"].(*ddbtypes.AttributeValueMemberN)
+	if !ok || now == nil {
+		return false
+	}
+	e, err1 := strconv.ParseFloat(exp.Value, 64)
+	n, err2 := strconv.ParseFloat(now.Value, 64)
+	return err1 == nil && err2 == nil && e <= n
+}
+
 // query serves the key conditions the stores use.
 func (t *Table) query(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 	cond := *in.KeyConditionExpression
@@ -134,9 +179,15 @@ func (t *Table) query(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 	case strings.Contains(cond, "begins_with(sk, :chunk)"):
 		prefix := str(vals, ":chunk")
 		match = func(sk string) bool { return strings.HasPrefix(sk, prefix) }
+	case strings.Contains(cond, "begins_with(sk, :prefix)"):
+		prefix := str(vals, ":prefix")
+		match = func(sk string) bool { return strings.HasPrefix(sk, prefix) }
 	case strings.Contains(cond, "sk < :sk"):
 		bound := str(vals, ":sk")
 		match = func(sk string) bool { return sk < bound }
+	case strings.Contains(cond, "sk > :after"):
+		bound := str(vals, ":after")
+		match = func(sk string) bool { return sk > bound }
 	case cond != "pk = :pk":
 		return nil, fmt.Errorf("ddbstub: key condition %q is not served", cond)
 	}
