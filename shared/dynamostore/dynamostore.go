@@ -1,10 +1,13 @@
 // Package dynamostore keeps cloudscope's state in its one DynamoDB table:
 // the snapshots and their index (snapshots.go), a sharded scan's parts and
 // their finalized snapshot (parts.go), the scans' statuses and shard
-// counters, and the cost cache (costcache.go), so that every function and every cold start
-// share the history and the answers Cost Explorer billed for. Items are
-// keyed by pk and sk; the expires_at attribute is the table's TTL, and reads
-// check it too, since DynamoDB deletes expired items only eventually.
+// counters, the kv store of the records that outlive a scan (kv.go) and,
+// over it, the cost and price caches (costcache.go), so that every
+// function and every cold start share the history and the answers Cost
+// Explorer billed for. Items are keyed by pk and sk; kv items have a pk
+// prefix of their own, "kv#", which no other key starts with. The
+// expires_at attribute is the table's TTL, and reads check it too, since
+// DynamoDB deletes expired items only eventually.
 package dynamostore
 
 import (
@@ -30,7 +33,7 @@ const MaxValueBytes = 350 * 1024
 // IAMActions lists the table actions the cost cache calls (costcache.go).
 var IAMActions = []string{"dynamodb:GetItem", "dynamodb:PutItem"}
 
-// API is the part of the DynamoDB client the cost cache calls.
+// API is the part of the DynamoDB client the stores here call to get and put an item.
 type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)

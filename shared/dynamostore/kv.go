@@ -1,6 +1,7 @@
 package dynamostore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,8 +22,7 @@ import (
 
 // The kv.Store in the table keeps one item per kv item: pk "kv#<partition>"
 // (the prefix keeps kv partitions apart from the table's other keys:
-// "snapshot#<id>", "snapshots", "scan#<id>", "lease", "cost#<key>",
-// "price#<key>"), sk the sort key, the value in "v" (or gzipped in "vz"
+// "snapshot#<id>", "snapshots", "scan#<id>", "lease"), sk the sort key, the value in "v" (or gzipped in "vz"
 // when that is smaller: records are small JSON, which gzip's 20-byte
 // header often makes larger) and the expiry in expires_at, the table's TTL,
 // in Unix seconds rounded up (an item expiring within a second is served
@@ -46,6 +46,9 @@ const (
 // ifAbsent is IfAbsent's condition: no item, or an expired one (an item
 // without expires_at never expires: the comparison is false for it).
 const ifAbsent = "attribute_not_exists(pk) OR #exp <= :now"
+
+// gzipMagic starts every gzip stream.
+var gzipMagic = []byte{0x1f, 0x8b}
 
 // KVAPI is the part of the DynamoDB client the kv store calls.
 type KVAPI interface {
@@ -98,7 +101,9 @@ func (s *KV) item(it kv.Item) (map[string]ddbtypes.AttributeValue, error) {
 	}
 	item := s.key(it.Key)
 	item[kvValue] = &ddbtypes.AttributeValueMemberB{Value: it.Value}
-	if len(it.Value) > 64 { // below that, gzip's header and trailer outweigh what it saves
+	// Below 64 bytes gzip's header and trailer outweigh what it saves; a
+	// value already gzipped (kv.Cache's) would not shrink again.
+	if len(it.Value) > 64 && !bytes.HasPrefix(it.Value, gzipMagic) {
 		z, err := gzjson.Compress(it.Value)
 		if err != nil {
 			return nil, err

@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/ddbstub"
@@ -52,24 +53,25 @@ func TestMotoKVKeepsToItsOwnKeys(t *testing.T) {
 	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
-	costs := NewCostCache(client, "cloudscope", nil)
-	if err := costs.Put(ctx, "q", []byte(`{"a":1}`), time.Hour); err != nil {
+	snaps := NewSnapshotStore(client, "cloudscope", 0, nil)
+	if err := snaps.SetStatus(ctx, cloudscope.ScanStatus{ID: "evt", State: cloudscope.StateRunning}); err != nil {
 		t.Fatal(err)
 	}
 	st := NewKV(client, "cloudscope", nil)
-	if _, ok, err := st.Get(ctx, kv.Key{Partition: "cost#q", Sort: "answer"}); ok || err != nil {
-		t.Fatalf("the cost cache's item is visible as a kv item: %v %v", ok, err)
+	k := kv.Key{Partition: "scan#evt", Sort: "status"} // the status item's pk and sk
+	if _, ok, err := st.Get(ctx, k); ok || err != nil {
+		t.Fatalf("the scan status is visible as a kv item: %v %v", ok, err)
 	}
-	if err := st.Put(ctx, kv.Item{Key: kv.Key{Partition: "cost#q", Sort: "answer"}, Value: []byte("kv")}, kv.Always); err != nil {
+	if err := st.Put(ctx, kv.Item{Key: k, Value: []byte("kv")}, kv.Always); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok, err := costs.Get(ctx, "q"); !ok || err != nil || string(v) != `{"a":1}` {
-		t.Fatalf("the cost cache's item after a kv put: %q %v %v", v, ok, err)
+	if s, err := snaps.Status(ctx, "evt"); err != nil || s == nil || s.State != cloudscope.StateRunning {
+		t.Fatalf("the scan status after a kv put: %+v %v", s, err)
 	}
 	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("cloudscope"),
-		Key: map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("kv#cost#q"), SortKey: stringAttr("answer")}})
+		Key: map[string]ddbtypes.AttributeValue{PartitionKey: stringAttr("kv#scan#evt"), SortKey: stringAttr("status")}})
 	if err != nil || out.Item == nil {
-		t.Fatalf("no item under pk kv#cost#q: %v", err)
+		t.Fatalf("no item under pk kv#scan#evt: %v", err)
 	}
 }
 

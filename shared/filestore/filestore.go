@@ -1,7 +1,7 @@
 // Package filestore keeps cloudscope's local state in one file: the
-// snapshots and their history, the scans' statuses and lease, and the cost
-// cache, so that `cloudscope serve` and `cloudscope scan` keep their
-// history across restarts. It is an embedded bbolt database (pure Go, no
+// snapshots and their history, the scans' statuses and lease, the records
+// that outlive a scan and the cost and price caches, so that `cloudscope
+// serve` and `cloudscope scan` keep their history across restarts. It is an embedded bbolt database (pure Go, no
 // cgo: the binary stays static); the deployed functions use DynamoDB.
 //
 // Layout, one bucket each: snapshots (id -> gzipped header), index
@@ -11,8 +11,8 @@
 // "insufficient#<n>", the group "<account>#<region>#<type index>", or
 // "<region>#<type index>" for resources without an account, as stored
 // before accounts), statuses, shards (a sharded scan's counters), lease,
-// costs (key -> expiry and gzipped answer), kv (the kv store's items: kv.go).
-// Every change is one bbolt
+// kv (the kv store's items, and the cost and price caches over them:
+// kv.go). Every change is one bbolt
 // transaction: serialisable, so the lease, the notification state and the
 // shard counters need no further care.
 //
@@ -33,7 +33,6 @@ package filestore
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +62,6 @@ var (
 	bucketLease     = []byte("lease")
 	bucketParts     = []byte("parts")
 	bucketShards    = []byte("shards")
-	bucketCosts     = []byte("costs")
 	leaseKey        = []byte("scan")
 )
 
@@ -111,13 +109,20 @@ func Open(path string, retention time.Duration, now func() time.Time) (*Store, e
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketCosts, bucketParts, bucketShards, bucketKV} {
+		for _, b := range [][]byte{bucketSnapshots, bucketIndex, bucketChunks, bucketStatuses, bucketLease, bucketParts, bucketShards, bucketKV} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if err := dropExpiredKV(tx, now()); err != nil {
 			return err
+		}
+		// The caches' buckets of files written before the caches moved
+		// into kv: answers only, dropped.
+		for _, b := range [][]byte{[]byte("costs"), []byte("prices")} {
+			if err := tx.DeleteBucket(b); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				return err
+			}
 		}
 		// One process holds the file (its lock), so a lease found now was
 		// left by one that stopped or crashed mid-scan: void.
@@ -524,55 +529,6 @@ func (s *Store) ReleaseScanLease(_ context.Context, id string) error {
 			return b.Delete(leaseKey)
 		}
 		return nil
-	})
-}
-
-// CostCache is the cost cache in the same file (a costs.Cache).
-func (s *Store) CostCache() *CostCache { return &CostCache{s: s} }
-
-// CostCache keeps Cost Explorer's answers, gzipped, until they expire.
-type CostCache struct{ s *Store }
-
-// Get returns the answer stored under key, unless it has expired.
-func (c *CostCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	var val []byte
-	err := c.s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketCosts).Get([]byte(key))
-		if len(v) < 8 || c.s.now().Unix() >= int64(binary.BigEndian.Uint64(v[:8])) {
-			return nil
-		}
-		var err error
-		val, err = gzjson.Decompress(v[8:])
-		return err
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("cost cache entry %q: %w", key, err)
-	}
-	return val, val != nil, nil
-}
-
-// Put stores val under key for ttl, and drops expired answers.
-func (c *CostCache) Put(_ context.Context, key string, val []byte, ttl time.Duration) error {
-	z, err := gzjson.Compress(val)
-	if err != nil {
-		return err
-	}
-	entry := binary.BigEndian.AppendUint64(nil, uint64(c.s.now().Add(ttl).Unix()))
-	entry = append(entry, z...)
-	return c.s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCosts)
-		now := c.s.now().Unix()
-		var expired [][]byte
-		_ = b.ForEach(func(k, v []byte) error {
-			if len(v) < 8 || now >= int64(binary.BigEndian.Uint64(v[:8])) {
-				expired = append(expired, bytes.Clone(k))
-			}
-			return nil
-		})
-		for _, k := range expired {
-			_ = b.Delete(k)
-		}
-		return b.Put([]byte(key), entry)
 	})
 }
 

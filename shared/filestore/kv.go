@@ -23,6 +23,14 @@ var bucketKV = []byte("kv")
 // KV is the kv store in the same file (a kv.Store).
 func (s *Store) KV() *KV { return &KV{s: s} }
 
+// CostCache is the cost cache in the same file (a costs.Cache): kv.Cache
+// over the kv store, each answer in partition "cost#<key>".
+func (s *Store) CostCache() *kv.Cache { return kv.NewCache(s.KV(), "cost#", s.now) }
+
+// PriceCache is the price cache in the same file (a pricing.PriceCache):
+// kv.Cache over the kv store, each answer in partition "price#<key>".
+func (s *Store) PriceCache() *kv.Cache { return kv.NewCache(s.KV(), "price#", s.now) }
+
 // KV keeps kv items in the state file. A conditional put is one bbolt
 // transaction (serialisable): IfAbsent needs no further care.
 type KV struct{ s *Store }
