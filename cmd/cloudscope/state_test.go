@@ -17,6 +17,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
 // getJSON reads one API answer's data.
@@ -123,4 +124,36 @@ func idsOf(s []struct{ ID string }) []string {
 		out = append(out, x.ID)
 	}
 	return out
+}
+
+// The records that outlive a scan are kept where the person chose: in the
+// state file, across restarts, or in memory.
+func TestStateKeepsRecords(t *testing.T) {
+	ctx := context.Background()
+	env := &environment{log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
+	mem, closeMem, err := openState(env, "memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeMem()
+	if _, ok := mem.Records.(*kv.Memory); !ok {
+		t.Errorf("--state memory keeps records in %T", mem.Records)
+	}
+	path := filepath.Join(t.TempDir(), "state.db")
+	k := kv.Key{Partition: kv.Scope("", "ledger"), Sort: "f1"}
+	for run := range 2 {
+		local, closeState, err := openState(env, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			err = local.Records.Put(ctx, kv.Item{Key: k, Value: []byte("saved")}, kv.IfAbsent)
+		} else if it, ok, gerr := local.Records.Get(ctx, k); !ok || string(it.Value) != "saved" {
+			t.Errorf("after a restart: %q %v %v", it.Value, ok, gerr)
+		}
+		closeState()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
