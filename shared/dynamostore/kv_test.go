@@ -75,12 +75,23 @@ func TestMotoKVKeepsToItsOwnKeys(t *testing.T) {
 	}
 }
 
-// Values and expiries round-trip: large values gzipped, small ones raw,
-// expiry in whole seconds rounded up (and served until then).
+// Values and expiries round-trip, on the stub and on moto: large values
+// gzipped, small and empty ones raw, expiry in whole seconds rounded up
+// (and served until then).
 func TestKVValuesAndExpiryRoundTrip(t *testing.T) {
+	t.Run("stub", func(t *testing.T) { kvValuesAndExpiryRoundTrip(t, awsstub.Clients(ddbstub.New().Handler()).DynamoDB()) })
+	t.Run("moto", func(t *testing.T) {
+		moto.Reset(t)
+		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
+			t.Fatal(err)
+		}
+		kvValuesAndExpiryRoundTrip(t, client)
+	})
+}
+
+func kvValuesAndExpiryRoundTrip(t *testing.T, client *dynamodb.Client) {
 	ctx := context.Background()
-	table := ddbstub.New()
-	client := awsstub.Clients(table.Handler()).DynamoDB()
 	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 	st := NewKV(client, "cloudscope", func() time.Time { return now })
 	big := bytes.Repeat([]byte(`{"rule":"ec2.idle","monthly":"41.20"},`), 1000)
