@@ -16,9 +16,10 @@ import (
 // taken is marked covered by it (Savings.CoveredBy). Totals (SumSavings)
 // leave the covered ones out.
 //
-// fs are the findings of one scan, or of any part of one that holds
-// every resource of each account and region it has (an account-region
-// shard): overlaps never cross an account or region. It runs once, where
+// fs are the findings of one scan, or of a part of one that holds every
+// finding whose saving counts one of its resources (a shard's: a saving
+// counts only resources listed with it, in its account and region, so
+// overlaps never cross shards). It runs once, where
 // a scan's findings are complete, before they are stored, so that every
 // reader totals the same figures; it replaces any earlier marks. Savings
 // without a figure in SavingsCurrency are never covered nor cover.
