@@ -57,14 +57,15 @@ func EvaluateAmong(inputs []Input, among []cloudscope.Resource, t Thresholds, wi
 	if prices == nil {
 		prices = noPrices{}
 	}
-	volumes := volumesByInstance(among)
+	volumes, instances := volumesByInstance(among), instancesByID(among)
 	for _, in := range inputs {
-		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, volumes: volumes}
+		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, volumes: volumes, instances: instances, from: len(res.Findings)}
 		for _, r := range rules {
 			if r.typ == in.Resource.Type {
 				r.eval(c)
 			}
 		}
+		c.savedResources()
 	}
 	cloudscope.SortFindings(res.Findings)
 	return res
@@ -81,6 +82,11 @@ type check struct {
 	// volumes are the EBS volumes of the evaluated inputs by the
 	// instance they are attached to ("account/instance").
 	volumes map[string][]cloudscope.Resource
+	// instances are the EC2 instances among the resources by
+	// "account/instance".
+	instances map[string]cloudscope.Resource
+	// from is where the resource's findings begin in res.Findings.
+	from int
 }
 
 // series returns a metric's points for a statistic and the seconds each covers.

@@ -140,8 +140,8 @@ var wasteRules = []rule{
 	{EBSGP2ToGP3, cloudscope.Volume, func(c *check) {
 		r := c.in.Resource
 		v := r.Volume
-		if v == nil || v.VolumeType != "gp2" || v.SizeGB <= 0 {
-			return
+		if v == nil || v.VolumeType != "gp2" || v.SizeGB <= 0 || c.volumeToDelete() {
+			return // a volume to delete is not worth modifying
 		}
 		size := cloudscope.AmountOf(int64(v.SizeGB))
 		iops, mbps := gp2IOPS(v.SizeGB), gp2MBps(v.SizeGB)
@@ -293,12 +293,8 @@ var wasteRules = []rule{
 	}},
 	{EC2StoppedBilled, cloudscope.EC2, func(c *check) {
 		r := c.in.Resource
-		if r.State != "stopped" || r.EC2 == nil || r.EC2.StoppedAt == nil {
-			return
-		}
-		vols := c.volumes[r.AccountID+"/"+r.ID]
-		days := c.now.Sub(*r.EC2.StoppedAt).Hours() / 24
-		if len(vols) == 0 || days <= float64(c.t.StoppedBilledDays) {
+		days, vols, ok := c.stoppedBilled(r)
+		if !ok {
 			return
 		}
 		vols = slices.Clone(vols)

@@ -190,7 +190,8 @@ func TestWasteRules(t *testing.T) {
 }
 
 func TestSavingsEstimatesInWords(t *testing.T) {
-	_, gp2 := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
+	// Attached, with no metrics read: undecided as to idleness, worth gp3.
+	_, gp2 := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500, "i-1")})
 	if got, want := gp2[EBSGP2ToGP3].Savings.Estimate,
 		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MB/s above 125 x 0.04 USD/MBps-month = 5.00 USD/month"; got != want {
 		t.Errorf("gp2 estimate\n got %s\nwant %s", got, want)
@@ -198,7 +199,8 @@ func TestSavingsEstimatesInWords(t *testing.T) {
 	if s := gp2[EBSGP2ToGP3].Savings; s.Quantity.String() != "500.00" || s.UnitPrice.String() != "0.02" || s.Unit != "GB-month" {
 		t.Errorf("gp2 quantity and unit price: %s %s %s", s.Quantity, s.UnitPrice, s.Unit)
 	}
-	if got, want := gp2[EBSUnattached].Savings.Estimate, "delete the volume, 500 GB x 0.10 USD/GB-month = 50.00 USD/month"; got != want {
+	_, unattached := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
+	if got, want := unattached[EBSUnattached].Savings.Estimate, "delete the volume, 500 GB x 0.10 USD/GB-month = 50.00 USD/month"; got != want {
 		t.Errorf("unattached estimate\n got %s\nwant %s", got, want)
 	}
 	_, table := judged(usEast1, "orders", input(cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1",
@@ -266,8 +268,8 @@ func TestMissingPricesAreSaidNeverGuessed(t *testing.T) {
 	}
 	// Without prices the gp2 volume is still flagged, its saving unknown;
 	// the table's choice needs both prices, so it is not flagged.
-	got, byRule := judged(nil, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
-	if got != "ebs.unattached:warning ebs.gp2_to_gp3:info" || byRule[EBSGP2ToGP3].Savings.Unavailable == "" {
+	got, byRule := judged(nil, "vol-1", Input{Resource: volume("vol-1", "gp2", 500, "i-1")})
+	if got != "ebs.gp2_to_gp3:info ebs.idle:insufficient" || byRule[EBSGP2ToGP3].Savings.Unavailable == "" {
 		t.Errorf("gp2 without prices: %s %+v", got, byRule[EBSGP2ToGP3].Savings)
 	}
 	if got, _ := judged(nil, "orders", input(cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1",

@@ -88,6 +88,22 @@ type Savings struct {
 	// Unavailable says why there is no figure: no price found, no price
 	// API in that partition.
 	Unavailable string `json:"unavailable,omitempty"`
+	// Resources are the resources whose charges Monthly counts, all in
+	// the finding's account and region: the finding's own resource, and
+	// for a stopped instance the volumes attached to it. Absent, it is the
+	// finding's resource alone.
+	Resources []ResourceRef `json:"resources,omitempty"`
+	// CoveredBy is the id of the finding whose saving counts the charges
+	// this one counts: one of its resources is among that finding's, and
+	// that saving is the larger. Totals leave this one out, so that each
+	// resource counts once (CoverSavings).
+	CoveredBy string `json:"covered_by,omitempty"`
+}
+
+// ResourceRef names a resource of a finding's account and region.
+type ResourceRef struct {
+	Type ResourceType `json:"resource_type"`
+	ID   string       `json:"resource_id"`
 }
 
 // Insufficient records a rule that could not judge a resource for lack of

@@ -60,13 +60,16 @@ func AmountFromFloat(v float64) Amount {
 
 // SavingsSummary is the potential savings a month of a set of findings:
 // the total and its split by account, region, resource type and rule.
-// Priced counts the findings with a figure; Unpriced the waste findings
-// without one (no price, or another currency than Currency), which the
-// totals leave out.
+// Priced counts the findings whose figure is counted; Covered those with a
+// figure covered by another finding's saving on the same resource
+// (Savings.CoveredBy), which the totals leave out so that each resource
+// counts once; Unpriced the waste findings without a figure (no price, or
+// another currency than Currency), which the totals leave out too.
 type SavingsSummary struct {
 	Currency  string                  `json:"currency"`
 	Monthly   Amount                  `json:"monthly"`
 	Priced    int                     `json:"priced"`
+	Covered   int                     `json:"covered"`
 	Unpriced  int                     `json:"unpriced"`
 	ByAccount map[string]Amount       `json:"by_account"`
 	ByRegion  map[string]Amount       `json:"by_region"`
@@ -78,8 +81,12 @@ type SavingsSummary struct {
 // List's.
 const SavingsCurrency = "USD"
 
-// SumSavings totals the findings' savings. A finding of a one-account scan
-// (no account id) counts under "".
+// SumSavings totals the findings' savings, each resource once: a saving
+// covered by another (marked by CoverSavings) is left out, whether or not
+// the finding that covers it is among fs, so that the total of a part of
+// a scan's findings (a filter, the new ones) is that part's share of the
+// scan's total. A finding of a one-account scan (no account id) counts
+// under "".
 func SumSavings(fs []Finding) SavingsSummary {
 	s := SavingsSummary{Currency: SavingsCurrency, ByAccount: map[string]Amount{}, ByRegion: map[string]Amount{},
 		ByType: map[ResourceType]Amount{}, ByRule: map[string]Amount{}}
@@ -89,6 +96,9 @@ func SumSavings(fs []Finding) SavingsSummary {
 			continue
 		case f.Savings.Monthly == nil || f.Savings.Currency != SavingsCurrency:
 			s.Unpriced++
+			continue
+		case f.Savings.CoveredBy != "":
+			s.Covered++
 			continue
 		}
 		m := *f.Savings.Monthly

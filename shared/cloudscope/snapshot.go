@@ -147,7 +147,11 @@ type SnapshotDiff struct {
 	// resources or findings carry accounts (absent in a one-account scan).
 	ByAccount map[string]DiffCounts `json:"by_account,omitempty"`
 	// SavingsRealized is the monthly saving of the resolved findings (what
-	// acting on them saved); SavingsNew that of the new ones (USD).
+	// acting on them saved); SavingsNew that of the new ones (USD). Each
+	// resource counts once: a saving covered by another is left out, and
+	// one that a resolved finding covered and that now counts on its own
+	// is taken off what was realized (one that counted on its own and that
+	// a new finding now covers, off what is new).
 	SavingsRealized Amount `json:"savings_realized"`
 	SavingsNew      Amount `json:"savings_new"`
 }
@@ -249,7 +253,7 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		change := head.Costs.Total.Sub(base.Costs.Total)
 		d.CostChange = &change
 	}
-	d.SavingsRealized, d.SavingsNew = SavingsOf(d.FindingsResolved), SavingsOf(d.FindingsNew)
+	d.SavingsRealized, d.SavingsNew = savingsChange(base, head, d)
 	return d
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +164,12 @@ func TestBottlenecksSummarizeSavings(t *testing.T) {
 	}
 	s := snapshot("s1", clock.Add(-time.Hour), "i-a")
 	s.Findings = append(s.Findings, waste("eipalloc-1", "us-east-1", "3.65"), waste("eipalloc-2", "eu-west-1", "3.65"), waste("eipalloc-3", "eu-west-1", ""))
+	// A smaller saving on eipalloc-1, which the larger one counts already.
+	also := waste("eipalloc-1", "us-east-1", "1.00")
+	also.ID, also.Rule, also.Severity = "eip.other/eip/us-east-1/eipalloc-1", "eip.other", cloudscope.Info
+	also.Savings.Resources = []cloudscope.ResourceRef{{Type: cloudscope.Address, ID: "eipalloc-1"}}
+	s.Findings = append(s.Findings, also)
+	cloudscope.CoverSavings(s.Findings)
 	_ = f.store.Save(ctx, s)
 
 	var b struct {
@@ -174,12 +181,18 @@ func TestBottlenecksSummarizeSavings(t *testing.T) {
 	if err := json.Unmarshal(r.env.Data, &b); err != nil {
 		t.Fatal(err)
 	}
-	if sv := b.Summary.Savings; sv.Monthly.String() != "7.30" || sv.Priced != 2 || sv.Unpriced != 1 || sv.ByRegion["eu-west-1"].String() != "3.65" ||
+	if sv := b.Summary.Savings; sv.Monthly.String() != "7.30" || sv.Priced != 2 || sv.Covered != 1 || sv.Unpriced != 1 || sv.ByRegion["eu-west-1"].String() != "3.65" ||
 		sv.ByAccount["111122223333"].String() != "7.30" || sv.ByType[cloudscope.Address].String() != "7.30" || sv.ByRule["eip.unassociated"].String() != "7.30" {
 		t.Errorf("summary: %s", r.body)
 	}
 	r = do(t, h, "GET", "/bottlenecks?regions=us-east-1")
 	if err := json.Unmarshal(r.env.Data, &b); err != nil || b.Summary.Savings.Monthly.String() != "3.65" {
 		t.Errorf("the summary of the findings shown: %s", r.body)
+	}
+	// Shown without the finding that covers it, a covered saving is still counted there.
+	r = do(t, h, "GET", "/bottlenecks?severity=info")
+	if err := json.Unmarshal(r.env.Data, &b); err != nil || !b.Summary.Savings.Monthly.IsZero() || b.Summary.Savings.Covered != 1 ||
+		!strings.Contains(string(r.body), `"covered_by":"eip.unassociated/eip/us-east-1/eipalloc-1"`) {
+		t.Errorf("the summary of a covered saving alone: %s", r.body)
 	}
 }

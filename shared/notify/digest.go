@@ -68,7 +68,9 @@ type DigestDocument struct {
 	// Changes are the findings new (or worse) and resolved from Base to
 	// Latest; null when there is no older snapshot to compare with.
 	Changes *ChangesDoc `json:"changes"`
-	// PotentialSavings is null: cloudscope does not price its findings yet.
+	// PotentialSavings is always null in v1, which came before savings:
+	// they are in open_findings.savings and changes.savings_new and
+	// savings_realized (added within v1).
 	PotentialSavings *struct{} `json:"potential_savings"`
 	Scans            ScansDoc  `json:"scans"`
 	Links            DocLinks  `json:"links"`
@@ -100,11 +102,13 @@ type ServiceDoc struct {
 	Change   cloudscope.Amount `json:"change"`
 }
 
-// OpenDoc counts the findings of the newest snapshot.
+// OpenDoc counts the findings of the newest snapshot, and their potential
+// savings a month, each resource counted once (added within v1).
 type OpenDoc struct {
-	SnapshotID string    `json:"snapshot_id"`
-	FinishedAt time.Time `json:"finished_at"`
-	Counts     Counts    `json:"counts"`
+	SnapshotID string       `json:"snapshot_id"`
+	FinishedAt time.Time    `json:"finished_at"`
+	Counts     Counts       `json:"counts"`
+	Savings    SavingsTotal `json:"savings"`
 }
 
 // ChangesDoc lists the week's new and resolved findings, most severe
@@ -119,6 +123,11 @@ type ChangesDoc struct {
 	ResolvedCounts  Counts         `json:"resolved_counts"`
 	Resolved        []FindingEntry `json:"resolved"`
 	ResolvedOmitted int            `json:"resolved_omitted"`
+	// SavingsNew and SavingsRealized are the monthly savings of the new
+	// and of the resolved findings, each resource counted once, as the
+	// snapshot diff counts them (added within v1).
+	SavingsNew      cloudscope.Amount `json:"savings_new"`
+	SavingsRealized cloudscope.Amount `json:"savings_realized"`
 }
 
 // ScansDoc tells of the week's scans: how many snapshots were stored,
@@ -150,6 +159,8 @@ type digestFacts struct {
 	openFindings      []cloudscope.Finding
 	news, resolved    []cloudscope.Finding
 	newC, resolvedC   Counts
+	savingsNew        cloudscope.Amount
+	savingsRealized   cloudscope.Amount
 	scans             ScansDoc
 	diffLink, dayLink string
 }
@@ -172,7 +183,7 @@ func facts(d Digest, links Links) *digestFacts {
 	}
 	if l := d.Latest; l != nil {
 		f.openFindings = l.Findings
-		f.open = &OpenDoc{SnapshotID: l.ID, FinishedAt: l.FinishedAt.UTC(), Counts: countOf(l.Findings)}
+		f.open = &OpenDoc{SnapshotID: l.ID, FinishedAt: l.FinishedAt.UTC(), Counts: countOf(l.Findings), Savings: savingsTotal(l.Findings)}
 		if d.Base != nil {
 			diff := cloudscope.CompareSnapshots(d.Base, l)
 			f.news = append(append([]cloudscope.Finding{}, diff.FindingsNew...), diff.FindingsWorse...)
@@ -180,6 +191,7 @@ func facts(d Digest, links Links) *digestFacts {
 			f.resolved = diff.FindingsResolved
 			cloudscope.SortFindings(f.resolved)
 			f.newC, f.resolvedC = countOf(f.news), countOf(f.resolved)
+			f.savingsNew, f.savingsRealized = diff.SavingsNew, diff.SavingsRealized
 			f.diffLink = links.Diff(d.Base.ID, l.ID)
 		}
 	}
@@ -218,7 +230,8 @@ func (r Renderer) Digest(d Digest) cloudscope.Message {
 	render := func(k int) cloudscope.Message {
 		if d.Base != nil && d.Latest != nil {
 			c := &ChangesDoc{BaseSnapshotID: d.Base.ID, BaseFinishedAt: d.Base.FinishedAt.UTC(), HeadSnapshotID: d.Latest.ID,
-				NewCounts: f.newC, New: []FindingEntry{}, ResolvedCounts: f.resolvedC, Resolved: []FindingEntry{}}
+				NewCounts: f.newC, New: []FindingEntry{}, ResolvedCounts: f.resolvedC, Resolved: []FindingEntry{},
+				SavingsNew: f.savingsNew, SavingsRealized: f.savingsRealized}
 			for _, x := range f.news[:min(k, len(f.news))] {
 				c.New = append(c.New, entry(x, f.idx.of(x), links.Finding(x.ID)))
 			}
@@ -314,7 +327,8 @@ func (f *digestFacts) email(k int) string {
 		}
 	}
 
-	b.WriteString("\nPOTENTIAL SAVINGS\n\nNone known yet: cloudscope does not price its findings yet.\n")
+	b.WriteString("\nPOTENTIAL SAVINGS\n\n")
+	b.WriteString(f.savingsText())
 
 	b.WriteString("\nSCANS\n\n")
 	fmt.Fprintf(&b, "%s stored this week.\n", plural(f.scans.Stored, "snapshot", "snapshots"))
@@ -326,6 +340,28 @@ func (f *digestFacts) email(k int) string {
 	}
 	b.WriteString("\n-- \nYou get this as a subscriber of cloudscope's findings topic. Programs get the same digest as a JSON document (schema " +
 		DigestSchemaID + ") by subscribing with sqs, lambda, https or email-json.\n")
+	return b.String()
+}
+
+// savingsText is the e-mail's potential savings: those of the open
+// findings, and those of the week's new and resolved ones, each resource
+// counted once.
+func (f *digestFacts) savingsText() string {
+	o := f.open
+	if o == nil {
+		return "No scan has finished yet.\n"
+	}
+	var b strings.Builder
+	if line := savingsLine(o.Savings); line != "" {
+		fmt.Fprintf(&b, "Open findings: %s.\n", strings.TrimPrefix(line, "Potential savings: "))
+	} else {
+		b.WriteString("Open findings: none with a saving.\n")
+	}
+	if f.d.Base != nil {
+		fmt.Fprintf(&b, "This week: %s %s/month new, %s %s/month realized (resolved findings).\n",
+			f.savingsNew.Cents(), o.Savings.Currency, f.savingsRealized.Cents(), o.Savings.Currency)
+	}
+	b.WriteString("Each resource counts once, at its largest saving.\n")
 	return b.String()
 }
 
@@ -390,7 +426,11 @@ func (f *digestFacts) chat() string {
 	if n := len(f.scans.DaysWithoutScan); n > 0 {
 		fmt.Fprintf(&b, ", %s without one", plural(n, "day", "days"))
 	}
-	b.WriteString(". Potential savings: none known yet.")
+	if o := f.open; o != nil && o.Savings.Priced > 0 {
+		fmt.Fprintf(&b, ". Potential savings: %s %s/month.", o.Savings.Monthly.Cents(), o.Savings.Currency)
+	} else {
+		b.WriteString(".")
+	}
 	var next []string
 	if f.links.Enabled() {
 		next = append(next, "Open the findings: "+f.links.Findings())

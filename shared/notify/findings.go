@@ -34,27 +34,34 @@ type FindingsDocument struct {
 	Savings SavingsTotal `json:"savings"`
 }
 
-// SavingsTotal is the potential savings a month of some findings: the
-// total of those with a figure (Priced), and how many waste findings have
-// none (Unpriced).
+// SavingsTotal is the potential savings a month of some findings, each
+// resource counted once (cloudscope.SumSavings): the total of those whose
+// figure counts (Priced), how many have a figure another finding's larger
+// saving on the same resource already counts (Covered, added within v1),
+// and how many waste findings have none (Unpriced).
 type SavingsTotal struct {
 	Currency string            `json:"currency"`
 	Monthly  cloudscope.Amount `json:"monthly"`
 	Priced   int               `json:"priced"`
+	Covered  int               `json:"covered"`
 	Unpriced int               `json:"unpriced"`
 }
 
 func savingsTotal(fs []cloudscope.Finding) SavingsTotal {
 	s := cloudscope.SumSavings(fs)
-	return SavingsTotal{Currency: s.Currency, Monthly: s.Monthly, Priced: s.Priced, Unpriced: s.Unpriced}
+	return SavingsTotal{Currency: s.Currency, Monthly: s.Monthly, Priced: s.Priced, Covered: s.Covered, Unpriced: s.Unpriced}
 }
 
-// savingsLine is "Potential savings: 12.34 USD/month (3 findings; 1 more without a price)", or "".
+// savingsLine is "Potential savings: 12.34 USD/month (3 findings; 1 more
+// counted in another's saving; 1 more without a price)", or "".
 func savingsLine(t SavingsTotal) string {
-	if t.Priced+t.Unpriced == 0 {
+	if t.Priced+t.Covered+t.Unpriced == 0 {
 		return ""
 	}
 	line := fmt.Sprintf("Potential savings: %s %s/month (%s", t.Monthly.Cents(), t.Currency, plural(t.Priced, "finding", "findings"))
+	if t.Covered > 0 {
+		line += fmt.Sprintf("; %d more counted in another's saving", t.Covered)
+	}
 	if t.Unpriced > 0 {
 		line += fmt.Sprintf("; %d more without a price", t.Unpriced)
 	}
@@ -176,6 +183,8 @@ func findingLines(b *strings.Builder, f cloudscope.Finding, account, link string
 	fmt.Fprintf(b, "  What to do: %s\n", todo)
 	switch s := f.Savings; {
 	case s == nil:
+	case s.Estimate != "" && s.CoveredBy != "":
+		fmt.Fprintf(b, "  Saves: %s (price: %s, %s); counted in the saving of %s\n", s.Estimate, s.PriceSource, s.PriceDate, s.CoveredBy)
 	case s.Estimate != "":
 		fmt.Fprintf(b, "  Saves: %s (price: %s, %s)\n", s.Estimate, s.PriceSource, s.PriceDate)
 	case s.Unavailable != "":

@@ -281,3 +281,49 @@ func TestFindingsCarryTheirSavings(t *testing.T) {
 		t.Errorf("the chat message lacks the savings:\n%s", m.Chat)
 	}
 }
+
+// A stopped instance's saving counts its volume, which ebs.idle prices too:
+// every body counts the volume once.
+func TestFindingsCountEachResourceOnce(t *testing.T) {
+	snap, fs := sample()
+	amount := func(s string) *cloudscope.Amount {
+		a, err := cloudscope.ParseAmount(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &a
+	}
+	inst := finding("ec2.stopped_volumes_billed", cloudscope.Warning, cloudscope.EC2, "i-0abc", "batch-worker")
+	inst.Savings = &cloudscope.Savings{Monthly: amount("12.00"), Currency: "USD", Estimate: "terminate the instance and delete its volumes, ... = 12.00 USD/month",
+		PriceSource: "AWS Price List AmazonEC2 SKU X", PriceDate: "2026-11-01",
+		Resources: []cloudscope.ResourceRef{{Type: cloudscope.EC2, ID: "i-0abc"}, {Type: cloudscope.Volume, ID: "vol-a"}, {Type: cloudscope.Volume, ID: "vol-b"}}}
+	vol := finding("ebs.idle", cloudscope.Warning, cloudscope.Volume, "vol-a", "")
+	vol.Savings = &cloudscope.Savings{Monthly: amount("8.00"), Currency: "USD", Estimate: "delete the volume, 100 GB x 0.08 USD/GB-month = 8.00 USD/month",
+		PriceSource: "AWS Price List AmazonEC2 SKU Y", PriceDate: "2026-11-01", Resources: []cloudscope.ResourceRef{{Type: cloudscope.Volume, ID: "vol-a"}}}
+	fs = append(fs, inst, vol)
+	cloudscope.CoverSavings(fs)
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, fs, "evt-1")
+	schematest.Validate(t, []byte(m.Bodies["default"]), notify.FindingsSchema)
+	var doc notify.FindingsDocument
+	if err := json.Unmarshal([]byte(m.Bodies["default"]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Savings.Monthly.String() != "12.00" || doc.Savings.Priced != 1 || doc.Savings.Covered != 1 {
+		t.Errorf("document savings %+v", doc.Savings)
+	}
+	for _, e := range doc.Findings {
+		if e.Rule == "ebs.idle" && (e.Savings == nil || e.Savings.CoveredBy != inst.ID || len(e.Savings.Resources) != 1) {
+			t.Errorf("the volume's saving in the document: %+v", e.Savings)
+		}
+	}
+	email := m.Bodies["email"]
+	for _, want := range []string{"Potential savings: 12.00 USD/month (1 finding; 1 more counted in another's saving).",
+		"= 8.00 USD/month (price: AWS Price List AmazonEC2 SKU Y, 2026-11-01); counted in the saving of " + inst.ID} {
+		if !strings.Contains(email, want) {
+			t.Errorf("the e-mail lacks %q:\n%s", want, email)
+		}
+	}
+	if !strings.Contains(m.Chat, "Potential savings: 12.00 USD/month (1 finding; 1 more counted in another's saving)") {
+		t.Errorf("the chat message counts otherwise:\n%s", m.Chat)
+	}
+}

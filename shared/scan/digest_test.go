@@ -148,7 +148,7 @@ func TestWeeklyDigest(t *testing.T) {
 		"- Amazon EC2: 84.00 (70.00, +14.00)",
 		"2 findings in the newest snapshot, daily-1123 (2026-11-23 06:00 UTC): 1 critical, 1 warning, 0 info.",
 		"2 findings new or worse, 1 resolved.", "- EC2 instance b, us-east-1, account 123456789012: b is in trouble (no longer).",
-		"None known yet", "6 snapshots stored this week.", "- Scan daily-1120 (2026-11-20 06:00 UTC) could not read 1 region or service.",
+		"Open findings: none with a saving.", "6 snapshots stored this week.", "- Scan daily-1120 (2026-11-20 06:00 UTC) could not read 1 region or service.",
 		"No snapshot was stored on 2026-11-19",
 	} {
 		if !strings.Contains(email, want) {

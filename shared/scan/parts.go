@@ -38,18 +38,22 @@ func SeriesKey(rm *cloudscope.ResourceMetrics) string { return string(rm.Type) +
 // Attribute gives the findings and undecided rules of account their
 // account id (when they have none); a finding's id then names the account
 // too ("<rule>/<type>/<account>/<region>/<id>"), so that two accounts'
-// findings on same-named resources never share an id.
+// findings on same-named resources never share an id. A saving covered by
+// another's (Savings.CoveredBy) follows its new id.
 func Attribute(account string, findings []cloudscope.Finding, insufficient []cloudscope.Insufficient) {
 	if account == "" {
 		return
 	}
+	renamed := map[string]string{}
 	for i := range findings {
 		f := &findings[i]
 		if f.AccountID == "" {
 			f.AccountID = account
 		}
-		f.ID = FindingID(f.Rule, *f)
+		id := FindingID(f.Rule, *f)
+		renamed[f.ID], f.ID = id, id
 	}
+	cloudscope.RenameCovers(findings, renamed)
 	for i := range insufficient {
 		if insufficient[i].AccountID == "" {
 			insufficient[i].AccountID = account

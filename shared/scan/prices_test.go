@@ -28,6 +28,9 @@ func wasteful(n int) []cloudscope.Resource {
 		out = append(out,
 			cloudscope.Resource{Type: cloudscope.Volume, ID: id("vol"), Region: "us-east-1", State: "available",
 				Volume: &cloudscope.VolumeDetails{VolumeType: "gp2", SizeGB: 500, AttachedTo: []string{}}},
+			// In use (its I/O undecided): gp3 would serve it for less.
+			cloudscope.Resource{Type: cloudscope.Volume, ID: id("vol-gp2"), Region: "us-east-1", State: "in-use",
+				Volume: &cloudscope.VolumeDetails{VolumeType: "gp2", SizeGB: 500, AttachedTo: []string{id("i-elsewhere")}}},
 			cloudscope.Resource{Type: cloudscope.EC2, ID: id("i"), Region: "us-east-1", State: "stopped",
 				EC2: &cloudscope.EC2Details{InstanceType: "m5.large", StoppedAt: &stopped}},
 			cloudscope.Resource{Type: cloudscope.Volume, ID: id("vol-root"), Region: "us-east-1", State: "in-use",
@@ -107,6 +110,11 @@ func TestScanPricesWasteAndASecondScanAsksNoPrice(t *testing.T) {
 	for rule := range want {
 		if got[rule] != 3 {
 			t.Errorf("%s: %d findings with savings, want 3", rule, got[rule])
+		}
+	}
+	for _, f := range snap.Findings {
+		if f.Rule == bottleneck.EBSGP2ToGP3 && strings.HasPrefix(f.ResourceID, "vol-0") {
+			t.Errorf("gp2 -> gp3 advised for %s, an unattached volume to delete", f.ResourceID)
 		}
 	}
 	if w := acct.windows[cloudscope.NATGateway]; w.Period != 86400 || w.End.Sub(w.Start) != 30*24*time.Hour {

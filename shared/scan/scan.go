@@ -247,6 +247,8 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	if read.ok == 0 && read.failed > 0 && !snap.Failed() {
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
 	}
+	// Every region judged: each resource's charges are counted once.
+	cloudscope.CoverSavings(snap.Findings)
 	cloudscope.SortFindings(snap.Findings)
 	if s.d.Prices != nil {
 		snap.Calls["pricing:GetProducts"] = s.priceCalls() - pricesAsked

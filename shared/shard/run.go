@@ -102,6 +102,11 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 		}
 		e.judge(ctx, part, chunk, resources, series, window, started)
 	}
+	// A saving counts only resources of the shard (a stopped instance's
+	// volumes are those the shard lists): each one's charges are counted
+	// once here, and the finalize, which merges the parts, has nothing to
+	// cover.
+	cloudscope.CoverSavings(part.Findings)
 	scan.Attribute(sh.AccountID, part.Findings, part.Insufficient)
 	cloudscope.SortFindings(part.Findings)
 	slices.SortFunc(resources, cloudscope.CompareStored)

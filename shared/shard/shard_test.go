@@ -18,8 +18,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
 )
 
 var now = time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
@@ -64,9 +68,12 @@ func (f *fakeAccounts) Clients(_ context.Context, id string) (*awsconf.Clients, 
 // fakeAccount is one account's discovery and metrics: in each region, an
 // instance per index (running, hot) and a stopped one; a bucket in each region.
 type fakeAccount struct {
-	id       string
-	regions  []string
-	running  int
+	id      string
+	regions []string
+	running int
+	// volumes: the stopped instance stopped 45 days ago, with an idle
+	// 100 GB gp3 data volume attached (and its metrics read).
+	volumes  bool
 	mu       sync.Mutex
 	queries  []discovery.Query
 	fetches  []int // targets per Fetch
@@ -103,8 +110,18 @@ func (a *fakeAccount) Discover(_ context.Context, q discovery.Query) (*discovery
 					inv.Resources = append(inv.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%d", i), Region: region, State: "running",
 						EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
 				}
-				inv.Resources = append(inv.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: "i-stopped", Region: region, State: "stopped",
-					EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}})
+				stopped := cloudscope.Resource{Type: cloudscope.EC2, ID: "i-stopped", Region: region, State: "stopped",
+					EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
+				if a.volumes {
+					at := now.Add(-45 * 24 * time.Hour)
+					stopped.EC2.StoppedAt = &at
+				}
+				inv.Resources = append(inv.Resources, stopped)
+			case cloudscope.Volume:
+				if a.volumes {
+					inv.Resources = append(inv.Resources, cloudscope.Resource{Type: cloudscope.Volume, ID: "vol-data", Region: region, State: "in-use",
+						Volume: &cloudscope.VolumeDetails{VolumeType: "gp3", SizeGB: 100, AttachedTo: []string{"i-stopped"}}})
+				}
 			}
 		}
 	}
@@ -117,6 +134,16 @@ func (a *fakeAccount) Fetch(_ context.Context, r metrics.Request) (*metrics.Resu
 	a.mu.Unlock()
 	res := &metrics.Result{Region: r.Region, Calls: 1}
 	for _, t := range r.Targets {
+		if t.Type == cloudscope.Volume { // no I/O, every hour of the window
+			var ops []cloudscope.Point
+			for ts := r.Window.Start; ts.Before(r.Window.End); ts = ts.Add(time.Hour) {
+				ops = append(ops, cloudscope.Point{T: cloudscope.At(ts), V: 0})
+			}
+			res.Resources = append(res.Resources, cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, HasData: true, Metrics: []cloudscope.MetricSeries{
+				{Name: "VolumeReadOps", Period: 3600, Stats: map[string][]cloudscope.Point{"Sum": ops}},
+				{Name: "VolumeWriteOps", Period: 3600, Stats: map[string][]cloudscope.Point{"Sum": ops}}}})
+			continue
+		}
 		var pts []cloudscope.Point
 		for h := range 48 {
 			pts = append(pts, cloudscope.Point{T: cloudscope.At(r.Window.End.Add(-time.Duration(h+1) * time.Hour)), V: 99})
@@ -462,5 +489,41 @@ func TestAFailedPlanFreesTheLease(t *testing.T) {
 	}
 	if st, _ := r.parts.Status(ctx, "sfn-2"); st == nil || st.State != cloudscope.StateFailed {
 		t.Errorf("status after a failed plan: %+v", st)
+	}
+}
+
+// TestShardCountsEachResourceOnce: a shard judges a stopped instance and its
+// idle data volume in separate chunks; both price the volume. The part marks
+// the volume's saving covered by the instance's, and the finalized
+// snapshot counts the volume once.
+func TestShardCountsEachResourceOnce(t *testing.T) {
+	ctx := context.Background()
+	const member = "111111111111"
+	r := newRig(t, Options{ChunkTargets: 1}, map[string]*fakeAccount{member: {regions: []string{"us-east-1"}, running: 1, volumes: true}})
+	r.engine.d.Scanner = scan.New(scan.Deps{Store: r.parts, Notifier: r.notes, Now: func() time.Time { return now }, Thresholds: bottleneck.Defaults,
+		Prices: pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))})
+	if _, err := r.engine.Scan(ctx, "once-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := r.parts.Get(ctx, "once-1")
+	if err != nil || snap == nil {
+		t.Fatalf("stored snapshot: %v %v", snap, err)
+	}
+	byRule := map[string]cloudscope.Finding{}
+	for _, f := range snap.Findings {
+		if f.Savings != nil {
+			byRule[f.Rule] = f
+		}
+	}
+	inst, vol := byRule[bottleneck.EC2StoppedBilled], byRule[bottleneck.EBSIdle]
+	if inst.Savings == nil || vol.Savings == nil {
+		t.Fatalf("findings with savings: %v", byRule)
+	}
+	if want := "ec2.stopped_volumes_billed/ec2/" + member + "/us-east-1/i-stopped"; inst.ID != want || vol.Savings.CoveredBy != want {
+		t.Errorf("the volume's saving covered by %q; the instance's finding is %q, want %q", vol.Savings.CoveredBy, inst.ID, want)
+	}
+	// 100 GB gp3 x 0.08, counted once.
+	if sv := snap.Counts.Savings; sv == nil || sv.Monthly.String() != "8.00" || sv.Priced != 1 || sv.Covered != 1 || sv.ByAccount[member].String() != "8.00" {
+		t.Errorf("counts' savings %+v", sv)
 	}
 }

@@ -126,8 +126,12 @@ function render(b) {
   const headline = $('#bottlenecks-savings');
   headline.hidden = !sv;
   if (sv) {
-    headline.textContent = `Potential savings: ${cents(sv.monthly)} ${sv.currency}/month` +
-      (sv.unpriced ? ` (${sv.unpriced} waste finding${sv.unpriced === 1 ? '' : 's'} without a price)` : '');
+    // Each resource counts once: savings another finding's covers are left out.
+    const notes = [
+      ...(sv.covered ? [`${sv.covered} more counted in another finding's saving`] : []),
+      ...(sv.unpriced ? [`${sv.unpriced} waste finding${sv.unpriced === 1 ? '' : 's'} without a price`] : []),
+    ];
+    headline.textContent = `Potential savings: ${cents(sv.monthly)} ${sv.currency}/month` + (notes.length ? ` (${notes.join('; ')})` : '');
   }
   if (b.findings.length === 0) {
     list.append(h('p', { class: 'status empty' }, 'Nothing needs attention: no rule fired on this snapshot.'));
@@ -182,8 +186,9 @@ function card(f, ruleSource) {
         h('dt', {}, 'Source'), h('dd', { class: 'source' }, t.source || ruleSource || ''),
         h('dt', {}, 'Window'), h('dd', {}, `${dateTime(f.window.start)} to ${dateTime(f.window.end)}`),
         h('dt', {}, 'Rule'), h('dd', {}, h('code', {}, f.rule)),
-        ...(f.savings ? [h('dt', {}, 'Saves'), h('dd', { class: 'savings', dataset: { monthly: f.savings.monthly ?? '' } },
-          f.savings.estimate ? `${f.savings.estimate} (${f.savings.price_source}, ${f.savings.price_date})` : f.savings.unavailable)] : []))),
+        ...(f.savings ? [h('dt', {}, 'Saves'), h('dd', { class: 'savings', dataset: { monthly: f.savings.monthly ?? '', coveredBy: f.savings.covered_by ?? '' } },
+          f.savings.estimate ? `${f.savings.estimate} (${f.savings.price_source}, ${f.savings.price_date})` : f.savings.unavailable,
+          f.savings.covered_by ? h('span', { class: 'covered' }, `; counted once, in the saving of ${f.savings.covered_by}`) : null)] : []))),
     h('p', { class: 'recommendation' }, h('b', {}, 'Recommendation: '), f.recommendation));
   if (canvas) sparklineWhenSeen(canvas, evidence, t);
   return el;
