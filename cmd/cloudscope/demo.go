@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/demo/moto"
 	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
@@ -46,6 +48,20 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer srv.Close()
 
+	// The emulator has no Price List: recorded list prices answer it, as
+	// the demo answers GetCostForecast itself (unless the person names a
+	// Price List endpoint of their own).
+	if awsconf.PricingEndpoint() == "" {
+		prices, err := pricestandin.Start(0)
+		if err != nil {
+			return err
+		}
+		defer prices.Close()
+		if err := os.Setenv(awsconf.EnvPricingEndpoint, prices.URL); err != nil {
+			return err
+		}
+		env.log.Info("the Price List is answered from recorded list prices", "endpoint", prices.URL, "records_published", strings.Join(prices.Server.Dates(), ", "))
+	}
 	clients, err := demo.Clients(ctx, srv.URL)
 	if err != nil {
 		return err

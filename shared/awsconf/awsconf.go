@@ -154,6 +154,16 @@ func EndpointOverridden(cfg aws.Config) bool {
 		os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH") != ""
 }
 
+// EnvPricingEndpoint is the SDK's per-service endpoint setting of the Price
+// List Query API. The SDK sends Price List calls there even when
+// AWS_ENDPOINT_URL sends every other service to an emulator, so a Price
+// List stand-in can serve beside moto.
+const EnvPricingEndpoint = "AWS_ENDPOINT_URL_PRICING"
+
+// PricingEndpoint is the Price List endpoint the environment names, or ""
+// for the API's own.
+func PricingEndpoint() string { return os.Getenv(EnvPricingEndpoint) }
+
 // Clients hands out one client per service and region, building each once.
 // It is safe for concurrent use.
 type Clients struct {
