@@ -152,7 +152,7 @@ var wasteRules = []rule{
 			b.add(c, cloudscope.PriceGP3IOPS, cloudscope.AmountOf(extra), "IOPS above 3000", -1)
 		}
 		if extra := mbps - gp3MBps; extra > 0 {
-			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MB/s above 125", -1)
+			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MiB/s above 125", -1)
 		}
 		if b.unavailable == "" && b.total.Cmp(cloudscope.Amount{}) <= 0 {
 			return // gp3 at the same performance costs as much or more here

@@ -153,16 +153,18 @@ func TestWasteRules(t *testing.T) {
 		{"load balancer without a request point had no requests", "lb-1", input(lb("network", 2, 2, 60), series{"NewFlowCount/Sum": nil}), "elb.idle:warning", "16.425"},
 		{"load balancer 3 days old is undecided", "lb-1", input(lb("application", 2, 2, 3), series{"RequestCount/Sum": nil}), "elb.idle:insufficient", ""},
 		{"load balancer whose metrics were not read is undecided", "lb-1", Input{Resource: lb("application", 2, 2, 60)}, "elb.idle:insufficient", ""},
-		{"provisioned table used 13 units/s of 90 RCU: on-demand costs the same", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+		// 90 RCU provisioned cost 90 x 730 x 0.00013 = 8.541 USD a month; on
+		// demand, 26 units a second cost 26 x 2,628,000 x 0.000000125 as much.
+		{"provisioned table used 26 units/s of 90 RCU: on-demand costs the same", "orders", input(table(90, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(26*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
 		{"provisioned table just under the break-even", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(12.99*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}),
-			"dynamodb.on_demand_cheaper:info", "0.00657"},
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(25.99*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}),
+			"dynamodb.on_demand_cheaper:info", "0.003285"},
 		{"provisioned table just over the break-even", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13.01*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(26.01*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
 		{"provisioned table 5% used", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
-			"dynamodb.on_demand_cheaper:info", "37.23"},
+			"dynamodb.on_demand_cheaper:info", "47.085"},
 		{"provisioned table with 20 hours of data is undecided", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(20, flat(0)), "ConsumedWriteCapacityUnits/Sum": hourly(20, flat(0))}), "dynamodb.on_demand_cheaper:insufficient", ""},
 	} {
@@ -192,7 +194,7 @@ func TestWasteRules(t *testing.T) {
 func TestSavingsEstimatesInWords(t *testing.T) {
 	_, gp2 := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500)})
 	if got, want := gp2[EBSGP2ToGP3].Savings.Estimate,
-		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MB/s above 125 x 0.04 USD/MBps-month = 5.00 USD/month"; got != want {
+		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MiB/s above 125 x 0.04 USD/MiB/s-month = 5.00 USD/month"; got != want {
 		t.Errorf("gp2 estimate\n got %s\nwant %s", got, want)
 	}
 	if s := gp2[EBSGP2ToGP3].Savings; s.Quantity.String() != "500.00" || s.UnitPrice.String() != "0.02" || s.Unit != "GB-month" {
@@ -205,7 +207,7 @@ func TestSavingsEstimatesInWords(t *testing.T) {
 		Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 100, WriteCapacityUnits: 100}},
 		series{"ConsumedReadCapacityUnits/Sum": hourly(14*24, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(14*24, flat(5*3600))}))
 	if got, want := table[DynamoOnDemand].Savings.Estimate, "provisioned -> on-demand, (73000 RCU-hours x 0.00013 USD/RCU-hour + 73000 WCU-hours x 0.00065 USD/WCU-hour)"+
-		" - (13140000 read request units x 0.00000025 USD/read request unit + 13140000 write request units x 0.00000125 USD/write request unit) = 37.23 USD/month"; got != want {
+		" - (13140000 read request units x 0.000000125 USD/read request unit + 13140000 write request units x 0.000000625 USD/write request unit) = 47.09 USD/month"; got != want {
 		t.Errorf("table estimate\n got %s\nwant %s", got, want)
 	}
 	_, eip := judged(usEast1, "eipalloc-1", Input{Resource: cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7"}}})
