@@ -42,15 +42,18 @@ var lbPrice = map[string]cloudscope.PriceItem{"application": cloudscope.PriceALB
 // natMetrics are the bytes a NAT gateway processes, in both directions.
 var natMetrics = []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"}
 
-// volumesByInstance indexes the inputs' volumes by "account/instance".
+// volumesByInstance indexes the inputs' volumes, and the Elastic IPs
+// associated with an instance, by "account/instance".
 func volumesByInstance(among []cloudscope.Resource) map[string][]cloudscope.Resource {
 	out := map[string][]cloudscope.Resource{}
 	for _, r := range among {
-		if r.Type != cloudscope.Volume || r.Volume == nil {
-			continue
-		}
-		for _, inst := range r.Volume.AttachedTo {
-			out[r.AccountID+"/"+inst] = append(out[r.AccountID+"/"+inst], r)
+		switch {
+		case r.Type == cloudscope.Volume && r.Volume != nil:
+			for _, inst := range r.Volume.AttachedTo {
+				out[r.AccountID+"/"+inst] = append(out[r.AccountID+"/"+inst], r)
+			}
+		case r.Type == cloudscope.Address && r.Address != nil && r.Address.InstanceID != "":
+			out[r.AccountID+"/"+r.Address.InstanceID] = append(out[r.AccountID+"/"+r.Address.InstanceID], r)
 		}
 	}
 	return out
@@ -237,7 +240,15 @@ var wasteRules = []rule{
 			map[string]float64{"bytes": 0, "days": float64(days)}, threshold(0, "==", "Bytes", Rules[NATIdle]), evidence,
 			"Nothing goes through this NAT gateway: delete it (and release its Elastic IP) if no private subnet needs the internet.")
 		f.Window = cloudscope.Window{Start: from, End: c.now}
-		f.Savings = hourlySavings(c, cloudscope.PriceNATGateway, "delete the NAT gateway")
+		var b bill
+		month := cloudscope.AmountOf(cloudscope.HoursPerMonth) // hours is the span measured, here
+		b.add(c, cloudscope.PriceNATGateway, month, "hours", 1)
+		// Its public IPv4 addresses bill by the hour too (since February 2024).
+		if n := natPublicIPs(r); n > 0 {
+			b.add(c, cloudscope.PricePublicIPv4InUse, month.Mul(cloudscope.AmountOf(n)), fmt.Sprintf("public IPv4 address-hours (%d address%s)", n, plural(n)), 1)
+		}
+		b.qty, b.unit, b.price = nil, "", nil // several lines: the estimate lists them
+		f.Savings = b.savings("delete the NAT gateway and release its addresses")
 	}},
 	{LBNoHealthy, cloudscope.LoadBalancer, func(c *check) {
 		lb := c.in.Resource.LoadBalancer
@@ -248,7 +259,7 @@ var wasteRules = []rule{
 			map[string]float64{"targets": float64(lb.Targets), "healthy_targets": 0},
 			threshold(0, "==", "healthy targets", Rules[LBNoHealthy]), nil,
 			"The load balancer can serve nothing: fix or register its targets, or delete it.")
-		f.Savings = lbSavings(c, lb.Kind)
+		f.Savings = lbSavings(c, lb)
 	}},
 	{LBIdle, cloudscope.LoadBalancer, func(c *check) {
 		r := c.in.Resource
@@ -289,14 +300,21 @@ var wasteRules = []rule{
 			threshold(c.t.LBIdleRequests, "<", m[1]+" a day", Rules[LBIdle]), evidence,
 			"Almost nothing reaches this load balancer: delete it, or merge its rules into another one.")
 		f.Window = cloudscope.Window{Start: first.time(), End: today.time()}
-		f.Savings = lbSavings(c, lb.Kind)
+		f.Savings = lbSavings(c, lb)
 	}},
 	{EC2StoppedBilled, cloudscope.EC2, func(c *check) {
 		r := c.in.Resource
 		if r.State != "stopped" || r.EC2 == nil || r.EC2.StoppedAt == nil {
 			return
 		}
-		vols := c.volumes[r.AccountID+"/"+r.ID]
+		var vols, eips []cloudscope.Resource
+		for _, a := range c.volumes[r.AccountID+"/"+r.ID] {
+			if a.Type == cloudscope.Address {
+				eips = append(eips, a)
+			} else {
+				vols = append(vols, a)
+			}
+		}
 		days := c.now.Sub(*r.EC2.StoppedAt).Hours() / 24
 		if len(vols) == 0 || days <= float64(c.t.StoppedBilledDays) {
 			return
@@ -311,12 +329,21 @@ var wasteRules = []rule{
 			ids = append(ids, v.ID)
 			addVolume(c, &b, v.Volume, v.ID+" ")
 		}
+		// Its Elastic IPs bill as idle public IPv4 addresses while it is stopped.
+		slices.SortFunc(eips, func(a, b cloudscope.Resource) int { return strings.Compare(a.ID, b.ID) })
+		for _, a := range eips {
+			b.add(c, cloudscope.PricePublicIPv4, hours, "hours of Elastic IP "+a.Address.PublicIP, 1)
+		}
 		f := c.find(EC2StoppedBilled, cloudscope.Warning, fmt.Sprintf("stopped for %.0f days; %d GB of volumes still bill", days, gb),
 			map[string]float64{"days_stopped": round(days), "volumes": float64(len(vols)), "volume_gb": float64(gb)},
 			threshold(float64(c.t.StoppedBilledDays), ">", "days", Rules[EC2StoppedBilled]), nil,
-			"Its volumes ("+strings.Join(ids, ", ")+") bill while it is stopped: snapshot them and terminate the instance if it is not coming back.")
+			"Its volumes ("+strings.Join(ids, ", ")+") bill while it is stopped"+eipNote(eips)+": snapshot them and terminate the instance if it is not coming back.")
 		b.qty, b.price = nil, nil // several volumes: the estimate lists them
-		f.Savings = b.savings("terminate the instance and delete its volumes")
+		what := "terminate the instance and delete its volumes"
+		if len(eips) > 0 {
+			what += " and release its Elastic IPs"
+		}
+		f.Savings = b.savings(what)
 		if f.Savings.Monthly != nil {
 			q := cloudscope.AmountOf(int64(gb))
 			f.Savings.Quantity, f.Savings.Unit = &q, "GB-month"
@@ -372,13 +399,41 @@ var wasteRules = []rule{
 }
 
 // lbSavings is a month of a load balancer's hourly charge (its capacity
-// units, near zero when idle, are left out).
-func lbSavings(c *check, kind string) *cloudscope.Savings {
-	item, ok := lbPrice[kind]
+// units, near zero when idle, are left out) and, internet-facing, of its
+// public IPv4 addresses: one per Availability Zone (AWS adds more as it
+// scales, so this is the least).
+func lbSavings(c *check, lb *cloudscope.LoadBalancerDetails) *cloudscope.Savings {
+	item, ok := lbPrice[lb.Kind]
 	if !ok {
-		return &cloudscope.Savings{Unavailable: "no saving estimated: cloudscope prices application, network and classic load balancers, not " + kind}
+		return &cloudscope.Savings{Unavailable: "no saving estimated: cloudscope prices application, network and classic load balancers, not " + lb.Kind}
 	}
-	return hourlySavings(c, item, "delete the load balancer (its hourly charge)")
+	var b bill
+	b.add(c, item, hours, "hours", 1)
+	what := "delete the load balancer (its hourly charge)"
+	if lb.Scheme == "internet-facing" && lb.Zones > 0 {
+		n := int64(lb.Zones)
+		b.add(c, cloudscope.PricePublicIPv4InUse, hours.Mul(cloudscope.AmountOf(n)), fmt.Sprintf("public IPv4 address-hours (%d address%s, one per zone)", n, plural(n)), 1)
+		b.qty, b.unit, b.price = nil, "", nil
+		what = "delete the load balancer (its hourly charge and public IPv4 addresses)"
+	}
+	return b.savings(what)
+}
+
+// natPublicIPs counts a public NAT gateway's public IPv4 addresses (one
+// at least).
+func natPublicIPs(r cloudscope.Resource) int64 {
+	n := r.NATGateway
+	if n == nil || n.ConnectivityType == "private" {
+		return 0
+	}
+	return int64(max(len(n.PublicIPs), 1))
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "es"
 }
 
 // sum0 is the sum of the points, 0 when there are none.
@@ -391,3 +446,15 @@ func sum0(pts []cloudscope.Point) float64 {
 }
 
 func mustFloat(a cloudscope.Amount) float64 { return a.Ratio(cloudscope.AmountOf(1)) }
+
+// eipNote names a stopped instance's Elastic IPs, which bill too.
+func eipNote(eips []cloudscope.Resource) string {
+	if len(eips) == 0 {
+		return ""
+	}
+	var ips []string
+	for _, a := range eips {
+		ips = append(ips, a.Address.PublicIP)
+	}
+	return ", and so do its Elastic IPs (" + strings.Join(ips, ", ") + ")"
+}

@@ -93,6 +93,10 @@ func TestWasteRules(t *testing.T) {
 		return cloudscope.Resource{Type: cloudscope.LoadBalancer, ID: "lb-1", Region: "us-east-1", State: "active", CreatedAt: daysAgo(age),
 			LoadBalancer: &cloudscope.LoadBalancerDetails{Kind: kind, Targets: targets, HealthyTargets: healthy}}
 	}
+	internetFacing := func(r cloudscope.Resource, zones int) cloudscope.Resource {
+		r.LoadBalancer.Scheme, r.LoadBalancer.Zones = "internet-facing", zones
+		return r
+	}
 	// perDay requests on each UTC day: the hourly point at midnight carries them (now is noon).
 	perDay := func(n float64) func(int) float64 {
 		return func(i int) float64 { return map[bool]float64{true: n, false: 0}[i%24 == 12] }
@@ -140,12 +144,15 @@ func TestWasteRules(t *testing.T) {
 		{"old snapshot of a volume not known gone is kept", "snap-1", Input{Resource: unknownVolume}, "", ""},
 		{"unassociated address", "eipalloc-1", Input{Resource: eip("")}, "eip.unassociated:warning", "3.65"},
 		{"associated address", "eipalloc-1", Input{Resource: eip("eipassoc-1")}, "", ""},
-		{"NAT gateway without a byte in 30 days", "nat-1", natMetricsIn(30, 0), "nat.idle:warning", "32.85"},
+		// 730 hours x 0.045, and its public IPv4 address 730 x 0.005.
+		{"NAT gateway without a byte in 30 days", "nat-1", natMetricsIn(30, 0), "nat.idle:warning", "36.50"},
 		{"NAT gateway with one byte", "nat-1", natMetricsIn(30, 1), "", ""},
-		{"NAT gateway measured 24 of 30 days (80%) is decided", "nat-1", natMetricsIn(24, 0), "nat.idle:warning", "32.85"},
+		{"NAT gateway measured 24 of 30 days (80%) is decided", "nat-1", natMetricsIn(24, 0), "nat.idle:warning", "36.50"},
 		{"NAT gateway measured 23 of 30 days is undecided", "nat-1", natMetricsIn(23, 0), "nat.idle:insufficient", ""},
 		{"NAT gateway without metrics is undecided", "nat-1", Input{Resource: nat}, "nat.idle:insufficient", ""},
 		{"load balancer without healthy targets", "lb-1", Input{Resource: lb("application", 2, 0, 60)}, "elb.no_healthy_targets:warning", "16.425"},
+		// 730 x 0.0225, and 2 public IPv4 addresses x 730 x 0.005.
+		{"internet-facing load balancer in 2 zones without healthy targets", "lb-1", Input{Resource: internetFacing(lb("application", 2, 0, 60), 2)}, "elb.no_healthy_targets:warning", "23.725"},
 		{"classic load balancer without instances", "lb-1", Input{Resource: lb("classic", 0, 0, 60)}, "elb.no_healthy_targets:warning", "18.25"},
 		{"load balancer with 99 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(99))}), "elb.idle:warning", "16.425"},
 		{"load balancer with 100 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(100))}), "", ""},
@@ -248,6 +255,21 @@ func TestStoppedInstanceWithBilledVolumes(t *testing.T) {
 		if f.Savings.Monthly.String() != "17.00" || f.Savings.Quantity.String() != "150.00" || !strings.Contains(f.Recommendation, "vol-a, vol-b") {
 			t.Errorf("stopped %v days: %+v %s", tc.days, f.Savings, f.Recommendation)
 		}
+	}
+}
+
+// A stopped instance's Elastic IP bills as an idle public IPv4 address.
+func TestStoppedInstanceWithAnElasticIP(t *testing.T) {
+	inst := ec2("m5.large", "stopped")
+	inst.EC2.StoppedAt = daysAgo(40)
+	eip := cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1",
+		Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7", AssociationID: "eipassoc-1", InstanceID: inst.ID}}
+	_, byRule := judged(usEast1, inst.ID, Input{Resource: inst}, Input{Resource: volume("vol-a", "gp3", 100, inst.ID)}, Input{Resource: eip})
+	f, ok := byRule[EC2StoppedBilled]
+	// 100 GB x 0.08 = 8, and 730 hours x 0.005 = 3.65.
+	if !ok || f.Savings.Monthly == nil || f.Savings.Monthly.String() != "11.65" || !strings.Contains(f.Savings.Estimate, "730 hours of Elastic IP 203.0.113.7 x 0.005 USD/hour") ||
+		!strings.Contains(f.Recommendation, "203.0.113.7") {
+		t.Errorf("stopped instance with an Elastic IP: %+v", f)
 	}
 }
 

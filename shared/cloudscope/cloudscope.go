@@ -124,6 +124,9 @@ type LoadBalancerDetails struct {
 	// (for a classic load balancer, its instances in service).
 	Targets        int `json:"targets"`
 	HealthyTargets int `json:"healthy_targets"`
+	// Zones counts its Availability Zones: an internet-facing load
+	// balancer has a public IPv4 address in each.
+	Zones int `json:"zones,omitempty"`
 }
 
 // TableDetails are a DynamoDB table's fields.

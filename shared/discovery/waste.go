@@ -353,6 +353,7 @@ func (s *Discoverer) listLoadBalancersV2(ctx context.Context, region string, run
 					Scheme:  string(lb.Scheme),
 					DNSName: aws.ToString(lb.DNSName),
 					VpcID:   aws.ToString(lb.VpcId),
+					Zones:   len(lb.AvailabilityZones),
 				},
 			}
 			if lb.State != nil {
@@ -401,6 +402,7 @@ func (s *Discoverer) listClassicLoadBalancers(ctx context.Context, region string
 					Scheme:  aws.ToString(lb.Scheme),
 					DNSName: aws.ToString(lb.DNSName),
 					VpcID:   aws.ToString(lb.VPCId),
+					Zones:   len(lb.AvailabilityZones),
 				},
 			})
 			if len(lb.Instances) == 0 {

@@ -56,6 +56,7 @@ var recorded = []struct {
 }{
 	{"us-east-1", cloudscope.PriceVolumeStorage("gp2"), "0.10", "GB-Mo", "2019-02-01", "HY3BZPP2B6K8MSJF"},
 	{"us-east-1", cloudscope.PriceVolumeStorage("standard"), "0.05", "GB-Mo", "2019-02-01", "269VXUCZZ7E6JNXT"},
+	{"us-east-1", cloudscope.PriceSnapshotStandard, "0.05", "GB-Mo", "2017-07-01", "7U7TWP44UP36AT3R"},
 	{"ap-southeast-1", cloudscope.PriceVolumeStorage("io1"), "0.138", "GB-Mo", "2018-08-01", "3MKHN58N7RDDVGKJ"}, // usage type APS1-EBS:VolumeUsage.piops
 	{"us-east-2", cloudscope.PriceVolumeStorage("gp3"), "0.08", "GB-Mo", "2023-03-01", "M6UGCCQ3CDJQAA37"},
 	{"af-south-1", cloudscope.PriceVolumeStorage("gp3"), "0.1047", "GB-Mo", "2024-07-01", "XWCTMRRUJM7TGYST"},
@@ -92,7 +93,7 @@ func TestItemsWithoutARecordHaveNoPrice(t *testing.T) {
 	c, _ := standin(t, nil)
 	ctx := context.Background()
 	// No public recorded record was found for these: said, never guessed.
-	for _, item := range []cloudscope.PriceItem{cloudscope.PriceGP3Throughput, cloudscope.PriceGP3IOPS, cloudscope.PriceSnapshotStandard,
+	for _, item := range []cloudscope.PriceItem{cloudscope.PriceGP3Throughput, cloudscope.PriceGP3IOPS, cloudscope.PriceSnapshotArchive,
 		cloudscope.PriceNATGateway, cloudscope.PriceALB, cloudscope.PriceDynamoRCU, cloudscope.PricePublicIPv4, cloudscope.PriceVolumeStorage("gp3")} {
 		if p := c.UnitPrice(ctx, "us-east-1", item); !strings.HasPrefix(p.Unavailable, "no price found") || !p.Amount.IsZero() {
 			t.Errorf("%s: %+v", item, p)
