@@ -261,9 +261,17 @@ func (c *Clients) CostExplorer(region string) *costexplorer.Client {
 
 // Pricing returns the Price List Query API client; the API is served from
 // us-east-1 (and eu-central-1, ap-south-1) whatever region is priced.
+// AWS_ENDPOINT_URL_PRICING sends it elsewhere even when the configuration
+// names an endpoint for every service (the SDK lets an endpoint set in code
+// win over the per-service setting).
 func (c *Clients) Pricing() *pricing.Client {
 	return cached(&c.pricing, "us-east-1", func() *pricing.Client {
-		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) { o.Region = "us-east-1" })
+		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) {
+			o.Region = "us-east-1"
+			if e := PricingEndpoint(); e != "" {
+				o.BaseEndpoint = aws.String(e)
+			}
+		})
 	})
 }
 

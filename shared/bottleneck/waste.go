@@ -37,6 +37,13 @@ var lbRequestMetric = map[string][2]string{
 	"classic":     {"AWS/ELB", "RequestCount"},
 }
 
+// dynamoItems are a table's capacity prices by table class (Standard-IA:
+// true): provisioned RCU and WCU, on-demand read and write request units.
+var dynamoItems = map[bool][4]cloudscope.PriceItem{
+	false: {cloudscope.PriceDynamoRCU, cloudscope.PriceDynamoWCU, cloudscope.PriceDynamoReadRU, cloudscope.PriceDynamoWriteRU},
+	true:  {cloudscope.PriceDynamoIARCU, cloudscope.PriceDynamoIAWCU, cloudscope.PriceDynamoIAReadRU, cloudscope.PriceDynamoIAWriteRU},
+}
+
 var lbPrice = map[string]cloudscope.PriceItem{"application": cloudscope.PriceALB, "network": cloudscope.PriceNLB, "classic": cloudscope.PriceCLB}
 
 // natMetrics are the bytes a NAT gateway processes, in both directions.
@@ -369,11 +376,21 @@ var wasteRules = []rule{
 		secondsPerMonth := float64(cloudscope.HoursPerMonth * 3600)
 		readUnits := cloudscope.AmountFromFloat(math.Round(readRate * secondsPerMonth))
 		writeUnits := cloudscope.AmountFromFloat(math.Round(writeRate * secondsPerMonth))
+		items := dynamoItems[t.TableClass == "STANDARD_INFREQUENT_ACCESS"]
 		var prov, od bill
-		prov.add(c, cloudscope.PriceDynamoRCU, cloudscope.AmountOf(t.ReadCapacityUnits*cloudscope.HoursPerMonth), "RCU-hours", 1)
-		prov.add(c, cloudscope.PriceDynamoWCU, cloudscope.AmountOf(t.WriteCapacityUnits*cloudscope.HoursPerMonth), "WCU-hours", 1)
-		od.add(c, cloudscope.PriceDynamoReadRU, readUnits, "read request units", 1)
-		od.add(c, cloudscope.PriceDynamoWriteRU, writeUnits, "write request units", 1)
+		prov.add(c, items[0], cloudscope.AmountOf(t.ReadCapacityUnits*cloudscope.HoursPerMonth), "RCU-hours", 1)
+		prov.add(c, items[1], cloudscope.AmountOf(t.WriteCapacityUnits*cloudscope.HoursPerMonth), "WCU-hours", 1)
+		od.add(c, items[2], readUnits, "read request units", 1)
+		od.add(c, items[3], writeUnits, "write request units", 1)
+		// Its global secondary indexes' capacity bills apart. Their use is
+		// not read; on demand it is priced at their full provisioned capacity,
+		// which their use cannot pass: the saving is then the least.
+		if ir, iw := t.IndexReadCapacityUnits, t.IndexWriteCapacityUnits; ir+iw > 0 {
+			prov.add(c, items[0], cloudscope.AmountOf(ir*cloudscope.HoursPerMonth), "index RCU-hours", 1)
+			prov.add(c, items[1], cloudscope.AmountOf(iw*cloudscope.HoursPerMonth), "index WCU-hours", 1)
+			od.add(c, items[2], cloudscope.AmountOf(ir*cloudscope.HoursPerMonth*3600), "index read request units at most", 1)
+			od.add(c, items[3], cloudscope.AmountOf(iw*cloudscope.HoursPerMonth*3600), "index write request units at most", 1)
+		}
 		if prov.unavailable != "" || od.unavailable != "" {
 			return // without both prices there is no telling which costs less
 		}

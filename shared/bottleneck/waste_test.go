@@ -25,7 +25,18 @@ func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudsco
 	return cloudscope.UnitPrice{Amount: a, Unit: v[1], Currency: "USD", Source: "test " + string(item), Date: "2026-11-01"}
 }
 
-var usEast1 = priceTable(pricelist.Prices)
+var usEast1 = func() priceTable {
+	t := priceTable{}
+	for k, v := range pricelist.Prices {
+		t[k] = v
+	}
+	// Standard-IA capacity in us-east-1 (AWS's DynamoDB pricing page).
+	t[cloudscope.PriceDynamoIARCU] = [2]string{"0.00016", "ReadCapacityUnit-Hrs"}
+	t[cloudscope.PriceDynamoIAWCU] = [2]string{"0.0008", "WriteCapacityUnit-Hrs"}
+	t[cloudscope.PriceDynamoIAReadRU] = [2]string{"0.000000155", "ReadRequestUnits"}
+	t[cloudscope.PriceDynamoIAWriteRU] = [2]string{"0.00000078", "WriteRequestUnits"}
+	return t
+}()
 
 func volume(id, typ string, sizeGB int32, attachedTo ...string) cloudscope.Resource {
 	state := "in-use"
@@ -105,6 +116,10 @@ func TestWasteRules(t *testing.T) {
 		return cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1", State: "ACTIVE",
 			Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: rcu, WriteCapacityUnits: wcu}}
 	}
+	tableClass := func(r cloudscope.Resource, class string, indexRCU, indexWCU int64) cloudscope.Resource {
+		r.Table.TableClass, r.Table.IndexReadCapacityUnits, r.Table.IndexWriteCapacityUnits = class, indexRCU, indexWCU
+		return r
+	}
 	natMetricsIn := func(n int, v float64) Input {
 		return dailyInput(nat, n, natMetrics, func(int) float64 { return v })
 	}
@@ -172,6 +187,17 @@ func TestWasteRules(t *testing.T) {
 		{"provisioned table 5% used", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
 			"dynamodb.on_demand_cheaper:info", "47.085"},
+		// Standard-IA: 73000 x 0.00016 + 73000 x 0.0008 - (13140000 x 0.000000155 + 13140000 x 0.00000078).
+		{"Standard-IA table 5% used, at its class's prices", "orders", input(tableClass(table(100, 100), "STANDARD_INFREQUENT_ACCESS", 0, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
+			"dynamodb.on_demand_cheaper:info", "57.7941"},
+		// Its index's 1 RCU and 1 WCU: 730 RCU-hours and 730 WCU-hours more
+		// provisioned, at most 2628000 read and write units more on demand.
+		{"provisioned table 5% used with an index", "orders", input(tableClass(table(100, 100), "STANDARD", 1, 1), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
+			"dynamodb.on_demand_cheaper:info", "45.6834"},
+		{"provisioned table 5% used with a large index: on demand could cost more", "orders", input(tableClass(table(100, 100), "STANDARD", 100, 100), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}), "", ""},
 		{"provisioned table with 20 hours of data is undecided", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(20, flat(0)), "ConsumedWriteCapacityUnits/Sum": hourly(20, flat(0))}), "dynamodb.on_demand_cheaper:insufficient", ""},
 	} {

@@ -138,6 +138,10 @@ type TableDetails struct {
 	ItemCount          int64  `json:"item_count"`
 	SizeBytes          int64  `json:"size_bytes"`
 	TableClass         string `json:"table_class,omitempty"`
+	// IndexReadCapacityUnits and IndexWriteCapacityUnits are the provisioned
+	// capacity of its global secondary indexes, which bills apart.
+	IndexReadCapacityUnits  int64 `json:"index_read_capacity_units,omitempty"`
+	IndexWriteCapacityUnits int64 `json:"index_write_capacity_units,omitempty"`
 }
 
 // EC2Details are the instance fields that sizing and bottleneck rules need.

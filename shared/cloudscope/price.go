@@ -25,6 +25,11 @@ const (
 	PriceDynamoWCU        PriceItem = "dynamodb.wcu"           // per provisioned WCU-hour
 	PriceDynamoReadRU     PriceItem = "dynamodb.read_request"  // per on-demand read request unit
 	PriceDynamoWriteRU    PriceItem = "dynamodb.write_request" // per on-demand write request unit
+	// The Standard-IA table class's (storage cheaper, throughput dearer).
+	PriceDynamoIARCU     PriceItem = "dynamodb.ia.rcu"           // per provisioned RCU-hour
+	PriceDynamoIAWCU     PriceItem = "dynamodb.ia.wcu"           // per provisioned WCU-hour
+	PriceDynamoIAReadRU  PriceItem = "dynamodb.ia.read_request"  // per on-demand read request unit
+	PriceDynamoIAWriteRU PriceItem = "dynamodb.ia.write_request" // per on-demand write request unit
 )
 
 // PriceVolumeStorage is the per GB-month storage price of an EBS volume type

@@ -490,6 +490,12 @@ func tableResource(region string, t *dynamodbtypes.TableDescription, run *runner
 	}
 	if p := t.ProvisionedThroughput; p != nil && d.BillingMode == "PROVISIONED" {
 		d.ReadCapacityUnits, d.WriteCapacityUnits = aws.ToInt64(p.ReadCapacityUnits), aws.ToInt64(p.WriteCapacityUnits)
+		for _, gsi := range t.GlobalSecondaryIndexes {
+			if p := gsi.ProvisionedThroughput; p != nil {
+				d.IndexReadCapacityUnits += aws.ToInt64(p.ReadCapacityUnits)
+				d.IndexWriteCapacityUnits += aws.ToInt64(p.WriteCapacityUnits)
+			}
+		}
 	}
 	arn := aws.ToString(t.TableArn)
 	run.sawAccount(accountOf(arn))

@@ -78,6 +78,11 @@ var products = map[cloudscope.PriceItem]product{
 	cloudscope.PriceDynamoWCU:       {service: "AmazonDynamoDB", usage: "WriteCapacityUnit-Hrs", unit: perWCUHour},
 	cloudscope.PriceDynamoReadRU:    {service: "AmazonDynamoDB", usage: "ReadRequestUnits", unit: perReadUnit},
 	cloudscope.PriceDynamoWriteRU:   {service: "AmazonDynamoDB", usage: "WriteRequestUnits", unit: perWriteUnit},
+	// Standard-IA tables: their own usage types, in the same units.
+	cloudscope.PriceDynamoIARCU:     {service: "AmazonDynamoDB", usage: "IA-ReadCapacityUnit-Hrs", unit: perRCUHour},
+	cloudscope.PriceDynamoIAWCU:     {service: "AmazonDynamoDB", usage: "IA-WriteCapacityUnit-Hrs", unit: perWCUHour},
+	cloudscope.PriceDynamoIAReadRU:  {service: "AmazonDynamoDB", usage: "IA-ReadRequestUnits", unit: perReadUnit},
+	cloudscope.PriceDynamoIAWriteRU: {service: "AmazonDynamoDB", usage: "IA-WriteRequestUnits", unit: perWriteUnit},
 }
 
 // volumeUsage is the usage type of each EBS volume type's storage (io1's
