@@ -32,6 +32,30 @@ func seedAll(ctx context.Context, env *environment, clients *awsconf.Clients) er
 	return err
 }
 
+// recordedPrices answers the Price List, which the emulator lacks, from
+// recorded list prices (as the demo answers GetCostForecast itself): it
+// starts the stand-in and names it with AWS_ENDPOINT_URL_PRICING, unless
+// the person named a Price List endpoint of their own. The returned
+// function stops it.
+func recordedPrices(env *environment) (func(), error) {
+	if awsconf.PricingEndpoint() != "" {
+		return func() {}, nil
+	}
+	prices, err := pricestandin.Start(0)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Setenv(awsconf.EnvPricingEndpoint, prices.URL); err != nil {
+		prices.Close()
+		return nil, err
+	}
+	env.log.Info("the Price List is answered from "+pricestandin.Label, "endpoint", prices.URL, "records_published", strings.Join(prices.Server.Dates(), ", "))
+	return func() {
+		prices.Close()
+		os.Unsetenv(awsconf.EnvPricingEndpoint)
+	}, nil
+}
+
 // runDemo starts moto_server on loopback, seeds the demo account into it and
 // serves the API against it until interrupted; then it stops the emulator.
 func runDemo(ctx context.Context, env *environment, args []string) error {
@@ -48,20 +72,11 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer srv.Close()
 
-	// The emulator has no Price List: recorded list prices answer it, as
-	// the demo answers GetCostForecast itself (unless the person names a
-	// Price List endpoint of their own).
-	if awsconf.PricingEndpoint() == "" {
-		prices, err := pricestandin.Start(0)
-		if err != nil {
-			return err
-		}
-		defer prices.Close()
-		if err := os.Setenv(awsconf.EnvPricingEndpoint, prices.URL); err != nil {
-			return err
-		}
-		env.log.Info("the Price List is answered from recorded list prices", "endpoint", prices.URL, "records_published", strings.Join(prices.Server.Dates(), ", "))
+	stopPrices, err := recordedPrices(env)
+	if err != nil {
+		return err
 	}
+	defer stopPrices()
 	clients, err := demo.Clients(ctx, srv.URL)
 	if err != nil {
 		return err
