@@ -29,7 +29,9 @@ import (
 )
 
 // TestMotoWasteFindingsAreTheWastefulOnes scans the demo account in the
-// emulator, with the Price List's recorded answers (the emulator has none),
+// emulator, with the Price List answered by the hand-written fixture of
+// shared/testkit/pricelist (the emulator has none; no recorded record of most
+// of these products was found),
 // and holds the waste rules' findings to the demo's cases: each wasteful
 // one found, its healthy twin not. What the emulator cannot date (a
 // snapshot 90 days old, an instance stopped 30 days) must find nothing.
