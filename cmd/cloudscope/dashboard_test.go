@@ -85,6 +85,12 @@ func TestDashboardInABrowser(t *testing.T) {
 		<-served // nothing may log to t after the test
 	}()
 
+	// The demo's Price List: recorded list prices, named before the clients are made.
+	stopPrices, err := recordedPrices(&environment{log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopPrices()
 	denied := awsstub.Fail(func(c awsstub.Call) bool { return c.Region == failingRegion && c.Service == "EC2" },
 		awsstub.APIError("UnauthorizedOperation", "You are not authorized to perform this operation."))
 	clients, err := demo.Clients(ctx, emulator.URL, denied)

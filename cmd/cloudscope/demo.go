@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/demo/moto"
 	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
@@ -30,6 +32,30 @@ func seedAll(ctx context.Context, env *environment, clients *awsconf.Clients) er
 	return err
 }
 
+// recordedPrices answers the Price List, which the emulator lacks, from
+// recorded list prices (as the demo answers GetCostForecast itself): it
+// starts the stand-in and names it with AWS_ENDPOINT_URL_PRICING, unless
+// the person named a Price List endpoint of their own. The returned
+// function stops it.
+func recordedPrices(env *environment) (func(), error) {
+	if awsconf.PricingEndpoint() != "" {
+		return func() {}, nil
+	}
+	prices, err := pricestandin.Start(0)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Setenv(awsconf.EnvPricingEndpoint, prices.URL); err != nil {
+		prices.Close()
+		return nil, err
+	}
+	env.log.Info("the Price List is answered from "+pricestandin.Label, "endpoint", prices.URL, "records_published", strings.Join(prices.Server.Dates(), ", "))
+	return func() {
+		prices.Close()
+		os.Unsetenv(awsconf.EnvPricingEndpoint)
+	}, nil
+}
+
 // runDemo starts moto_server on loopback, seeds the demo account into it and
 // serves the API against it until interrupted; then it stops the emulator.
 func runDemo(ctx context.Context, env *environment, args []string) error {
@@ -46,6 +72,11 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer srv.Close()
 
+	stopPrices, err := recordedPrices(env)
+	if err != nil {
+		return err
+	}
+	defer stopPrices()
 	clients, err := demo.Clients(ctx, srv.URL)
 	if err != nil {
 		return err

@@ -154,6 +154,16 @@ func EndpointOverridden(cfg aws.Config) bool {
 		os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH") != ""
 }
 
+// EnvPricingEndpoint is the SDK's per-service endpoint setting of the Price
+// List Query API. The SDK sends Price List calls there even when
+// AWS_ENDPOINT_URL sends every other service to an emulator, so a Price
+// List stand-in can serve beside moto.
+const EnvPricingEndpoint = "AWS_ENDPOINT_URL_PRICING"
+
+// PricingEndpoint is the Price List endpoint the environment names, or ""
+// for the API's own.
+func PricingEndpoint() string { return os.Getenv(EnvPricingEndpoint) }
+
 // Clients hands out one client per service and region, building each once.
 // It is safe for concurrent use.
 type Clients struct {
@@ -251,9 +261,17 @@ func (c *Clients) CostExplorer(region string) *costexplorer.Client {
 
 // Pricing returns the Price List Query API client; the API is served from
 // us-east-1 (and eu-central-1, ap-south-1) whatever region is priced.
+// AWS_ENDPOINT_URL_PRICING sends it elsewhere even when the configuration
+// names an endpoint for every service (the SDK lets an endpoint set in code
+// win over the per-service setting).
 func (c *Clients) Pricing() *pricing.Client {
 	return cached(&c.pricing, "us-east-1", func() *pricing.Client {
-		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) { o.Region = "us-east-1" })
+		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) {
+			o.Region = "us-east-1"
+			if e := PricingEndpoint(); e != "" {
+				o.BaseEndpoint = aws.String(e)
+			}
+		})
 	})
 }
 

@@ -78,3 +78,22 @@ func TestBadRegionIsRejected(t *testing.T) {
 		t.Error("accepted region mars")
 	}
 }
+
+// AWS_ENDPOINT_URL_PRICING names the Price List endpoint even when every
+// other service goes to an emulator (the SDK alone would let the
+// emulator's endpoint, set in code, win).
+func TestThePricingEndpointSetting(t *testing.T) {
+	t.Setenv(EnvPricingEndpoint, "")
+	emu := load(t, Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"})
+	if got := *emu.Pricing().Options().BaseEndpoint; got != "http://127.0.0.1:4566" {
+		t.Errorf("without the setting the Price List goes to %s", got)
+	}
+	t.Setenv(EnvPricingEndpoint, "http://127.0.0.1:4999")
+	emu = load(t, Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"})
+	if got := *emu.Pricing().Options().BaseEndpoint; got != "http://127.0.0.1:4999" || *emu.EC2("us-east-1").Options().BaseEndpoint != "http://127.0.0.1:4566" {
+		t.Errorf("with the setting the Price List goes to %s, EC2 to %s", got, *emu.EC2("us-east-1").Options().BaseEndpoint)
+	}
+	if plain := load(t, Options{Region: "us-east-1"}); *plain.Pricing().Options().BaseEndpoint != "http://127.0.0.1:4999" || PricingEndpoint() != "http://127.0.0.1:4999" {
+		t.Errorf("against AWS the setting is not honoured")
+	}
+}

@@ -79,8 +79,8 @@ type check struct {
 	now    time.Time
 	res    *Result
 	prices Prices
-	// volumes are the EBS volumes of the evaluated inputs by the
-	// instance they are attached to ("account/instance").
+	// volumes are the EBS volumes (and Elastic IPs) of the evaluated
+	// inputs by the instance they are attached to ("account/instance").
 	volumes map[string][]cloudscope.Resource
 	// instances are the EC2 instances among the resources by
 	// "account/instance".

@@ -42,14 +42,20 @@ func instancesByID(among []cloudscope.Resource) map[string]cloudscope.Resource {
 
 // stoppedBilled reports whether ec2.stopped_volumes_billed fires on inst:
 // stopped for more than StoppedBilledDays (days), with volumes among the
-// resources attached to it (vols).
-func (c *check) stoppedBilled(inst cloudscope.Resource) (days float64, vols []cloudscope.Resource, ok bool) {
+// resources attached to it (vols; its Elastic IPs, which bill too, apart).
+func (c *check) stoppedBilled(inst cloudscope.Resource) (days float64, vols, eips []cloudscope.Resource, ok bool) {
 	if inst.State != "stopped" || inst.EC2 == nil || inst.EC2.StoppedAt == nil {
-		return 0, nil, false
+		return 0, nil, nil, false
 	}
-	vols = c.volumes[inst.AccountID+"/"+inst.ID]
+	for _, a := range c.volumes[inst.AccountID+"/"+inst.ID] {
+		if a.Type == cloudscope.Address {
+			eips = append(eips, a)
+		} else {
+			vols = append(vols, a)
+		}
+	}
 	days = c.now.Sub(*inst.EC2.StoppedAt).Hours() / 24
-	return days, vols, len(vols) > 0 && days > float64(c.t.StoppedBilledDays)
+	return days, vols, eips, len(vols) > 0 && days > float64(c.t.StoppedBilledDays)
 }
 
 // volumeToDelete reports whether another rule advises deleting the volume
@@ -68,7 +74,7 @@ func (c *check) volumeToDelete() bool {
 	}
 	for _, id := range r.Volume.AttachedTo {
 		if inst, ok := c.instances[r.AccountID+"/"+id]; ok {
-			if _, _, billed := c.stoppedBilled(inst); billed {
+			if _, _, _, billed := c.stoppedBilled(inst); billed {
 				return true
 			}
 		}
@@ -79,7 +85,7 @@ func (c *check) volumeToDelete() bool {
 // savedResources names, on each saving of the judged resource's findings
 // that does not name them already, the resources whose charges it counts:
 // the resource, and for ec2.stopped_volumes_billed the volumes attached to
-// the instance, the very ones its bill adds up.
+// the instance and its Elastic IPs, the very ones its bill adds up.
 func (c *check) savedResources() {
 	r := c.in.Resource
 	for i := c.from; i < len(c.res.Findings); i++ {
@@ -92,7 +98,7 @@ func (c *check) savedResources() {
 			vols := slices.Clone(c.volumes[r.AccountID+"/"+r.ID])
 			slices.SortFunc(vols, func(a, b cloudscope.Resource) int { return strings.Compare(a.ID, b.ID) })
 			for _, v := range vols {
-				refs = append(refs, cloudscope.ResourceRef{Type: cloudscope.Volume, ID: v.ID})
+				refs = append(refs, cloudscope.ResourceRef{Type: v.Type, ID: v.ID})
 			}
 		}
 		f.Savings.Resources = refs

@@ -16,7 +16,7 @@ func (noPrices) UnitPrice(string, cloudscope.PriceItem) cloudscope.UnitPrice {
 
 // unitWords are the Price List's units as the estimates say them.
 var unitWords = map[string]string{
-	"GB-Mo": "GB-month", "Hrs": "hour", "IOPS-Mo": "IOPS-month", "MiBps-Mo": "MBps-month",
+	"GB-Mo": "GB-month", "Hrs": "hour", "IOPS-Mo": "IOPS-month", "MiBps-Mo": "MiB/s-month",
 	"ReadCapacityUnit-Hrs": "RCU-hour", "WriteCapacityUnit-Hrs": "WCU-hour",
 	"ReadRequestUnits": "read request unit", "WriteRequestUnits": "write request unit",
 }
@@ -129,7 +129,7 @@ func addVolume(c *check, b *bill, v *cloudscope.VolumeDetails, label string) {
 			b.add(c, cloudscope.PriceGP3IOPS, cloudscope.AmountOf(extra), "IOPS above 3000", 1)
 		}
 		if extra := int64(v.ThroughputMBps) - gp3MBps; extra > 0 {
-			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MB/s above 125", 1)
+			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MiB/s above 125", 1)
 		}
 	}
 	if (v.VolumeType == "io1" || v.VolumeType == "io2") && v.IOPS > 0 && b.unavailable == "" {

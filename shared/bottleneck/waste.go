@@ -37,20 +37,30 @@ var lbRequestMetric = map[string][2]string{
 	"classic":     {"AWS/ELB", "RequestCount"},
 }
 
+// dynamoItems are a table's capacity prices by table class (Standard-IA:
+// true): provisioned RCU and WCU, on-demand read and write request units.
+var dynamoItems = map[bool][4]cloudscope.PriceItem{
+	false: {cloudscope.PriceDynamoRCU, cloudscope.PriceDynamoWCU, cloudscope.PriceDynamoReadRU, cloudscope.PriceDynamoWriteRU},
+	true:  {cloudscope.PriceDynamoIARCU, cloudscope.PriceDynamoIAWCU, cloudscope.PriceDynamoIAReadRU, cloudscope.PriceDynamoIAWriteRU},
+}
+
 var lbPrice = map[string]cloudscope.PriceItem{"application": cloudscope.PriceALB, "network": cloudscope.PriceNLB, "classic": cloudscope.PriceCLB}
 
 // natMetrics are the bytes a NAT gateway processes, in both directions.
 var natMetrics = []string{"BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination"}
 
-// volumesByInstance indexes the inputs' volumes by "account/instance".
+// volumesByInstance indexes the inputs' volumes, and the Elastic IPs
+// associated with an instance, by "account/instance".
 func volumesByInstance(among []cloudscope.Resource) map[string][]cloudscope.Resource {
 	out := map[string][]cloudscope.Resource{}
 	for _, r := range among {
-		if r.Type != cloudscope.Volume || r.Volume == nil {
-			continue
-		}
-		for _, inst := range r.Volume.AttachedTo {
-			out[r.AccountID+"/"+inst] = append(out[r.AccountID+"/"+inst], r)
+		switch {
+		case r.Type == cloudscope.Volume && r.Volume != nil:
+			for _, inst := range r.Volume.AttachedTo {
+				out[r.AccountID+"/"+inst] = append(out[r.AccountID+"/"+inst], r)
+			}
+		case r.Type == cloudscope.Address && r.Address != nil && r.Address.InstanceID != "":
+			out[r.AccountID+"/"+r.Address.InstanceID] = append(out[r.AccountID+"/"+r.Address.InstanceID], r)
 		}
 	}
 	return out
@@ -152,7 +162,7 @@ var wasteRules = []rule{
 			b.add(c, cloudscope.PriceGP3IOPS, cloudscope.AmountOf(extra), "IOPS above 3000", -1)
 		}
 		if extra := mbps - gp3MBps; extra > 0 {
-			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MB/s above 125", -1)
+			b.add(c, cloudscope.PriceGP3Throughput, cloudscope.AmountOf(extra), "MiB/s above 125", -1)
 		}
 		if b.unavailable == "" && b.total.Cmp(cloudscope.Amount{}) <= 0 {
 			return // gp3 at the same performance costs as much or more here
@@ -237,7 +247,15 @@ var wasteRules = []rule{
 			map[string]float64{"bytes": 0, "days": float64(days)}, threshold(0, "==", "Bytes", Rules[NATIdle]), evidence,
 			"Nothing goes through this NAT gateway: delete it (and release its Elastic IP) if no private subnet needs the internet.")
 		f.Window = cloudscope.Window{Start: from, End: c.now}
-		f.Savings = hourlySavings(c, cloudscope.PriceNATGateway, "delete the NAT gateway")
+		var b bill
+		month := cloudscope.AmountOf(cloudscope.HoursPerMonth) // hours is the span measured, here
+		b.add(c, cloudscope.PriceNATGateway, month, "hours", 1)
+		// Its public IPv4 addresses bill by the hour too (since February 2024).
+		if n := natPublicIPs(r); n > 0 {
+			b.add(c, cloudscope.PricePublicIPv4InUse, month.Mul(cloudscope.AmountOf(n)), fmt.Sprintf("public IPv4 address-hours (%d address%s)", n, plural(n)), 1)
+		}
+		b.qty, b.unit, b.price = nil, "", nil // several lines: the estimate lists them
+		f.Savings = b.savings("delete the NAT gateway and release its addresses")
 	}},
 	{LBNoHealthy, cloudscope.LoadBalancer, func(c *check) {
 		lb := c.in.Resource.LoadBalancer
@@ -248,7 +266,7 @@ var wasteRules = []rule{
 			map[string]float64{"targets": float64(lb.Targets), "healthy_targets": 0},
 			threshold(0, "==", "healthy targets", Rules[LBNoHealthy]), nil,
 			"The load balancer can serve nothing: fix or register its targets, or delete it.")
-		f.Savings = lbSavings(c, lb.Kind)
+		f.Savings = lbSavings(c, lb)
 	}},
 	{LBIdle, cloudscope.LoadBalancer, func(c *check) {
 		r := c.in.Resource
@@ -289,11 +307,11 @@ var wasteRules = []rule{
 			threshold(c.t.LBIdleRequests, "<", m[1]+" a day", Rules[LBIdle]), evidence,
 			"Almost nothing reaches this load balancer: delete it, or merge its rules into another one.")
 		f.Window = cloudscope.Window{Start: first.time(), End: today.time()}
-		f.Savings = lbSavings(c, lb.Kind)
+		f.Savings = lbSavings(c, lb)
 	}},
 	{EC2StoppedBilled, cloudscope.EC2, func(c *check) {
 		r := c.in.Resource
-		days, vols, ok := c.stoppedBilled(r)
+		days, vols, eips, ok := c.stoppedBilled(r)
 		if !ok {
 			return
 		}
@@ -307,12 +325,21 @@ var wasteRules = []rule{
 			ids = append(ids, v.ID)
 			addVolume(c, &b, v.Volume, v.ID+" ")
 		}
+		// Its Elastic IPs bill as idle public IPv4 addresses while it is stopped.
+		slices.SortFunc(eips, func(a, b cloudscope.Resource) int { return strings.Compare(a.ID, b.ID) })
+		for _, a := range eips {
+			b.add(c, cloudscope.PricePublicIPv4, hours, "hours of Elastic IP "+a.Address.PublicIP, 1)
+		}
 		f := c.find(EC2StoppedBilled, cloudscope.Warning, fmt.Sprintf("stopped for %.0f days; %d GB of volumes still bill", days, gb),
 			map[string]float64{"days_stopped": round(days), "volumes": float64(len(vols)), "volume_gb": float64(gb)},
 			threshold(float64(c.t.StoppedBilledDays), ">", "days", Rules[EC2StoppedBilled]), nil,
-			"Its volumes ("+strings.Join(ids, ", ")+") bill while it is stopped: snapshot them and terminate the instance if it is not coming back.")
+			"Its volumes ("+strings.Join(ids, ", ")+") bill while it is stopped"+eipNote(eips)+": snapshot them and terminate the instance if it is not coming back.")
 		b.qty, b.price = nil, nil // several volumes: the estimate lists them
-		f.Savings = b.savings("terminate the instance and delete its volumes")
+		what := "terminate the instance and delete its volumes"
+		if len(eips) > 0 {
+			what += " and release its Elastic IPs"
+		}
+		f.Savings = b.savings(what)
 		if f.Savings.Monthly != nil {
 			q := cloudscope.AmountOf(int64(gb))
 			f.Savings.Quantity, f.Savings.Unit = &q, "GB-month"
@@ -338,11 +365,21 @@ var wasteRules = []rule{
 		secondsPerMonth := float64(cloudscope.HoursPerMonth * 3600)
 		readUnits := cloudscope.AmountFromFloat(math.Round(readRate * secondsPerMonth))
 		writeUnits := cloudscope.AmountFromFloat(math.Round(writeRate * secondsPerMonth))
+		items := dynamoItems[t.TableClass == "STANDARD_INFREQUENT_ACCESS"]
 		var prov, od bill
-		prov.add(c, cloudscope.PriceDynamoRCU, cloudscope.AmountOf(t.ReadCapacityUnits*cloudscope.HoursPerMonth), "RCU-hours", 1)
-		prov.add(c, cloudscope.PriceDynamoWCU, cloudscope.AmountOf(t.WriteCapacityUnits*cloudscope.HoursPerMonth), "WCU-hours", 1)
-		od.add(c, cloudscope.PriceDynamoReadRU, readUnits, "read request units", 1)
-		od.add(c, cloudscope.PriceDynamoWriteRU, writeUnits, "write request units", 1)
+		prov.add(c, items[0], cloudscope.AmountOf(t.ReadCapacityUnits*cloudscope.HoursPerMonth), "RCU-hours", 1)
+		prov.add(c, items[1], cloudscope.AmountOf(t.WriteCapacityUnits*cloudscope.HoursPerMonth), "WCU-hours", 1)
+		od.add(c, items[2], readUnits, "read request units", 1)
+		od.add(c, items[3], writeUnits, "write request units", 1)
+		// Its global secondary indexes' capacity bills apart. Their use is
+		// not read; on demand it is priced at their full provisioned capacity,
+		// which their use cannot pass: the saving is then the least.
+		if ir, iw := t.IndexReadCapacityUnits, t.IndexWriteCapacityUnits; ir+iw > 0 {
+			prov.add(c, items[0], cloudscope.AmountOf(ir*cloudscope.HoursPerMonth), "index RCU-hours", 1)
+			prov.add(c, items[1], cloudscope.AmountOf(iw*cloudscope.HoursPerMonth), "index WCU-hours", 1)
+			od.add(c, items[2], cloudscope.AmountOf(ir*cloudscope.HoursPerMonth*3600), "index read request units at most", 1)
+			od.add(c, items[3], cloudscope.AmountOf(iw*cloudscope.HoursPerMonth*3600), "index write request units at most", 1)
+		}
 		if prov.unavailable != "" || od.unavailable != "" {
 			return // without both prices there is no telling which costs less
 		}
@@ -368,13 +405,41 @@ var wasteRules = []rule{
 }
 
 // lbSavings is a month of a load balancer's hourly charge (its capacity
-// units, near zero when idle, are left out).
-func lbSavings(c *check, kind string) *cloudscope.Savings {
-	item, ok := lbPrice[kind]
+// units, near zero when idle, are left out) and, internet-facing, of its
+// public IPv4 addresses: one per Availability Zone (AWS adds more as it
+// scales, so this is the least).
+func lbSavings(c *check, lb *cloudscope.LoadBalancerDetails) *cloudscope.Savings {
+	item, ok := lbPrice[lb.Kind]
 	if !ok {
-		return &cloudscope.Savings{Unavailable: "no saving estimated: cloudscope prices application, network and classic load balancers, not " + kind}
+		return &cloudscope.Savings{Unavailable: "no saving estimated: cloudscope prices application, network and classic load balancers, not " + lb.Kind}
 	}
-	return hourlySavings(c, item, "delete the load balancer (its hourly charge)")
+	var b bill
+	b.add(c, item, hours, "hours", 1)
+	what := "delete the load balancer (its hourly charge)"
+	if lb.Scheme == "internet-facing" && lb.Zones > 0 {
+		n := int64(lb.Zones)
+		b.add(c, cloudscope.PricePublicIPv4InUse, hours.Mul(cloudscope.AmountOf(n)), fmt.Sprintf("public IPv4 address-hours (%d address%s, one per zone)", n, plural(n)), 1)
+		b.qty, b.unit, b.price = nil, "", nil
+		what = "delete the load balancer (its hourly charge and public IPv4 addresses)"
+	}
+	return b.savings(what)
+}
+
+// natPublicIPs counts a public NAT gateway's public IPv4 addresses (one
+// at least).
+func natPublicIPs(r cloudscope.Resource) int64 {
+	n := r.NATGateway
+	if n == nil || n.ConnectivityType == "private" {
+		return 0
+	}
+	return int64(max(len(n.PublicIPs), 1))
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "es"
 }
 
 // sum0 is the sum of the points, 0 when there are none.
@@ -387,3 +452,15 @@ func sum0(pts []cloudscope.Point) float64 {
 }
 
 func mustFloat(a cloudscope.Amount) float64 { return a.Ratio(cloudscope.AmountOf(1)) }
+
+// eipNote names a stopped instance's Elastic IPs, which bill too.
+func eipNote(eips []cloudscope.Resource) string {
+	if len(eips) == 0 {
+		return ""
+	}
+	var ips []string
+	for _, a := range eips {
+		ips = append(ips, a.Address.PublicIP)
+	}
+	return ", and so do its Elastic IPs (" + strings.Join(ips, ", ") + ")"
+}

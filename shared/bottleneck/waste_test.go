@@ -25,7 +25,18 @@ func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudsco
 	return cloudscope.UnitPrice{Amount: a, Unit: v[1], Currency: "USD", Source: "test " + string(item), Date: "2026-11-01"}
 }
 
-var usEast1 = priceTable(pricelist.Prices)
+var usEast1 = func() priceTable {
+	t := priceTable{}
+	for k, v := range pricelist.Prices {
+		t[k] = v
+	}
+	// Standard-IA capacity in us-east-1 (AWS's DynamoDB pricing page).
+	t[cloudscope.PriceDynamoIARCU] = [2]string{"0.00016", "ReadCapacityUnit-Hrs"}
+	t[cloudscope.PriceDynamoIAWCU] = [2]string{"0.0008", "WriteCapacityUnit-Hrs"}
+	t[cloudscope.PriceDynamoIAReadRU] = [2]string{"0.000000155", "ReadRequestUnits"}
+	t[cloudscope.PriceDynamoIAWriteRU] = [2]string{"0.00000078", "WriteRequestUnits"}
+	return t
+}()
 
 func volume(id, typ string, sizeGB int32, attachedTo ...string) cloudscope.Resource {
 	state := "in-use"
@@ -93,6 +104,10 @@ func TestWasteRules(t *testing.T) {
 		return cloudscope.Resource{Type: cloudscope.LoadBalancer, ID: "lb-1", Region: "us-east-1", State: "active", CreatedAt: daysAgo(age),
 			LoadBalancer: &cloudscope.LoadBalancerDetails{Kind: kind, Targets: targets, HealthyTargets: healthy}}
 	}
+	internetFacing := func(r cloudscope.Resource, zones int) cloudscope.Resource {
+		r.LoadBalancer.Scheme, r.LoadBalancer.Zones = "internet-facing", zones
+		return r
+	}
 	// perDay requests on each UTC day: the hourly point at midnight carries them (now is noon).
 	perDay := func(n float64) func(int) float64 {
 		return func(i int) float64 { return map[bool]float64{true: n, false: 0}[i%24 == 12] }
@@ -100,6 +115,10 @@ func TestWasteRules(t *testing.T) {
 	table := func(rcu, wcu int64) cloudscope.Resource {
 		return cloudscope.Resource{Type: cloudscope.Table, ID: "orders", Region: "us-east-1", State: "ACTIVE",
 			Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: rcu, WriteCapacityUnits: wcu}}
+	}
+	tableClass := func(r cloudscope.Resource, class string, indexRCU, indexWCU int64) cloudscope.Resource {
+		r.Table.TableClass, r.Table.IndexReadCapacityUnits, r.Table.IndexWriteCapacityUnits = class, indexRCU, indexWCU
+		return r
 	}
 	natMetricsIn := func(n int, v float64) Input {
 		return dailyInput(nat, n, natMetrics, func(int) float64 { return v })
@@ -140,12 +159,15 @@ func TestWasteRules(t *testing.T) {
 		{"old snapshot of a volume not known gone is kept", "snap-1", Input{Resource: unknownVolume}, "", ""},
 		{"unassociated address", "eipalloc-1", Input{Resource: eip("")}, "eip.unassociated:warning", "3.65"},
 		{"associated address", "eipalloc-1", Input{Resource: eip("eipassoc-1")}, "", ""},
-		{"NAT gateway without a byte in 30 days", "nat-1", natMetricsIn(30, 0), "nat.idle:warning", "32.85"},
+		// 730 hours x 0.045, and its public IPv4 address 730 x 0.005.
+		{"NAT gateway without a byte in 30 days", "nat-1", natMetricsIn(30, 0), "nat.idle:warning", "36.50"},
 		{"NAT gateway with one byte", "nat-1", natMetricsIn(30, 1), "", ""},
-		{"NAT gateway measured 24 of 30 days (80%) is decided", "nat-1", natMetricsIn(24, 0), "nat.idle:warning", "32.85"},
+		{"NAT gateway measured 24 of 30 days (80%) is decided", "nat-1", natMetricsIn(24, 0), "nat.idle:warning", "36.50"},
 		{"NAT gateway measured 23 of 30 days is undecided", "nat-1", natMetricsIn(23, 0), "nat.idle:insufficient", ""},
 		{"NAT gateway without metrics is undecided", "nat-1", Input{Resource: nat}, "nat.idle:insufficient", ""},
 		{"load balancer without healthy targets", "lb-1", Input{Resource: lb("application", 2, 0, 60)}, "elb.no_healthy_targets:warning", "16.425"},
+		// 730 x 0.0225, and 2 public IPv4 addresses x 730 x 0.005.
+		{"internet-facing load balancer in 2 zones without healthy targets", "lb-1", Input{Resource: internetFacing(lb("application", 2, 0, 60), 2)}, "elb.no_healthy_targets:warning", "23.725"},
 		{"classic load balancer without instances", "lb-1", Input{Resource: lb("classic", 0, 0, 60)}, "elb.no_healthy_targets:warning", "18.25"},
 		{"load balancer with 99 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(99))}), "elb.idle:warning", "16.425"},
 		{"load balancer with 100 requests a day", "lb-1", input(lb("application", 2, 2, 60), series{"RequestCount/Sum": hourly(days14, perDay(100))}), "", ""},
@@ -153,16 +175,29 @@ func TestWasteRules(t *testing.T) {
 		{"load balancer without a request point had no requests", "lb-1", input(lb("network", 2, 2, 60), series{"NewFlowCount/Sum": nil}), "elb.idle:warning", "16.425"},
 		{"load balancer 3 days old is undecided", "lb-1", input(lb("application", 2, 2, 3), series{"RequestCount/Sum": nil}), "elb.idle:insufficient", ""},
 		{"load balancer whose metrics were not read is undecided", "lb-1", Input{Resource: lb("application", 2, 2, 60)}, "elb.idle:insufficient", ""},
-		{"provisioned table used 13 units/s of 90 RCU: on-demand costs the same", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+		// 90 RCU provisioned cost 90 x 730 x 0.00013 = 8.541 USD a month; on
+		// demand, 26 units a second cost 26 x 2,628,000 x 0.000000125 as much.
+		{"provisioned table used 26 units/s of 90 RCU: on-demand costs the same", "orders", input(table(90, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(26*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
 		{"provisioned table just under the break-even", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(12.99*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}),
-			"dynamodb.on_demand_cheaper:info", "0.00657"},
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(25.99*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}),
+			"dynamodb.on_demand_cheaper:info", "0.003285"},
 		{"provisioned table just over the break-even", "orders", input(table(90, 0), series{
-			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(13.01*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(26.01*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(0))}), "", ""},
 		{"provisioned table 5% used", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
-			"dynamodb.on_demand_cheaper:info", "37.23"},
+			"dynamodb.on_demand_cheaper:info", "47.085"},
+		// Standard-IA: 73000 x 0.00016 + 73000 x 0.0008 - (13140000 x 0.000000155 + 13140000 x 0.00000078).
+		{"Standard-IA table 5% used, at its class's prices", "orders", input(tableClass(table(100, 100), "STANDARD_INFREQUENT_ACCESS", 0, 0), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
+			"dynamodb.on_demand_cheaper:info", "57.7941"},
+		// Its index's 1 RCU and 1 WCU: 730 RCU-hours and 730 WCU-hours more
+		// provisioned, at most 2628000 read and write units more on demand.
+		{"provisioned table 5% used with an index", "orders", input(tableClass(table(100, 100), "STANDARD", 1, 1), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}),
+			"dynamodb.on_demand_cheaper:info", "45.6834"},
+		{"provisioned table 5% used with a large index: on demand could cost more", "orders", input(tableClass(table(100, 100), "STANDARD", 100, 100), series{
+			"ConsumedReadCapacityUnits/Sum": hourly(days14, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(days14, flat(5*3600))}), "", ""},
 		{"provisioned table with 20 hours of data is undecided", "orders", input(table(100, 100), series{
 			"ConsumedReadCapacityUnits/Sum": hourly(20, flat(0)), "ConsumedWriteCapacityUnits/Sum": hourly(20, flat(0))}), "dynamodb.on_demand_cheaper:insufficient", ""},
 	} {
@@ -193,7 +228,7 @@ func TestSavingsEstimatesInWords(t *testing.T) {
 	// Attached, with no metrics read: undecided as to idleness, worth gp3.
 	_, gp2 := judged(usEast1, "vol-1", Input{Resource: volume("vol-1", "gp2", 500, "i-1")})
 	if got, want := gp2[EBSGP2ToGP3].Savings.Estimate,
-		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MB/s above 125 x 0.04 USD/MBps-month = 5.00 USD/month"; got != want {
+		"gp2 -> gp3, 500 GB x 0.10 USD/GB-month - 500 GB x 0.08 USD/GB-month - 125 MiB/s above 125 x 0.04 USD/MiB/s-month = 5.00 USD/month"; got != want {
 		t.Errorf("gp2 estimate\n got %s\nwant %s", got, want)
 	}
 	if s := gp2[EBSGP2ToGP3].Savings; s.Quantity.String() != "500.00" || s.UnitPrice.String() != "0.02" || s.Unit != "GB-month" {
@@ -207,7 +242,7 @@ func TestSavingsEstimatesInWords(t *testing.T) {
 		Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 100, WriteCapacityUnits: 100}},
 		series{"ConsumedReadCapacityUnits/Sum": hourly(14*24, flat(5*3600)), "ConsumedWriteCapacityUnits/Sum": hourly(14*24, flat(5*3600))}))
 	if got, want := table[DynamoOnDemand].Savings.Estimate, "provisioned -> on-demand, (73000 RCU-hours x 0.00013 USD/RCU-hour + 73000 WCU-hours x 0.00065 USD/WCU-hour)"+
-		" - (13140000 read request units x 0.00000025 USD/read request unit + 13140000 write request units x 0.00000125 USD/write request unit) = 37.23 USD/month"; got != want {
+		" - (13140000 read request units x 0.000000125 USD/read request unit + 13140000 write request units x 0.000000625 USD/write request unit) = 47.09 USD/month"; got != want {
 		t.Errorf("table estimate\n got %s\nwant %s", got, want)
 	}
 	_, eip := judged(usEast1, "eipalloc-1", Input{Resource: cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1", Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7"}}})
@@ -248,6 +283,21 @@ func TestStoppedInstanceWithBilledVolumes(t *testing.T) {
 		if f.Savings.Monthly.String() != "17.00" || f.Savings.Quantity.String() != "150.00" || !strings.Contains(f.Recommendation, "vol-a, vol-b") {
 			t.Errorf("stopped %v days: %+v %s", tc.days, f.Savings, f.Recommendation)
 		}
+	}
+}
+
+// A stopped instance's Elastic IP bills as an idle public IPv4 address.
+func TestStoppedInstanceWithAnElasticIP(t *testing.T) {
+	inst := ec2("m5.large", "stopped")
+	inst.EC2.StoppedAt = daysAgo(40)
+	eip := cloudscope.Resource{Type: cloudscope.Address, ID: "eipalloc-1", Region: "us-east-1",
+		Address: &cloudscope.AddressDetails{PublicIP: "203.0.113.7", AssociationID: "eipassoc-1", InstanceID: inst.ID}}
+	_, byRule := judged(usEast1, inst.ID, Input{Resource: inst}, Input{Resource: volume("vol-a", "gp3", 100, inst.ID)}, Input{Resource: eip})
+	f, ok := byRule[EC2StoppedBilled]
+	// 100 GB x 0.08 = 8, and 730 hours x 0.005 = 3.65.
+	if !ok || f.Savings.Monthly == nil || f.Savings.Monthly.String() != "11.65" || !strings.Contains(f.Savings.Estimate, "730 hours of Elastic IP 203.0.113.7 x 0.005 USD/hour") ||
+		!strings.Contains(f.Recommendation, "203.0.113.7") {
+		t.Errorf("stopped instance with an Elastic IP: %+v", f)
 	}
 }
 

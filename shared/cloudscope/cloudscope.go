@@ -124,6 +124,9 @@ type LoadBalancerDetails struct {
 	// (for a classic load balancer, its instances in service).
 	Targets        int `json:"targets"`
 	HealthyTargets int `json:"healthy_targets"`
+	// Zones counts its Availability Zones: an internet-facing load
+	// balancer has a public IPv4 address in each.
+	Zones int `json:"zones,omitempty"`
 }
 
 // TableDetails are a DynamoDB table's fields.
@@ -135,6 +138,10 @@ type TableDetails struct {
 	ItemCount          int64  `json:"item_count"`
 	SizeBytes          int64  `json:"size_bytes"`
 	TableClass         string `json:"table_class,omitempty"`
+	// IndexReadCapacityUnits and IndexWriteCapacityUnits are the provisioned
+	// capacity of its global secondary indexes, which bills apart.
+	IndexReadCapacityUnits  int64 `json:"index_read_capacity_units,omitempty"`
+	IndexWriteCapacityUnits int64 `json:"index_write_capacity_units,omitempty"`
 }
 
 // EC2Details are the instance fields that sizing and bottleneck rules need.

@@ -12,10 +12,11 @@ type PriceItem string
 // The unit prices the waste rules use.
 const (
 	PriceGP3IOPS          PriceItem = "ebs.gp3.iops"           // per IOPS-month above gp3's 3,000
-	PriceGP3Throughput    PriceItem = "ebs.gp3.throughput"     // per MiB/s-month above gp3's 125
+	PriceGP3Throughput    PriceItem = "ebs.gp3.throughput"     // per MiB/s-month above gp3's 125 (published per GiBps-mo: / 1024)
 	PriceSnapshotStandard PriceItem = "ebs.snapshot.standard"  // per GB-month
 	PriceSnapshotArchive  PriceItem = "ebs.snapshot.archive"   // per GB-month
 	PricePublicIPv4       PriceItem = "vpc.public_ipv4"        // per hour, idle address
+	PricePublicIPv4InUse  PriceItem = "vpc.public_ipv4.in_use" // per hour, an address in use (NAT gateway, load balancer, instance)
 	PriceNATGateway       PriceItem = "vpc.nat_gateway"        // per hour
 	PriceALB              PriceItem = "elb.application"        // per hour
 	PriceNLB              PriceItem = "elb.network"            // per hour
@@ -24,6 +25,11 @@ const (
 	PriceDynamoWCU        PriceItem = "dynamodb.wcu"           // per provisioned WCU-hour
 	PriceDynamoReadRU     PriceItem = "dynamodb.read_request"  // per on-demand read request unit
 	PriceDynamoWriteRU    PriceItem = "dynamodb.write_request" // per on-demand write request unit
+	// The Standard-IA table class's (storage cheaper, throughput dearer).
+	PriceDynamoIARCU     PriceItem = "dynamodb.ia.rcu"           // per provisioned RCU-hour
+	PriceDynamoIAWCU     PriceItem = "dynamodb.ia.wcu"           // per provisioned WCU-hour
+	PriceDynamoIAReadRU  PriceItem = "dynamodb.ia.read_request"  // per on-demand read request unit
+	PriceDynamoIAWriteRU PriceItem = "dynamodb.ia.write_request" // per on-demand write request unit
 )
 
 // PriceVolumeStorage is the per GB-month storage price of an EBS volume type

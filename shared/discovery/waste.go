@@ -353,6 +353,7 @@ func (s *Discoverer) listLoadBalancersV2(ctx context.Context, region string, run
 					Scheme:  string(lb.Scheme),
 					DNSName: aws.ToString(lb.DNSName),
 					VpcID:   aws.ToString(lb.VpcId),
+					Zones:   len(lb.AvailabilityZones),
 				},
 			}
 			if lb.State != nil {
@@ -401,6 +402,7 @@ func (s *Discoverer) listClassicLoadBalancers(ctx context.Context, region string
 					Scheme:  aws.ToString(lb.Scheme),
 					DNSName: aws.ToString(lb.DNSName),
 					VpcID:   aws.ToString(lb.VPCId),
+					Zones:   len(lb.AvailabilityZones),
 				},
 			})
 			if len(lb.Instances) == 0 {
@@ -488,6 +490,12 @@ func tableResource(region string, t *dynamodbtypes.TableDescription, run *runner
 	}
 	if p := t.ProvisionedThroughput; p != nil && d.BillingMode == "PROVISIONED" {
 		d.ReadCapacityUnits, d.WriteCapacityUnits = aws.ToInt64(p.ReadCapacityUnits), aws.ToInt64(p.WriteCapacityUnits)
+		for _, gsi := range t.GlobalSecondaryIndexes {
+			if p := gsi.ProvisionedThroughput; p != nil {
+				d.IndexReadCapacityUnits += aws.ToInt64(p.ReadCapacityUnits)
+				d.IndexWriteCapacityUnits += aws.ToInt64(p.WriteCapacityUnits)
+			}
+		}
 	}
 	arn := aws.ToString(t.TableArn)
 	run.sawAccount(accountOf(arn))

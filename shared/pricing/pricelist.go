@@ -56,10 +56,7 @@ func parseOffer(doc string) (offer, error) {
 // price per unit. A tiered price (a free tier first) is the last tier's,
 // the rate past the free use. No offer, or offers that disagree, is no price.
 func choose(spec product, region string, offers []offer) cloudscope.UnitPrice {
-	what := fmt.Sprintf("%s %s", spec.service, spec.family)
-	if spec.usage != "" {
-		what += " " + spec.usage
-	}
+	what := fmt.Sprintf("%s %s", spec.service, spec.usage)
 	if len(offers) == 0 {
 		return cloudscope.UnitPrice{Unavailable: fmt.Sprintf("no price found: the Price List has no %s in %s", what, region)}
 	}

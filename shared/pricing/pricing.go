@@ -56,6 +56,7 @@ type Client struct {
 	mu    sync.Mutex
 	memo  map[string]memo
 	calls atomic.Int64
+	label string // says where the answers come from when not AWS's own API
 }
 
 // memo is an answer this process has: a price or a missing product for
@@ -77,6 +78,10 @@ func New(api API, cache PriceCache) *Client {
 
 // WithClock sets the clock that ages failed calls (tests).
 func (c *Client) WithClock(now func() time.Time) *Client { c.now = now; return c }
+
+// WithLabel names the source of the answers when the Price List is a
+// stand-in ("recorded list prices"): each price's Source starts with it.
+func (c *Client) WithLabel(label string) *Client { c.label = label; return c }
 
 // Calls counts the GetProducts requests made (each page is one).
 func (c *Client) Calls() int { return int(c.calls.Load()) }
@@ -177,5 +182,20 @@ func (c *Client) ask(ctx context.Context, spec product, region string) (cloudsco
 		}
 		in.NextToken = out.NextToken
 	}
-	return choose(spec, region, offers), nil
+	p := choose(spec, region, offers)
+	if p.Unavailable != "" {
+		return p, nil
+	}
+	amt, err := spec.inUnit(p.Amount, p.Unit)
+	if err != nil {
+		return cloudscope.UnitPrice{Unavailable: "no price: " + err.Error()}, nil
+	}
+	if p.Unit != spec.unit.priced() {
+		p.Source += fmt.Sprintf(" (published as %s %s per %s, / %d per %s)", p.Amount.String(), p.Currency, p.Unit, spec.unit.factor, spec.unit.priced())
+	}
+	p.Amount, p.Unit = amt, spec.unit.priced()
+	if c.label != "" {
+		p.Source = c.label + ": " + p.Source
+	}
+	return p, nil
 }

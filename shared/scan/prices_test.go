@@ -95,7 +95,7 @@ func TestScanPricesWasteAndASecondScanAsksNoPrice(t *testing.T) {
 	snap, first, acct := pricedScan(t, wasteful(3), cache)
 	want := map[string]string{ // rule -> monthly saving of each
 		"ebs.unattached": "50.00", "ebs.gp2_to_gp3": "5.00", "ebs-snapshot.orphaned": "1.00", "eip.unassociated": "3.65",
-		"elb.no_healthy_targets": "16.425", "nat.idle": "32.85", "ec2.stopped_volumes_billed": "0.64",
+		"elb.no_healthy_targets": "16.425", "nat.idle": "36.50", "ec2.stopped_volumes_billed": "0.64", // nat: 730 x 0.045 + its public IPv4 address 730 x 0.005
 	}
 	got := map[string]int{}
 	for _, f := range snap.Findings {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -25,8 +26,10 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/kv"
+	"github.com/cloudscope/cloudscope/shared/loopback"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/shard"
@@ -185,17 +188,24 @@ func PartStore(store StateStore) (shard.PartStore, error) {
 
 // Prices is the Price List client for the savings of waste findings,
 // caching each answer for a week in the table when one is configured and
-// otherwise in process memory; against an emulator (which has no Price
-// List) it asks nothing and says so.
+// otherwise in process memory. Against an emulator (which has no Price
+// List) it asks nothing and says so, unless AWS_ENDPOINT_URL_PRICING names
+// a Price List: a stand-in on loopback (shared/pricestandin) serves
+// recorded list prices, and every price says so.
 func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 	var cache pricing.PriceCache = memstore.NewPriceCache(nil)
 	if conf.Table != "" {
 		cache = dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
 	}
-	if awsconf.EndpointOverridden(clients.Config()) {
+	named := awsconf.PricingEndpoint()
+	if named == "" && awsconf.EndpointOverridden(clients.Config()) {
 		return pricing.New(nil, cache)
 	}
-	return pricing.New(clients.Pricing(), cache)
+	c := pricing.New(clients.Pricing(), cache)
+	if u, err := url.Parse(named); err == nil && named != "" && loopback.Host(u.Hostname()) {
+		c.WithLabel(pricestandin.Label + " (a Price List stand-in at " + named + ")")
+	}
+	return c
 }
 
 // Records is where the records that outlive one scan are kept (the savings

@@ -222,6 +222,9 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
   assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));
   assert.match(await page.innerText('#bottlenecks-errors'), new RegExp(want.failing_region));
   assert.match(await page.innerText('#bottlenecks-savings'), /^Potential savings: \d+\.\d{2} USD\/month/);
+  // The demo prices from recorded list prices, and says so.
+  assert.match(await page.innerText('#bottlenecks-savings'), /at recorded list prices of \d{4}-\d{2}-\d{2}/);
+  assert.doesNotMatch(await page.innerText('#bottlenecks-savings'), /^Potential savings: 0\.00/);
   await shot('bottlenecks');
 });
 

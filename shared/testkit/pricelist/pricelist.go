@@ -18,8 +18,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
-// USEast1 is the fixture: the products the demo prices in us-east-1, with
-// AWS's public prices as of its price_date.
+// USEast1 is the fixture: the products the rule and scan tests price in
+// us-east-1, with AWS's public prices as of its price_date. Its records
+// are written by hand (no recorded record of most of these products was
+// found in public material): the pricing package's tests, the stand-in of
+// the demo and the moto scan test use the recorded records of
+// shared/pricestandin instead.
 //
 //go:embed getproducts-us-east-1.json
 var USEast1 []byte
@@ -31,17 +35,18 @@ var Prices = map[cloudscope.PriceItem][2]string{
 	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
 	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
 	cloudscope.PriceGP3IOPS:              {"0.005", "IOPS-Mo"},
-	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"},
+	cloudscope.PriceGP3Throughput:        {"0.04", "MiBps-Mo"}, // published as 40.96 per GiBps-mo
 	cloudscope.PriceSnapshotStandard:     {"0.05", "GB-Mo"},
 	cloudscope.PricePublicIPv4:           {"0.005", "Hrs"},
+	cloudscope.PricePublicIPv4InUse:      {"0.005", "Hrs"},
 	cloudscope.PriceNATGateway:           {"0.045", "Hrs"},
 	cloudscope.PriceALB:                  {"0.0225", "Hrs"},
 	cloudscope.PriceNLB:                  {"0.0225", "Hrs"},
 	cloudscope.PriceCLB:                  {"0.025", "Hrs"},
 	cloudscope.PriceDynamoRCU:            {"0.00013", "ReadCapacityUnit-Hrs"},
 	cloudscope.PriceDynamoWCU:            {"0.00065", "WriteCapacityUnit-Hrs"},
-	cloudscope.PriceDynamoReadRU:         {"0.00000025", "ReadRequestUnits"},
-	cloudscope.PriceDynamoWriteRU:        {"0.00000125", "WriteRequestUnits"},
+	cloudscope.PriceDynamoReadRU:         {"0.000000125", "ReadRequestUnits"},
+	cloudscope.PriceDynamoWriteRU:        {"0.000000625", "WriteRequestUnits"},
 }
 
 // PageSize is how many products one answer holds: small, so that paging is exercised.

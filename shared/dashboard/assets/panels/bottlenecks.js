@@ -131,7 +131,8 @@ function render(b) {
       ...(sv.covered ? [`${sv.covered} more counted in another finding's saving`] : []),
       ...(sv.unpriced ? [`${sv.unpriced} waste finding${sv.unpriced === 1 ? '' : 's'} without a price`] : []),
     ];
-    headline.textContent = `Potential savings: ${cents(sv.monthly)} ${sv.currency}/month` + (notes.length ? ` (${notes.join('; ')})` : '');
+    headline.textContent = `Potential savings: ${cents(sv.monthly)} ${sv.currency}/month` +
+      (notes.length ? ` (${notes.join('; ')})` : '') + recordedPrices(b.findings);
   }
   if (b.findings.length === 0) {
     list.append(h('p', { class: 'status empty' }, 'Nothing needs attention: no rule fired on this snapshot.'));
@@ -248,4 +249,13 @@ async function scanNow() {
     scanning = null;
     button.disabled = false;
   }
+}
+
+// recordedPrices says, when the savings were priced by a Price List
+// stand-in (the demo's), that they are recorded list prices and of when.
+function recordedPrices(findings) {
+  const priced = findings.map((f) => f.savings).filter((s) => s?.monthly && s.price_source?.startsWith('recorded list prices'));
+  if (!priced.length) return '';
+  const dates = [...new Set(priced.flatMap((s) => (s.price_date || '').split(', ')).filter(Boolean))].sort();
+  return ` at recorded list prices${dates.length ? ` of ${dates.join(', ')}` : ''}, not today's`;
 }
