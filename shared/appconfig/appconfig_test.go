@@ -2,7 +2,6 @@ package appconfig
 
 import (
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,8 +61,10 @@ func TestOrganizationSettings(t *testing.T) {
 	}
 }
 
-// TestEveryFunctionDeclaresItsSettings: one entry per folder of functions/,
-// and each required setting has a description for its message.
+// TestEveryFunctionDeclaresItsSettings: one manifest per folder of
+// functions/, the five every deployment has before the sharded scan's, no
+// route served by two, and each required setting has a description for its
+// message.
 func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join("..", "..", "functions"))
 	if err != nil {
@@ -75,15 +76,32 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 			folders = append(folders, e.Name())
 		}
 	}
-	if declared := slices.Sorted(maps.Keys(Functions)); !slices.Equal(folders, declared) {
-		t.Errorf("functions/ has %v, appconfig.Functions declares %v", folders, declared)
-	}
-	for name, f := range Functions {
-		for _, k := range f.Required {
+	var declared []string
+	routes := map[Route]string{}
+	fleet := false
+	for _, m := range Manifests {
+		declared = append(declared, m.Name)
+		for _, k := range m.Required {
 			if what[k] == "" {
-				t.Errorf("%s requires %s, which has no description", name, k)
+				t.Errorf("%s requires %s, which has no description", m.Name, k)
 			}
 		}
+		for _, r := range m.Routes {
+			if other, ok := routes[r]; ok {
+				t.Errorf("%s %s is served by %s and %s", r.Method, r.Path, other, m.Name)
+			}
+			routes[r] = m.Name
+		}
+		if fleet && !m.Fleet {
+			t.Errorf("%s comes after a function of the sharded scan", m.Name)
+		}
+		fleet = fleet || m.Fleet
+		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
+			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
+		}
+	}
+	if slices.Sort(declared); !slices.Equal(folders, declared) {
+		t.Errorf("functions/ has %v, appconfig.Manifests declares %v", folders, declared)
 	}
 }
 

@@ -53,7 +53,7 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 // Costs is the Cost Explorer service, caching in the table when one is
 // configured and otherwise in local (the local CLI's state file), or in
 // memory when that is nil too (the deployed costs function requires the
-// table, see appconfig.Functions).
+// table, see appconfig.Manifests).
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
