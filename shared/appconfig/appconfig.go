@@ -47,6 +47,9 @@ type Config struct {
 	// LiveReuse is how long a live read (GET /resources?source=live) serves
 	// identical requests.
 	LiveReuse time.Duration
+	// RegionsAtOnce is how many regions' metrics a scan reads at once; 0:
+	// the scan's default.
+	RegionsAtOnce int
 	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
 	// in chat applications); empty means none.
 	ChatTopicARN string
@@ -79,6 +82,11 @@ const (
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
 	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
 	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
+	// EnvRegionsAtOnce is how many regions' metrics a scan reads at once,
+	// 1..32 (default scan.RegionsAtOnce, what AWS serves); 1 reads them in
+	// turn, for an emulator that computes one call at a time (the demo and
+	// the tests against moto set it).
+	EnvRegionsAtOnce = "CLOUDSCOPE_REGIONS_AT_ONCE"
 )
 
 // The organization settings, each optional.
@@ -185,6 +193,13 @@ func From(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s=%q: want a duration from 1s to 10m, such as 60s", EnvLiveReuse, v)
 		}
 		c.LiveReuse = d
+	}
+	if v := strings.TrimSpace(getenv(EnvRegionsAtOnce)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 32 {
+			return c, fmt.Errorf("%s=%q: want a whole number from 1 to 32", EnvRegionsAtOnce, v)
+		}
+		c.RegionsAtOnce = n
 	}
 	th, err := bottleneck.ParseThresholds(getenv(EnvThresholds))
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 func TestFrom(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := From(env(nil))
-	if err != nil || c.Discovery.Concurrency != 0 || c.LogLevel != slog.LevelInfo {
+	if err != nil || c.Discovery.Concurrency != 0 || c.LogLevel != slog.LevelInfo || c.RegionsAtOnce != 0 {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 	c, err = From(env(map[string]string{EnvConcurrency: "8", EnvLogLevel: "debug"}))
@@ -23,6 +23,9 @@ func TestFrom(t *testing.T) {
 	if c, err := From(env(map[string]string{EnvPercentiles: "off"})); err != nil || !c.Metrics.NoPercentiles {
 		t.Errorf("percentiles off: %+v %v", c, err)
 	}
+	if c, err := From(env(map[string]string{EnvRegionsAtOnce: "1"})); err != nil || c.RegionsAtOnce != 1 {
+		t.Errorf("one region at a time: %+v %v", c, err)
+	}
 	if c, err := From(env(map[string]string{EnvCostTTL: "90m", EnvTable: "cloudscope-state"})); err != nil || c.Costs.TTL != 90*time.Minute || c.Table != "cloudscope-state" {
 		t.Errorf("cost settings: %+v %v", c, err)
 	}
@@ -31,7 +34,8 @@ func TestFrom(t *testing.T) {
 		t.Errorf("scan settings: %+v %v", c, err)
 	}
 	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe", EnvCostTTL: "5s",
-		EnvThresholds: `{"high_cpu_percent": 200}`, EnvRetention: "0", EnvTopic: "my-topic"} {
+		EnvThresholds: `{"high_cpu_percent": 200}`, EnvRetention: "0", EnvTopic: "my-topic",
+		EnvRegionsAtOnce: "0"} {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}

@@ -131,7 +131,7 @@ var Manifests = []Manifest{
 			{"GET", "/bottlenecks"}, {"GET", "/snapshots"}, {"GET", "/snapshots/{id}"}, {"GET", "/snapshots/{id}/diff"},
 			{"POST", "/scans"}, {"GET", "/scans/{id}"},
 		},
-		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
+		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
 			Table:       union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
 			InvokesScan: true, StartsScanMachine: true},
@@ -139,7 +139,7 @@ var Manifests = []Manifest{
 	{
 		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-			EnvAccounts, EnvMemberRole}},
+			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
 			Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
 			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),

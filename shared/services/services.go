@@ -124,12 +124,9 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
-	}
-	if awsconf.EndpointOverridden(clients.Config()) {
-		// An emulator (moto) computes one GetMetricData at a time: regions
-		// read together only make each call slower, past the HTTP timeout
-		// on a busy machine. AWS serves each region apart.
-		deps.RegionsAtOnce = 1
+		// AWS serves each region apart (the default); an emulator that
+		// computes one GetMetricData at a time is set to 1 by its user.
+		RegionsAtOnce: conf.RegionsAtOnce,
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
