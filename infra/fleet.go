@@ -22,15 +22,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
-
-// FleetFunctions are the sharded scan's states, deployed when the scan
-// reads more than its own account.
-var FleetFunctions = []string{"plan", "shard", "finalize"}
 
 // FleetSettings are what a scan of many accounts may change, from CDK
 // context. With accounts "self" (the default) none of it is deployed and
@@ -62,11 +59,15 @@ type FleetSettings struct {
 	ToleratedFailurePercent int
 }
 
-// On reports whether the scan reads more than its own account.
-func (f FleetSettings) On() bool { return f.Accounts != "" && f.Accounts != "self" }
+// On reports whether the scan reads more than its own account (a setting
+// that does not parse is not self: Validate says what is wrong with it).
+func (f FleetSettings) On() bool {
+	set, err := accounts.Parse(f.Accounts)
+	return err != nil || !set.Self()
+}
 
 // DefaultMemberRole is the role name the member accounts get.
-const DefaultMemberRole = "cloudscope-reader"
+const DefaultMemberRole = accounts.DefaultRole
 
 func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) {
 	f := FleetSettings{
@@ -79,12 +80,14 @@ func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) 
 			f.MemberOUs = append(f.MemberOUs, ou)
 		}
 	}
-	if ous, ok := strings.CutPrefix(f.Accounts, "org:"); ok && len(f.MemberOUs) == 0 {
-		for _, ou := range strings.Split(ous, ",") {
-			f.MemberOUs = append(f.MemberOUs, strings.TrimSpace(ou))
-		}
+	// The functions read the setting with accounts.Parse: so does the stack.
+	set, err := accounts.Parse(f.Accounts)
+	if err != nil {
+		return f, fmt.Errorf("cloudscope:accounts %q: %w", f.Accounts, err)
 	}
-	var err error
+	if len(f.MemberOUs) == 0 {
+		f.MemberOUs = append(f.MemberOUs, set.OUs...)
+	}
 	if f.DelegatedAdmin, err = strconv.ParseBool(get("delegatedAdmin", "false")); err != nil {
 		return f, fmt.Errorf("cloudscope:delegatedAdmin must be true or false")
 	}
@@ -98,23 +101,22 @@ func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) 
 }
 
 var (
-	accountList = regexp.MustCompile(`^[0-9]{12}(,[0-9]{12})*$`)
-	ouID        = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
-	orgID       = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	roleName    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	// ouID is an OU's id or the root's, which the StackSet deploys to.
+	ouID  = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
+	orgID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // Validate checks the fleet settings; with accounts other than self, the
 // member role's StackSet needs the organization and the OUs to deploy to.
 func (f FleetSettings) Validate() error {
-	switch a := f.Accounts; {
-	case !f.On():
-		return nil
-	case a == "org", strings.HasPrefix(a, "org:"), accountList.MatchString(a):
-	default:
-		return fmt.Errorf("cloudscope:accounts %q: want self, org, org:<ou-id>,... or a comma list of 12-digit account ids", a)
+	set, err := accounts.Parse(f.Accounts)
+	if err != nil {
+		return fmt.Errorf("cloudscope:accounts %q: %w", f.Accounts, err)
 	}
-	if !roleName.MatchString(f.MemberRole) {
+	if set.Self() {
+		return nil
+	}
+	if accounts.CheckRole(f.MemberRole) != nil {
 		return fmt.Errorf("cloudscope:memberRole %q is not an IAM role name (1 to 64 letters, digits and +=,.@_-)", f.MemberRole)
 	}
 	if f.ShardConcurrency < 1 || f.ShardConcurrency > 10000 {
@@ -155,7 +157,8 @@ var sharedLambdaErrors = []string{
 }
 
 // NewFleet builds the sharded scan for the plan, shard and finalize
-// functions of fns, lets the bottlenecks function start it (POST /scans),
+// functions of fns, lets the function whose manifest says so start it
+// (bottlenecks: POST /scans),
 // and alarms on the topic when an execution fails.
 func NewFleet(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, fns *Compute, alerts *Alerts) *Fleet {
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -182,11 +185,16 @@ func NewFleet(scope constructs.Construct, id string, s Settings, retention awslo
 	}))
 
 	f.StateMachine = newScanMachine(c, s, retention, f.Plans, plan, shard, finalize)
-	bottlenecks := fns.ByName["bottlenecks"]
-	bottlenecks.AddEnvironment(jsii.String(appconfig.EnvStateMachine), f.StateMachine.StateMachineArn(), nil)
-	bottlenecks.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("StartScanMachine"), Actions: jsii.Strings(sfnstart.IAMActions...), Resources: &[]*string{f.StateMachine.StateMachineArn()},
-	}))
+	for _, m := range s.Deployed() {
+		if !m.Grants.StartsScanMachine {
+			continue
+		}
+		fn := fns.ByName[m.Name]
+		fn.AddEnvironment(jsii.String(appconfig.EnvStateMachine), f.StateMachine.StateMachineArn(), nil)
+		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("StartScanMachine"), Actions: jsii.Strings(sfnstart.IAMActions...), Resources: &[]*string{f.StateMachine.StateMachineArn()},
+		}))
+	}
 	for what, metric := range map[string]awscloudwatch.Metric{
 		"ScanExecutionsFailed":   f.StateMachine.MetricFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
 		"ScanExecutionsTimedOut": f.StateMachine.MetricTimedOut(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),

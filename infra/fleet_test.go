@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
@@ -410,13 +411,29 @@ func TestFleetSettingsAreChecked(t *testing.T) {
 	if f, err := from(org); err != nil || !f.On() || fmt.Sprint(f.MemberOUs) != "[ou-ab12-cdef3456]" {
 		t.Errorf("org: %+v %v", f, err)
 	}
-	// accounts=org:<ou>,... deploys the role to those OUs unless told otherwise.
-	if f, err := from(map[string]string{"accounts": "org:ou-ab12-cdef3456,ou-ab12-99998888", "orgId": testOrgID}); err != nil ||
-		fmt.Sprint(f.MemberOUs) != "[ou-ab12-cdef3456 ou-ab12-99998888]" {
+	// accounts=org:<ou>,... deploys the role to those OUs unless told
+	// otherwise, as accounts.Parse reads them (sorted, once each).
+	if f, err := from(map[string]string{"accounts": "org:ou-ab12-cdef3456, ou-ab12-99998888,ou-ab12-cdef3456", "orgId": testOrgID}); err != nil ||
+		fmt.Sprint(f.MemberOUs) != "[ou-ab12-99998888 ou-ab12-cdef3456]" {
 		t.Errorf("org:<ous>: %+v %v", f, err)
 	}
 	if f, err := from(with("accounts", "111111111111,222222222222")); err != nil || !f.On() {
 		t.Errorf("a list of accounts: %+v %v", f, err)
+	}
+	// The stack reads cloudscope:accounts as the functions read
+	// CLOUDSCOPE_ACCOUNTS (accounts.Parse): what one takes, the other does.
+	for _, v := range []string{" SELF ", "Org", "111111111111, 222222222222", "222222222222,111111111111,"} {
+		f, err := from(with("accounts", v))
+		set, perr := accounts.Parse(v)
+		if err != nil || perr != nil || f.On() == set.Self() {
+			t.Errorf("accounts=%q: the stack reads %+v %v; accounts.Parse %+v %v", v, f, err, set, perr)
+		}
+	}
+	for _, v := range []string{"org:r-ab12", "org:", "org:sales", "111111111111,abc"} {
+		_, perr := accounts.Parse(v)
+		if _, err := from(with("accounts", v)); err == nil || perr == nil || !strings.Contains(err.Error(), "cloudscope:accounts") {
+			t.Errorf("accounts=%.40q: the stack says %v; accounts.Parse %v", v, err, perr)
+		}
 	}
 	for ctx, want := range map[*map[string]string]string{
 		ptr(with("accounts", "everyone")):           "cloudscope:accounts",

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 )
 
@@ -58,19 +59,34 @@ const (
 	DigestOff             = "off"
 )
 
-// Functions are the Lambda functions, one per folder of functions/: the
-// five every deployment has, then FleetFunctions.
-var Functions = append(append([]string{}, baseFunctions...), FleetFunctions...)
+// Functions are the Lambda functions' names, one per folder of functions/,
+// in the manifests' order: the five every deployment has, then FleetFunctions.
+var Functions = functionNames(func(appconfig.Manifest) bool { return true })
 
-var baseFunctions = []string{"discovery", "metrics", "costs", "bottlenecks", "scan"}
+// FleetFunctions are the sharded scan's states, deployed when the scan
+// reads more than its own account.
+var FleetFunctions = functionNames(func(m appconfig.Manifest) bool { return m.Fleet })
 
-// Deployed are the functions this deployment builds: the sharded scan's
-// only when it reads more than its own account.
-func (s Settings) Deployed() []string {
-	if s.Fleet.On() {
-		return Functions
+func functionNames(keep func(appconfig.Manifest) bool) []string {
+	var out []string
+	for _, m := range appconfig.Manifests {
+		if keep(m) {
+			out = append(out, m.Name)
+		}
 	}
-	return baseFunctions
+	return out
+}
+
+// Deployed are the manifests of the functions this deployment builds: the
+// sharded scan's only when it reads more than its own account.
+func (s Settings) Deployed() []appconfig.Manifest {
+	var out []appconfig.Manifest
+	for _, m := range appconfig.Manifests {
+		if !m.Fleet || s.Fleet.On() {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // SettingsFrom reads the settings from the app's context and validates them.
@@ -140,9 +156,9 @@ func (s Settings) Validate() error {
 	if err := s.Fleet.Validate(); err != nil {
 		return err
 	}
-	for _, fn := range s.Deployed() {
-		if _, err := os.Stat(filepath.Join(s.AssetDir, fn, "bootstrap")); err != nil {
-			return fmt.Errorf("%s/%s/bootstrap is missing: run make build first", s.AssetDir, fn)
+	for _, m := range s.Deployed() {
+		if _, err := os.Stat(filepath.Join(s.AssetDir, m.Name, "bootstrap")); err != nil {
+			return fmt.Errorf("%s/%s/bootstrap is missing: run make build first", s.AssetDir, m.Name)
 		}
 	}
 	if !s.Dashboard {

@@ -38,38 +38,17 @@ type StackProps struct {
 // Route is one API route and the function behind it.
 type Route struct{ Method, Path, Function string }
 
-// Routes are every route of the OpenAPI document (a test keeps them equal).
-var Routes = []Route{
-	{"GET", "/regions", "discovery"}, {"GET", "/resources", "discovery"}, {"GET", "/openapi.yaml", "discovery"},
-	{"GET", "/metrics", "metrics"},
-	{"GET", "/costs", "costs"}, {"GET", "/costs/forecast", "costs"},
-	{"GET", "/bottlenecks", "bottlenecks"}, {"GET", "/snapshots", "bottlenecks"}, {"GET", "/snapshots/{id}", "bottlenecks"},
-	{"GET", "/snapshots/{id}/diff", "bottlenecks"}, {"POST", "/scans", "bottlenecks"}, {"GET", "/scans/{id}", "bottlenecks"},
-}
-
-// sizing is each function's memory (MB), timeout (s) and reserved concurrency.
-// The scan reads a 10,000-resource account in 2.5 s with a 146 MiB heap
-// (make bench); 1 GB and 15 minutes leave room for accounts far larger.
-// GET /resources reads the stored inventory: a first page takes a few
-// milliseconds, but a filter or sort across 1,000,000 resources decodes them
-// all (about 10 s of one core and a 46 MiB heap, BenchmarkStoredInventory):
-// 1,769 MB buys a whole vCPU, and 29 s is API Gateway's own limit.
-var sizing = map[string]struct{ memory, timeout, concurrency float64 }{
-	"discovery":   {1769, 29, 10},
-	"metrics":     {512, 30, 10},
-	"costs":       {256, 30, 5}, // every miss is a billed Cost Explorer request
-	"bottlenecks": {512, 30, 5},
-	"scan":        {1024, 900, 1}, // one scan at a time
-	// The sharded scan: a plan is a few calls per account; a shard holds one
-	// account-region (goal: a peak heap under 256 MB, issue 14), up to 15
-	// minutes; finalize merges every part's summary and writes the
-	// snapshot (goal: under 2 minutes and 1 GB), with a whole vCPU.
-	// Reserved: one plan and one finalize at a time; the shards, as many as
-	// the map's MaxConcurrency (cloudscope:shardConcurrency).
-	"plan":     {512, 300, 1},
-	"shard":    {512, 900, 0},
-	"finalize": {1769, 900, 1},
-}
+// Routes are every route of the OpenAPI document (a test keeps them equal),
+// from the functions' manifests (appconfig.Manifests).
+var Routes = func() []Route {
+	var out []Route
+	for _, m := range appconfig.Manifests {
+		for _, r := range m.Routes {
+			out = append(out, Route{r.Method, r.Path, m.Name})
+		}
+	}
+	return out
+}()
 
 var logRetention = map[int]awslogs.RetentionDays{
 	1: awslogs.RetentionDays_ONE_DAY, 7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS,
@@ -181,22 +160,29 @@ type Compute struct {
 	ByName map[string]awslambda.Function
 }
 
-// NewCompute builds each function with its own role granting exactly its
-// packages' actions and an environment holding exactly the settings its
-// code reads (appconfig.Functions), and lets the bottlenecks function start scans.
+// NewCompute builds each deployed function from its manifest
+// (appconfig.Manifests): its own role granting exactly its packages'
+// actions, an environment holding exactly the settings its code reads, its
+// memory, timeout and reserved concurrency; and lets the function that
+// invokes the scan (bottlenecks, POST /scans) start scans.
 func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
-	for _, name := range s.Deployed() {
-		f.ByName[name] = newFunction(c, name, s, retention, data.Table, alerts.Topic, alerts.Key)
+	for _, m := range s.Deployed() {
+		f.ByName[m.Name] = newFunction(c, m, s, retention, data.Table, alerts.Topic, alerts.Key)
 	}
-	grantScanInvoke(f.ByName["bottlenecks"], f.ByName["scan"])
+	for _, m := range s.Deployed() {
+		if m.Grants.InvokesScan {
+			grantScanInvoke(f.ByName[m.Name], f.ByName["scan"])
+		}
+	}
 	return f
 }
 
 func title(name string) string { return strings.ToUpper(name[:1]) + name[1:] }
 
-func newFunction(stack constructs.Construct, name string, s Settings, retention awslogs.RetentionDays, table awsdynamodb.Table, topic awssns.Topic, key awskms.Key) awslambda.Function {
+func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, retention awslogs.RetentionDays, table awsdynamodb.Table, topic awssns.Topic, key awskms.Key) awslambda.Function {
+	name := m.Name
 	id := title(name)
 	logs := awslogs.NewLogGroup(stack, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -209,7 +195,7 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		Sid: jsii.String("Logs"), Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: &[]*string{logs.LogGroupArn(), jsii.String(*logs.LogGroupArn() + ":*")},
 	}))
-	g := GrantsOf[name]
+	g := m.Grants
 	if len(g.Account) > 0 {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(g.Account...), Resources: jsii.Strings("*"),
@@ -249,15 +235,14 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
 	}
 	env := map[string]*string{}
-	for _, k := range appconfig.Functions[name].Reads() {
+	for _, k := range m.Reads() {
 		if v, ok := values[k]; ok {
 			env[k] = v
 		}
 	}
-	size := sizing[name]
 	var reserved *float64
 	if s.ReserveConcurrency {
-		reserved = jsii.Number(size.concurrency)
+		reserved = jsii.Number(float64(m.Concurrency))
 		if name == "shard" { // as many as the map runs at once
 			reserved = jsii.Number(float64(s.Fleet.ShardConcurrency))
 		}
@@ -283,8 +268,8 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
 		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(s.AssetDir, name)), nil),
-		MemorySize:                   jsii.Number(size.memory),
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(size.timeout)),
+		MemorySize:                   jsii.Number(float64(m.MemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(float64(m.TimeoutSeconds))),
 		ReservedConcurrentExecutions: reserved,
 		Role:                         role,
 		LogGroup:                     logs,

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,7 +225,8 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 				}
 			}
 		}
-		g := GrantsOf[fn]
+		m, _ := appconfig.ManifestOf(fn)
+		g := m.Grants
 		want := union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
 		if g.InvokesScan {
 			want = union(want, []string{"lambda:InvokeFunction"})
@@ -234,7 +234,7 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		if g.AssumesMemberRole {
 			want = union(want, assumeRoleActions)
 		}
-		if fn == "bottlenecks" { // POST /scans starts the state machine of this (fleet) deployment
+		if g.StartsScanMachine { // POST /scans starts the state machine of this (fleet) deployment
 			want = union(want, sfnstart.IAMActions)
 		}
 		if got := union(actions); !slices.Equal(got, want) {
@@ -257,13 +257,10 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 }
 
 // TestEachFunctionGetsTheSettingsItsCodeReads ties each function's
-// environment in the template to appconfig.Functions: every setting it
+// environment in the template to its manifest (appconfig.Manifests): every setting it
 // requires is there (or it would refuse to start), with the value that
 // names the right resource, and nothing it does not read.
 func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
-	if declared := slices.Sorted(maps.Keys(appconfig.Functions)); !slices.Equal(declared, slices.Sorted(slices.Values(Functions))) {
-		t.Errorf("appconfig declares settings for %v, the stack builds %v", declared, Functions)
-	}
 	table := logicalID(t, stack, "Data", "Table")
 	topic := logicalID(t, stack, "Alerts", "Findings")
 	scan := logicalID(t, stack, "Functions", "Scan")
@@ -277,7 +274,7 @@ func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
 		id := logicalID(t, stack, "Functions", title(fn))
 		env, _ := props(resources[id])["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
-		settings := appconfig.Functions[fn]
+		settings, _ := appconfig.ManifestOf(fn)
 		for _, k := range settings.Required {
 			if vars[k] == nil {
 				t.Errorf("%s requires %s; the template does not set it", fn, k)

@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	// moto answers a percentile statistic with HTTP 500, failing the whole call.
 	env.conf.Metrics.NoPercentiles = true
 	env.log.Info("percentile statistics (p99) are off: the emulator cannot compute them")
+	// moto computes one GetMetricData at a time: regions read together only
+	// make each call slower.
+	env.conf.RegionsAtOnce = 1
 	env.scanAtStart = true
 	// The emulated account's history is not the person's: kept in memory.
 	env.local = services.Local{Store: memstore.New()}

@@ -1,18 +1,12 @@
-// Command costs is the Lambda function behind GET /costs and
-// GET /costs/forecast. It only wires; lambdaapp builds everything once per
-// cold start.
+// Command costs is the Lambda function behind GET /costs and GET
+// /costs/forecast.
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
-func main() {
-	lambdaapp.Serve("costs", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-		return httpapi.Deps{Costs: services.Costs(conf, clients, nil)}, nil
-	})
-}
+// main is the function's one call: its manifest's name (appconfig.Manifests)
+// and its builder.
+func main() { lambdaapp.Serve("costs", services.CostsAPI) }

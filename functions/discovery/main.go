@@ -1,22 +1,12 @@
-// Command discovery is the Lambda function behind GET /regions and
-// GET /resources (from the stored inventory, or live on request). It only wires; lambdaapp builds everything once per cold start.
+// Command discovery is the Lambda function behind GET /regions and GET
+// /resources (from the stored inventory, or live on request).
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
-func main() {
-	lambdaapp.Serve("discovery", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-		d := services.Discovery(conf, clients)
-		store, err := services.Store(conf, clients, nil)
-		if err != nil {
-			return httpapi.Deps{}, err
-		}
-		return httpapi.Deps{Discovery: d, Inventory: services.Inventory(conf, store, d), Regions: d}, nil
-	})
-}
+// main is the function's one call: its manifest's name (appconfig.Manifests)
+// and its builder.
+func main() { lambdaapp.Serve("discovery", services.DiscoveryAPI) }

@@ -1,29 +1,13 @@
-// Command finalize is the last state of the sharded scan's state machine:
-// the snapshot of every shard's part, the costs by account, the diff and
-// one notification. It only wires; shared/fleetapp and the shard engine do
-// the work.
+// Command finalize is the last state of the sharded scan's state machine: the
+// snapshot of every shard's part, the costs by account, the diff and one
+// notification.
 package main
 
 import (
-	"log/slog"
-
-	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
-func main() {
-	lambdaapp.Handle("finalize", func(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-		store, err := services.Store(conf, clients, nil) // the table, or no start
-		if err != nil {
-			return nil, err
-		}
-		engine, err := services.FleetEngine(conf, clients, store)
-		if err != nil {
-			return nil, err
-		}
-		return fleetapp.FinalizeHandler(engine), nil
-	})
-}
+// main is the function's one call: its manifest's name (appconfig.Manifests)
+// and its builder.
+func main() { lambdaapp.Handle("finalize", services.FinalizeHandler) }

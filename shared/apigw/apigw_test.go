@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 // echo reports what the handler saw.
@@ -105,6 +108,26 @@ func TestFixturesRoundTrip(t *testing.T) {
 		req, err := Request(context.Background(), ev)
 		if err != nil || req.URL.RawQuery != ev.RawQueryString || req.URL.Path != ev.RawPath {
 			t.Errorf("%s: request %v %v", p, req.URL, err)
+		}
+	}
+}
+
+// TestPathsThatCleanAreNotFoundInTheEnvelope: in Lambda too, a path with a
+// dot step, encoded or not, answers the API's JSON envelope (404), never
+// net/http's text.
+func TestPathsThatCleanAreNotFoundInTheEnvelope(t *testing.T) {
+	h := Handler(httpapi.New(httpapi.Deps{}))
+	for _, p := range []string{"/snapshots/%2e%2e", "/scans/%2e%2e", "/snapshots/..", "/scans/../regions", "/%2e%2e/openapi.yaml"} {
+		ev := events.APIGatewayV2HTTPRequest{RawPath: p}
+		ev.RequestContext.HTTP.Method = "GET"
+		res, err := h(context.Background(), ev)
+		var env struct {
+			Success bool
+			Error   struct{ Code string }
+		}
+		if err != nil || json.Unmarshal([]byte(res.Body), &env) != nil || res.StatusCode != http.StatusNotFound ||
+			!strings.HasPrefix(res.Headers["Content-Type"], "application/json") || env.Success || env.Error.Code != "not_found" {
+			t.Errorf("GET %s: %d %v %s %v", p, res.StatusCode, res.Headers, res.Body, err)
 		}
 	}
 }

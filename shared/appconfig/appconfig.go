@@ -1,9 +1,11 @@
 // Package appconfig reads cloudscope's settings from the environment, once at
 // start, and validates them so that a bad value stops a cold start with a
 // clear message instead of failing requests later. It also declares, per
-// deployed Lambda function, which settings it reads and which it requires
-// (Functions): the function refuses to start without a required one, and the
-// CDK stack sets exactly what the functions read.
+// deployed Lambda function, its manifest (Manifests): its routes, the
+// settings it reads and which it requires, its grants and its size. The
+// function refuses to start without a required setting, and the CDK stack
+// builds each function, its routes and its role from the manifest and sets
+// exactly the settings it reads.
 package appconfig
 
 import (
@@ -45,6 +47,9 @@ type Config struct {
 	// LiveReuse is how long a live read (GET /resources?source=live) serves
 	// identical requests.
 	LiveReuse time.Duration
+	// RegionsAtOnce is how many regions' metrics a scan reads at once; 0:
+	// the scan's default.
+	RegionsAtOnce int
 	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
 	// in chat applications); empty means none.
 	ChatTopicARN string
@@ -69,7 +74,7 @@ const (
 	EnvLogLevel    = "CLOUDSCOPE_LOG_LEVEL"      // debug, info (default), warn, error; in Lambda, the function's logging configuration rules
 	EnvConcurrency = "CLOUDSCOPE_CONCURRENCY"    // AWS calls in flight at once during discovery, 1..256 (default 64)
 	EnvPercentiles = "CLOUDSCOPE_PERCENTILES"    // "off" leaves percentile statistics (p99) out of metrics
-	EnvTable       = "CLOUDSCOPE_TABLE"          // DynamoDB table name; required by the functions that keep state, see Functions
+	EnvTable       = "CLOUDSCOPE_TABLE"          // DynamoDB table name; required by the functions that keep state, see Manifests
 	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"       // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
 	EnvRetention   = "CLOUDSCOPE_RETENTION_DAYS" // days snapshots are kept, 1..3650 (default 90)
 	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the scan function
@@ -77,6 +82,11 @@ const (
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
 	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
 	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
+	// EnvRegionsAtOnce is how many regions' metrics a scan reads at once,
+	// 1..32 (default scan.RegionsAtOnce, what AWS serves); 1 reads them in
+	// turn, for an emulator that computes one call at a time (the demo and
+	// the tests against moto set it).
+	EnvRegionsAtOnce = "CLOUDSCOPE_REGIONS_AT_ONCE"
 )
 
 // The organization settings, each optional.
@@ -106,34 +116,6 @@ type Function struct {
 // Reads is every setting the function reads: Required, then Optional.
 func (f Function) Reads() []string { return append(append([]string{}, f.Required...), f.Optional...) }
 
-// Functions are the deployed functions' settings, by folder of functions/.
-// The CDK stack (infra) sets, for each function, every required setting and
-// only settings it reads; a test there compares the synthesized template.
-//
-//   - discovery: the table, where GET /resources reads the newest scan.
-//   - metrics: nothing required; it only reads AWS.
-//   - costs: the table, where Cost Explorer answers are cached (each miss is
-//     a billed request; a cache in memory is lost with every instance).
-//   - bottlenecks: the table (snapshots, scan status) and the scan function,
-//     which POST /scans invokes (or, when set, the sharded scan's state
-//     machine, which it starts instead).
-//   - scan: the table, where snapshots go, and the topic for new findings.
-//   - plan, shard, finalize: the sharded scan's states (deployed with
-//     cloudscope:accounts other than self). Each needs the table (scan
-//     status, the shards' parts); plan also the bucket it writes the shards
-//     to, finalize the topic.
-var Functions = map[string]Function{
-	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
-	"metrics":     {Optional: []string{EnvPercentiles}},
-	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
-	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
-	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-		EnvAccounts, EnvMemberRole}},
-	"plan":     {Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention}},
-	"shard":    {Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles}},
-	"finalize": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
-}
-
 // what says what a required setting is, for the message that it is missing.
 var what = map[string]string{
 	EnvTable:      "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
@@ -145,9 +127,9 @@ var what = map[string]string{
 // Require checks that getenv sets every setting function requires; the
 // error names the first one missing, what it is, and who sets it.
 func Require(function string, getenv func(string) string) error {
-	f, ok := Functions[function]
+	f, ok := ManifestOf(function)
 	if !ok {
-		return fmt.Errorf("function %q has no settings declared in appconfig.Functions", function)
+		return fmt.Errorf("function %q has no manifest in appconfig.Manifests", function)
 	}
 	for _, k := range f.Required {
 		if strings.TrimSpace(getenv(k)) == "" {
@@ -211,6 +193,13 @@ func From(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s=%q: want a duration from 1s to 10m, such as 60s", EnvLiveReuse, v)
 		}
 		c.LiveReuse = d
+	}
+	if v := strings.TrimSpace(getenv(EnvRegionsAtOnce)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 32 {
+			return c, fmt.Errorf("%s=%q: want a whole number from 1 to 32", EnvRegionsAtOnce, v)
+		}
+		c.RegionsAtOnce = n
 	}
 	th, err := bottleneck.ParseThresholds(getenv(EnvThresholds))
 	if err != nil {

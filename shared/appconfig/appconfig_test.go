@@ -2,7 +2,6 @@ package appconfig
 
 import (
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +13,7 @@ import (
 func TestFrom(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := From(env(nil))
-	if err != nil || c.Discovery.Concurrency != 0 || c.LogLevel != slog.LevelInfo {
+	if err != nil || c.Discovery.Concurrency != 0 || c.LogLevel != slog.LevelInfo || c.RegionsAtOnce != 0 {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 	c, err = From(env(map[string]string{EnvConcurrency: "8", EnvLogLevel: "debug"}))
@@ -24,6 +23,9 @@ func TestFrom(t *testing.T) {
 	if c, err := From(env(map[string]string{EnvPercentiles: "off"})); err != nil || !c.Metrics.NoPercentiles {
 		t.Errorf("percentiles off: %+v %v", c, err)
 	}
+	if c, err := From(env(map[string]string{EnvRegionsAtOnce: "1"})); err != nil || c.RegionsAtOnce != 1 {
+		t.Errorf("one region at a time: %+v %v", c, err)
+	}
 	if c, err := From(env(map[string]string{EnvCostTTL: "90m", EnvTable: "cloudscope-state"})); err != nil || c.Costs.TTL != 90*time.Minute || c.Table != "cloudscope-state" {
 		t.Errorf("cost settings: %+v %v", c, err)
 	}
@@ -32,7 +34,8 @@ func TestFrom(t *testing.T) {
 		t.Errorf("scan settings: %+v %v", c, err)
 	}
 	for k, v := range map[string]string{EnvConcurrency: "0", EnvLogLevel: "loud", EnvPercentiles: "maybe", EnvCostTTL: "5s",
-		EnvThresholds: `{"high_cpu_percent": 200}`, EnvRetention: "0", EnvTopic: "my-topic"} {
+		EnvThresholds: `{"high_cpu_percent": 200}`, EnvRetention: "0", EnvTopic: "my-topic",
+		EnvRegionsAtOnce: "0"} {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}
@@ -62,8 +65,10 @@ func TestOrganizationSettings(t *testing.T) {
 	}
 }
 
-// TestEveryFunctionDeclaresItsSettings: one entry per folder of functions/,
-// and each required setting has a description for its message.
+// TestEveryFunctionDeclaresItsSettings: one manifest per folder of
+// functions/, the five every deployment has before the sharded scan's, no
+// route served by two, and each required setting has a description for its
+// message.
 func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join("..", "..", "functions"))
 	if err != nil {
@@ -75,15 +80,32 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 			folders = append(folders, e.Name())
 		}
 	}
-	if declared := slices.Sorted(maps.Keys(Functions)); !slices.Equal(folders, declared) {
-		t.Errorf("functions/ has %v, appconfig.Functions declares %v", folders, declared)
-	}
-	for name, f := range Functions {
-		for _, k := range f.Required {
+	var declared []string
+	routes := map[Route]string{}
+	fleet := false
+	for _, m := range Manifests {
+		declared = append(declared, m.Name)
+		for _, k := range m.Required {
 			if what[k] == "" {
-				t.Errorf("%s requires %s, which has no description", name, k)
+				t.Errorf("%s requires %s, which has no description", m.Name, k)
 			}
 		}
+		for _, r := range m.Routes {
+			if other, ok := routes[r]; ok {
+				t.Errorf("%s %s is served by %s and %s", r.Method, r.Path, other, m.Name)
+			}
+			routes[r] = m.Name
+		}
+		if fleet && !m.Fleet {
+			t.Errorf("%s comes after a function of the sharded scan", m.Name)
+		}
+		fleet = fleet || m.Fleet
+		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
+			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
+		}
+	}
+	if slices.Sort(declared); !slices.Equal(folders, declared) {
+		t.Errorf("functions/ has %v, appconfig.Manifests declares %v", folders, declared)
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -84,7 +83,14 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 			api.ServeHTTP(w, r)
 			return
 		}
-		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		// Only a page path exactly as asked is the page's: a path that
+		// would clean to one (/snapshots/%2e%2e is /) is the API's, which
+		// answers it in its envelope, as every path the page does not serve.
+		if !pagePath(r.URL.Path) || strings.Contains(strings.ToLower(r.URL.EscapedPath()), "%2e") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		name := strings.TrimPrefix(r.URL.Path, "/")
 		switch {
 		case name == "" || name == "index.html":
 			name = "index.html"
@@ -93,10 +99,6 @@ func Handler(api http.Handler, cfg Config) http.Handler {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Cache-Control", "no-store")
 			_, _ = w.Write(config)
-			return
-		}
-		if st, err := fs.Stat(Assets, name); err != nil || st.IsDir() {
-			api.ServeHTTP(w, r)
 			return
 		}
 		pageHeaders(w, csp)

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 func serve(t *testing.T, h http.Handler, method, path string) *http.Response {
@@ -112,5 +114,29 @@ func TestPageFunctions(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "# fail 0") || !regexp.MustCompile(`# pass [1-9]`).Match(out) {
 		t.Errorf("node --test:\n%s", out)
+	}
+}
+
+// TestPathsThatCleanToThePageAreTheAPIs: a path that only cleans to one of
+// the page's (/snapshots/%2e%2e is /) is not the page: the API answers it
+// in its JSON envelope, as it answers every path it has no route for
+// (net/http's file server would answer 400 "invalid URL path" in text).
+func TestPathsThatCleanToThePageAreTheAPIs(t *testing.T) {
+	h := Handler(httpapi.New(httpapi.Deps{}), Config{})
+	for _, p := range []string{"/snapshots/%2e%2e", "/scans/%2e%2e", "/snapshots/%2E%2E/", "/%2e/app.js", "/panels/../app.js", "/./index.html", "//app.js"} {
+		res := serve(t, h, "GET", p)
+		var env struct {
+			Success bool
+			Error   struct{ Code, Message string }
+		}
+		if err := json.NewDecoder(res.Body).Decode(&env); err != nil || res.StatusCode != http.StatusNotFound ||
+			!strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") || env.Success || env.Error.Code != "not_found" {
+			t.Errorf("GET %s: %d %q %+v %v", p, res.StatusCode, res.Header.Get("Content-Type"), env, err)
+		}
+	}
+	for _, p := range []string{"/", "/app.js", "/config.json"} {
+		if res := serve(t, h, "GET", p); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", p, res.StatusCode)
+		}
 	}
 }

@@ -3,13 +3,10 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // Bottlenecks is what the bottleneck, snapshot and scan routes need.
@@ -22,8 +19,6 @@ type Bottlenecks interface {
 	StartScan(ctx context.Context) (cloudscope.ScanStarted, error)
 	Status(ctx context.Context, id string) (*cloudscope.ScanStatus, error)
 }
-
-var severities = []string{"critical", "warning", "info"}
 
 type bottlenecksData struct {
 	Source       string                    `json:"source"`
@@ -70,37 +65,17 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dq, err := discovery.NewQuery(listParam(q, "regions"), nil)
+	fq, err := scan.NewFindingsQuery(scan.FindingsInput{Regions: listParam(q, "regions"), Accounts: listParam(q, "accounts"),
+		Severity: listParam(q, "severity"), Source: q.Get("source")})
 	if err != nil {
 		return err
 	}
-	regions := dq.Regions
-	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
-	if err != nil {
-		return err
-	}
-	sev, err := cloudscope.List("severity", listParam(q, "severity"), len(severities))
-	if err != nil {
-		return err
-	}
-	for _, s := range sev {
-		if !slices.Contains(severities, s) {
-			return cloudscope.Invalid("severity", "%q is not one of %s", cloudscope.Clip(s), strings.Join(severities, ", "))
-		}
-	}
-	source := q.Get("source")
-	switch source {
-	case "", "latest":
-		source = "latest"
-	case "live":
-	default:
-		return cloudscope.Invalid("source", "%q is not latest or live", cloudscope.Clip(source))
-	}
+	source, regions := fq.Source, fq.Regions
 	if err := a.checkRegions(r.Context(), "regions", regions...); err != nil {
 		return err
 	}
 	var snap *cloudscope.Snapshot
-	if source == "latest" {
+	if source == scan.SourceLatest {
 		if snap, err = a.deps.Bottlenecks.Latest(r.Context()); err != nil {
 			return err
 		}
@@ -110,22 +85,19 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	} else if snap, err = a.deps.Bottlenecks.Live(r.Context(), regions); err != nil {
 		return err
 	}
-	snap = snap.InAccounts(accounts)
-	keep := func(region, severity string) bool {
-		return (len(regions) == 0 || slices.Contains(regions, region)) && (len(sev) == 0 || slices.Contains(sev, severity))
-	}
+	snap = snap.InAccounts(fq.Accounts)
 	d := bottlenecksData{Source: source, Regions: snap.Regions, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
 		Errors: snap.Errors, Rules: bottleneck.Rules}
-	if source == "latest" {
+	if source == scan.SourceLatest {
 		d.SnapshotID, d.FinishedAt = snap.ID, snap.FinishedAt.Format("2006-01-02T15:04:05Z07:00")
 	}
 	for _, f := range snap.Findings {
-		if keep(f.Region, string(f.Severity)) {
+		if fq.Keeps(f) {
 			d.Findings = append(d.Findings, f)
 		}
 	}
 	for _, i := range snap.Insufficient { // severity does not apply to what was not judged
-		if len(regions) == 0 || slices.Contains(regions, i.Region) {
+		if fq.InRegion(i.Region) {
 			d.Insufficient = append(d.Insufficient, i)
 		}
 	}
@@ -145,11 +117,9 @@ func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit := 20
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 100 {
-			return cloudscope.Invalid("limit", "%q: want a whole number from 1 to 100", cloudscope.Clip(v))
-		}
+	limit, err := scan.ParseListLimit(q.Get("limit"))
+	if err != nil {
+		return err
 	}
 	hs, err := a.deps.Bottlenecks.List(r.Context(), limit)
 	if err != nil {
@@ -159,8 +129,8 @@ func (a *api) snapshots(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) snapshot(r *http.Request, id string) (*cloudscope.Snapshot, error) {
-	if !cloudscope.ValidScanID(id) {
-		return nil, cloudscope.Invalid("id", "%q is not a snapshot id", cloudscope.Clip(id))
+	if err := scan.CheckID("id", id, "snapshot"); err != nil {
+		return nil, err
 	}
 	s, err := a.deps.Bottlenecks.Get(r.Context(), id)
 	if err != nil {
@@ -188,8 +158,10 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if b := q.Get("base"); b != "" && !cloudscope.ValidScanID(b) {
-		return cloudscope.Invalid("base", "%q is not a snapshot id", cloudscope.Clip(b))
+	if b := q.Get("base"); b != "" {
+		if err := scan.CheckID("base", b, "snapshot"); err != nil {
+			return err
+		}
 	}
 	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
 	if err != nil {
@@ -251,8 +223,8 @@ func (a *api) scanStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if !cloudscope.ValidScanID(id) {
-		return cloudscope.Invalid("id", "%q is not a scan id", cloudscope.Clip(id))
+	if err := scan.CheckID("id", id, "scan"); err != nil {
+		return err
 	}
 	st, err := a.deps.Bottlenecks.Status(r.Context(), id)
 	if err != nil {

@@ -1,9 +1,9 @@
 // Package httpapi is cloudscope's HTTP API: the routes, the reading of their
 // query strings and bodies, the JSON envelope, the security headers, and the
 // one mapping from error codes to statuses. The values are validated by each
-// capability's constructor (discovery.NewQuery, metrics.NewRequest,
-// costs.NewQuery), and region names against the account's before any other
-// AWS call. The Lambda functions and `cloudscope serve` mount the very same
+// capability's constructor (inventory.NewQuery, metrics.NewRequest,
+// costs.NewQuery, scan.NewFindingsQuery), and region names against the
+// account's before any other AWS call. The Lambda functions and `cloudscope serve` mount the very same
 // handler.
 package httpapi
 

@@ -1,6 +1,6 @@
 // Package lambdaapp starts a cloudscope Lambda function: once per cold start
 // it reads the configuration, checks that the function's required settings
-// are there (appconfig.Functions), builds the AWS clients and the logger,
+// are there (its manifest, appconfig.Manifests), builds the AWS clients and the logger,
 // lets the function pick the services it serves, and hands the handler to
 // the Lambda runtime. Each functions/<name>/main.go is a call to Serve or
 // Handle. A start that cannot go on logs why, reports it to the runtime as

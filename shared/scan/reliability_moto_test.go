@@ -48,6 +48,7 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 	}
 	conf.Table, conf.TopicARN = "cloudscope", topic
 	conf.Metrics.NoPercentiles = true // moto answers percentiles with HTTP 500
+	conf.RegionsAtOnce = 1            // moto computes one GetMetricData at a time
 	return clients, conf, receive
 }
 

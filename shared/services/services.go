@@ -56,7 +56,7 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 // Costs is the Cost Explorer service, caching in the table when one is
 // configured and otherwise in local (the local CLI's state file), or in
 // memory when that is nil too (the deployed costs function requires the
-// table, see appconfig.Functions).
+// table, see appconfig.Manifests).
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
@@ -127,12 +127,9 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
-	}
-	if awsconf.EndpointOverridden(clients.Config()) {
-		// An emulator (moto) computes one GetMetricData at a time: regions
-		// read together only make each call slower, past the HTTP timeout
-		// on a busy machine. AWS serves each region apart.
-		deps.RegionsAtOnce = 1
+		// AWS serves each region apart (the default); an emulator that
+		// computes one GetMetricData at a time is set to 1 by its user.
+		RegionsAtOnce: conf.RegionsAtOnce,
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)

@@ -159,7 +159,10 @@ func (s *Server) Reset(ctx context.Context) error {
 // configuration out of the way. Calls make two attempts, not cloudscope's
 // ten: the emulator does not throttle, and the calls it cannot serve
 // (GetCostForecast) fail with an HTTP 500 that the full policy would retry
-// for a minute.
+// for a minute. A scan reads one region's metrics at a time
+// (CLOUDSCOPE_REGIONS_AT_ONCE=1): moto computes one GetMetricData at a
+// time, so regions read together only make each call slower, past the HTTP
+// timeout on a busy machine.
 func (s *Server) Env() []string {
 	return []string{
 		"AWS_ENDPOINT_URL=" + s.URL,
@@ -172,5 +175,6 @@ func (s *Server) Env() []string {
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"CLOUDSCOPE_REGIONS_AT_ONCE=1",
 	}
 }

@@ -1,0 +1,108 @@
+package services
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// The builders of the deployed functions, one per manifest
+// (appconfig.Manifests): each functions/<name>/main.go hands its own to
+// shared/lambdaapp, which calls it once per cold start with the checked
+// configuration and the AWS clients. An API function's builder returns the
+// services behind its routes; an event function's, its handler.
+
+// DiscoveryAPI serves GET /regions and GET /resources (from the stored
+// inventory, or live on request).
+func DiscoveryAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+	d := Discovery(conf, clients)
+	store, err := Store(conf, clients, nil) // the table, or no start
+	if err != nil {
+		return httpapi.Deps{}, err
+	}
+	return httpapi.Deps{Discovery: d, Inventory: Inventory(conf, store, d), Regions: d}, nil
+}
+
+// MetricsAPI serves GET /metrics.
+func MetricsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+	return httpapi.Deps{Metrics: Metrics(conf, clients), Regions: Regions(conf, clients)}, nil
+}
+
+// CostsAPI serves GET /costs and GET /costs/forecast.
+func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+	return httpapi.Deps{Costs: Costs(conf, clients, nil)}, nil
+}
+
+// BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which
+// invokes the scan function asynchronously, or starts the sharded scan's
+// state machine) and GET /scans/{id}.
+func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+	store, err := Store(conf, clients, nil) // the table, or no start
+	if err != nil {
+		return httpapi.Deps{}, err
+	}
+	start := func(*scan.Scanner) func(context.Context, string) error {
+		if conf.StateMachine != "" { // a scan of many accounts, sharded on Step Functions
+			return StartStateMachine(clients, conf.StateMachine)
+		}
+		return InvokeScanFunction(clients, conf.ScanFunction)
+	}
+	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), start), Regions: Regions(conf, clients)}, nil
+}
+
+// ScanHandler is the scan function's: a full scan, a snapshot, a
+// notification of what is new, its progress logged.
+func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
+	store, err := Store(conf, clients, nil) // the table, or no start
+	if err != nil {
+		return nil, err
+	}
+	progress := func(p scan.Progress) {
+		log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
+	}
+	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), progress)), nil
+}
+
+// PlanHandler is the sharded scan's first state: it writes the scan's
+// shards to the plan bucket.
+func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
+	engine, err := fleetEngine(conf, clients)
+	if err != nil {
+		return nil, err
+	}
+	return fleetapp.PlanHandler(engine, PlanItems(conf, clients)), nil
+}
+
+// ShardHandler is the sharded scan's unit of work: one shard, stored as the
+// scan's part.
+func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
+	engine, err := fleetEngine(conf, clients)
+	if err != nil {
+		return nil, err
+	}
+	return fleetapp.ShardHandler(engine), nil
+}
+
+// FinalizeHandler is the sharded scan's last state: the snapshot of the
+// parts, the costs by account, the diff and one notification.
+func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
+	engine, err := fleetEngine(conf, clients)
+	if err != nil {
+		return nil, err
+	}
+	return fleetapp.FinalizeHandler(engine), nil
+}
+
+// fleetEngine is the sharded scan's engine over the table.
+func fleetEngine(conf appconfig.Config, clients *awsconf.Clients) (fleetapp.Engine, error) {
+	store, err := Store(conf, clients, nil) // the table, or no start
+	if err != nil {
+		return nil, err
+	}
+	return FleetEngine(conf, clients, store)
+}
