@@ -117,7 +117,7 @@ func Detect(s Series, f Floors) []Episode {
 		}
 		regime = first
 	}
-	b := &baselines{v: v}
+	b := &baselines{v: v, young: first > 0}
 	var run *Episode
 	for d := regime + 1; d < n; d++ {
 		expected, score, ok := b.judge(regime, d)
@@ -135,6 +135,7 @@ func Detect(s Series, f Floors) []Episode {
 				eps = append(eps, *run)
 				regime, run = run.Days[0].Index, nil
 				b.reset()
+				b.young = true
 			}
 		case run != nil && d == n-1 && s.PartialLast:
 			// Today's partial spend below normal ends nothing yet.
@@ -156,6 +157,10 @@ type baselines struct {
 	season []float64 // the same-weekday median of each day; NaN: none
 	buf    []float64
 	res    []float64
+	// young says the regime began inside the window (new spend, a level
+	// shift): its days are judged against its median until it has weeks
+	// of its own. An old series' first weeks in the window are not judged.
+	young bool
 }
 
 func (b *baselines) reset() { b.season = nil }
@@ -206,7 +211,7 @@ func (b *baselines) judge(regime, d int) (expected, score float64, ok bool) {
 	}
 	// Young (a new series, or since a level shift): the median of its
 	// days so far, and their deviation from it.
-	if d-regime < youngPoints {
+	if !b.young || d-regime < youngPoints {
 		return 0, 0, false
 	}
 	b.buf = append(b.buf[:0], b.v[regime:d]...)
