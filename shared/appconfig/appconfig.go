@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -62,6 +63,8 @@ type Config struct {
 	// StateMachine is the sharded scan's state machine POST /scans starts;
 	// empty: POST /scans invokes the scan function.
 	StateMachine string
+	// Anomaly are the floors a spend anomaly must pass.
+	Anomaly anomaly.Floors
 }
 
 // The environment variables read, with their meaning.
@@ -128,10 +131,11 @@ var Functions = map[string]Function{
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
 	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-		EnvAccounts, EnvMemberRole}},
+		EnvAccounts, EnvMemberRole, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 	"plan":     {Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention}},
 	"shard":    {Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles}},
-	"finalize": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
+	"finalize": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
+		EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 }
 
 // what says what a required setting is, for the message that it is missing.
@@ -221,6 +225,9 @@ func From(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := fleet(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := anomalyFloors(&c, getenv); err != nil {
 		return c, err
 	}
 	return c, notifications(&c, getenv)

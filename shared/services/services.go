@@ -124,6 +124,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
+		Anomalies:    Anomalies(conf, clients),
 	}
 	if awsconf.EndpointOverridden(clients.Config()) {
 		// An emulator (moto) computes one GetMetricData at a time: regions
