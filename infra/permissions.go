@@ -82,8 +82,9 @@ var GrantsOf = map[string]Grants{
 		PlanBucket: union(s3items.IAMActions)},
 	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
 		Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
-	"finalize": {Account: union(costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
+	// The finalize's anomalies price what changed in the inventory that day.
+	"finalize": {Account: union(costs.ReportIAMActions, pricing.IAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PriceCacheIAMActions),
 		Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 }
 

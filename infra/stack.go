@@ -42,7 +42,7 @@ type Route struct{ Method, Path, Function string }
 var Routes = []Route{
 	{"GET", "/regions", "discovery"}, {"GET", "/resources", "discovery"}, {"GET", "/openapi.yaml", "discovery"},
 	{"GET", "/metrics", "metrics"},
-	{"GET", "/costs", "costs"}, {"GET", "/costs/forecast", "costs"},
+	{"GET", "/costs", "costs"}, {"GET", "/costs/forecast", "costs"}, {"GET", "/anomalies", "costs"},
 	{"GET", "/bottlenecks", "bottlenecks"}, {"GET", "/snapshots", "bottlenecks"}, {"GET", "/snapshots/{id}", "bottlenecks"},
 	{"GET", "/snapshots/{id}/diff", "bottlenecks"}, {"POST", "/scans", "bottlenecks"}, {"GET", "/scans/{id}", "bottlenecks"},
 }

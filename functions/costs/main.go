@@ -1,5 +1,5 @@
-// Command costs is the Lambda function behind GET /costs and
-// GET /costs/forecast. It only wires; lambdaapp builds everything once per
+// Command costs is the Lambda function behind GET /costs,
+// GET /costs/forecast and GET /anomalies. It only wires; lambdaapp builds everything once per
 // cold start.
 package main
 
@@ -13,6 +13,6 @@ import (
 
 func main() {
 	lambdaapp.Serve("costs", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-		return httpapi.Deps{Costs: services.Costs(conf, clients, nil)}, nil
+		return httpapi.Deps{Costs: services.Costs(conf, clients, nil), Anomalies: services.Anomalies(conf, clients)}, nil
 	})
 }
