@@ -84,6 +84,7 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
+		Anomalies:   Anomalies(conf, clients),
 		Regions:     disc, // one region list for every route
 	}
 }
