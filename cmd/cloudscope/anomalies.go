@@ -44,7 +44,7 @@ func anomaliesCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := services.Anomalies(env.conf, clients)
+	svc := services.Anomalies(env.conf, clients, local.Records)
 	rep, err := services.Costs(env.conf, clients, local.CostCache).Report(ctx, svc.Query(!env.conf.Accounts.Self()))
 	if err != nil {
 		return err

@@ -84,7 +84,7 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
-		Anomalies:   Anomalies(conf, clients),
+		Anomalies:   Anomalies(conf, clients, nil),
 		Regions:     disc, // one region list for every route
 	}
 }
@@ -125,7 +125,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
-		Anomalies:    Anomalies(conf, clients),
+		Anomalies:    Anomalies(conf, clients, nil),
 	}
 	if awsconf.EndpointOverridden(clients.Config()) {
 		// An emulator (moto) computes one GetMetricData at a time: regions
