@@ -254,9 +254,14 @@ func modifiedZ(r float64, res []float64) float64 {
 
 func capped(z float64) float64 { return math.Max(-scoreCap, math.Min(scoreCap, z)) }
 
-// median of xs, which it reorders.
+// median of xs, which it reorders (an insertion sort: the windows hold
+// 8 to 28 values, where it beats the general sort).
 func median(xs []float64) float64 {
-	slices.Sort(xs)
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && xs[j] < xs[j-1]; j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
 	n := len(xs)
 	if n%2 == 1 {
 		return xs[n/2]

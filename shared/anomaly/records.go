@@ -100,22 +100,30 @@ func seriesOf(rep *costs.Report, today string) (map[seriesKey]*Series, []string)
 		dates[i], estimated[i] = p.Start, p.Estimated
 	}
 	partial := len(dates) > 0 && dates[len(dates)-1] >= today
-	out := map[seriesKey]*Series{}
+	byGroup := map[string]*Series{} // by the report's group key: split once per series
 	for i, p := range rep.Periods {
 		for k, amt := range p.Groups {
-			sk := splitKey(rep.Query, k)
-			s := out[sk]
+			s := byGroup[k]
 			if s == nil {
 				s = &Series{Values: make([]float64, len(dates)), Estimated: estimated, PartialLast: partial}
-				out[sk] = s
+				byGroup[k] = s
 			}
-			s.Values[i] += amt.Ratio(one)
+			s.Values[i] += amt.Float64()
 		}
+	}
+	out := make(map[seriesKey]*Series, len(byGroup))
+	for k, s := range byGroup {
+		sk := splitKey(rep.Query, k)
+		if prev := out[sk]; prev != nil { // two keys of one series: add them
+			for i, v := range s.Values {
+				prev.Values[i] += v
+			}
+			continue
+		}
+		out[sk] = s
 	}
 	return out, dates
 }
-
-var one = cloudscope.AmountOf(1)
 
 // splitKey reads a group key of q ("<GroupBy>, <ThenBy>": the first
 // dimension's values, a region or an account id, hold no comma).

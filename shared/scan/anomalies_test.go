@@ -54,7 +54,7 @@ func costExplorer(pageDays int, spike string) awsstub.Handler {
 			}
 			out.ResultsByTime = append(out.ResultsByTime, cetypes.ResultByTime{
 				TimePeriod: &cetypes.DateInterval{Start: aws.String(d.Format(time.DateOnly)), End: aws.String(d.AddDate(0, 0, 1).Format(time.DateOnly))},
-				Groups: []cetypes.Group{{Keys: keys, Metrics: map[string]cetypes.MetricValue{"UnblendedCost": {Amount: aws.String(fmt.Sprintf("%.2f", v)), Unit: aws.String("USD")}}}}})
+				Groups:     []cetypes.Group{{Keys: keys, Metrics: map[string]cetypes.MetricValue{"UnblendedCost": {Amount: aws.String(fmt.Sprintf("%.2f", v)), Unit: aws.String("USD")}}}}})
 		}
 		return out, nil
 	}
