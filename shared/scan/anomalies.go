@@ -19,6 +19,8 @@ type Anomalies interface {
 	Evaluate(ctx context.Context, rep *costs.Report, scans anomaly.Scans) (*anomaly.Result, error)
 	// MarkNotified records that a notification carried them.
 	MarkNotified(ctx context.Context, as []cloudscope.Anomaly) error
+	// List is the stored anomalies a filter selects (the digest's week).
+	List(ctx context.Context, f anomaly.Filter) ([]cloudscope.Anomaly, error)
 }
 
 // anomalyReport reads the anomaly query through the cost cache: every
