@@ -13,6 +13,6 @@ import (
 
 func main() {
 	lambdaapp.Serve("costs", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-		return httpapi.Deps{Costs: services.Costs(conf, clients, nil), Anomalies: services.Anomalies(conf, clients)}, nil
+		return httpapi.Deps{Costs: services.Costs(conf, clients, nil), Anomalies: services.Anomalies(conf, clients, nil)}, nil
 	})
 }
