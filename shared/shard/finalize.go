@@ -194,10 +194,10 @@ func (e *Engine) costsOfWeeks(ctx context.Context, snap *cloudscope.Snapshot, q 
 		}
 		return nil, nil, 0
 	}
-	if rep.CacheError != "" {
-		snap.Errors = append(snap.Errors, cloudscope.Failure{Region: cloudscope.Global, Service: "dynamodb", Code: string(cloudscope.CodeUpstream),
-			Message: "the cost cache failed; Cost Explorer was asked directly"})
-	}
+	// A cache that cannot keep this answer is no failure of the scan: its
+	// window moves every day, so the daily scan asks it afresh anyway, and
+	// an organization's 8 weeks by account and service can outgrow one
+	// cached item.
 	// The summary's window: the default query's (the last 30 whole days).
 	sq, err := costs.NewQuery(costs.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
 	if err != nil {
