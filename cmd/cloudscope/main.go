@@ -27,6 +27,7 @@ Usage:
   cloudscope resources [--regions r1,r2] [--types ec2,rds] [--json]   print what the account has
   cloudscope metrics   --type rds --ids orders-db [--region r] [--hours 24] [--json]   print metric summaries
   cloudscope costs     [--days 30] [--group-by SERVICE|REGION|TAG:key] [--json]   print spend by group
+  cloudscope anomalies [--days 30] [--service S] [--status new|ongoing|resolved] [--json]   spend anomalies, each explained by what changed that day
   cloudscope scan      [--regions r1,r2] [--accounts self|org|org:ou-id,...|id,id] [--json]   run the daily scan now: findings on stdout, progress on stderr
   cloudscope seed-demo                                      create the demo account on a loopback emulator
   cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
@@ -72,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"resources": resources,
 		"metrics":   metricsCmd,
 		"costs":     costsCmd,
+		"anomalies": anomaliesCmd,
 		"scan":      scanCmd,
 		"seed-demo": seedDemo,
 		"demo":      runDemo,

@@ -74,6 +74,16 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		"get-costs-start-after-end.json":   lambdatest.Fails(400, "invalid_parameter", "start"),
 		"get-costs-future-end.json":        lambdatest.Fails(400, "invalid_parameter", "end"),
 		"get-costs-forecast-too-long.json": lambdatest.Fails(400, "invalid_parameter", "days"),
+		// No scan has run: no anomaly is stored.
+		"get-anomalies.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var list struct {
+				Days  int `json:"days"`
+				Count int `json:"count"`
+			}
+			if err := json.Unmarshal(r.Data, &list); err != nil || list.Days != 30 || list.Count != 0 {
+				t.Errorf("anomalies: %+v (%v)", list, err)
+			}
+		}),
 	})
 	// The same question again, in the same warm function, comes from its cache.
 	r := fn.InvokeFixture(t, "../../events/costs/get-costs.json")

@@ -1,5 +1,5 @@
-// Command costs is the Lambda function behind GET /costs and GET
-// /costs/forecast.
+// Command costs is the Lambda function behind GET /costs, GET
+// /costs/forecast and GET /anomalies.
 package main
 
 import (

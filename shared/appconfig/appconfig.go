@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -67,6 +68,8 @@ type Config struct {
 	// StateMachine is the sharded scan's state machine POST /scans starts;
 	// empty: POST /scans invokes the scan function.
 	StateMachine string
+	// Anomaly are the floors a spend anomaly must pass.
+	Anomaly anomaly.Floors
 }
 
 // The environment variables read, with their meaning.
@@ -210,6 +213,9 @@ func From(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := fleet(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := anomalyFloors(&c, getenv); err != nil {
 		return c, err
 	}
 	return c, notifications(&c, getenv)

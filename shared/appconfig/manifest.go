@@ -121,7 +121,7 @@ var Manifests = []Manifest{
 	},
 	{
 		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
-		Routes:   []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}},
+		Routes:   []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 		Grants:   Grants{Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
 	},
@@ -139,7 +139,7 @@ var Manifests = []Manifest{
 	{
 		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce}},
+			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
 			Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
@@ -160,9 +160,10 @@ var Manifests = []Manifest{
 	},
 	{
 		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Fleet: true,
-		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
-		Grants: Grants{Account: union(costs.ReportIAMActions),
-			Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
+		// The finalize's anomalies price what changed in the inventory that day.
+		Grants: Grants{Account: union(costs.ReportIAMActions, pricing.IAMActions),
+			Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions, dynamostore.PriceCacheIAMActions),
 			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 	},
 }

@@ -54,6 +54,13 @@ func (a Amount) Cmp(b Amount) int { return a.rat().Cmp(b.rat()) }
 // IsZero reports whether a is 0.
 func (a Amount) IsZero() bool { return a.rat().Sign() == 0 }
 
+// Float64 is a as the nearest float, for statistics over amounts (the
+// anomalies' baselines); money itself stays exact.
+func (a Amount) Float64() float64 {
+	f, _ := a.rat().Float64()
+	return f
+}
+
 // Ratio returns a / b as a float, for shares; 0 when b is 0.
 func (a Amount) Ratio(b Amount) float64 {
 	if b.IsZero() {

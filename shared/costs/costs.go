@@ -161,6 +161,9 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		GroupBy:     []cetypes.GroupDefinition{groupDefinition(q.GroupBy)},
 		Filter:      accountFilter(q.Accounts),
 	}
+	if q.ThenBy != "" {
+		in.GroupBy = append(in.GroupBy, groupDefinition(q.ThenBy))
+	}
 	r := &Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []Period{}}
 	byGroup := map[string]cloudscope.Amount{}
 	// The SDK has no paginator for GetCostAndUsage: follow NextPageToken here.

@@ -39,7 +39,11 @@ type Query struct {
 	Granularity string `json:"granularity"`
 	// GroupBy is a dimension (SERVICE...) or "TAG:<key>".
 	GroupBy string `json:"group_by"`
-	Metric  string `json:"metric"`
+	// ThenBy, when set, is a second dimension (Cost Explorer takes two):
+	// each group's key is then "<GroupBy value>, <ThenBy value>". No route
+	// sets it; the daily scan's anomaly query does (shared/anomaly).
+	ThenBy string `json:"then_by,omitempty"`
+	Metric string `json:"metric"`
 	// Accounts keeps the spend of these linked accounts (all when empty).
 	Accounts []string `json:"accounts,omitempty"`
 }
@@ -49,6 +53,9 @@ type Query struct {
 // still serve.
 func (q Query) String() string {
 	s := fmt.Sprintf("%s..%s/%s/%s/%s", q.Start, q.End, q.Granularity, q.GroupBy, q.Metric)
+	if q.ThenBy != "" {
+		s += "/then=" + q.ThenBy
+	}
 	if len(q.Accounts) > 0 {
 		s += "/accounts=" + strings.Join(q.Accounts, ",")
 	}

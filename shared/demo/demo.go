@@ -255,8 +255,9 @@ func placeholderZip() ([]byte, error) {
 // static test credentials, never the user's, and a guard that fails any
 // request addressed anywhere but loopback (a service-specific endpoint
 // setting such as AWS_ENDPOINT_URL_EC2 could otherwise send one to AWS).
-// Cost forecasts, which the emulator lacks, come from the demo's own
-// figures; extra options (tests) go after those.
+// Cost forecasts, which the emulator lacks, and the anomaly query's eight
+// weeks come from the demo's own figures; extra options (tests) go after
+// those.
 func Clients(ctx context.Context, endpoint string, extra ...func(*middleware.Stack) error) (*awsconf.Clients, error) {
 	if endpoint == "" {
 		return nil, fmt.Errorf("demo data goes only to an emulator: set AWS_ENDPOINT_URL to a loopback address (make demo does)")
@@ -265,7 +266,7 @@ func Clients(ctx context.Context, endpoint string, extra ...func(*middleware.Sta
 		Region:      "us-east-1",
 		EndpointURL: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		APIOptions:  append([]func(*middleware.Stack) error{loopbackGuard, forecastOption}, extra...),
+		APIOptions:  append([]func(*middleware.Stack) error{loopbackGuard, forecastOption, anomalyWeeksOption}, extra...),
 	})
 	if err != nil {
 		return nil, err

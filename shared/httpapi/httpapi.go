@@ -48,6 +48,8 @@ type Deps struct {
 	Metrics     Metrics
 	Costs       Costs
 	Bottlenecks Bottlenecks
+	// Anomalies serves GET /anomalies.
+	Anomalies Anomalies
 	// Regions checks the region names that /resources, /metrics and
 	// /bottlenecks take against the account's enabled regions, before any
 	// other AWS call. Nil checks their shape only.
@@ -91,6 +93,9 @@ func New(deps Deps) http.Handler {
 	}
 	if deps.Costs != nil {
 		routes = append(routes, route{"GET", "/costs", a.costs}, route{"GET", "/costs/forecast", a.costForecast})
+	}
+	if deps.Anomalies != nil {
+		routes = append(routes, route{"GET", "/anomalies", a.anomalies})
 	}
 	if deps.Bottlenecks != nil {
 		routes = append(routes,

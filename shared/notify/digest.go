@@ -30,6 +30,8 @@ type Digest struct {
 	Latest, Base *cloudscope.Snapshot
 	// Scans are the headers of the snapshots stored within the week.
 	Scans []cloudscope.SnapshotHeader
+	// Anomalies are the spend anomalies whose last day is within the week.
+	Anomalies []cloudscope.Anomaly
 }
 
 // Spend is two weeks of spend by service.
@@ -74,6 +76,9 @@ type DigestDocument struct {
 	PotentialSavings *struct{} `json:"potential_savings"`
 	Scans            ScansDoc  `json:"scans"`
 	Links            DocLinks  `json:"links"`
+	// Anomalies are the week's spend anomalies (added within v1; absent
+	// when none).
+	Anomalies []AnomalyEntry `json:"anomalies,omitempty"`
 }
 
 // SpendDoc compares this week's spend with last week's.
@@ -226,6 +231,9 @@ func (r Renderer) Digest(d Digest) cloudscope.Message {
 	if f.open != nil {
 		doc.Links.Snapshot = links.Snapshot(f.open.SnapshotID)
 	}
+	for _, a := range d.Anomalies {
+		doc.Anomalies = append(doc.Anomalies, anomalyEntry(a))
+	}
 	n := max(len(f.news), len(f.resolved))
 	render := func(k int) cloudscope.Message {
 		if d.Base != nil && d.Latest != nil {
@@ -327,6 +335,7 @@ func (f *digestFacts) email(k int) string {
 		}
 	}
 
+	anomaliesEmail(&b, d.Anomalies)
 	b.WriteString("\nPOTENTIAL SAVINGS\n\n")
 	b.WriteString(f.savingsText())
 

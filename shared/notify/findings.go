@@ -32,6 +32,9 @@ type FindingsDocument struct {
 	// Savings is the potential savings a month of the notification's
 	// findings (added within v1).
 	Savings SavingsTotal `json:"savings"`
+	// Anomalies are the scan's new confirmed spend anomalies (added
+	// within v1; absent when none).
+	Anomalies []AnomalyEntry `json:"anomalies,omitempty"`
 }
 
 // SavingsTotal is the potential savings a month of some findings, each
@@ -119,6 +122,17 @@ func (r Renderer) Findings(snap *cloudscope.Snapshot, findings []cloudscope.Find
 	if len(findings) == 0 {
 		subject = "cloudscope: nothing new or worse"
 	}
+	if n := len(r.Anomalies); n > 0 {
+		for _, a := range r.Anomalies {
+			doc.Anomalies = append(doc.Anomalies, anomalyEntry(a))
+		}
+		attrs["anomalies"] = itoa(n)
+		if len(findings) == 0 {
+			subject = "cloudscope: " + plural(n, "spend anomaly", "spend anomalies")
+		} else {
+			subject += ", " + plural(n, "spend anomaly", "spend anomalies")
+		}
+	}
 	render := func(k int) cloudscope.Message {
 		kept := findings[:k]
 		doc.Findings, doc.Omitted = make([]FindingEntry, 0, k), len(findings)-k
@@ -126,7 +140,7 @@ func (r Renderer) Findings(snap *cloudscope.Snapshot, findings []cloudscope.Find
 			doc.Findings = append(doc.Findings, entry(f, idx.of(f), links.Finding(f.ID)))
 		}
 		return cloudscope.Message{Subject: subject, Attributes: attrs, Lists: lists,
-			Bodies: map[string]string{cloudscope.BodyDefault: string(marshal(doc)), cloudscope.BodyEmail: findingsEmail(snap, counts, kept, len(findings)-k, idx, links, base)}}
+			Bodies: map[string]string{cloudscope.BodyDefault: string(marshal(doc)), cloudscope.BodyEmail: findingsEmail(snap, counts, kept, len(findings)-k, idx, links, base, r.Anomalies)}}
 	}
 	m := fit(len(findings), r.max(), render)
 	m.Chat = findingsChat(snap, counts, findings, idx, links, base)
@@ -220,7 +234,7 @@ func countsText(c Counts) string {
 	return fmt.Sprintf("%d critical, %d warning, %d info", c.Critical, c.Warning, c.Info)
 }
 
-func findingsEmail(snap *cloudscope.Snapshot, c Counts, kept []cloudscope.Finding, omitted int, idx accountIndex, links Links, base string) string {
+func findingsEmail(snap *cloudscope.Snapshot, c Counts, kept []cloudscope.Finding, omitted int, idx accountIndex, links Links, base string, anomalies []cloudscope.Anomaly) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cloudscope's scan %s, finished %s, found %s: %s.\n", snap.ID, snap.FinishedAt.UTC().Format(timeLayout),
 		plural(c.Total, "finding that is new or worse than in the scan before", "findings that are new or worse than in the scan before"), countsText(c))
@@ -238,6 +252,7 @@ func findingsEmail(snap *cloudscope.Snapshot, c Counts, kept []cloudscope.Findin
 		fmt.Fprintf(&b, "\n%s left out of this message to keep it within SNS's size limit (the least severe); the dashboard and GET /snapshots/%s list them all.\n",
 			plural(omitted, "more finding is", "more findings are"), snap.ID)
 	}
+	anomaliesEmail(&b, anomalies)
 	b.WriteString("\n-- \nYou get this as a subscriber of cloudscope's findings topic. Programs get the same findings as a JSON document (schema " +
 		FindingsSchemaID + ") by subscribing with sqs, lambda, https or email-json.\n")
 	return b.String()

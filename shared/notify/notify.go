@@ -38,6 +38,9 @@ type Renderer struct {
 	DashboardURL string
 	// MaxBytes bounds a message as Size counts it (default MaxMessageBytes).
 	MaxBytes int
+	// Anomalies are the new confirmed spend anomalies a scan's
+	// notification tells besides its findings.
+	Anomalies []cloudscope.Anomaly
 }
 
 func (r Renderer) max() int {

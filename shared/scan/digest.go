@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/notify"
@@ -75,6 +76,12 @@ func (s *Scanner) Digest(ctx context.Context) (*DigestSummary, error) {
 			if !h.FinishedAt.Before(d.Start) && h.FinishedAt.Before(d.End) {
 				d.Scans = append(d.Scans, h)
 			}
+		}
+	}
+	if s.d.Anomalies != nil {
+		// The week's anomalies; the digest goes out without them if they cannot be read.
+		if as, err := s.d.Anomalies.List(ctx, anomaly.Filter{Days: 7}); err == nil {
+			d.Anomalies = as
 		}
 	}
 	if d.Latest != nil {

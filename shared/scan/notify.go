@@ -21,6 +21,8 @@ type notification struct {
 	// send them: left out if another delivery of carried claims it first.
 	carriedOnly map[string]bool
 	base        string
+	// anomalies are the new confirmed spend anomalies it tells too.
+	anomalies []cloudscope.Anomaly
 }
 
 // NewMessage renders the notification of findings, the findings of snap
@@ -29,6 +31,15 @@ type notification struct {
 func NewMessage(snap *cloudscope.Snapshot, findings []cloudscope.Finding, base, dashboardURL string) cloudscope.Message {
 	return notify.Renderer{DashboardURL: dashboardURL}.Findings(snap, findings, base)
 }
+
+// message renders the notification of findings and anomalies.
+func (s *Scanner) message(snap *cloudscope.Snapshot, findings []cloudscope.Finding, anomalies []cloudscope.Anomaly, base string) cloudscope.Message {
+	return notify.Renderer{DashboardURL: s.d.DashboardURL, Anomalies: anomalies}.Findings(snap, findings, base)
+}
+
+// isChatOnly reports whether a publish reached its topic and missed only
+// the chat channel (sending again would repeat it to everyone else).
+func isChatOnly(err error) bool { return errors.Is(err, cloudscope.ErrChatUndelivered) }
 
 // pending works out what snap has to tell against the latest stored
 // snapshot, and marks snap pending with it: nil when there is nothing.
@@ -111,7 +122,7 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 			n.base = h.ID
 		}
 	}
-	err := s.d.Notifier.Publish(ctx, NewMessage(snap, n.findings, n.base, s.d.DashboardURL))
+	err := s.d.Notifier.Publish(ctx, s.message(snap, n.findings, n.anomalies, n.base))
 	if errors.Is(err, cloudscope.ErrChatUndelivered) {
 		// Sent to the topic; only the chat channel missed it. Sending it
 		// again would repeat it to every other subscriber.
@@ -130,6 +141,11 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 		return err
 	}
 	snap.Notification = cloudscope.NotifySent
+	if len(n.anomalies) > 0 {
+		if err := s.d.Anomalies.MarkNotified(ctx, n.anomalies); err != nil {
+			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "anomalies", err))
+		}
+	}
 	if c := n.carried; c != nil {
 		if err := s.d.Store.SetNotification(ctx, c.ID, cloudscope.NotifySending, cloudscope.NotifySent); err != nil && !errors.Is(err, cloudscope.ErrStateChanged) {
 			return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
@@ -175,6 +176,13 @@ func (s *Scanner) leased(ctx context.Context, id string, fn func(t *tracker) (*R
 // result a duplicate. snap.Resources may be empty (a sharded scan's live in
 // its parts): only findings are compared.
 func (s *Scanner) Conclude(ctx context.Context, snap *cloudscope.Snapshot, save func(context.Context, *cloudscope.Snapshot) error) (*Result, error) {
+	return s.ConcludeWith(ctx, snap, save, nil)
+}
+
+// ConcludeWith is Conclude that then finds the spend anomalies of rep
+// (AnomalyQuery's answer; nil: none) and tells the new confirmed ones
+// with the findings.
+func (s *Scanner) ConcludeWith(ctx context.Context, snap *cloudscope.Snapshot, save func(context.Context, *cloudscope.Snapshot) error, rep *costs.Report) (*Result, error) {
 	if snap.Failed() {
 		s.d.Progress(Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
 		if err := save(ctx, snap); err != nil {
@@ -197,10 +205,13 @@ func (s *Scanner) Conclude(ctx context.Context, snap *cloudscope.Snapshot, save 
 		}
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
-	if n != nil {
-		if err := s.notify(ctx, nil, n); err != nil {
-			return nil, err
-		}
+	told := s.anomalies(ctx, nil, snap, rep)
+	if n == nil {
+		return &Result{Snapshot: snap}, s.tellAnomalies(ctx, snap, told)
+	}
+	n.anomalies = told
+	if err := s.notify(ctx, nil, n); err != nil {
+		return nil, err
 	}
 	return &Result{Snapshot: snap}, nil
 }

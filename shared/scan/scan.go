@@ -97,6 +97,10 @@ type Deps struct {
 	// answers one call at a time gains nothing from more, and each call
 	// then only takes longer).
 	RegionsAtOnce int
+	// Anomalies, when set, finds the spend anomalies of an 8-week cost
+	// query once the snapshot is stored, and the notification tells the
+	// new confirmed ones.
+	Anomalies Anomalies
 }
 
 // Prices answers unit prices and counts the Price List calls it made.
@@ -181,7 +185,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Cost Explorer needs neither discovery nor metrics: it runs beside them.
-	costsDone := beside(func() costResult { return s.costSummary(ctx) })
+	costsDone := beside(func() costResult { return s.costsOf(ctx, t != nil) })
 	s.report(ctx, t, Progress{Step: "discover", Detail: "listing resources in every region"})
 	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
 	if err != nil {
@@ -258,6 +262,9 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	if c := costsDone(); c.asked {
 		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = c.summary, c.requests
 		snap.Errors = append(snap.Errors, c.errors...)
+		if t != nil {
+			t.anomalyReport = c.anomalyReport
+		}
 	}
 	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: snap.Bill.Units(bill.GetMetricData)})
 	snap.FinishedAt = s.d.Now().UTC()
@@ -321,10 +328,13 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 		}
 		return nil, fmt.Errorf("store snapshot: %w", err)
 	}
-	if n != nil {
-		if err := s.notify(ctx, t, n); err != nil {
-			return nil, err
-		}
+	told := s.anomalies(ctx, t, snap, t.anomalyReport)
+	if n == nil {
+		return &Result{Snapshot: snap}, s.tellAnomalies(ctx, snap, told)
+	}
+	n.anomalies = told
+	if err := s.notify(ctx, t, n); err != nil {
+		return nil, err
 	}
 	return &Result{Snapshot: snap}, nil
 }
@@ -391,6 +401,8 @@ type costResult struct {
 	summary  *cloudscope.CostSummary
 	requests int
 	errors   []cloudscope.Failure
+	// anomalyReport is the anomaly query's answer (nil: not asked).
+	anomalyReport *costs.Report
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.

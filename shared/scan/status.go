@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/costs"
 )
 
 // statusEvery spaces the status writes of a running scan: the page asks
@@ -23,6 +24,9 @@ type tracker struct {
 	status  cloudscope.ScanStatus
 	written time.Time // when the status was last written
 	leased  time.Time // when the lease was last renewed
+	// anomalyReport is the scan's 8-week cost report, for the anomalies
+	// evaluated once the snapshot is stored.
+	anomalyReport *costs.Report
 }
 
 // track starts the stored status of scan id (running); nil without a store.

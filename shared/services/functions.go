@@ -35,7 +35,7 @@ func MetricsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, 
 
 // CostsAPI serves GET /costs and GET /costs/forecast.
 func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-	return httpapi.Deps{Costs: Costs(conf, clients, nil)}, nil
+	return httpapi.Deps{Costs: Costs(conf, clients, nil), Anomalies: Anomalies(conf, clients, nil)}, nil
 }
 
 // BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which

@@ -87,6 +87,7 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
+		Anomalies:   Anomalies(conf, clients, nil),
 		Regions:     disc, // one region list for every route
 	}
 }
@@ -130,6 +131,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		// AWS serves each region apart (the default); an emulator that
 		// computes one GetMetricData at a time is set to 1 by its user.
 		RegionsAtOnce: conf.RegionsAtOnce,
+		Anomalies:     Anomalies(conf, clients, nil),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)

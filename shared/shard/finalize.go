@@ -3,9 +3,11 @@ package shard
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/bill"
@@ -79,8 +81,15 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		return nil, fmt.Errorf("scan %s has no stored parts: plan it first", scanID)
 	}
 	snap.Regions = slices.Sorted(maps.Keys(regions))
+	var anomalyReport *costs.Report
 	if e.d.Costs != nil {
-		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = e.costSummary(ctx, snap)
+		if q, ok := e.anomalyQuery(); ok {
+			// One 8-week query by linked account and service serves both
+			// the anomalies and the 30-day summary by account.
+			snap.Costs, anomalyReport, snap.Calls["ce:GetCostAndUsage"] = e.costsOfWeeks(ctx, snap, q)
+		} else {
+			snap.Costs, snap.Calls["ce:GetCostAndUsage"] = e.costSummary(ctx, snap)
+		}
 	}
 	c.Findings = len(snap.Findings)
 	savings := cloudscope.SumSavings(snap.Findings)
@@ -107,9 +116,9 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		snap.Outcome = cloudscope.OutcomeComplete
 	}
 	snap.FinishedAt = e.d.Now().UTC()
-	return e.d.Scanner.Conclude(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
+	return e.d.Scanner.ConcludeWith(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
-	})
+	}, anomalyReport)
 }
 
 // mergeCounts adds a part's counts to c; an account read without
@@ -162,4 +171,59 @@ func (e *Engine) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*c
 		top = top[:10]
 	}
 	return &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
+}
+
+func (e *Engine) anomalyQuery() (costs.Query, bool) {
+	if e.d.Scanner == nil {
+		return costs.Query{}, false
+	}
+	return e.d.Scanner.AnomalyQuery()
+}
+
+// costsOfWeeks reads the anomalies' 8-week query (daily, by linked
+// account and service; every page, through the cost cache) and sums the
+// summary's last 30 whole days by linked account from it: the one Cost
+// Explorer query of the finalize.
+func (e *Engine) costsOfWeeks(ctx context.Context, snap *cloudscope.Snapshot, q costs.Query) (*cloudscope.CostSummary, *costs.Report, int) {
+	rep, err := e.d.Costs.Report(ctx, q)
+	if err != nil {
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "ce", err))
+		var billed *costs.BilledError
+		if errors.As(err, &billed) {
+			return nil, nil, billed.Requests
+		}
+		return nil, nil, 0
+	}
+	// A cache that cannot keep this answer is no failure of the scan: its
+	// window moves every day, so the daily scan asks it afresh anyway, and
+	// an organization's 8 weeks by account and service can outgrow one
+	// cached item.
+	// The summary's window: the default query's (the last 30 whole days).
+	sq, err := costs.NewQuery(costs.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
+	if err != nil {
+		return nil, rep, rep.Requests
+	}
+	sum := &cloudscope.CostSummary{Start: sq.Start, End: sq.End, Currency: rep.Currency}
+	byAccount := map[string]cloudscope.Amount{}
+	for _, p := range rep.Periods {
+		if p.Start < sq.Start || p.Start >= sq.End {
+			continue
+		}
+		for k, amt := range p.Groups {
+			account, _, _ := strings.Cut(k, ", ")
+			byAccount[account] = byAccount[account].Add(amt)
+			sum.Total = sum.Total.Add(amt)
+		}
+	}
+	for k, v := range byAccount {
+		sum.Top = append(sum.Top, cloudscope.GroupTotal{Key: k, Amount: v, Share: v.Ratio(sum.Total)})
+	}
+	slices.SortFunc(sum.Top, func(a, b cloudscope.GroupTotal) int { return cmp.Or(b.Amount.Cmp(a.Amount), cmp.Compare(a.Key, b.Key)) })
+	if len(sum.Top) > 10 {
+		sum.Top = sum.Top[:10]
+	}
+	if sum.Top == nil {
+		sum.Top = []cloudscope.GroupTotal{}
+	}
+	return sum, rep, rep.Requests
 }

@@ -108,11 +108,11 @@ export function lineChart(canvas, { metric, series, hours, window }) {
 }
 
 /** costBars draws the stacked daily bars, one dataset per group. */
-export function costBars(canvas, { labels, datasets, currency, estimated }) {
+export function costBars(canvas, { labels, datasets, currency, estimated, anomalous = [] }) {
   return draw(canvas, {
     type: 'bar',
     data: {
-      labels: labels.map((l, i) => estimated[i] ? `${l}*` : l),
+      labels: labels.map((l, i) => (estimated[i] ? `${l}*` : l) + (anomalous[i] ? ' !' : '')),
       datasets: datasets.map((d, i) => ({
         label: d.label,
         data: d.data,
@@ -128,7 +128,7 @@ export function costBars(canvas, { labels, datasets, currency, estimated }) {
         y: { stacked: true, title: { display: true, text: currency } },
       },
       plugins: {
-        title: { display: true, text: 'Cost per day (* estimated: not yet final)' },
+        title: { display: true, text: 'Cost per day (* estimated: not yet final; ! a spend anomaly, listed below)' },
         legend: { position: 'bottom' },
       },
     },

@@ -38,9 +38,12 @@ async function load() {
   button.disabled = true;
   const done = loading(st, `Reading ${days} days of costs by ${group.toLowerCase()}…`);
   try {
-    const r = await request('/costs', { params: { days, group_by: group, granularity: 'DAILY', accounts: selectedAccounts() } });
+    const [r, anomalies] = await Promise.all([
+      request('/costs', { params: { days, group_by: group, granularity: 'DAILY', accounts: selectedAccounts() } }),
+      request('/anomalies', { params: { days } }).catch(e => ({ error: e })),
+    ]);
     done();
-    render(r);
+    render(r, anomalies);
   } catch (e) {
     $('#costs-summary').replaceChildren();
     $('#costs-table').hidden = true;
@@ -51,7 +54,7 @@ async function load() {
   }
 }
 
-function render(r) {
+function render(r, anomalies) {
   const estimatedDays = r.periods.filter(p => p.estimated).length;
   $('#costs-summary').replaceChildren(
     h('div', { class: 'total' }, h('span', {}, 'Total '), h('b', { id: 'costs-total', dataset: { amount: r.total } }, money(r.total, r.currency)),
@@ -73,7 +76,11 @@ function render(r) {
   if (rest.length) {
     datasets.push({ label: `${rest.length} others`, data: r.periods.map(p => rest.reduce((s, k) => s + Number(p.groups[k] || 0), 0)) });
   }
-  costBars($('#costs-chart'), { labels: r.periods.map(p => p.start), datasets, currency: r.currency, estimated: r.periods.map(p => p.estimated) });
+  const list = anomalies && !anomalies.error ? anomalies.anomalies.filter(a => !r.accounts || !a.account_id || r.accounts.includes(a.account_id)) : [];
+  const days = new Set(list.flatMap(a => a.days.map(d => d.date)));
+  costBars($('#costs-chart'), { labels: r.periods.map(p => p.start), datasets, currency: r.currency, estimated: r.periods.map(p => p.estimated),
+    anomalous: r.periods.map(p => days.has(p.start)) });
+  renderAnomalies(anomalies, list);
   const table = $('#costs-table');
   table.hidden = false;
   table.tBodies[0].replaceChildren(...r.groups.map((g, i) => h('tr', { dataset: { key: g.key, amount: g.amount } },
@@ -83,6 +90,46 @@ function render(r) {
     h('td', { class: 'num' }, percent(g.share)),
     h('td', { class: 'bar-cell' }, h('meter', { min: 0, max: 1, value: g.share, 'aria-label': `${g.key} share` })),
   )));
+}
+
+// renderAnomalies lists the window's spend anomalies with their
+// explanation: what changed in the inventory that day, priced at list
+// price for the hours it ran, and what is left unexplained.
+function renderAnomalies(answer, list) {
+  const st = $('#anomalies-status');
+  const ul = $('#anomalies-list');
+  ul.replaceChildren();
+  if (!answer || answer.error) {
+    showError(st, answer ? answer.error : new Error('no answer'));
+    return;
+  }
+  if (list.length === 0) {
+    status(st, 'No spend anomaly in this window: every day is within its usual range for its weekday.', 'empty');
+    return;
+  }
+  status(st, `${list.length} spend anomal${list.length === 1 ? 'y' : 'ies'} (a day above the median of its weekday by more than 3.5 robust deviations and the floors).`);
+  ul.replaceChildren(...list.map(a => {
+    const where = [a.service, a.region, a.account_id].filter(Boolean).join(', ');
+    const when = a.start === a.end ? a.start : `${a.start} to ${a.end}`;
+    const kind = { spike: '', level_shift: ', a level shift (now the normal)', new_spend: ', new spend' }[a.kind] || '';
+    const ex = a.explanation;
+    let why = null;
+    if (ex && !ex.covered) {
+      why = h('div', { class: 'hint' }, ex.note);
+    } else if (ex) {
+      why = h('div', {},
+        h('div', {}, `Explained ${money(ex.explained, a.currency)} by ${ex.changes.length} change${ex.changes.length === 1 ? '' : 's'}; unexplained ${money(ex.unexplained, a.currency)}.` +
+          (ex.note ? ` ${ex.note}.` : '')),
+        ex.changes.length ? h('ul', {}, ...ex.changes.map(c => h('li', { dataset: { resource: c.resource_id } },
+          `${c.resource_type} ${c.name || c.resource_id} (${c.region}) ${c.change}${c.detail ? ` (${c.detail})` : ''}, ${c.hours} h that day: ` +
+          (c.cost ? money(c.cost, a.currency) : `unpriced (${c.unpriced})`)))) : null);
+    }
+    return h('li', { dataset: { anomaly: a.id, status: a.status } },
+      h('b', {}, `${when} ${where}`),
+      `: ${money(a.actual, a.currency)} against ${money(a.expected, a.currency)} expected (+${money(a.excess, a.currency)})${kind}; ${a.status}` +
+        (a.provisional ? ', provisional (estimated days)' : ''),
+      why);
+  }));
 }
 
 async function forecast() {
