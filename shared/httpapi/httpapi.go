@@ -48,6 +48,8 @@ type Deps struct {
 	Metrics     Metrics
 	Costs       Costs
 	Bottlenecks Bottlenecks
+	// Savings answers GET /savings from the ledger of savings realized.
+	Savings Savings
 	// Regions checks the region names that /resources, /metrics and
 	// /bottlenecks take against the account's enabled regions, before any
 	// other AWS call. Nil checks their shape only.
@@ -101,6 +103,10 @@ func New(deps Deps) http.Handler {
 			route{"POST", "/scans", a.startScan},
 			route{"GET", "/scans/{id}", a.scanStatus},
 		)
+	}
+
+	if deps.Savings != nil {
+		routes = append(routes, route{"GET", "/savings", a.savings})
 	}
 
 	mux := http.NewServeMux()

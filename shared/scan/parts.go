@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -178,10 +179,12 @@ func (s *Scanner) Conclude(ctx context.Context, snap *cloudscope.Snapshot, save 
 		}
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	n, err := s.pending(ctx, snap)
+	prev, err := s.d.Store.Latest(ctx)
 	if err != nil {
 		return nil, err
 	}
+	n := s.pending(prev, snap)
+	s.settle(ctx, prev, snap, ledger.AccountsOf(snap))
 	s.d.Progress(Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := save(ctx, snap); err != nil {
 		if errors.Is(err, cloudscope.ErrSnapshotExists) {

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -92,11 +93,20 @@ type Deps struct {
 	// Prices, when set, prices the waste findings' savings (pricing.Client);
 	// without it every saving says no price was consulted.
 	Prices Prices
+	// Ledger, when set, records the savings realized as findings resolve
+	// (ledger.Ledger), in the scanning identity's partition.
+	Ledger Ledger
 	// RegionsAtOnce bounds the regions whose metrics are read at once
 	// (default RegionsAtOnce); 1 reads them in turn (an emulator that
 	// answers one call at a time gains nothing from more, and each call
 	// then only takes longer).
 	RegionsAtOnce int
+}
+
+// Ledger is the ledger of savings realized (ledger.Ledger).
+type Ledger interface {
+	Record(ctx context.Context, account string, r ledger.Round) (*ledger.Change, error)
+	Saved(ctx context.Context, account string, from, to time.Time) (*ledger.Saved, error)
 }
 
 // Prices answers unit prices and counts the Price List calls it made.
@@ -304,10 +314,12 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 		t.step(snap.FailedStep)
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	n, err := s.pending(ctx, snap)
+	prev, err := s.d.Store.Latest(ctx)
 	if err != nil {
 		return nil, err
 	}
+	n := s.pending(prev, snap)
+	s.settle(ctx, prev, snap, []string{s.who.get(ctx)})
 	s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := s.d.Store.Save(ctx, snap); err != nil {
 		if errors.Is(err, cloudscope.ErrSnapshotExists) {

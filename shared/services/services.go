@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,6 +26,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/kv"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -84,6 +86,7 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
+		Savings:     Savings(conf, clients, nil),
 		Regions:     disc, // one region list for every route
 	}
 }
@@ -124,6 +127,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
 		Prices:       Prices(conf, clients),
+		Ledger:       Ledger(conf, clients, nil),
 	}
 	if awsconf.EndpointOverridden(clients.Config()) {
 		// An emulator (moto) computes one GetMetricData at a time: regions
@@ -201,13 +205,45 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // Records is where the records that outlive one scan are kept (the savings
 // ledger, the anomalies): the table conf.Table names, or, without one,
 // local (the local CLI's state file), or process memory when that is nil
-// too.
+// too (one store for the whole process, so that the scans and the routes
+// of one server share it).
 func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv.Store {
 	// TODO(kvstore): the table's backend (dynamostore) when conf.Table is set.
 	if local != nil {
 		return local
 	}
-	return kv.NewMemory(nil)
+	return processRecords()
+}
+
+var processRecords = sync.OnceValue(func() kv.Store { return kv.NewMemory(nil) })
+
+// Ledger is the ledger of savings realized, kept in the records (Records).
+func Ledger(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Ledger {
+	return ledger.New(Records(conf, clients, local))
+}
+
+// Savings answers GET /savings from the ledger of the credentials' account
+// (asked of STS once, again after a failure).
+func Savings(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Service {
+	return &ledger.Service{Ledger: Ledger(conf, clients, local), Account: onceAccount(callerAccount(clients))}
+}
+
+// onceAccount remembers the account lookup answers, once it answers.
+func onceAccount(lookup func(context.Context) (string, error)) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var id string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if id == "" {
+			v, err := lookup(ctx)
+			if err != nil {
+				return "", err
+			}
+			id = v
+		}
+		return id, nil
+	}
 }
 
 // arnRegion is the region field of an ARN, or def.
