@@ -8,6 +8,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/s3items"
@@ -62,11 +63,13 @@ var GrantsOf = map[string]Grants{
 	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as
-	// queued, GET /scans/{id} reads how it goes.
+	// queued, GET /scans/{id} reads how it goes; GET /savings reads the
+	// ledger of savings.
 	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, ledger.IAMActions), InvokesScan: true},
+	// A scan records in the ledger what it resolved and reopened.
 	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, ledger.IAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	// The sharded scan's states. plan lists the accounts and each one's
 	// enabled regions (in members through their role), records the shard
@@ -76,14 +79,15 @@ var GrantsOf = map[string]Grants{
 	// snapshot of the parts and notifies.
 	// The plan holds the scan's lease and stores its own part (the skipped
 	// accounts); a shard prices its waste findings through the price cache;
-	// the finalize reads the parts, the latest snapshot and the cost cache.
+	// the finalize reads the parts, the latest snapshot and the cost cache,
+	// and records the ledger of savings.
 	"plan": {Account: union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
 		Table:      union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 		PlanBucket: union(s3items.IAMActions)},
 	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
 		Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	"finalize": {Account: union(costs.ReportIAMActions),
-		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
+		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, ledger.IAMActions),
 		Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
 }
 

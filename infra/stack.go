@@ -45,6 +45,7 @@ var Routes = []Route{
 	{"GET", "/costs", "costs"}, {"GET", "/costs/forecast", "costs"},
 	{"GET", "/bottlenecks", "bottlenecks"}, {"GET", "/snapshots", "bottlenecks"}, {"GET", "/snapshots/{id}", "bottlenecks"},
 	{"GET", "/snapshots/{id}/diff", "bottlenecks"}, {"POST", "/scans", "bottlenecks"}, {"GET", "/scans/{id}", "bottlenecks"},
+	{"GET", "/savings", "bottlenecks"},
 }
 
 // sizing is each function's memory (MB), timeout (s) and reserved concurrency.

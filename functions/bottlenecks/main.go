@@ -1,8 +1,8 @@
 // Command bottlenecks is the Lambda function behind GET /bottlenecks,
-// GET /snapshots..., POST /scans (which invokes the scan function
-// asynchronously, or starts the sharded scan's state machine) and
-// GET /scans/{id}. It only wires; lambdaapp builds
-// everything once per cold start.
+// GET /snapshots..., GET /savings (the ledger of savings realized),
+// POST /scans (which invokes the scan function asynchronously, or starts
+// the sharded scan's state machine) and GET /scans/{id}. It only wires;
+// lambdaapp builds everything once per cold start.
 package main
 
 import (
@@ -28,6 +28,7 @@ func main() {
 			}
 			return services.InvokeScanFunction(clients, conf.ScanFunction)
 		}
-		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), start), Regions: services.Regions(conf, clients)}, nil
+		return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), start),
+			Savings: services.Savings(conf, clients, nil), Regions: services.Regions(conf, clients)}, nil
 	})
 }
