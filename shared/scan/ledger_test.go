@@ -125,7 +125,9 @@ func TestScansRecordTheLedger(t *testing.T) {
 // brokenRecords fails every write.
 type brokenRecords struct{ kv.Store }
 
-func (brokenRecords) PutBatch(context.Context, []kv.Item) error { return errors.New("table unavailable") }
+func (brokenRecords) PutBatch(context.Context, []kv.Item) error {
+	return errors.New("table unavailable")
+}
 
 // A ledger that cannot be written is one of the snapshot's errors; the
 // scan is stored and succeeds.
