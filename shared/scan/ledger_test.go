@@ -144,3 +144,53 @@ func TestALedgerFailureIsNotAFailedScan(t *testing.T) {
 		t.Errorf("the ledger's failure is not among the snapshot's errors: %+v", r.Snapshot.Errors)
 	}
 }
+
+// A sharded scan's finalize (Conclude) records the ledger too: a finding
+// of an account the scan read is resolved, one of an account it could not
+// read (absent from its counts by account) is not; the finalize retried
+// after it stored the snapshot changes nothing.
+func TestConcludeRecordsTheLedger(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	l := ledger.New(kv.NewMemory(nil))
+	s := New(Deps{Store: store, Ledger: l, Now: ticking(now), Account: func(context.Context) (string, error) { return ledgerAccount, nil }})
+	priced := func(account, id string) cloudscope.Finding {
+		m, _ := cloudscope.ParseAmount("3.65")
+		return cloudscope.Finding{ID: bottleneck.EIPUnassociated + "/eip/" + account + "/us-east-1/" + id, AccountID: account, Rule: bottleneck.EIPUnassociated,
+			Severity: cloudscope.Warning, ResourceType: cloudscope.Address, ResourceID: id, Region: "us-east-1",
+			Savings: &cloudscope.Savings{Monthly: &m, Currency: cloudscope.SavingsCurrency}}
+	}
+	snapshot := func(id string, at time.Time, read []string, fs ...cloudscope.Finding) *cloudscope.Snapshot {
+		c := cloudscope.SnapshotCounts{ByAccount: map[string]int{}}
+		for _, a := range read {
+			c.ByAccount[a] = 1
+		}
+		return &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at, FinishedAt: at, Regions: []string{"us-east-1"},
+			Counts: c, Errors: []cloudscope.Failure{}, Outcome: cloudscope.OutcomeComplete, Notification: cloudscope.NotifyNone}, Findings: fs}
+	}
+	a1, b1 := priced("111111111111", "eipalloc-1"), priced("222222222222", "eipalloc-2")
+	if _, err := s.Conclude(ctx, snapshot("org-1", now, []string{"111111111111", "222222222222"}, a1, b1), store.Save); err != nil {
+		t.Fatal(err)
+	}
+	// Both addresses gone from the listing; 222222222222 could not be read.
+	second := snapshot("org-2", now.Add(24*time.Hour), []string{"111111111111"})
+	if _, err := s.Conclude(ctx, second, store.Save); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		a, err := l.Answer(ctx, ledgerAccount, ledger.Query{Months: 12, Limit: 10}, now.Add(48*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Realized.Findings != 1 || a.Realized.ByAccount["111111111111"].String() != "3.65" || a.Open.ByAccount["222222222222"].String() != "3.65" {
+			t.Errorf("%s: realized %v, open %v", when, a.Realized.ByAccount, a.Open.ByAccount)
+		}
+	}
+	check("after the second scan")
+	retried := snapshot("org-2", now.Add(25*time.Hour), []string{"111111111111"})
+	if r, err := s.Conclude(ctx, retried, store.Save); err != nil || !r.Duplicate {
+		t.Fatalf("retried finalize: %+v %v", r, err)
+	}
+	check("after the retried finalize")
+}

@@ -146,8 +146,10 @@ func New(d Deps) *Scanner {
 		d.RegionsAtOnce = RegionsAtOnce
 	}
 	s := &Scanner{d: d}
-	if d.Account != nil && d.Discovery != nil {
+	if d.Account != nil {
 		s.who = &identity{lookup: d.Account}
+	}
+	if s.who != nil && d.Discovery != nil {
 		s.d.Discovery = accountDiscovery{inner: d.Discovery, who: s.who}
 	}
 	return s
