@@ -222,6 +222,9 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
   assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));
   assert.match(await page.innerText('#bottlenecks-errors'), new RegExp(want.failing_region));
   assert.match(await page.innerText('#bottlenecks-savings'), /^Potential savings: \d+\.\d{2} USD\/month/);
+  // Beside it, the ledger's savings realized since its first recorded scan.
+  await page.waitForSelector('#bottlenecks-saved:not([hidden])');
+  assert.match(await page.innerText('#bottlenecks-saved'), /^Saved so far: \d+\.\d{2} USD\/month since \d{4}-\d{2}-\d{2}$/);
   await shot('bottlenecks');
 });
 
