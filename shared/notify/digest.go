@@ -30,6 +30,20 @@ type Digest struct {
 	Latest, Base *cloudscope.Snapshot
 	// Scans are the headers of the snapshots stored within the week.
 	Scans []cloudscope.SnapshotHeader
+	// Saved is the ledger of savings realized; nil when there is none, or
+	// it has recorded no scan yet.
+	Saved *Saved
+}
+
+// Saved is what the findings resolved save a month: in all since the
+// ledger began, and those resolved within the week.
+type Saved struct {
+	Currency         string
+	Since            time.Time
+	Monthly          cloudscope.Amount
+	Findings         int
+	ThisWeek         cloudscope.Amount
+	ThisWeekFindings int
 }
 
 // Spend is two weeks of spend by service.
@@ -72,6 +86,20 @@ type DigestDocument struct {
 	PotentialSavings *struct{} `json:"potential_savings"`
 	Scans            ScansDoc  `json:"scans"`
 	Links            DocLinks  `json:"links"`
+	// SavingsRealized is the ledger's savings realized; absent when there
+	// is no ledger, or it has recorded no scan yet.
+	SavingsRealized *SavedDoc `json:"savings_realized,omitempty"`
+}
+
+// SavedDoc is what the findings resolved save a month, since the ledger
+// began and within the week.
+type SavedDoc struct {
+	Currency         string            `json:"currency"`
+	Since            time.Time         `json:"since"`
+	Monthly          cloudscope.Amount `json:"monthly"`
+	Findings         int               `json:"findings"`
+	ThisWeek         cloudscope.Amount `json:"this_week"`
+	ThisWeekFindings int               `json:"this_week_findings"`
 }
 
 // SpendDoc compares this week's spend with last week's.
@@ -214,6 +242,10 @@ func (r Renderer) Digest(d Digest) cloudscope.Message {
 	if f.open != nil {
 		doc.Links.Snapshot = links.Snapshot(f.open.SnapshotID)
 	}
+	if v := d.Saved; v != nil {
+		doc.SavingsRealized = &SavedDoc{Currency: v.Currency, Since: v.Since.UTC(), Monthly: v.Monthly, Findings: v.Findings,
+			ThisWeek: v.ThisWeek, ThisWeekFindings: v.ThisWeekFindings}
+	}
 	n := max(len(f.news), len(f.resolved))
 	render := func(k int) cloudscope.Message {
 		if d.Base != nil && d.Latest != nil {
@@ -316,6 +348,11 @@ func (f *digestFacts) email(k int) string {
 
 	b.WriteString("\nPOTENTIAL SAVINGS\n\nNone known yet: cloudscope does not price its findings yet.\n")
 
+	if v := d.Saved; v != nil {
+		fmt.Fprintf(&b, "\nSAVED SO FAR\n\n%s %s/month since %s (%s resolved); this week %s %s/month (%s).\n", v.Monthly.Cents(), v.Currency,
+			v.Since.UTC().Format(dayLayout), plural(v.Findings, "finding", "findings"), v.ThisWeek.Cents(), v.Currency, plural(v.ThisWeekFindings, "finding", "findings"))
+	}
+
 	b.WriteString("\nSCANS\n\n")
 	fmt.Fprintf(&b, "%s stored this week.\n", plural(f.scans.Stored, "snapshot", "snapshots"))
 	for _, p := range f.scans.Partial {
@@ -382,6 +419,9 @@ func (f *digestFacts) chat() string {
 		if n := chatList(&b, lines, ChatDescriptionMax-200); n < len(f.news) {
 			fmt.Fprintf(&b, "_…and %d more new or worse._\n", len(f.news)-n)
 		}
+	}
+	if v := d.Saved; v != nil {
+		fmt.Fprintf(&b, "*Saved so far*: %s %s/month since %s (%s this week).\n", v.Monthly.Cents(), v.Currency, v.Since.UTC().Format(dayLayout), v.ThisWeek.Cents())
 	}
 	fmt.Fprintf(&b, "*Scans*: %d stored", f.scans.Stored)
 	if n := len(f.scans.Partial); n > 0 {

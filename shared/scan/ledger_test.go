@@ -2,8 +2,10 @@ package scan
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +16,11 @@ import (
 	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/notify"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
+	"github.com/cloudscope/cloudscope/shared/testkit/schematest"
 )
 
 const ledgerAccount = "123456789012"
@@ -193,4 +197,61 @@ func TestConcludeRecordsTheLedger(t *testing.T) {
 		t.Fatalf("retried finalize: %+v %v", r, err)
 	}
 	check("after the retried finalize")
+}
+
+// The weekly digest reports the ledger: what resolved findings save a
+// month since the ledger began, and this week's.
+func TestWeeklyDigestReportsSavingsRealized(t *testing.T) {
+	ctx := context.Background()
+	l := ledger.New(kv.NewMemory(nil))
+	priced := func(id, monthly string) cloudscope.Finding {
+		m, _ := cloudscope.ParseAmount(monthly)
+		return cloudscope.Finding{ID: "ebs.unattached/ebs/" + ledgerAccount + "/us-east-1/" + id, AccountID: ledgerAccount, Rule: bottleneck.EBSUnattached,
+			Severity: cloudscope.Warning, ResourceType: cloudscope.Volume, ResourceID: id, Region: "us-east-1",
+			Savings: &cloudscope.Savings{Monthly: &m, Currency: cloudscope.SavingsCurrency}}
+	}
+	read := ledger.Coverage{Accounts: []string{ledgerAccount}, Regions: []string{"us-east-1"}}
+	old, recent := priced("vol-old", "40.00"), priced("vol-recent", "2.50")
+	rounds := []ledger.Round{
+		{Scan: "a", At: monday.AddDate(0, 0, -20), Findings: []cloudscope.Finding{old, recent}, Read: read},
+		{Scan: "b", At: monday.AddDate(0, 0, -10), Findings: []cloudscope.Finding{recent}, Read: read}, // vol-old deleted
+		{Scan: "c", At: monday.AddDate(0, 0, -3), Read: read},                                          // vol-recent deleted
+	}
+	for _, r := range rounds {
+		if _, err := l.Record(ctx, ledgerAccount, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := &notifier{}
+	s := New(Deps{Store: twoWeeks(t), Notifier: n, Now: func() time.Time { return monday }, Ledger: l,
+		Account: func(context.Context) (string, error) { return ledgerAccount, nil }})
+	if _, err := s.Digest(ctx); err != nil || len(n.sent) != 1 {
+		t.Fatalf("digest: %v, %d messages", err, len(n.sent))
+	}
+	m := n.sent[0]
+	doc := []byte(m.Bodies["default"])
+	schematest.Validate(t, doc, notify.DigestSchema, notify.FindingsSchema)
+	var d notify.DigestDocument
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	if v := d.SavingsRealized; v == nil || v.Monthly.String() != "42.50" || v.Findings != 2 || v.ThisWeek.String() != "2.50" || v.ThisWeekFindings != 1 ||
+		!v.Since.Equal(rounds[0].At) || v.Currency != "USD" {
+		t.Errorf("savings realized %+v", d.SavingsRealized)
+	}
+	if want := "SAVED SO FAR\n\n42.50 USD/month since 2026-11-03 (2 findings resolved); this week 2.50 USD/month (1 finding)."; !strings.Contains(m.Bodies["email"], want) {
+		t.Errorf("the e-mail lacks %q:\n%s", want, m.Bodies["email"])
+	}
+	schematest.Validate(t, []byte(m.Chat), notify.ChatSchema)
+	if !strings.Contains(m.Chat, "Saved so far*: 42.50 USD/month since 2026-11-03 (2.50 this week)") {
+		t.Errorf("chat %s", m.Chat)
+	}
+	// Without a ledger the document has no such field.
+	n.sent = nil
+	if _, err := New(Deps{Store: twoWeeks(t), Notifier: n, Now: func() time.Time { return monday }}).Digest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(n.sent[0].Bodies["default"], "savings_realized") || strings.Contains(n.sent[0].Bodies["email"], "SAVED SO FAR") {
+		t.Errorf("a digest without a ledger tells of one")
+	}
 }
