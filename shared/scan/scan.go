@@ -1,7 +1,8 @@
 // Package scan runs a full scan: it discovers every resource, reads 14 days
 // of metrics in batches, evaluates the bottleneck rules, summarises costs
-// through the cost cache, stores a snapshot, and notifies of what is new or
-// worse than in the previous snapshot. The daily schedule, POST /scans and
+// through the cost cache, stores a snapshot, records in the ledger of
+// savings what resolved and reopened, and notifies of what is new or worse
+// than in the previous snapshot. The daily schedule, POST /scans and
 // `cloudscope scan` all run this code.
 package scan
 
@@ -285,7 +286,8 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	return snap, nil
 }
 
-// Run evaluates the account, then stores the snapshot and notifies. A scan
+// Run evaluates the account, then records the ledger, stores the snapshot
+// and notifies. A scan
 // id already stored (a retried delivery of the same event) stores and sends
 // nothing new. While another scan runs, Run starts nothing and returns
 // *ErrScanRunning. A scan that failed everywhere is stored for inspection
