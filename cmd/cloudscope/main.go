@@ -29,6 +29,7 @@ Usage:
   cloudscope costs     [--days 30] [--group-by SERVICE|REGION|TAG:key] [--json]   print spend by group
   cloudscope anomalies [--days 30] [--service S] [--status new|ongoing|resolved] [--json]   spend anomalies, each explained by what changed that day
   cloudscope scan      [--regions r1,r2] [--accounts self|org|org:ou-id,...|id,id] [--json]   run the daily scan now: findings on stdout, progress on stderr
+  cloudscope savings   [--months 12] [--accounts id,id] [--rule r] [--json]   print the savings realized (findings resolved) and still open
   cloudscope seed-demo                                      create the demo account on a loopback emulator
   cloudscope demo      [--addr 127.0.0.1:8080] [--emulator-port 4566]   start the emulator, seed it, serve
 
@@ -75,6 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"costs":     costsCmd,
 		"anomalies": anomaliesCmd,
 		"scan":      scanCmd,
+		"savings":   savingsCmd,
 		"seed-demo": seedDemo,
 		"demo":      runDemo,
 	}

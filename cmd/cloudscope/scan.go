@@ -62,14 +62,14 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	costSvc := services.Costs(env.conf, clients, local.CostCache)
 	var res *scan.Result
 	if env.conf.Accounts.Self() {
-		res, err = services.Scanner(env.conf, clients, store, costSvc, progress).Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
+		res, err = services.Scanner(env.conf, clients, store, costSvc, local.Records, progress).Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
 	} else {
 		// Every account the setting selects, shard by shard in this process.
 		parts, perr := services.PartStore(kept)
 		if perr != nil {
 			return perr
 		}
-		res, err = services.Fleet(env.conf, clients, kept, parts, costSvc, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
+		res, err = services.Fleet(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
 	}
 	if err != nil {
 		return err

@@ -147,12 +147,12 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		if err != nil {
 			return nil, err
 		}
-		fleet := services.Fleet(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), nil)
+		fleet := services.Fleet(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
 		start = func(*scan.Scanner) func(context.Context, string) error {
 			return shard.InBackground(ctx, fleet, 4*time.Hour, failed)
 		}
 	}
-	deps := services.All(conf, clients, store, env.local.CostCache, start)
+	deps := services.All(conf, clients, store, env.local.CostCache, env.local.Records, start)
 	deps.Logger = env.log
 	deps.Ready = ready
 	deps.Account = env.account

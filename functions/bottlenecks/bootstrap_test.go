@@ -121,6 +121,18 @@ func TestBootstrapServesFixtures(t *testing.T) {
 				t.Errorf("status %+v %v", st, err)
 			}
 		}},
+		// No scan recorded in the ledger yet: nothing realized, nothing open.
+		"get-savings.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var d struct {
+				From, To string
+				Realized struct{ Monthly string }
+				Entries  []json.RawMessage
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || d.Realized.Monthly != "0.00" || d.Entries == nil || len(d.Entries) != 0 ||
+				d.To != now.Format("2006-01") || d.From != now.AddDate(0, -5, 1-now.Day()).Format("2006-01") {
+				t.Errorf("%s", r.Data)
+			}
+		}),
 		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),
 		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),
 		"get-snapshot-diff-no-base.json":    lambdatest.Fails(400, "invalid_parameter", "base"),

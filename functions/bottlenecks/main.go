@@ -1,6 +1,7 @@
 // Command bottlenecks is the Lambda function behind GET /bottlenecks, GET
-// /snapshots..., POST /scans (which invokes the scan function asynchronously,
-// or starts the sharded scan's state machine) and GET /scans/{id}.
+// /snapshots..., GET /savings (the ledger of savings realized), POST /scans
+// (which invokes the scan function asynchronously, or starts the sharded
+// scan's state machine) and GET /scans/{id}.
 package main
 
 import (

@@ -129,7 +129,7 @@ var Manifests = []Manifest{
 		Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
 		Routes: []Route{
 			{"GET", "/bottlenecks"}, {"GET", "/snapshots"}, {"GET", "/snapshots/{id}"}, {"GET", "/snapshots/{id}/diff"},
-			{"POST", "/scans"}, {"GET", "/scans/{id}"},
+			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
 		},
 		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),

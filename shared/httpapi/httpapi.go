@@ -50,6 +50,8 @@ type Deps struct {
 	Bottlenecks Bottlenecks
 	// Anomalies serves GET /anomalies.
 	Anomalies Anomalies
+	// Savings answers GET /savings from the ledger of savings realized.
+	Savings Savings
 	// Regions checks the region names that /resources, /metrics and
 	// /bottlenecks take against the account's enabled regions, before any
 	// other AWS call. Nil checks their shape only.
@@ -106,6 +108,10 @@ func New(deps Deps) http.Handler {
 			route{"POST", "/scans", a.startScan},
 			route{"GET", "/scans/{id}", a.scanStatus},
 		)
+	}
+
+	if deps.Savings != nil {
+		routes = append(routes, route{"GET", "/savings", a.savings})
 	}
 
 	mux := http.NewServeMux()

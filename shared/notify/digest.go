@@ -32,6 +32,20 @@ type Digest struct {
 	Scans []cloudscope.SnapshotHeader
 	// Anomalies are the spend anomalies whose last day is within the week.
 	Anomalies []cloudscope.Anomaly
+	// Saved is the ledger of savings realized; nil when there is none, or
+	// it has recorded no scan yet.
+	Saved *Saved
+}
+
+// Saved is what the findings resolved save a month: in all since the
+// ledger began, and those resolved within the week.
+type Saved struct {
+	Currency         string
+	Since            time.Time
+	Monthly          cloudscope.Amount
+	Findings         int
+	ThisWeek         cloudscope.Amount
+	ThisWeekFindings int
 }
 
 // Spend is two weeks of spend by service.
@@ -79,6 +93,20 @@ type DigestDocument struct {
 	// Anomalies are the week's spend anomalies (added within v1; absent
 	// when none).
 	Anomalies []AnomalyEntry `json:"anomalies,omitempty"`
+	// SavingsRealized is the ledger's savings realized; absent when there
+	// is no ledger, or it has recorded no scan yet.
+	SavingsRealized *SavedDoc `json:"savings_realized,omitempty"`
+}
+
+// SavedDoc is what the findings resolved save a month, since the ledger
+// began and within the week.
+type SavedDoc struct {
+	Currency         string            `json:"currency"`
+	Since            time.Time         `json:"since"`
+	Monthly          cloudscope.Amount `json:"monthly"`
+	Findings         int               `json:"findings"`
+	ThisWeek         cloudscope.Amount `json:"this_week"`
+	ThisWeekFindings int               `json:"this_week_findings"`
 }
 
 // SpendDoc compares this week's spend with last week's.
@@ -234,6 +262,10 @@ func (r Renderer) Digest(d Digest) cloudscope.Message {
 	for _, a := range d.Anomalies {
 		doc.Anomalies = append(doc.Anomalies, anomalyEntry(a))
 	}
+	if v := d.Saved; v != nil {
+		doc.SavingsRealized = &SavedDoc{Currency: v.Currency, Since: v.Since.UTC(), Monthly: v.Monthly, Findings: v.Findings,
+			ThisWeek: v.ThisWeek, ThisWeekFindings: v.ThisWeekFindings}
+	}
 	n := max(len(f.news), len(f.resolved))
 	render := func(k int) cloudscope.Message {
 		if d.Base != nil && d.Latest != nil {
@@ -339,6 +371,11 @@ func (f *digestFacts) email(k int) string {
 	b.WriteString("\nPOTENTIAL SAVINGS\n\n")
 	b.WriteString(f.savingsText())
 
+	if v := d.Saved; v != nil {
+		fmt.Fprintf(&b, "\nSAVED SO FAR\n\n%s %s/month since %s (%s resolved); this week %s %s/month (%s).\n", v.Monthly.Cents(), v.Currency,
+			v.Since.UTC().Format(dayLayout), plural(v.Findings, "finding", "findings"), v.ThisWeek.Cents(), v.Currency, plural(v.ThisWeekFindings, "finding", "findings"))
+	}
+
 	b.WriteString("\nSCANS\n\n")
 	fmt.Fprintf(&b, "%s stored this week.\n", plural(f.scans.Stored, "snapshot", "snapshots"))
 	for _, p := range f.scans.Partial {
@@ -427,6 +464,9 @@ func (f *digestFacts) chat() string {
 		if n := chatList(&b, lines, ChatDescriptionMax-200); n < len(f.news) {
 			fmt.Fprintf(&b, "_…and %d more new or worse._\n", len(f.news)-n)
 		}
+	}
+	if v := d.Saved; v != nil {
+		fmt.Fprintf(&b, "*Saved so far*: %s %s/month since %s (%s this week).\n", v.Monthly.Cents(), v.Currency, v.Since.UTC().Format(dayLayout), v.ThisWeek.Cents())
 	}
 	fmt.Fprintf(&b, "*Scans*: %d stored", f.scans.Stored)
 	if n := len(f.scans.Partial); n > 0 {

@@ -84,6 +84,7 @@ func (s *Scanner) Digest(ctx context.Context) (*DigestSummary, error) {
 			d.Anomalies = as
 		}
 	}
+	d.Saved = s.saved(ctx, d.Start, d.End)
 	if d.Latest != nil {
 		sum.Snapshot = d.Latest.ID
 	}
@@ -161,4 +162,22 @@ func (s *Scanner) weekSpend(ctx context.Context, now time.Time) (*notify.Spend, 
 		sp.Services = append(sp.Services, *byService[name])
 	}
 	return sp, nil
+}
+
+// saved is the ledger's savings realized, in all and within [from, to):
+// nil without a ledger, before its first recorded scan, or when it cannot
+// be read (the digest goes out regardless).
+func (s *Scanner) saved(ctx context.Context, from, to time.Time) *notify.Saved {
+	if s.d.Ledger == nil {
+		return nil
+	}
+	account := s.who.get(ctx)
+	if s.who != nil && account == "" {
+		return nil
+	}
+	v, err := s.d.Ledger.Saved(ctx, account, from, to)
+	if err != nil || v == nil {
+		return nil
+	}
+	return &notify.Saved{Currency: v.Currency, Since: v.Since, Monthly: v.Monthly, Findings: v.Findings, ThisWeek: v.InPeriod, ThisWeekFindings: v.PeriodFindings}
 }

@@ -41,13 +41,10 @@ func (s *Scanner) message(snap *cloudscope.Snapshot, findings []cloudscope.Findi
 // the chat channel (sending again would repeat it to everyone else).
 func isChatOnly(err error) bool { return errors.Is(err, cloudscope.ErrChatUndelivered) }
 
-// pending works out what snap has to tell against the latest stored
-// snapshot, and marks snap pending with it: nil when there is nothing.
-func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*notification, error) {
-	prev, err := s.d.Store.Latest(ctx)
-	if err != nil {
-		return nil, err
-	}
+// pending works out what snap has to tell against prev, the latest stored
+// snapshot (nil for none), and marks snap pending with it: nil when there
+// is nothing.
+func (s *Scanner) pending(prev, snap *cloudscope.Snapshot) *notification {
 	n := &notification{snap: snap}
 	if prev == nil {
 		n.findings = snap.Findings
@@ -74,7 +71,7 @@ func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*noti
 		}
 	}
 	if len(n.findings) == 0 {
-		return nil, nil
+		return nil
 	}
 	cloudscope.SortFindings(n.findings) // a message cut short keeps the most severe
 	// Pending until sent; a scan with no notifier carries it forward.
@@ -82,7 +79,7 @@ func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*noti
 	for _, f := range n.findings {
 		snap.Notify = append(snap.Notify, f.ID)
 	}
-	return n, nil
+	return n
 }
 
 // notify claims the snapshot's pending notification (pending -> sending,

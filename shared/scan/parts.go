@@ -11,6 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -170,10 +171,11 @@ func (s *Scanner) leased(ctx context.Context, id string, fn func(t *tracker) (*R
 // notification, as a one-process scan does after its evaluation: a failed
 // snapshot is saved for inspection only (and the error says so); otherwise
 // what is new or worse than in the latest stored snapshot is marked
-// pending, saved with it, then claimed and published (a publish that fails
-// stays pending for the next scan). save returning
-// cloudscope.ErrSnapshotExists (another delivery stored it) makes the
-// result a duplicate. snap.Resources may be empty (a sharded scan's live in
+// pending, what resolved and reopened since is recorded in the ledger (when
+// one is set), the snapshot is saved, and its notification claimed and
+// published (a publish that fails stays pending for the next scan). save
+// returning cloudscope.ErrSnapshotExists (another delivery stored it) makes
+// the result a duplicate. snap.Resources may be empty (a sharded scan's live in
 // its parts): only findings are compared.
 func (s *Scanner) Conclude(ctx context.Context, snap *cloudscope.Snapshot, save func(context.Context, *cloudscope.Snapshot) error) (*Result, error) {
 	return s.ConcludeWith(ctx, snap, save, nil)
@@ -190,10 +192,12 @@ func (s *Scanner) ConcludeWith(ctx context.Context, snap *cloudscope.Snapshot, s
 		}
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	n, err := s.pending(ctx, snap)
+	prev, err := s.d.Store.Latest(ctx)
 	if err != nil {
 		return nil, err
 	}
+	n := s.pending(prev, snap)
+	s.settle(ctx, prev, snap, ledger.AccountsOf(snap))
 	s.d.Progress(Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := save(ctx, snap); err != nil {
 		if errors.Is(err, cloudscope.ErrSnapshotExists) {

@@ -61,7 +61,7 @@ func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpapi.New(services.All(conf, clients, store, nil, start))
+	return httpapi.New(services.All(conf, clients, store, nil, nil, start))
 }
 
 func call(t *testing.T, h http.Handler, method, path string) (int, map[string]any) {
@@ -153,7 +153,7 @@ func TestMotoEndpointGoneDuringMetricsChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := services.Scanner(conf, clients, store, services.Costs(conf, clients, nil), nil)
+	sc := services.Scanner(conf, clients, store, services.Costs(conf, clients, nil), nil, nil)
 
 	if _, err := sc.Run(ctx, "good-1", demo.Regions); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
 // Package scan runs a full scan: it discovers every resource, reads 14 days
 // of metrics in batches, evaluates the bottleneck rules, summarises costs
-// through the cost cache, stores a snapshot, and notifies of what is new or
-// worse than in the previous snapshot. The daily schedule, POST /scans and
+// through the cost cache, stores a snapshot, records in the ledger of
+// savings what resolved and reopened, and notifies of what is new or worse
+// than in the previous snapshot. The daily schedule, POST /scans and
 // `cloudscope scan` all run this code.
 package scan
 
@@ -19,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
@@ -92,6 +94,9 @@ type Deps struct {
 	// Prices, when set, prices the waste findings' savings (pricing.Client);
 	// without it every saving says no price was consulted.
 	Prices Prices
+	// Ledger, when set, records the savings realized as findings resolve
+	// (ledger.Ledger), in the scanning identity's partition.
+	Ledger Ledger
 	// RegionsAtOnce bounds the regions whose metrics are read at once
 	// (default RegionsAtOnce); 1 reads them in turn (an emulator that
 	// answers one call at a time gains nothing from more, and each call
@@ -101,6 +106,12 @@ type Deps struct {
 	// query once the snapshot is stored, and the notification tells the
 	// new confirmed ones.
 	Anomalies Anomalies
+}
+
+// Ledger is the ledger of savings realized (ledger.Ledger).
+type Ledger interface {
+	Record(ctx context.Context, account string, r ledger.Round) (*ledger.Change, error)
+	Saved(ctx context.Context, account string, from, to time.Time) (*ledger.Saved, error)
 }
 
 // Prices answers unit prices and counts the Price List calls it made.
@@ -140,8 +151,10 @@ func New(d Deps) *Scanner {
 		d.RegionsAtOnce = RegionsAtOnce
 	}
 	s := &Scanner{d: d}
-	if d.Account != nil && d.Discovery != nil {
+	if d.Account != nil {
 		s.who = &identity{lookup: d.Account}
+	}
+	if s.who != nil && d.Discovery != nil {
 		s.d.Discovery = accountDiscovery{inner: d.Discovery, who: s.who}
 	}
 	return s
@@ -282,7 +295,8 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	return snap, nil
 }
 
-// Run evaluates the account, then stores the snapshot and notifies. A scan
+// Run evaluates the account, then records the ledger, stores the snapshot
+// and notifies. A scan
 // id already stored (a retried delivery of the same event) stores and sends
 // nothing new. While another scan runs, Run starts nothing and returns
 // *ErrScanRunning. A scan that failed everywhere is stored for inspection
@@ -313,10 +327,12 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 		t.step(snap.FailedStep)
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	n, err := s.pending(ctx, snap)
+	prev, err := s.d.Store.Latest(ctx)
 	if err != nil {
 		return nil, err
 	}
+	n := s.pending(prev, snap)
+	s.settle(ctx, prev, snap, []string{s.who.get(ctx)})
 	s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
 	if err := s.d.Store.Save(ctx, snap); err != nil {
 		if errors.Is(err, cloudscope.ErrSnapshotExists) {

@@ -19,7 +19,7 @@ func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateSto
 	if err != nil {
 		return nil, err
 	}
-	return Fleet(conf, clients, store, parts, Costs(conf, clients, nil), nil), nil
+	return Fleet(conf, clients, store, parts, Costs(conf, clients, nil), nil, nil), nil
 }
 
 // PlanItems writes the plan to the plan bucket, for the state machine's

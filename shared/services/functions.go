@@ -33,14 +33,14 @@ func MetricsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, 
 	return httpapi.Deps{Metrics: Metrics(conf, clients), Regions: Regions(conf, clients)}, nil
 }
 
-// CostsAPI serves GET /costs and GET /costs/forecast.
+// CostsAPI serves GET /costs, GET /costs/forecast and GET /anomalies.
 func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	return httpapi.Deps{Costs: Costs(conf, clients, nil), Anomalies: Anomalies(conf, clients, nil)}, nil
 }
 
 // BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which
 // invokes the scan function asynchronously, or starts the sharded scan's
-// state machine) and GET /scans/{id}.
+// state machine), GET /scans/{id} and GET /savings.
 func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
@@ -52,7 +52,8 @@ func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.De
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
 	}
-	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), start), Regions: Regions(conf, clients)}, nil
+	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), nil, start),
+		Savings: Savings(conf, clients, nil), Regions: Regions(conf, clients)}, nil
 }
 
 // ScanHandler is the scan function's: a full scan, a snapshot, a
@@ -65,7 +66,7 @@ func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logg
 	progress := func(p scan.Progress) {
 		log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 	}
-	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), progress)), nil
+	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
 }
 
 // PlanHandler is the sharded scan's first state: it writes the scan's

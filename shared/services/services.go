@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/kv"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/loopback"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
@@ -78,7 +80,7 @@ type Local struct {
 // All is every service, for a server that answers every route: store
 // keeps the snapshots (see Store), costCache the Cost Explorer answers when
 // no table is set (nil: memory), and start runs a scan in the background.
-func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, costCache costs.Cache, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
+func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, costCache costs.Cache, records kv.Store, start func(sc *scan.Scanner) func(context.Context, string) error) httpapi.Deps {
 	costSvc := Costs(conf, clients, costCache) // one cache for the cost routes and the scans
 	disc := Discovery(conf, clients)
 	return httpapi.Deps{
@@ -86,8 +88,9 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Inventory:   Inventory(conf, store, disc),
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
-		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
-		Anomalies:   Anomalies(conf, clients, nil),
+		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, records, start),
+		Anomalies:   Anomalies(conf, clients, records),
+		Savings:     Savings(conf, clients, records),
 		Regions:     disc, // one region list for every route
 	}
 }
@@ -115,7 +118,7 @@ func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (S
 
 // Scanner runs full scans with every capability, the store and, when a
 // topic is configured, the notifier.
-func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, progress func(scan.Progress)) *scan.Scanner {
+func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Scanner {
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // the scan function's timeout leaves room after this
 	deps := scan.Deps{
@@ -131,7 +134,8 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		// AWS serves each region apart (the default); an emulator that
 		// computes one GetMetricData at a time is set to 1 by its user.
 		RegionsAtOnce: conf.RegionsAtOnce,
-		Anomalies:     Anomalies(conf, clients, nil),
+		Anomalies:     Anomalies(conf, clients, records),
+		Ledger:        Ledger(conf, clients, records),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
@@ -159,8 +163,9 @@ func callerAccount(clients *awsconf.Clients) func(context.Context) (string, erro
 // accounts reached from clients (the management account's, or a delegated
 // administrator's) through the member role, discovery and metrics built
 // over each account's clients, costs from the management account, the parts
-// kept in parts and the snapshots in store.
-func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, progress func(scan.Progress)) *shard.Engine {
+// kept in parts, the snapshots in store and the records in records (nil:
+// where Records puts them).
+func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *shard.Engine {
 	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
@@ -170,7 +175,7 @@ func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, pa
 		Metrics:    func(c *awsconf.Clients) shard.Fetcher { return Metrics(conf, c) },
 		Costs:      costSvc,
 		Parts:      parts,
-		Scanner:    Scanner(conf, clients, store, costSvc, progress),
+		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
 	}, shard.Options{Concurrency: conf.ShardConcurrency})
 }
@@ -210,7 +215,8 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // Records is where the records that outlive one scan are kept (the savings
 // ledger, the anomalies): the table conf.Table names, or, without one,
 // local (the local CLI's state file), or process memory when that is nil
-// too.
+// too (one store for the whole process, so that the scans and the routes
+// of one server share it).
 func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv.Store {
 	switch {
 	case conf.Table != "":
@@ -218,7 +224,38 @@ func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv
 	case local != nil:
 		return local
 	}
-	return kv.NewMemory(nil)
+	return processRecords()
+}
+
+var processRecords = sync.OnceValue(func() kv.Store { return kv.NewMemory(nil) })
+
+// Ledger is the ledger of savings realized, kept in the records (Records).
+func Ledger(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Ledger {
+	return ledger.New(Records(conf, clients, local))
+}
+
+// Savings answers GET /savings from the ledger of the credentials' account
+// (asked of STS once, again after a failure).
+func Savings(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Service {
+	return &ledger.Service{Ledger: Ledger(conf, clients, local), Account: onceAccount(callerAccount(clients))}
+}
+
+// onceAccount remembers the account lookup answers, once it answers.
+func onceAccount(lookup func(context.Context) (string, error)) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var id string
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if id == "" {
+			v, err := lookup(ctx)
+			if err != nil {
+				return "", err
+			}
+			id = v
+		}
+		return id, nil
+	}
 }
 
 // arnRegion is the region field of an ARN, or def.
@@ -232,8 +269,8 @@ func arnRegion(arn, def string) string {
 
 // Bottlenecks serves the bottleneck, snapshot and scan routes from store;
 // start runs a scan in the background.
-func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
-	sc := Scanner(conf, clients, store, costSvc, nil)
+func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
+	sc := Scanner(conf, clients, store, costSvc, records, nil)
 	return &scan.Service{Scanner: sc, Store: store, Start: start(sc)}
 }
 

@@ -94,7 +94,7 @@ func TestAllChecksRegionsBeforeAnyOtherCall(t *testing.T) {
 		}
 		return nil, awsstub.APIError("Unexpected", c.Service+"."+c.Operation)
 	})
-	deps := All(appconfig.Config{}, awsstub.Clients(h), memstore.New(), nil, func(*scan.Scanner) func(context.Context, string) error { return nil })
+	deps := All(appconfig.Config{}, awsstub.Clients(h), memstore.New(), nil, nil, func(*scan.Scanner) func(context.Context, string) error { return nil })
 	api := httpapi.New(deps)
 	for _, target := range []string{
 		"/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=xx-fake-1",

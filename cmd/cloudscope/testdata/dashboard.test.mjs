@@ -225,6 +225,9 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
   // The demo prices from recorded list prices, and says so.
   assert.match(await page.innerText('#bottlenecks-savings'), /at recorded list prices of \d{4}-\d{2}-\d{2}/);
   assert.doesNotMatch(await page.innerText('#bottlenecks-savings'), /^Potential savings: 0\.00/);
+  // Beside it, the ledger's savings realized since its first recorded scan.
+  await page.waitForSelector('#bottlenecks-saved:not([hidden])');
+  assert.match(await page.innerText('#bottlenecks-saved'), /^Saved so far: \d+\.\d{2} USD\/month since \d{4}-\d{2}-\d{2}$/);
   await shot('bottlenecks');
 });
 

@@ -15,6 +15,7 @@ let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothin
 let wanted = null; // the finding the address asks for (#bottlenecks?finding=<id>)
 let shownAnswer = null; // the /bottlenecks answer on screen, to sort again
 const next = latest();
+const nextSaved = latest();
 
 export function init() {
   $('#scan-now').addEventListener('click', scanNow);
@@ -37,6 +38,27 @@ export function cents(s) {
   const n = BigInt(i + d.slice(0, 2)) + (Number(d[2]) >= 5 ? 1n : 0n);
   const str = n.toString().padStart(3, '0');
   return (neg && n ? '-' : '') + str.slice(0, -2) + '.' + str.slice(-2);
+}
+
+/** savedSoFar puts "Saved so far: X USD/month since <date>" beside the
+ * potential savings: what the findings resolved since the ledger began
+ * save a month (GET /savings, the accounts chosen at the top). It stays
+ * hidden before the ledger has recorded a scan, or when it cannot be read. */
+async function savedSoFar() {
+  const el = $('#bottlenecks-saved');
+  const mine = nextSaved();
+  try {
+    const s = await request('/savings', { params: { limit: 1, accounts: selectedAccounts() } });
+    if (!mine.current()) return;
+    el.hidden = !s.since;
+    if (s.since) {
+      el.textContent = `Saved so far: ${cents(s.realized.monthly)} ${s.currency}/month since ${s.since.slice(0, 10)}`;
+      el.title = `${s.realized.findings} finding${s.realized.findings === 1 ? '' : 's'} resolved since ${dateTime(s.since)}; ` +
+        `${cents(s.open.monthly)} ${s.currency}/month still open`;
+    }
+  } catch {
+    if (mine.current()) el.hidden = true;
+  }
 }
 
 /** monthly is a finding's saving a month as a number for sorting (-1: none). */
@@ -100,6 +122,7 @@ export async function load() {
     done();
     render(b);
     reveal();
+    savedSoFar();
   } catch (e) {
     if (!mine.current()) return;
     clearWithin(list);
