@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,19 +11,24 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/filestore"
 	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/services"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
-// The ledger the command reads is the process's records (no table, no
-// state file that keeps them yet), in the partition of the credentials'
-// account: moto's. Two scans are recorded in it: one Elastic IP released
-// between them, one still there.
+// The ledger the command reads is the state file's records, in the
+// partition of the credentials' account: moto's. Two scans are recorded in
+// it: one Elastic IP released between them, one still there.
 func TestSavingsTable(t *testing.T) {
 	emulator.Reset(t)
 	ctx := context.Background()
-	l := services.Ledger(appconfig.Config{}, nil, nil)
+	path := filepath.Join(t.TempDir(), "state.db")
+	st, err := filestore.Open(path, filestore.DefaultRetention, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := services.Ledger(appconfig.Config{}, nil, st.KV())
 	f := func(id, monthly string) cloudscope.Finding {
 		m, _ := cloudscope.ParseAmount(monthly)
 		return cloudscope.Finding{ID: "eip.unassociated/eip/" + mototest.AccountID + "/us-east-1/" + id, AccountID: mototest.AccountID, Rule: "eip.unassociated",
@@ -39,8 +45,11 @@ func TestSavingsTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 
-	code, stdout, stderr := cli(t, "savings", "--state", "memory")
+	code, stdout, stderr := cli(t, "savings", "--state", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -61,7 +70,7 @@ func TestSavingsTable(t *testing.T) {
 		}
 	}
 
-	code, stdout, stderr = cli(t, "savings", "--state", "memory", "--json", "--months", "2", "--rule", "eip.unassociated")
+	code, stdout, stderr = cli(t, "savings", "--state", path, "--json", "--months", "2", "--rule", "eip.unassociated")
 	var a ledger.Answer
 	if err := json.Unmarshal([]byte(stdout), &a); code != 0 || err != nil {
 		t.Fatalf("--json: exit %d, %v: %s%s", code, err, stdout, stderr)
