@@ -23,6 +23,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
@@ -60,6 +61,11 @@ type FleetSettings struct {
 	// ToleratedFailurePercent is the share of shards that may fail (past
 	// their retries) before the map fails (cloudscope:toleratedFailurePercent, default 10).
 	ToleratedFailurePercent int
+	// Regions and SkipRegions limit the regions a scan reads of each
+	// account (cloudscope:regions, cloudscope:skipRegions; CLOUDSCOPE_REGIONS
+	// and CLOUDSCOPE_SKIP_REGIONS in the functions): an organization that
+	// denies regions with service control policies names them here.
+	Regions, SkipRegions string
 }
 
 // On reports whether the scan reads more than its own account.
@@ -70,9 +76,11 @@ const DefaultMemberRole = "cloudscope-reader"
 
 func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) {
 	f := FleetSettings{
-		Accounts:   strings.TrimSpace(get("accounts", "self")),
-		MemberRole: strings.TrimSpace(get("memberRole", DefaultMemberRole)),
-		OrgID:      strings.TrimSpace(get("orgId", "")),
+		Accounts:    strings.TrimSpace(get("accounts", "self")),
+		MemberRole:  strings.TrimSpace(get("memberRole", DefaultMemberRole)),
+		OrgID:       strings.TrimSpace(get("orgId", "")),
+		Regions:     strings.TrimSpace(get("regions", "")),
+		SkipRegions: strings.TrimSpace(get("skipRegions", "")),
 	}
 	for _, ou := range strings.Split(get("memberOUs", ""), ",") {
 		if ou = strings.TrimSpace(ou); ou != "" {
@@ -107,6 +115,9 @@ var (
 // Validate checks the fleet settings; with accounts other than self, the
 // member role's StackSet needs the organization and the OUs to deploy to.
 func (f FleetSettings) Validate() error {
+	if _, err := discovery.ParseRegionFilter(f.Regions, f.SkipRegions); err != nil {
+		return fmt.Errorf("cloudscope:regions, cloudscope:skipRegions: %w", err)
+	}
 	switch a := f.Accounts; {
 	case !f.On():
 		return nil

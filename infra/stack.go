@@ -248,6 +248,12 @@ func newFunction(stack constructs.Construct, name string, s Settings, retention 
 	if s.Thresholds != "" {
 		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
 	}
+	if s.Fleet.Regions != "" {
+		values[appconfig.EnvRegions] = jsii.String(s.Fleet.Regions)
+	}
+	if s.Fleet.SkipRegions != "" {
+		values[appconfig.EnvSkipRegions] = jsii.String(s.Fleet.SkipRegions)
+	}
 	env := map[string]*string{}
 	for _, k := range appconfig.Functions[name].Reads() {
 		if v, ok := values[k]; ok {

@@ -84,6 +84,8 @@ const (
 	EnvAccounts         = "CLOUDSCOPE_ACCOUNTS"          // self (default), org, org:<ou-id>,..., or 12-digit account ids separated by commas
 	EnvMemberRole       = "CLOUDSCOPE_MEMBER_ROLE"       // the role a scan assumes in each member account (default cloudscope-reader)
 	EnvShardConcurrency = "CLOUDSCOPE_SHARD_CONCURRENCY" // shards the local worker pool runs at once, 1..256 (default 8)
+	EnvRegions          = "CLOUDSCOPE_REGIONS"           // the regions a scan reads of each account, comma-separated (default: every enabled region)
+	EnvSkipRegions      = "CLOUDSCOPE_SKIP_REGIONS"      // regions a scan never reads (those an SCP denies), comma-separated
 )
 
 // The notification settings, each optional.
@@ -128,9 +130,10 @@ var Functions = map[string]Function{
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
 	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-		EnvAccounts, EnvMemberRole}},
-	"plan":     {Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention}},
-	"shard":    {Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles}},
+		EnvAccounts, EnvMemberRole, EnvRegions, EnvSkipRegions}},
+	"plan": {Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
+	"shard": {Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
+		EnvRegions, EnvSkipRegions}},
 	"finalize": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL}},
 }
 
@@ -248,6 +251,11 @@ func organization(c *Config, getenv func(string) string) error {
 		}
 		c.ShardConcurrency = n
 	}
+	f, err := discovery.ParseRegionFilter(getenv(EnvRegions), getenv(EnvSkipRegions))
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", EnvRegions, EnvSkipRegions, err)
+	}
+	c.Discovery.Regions = f
 	return nil
 }
 

@@ -170,7 +170,7 @@ func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, pa
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, shard.Options{Concurrency: conf.ShardConcurrency})
+	}, shard.Options{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
 }
 
 // PartStore is store as a keeper of a sharded scan's parts, or an error

@@ -3,10 +3,12 @@ package shard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -21,8 +23,11 @@ func PlanShard(scanID string) cloudscope.Shard {
 
 // Plan lists the shards of scan id: for every account the setting selects
 // (ACTIVE only), one shard per enabled region of that account (one
-// DescribeRegions call each; accounts differ), split by Options.SplitTypes,
-// and one shard for its S3 buckets. An account whose role cannot be
+// DescribeRegions call each; accounts differ) that Options.Regions keeps,
+// split by Options.SplitTypes, and one shard for its S3 buckets. The
+// regions not read are named in the plan's part with code skipped (which
+// counts against nothing): those of Options.Regions an account has not
+// enabled, per account, and those the setting leaves out, once per scan. An account whose role cannot be
 // assumed gets one shard, which reports it. The plan's part (PlanShard)
 // is stored, and the shard total set in the scan's status. The plan takes
 // the one-scan lease for the whole sharded scan (scan.ShardedLeaseDuration;
@@ -62,6 +67,7 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	var wg sync.WaitGroup
 	var listed int
 	var mu sync.Mutex
+	outside, skipped := map[string]bool{}, map[string]bool{}
 	for i, a := range r.Accounts {
 		wg.Go(func() {
 			select {
@@ -90,7 +96,20 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 			for j, reg := range regions {
 				names[j] = reg.Name
 			}
-			perAccount[i] = e.shardsOf(scanID, a.ID, names)
+			sel := e.opts.Regions.Select(names)
+			perAccount[i] = e.shardsOf(scanID, a.ID, sel.Read)
+			mu.Lock()
+			for _, reg := range sel.NotEnabled {
+				part.Errors = append(part.Errors, cloudscope.Failure{AccountID: a.ID, Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+					Message: "the region is not enabled in this account: not read"})
+			}
+			for _, reg := range sel.Outside {
+				outside[reg] = true
+			}
+			for _, reg := range sel.Skipped {
+				skipped[reg] = true
+			}
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -103,6 +122,16 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 		if failures[i] != nil {
 			part.Errors = append(part.Errors, *failures[i])
 		}
+	}
+	// The regions left out by the scan's own setting, once each for the
+	// whole scan (not once per account): why they were not read.
+	for _, reg := range slices.Sorted(maps.Keys(outside)) {
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+			Message: "not among the scan's regions (" + e.opts.Regions.String() + "): not read in any account"})
+	}
+	for _, reg := range slices.Sorted(maps.Keys(skipped)) {
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+			Message: "among the regions the scan skips (" + e.opts.Regions.String() + "): not read in any account"})
 	}
 	part.Calls["ec2:DescribeRegions"] = listed
 	part.FinishedAt = e.d.Now().UTC()

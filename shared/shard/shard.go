@@ -113,6 +113,10 @@ type Options struct {
 	// PlanConcurrency bounds the accounts whose regions are listed at once
 	// while planning (default 16).
 	PlanConcurrency int
+	// Regions limits the regions read of each account (default: every
+	// enabled region); the S3 shard's discovery must keep the buckets of
+	// the same regions (discovery.Options.Regions).
+	Regions discovery.RegionFilter
 }
 
 func (o Options) withDefaults() Options {
