@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
@@ -76,20 +78,14 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 				return
 			}
 			defer func() { <-sem }()
-			caps, err := e.account(ctx, a.ID)
-			if err != nil {
-				// The shard reports it (access denied, or a passing
-				// trouble its retry may get past).
-				perAccount[i] = []cloudscope.Shard{{ScanID: scanID, AccountID: a.ID, Region: e.d.HomeRegion}}
-				return
-			}
-			regions, err := caps.disc.Regions(ctx)
+			regions, calls, f := e.regionsOf(ctx, a.ID)
 			mu.Lock()
-			listed++
+			listed += calls
 			mu.Unlock()
-			if err != nil {
-				f := failure(a.ID, cloudscope.Global, "ec2", err)
-				failures[i] = &f
+			if f != nil {
+				// Never a guess at its regions: the account is not read,
+				// and the snapshot says so (the scan is partial).
+				failures[i] = f
 				return
 			}
 			names := make([]string, len(regions))
@@ -134,6 +130,11 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 			Message: "among the regions the scan skips (" + e.opts.Regions.String() + "): not read in any account"})
 	}
 	part.Calls["ec2:DescribeRegions"] = listed
+	shards = interleave(shards)
+	part.Planned = make([]string, len(shards))
+	for i, sh := range shards {
+		part.Planned[i] = sh.Key()
+	}
 	part.FinishedAt = e.d.Now().UTC()
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
@@ -142,6 +143,36 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 		return nil, fmt.Errorf("set the shard total: %w", err)
 	}
 	return shards, nil
+}
+
+// regionsOf lists account id's enabled regions, reaching it through its
+// role first. A passing trouble (throttled, unavailable, timed out) is
+// tried again, Options.PlanAttempts times in all, after growing pauses;
+// calls counts the DescribeRegions calls made. What still fails is the
+// account's failure: it is not read.
+func (e *Engine) regionsOf(ctx context.Context, id string) (regions []cloudscope.Region, calls int, f *cloudscope.Failure) {
+	pause := e.opts.RetryPause
+	for attempt := 1; ; attempt++ {
+		caps, err := e.account(ctx, id)
+		if err == nil {
+			calls++
+			if regions, err = caps.disc.Regions(ctx); err == nil {
+				return regions, calls, nil
+			}
+		}
+		if attempt >= e.opts.PlanAttempts || ctx.Err() != nil || !cloudscope.CodeOf(err).Transient() || sleep(ctx, pause) != nil {
+			var failed cloudscope.Failure
+			if caps == nil { // its role refused, or could not be assumed
+				failed = accounts.Failure(id, err)
+			} else {
+				failed = failure(id, cloudscope.Global, "ec2", err)
+				failed.Detail = awserr.Detail(err)
+			}
+			failed.Message = strings.TrimSuffix(failed.Message, ": the account was not read") + ": the account was not read"
+			return nil, calls, &failed
+		}
+		pause *= 2
+	}
 }
 
 // shardsOf are one account's shards: its buckets (filed under the home

@@ -282,3 +282,90 @@ func TestRegionFilterSelect(t *testing.T) {
 func throttled() error {
 	return &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded", Fault: smithy.FaultClient}
 }
+
+// TestMotoPlanThrottledAssumeRole: a member's AssumeRole throttled while
+// the plan lists its regions. Throttled twice, the plan's retries get past
+// it and the member is read whole (complete); throttled throughout, the
+// member is one failure, not read, and the scan is partial: never a guess
+// at one region, never complete with regions missing.
+func TestMotoPlanThrottledAssumeRole(t *testing.T) {
+	ctx := context.Background()
+	o := newMotoOrg(t, 2)
+	all := append([]string{mototest.AccountID}, o.members...)
+	want := map[string][]string{}
+	for _, id := range all {
+		c := o.clients(t, id)
+		want[id] = append(seedRegion(t, c, id, "eu-west-1"), seedRegion(t, c, id, "us-east-1")...)
+	}
+	regions, _ := discovery.ParseRegionFilter("eu-west-1,us-east-1", "")
+	throttledMember := o.members[0]
+	for _, c := range []struct {
+		name      string
+		throttles int // AssumeRole calls of the member answered Throttling
+		read      bool
+	}{
+		{"passing", 2, true},
+		{"lasting", 1 << 30, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			keys := &keyRecorder{STSAPI: o.mgmt.STS(), keys: map[string]string{}, throttle: func(account string) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if account != throttledMember {
+					return false
+				}
+				calls++
+				return calls <= c.throttles
+			}}
+			parts := newPartStore()
+			id := "org-throttled-" + c.name
+			if _, err := o.engine(keys, parts, regions).Scan(ctx, id, nil); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := parts.Get(ctx, id)
+			if err != nil || snap == nil {
+				t.Fatalf("stored: %v %v", snap, err)
+			}
+			got := map[string][]string{}
+			for _, r := range snap.Resources {
+				got[r.AccountID] = append(got[r.AccountID], r.ID)
+			}
+			for _, account := range all {
+				w := want[account]
+				if account == throttledMember && !c.read {
+					w = nil
+				}
+				slices.Sort(w)
+				slices.Sort(got[account])
+				if !slices.Equal(got[account], w) {
+					t.Errorf("account %s: read %v, want %v", account, got[account], w)
+				}
+			}
+			var notRead int
+			for _, f := range snap.Errors {
+				if f.AccountID == throttledMember && f.Code == string(cloudscope.CodeThrottled) && f.Region == cloudscope.Global {
+					notRead++
+					continue
+				}
+				if f.Code != accounts.CodeSkipped {
+					t.Errorf("unexpected failure: %+v", f)
+				}
+			}
+			wantOutcome, wantNotRead := cloudscope.OutcomeComplete, 0
+			if !c.read {
+				wantOutcome, wantNotRead = cloudscope.OutcomePartial, 1
+			}
+			if snap.Outcome != wantOutcome || notRead != wantNotRead {
+				t.Errorf("outcome %s with %d failures of the member; want %s with %d", snap.Outcome, notRead, wantOutcome, wantNotRead)
+			}
+			mu.Lock()
+			t.Logf("%s: the member's AssumeRole called %d times; %d shards", c.name, calls, parts.total)
+			if !c.read && calls != 4 {
+				t.Errorf("AssumeRole of the throttled member called %d times, want 4 (the plan's attempts), no shard trying again", calls)
+			}
+			mu.Unlock()
+		})
+	}
+}

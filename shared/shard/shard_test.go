@@ -204,9 +204,10 @@ func TestShardedScan(t *testing.T) {
 	if res.Snapshot.ID != "sched-1" || snap.Outcome != cloudscope.OutcomePartial {
 		t.Errorf("outcome %s, want partial (one member denied)", snap.Outcome)
 	}
-	// Shards: 1 (S3) + regions per account; the denied account one.
-	if want := (1 + 2) + (1 + 3) + (1 + 2) + 1; r.parts.total != want || r.parts.done+r.parts.failed != want || r.parts.failed != 1 {
-		t.Errorf("shards total %d done %d failed %d; want %d with 1 failed", r.parts.total, r.parts.done, r.parts.failed, want)
+	// Shards: 1 (S3) + regions per account; the denied account none (the
+	// plan names it).
+	if want := (1 + 2) + (1 + 3) + (1 + 2); r.parts.total != want || r.parts.done != want || r.parts.failed != 0 {
+		t.Errorf("shards total %d done %d failed %d; want %d, none failed", r.parts.total, r.parts.done, r.parts.failed, want)
 	}
 	var denied, skipped int
 	for _, f := range snap.Errors {
@@ -462,5 +463,73 @@ func TestAFailedPlanFreesTheLease(t *testing.T) {
 	}
 	if st, _ := r.parts.Status(ctx, "sfn-2"); st == nil || st.State != cloudscope.StateFailed {
 		t.Errorf("status after a failed plan: %+v", st)
+	}
+}
+
+// TestAShardThatStoredNoPartIsNamed: on Step Functions a shard that fails
+// past its retries (within the map's tolerance) stores no part; the
+// finalize names its account and region from the plan's list, and the
+// scan is partial, not complete.
+func TestAShardThatStoredNoPartIsNamed(t *testing.T) {
+	ctx := context.Background()
+	members := map[string]*fakeAccount{
+		mgmt:           {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
+		"111111111111": {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
+	}
+	r := newRig(t, Options{RetryPause: time.Millisecond}, members)
+	shards, err := r.engine.Plan(ctx, "sfn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lost cloudscope.Shard
+	for _, sh := range shards {
+		if sh.AccountID == "111111111111" && sh.Region == "us-east-1" && len(sh.Types) == 0 {
+			lost = sh
+			continue
+		}
+		if _, err := r.engine.RunShard(ctx, sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := r.engine.Finalize(ctx, "sfn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named int
+	for _, f := range h.Errors {
+		switch {
+		case f.AccountID == lost.AccountID && f.Region == lost.Region && f.Code == CodeNotRead:
+			named++
+		case f.Code == accounts.CodeSkipped:
+		default:
+			t.Errorf("unexpected failure %+v", f)
+		}
+	}
+	if named != 1 || h.Outcome != cloudscope.OutcomePartial {
+		t.Errorf("the lost shard named %d times, outcome %s; want once, partial", named, h.Outcome)
+	}
+}
+
+// TestThePlanInterleavesAccounts: the plan's item order takes the
+// accounts in turn, so that the Distributed Map, which starts items in
+// order, spreads each account's shards.
+func TestThePlanInterleavesAccounts(t *testing.T) {
+	members := map[string]*fakeAccount{
+		mgmt:           {regions: []string{"eu-west-1", "us-east-1", "us-west-2"}},
+		"111111111111": {regions: []string{"eu-west-1", "us-east-1", "us-west-2"}},
+		"222222222222": {regions: []string{"eu-west-1"}},
+	}
+	r := newRig(t, Options{}, members)
+	shards, err := r.engine.Plan(context.Background(), "order-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, sh := range shards {
+		order = append(order, sh.AccountID[:1])
+	}
+	// 1 and 9 have 4 shards each (buckets and 3 regions), 2 has 2.
+	if got := strings.Join(order, ""); got != "1291291919" {
+		t.Errorf("plan order by account %s, want the accounts in turn (1291291919)", got)
 	}
 }
