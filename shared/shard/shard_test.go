@@ -533,3 +533,23 @@ func TestThePlanInterleavesAccounts(t *testing.T) {
 		t.Errorf("plan order by account %s, want the accounts in turn (1291291919)", got)
 	}
 }
+
+// TestTheMapBoundOfOneAccount: with the plan's interleaved order and
+// shards of equal length, the Distributed Map (items started in order, at
+// most M at once) never runs more than ceil(M/accounts) shards of one
+// account at once; the accounts one after another run all 18 of an
+// account together.
+func TestTheMapBoundOfOneAccount(t *testing.T) {
+	equal := func(int, cloudscope.Shard) float64 { return 1 }
+	for _, c := range []struct{ accounts, m, interleaved, grouped int }{
+		{1000, 100, 1, 18}, {1000, 500, 1, 18}, {50, 100, 2, 18}, {10, 100, 10, 18},
+	} {
+		plan := orgPlan(c.accounts, 17)
+		if got, _ := simulateMap(interleave(plan), c.m, equal); got != c.interleaved {
+			t.Errorf("%d accounts at %d: interleaved, %d of one account at once; want ceil(M/accounts) = %d", c.accounts, c.m, got, c.interleaved)
+		}
+		if got, _ := simulateMap(plan, c.m, equal); got != c.grouped {
+			t.Errorf("%d accounts at %d: grouped, %d of one account at once; want all %d", c.accounts, c.m, got, c.grouped)
+		}
+	}
+}
