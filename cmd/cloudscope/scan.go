@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -107,6 +110,13 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
 	}
+	if *asJSON && !env.conf.Accounts.Self() {
+		// The snapshot of a sharded scan holds no resources: its parts do,
+		// in the store. They are printed in place, chunk by chunk.
+		return printSnapshotJSON(env.stdout, snap, func(fn func([]cloudscope.Resource) error) error {
+			return kept.ResourceChunks(ctx, snap.ID, nil, fn)
+		})
+	}
 	if *asJSON {
 		return printJSON(env.stdout, snap)
 	}
@@ -140,4 +150,51 @@ func printFindings(w io.Writer, s *cloudscope.Snapshot) error {
 		fmt.Fprintf(w, "spend %s to %s: %s %s\n", s.Costs.Start, s.Costs.End, s.Costs.Total.Cents(), s.Costs.Currency)
 	}
 	return nil
+}
+
+// printSnapshotJSON prints snap as printJSON prints it, its resources read
+// from chunks as they come (a scan of an organization may hold a million:
+// never all in memory at once) instead of snap.Resources.
+func printSnapshotJSON(w io.Writer, snap *cloudscope.Snapshot, chunks func(func([]cloudscope.Resource) error) error) error {
+	head := *snap
+	head.Resources = []cloudscope.Resource{}
+	var doc bytes.Buffer
+	if err := printJSON(&doc, &head); err != nil {
+		return err
+	}
+	// The one top-level "resources" array (any other "resources" is a
+	// count, or escaped inside a string).
+	const empty = "\n  \"resources\": [],\n"
+	at := bytes.Index(doc.Bytes(), []byte(empty))
+	if at < 0 {
+		return fmt.Errorf("print the snapshot: no resources field in its JSON")
+	}
+	out := bufio.NewWriter(w)
+	out.Write(doc.Bytes()[:at])
+	out.WriteString("\n  \"resources\": [")
+	n := 0
+	err := chunks(func(rs []cloudscope.Resource) error {
+		for i := range rs {
+			b, err := json.MarshalIndent(&rs[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString("\n    ")
+			out.Write(b)
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("print the snapshot's resources: %w", err)
+	}
+	if n > 0 {
+		out.WriteString("\n  ")
+	}
+	out.WriteString("],\n")
+	out.Write(doc.Bytes()[at+len(empty):])
+	return out.Flush()
 }
