@@ -57,8 +57,10 @@ func union(lists ...[]string) []string {
 // GrantsOf is each function's grants, from the packages it uses.
 var GrantsOf = map[string]Grants{
 	"discovery": {Account: union(discovery.IAMActions), Table: union(dynamostore.SnapshotReadIAMActions)},
-	// The metrics route checks its region against the enabled ones first.
-	"metrics": {Account: union(metrics.IAMActions, discovery.RegionsIAMActions)},
+	// The metrics route checks its region against the enabled ones first;
+	// with a scan of many accounts it reads a member's metrics through the
+	// member role, as a shard does (knowing its own account first).
+	"metrics": {Account: union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 	"costs":   {Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions)},
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as

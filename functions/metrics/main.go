@@ -12,6 +12,7 @@ import (
 
 func main() {
 	lambdaapp.Serve("metrics", func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-		return httpapi.Deps{Metrics: services.Metrics(conf, clients), Regions: services.Regions(conf, clients)}, nil
+		return httpapi.Deps{Metrics: services.Metrics(conf, clients), Regions: services.Regions(conf, clients),
+			MemberMetrics: services.MemberMetrics(conf, clients)}, nil
 	})
 }

@@ -296,19 +296,25 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 	if id == caller {
 		return m.own(), nil
 	}
+	session := m.opts.SessionName
+	if name, ok := ctx.Value(sessionKey{}).(string); ok {
+		session = name
+	}
+	key := session + "/" + id // a session per scan: its name says which scan assumed the role
 	m.mu.Lock()
-	mb, ok := m.members[id]
+	mb, ok := m.members[key]
 	if ok && !mb.forgetAt.IsZero() && !m.opts.Now().Before(mb.forgetAt) {
 		ok = false // a refusal remembered long enough: ask again
 	}
 	if !ok {
 		mb = &member{}
-		m.members[id] = mb
+		m.members[key] = mb
 	}
 	m.mu.Unlock()
 	mb.once.Do(func() {
 		provider := stscreds.NewAssumeRoleProvider(m.sts, m.RoleARN(partition, id), func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = m.opts.SessionName
+			o.RoleSessionName = session
+			o.Duration = SessionDuration
 		})
 		creds := aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = m.opts.ExpiryWindow })
 		if _, err := creds.Retrieve(ctx); err != nil {
@@ -326,8 +332,8 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 		switch {
 		case cloudscope.CodeOf(err).Transient() || errors.Is(err, context.Canceled):
 			// A passing trouble is not remembered: the next shard tries again.
-			if m.members[id] == mb {
-				delete(m.members, id)
+			if m.members[key] == mb {
+				delete(m.members, key)
 			}
 		case mb.forgetAt.IsZero():
 			mb.forgetAt = m.opts.Now().Add(m.opts.FailureTTL)
@@ -336,6 +342,33 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 		return nil, err
 	}
 	return mb.clients, nil
+}
+
+// SessionDuration is how long a member role's session lasts: one hour,
+// the member role's MaxSessionDuration (renewed before it ends).
+const SessionDuration = time.Hour
+
+type sessionKey struct{}
+
+// ForScan names the role sessions of calls under ctx after scan id
+// ("cloudscope-<id>", as IAM allows: at most 64 of letters, digits and
+// +=,.@_-), so that a member's CloudTrail says which scan read it.
+func ForScan(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, SessionName(id))
+}
+
+// SessionName is the role session name of scan id.
+func SessionName(id string) string {
+	name := []byte("cloudscope-" + id)
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+=,.@_-", c) >= 0) {
+			name[i] = '-'
+		}
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return string(name)
 }
 
 // own is the caller's clients for its own account, with the caller's

@@ -293,3 +293,41 @@ func TestARefusalIsForgottenAfterMinutes(t *testing.T) {
 		t.Errorf("after 5 minutes: %v, %d AssumeRole calls; want the member read, asked a second time", err, assumed())
 	}
 }
+
+// TestRoleSessionsNamedAfterTheScan: a member's role session is named
+// after the scan that assumed it and lasts one hour; another scan assumes
+// its own session.
+func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
+	var mu sync.Mutex
+	var got []sts.AssumeRoleInput
+	base := awsstub.Clients(func(ctx context.Context, c awsstub.Call) (any, error) {
+		switch in := c.Input.(type) {
+		case *sts.GetCallerIdentityInput:
+			return &sts.GetCallerIdentityOutput{Account: aws.String(mgmt), Arn: aws.String("arn:aws:sts::" + mgmt + ":assumed-role/x/y")}, nil
+		case *sts.AssumeRoleInput:
+			mu.Lock()
+			got = append(got, *in)
+			mu.Unlock()
+			return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("a"), SecretAccessKey: aws.String("s"),
+				SessionToken: aws.String("t"), Expiration: aws.Time(time.Now().Add(time.Hour))}}, nil
+		}
+		return nil, awsstub.APIError("UnknownOperation", c.Operation)
+	})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, base.STS(), base.Organizations(), Options{})
+	for _, scan := range []string{"sched-4f1c2d", "sched-4f1c2d", "manual-20261206T0900Z/x"} {
+		if _, err := m.Clients(ForScan(context.Background(), scan), "111111111111"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("AssumeRole %d times, want once per scan (2)", len(got))
+	}
+	for i, want := range []string{"cloudscope-sched-4f1c2d", "cloudscope-manual-20261206T0900Z-x"} {
+		if aws.ToString(got[i].RoleSessionName) != want || aws.ToInt32(got[i].DurationSeconds) != 3600 {
+			t.Errorf("session %q of %ds, want %q of 3600s", aws.ToString(got[i].RoleSessionName), aws.ToInt32(got[i].DurationSeconds), want)
+		}
+	}
+	if n := len(SessionName(strings.Repeat("x", 100))); n != 64 {
+		t.Errorf("a long scan id makes a session name of %d characters, want IAM's 64", n)
+	}
+}

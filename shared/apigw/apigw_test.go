@@ -10,9 +10,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 // echo reports what the handler saw.
@@ -106,5 +109,28 @@ func TestFixturesRoundTrip(t *testing.T) {
 		if err != nil || req.URL.RawQuery != ev.RawQueryString || req.URL.Path != ev.RawPath {
 			t.Errorf("%s: request %v %v", p, req.URL, err)
 		}
+	}
+}
+
+// TestSignedInGroups: a request through the dashboard's JWT authorizer
+// carries the person's groups (API Gateway flattens the array claim to
+// "[a b]"); one through IAM carries none.
+func TestSignedInGroups(t *testing.T) {
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/scans", RequestContext: events.APIGatewayV2HTTPRequestContext{
+		HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST"},
+		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"cognito:groups": "[readers cloudscope-admins]", "sub": "abc"}}},
+	}}
+	req, err := Request(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := httpapi.CallerOf(req.Context()); !ok || !slices.Equal(c.Groups, []string{"readers", "cloudscope-admins"}) {
+		t.Errorf("signed in: %+v %v", c, ok)
+	}
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{AccessKey: "AKID"}}
+	req, _ = Request(context.Background(), ev)
+	if c, ok := httpapi.CallerOf(req.Context()); ok {
+		t.Errorf("an IAM caller taken for a person: %+v", c)
 	}
 }

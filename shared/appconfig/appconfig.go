@@ -126,7 +126,7 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 //     to, finalize the topic.
 var Functions = map[string]Function{
 	"discovery":   {Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
-	"metrics":     {Optional: []string{EnvPercentiles}},
+	"metrics":     {Optional: []string{EnvPercentiles, EnvAccounts, EnvMemberRole}},
 	"costs":       {Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
 	"bottlenecks": {Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine}},
 	"scan": {Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,

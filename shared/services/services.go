@@ -85,6 +85,9 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, start),
 		Regions:     disc, // one region list for every route
+		// Another account's metrics through its member role, when the
+		// server reads several.
+		MemberMetrics: MemberMetrics(conf, clients),
 	}
 }
 

@@ -55,6 +55,7 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 
 // plan is Plan under the lease.
 func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
+	ctx = accounts.ForScan(ctx, scanID)
 	started := e.d.Now().UTC()
 	r, err := e.d.Accounts.Resolve(ctx)
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, error) {
 	started := e.d.Now().UTC()
 	part := newPart(sh, started)
-	caps, err := e.account(ctx, sh.AccountID)
+	caps, err := e.account(accounts.ForScan(ctx, sh.ScanID), sh.AccountID)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, ctx.Err()
