@@ -19,6 +19,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/cloudscope/cloudscope/shared/dashboard"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 // Dashboard is the web page and what it needs: a private bucket served by a
@@ -63,6 +64,13 @@ func NewDashboard(scope constructs.Construct, id string, s Settings, retention a
 	d := &Dashboard{Construct: c}
 
 	d.Users = newUserPool(c)
+	// Its members may start scans from the page (POST /scans: a scan of a
+	// large organization costs tens of dollars); every other person reads.
+	// The routes read the group from the token's claims (httpapi.AdminGroup).
+	awscognito.NewCfnUserPoolGroup(c, jsii.String("Admins"), &awscognito.CfnUserPoolGroupProps{
+		UserPoolId: d.Users.UserPoolId(), GroupName: jsii.String(httpapi.AdminGroup),
+		Description: jsii.String("cloudscope: may start scans from the dashboard; others only read"),
+	})
 	prefix := s.AuthDomainPrefix
 	if prefix == "" { // the account id makes it unique in the region; Settings.Validate checked a given one
 		prefix = "cloudscope-" + *stack.Account()

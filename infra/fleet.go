@@ -24,8 +24,10 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
+	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
@@ -57,6 +59,11 @@ type FleetSettings struct {
 	// ToleratedFailurePercent is the share of shards that may fail (past
 	// their retries) before the map fails (cloudscope:toleratedFailurePercent, default 10).
 	ToleratedFailurePercent int
+	// Regions and SkipRegions limit the regions a scan reads of each
+	// account (cloudscope:regions, cloudscope:skipRegions; CLOUDSCOPE_REGIONS
+	// and CLOUDSCOPE_SKIP_REGIONS in the functions): an organization that
+	// denies regions with service control policies names them here.
+	Regions, SkipRegions string
 }
 
 // On reports whether the scan reads more than its own account (a setting
@@ -71,9 +78,11 @@ const DefaultMemberRole = accounts.DefaultRole
 
 func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) {
 	f := FleetSettings{
-		Accounts:   strings.TrimSpace(get("accounts", "self")),
-		MemberRole: strings.TrimSpace(get("memberRole", DefaultMemberRole)),
-		OrgID:      strings.TrimSpace(get("orgId", "")),
+		Accounts:    strings.TrimSpace(get("accounts", "self")),
+		MemberRole:  strings.TrimSpace(get("memberRole", DefaultMemberRole)),
+		OrgID:       strings.TrimSpace(get("orgId", "")),
+		Regions:     strings.TrimSpace(get("regions", "")),
+		SkipRegions: strings.TrimSpace(get("skipRegions", "")),
 	}
 	for _, ou := range strings.Split(get("memberOUs", ""), ",") {
 		if ou = strings.TrimSpace(ou); ou != "" {
@@ -109,6 +118,9 @@ var (
 // Validate checks the fleet settings; with accounts other than self, the
 // member role's StackSet needs the organization and the OUs to deploy to.
 func (f FleetSettings) Validate() error {
+	if _, err := discovery.ParseRegionFilter(f.Regions, f.SkipRegions); err != nil {
+		return fmt.Errorf("cloudscope:regions, cloudscope:skipRegions: %w", err)
+	}
 	set, err := accounts.Parse(f.Accounts)
 	if err != nil {
 		return fmt.Errorf("cloudscope:accounts %q: %w", f.Accounts, err)
@@ -154,6 +166,7 @@ type Fleet struct {
 // the service's errors, the client's. Step Functions names them so.
 var sharedLambdaErrors = []string{
 	"Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+	"Lambda.ClientExecutionTimeoutException",
 }
 
 // NewFleet builds the sharded scan for the plan, shard and finalize
@@ -195,20 +208,40 @@ func NewFleet(scope constructs.Construct, id string, s Settings, retention awslo
 			Sid: jsii.String("StartScanMachine"), Actions: jsii.Strings(sfnstart.IAMActions...), Resources: &[]*string{f.StateMachine.StateMachineArn()},
 		}))
 	}
-	for what, metric := range map[string]awscloudwatch.Metric{
-		"ScanExecutionsFailed":   f.StateMachine.MetricFailed(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
-		"ScanExecutionsTimedOut": f.StateMachine.MetricTimedOut(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
+	hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}
+	// The map's children (one per shard) report their metrics under the
+	// state machine's ARN and the map's label: a shard that failed past
+	// its retries counts there, even within the tolerance.
+	children := func(metric string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/States"), MetricName: jsii.String(metric), Statistic: jsii.String("Sum"), Period: hourly.Period,
+			DimensionsMap: &map[string]*string{"StateMachineArn": awscdk.Fn_Join(jsii.String(""), &[]*string{f.StateMachine.StateMachineArn(), jsii.String("/" + stateShards)})},
+		})
+	}
+	for _, a := range []struct {
+		id     string
+		metric awscloudwatch.IMetric
+		says   string
+	}{
+		{"ScanExecutionsFailed", f.StateMachine.MetricFailed(hourly), "A cloudscope scan of many accounts did not finish: see the state machine's executions"},
+		{"ScanExecutionsTimedOut", f.StateMachine.MetricTimedOut(hourly), "A cloudscope scan of many accounts did not finish: see the state machine's executions"},
+		{"ScanExecutionsAborted", f.StateMachine.MetricAborted(hourly), "A cloudscope scan of many accounts was stopped before it finished: see the state machine's executions"},
+		{"ShardFailures", awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression:   jsii.String("FILL(failed, 0) + FILL(timedout, 0)"),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{"failed": children("ExecutionsFailed"), "timedout": children("ExecutionsTimedOut")},
+			Period:       hourly.Period,
+		}), "Shards of a cloudscope scan failed past their retries (within the tolerance the scan still finishes, partial): see the map run's failed children"},
 	} {
-		alarm := awscloudwatch.NewAlarm(c, jsii.String(what), &awscloudwatch.AlarmProps{
-			Metric: metric, Threshold: jsii.Number(1), EvaluationPeriods: jsii.Number(1),
+		alarm := awscloudwatch.NewAlarm(c, jsii.String(a.id), &awscloudwatch.AlarmProps{
+			Metric: a.metric, Threshold: jsii.Number(1), EvaluationPeriods: jsii.Number(1),
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			AlarmDescription:   jsii.String("A cloudscope scan of many accounts did not finish: see the state machine's executions"),
+			AlarmDescription:   jsii.String(a.says),
 		})
 		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts.Topic))
 	}
 
-	f.MemberRole = newMemberRoleStackSet(c, s, plan.Role(), shard.Role())
+	f.MemberRole = newMemberRoleStackSet(c, s, plan.Role(), shard.Role(), fns.ByName["metrics"].Role())
 	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ScanStateMachineArn"), &awscdk.CfnOutputProps{Value: f.StateMachine.StateMachineArn()})
 	return f
 }
@@ -301,9 +334,10 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 		Comment:          jsii.String("cloudscope: a scan of many accounts, plan -> shards -> finalize"),
 		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(definition),
 		StateMachineType: awsstepfunctions.StateMachineType_STANDARD,
-		Timeout:          awscdk.Duration_Hours(jsii.Number(12)),
-		TracingEnabled:   jsii.Bool(true),
-		Logs:             &awsstepfunctions.LogOptions{Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(false)},
+		// As long as the scan's lease: no second scan starts while this one may run.
+		Timeout:        awscdk.Duration_Seconds(jsii.Number(scan.ShardedLeaseDuration.Seconds())),
+		TracingEnabled: jsii.Bool(true),
+		Logs:           &awsstepfunctions.LogOptions{Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(false)},
 	})
 	// CDK's grants for the state machine, each wildcard named.
 	cdknag.NagSuppressions_AddResourceSuppressions(sm, &[]*cdknag.NagPackSuppression{{

@@ -286,11 +286,11 @@ func TestTheMemberRole(t *testing.T) {
 		fmt.Sprint(groups[0].(map[string]any)["Regions"]) != "[map[Ref:AWS::Region]]" {
 		t.Errorf("deployed to %v", p["StackInstancesGroup"])
 	}
-	// Trusted by the plan's and the shard's roles, nothing else.
+	// Trusted by the plan's, the shard's and the metrics route's roles, nothing else.
 	params, _ := p["Parameters"].([]any)
-	planRole, shardRole := logicalRole(t, "plan"), logicalRole(t, "shard")
+	planRole, shardRole, metricsRole := logicalRole(t, "plan"), logicalRole(t, "shard"), logicalRole(t, "metrics")
 	if len(params) != 1 || fmt.Sprint(params[0].(map[string]any)["ParameterKey"]) != "ScanRoleArns" ||
-		flat(params[0].(map[string]any)["ParameterValue"]) != "${"+planRole+".Arn},${"+shardRole+".Arn}" {
+		flat(params[0].(map[string]any)["ParameterValue"]) != "${"+planRole+".Arn},${"+shardRole+".Arn},${"+metricsRole+".Arn}" {
 		t.Errorf("the roles trusted: %v", p["Parameters"])
 	}
 
@@ -435,6 +435,15 @@ func TestFleetSettingsAreChecked(t *testing.T) {
 			t.Errorf("accounts=%.40q: the stack says %v; accounts.Parse %v", v, err, perr)
 		}
 	}
+	// The regions a scan reads, and those it skips: region names.
+	if f, err := from(with("regions", "eu-west-1, eu-central-1")); err != nil || f.Regions != "eu-west-1, eu-central-1" {
+		t.Errorf("regions: %+v %v", f, err)
+	}
+	for k, v := range map[string]string{"regions": "eu-west-1,europe", "skipRegions": "EU"} {
+		if _, err := from(with(k, v)); err == nil || !strings.Contains(err.Error(), "cloudscope:regions") {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
+	}
 	for ctx, want := range map[*map[string]string]string{
 		ptr(with("accounts", "everyone")):           "cloudscope:accounts",
 		ptr(with("accounts", "1111,2222")):          "cloudscope:accounts",
@@ -503,7 +512,7 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 			}
 		}
 	}
-	if sets != 1 || assumes != 2 { // plan and shard
+	if sets != 1 || assumes != 3 { // plan, shard and metrics
 		t.Errorf("%d StackSets, %d roles that assume the member role", sets, assumes)
 	}
 	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))

@@ -68,6 +68,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	data := NewData(stack, "Data")
 	alerts := NewAlerts(stack, "Alerts", s)
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
+	newAPIAlarms(stack, "APIAlarms", fns, alerts)
 	NewAPI(stack, "Api", retention, fns)
 	var fleet *Fleet
 	if s.Fleet.On() {
@@ -201,9 +202,12 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(g.Account...), Resources: jsii.Strings("*"),
 		}))
 	}
-	if g.AssumesMemberRole {
+	if g.AssumesMemberRole && s.Fleet.On() {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("AssumeMemberRole"), Actions: jsii.Strings(assumeRoleActions...), Resources: &[]*string{memberRoleArns(stack, s.Fleet.MemberRole)},
+			// Only roles of the organization's own accounts, not any
+			// account's role of that name.
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": s.Fleet.OrgID}},
 		}))
 	}
 	if len(g.Table) > 0 {
@@ -234,6 +238,12 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 	if s.Thresholds != "" {
 		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
 	}
+	if s.Fleet.Regions != "" {
+		values[appconfig.EnvRegions] = jsii.String(s.Fleet.Regions)
+	}
+	if s.Fleet.SkipRegions != "" {
+		values[appconfig.EnvSkipRegions] = jsii.String(s.Fleet.SkipRegions)
+	}
 	env := map[string]*string{}
 	for _, k := range m.Reads() {
 		if v, ok := values[k]; ok {
@@ -250,7 +260,7 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 	// Account actions take Resource * (no resource-level permissions exist
 	// for them) and log streams are named by the log group's ARN and :*.
 	applies := []any{"Resource::*", map[string]any{"regex": "/^Resource::<Functions" + id + "Logs[A-Z0-9]+\\.Arn>:\\*$/"}}
-	if g.AssumesMemberRole {
+	if g.AssumesMemberRole && s.Fleet.On() {
 		applies = append(applies, "Resource::arn:<AWS::Partition>:iam::*:role/"+s.Fleet.MemberRole)
 	}
 	if len(g.PlanBucket) > 0 {

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -9,8 +12,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
@@ -19,19 +24,39 @@ import (
 // on stderr and the findings on stdout.
 func scanCmd(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("scan")
-	regions := fs.String("regions", "", "comma-separated regions: a partial scan, printed but not stored (default: every enabled region, stored)")
-	asJSON := fs.Bool("json", false, "print the snapshot as JSON instead of a table")
+	regions := fs.String("regions", "", "comma-separated regions to read of each account: a partial scan, printed but not stored "+
+		"(default: every enabled region, or "+appconfig.EnvRegions+", stored)")
+	skip := fs.String("skip-regions", "", "comma-separated regions never to read, such as those a service control policy denies: "+
+		"printed but not stored (env "+appconfig.EnvSkipRegions+", stored)")
+	asJSON := fs.Bool("json", false, "print the snapshot as JSON, resources included, instead of a table")
 	state := stateFlag(fs, env)
 	accountsFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	q, err := discovery.NewQuery(strings.Split(*regions, ","), nil)
-	if err != nil {
-		return err
-	}
-	if !env.conf.Accounts.Self() && len(q.Regions) > 0 {
-		return cloudscope.Invalid("regions", "a scan of several accounts reads every enabled region of each; leave out --regions, or scan --accounts self")
+	// Regions named here, rather than in the settings, make a partial scan
+	// of a moment: printed, never stored (as the newest snapshot it would
+	// make every other region's findings look resolved, and new again the
+	// day after).
+	adhoc := strings.TrimSpace(*regions) != "" || strings.TrimSpace(*skip) != ""
+	var only []string
+	if adhoc {
+		// A list named here replaces the setting's; the other stays.
+		conf := env.conf.Discovery.Regions
+		if strings.TrimSpace(*regions) == "" {
+			*regions = strings.Join(conf.Only, ",")
+		}
+		if strings.TrimSpace(*skip) == "" {
+			*skip = strings.Join(conf.Skip, ",")
+		}
+		f, err := discovery.ParseRegionFilter(*regions, *skip)
+		if err != nil {
+			return err
+		}
+		env.conf.Discovery.Regions = f
+		// One account reads the regions named as named (each must be
+		// enabled), less those skipped.
+		only = f.Select(f.Only).Read
 	}
 	clients, err := loadClients(ctx)
 	if err != nil {
@@ -44,8 +69,6 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "%-8s %s\n", p.Step, p.Detail)
 	}
-	// A partial scan is not stored: as the newest snapshot it would make
-	// every other region's findings look resolved, and new again the day after.
 	local, closeState, err := openState(env, *state)
 	if err != nil {
 		return err
@@ -53,7 +76,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	defer closeState()
 	var store scan.Store
 	var kept services.StateStore
-	if len(q.Regions) == 0 {
+	if !adhoc {
 		if kept, err = services.Store(env.conf, clients, local.Store); err != nil {
 			return err
 		}
@@ -62,9 +85,13 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	costSvc := services.Costs(env.conf, clients, local.CostCache)
 	var res *scan.Result
 	if env.conf.Accounts.Self() {
-		res, err = services.Scanner(env.conf, clients, store, costSvc, local.Records, progress).Run(ctx, scan.NewID("cli", time.Now()), q.Regions)
+		res, err = services.Scanner(env.conf, clients, store, costSvc, local.Records, progress).Run(ctx, scan.NewID("cli", time.Now()), only)
 	} else {
-		// Every account the setting selects, shard by shard in this process.
+		// Every account the setting selects, shard by shard in this
+		// process; a partial scan's parts and snapshot only in memory.
+		if adhoc {
+			kept = memstore.New()
+		}
 		parts, perr := services.PartStore(kept)
 		if perr != nil {
 			return perr
@@ -82,6 +109,13 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 			continue
 		}
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
+	}
+	if *asJSON && !env.conf.Accounts.Self() {
+		// The snapshot of a sharded scan holds no resources: its parts do,
+		// in the store. They are printed in place, chunk by chunk.
+		return printSnapshotJSON(env.stdout, snap, func(fn func([]cloudscope.Resource) error) error {
+			return kept.ResourceChunks(ctx, snap.ID, nil, fn)
+		})
 	}
 	if *asJSON {
 		return printJSON(env.stdout, snap)
@@ -116,4 +150,51 @@ func printFindings(w io.Writer, s *cloudscope.Snapshot) error {
 		fmt.Fprintf(w, "spend %s to %s: %s %s\n", s.Costs.Start, s.Costs.End, s.Costs.Total.Cents(), s.Costs.Currency)
 	}
 	return nil
+}
+
+// printSnapshotJSON prints snap as printJSON prints it, its resources read
+// from chunks as they come (a scan of an organization may hold a million:
+// never all in memory at once) instead of snap.Resources.
+func printSnapshotJSON(w io.Writer, snap *cloudscope.Snapshot, chunks func(func([]cloudscope.Resource) error) error) error {
+	head := *snap
+	head.Resources = []cloudscope.Resource{}
+	var doc bytes.Buffer
+	if err := printJSON(&doc, &head); err != nil {
+		return err
+	}
+	// The one top-level "resources" array (any other "resources" is a
+	// count, or escaped inside a string).
+	const empty = "\n  \"resources\": [],\n"
+	at := bytes.Index(doc.Bytes(), []byte(empty))
+	if at < 0 {
+		return fmt.Errorf("print the snapshot: no resources field in its JSON")
+	}
+	out := bufio.NewWriter(w)
+	out.Write(doc.Bytes()[:at])
+	out.WriteString("\n  \"resources\": [")
+	n := 0
+	err := chunks(func(rs []cloudscope.Resource) error {
+		for i := range rs {
+			b, err := json.MarshalIndent(&rs[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString("\n    ")
+			out.Write(b)
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("print the snapshot's resources: %w", err)
+	}
+	if n > 0 {
+		out.WriteString("\n  ")
+	}
+	out.WriteString("],\n")
+	out.Write(doc.Bytes()[at+len(empty):])
+	return out.Flush()
 }

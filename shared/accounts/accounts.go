@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/breaker"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
@@ -101,6 +103,13 @@ type Options struct {
 	ExpiryWindow time.Duration
 	// SessionName names the role sessions in the members' CloudTrail (default cloudscope).
 	SessionName string
+	// FailureTTL is how long a member that refused the scan (its role
+	// missing or not trusting it) is remembered as refusing (default 5
+	// minutes): a warm process tries again after it, so that a role fixed
+	// meanwhile is read. Passing troubles are never remembered.
+	FailureTTL time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
 
 // Members resolves the setting and hands out AWS clients per account: the
@@ -117,6 +126,9 @@ type Members struct {
 	mu      sync.Mutex
 	caller  *sts.GetCallerIdentityOutput
 	members map[string]*member
+
+	selfOnce sync.Once
+	self     *awsconf.Clients
 }
 
 // member is one member account's clients, built once.
@@ -124,6 +136,8 @@ type member struct {
 	once    sync.Once
 	clients *awsconf.Clients
 	err     error
+	// forgetAt is when a refusal stops being remembered (under Members.mu).
+	forgetAt time.Time
 }
 
 // New returns the accounts of setting, reached from base (the caller's
@@ -137,6 +151,12 @@ func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization
 	}
 	if opts.SessionName == "" {
 		opts.SessionName = "cloudscope"
+	}
+	if opts.FailureTTL <= 0 {
+		opts.FailureTTL = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Members{setting: setting, base: base, sts: stsAPI, org: org, opts: opts, members: map[string]*member{}}
 }
@@ -274,18 +294,27 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 		return nil, err
 	}
 	if id == caller {
-		return m.base, nil
+		return m.own(), nil
 	}
+	session := m.opts.SessionName
+	if name, ok := ctx.Value(sessionKey{}).(string); ok {
+		session = name
+	}
+	key := session + "/" + id // a session per scan: its name says which scan assumed the role
 	m.mu.Lock()
-	mb, ok := m.members[id]
+	mb, ok := m.members[key]
+	if ok && !mb.forgetAt.IsZero() && !m.opts.Now().Before(mb.forgetAt) {
+		ok = false // a refusal remembered long enough: ask again
+	}
 	if !ok {
 		mb = &member{}
-		m.members[id] = mb
+		m.members[key] = mb
 	}
 	m.mu.Unlock()
 	mb.once.Do(func() {
 		provider := stscreds.NewAssumeRoleProvider(m.sts, m.RoleARN(partition, id), func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = m.opts.SessionName
+			o.RoleSessionName = session
+			o.Duration = SessionDuration
 		})
 		creds := aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = m.opts.ExpiryWindow })
 		if _, err := creds.Retrieve(ctx); err != nil {
@@ -294,21 +323,74 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 		}
 		cfg := m.base.Config().Copy()
 		cfg.Credentials = creds
+		cfg.HTTPClient = fastFail(cfg.HTTPClient)
 		mb.clients = awsconf.NewClients(cfg)
 	})
 	if mb.err != nil {
 		err := mb.err
-		if cloudscope.CodeOf(err).Transient() || errors.Is(err, context.Canceled) {
+		m.mu.Lock()
+		switch {
+		case cloudscope.CodeOf(err).Transient() || errors.Is(err, context.Canceled):
 			// A passing trouble is not remembered: the next shard tries again.
-			m.mu.Lock()
-			if m.members[id] == mb {
-				delete(m.members, id)
+			if m.members[key] == mb {
+				delete(m.members, key)
 			}
-			m.mu.Unlock()
+		case mb.forgetAt.IsZero():
+			mb.forgetAt = m.opts.Now().Add(m.opts.FailureTTL)
 		}
+		m.mu.Unlock()
 		return nil, err
 	}
 	return mb.clients, nil
+}
+
+// SessionDuration is how long a member role's session lasts: one hour,
+// the member role's MaxSessionDuration (renewed before it ends).
+const SessionDuration = time.Hour
+
+type sessionKey struct{}
+
+// ForScan names the role sessions of calls under ctx after scan id
+// ("cloudscope-<id>", as IAM allows: at most 64 of letters, digits and
+// +=,.@_-), so that a member's CloudTrail says which scan read it.
+func ForScan(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, SessionName(id))
+}
+
+// SessionName is the role session name of scan id.
+func SessionName(id string) string {
+	name := []byte("cloudscope-" + id)
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+=,.@_-", c) >= 0) {
+			name[i] = '-'
+		}
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return string(name)
+}
+
+// own is the caller's clients for its own account, with the caller's
+// credentials, their calls into an endpoint that stopped answering failing
+// fast (built once).
+func (m *Members) own() *awsconf.Clients {
+	m.selfOnce.Do(func() {
+		cfg := m.base.Config().Copy()
+		cfg.HTTPClient = fastFail(cfg.HTTPClient)
+		m.self = awsconf.NewClients(cfg)
+	})
+	return m.self
+}
+
+// fastFail wraps an account's HTTP client: after a few connection failures
+// in a row to one of its endpoints (a service in a region), the endpoint's
+// calls fail at once for a while instead of each waiting out its retries.
+func fastFail(c aws.HTTPClient) aws.HTTPClient {
+	if c == nil {
+		c = awshttp.NewBuildableClient()
+	}
+	return breaker.New(c, breaker.Options{})
 }
 
 // Failure is how an account that could not be reached (err from Clients)

@@ -189,8 +189,11 @@ func TestClientsCachesRoleCredentials(t *testing.T) {
 					}
 				case err != nil:
 					t.Errorf("%s: %v", id, err)
-				case id == mgmt && c != m.base:
-					t.Error("the caller's account is not read with the caller's clients")
+				case id == mgmt:
+					creds, err := c.Config().Credentials.Retrieve(ctx)
+					if base, _ := m.base.Config().Credentials.Retrieve(ctx); err != nil || creds.AccessKeyID != base.AccessKeyID {
+						t.Errorf("the caller's account is not read with the caller's credentials: %v %v", creds.AccessKeyID, err)
+					}
 				case id != mgmt:
 					creds, err := c.Config().Credentials.Retrieve(ctx)
 					if err != nil || creds.AccessKeyID != "AK"+id {
@@ -250,4 +253,81 @@ func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 
 func TestTheREADMEListsTheCalls(t *testing.T) {
 	readme.RequireIAMActions(t, IAMActions)
+}
+
+// TestARefusalIsForgottenAfterMinutes: a member that refused the scan is
+// not asked again at once (one AssumeRole however many shards ask), but
+// once FailureTTL has passed it is, so a role fixed meanwhile is read by a
+// warm process.
+func TestARefusalIsForgottenAfterMinutes(t *testing.T) {
+	ctx := context.Background()
+	o := &org{denied: map[string]bool{"222222222222": true}}
+	s, _ := Parse("org")
+	base := awsstub.Clients(o.handle)
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	m := New(s, base, base.STS(), base.Organizations(), Options{Now: func() time.Time { return now }})
+	assumed := func() int32 {
+		n, _ := o.assumed.Load("222222222222")
+		if n == nil {
+			return 0
+		}
+		return n.(*atomic.Int32).Load()
+	}
+	for range 3 {
+		if _, err := m.Clients(ctx, "222222222222"); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
+			t.Fatalf("refused member: %v", err)
+		}
+	}
+	if assumed() != 1 {
+		t.Errorf("AssumeRole %d times within the minutes a refusal is remembered, want 1", assumed())
+	}
+	now = now.Add(4 * time.Minute)
+	_, _ = m.Clients(ctx, "222222222222")
+	if assumed() != 1 {
+		t.Errorf("asked again after 4 minutes (%d calls), want after 5", assumed())
+	}
+	now = now.Add(time.Minute)
+	o.denied = nil // the role fixed
+	c, err := m.Clients(ctx, "222222222222")
+	if err != nil || c == nil || assumed() != 2 {
+		t.Errorf("after 5 minutes: %v, %d AssumeRole calls; want the member read, asked a second time", err, assumed())
+	}
+}
+
+// TestRoleSessionsNamedAfterTheScan: a member's role session is named
+// after the scan that assumed it and lasts one hour; another scan assumes
+// its own session.
+func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
+	var mu sync.Mutex
+	var got []sts.AssumeRoleInput
+	base := awsstub.Clients(func(ctx context.Context, c awsstub.Call) (any, error) {
+		switch in := c.Input.(type) {
+		case *sts.GetCallerIdentityInput:
+			return &sts.GetCallerIdentityOutput{Account: aws.String(mgmt), Arn: aws.String("arn:aws:sts::" + mgmt + ":assumed-role/x/y")}, nil
+		case *sts.AssumeRoleInput:
+			mu.Lock()
+			got = append(got, *in)
+			mu.Unlock()
+			return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("a"), SecretAccessKey: aws.String("s"),
+				SessionToken: aws.String("t"), Expiration: aws.Time(time.Now().Add(time.Hour))}}, nil
+		}
+		return nil, awsstub.APIError("UnknownOperation", c.Operation)
+	})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, base.STS(), base.Organizations(), Options{})
+	for _, scan := range []string{"sched-4f1c2d", "sched-4f1c2d", "manual-20261206T0900Z/x"} {
+		if _, err := m.Clients(ForScan(context.Background(), scan), "111111111111"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("AssumeRole %d times, want once per scan (2)", len(got))
+	}
+	for i, want := range []string{"cloudscope-sched-4f1c2d", "cloudscope-manual-20261206T0900Z-x"} {
+		if aws.ToString(got[i].RoleSessionName) != want || aws.ToInt32(got[i].DurationSeconds) != 3600 {
+			t.Errorf("session %q of %ds, want %q of 3600s", aws.ToString(got[i].RoleSessionName), aws.ToInt32(got[i].DurationSeconds), want)
+		}
+	}
+	if n := len(SessionName(strings.Repeat("x", 100))); n != 64 {
+		t.Errorf("a long scan id makes a session name of %d characters, want IAM's 64", n)
+	}
 }

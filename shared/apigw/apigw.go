@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
 // Handler returns a Lambda handler that serves h to HTTP API events.
@@ -78,6 +80,11 @@ func Request(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Requ
 		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.URL.RawQuery = ev.RawQueryString // keep the query exactly as the client sent it
+	if a := ev.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		// A person signed in to the dashboard (its API's JWT authorizer
+		// checked the token): the routes see the groups.
+		req = req.WithContext(httpapi.WithCaller(req.Context(), httpapi.Caller{Groups: httpapi.ParseGroups(a.JWT.Claims["cognito:groups"])}))
+	}
 	for k, v := range ev.Headers {
 		req.Header.Set(k, v)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,5 +130,28 @@ func TestPathsThatCleanAreNotFoundInTheEnvelope(t *testing.T) {
 			!strings.HasPrefix(res.Headers["Content-Type"], "application/json") || env.Success || env.Error.Code != "not_found" {
 			t.Errorf("GET %s: %d %v %s %v", p, res.StatusCode, res.Headers, res.Body, err)
 		}
+	}
+}
+
+// TestSignedInGroups: a request through the dashboard's JWT authorizer
+// carries the person's groups (API Gateway flattens the array claim to
+// "[a b]"); one through IAM carries none.
+func TestSignedInGroups(t *testing.T) {
+	ev := events.APIGatewayV2HTTPRequest{RawPath: "/scans", RequestContext: events.APIGatewayV2HTTPRequestContext{
+		HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST"},
+		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"cognito:groups": "[readers cloudscope-admins]", "sub": "abc"}}},
+	}}
+	req, err := Request(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := httpapi.CallerOf(req.Context()); !ok || !slices.Equal(c.Groups, []string{"readers", "cloudscope-admins"}) {
+		t.Errorf("signed in: %+v %v", c, ok)
+	}
+	ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{AccessKey: "AKID"}}
+	req, _ = Request(context.Background(), ev)
+	if c, ok := httpapi.CallerOf(req.Context()); ok {
+		t.Errorf("an IAM caller taken for a person: %+v", c)
 	}
 }

@@ -97,6 +97,8 @@ const (
 	EnvAccounts         = "CLOUDSCOPE_ACCOUNTS"          // self (default), org, org:<ou-id>,..., or 12-digit account ids separated by commas
 	EnvMemberRole       = "CLOUDSCOPE_MEMBER_ROLE"       // the role a scan assumes in each member account (default cloudscope-reader)
 	EnvShardConcurrency = "CLOUDSCOPE_SHARD_CONCURRENCY" // shards the local worker pool runs at once, 1..256 (default 8)
+	EnvRegions          = "CLOUDSCOPE_REGIONS"           // the regions a scan reads of each account, comma-separated (default: every enabled region)
+	EnvSkipRegions      = "CLOUDSCOPE_SKIP_REGIONS"      // regions a scan never reads (those an SCP denies), comma-separated
 )
 
 // The notification settings, each optional.
@@ -243,6 +245,11 @@ func organization(c *Config, getenv func(string) string) error {
 		}
 		c.ShardConcurrency = n
 	}
+	f, err := discovery.ParseRegionFilter(getenv(EnvRegions), getenv(EnvSkipRegions))
+	if err != nil {
+		return fmt.Errorf("%s, %s: %w", EnvRegions, EnvSkipRegions, err)
+	}
+	c.Discovery.Regions = f
 	return nil
 }
 

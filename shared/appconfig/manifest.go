@@ -116,8 +116,10 @@ var Manifests = []Manifest{
 	{
 		Name: "metrics", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 10,
 		Routes:   []Route{{"GET", "/metrics"}},
-		Function: Function{Optional: []string{EnvPercentiles}},
-		Grants:   Grants{Account: union(metrics.IAMActions, discovery.RegionsIAMActions)},
+		Function: Function{Optional: []string{EnvPercentiles, EnvAccounts, EnvMemberRole}},
+		// With a scan of many accounts it reads a member's metrics through the
+		// member role, as a shard does (knowing its own account first).
+		Grants: Grants{Account: union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 	},
 	{
 		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
@@ -139,7 +141,7 @@ var Manifests = []Manifest{
 	{
 		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
+			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent, EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
 			Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
@@ -147,14 +149,15 @@ var Manifests = []Manifest{
 	},
 	{
 		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Fleet: true,
-		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention}},
+		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
 			Table:      union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 			PlanBucket: union(s3items.IAMActions)},
 	},
 	{
 		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Fleet: true,
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles}},
+		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
+			EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
 			Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	},

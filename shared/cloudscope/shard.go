@@ -53,6 +53,11 @@ type ShardPart struct {
 	// MetricsRequested counts the metrics the shard's GetMetricData calls
 	// asked for: what CloudWatch bills (the scan's own bill).
 	MetricsRequested int64 `json:"metrics_requested,omitempty"`
+	// Planned, in the plan's own part only, are the keys of every shard the
+	// plan made, in the plan's order: the finalize names each one that
+	// stored no part, so that every region a scan meant to read and did not
+	// is in its errors.
+	Planned []string `json:"planned,omitempty"`
 }
 
 // ShardProgress is how far a sharded scan is: GET /scans/{id} reports it.

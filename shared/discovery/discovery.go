@@ -64,6 +64,10 @@ type Options struct {
 	RetryPause time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// Regions limits a query that names no regions (a scan's) to these of
+	// the enabled regions (default: every enabled region). A query that
+	// names its regions reads those.
+	Regions RegionFilter
 }
 
 func (o Options) withDefaults() Options {
@@ -218,7 +222,7 @@ func (s *Discoverer) resolveRegions(ctx context.Context, requested []string, run
 		for i, r := range enabled {
 			names[i] = r.Name
 		}
-		return names, nil, nil
+		return s.opts.Regions.Select(names).Read, nil, nil
 	}
 	if err := checkEnabled("regions", requested, enabled, all); err != nil {
 		return nil, nil, err

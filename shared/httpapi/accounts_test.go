@@ -143,3 +143,39 @@ func TestMetricsOfAnotherAccountAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// A server that reads several accounts reads another account's metrics
+// through its member role (Deps.MemberMetrics), its own with its own
+// credentials; a member whose role refuses is an upstream access denied.
+func TestMetricsOfAMemberThroughItsRole(t *testing.T) {
+	var own, member int
+	reader := func(n *int) fakeMetrics {
+		return func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+			*n++
+			return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
+		}
+	}
+	var asked []string
+	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: reader(&own),
+		Account: func(context.Context) (string, error) { return acctA, nil },
+		MemberMetrics: func(_ context.Context, account string) (httpapi.Metrics, error) {
+			asked = append(asked, account)
+			if account == "333333333333" {
+				return nil, &cloudscope.Error{Code: cloudscope.CodeAccessDenied, Message: "sts AssumeRole into account 333333333333: AccessDenied"}
+			}
+			return reader(&member), nil
+		}})
+	target := "/metrics?resource_type=ec2&resource_ids=i-01234567&region=us-east-1&accounts="
+	if r := do(t, h, "GET", target+acctB); r.status != 200 || member != 1 || own != 0 {
+		t.Errorf("a member: %d (member reads %d, own %d) %s", r.status, member, own, r.body)
+	}
+	if r := do(t, h, "GET", target+acctA); r.status != 200 || own != 1 || member != 1 {
+		t.Errorf("its own account: %d (member reads %d, own %d) %s", r.status, member, own, r.body)
+	}
+	if r := do(t, h, "GET", target+"333333333333"); r.status != 502 || r.env.Error.Code != string(cloudscope.CodeAccessDenied) {
+		t.Errorf("a member whose role refuses: %d %s", r.status, r.body)
+	}
+	if strings.Join(asked, ",") != acctB+",333333333333" {
+		t.Errorf("member roles asked for %v", asked)
+	}
+}

@@ -199,6 +199,9 @@ func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
 	if err := emptyBody(r); err != nil {
 		return err
 	}
+	if err := mayStartScans(r.Context()); err != nil {
+		return err
+	}
 	started, err := a.deps.Bottlenecks.StartScan(r.Context())
 	if err != nil {
 		return err

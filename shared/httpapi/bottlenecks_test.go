@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,37 @@ func TestBottlenecksSummarizeSavings(t *testing.T) {
 	if err := json.Unmarshal(r.env.Data, &b); err != nil || !b.Summary.Savings.Monthly.IsZero() || b.Summary.Savings.Covered != 1 ||
 		!strings.Contains(string(r.body), `"covered_by":"eip.unassociated/eip/us-east-1/eipalloc-1"`) {
 		t.Errorf("the summary of a covered saving alone: %s", r.body)
+	}
+}
+
+// TestOnlyAdminsStartScans: a person signed in to the dashboard starts a
+// scan only as a member of the admins group (the JWT authorizer's groups
+// claim, as API Gateway flattens it); others get 403 and nothing starts.
+// A request with no signed-in person (IAM, the local server) is left to
+// its own permissions.
+func TestOnlyAdminsStartScans(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		caller *httpapi.Caller
+		status int
+	}{
+		{"reader", &httpapi.Caller{Groups: httpapi.ParseGroups("[readers]")}, 403},
+		{"no group", &httpapi.Caller{}, 403},
+		{"admin", &httpapi.Caller{Groups: httpapi.ParseGroups("[readers cloudscope-admins]")}, 202},
+		{"iam", nil, 202},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeBottlenecks{store: memstore.New()}
+			h := newAPI(httpapi.Deps{Bottlenecks: f, Now: func() time.Time { return clock }})
+			req := httptest.NewRequest("POST", "/scans", nil)
+			if c.caller != nil {
+				req = req.WithContext(httpapi.WithCaller(req.Context(), *c.caller))
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != c.status || (c.status == 403) != (len(f.started) == 0) {
+				t.Errorf("%d, %d scans started: %s", w.Code, len(f.started), w.Body)
+			}
+		})
 	}
 }

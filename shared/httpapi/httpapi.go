@@ -60,7 +60,11 @@ type Deps struct {
 	// routes read with; GET /metrics takes accounts= only for it. Nil
 	// refuses any account there.
 	Account func(context.Context) (string, error)
-	Logger  *slog.Logger
+	// MemberMetrics, when set (a server that reads several accounts), reads
+	// another account's metrics through its member role, as a scan does:
+	// GET /metrics?accounts=<id>. Nil refuses other accounts.
+	MemberMetrics func(ctx context.Context, account string) (Metrics, error)
+	Logger        *slog.Logger
 	// Ready, when set, is asked before every route but /openapi.yaml; its
 	// error is the answer. The local server checks its AWS credentials
 	// with it, so that a missing login is an error, not an empty success.

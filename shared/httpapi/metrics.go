@@ -32,18 +32,41 @@ func (a *api) metrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkAccount(r.Context(), req.Account); err != nil {
+	m, err := a.metricsOf(r.Context(), req.Account)
+	if err != nil {
 		return err
 	}
 	if err := a.checkRegions(r.Context(), "region", req.Region); err != nil {
 		return err
 	}
-	res, err := a.deps.Metrics.Fetch(r.Context(), req)
+	res, err := m.Fetch(r.Context(), req)
 	if err != nil {
 		return err
 	}
 	a.log.InfoContext(r.Context(), "metrics", "resources", len(res.Resources), "queries", res.Queries, "cloudwatch_calls", res.Calls)
 	return ok(w, res)
+}
+
+// metricsOf is the reader of account's metrics: the route's own for its
+// credentials' account (or none named), a member's through its role when
+// the server reads several accounts (Deps.MemberMetrics).
+func (a *api) metricsOf(ctx context.Context, account string) (Metrics, error) {
+	if account == "" {
+		return a.deps.Metrics, nil
+	}
+	if a.deps.Account != nil {
+		self, err := a.deps.Account(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if account == self {
+			return a.deps.Metrics, nil
+		}
+	}
+	if a.deps.MemberMetrics != nil {
+		return a.deps.MemberMetrics(ctx, account)
+	}
+	return nil, a.checkAccount(ctx, account)
 }
 
 // checkAccount refuses metrics of an account other than the credentials'

@@ -222,9 +222,11 @@ func (s *Scanner) ConcludeWith(ctx context.Context, snap *cloudscope.Snapshot, s
 
 // ShardedLeaseDuration is how long a sharded scan on Step Functions holds
 // the one-scan lease: its plan takes it and its finalize ends it, in other
-// processes, hours apart at most (the state machine's own timeout is
-// shorter); a run that dies between them frees it after this.
-const ShardedLeaseDuration = 6 * time.Hour
+// processes; a run that dies between them frees it after this. It is also
+// the state machine's timeout (the infrastructure reads it from here): a
+// lease shorter than the longest execution would let a second scan start
+// beside a slow first one.
+const ShardedLeaseDuration = 12 * time.Hour
 
 // Hold makes scan id the one running scan for ttl, as Run's lease does,
 // across processes (a sharded scan's plan takes it; id may take it again),

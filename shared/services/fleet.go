@@ -2,12 +2,17 @@ package services
 
 import (
 	"context"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
@@ -32,4 +37,34 @@ func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer 
 // machine, so that POST /scans answers at once.
 func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
 	return sfnstart.New(sfn.NewFromConfig(clients.Config()), stateMachine).Start
+}
+
+// MemberMetrics reads a member account's metrics through its member role
+// (the same role, session rules and grants as a scan's shards), for
+// GET /metrics?accounts=<id>; nil when the setting reads only the caller's
+// own account.
+func MemberMetrics(conf appconfig.Config, clients *awsconf.Clients) func(context.Context, string) (httpapi.Metrics, error) {
+	if conf.Accounts.Self() {
+		return nil
+	}
+	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	var mu sync.Mutex
+	readers := map[*awsconf.Clients]*metrics.Fetcher{} // one per member's clients (renewed with them)
+	return func(ctx context.Context, account string) (httpapi.Metrics, error) {
+		if !cloudscope.ValidAccountID(account) {
+			return nil, cloudscope.Invalid("accounts", "%q is not a 12-digit account id", cloudscope.Clip(account))
+		}
+		c, err := members.Clients(accounts.ForScan(ctx, "api"), account)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if f := readers[c]; f != nil {
+			return f, nil
+		}
+		f := Metrics(conf, c)
+		readers[c] = f
+		return f, nil
+	}
 }

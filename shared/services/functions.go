@@ -30,7 +30,7 @@ func DiscoveryAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps
 
 // MetricsAPI serves GET /metrics.
 func MetricsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-	return httpapi.Deps{Metrics: Metrics(conf, clients), Regions: Regions(conf, clients)}, nil
+	return httpapi.Deps{Metrics: Metrics(conf, clients), Regions: Regions(conf, clients), MemberMetrics: MemberMetrics(conf, clients)}, nil
 }
 
 // CostsAPI serves GET /costs, GET /costs/forecast and GET /anomalies.

@@ -92,6 +92,9 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Anomalies:   Anomalies(conf, clients, records),
 		Savings:     Savings(conf, clients, records),
 		Regions:     disc, // one region list for every route
+		// Another account's metrics through its member role, when the
+		// server reads several.
+		MemberMetrics: MemberMetrics(conf, clients),
 	}
 }
 
@@ -177,7 +180,7 @@ func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, pa
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, shard.Options{Concurrency: conf.ShardConcurrency})
+	}, shard.Options{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
 }
 
 // PartStore is store as a keeper of a sharded scan's parts, or an error

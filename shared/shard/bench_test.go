@@ -316,3 +316,96 @@ func BenchmarkFinalize17000Parts(b *testing.B) {
 	b.ReportMetric(wall.Seconds(), "finalize-s")
 	b.ReportMetric(float64(peak)/(1<<20), "finalize-peak-heap-MiB")
 }
+
+// simulateMap runs the Distributed Map's schedule over items without
+// running them: it starts items in their order, at most maxConcurrency at
+// once, the next one as soon as one finishes, each taking dur(item). It
+// returns the most shards of one account running at once, and when the
+// last finished.
+func simulateMap(items []cloudscope.Shard, maxConcurrency int, dur func(int, cloudscope.Shard) float64) (perAccount int, makespan float64) {
+	running := map[string]int{}
+	type run struct {
+		end     float64
+		account string
+	}
+	var active []run // few (maxConcurrency): a linear scan for the earliest end is enough
+	now, next := 0.0, 0
+	for next < len(items) || len(active) > 0 {
+		for next < len(items) && len(active) < maxConcurrency {
+			it := items[next]
+			active = append(active, run{end: now + dur(next, it), account: it.AccountID})
+			running[it.AccountID]++
+			perAccount = max(perAccount, running[it.AccountID])
+			next++
+		}
+		first := 0
+		for i := range active {
+			if active[i].end < active[first].end {
+				first = i
+			}
+		}
+		now = active[first].end
+		running[active[first].account]--
+		active = slices.Delete(active, first, first+1)
+	}
+	return perAccount, now
+}
+
+// orgPlan is a plan of accounts x (regions + 1 bucket shard), each
+// account's shards together, as the plan ordered them before it
+// interleaved the accounts.
+func orgPlan(accounts, regions int) []cloudscope.Shard {
+	var shards []cloudscope.Shard
+	for a := range accounts {
+		id := fmt.Sprintf("%012d", a+1)
+		shards = append(shards, cloudscope.Shard{AccountID: id, Region: "us-east-1", Types: []cloudscope.ResourceType{cloudscope.S3}})
+		for r := range regions {
+			shards = append(shards, cloudscope.Shard{AccountID: id, Region: fmt.Sprintf("region-%02d", r)})
+		}
+	}
+	return shards
+}
+
+// BenchmarkMapShardsPerAccount: the most shards of one account the
+// Distributed Map runs at once, for the plan's interleaved item order
+// against the accounts one after another, at MaxConcurrency 100 and 500:
+// 1,000 accounts and 10 accounts of 17 regions (18 shards each). Shards
+// take the same time ("equal"), a time drawn between 0.5 and 1.5 of it
+// ("varied"), or one account's shards take 10 times as long ("slow").
+// The schedule is simulated (no shard runs), so the figures are exact
+// for the order and the durations given.
+func BenchmarkMapShardsPerAccount(b *testing.B) {
+	durations := map[string]func(int, cloudscope.Shard) float64{
+		"equal": func(int, cloudscope.Shard) float64 { return 1 },
+		"varied": func(i int, _ cloudscope.Shard) float64 {
+			return 0.5 + float64((i*7919)%1000)/1000 // a fixed spread, the same for both orders' items by position
+		},
+		"slow": func(_ int, s cloudscope.Shard) float64 {
+			if s.AccountID == fmt.Sprintf("%012d", 1) {
+				return 10
+			}
+			return 1
+		},
+	}
+	for _, accounts := range []int{1000, 10} {
+		plan := orgPlan(accounts, 17)
+		for _, order := range []string{"grouped", "interleaved"} {
+			items := plan
+			if order == "interleaved" {
+				items = interleave(plan)
+			}
+			for _, m := range []int{100, 500} {
+				for _, name := range []string{"equal", "varied", "slow"} {
+					b.Run(fmt.Sprintf("accounts=%d/%s/max=%d/%s", accounts, order, m, name), func(b *testing.B) {
+						var most int
+						for b.Loop() {
+							most, _ = simulateMap(items, m, durations[name])
+						}
+						b.ReportMetric(float64(most), "max-shards-of-one-account")
+						b.ReportMetric(math.Ceil(float64(m)/float64(accounts)), "ceil-M-over-accounts")
+					})
+				}
+			}
+		}
+	}
+}

@@ -51,10 +51,14 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 	c.ByType, c.BySeverity, c.ByRegion, c.ByState, c.TagKeys, c.ByGroup = map[cloudscope.ResourceType]int{}, map[cloudscope.Severity]int{},
 		map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	regions := map[string]bool{}
+	stored := map[string]bool{} // the keys of the parts stored
+	var planned []string
 	var listed, metricsRead, metricsFailed, parts int
 	var metricsRequested int64
 	err := e.d.Parts.PartSummaries(ctx, scanID, func(p cloudscope.ShardPart) error {
 		parts++
+		stored[p.Shard.Key()] = true
+		planned = append(planned, p.Planned...)
 		if snap.StartedAt.IsZero() || p.StartedAt.Before(snap.StartedAt) {
 			snap.StartedAt = p.StartedAt
 		}
@@ -80,6 +84,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 	if parts == 0 {
 		return nil, fmt.Errorf("scan %s has no stored parts: plan it first", scanID)
 	}
+	snap.Errors = append(snap.Errors, notRead(planned, stored)...)
 	snap.Regions = slices.Sorted(maps.Keys(regions))
 	var anomalyReport *costs.Report
 	if e.d.Costs != nil {
@@ -119,6 +124,30 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 	return e.d.Scanner.ConcludeWith(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
 	}, anomalyReport)
+}
+
+// CodeNotRead is the Failure code of a shard the plan made that stored no
+// part (it failed past its retries, or the map gave up on it): its account's
+// region (or buckets) were meant to be read and were not.
+const CodeNotRead = "not_read"
+
+// notRead names each planned shard that stored no part.
+func notRead(planned []string, stored map[string]bool) []cloudscope.Failure {
+	var out []cloudscope.Failure
+	for _, key := range planned {
+		if stored[key] {
+			continue
+		}
+		account, rest, _ := strings.Cut(key, "#")
+		region, types, _ := strings.Cut(rest, "#")
+		what := "the region"
+		if types != "" {
+			what = "its " + strings.ReplaceAll(types, "+", ", ") + " in the region"
+		}
+		out = append(out, cloudscope.Failure{AccountID: account, Region: region, Service: "shard", Code: CodeNotRead,
+			Message: "the shard stored no part (it failed past its retries): " + what + " was not read"})
+	}
+	return out
 }
 
 // mergeCounts adds a part's counts to c; an account read without

@@ -3,11 +3,15 @@ package shard
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
@@ -21,8 +25,11 @@ func PlanShard(scanID string) cloudscope.Shard {
 
 // Plan lists the shards of scan id: for every account the setting selects
 // (ACTIVE only), one shard per enabled region of that account (one
-// DescribeRegions call each; accounts differ), split by Options.SplitTypes,
-// and one shard for its S3 buckets. An account whose role cannot be
+// DescribeRegions call each; accounts differ) that Options.Regions keeps,
+// split by Options.SplitTypes, and one shard for its S3 buckets. The
+// regions not read are named in the plan's part with code skipped (which
+// counts against nothing): those of Options.Regions an account has not
+// enabled, per account, and those the setting leaves out, once per scan. An account whose role cannot be
 // assumed gets one shard, which reports it. The plan's part (PlanShard)
 // is stored, and the shard total set in the scan's status. The plan takes
 // the one-scan lease for the whole sharded scan (scan.ShardedLeaseDuration;
@@ -48,6 +55,7 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 
 // plan is Plan under the lease.
 func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
+	ctx = accounts.ForScan(ctx, scanID)
 	started := e.d.Now().UTC()
 	r, err := e.d.Accounts.Resolve(ctx)
 	if err != nil {
@@ -62,6 +70,7 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	var wg sync.WaitGroup
 	var listed int
 	var mu sync.Mutex
+	outside, skipped := map[string]bool{}, map[string]bool{}
 	for i, a := range r.Accounts {
 		wg.Go(func() {
 			select {
@@ -70,27 +79,34 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 				return
 			}
 			defer func() { <-sem }()
-			caps, err := e.account(ctx, a.ID)
-			if err != nil {
-				// The shard reports it (access denied, or a passing
-				// trouble its retry may get past).
-				perAccount[i] = []cloudscope.Shard{{ScanID: scanID, AccountID: a.ID, Region: e.d.HomeRegion}}
-				return
-			}
-			regions, err := caps.disc.Regions(ctx)
+			regions, calls, f := e.regionsOf(ctx, a.ID)
 			mu.Lock()
-			listed++
+			listed += calls
 			mu.Unlock()
-			if err != nil {
-				f := failure(a.ID, cloudscope.Global, "ec2", err)
-				failures[i] = &f
+			if f != nil {
+				// Never a guess at its regions: the account is not read,
+				// and the snapshot says so (the scan is partial).
+				failures[i] = f
 				return
 			}
 			names := make([]string, len(regions))
 			for j, reg := range regions {
 				names[j] = reg.Name
 			}
-			perAccount[i] = e.shardsOf(scanID, a.ID, names)
+			sel := e.opts.Regions.Select(names)
+			perAccount[i] = e.shardsOf(scanID, a.ID, sel.Read)
+			mu.Lock()
+			for _, reg := range sel.NotEnabled {
+				part.Errors = append(part.Errors, cloudscope.Failure{AccountID: a.ID, Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+					Message: "the region is not enabled in this account: not read"})
+			}
+			for _, reg := range sel.Outside {
+				outside[reg] = true
+			}
+			for _, reg := range sel.Skipped {
+				skipped[reg] = true
+			}
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
@@ -104,7 +120,22 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 			part.Errors = append(part.Errors, *failures[i])
 		}
 	}
+	// The regions left out by the scan's own setting, once each for the
+	// whole scan (not once per account): why they were not read.
+	for _, reg := range slices.Sorted(maps.Keys(outside)) {
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+			Message: "not among the scan's regions (" + e.opts.Regions.String() + "): not read in any account"})
+	}
+	for _, reg := range slices.Sorted(maps.Keys(skipped)) {
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+			Message: "among the regions the scan skips (" + e.opts.Regions.String() + "): not read in any account"})
+	}
 	part.Calls["ec2:DescribeRegions"] = listed
+	shards = interleave(shards)
+	part.Planned = make([]string, len(shards))
+	for i, sh := range shards {
+		part.Planned[i] = sh.Key()
+	}
 	part.FinishedAt = e.d.Now().UTC()
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
@@ -113,6 +144,36 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 		return nil, fmt.Errorf("set the shard total: %w", err)
 	}
 	return shards, nil
+}
+
+// regionsOf lists account id's enabled regions, reaching it through its
+// role first. A passing trouble (throttled, unavailable, timed out) is
+// tried again, Options.PlanAttempts times in all, after growing pauses;
+// calls counts the DescribeRegions calls made. What still fails is the
+// account's failure: it is not read.
+func (e *Engine) regionsOf(ctx context.Context, id string) (regions []cloudscope.Region, calls int, f *cloudscope.Failure) {
+	pause := e.opts.RetryPause
+	for attempt := 1; ; attempt++ {
+		caps, err := e.account(ctx, id)
+		if err == nil {
+			calls++
+			if regions, err = caps.disc.Regions(ctx); err == nil {
+				return regions, calls, nil
+			}
+		}
+		if attempt >= e.opts.PlanAttempts || ctx.Err() != nil || !cloudscope.CodeOf(err).Transient() || sleep(ctx, pause) != nil {
+			var failed cloudscope.Failure
+			if caps == nil { // its role refused, or could not be assumed
+				failed = accounts.Failure(id, err)
+			} else {
+				failed = failure(id, cloudscope.Global, "ec2", err)
+				failed.Detail = awserr.Detail(err)
+			}
+			failed.Message = strings.TrimSuffix(failed.Message, ": the account was not read") + ": the account was not read"
+			return nil, calls, &failed
+		}
+		pause *= 2
+	}
 }
 
 // shardsOf are one account's shards: its buckets (filed under the home

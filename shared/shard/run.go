@@ -23,7 +23,7 @@ import (
 func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, error) {
 	started := e.d.Now().UTC()
 	part := newPart(sh, started)
-	caps, err := e.account(ctx, sh.AccountID)
+	caps, err := e.account(accounts.ForScan(ctx, sh.ScanID), sh.AccountID)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -61,6 +61,25 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 		// Every bucket of the account, each under its own region: the
 		// bucket list is global, so one shard per account reads it.
 		q = discovery.Query{Types: sh.Types}
+		if !e.opts.Regions.Empty() {
+			// Only the buckets of the regions the scan reads (the region
+			// list is the one discovery reads anyway, cached).
+			regions, err := caps.disc.Regions(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				part.Errors = append(part.Errors, failure(sh.AccountID, cloudscope.Global, "ec2", err))
+				return nil
+			}
+			names := make([]string, len(regions))
+			for i, r := range regions {
+				names[i] = r.Name
+			}
+			if q.Regions = e.opts.Regions.Select(names).Read; len(q.Regions) == 0 {
+				return nil
+			}
+		}
 	}
 	inv, err := caps.disc.Discover(ctx, q)
 	if err != nil {
@@ -70,7 +89,7 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 		part.Errors = append(part.Errors, failure(sh.AccountID, sh.Region, "ec2", err))
 		return nil
 	}
-	part.Calls["discovery"] = int(inv.Calls)
+	part.Calls["discovery"] += int(inv.Calls)
 	part.Listed = int(inv.Listed)
 	for i := range inv.Errors {
 		inv.Errors[i].AccountID = sh.AccountID

@@ -113,6 +113,14 @@ type Options struct {
 	// PlanConcurrency bounds the accounts whose regions are listed at once
 	// while planning (default 16).
 	PlanConcurrency int
+	// PlanAttempts is how many times the plan tries to reach an account and
+	// list its regions when that fails for a passing reason (default 4,
+	// pausing RetryPause, then twice as long each time).
+	PlanAttempts int
+	// Regions limits the regions read of each account (default: every
+	// enabled region); the S3 shard's discovery must keep the buckets of
+	// the same regions (discovery.Options.Regions).
+	Regions discovery.RegionFilter
 }
 
 func (o Options) withDefaults() Options {
@@ -133,6 +141,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PlanConcurrency <= 0 {
 		o.PlanConcurrency = 16
+	}
+	if o.PlanAttempts <= 0 {
+		o.PlanAttempts = 4
 	}
 	return o
 }

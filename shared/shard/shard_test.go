@@ -231,9 +231,10 @@ func TestShardedScan(t *testing.T) {
 	if res.Snapshot.ID != "sched-1" || snap.Outcome != cloudscope.OutcomePartial {
 		t.Errorf("outcome %s, want partial (one member denied)", snap.Outcome)
 	}
-	// Shards: 1 (S3) + regions per account; the denied account one.
-	if want := (1 + 2) + (1 + 3) + (1 + 2) + 1; r.parts.total != want || r.parts.done+r.parts.failed != want || r.parts.failed != 1 {
-		t.Errorf("shards total %d done %d failed %d; want %d with 1 failed", r.parts.total, r.parts.done, r.parts.failed, want)
+	// Shards: 1 (S3) + regions per account; the denied account none (the
+	// plan names it).
+	if want := (1 + 2) + (1 + 3) + (1 + 2); r.parts.total != want || r.parts.done != want || r.parts.failed != 0 {
+		t.Errorf("shards total %d done %d failed %d; want %d, none failed", r.parts.total, r.parts.done, r.parts.failed, want)
 	}
 	var denied, skipped int
 	for _, f := range snap.Errors {
@@ -525,5 +526,93 @@ func TestShardCountsEachResourceOnce(t *testing.T) {
 	// 100 GB gp3 x 0.08, counted once.
 	if sv := snap.Counts.Savings; sv == nil || sv.Monthly.String() != "8.00" || sv.Priced != 1 || sv.Covered != 1 || sv.ByAccount[member].String() != "8.00" {
 		t.Errorf("counts' savings %+v", sv)
+	}
+}
+
+// TestAShardThatStoredNoPartIsNamed: on Step Functions a shard that fails
+// past its retries (within the map's tolerance) stores no part; the
+// finalize names its account and region from the plan's list, and the
+// scan is partial, not complete.
+func TestAShardThatStoredNoPartIsNamed(t *testing.T) {
+	ctx := context.Background()
+	members := map[string]*fakeAccount{
+		mgmt:           {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
+		"111111111111": {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
+	}
+	r := newRig(t, Options{RetryPause: time.Millisecond}, members)
+	shards, err := r.engine.Plan(ctx, "sfn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lost cloudscope.Shard
+	for _, sh := range shards {
+		if sh.AccountID == "111111111111" && sh.Region == "us-east-1" && len(sh.Types) == 0 {
+			lost = sh
+			continue
+		}
+		if _, err := r.engine.RunShard(ctx, sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := r.engine.Finalize(ctx, "sfn-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named int
+	for _, f := range h.Errors {
+		switch {
+		case f.AccountID == lost.AccountID && f.Region == lost.Region && f.Code == CodeNotRead:
+			named++
+		case f.Code == accounts.CodeSkipped:
+		default:
+			t.Errorf("unexpected failure %+v", f)
+		}
+	}
+	if named != 1 || h.Outcome != cloudscope.OutcomePartial {
+		t.Errorf("the lost shard named %d times, outcome %s; want once, partial", named, h.Outcome)
+	}
+}
+
+// TestThePlanInterleavesAccounts: the plan's item order takes the
+// accounts in turn, so that the Distributed Map, which starts items in
+// order, spreads each account's shards.
+func TestThePlanInterleavesAccounts(t *testing.T) {
+	members := map[string]*fakeAccount{
+		mgmt:           {regions: []string{"eu-west-1", "us-east-1", "us-west-2"}},
+		"111111111111": {regions: []string{"eu-west-1", "us-east-1", "us-west-2"}},
+		"222222222222": {regions: []string{"eu-west-1"}},
+	}
+	r := newRig(t, Options{}, members)
+	shards, err := r.engine.Plan(context.Background(), "order-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, sh := range shards {
+		order = append(order, sh.AccountID[:1])
+	}
+	// 1 and 9 have 4 shards each (buckets and 3 regions), 2 has 2.
+	if got := strings.Join(order, ""); got != "1291291919" {
+		t.Errorf("plan order by account %s, want the accounts in turn (1291291919)", got)
+	}
+}
+
+// TestTheMapBoundOfOneAccount: with the plan's interleaved order and
+// shards of equal length, the Distributed Map (items started in order, at
+// most M at once) never runs more than ceil(M/accounts) shards of one
+// account at once; the accounts one after another run all 18 of an
+// account together.
+func TestTheMapBoundOfOneAccount(t *testing.T) {
+	equal := func(int, cloudscope.Shard) float64 { return 1 }
+	for _, c := range []struct{ accounts, m, interleaved, grouped int }{
+		{1000, 100, 1, 18}, {1000, 500, 1, 18}, {50, 100, 2, 18}, {10, 100, 10, 18},
+	} {
+		plan := orgPlan(c.accounts, 17)
+		if got, _ := simulateMap(interleave(plan), c.m, equal); got != c.interleaved {
+			t.Errorf("%d accounts at %d: interleaved, %d of one account at once; want ceil(M/accounts) = %d", c.accounts, c.m, got, c.interleaved)
+		}
+		if got, _ := simulateMap(plan, c.m, equal); got != c.grouped {
+			t.Errorf("%d accounts at %d: grouped, %d of one account at once; want all %d", c.accounts, c.m, got, c.grouped)
+		}
 	}
 }

@@ -90,7 +90,14 @@ type Proxy struct {
 	fraction float64
 	services []string
 	stats    Stats
-	refuse   func(service string, body []byte) bool
+	refuse   func(Request) bool
+}
+
+// Request is what a refusal rule sees of an AWS request: the SigV4 service,
+// region and access key id it is signed with, and its body.
+type Request struct {
+	Service, Region, AccessKey string
+	Body                       []byte
 }
 
 // Start runs a proxy on a free loopback port in front of target, the
@@ -170,6 +177,17 @@ func (p *Proxy) resetStats() { p.stats = Stats{ByService: map[string]int{}, Faul
 // refuses a call the caller's policies do not allow: for example one
 // member's sts:AssumeRole. nil refuses nothing.
 func (p *Proxy) Refuse(match func(service string, body []byte) bool) {
+	if match == nil {
+		p.RefuseWhere(nil)
+		return
+	}
+	p.RefuseWhere(func(r Request) bool { return match(r.Service, r.Body) })
+}
+
+// RefuseWhere is Refuse with the whole request to judge: for example every
+// call one member's credentials make in one region, as a service control
+// policy denying that region refuses them. nil refuses nothing.
+func (p *Proxy) RefuseWhere(match func(Request) bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.refuse = match
@@ -186,7 +204,18 @@ func (p *Proxy) refused(service string, r *http.Request) bool {
 	body, err := io.ReadAll(r.Body)
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return err == nil && match(service, body)
+	_, region := Scope(r)
+	return err == nil && match(Request{Service: service, Region: region, AccessKey: AccessKey(r), Body: body})
+}
+
+// AccessKey is the access key id a request is signed with, or "".
+func AccessKey(r *http.Request) string {
+	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return ""
+	}
+	key, _, _ := strings.Cut(cred, "/")
+	return strings.TrimSpace(key)
 }
 
 // denied answers as the service's protocol answers a call it refuses.
@@ -194,6 +223,26 @@ func denied(w http.ResponseWriter, r *http.Request, service string) {
 	h := w.Header()
 	h.Set("X-Amzn-RequestId", requestID)
 	const msg = "User is not authorized to perform this action (faultproxy)"
+	switch service {
+	case "ec2": // EC2's own envelope and code, as a service control policy's deny answers
+		h.Set("Content-Type", "text/xml;charset=UTF-8")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`, msg, requestID)
+		return
+	case "s3": // REST-XML
+		h.Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>%s</Message><RequestId>%s</RequestId></Error>`, msg, requestID)
+		return
+	case "lambda": // REST-JSON
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Amzn-ErrorType", "AccessDeniedException")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"Type":"User","message":%q}`, msg)
+		return
+	}
 	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-amz-json-") {
 		h.Set("Content-Type", ct)
 		h.Set("X-Amzn-ErrorType", "AccessDeniedException")
