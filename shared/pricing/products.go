@@ -48,6 +48,9 @@ func productOf(item cloudscope.PriceItem) (product, bool) {
 	if p, ok := products[item]; ok {
 		return p, true
 	}
+	if p, ok := instanceProduct(item); ok {
+		return p, true
+	}
 	for _, vt := range volumeTypes {
 		if item == cloudscope.PriceVolumeStorage(vt) {
 			return product{service: "AmazonEC2", family: "Storage", attrs: map[string]string{"volumeApiName": vt}}, true
