@@ -121,3 +121,78 @@ type InstanceSize struct {
 func (s InstanceSize) String() string {
 	return fmt.Sprintf("%s (%d vCPU, %s GiB)", s.Type, s.VCPU, strings.TrimSuffix(fmt.Sprintf("%.2f", s.MemoryGiB), ".00"))
 }
+
+// EC2OfferOf is the Price List line of an instance from what EC2 says of
+// it: its platform details (DescribeInstances' PlatformDetails: "Linux/UNIX",
+// "Windows with SQL Server Standard", "Red Hat Enterprise Linux") and its
+// placement tenancy ("default", "dedicated", "host"). ok is false for a
+// platform cloudscope does not know the Price List name of.
+func EC2OfferOf(platform, tenancy string) (EC2InstanceOffer, bool) {
+	o := EC2InstanceOffer{License: "No License required", Software: "NA"}
+	switch tenancy {
+	case "", "default":
+		o.Tenancy = "Shared"
+	case "dedicated":
+		o.Tenancy = "Dedicated"
+	case "host":
+		o.Tenancy = "Host"
+	default:
+		return o, false
+	}
+	os, sql, _ := strings.Cut(platform, " with SQL Server ")
+	if sql != "" {
+		sw, ok := map[string]string{"Standard": "SQL Std", "Web": "SQL Web", "Enterprise": "SQL Ent"}[sql]
+		if !ok {
+			return o, false
+		}
+		o.Software = sw
+	}
+	switch os {
+	case "Linux/UNIX", "Linux":
+		o.OS = "Linux"
+	case "Windows":
+		o.OS = "Windows"
+	case "Windows BYOL":
+		o.OS, o.License = "Windows", "Bring your own license"
+	case "Red Hat Enterprise Linux":
+		o.OS = "RHEL"
+	case "Red Hat Enterprise Linux with HA":
+		o.OS = "Red Hat Enterprise Linux with HA"
+	case "SUSE Linux":
+		o.OS = "SUSE"
+	case "Ubuntu Pro":
+		o.OS = "Ubuntu Pro"
+	default:
+		return o, false
+	}
+	return o, true
+}
+
+// RDSOfferOf is the Price List line of a database instance from what RDS
+// says of it: its engine ("postgres", "sqlserver-se"), Multi-AZ, and
+// licence model ("license-included", "bring-your-own-license",
+// "general-public-license", "postgresql-license"). ok is false for an
+// engine cloudscope does not know the Price List name of.
+func RDSOfferOf(engine string, multiAZ bool, licenseModel string) (RDSInstanceOffer, bool) {
+	o := RDSInstanceOffer{Deployment: "Single-AZ", License: "No license required"}
+	if multiAZ {
+		o.Deployment = "Multi-AZ"
+	}
+	switch licenseModel {
+	case "license-included":
+		o.License = "License included"
+	case "bring-your-own-license":
+		o.License = "Bring your own license"
+	}
+	names := map[string][2]string{
+		"mysql": {"MySQL", ""}, "postgres": {"PostgreSQL", ""}, "mariadb": {"MariaDB", ""},
+		"aurora": {"Aurora MySQL", ""}, "aurora-mysql": {"Aurora MySQL", ""}, "aurora-postgresql": {"Aurora PostgreSQL", ""},
+		"oracle-ee": {"Oracle", "Enterprise"}, "oracle-ee-cdb": {"Oracle", "Enterprise"},
+		"oracle-se2": {"Oracle", "Standard Two"}, "oracle-se2-cdb": {"Oracle", "Standard Two"},
+		"sqlserver-ee": {"SQL Server", "Enterprise"}, "sqlserver-se": {"SQL Server", "Standard"},
+		"sqlserver-ex": {"SQL Server", "Express"}, "sqlserver-web": {"SQL Server", "Web"},
+	}
+	n, ok := names[engine]
+	o.Engine, o.Edition = n[0], n[1]
+	return o, ok
+}

@@ -53,6 +53,7 @@ func (s *Discoverer) listInstances(ctx context.Context, region string, run *runn
 				}
 				if in.Placement != nil {
 					r.EC2.AvailabilityZone = aws.ToString(in.Placement.AvailabilityZone)
+					r.EC2.Tenancy = string(in.Placement.Tenancy)
 				}
 				if in.StateReason != nil {
 					r.EC2.StateReason = aws.ToString(in.StateReason.Message)
@@ -100,6 +101,7 @@ func (s *Discoverer) listDatabases(ctx context.Context, region string, run *runn
 					AllocatedStorageGB: aws.ToInt32(db.AllocatedStorage),
 					StorageType:        aws.ToString(db.StorageType),
 					MultiAZ:            aws.ToBool(db.MultiAZ),
+					LicenseModel:       aws.ToString(db.LicenseModel),
 					AvailabilityZone:   aws.ToString(db.AvailabilityZone),
 				},
 			})
