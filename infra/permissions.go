@@ -8,6 +8,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/s3items"
@@ -39,7 +40,11 @@ type Grants struct {
 var assumeRoleActions = accounts.AssumeRoleIAMActions
 
 // memberActions are the reads a shard makes inside a member account.
-func memberActions() []string { return union(discovery.IAMActions, metrics.IAMActions) }
+// The instance type catalogue is read with the scan's own role today; a
+// member grants it too, so that a shard may read it where it discovers.
+func memberActions() []string {
+	return union(discovery.IAMActions, metrics.IAMActions, instancetypes.IAMActions)
+}
 
 func union(lists ...[]string) []string {
 	var out []string
@@ -63,9 +68,9 @@ var GrantsOf = map[string]Grants{
 	// The live view evaluates the account now, as a scan does; snapshots it
 	// only reads; POST /scans invokes the scan function and records it as
 	// queued, GET /scans/{id} reads how it goes.
-	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+	"bottlenecks": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), InvokesScan: true},
-	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+	"scan": {Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 		Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions), Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 		DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	// The sharded scan's states. plan lists the accounts and each one's
@@ -80,7 +85,7 @@ var GrantsOf = map[string]Grants{
 	"plan": {Account: union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
 		Table:      union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 		PlanBucket: union(s3items.IAMActions)},
-	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
+	"shard": {Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
 		Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	"finalize": {Account: union(costs.ReportIAMActions),
 		Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions),
@@ -97,7 +102,7 @@ func ReadOnlyPolicy() map[string]any {
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, credcheck.IAMActions),
+			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

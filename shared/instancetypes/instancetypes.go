@@ -95,6 +95,8 @@ func (c *Client) Types(ctx context.Context, region string) (Catalogue, error) {
 	cat, err := c.lookup(ctx, region)
 	m = memo{cat: cat, err: err}
 	if err != nil {
+		// Said once per FailureMemo: the rules that wanted it decide nothing meanwhile.
+		slog.WarnContext(ctx, "instance type catalogue unavailable; rightsizing skipped in the region", "region", region, "error", err)
 		m.until = c.now().Add(FailureMemo)
 	}
 	c.mu.Lock()
