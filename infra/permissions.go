@@ -7,6 +7,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 )
@@ -15,7 +16,11 @@ import (
 var assumeRoleActions = accounts.AssumeRoleIAMActions
 
 // memberActions are the reads a shard makes inside a member account.
-func memberActions() []string { return union(discovery.IAMActions, metrics.IAMActions) }
+// The instance type catalogue is read with the scan's own role today; a
+// member grants it too, so that a shard may read it where it discovers.
+func memberActions() []string {
+	return union(discovery.IAMActions, metrics.IAMActions, instancetypes.IAMActions)
+}
 
 func union(lists ...[]string) []string {
 	var out []string
@@ -40,7 +45,7 @@ func ReadOnlyPolicy() map[string]any {
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, credcheck.IAMActions),
+			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

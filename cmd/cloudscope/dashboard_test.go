@@ -197,6 +197,9 @@ func expect(t *testing.T, seeded *demo.Seeded, now time.Time, base string) expec
 		{"ec2.high_cpu", ids["batch-worker"], d.HighCPUPercent},
 		{"ec2.sustained_high_cpu", ids["batch-worker"], d.SustainedCPUPercent},
 		{"ec2.underutilised", ids["legacy-reporting"], d.UnderutilisedCPUPercent},
+		// Oversized, with the CloudWatch agent's memory: half its size fits
+		// (the emulator has no Price List, so the same family's smaller size).
+		{"ec2.rightsize", ids["legacy-reporting"], d.RightsizeHeadroomPercent},
 		{"rds.idle", "reporting-db", 0},
 		{"lambda.throttled", "order-webhook", 0},
 	}

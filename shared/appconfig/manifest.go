@@ -7,6 +7,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/s3items"
@@ -134,7 +135,7 @@ var Manifests = []Manifest{
 			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
 		},
 		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 			Table:       union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			InvokesScan: true, StartsScanMachine: true},
 	},
@@ -142,7 +143,7 @@ var Manifests = []Manifest{
 		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
 			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions),
+		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 			Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
 			DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
@@ -158,7 +159,7 @@ var Manifests = []Manifest{
 		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Fleet: true,
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
 			EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions), AssumesMemberRole: true,
+		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
 			Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	},
 	{

@@ -53,19 +53,27 @@ func Evaluate(inputs []Input, t Thresholds, window cloudscope.Window, now time.T
 // attached to it, whether or not they are judged in this call (a shard
 // judges its resources a chunk at a time).
 func EvaluateAmong(inputs []Input, among []cloudscope.Resource, t Thresholds, window cloudscope.Window, now time.Time, prices Prices) Result {
+	return EvaluateWith(inputs, among, t, window, now, Sources{Prices: prices})
+}
+
+// EvaluateWith is EvaluateAmong with every source the rules may read: the
+// prices, and the instance type catalogue the rightsize rules compare sizes in.
+func EvaluateWith(inputs []Input, among []cloudscope.Resource, t Thresholds, window cloudscope.Window, now time.Time, src Sources) Result {
 	res := Result{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	prices := src.Prices
 	if prices == nil {
 		prices = noPrices{}
 	}
 	volumes, instances := volumesByInstance(among), instancesByID(among)
 	for _, in := range inputs {
-		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, volumes: volumes, instances: instances, from: len(res.Findings)}
+		c := &check{in: in, t: t, window: window, now: now, res: &res, prices: prices, types: src.Types, volumes: volumes, instances: instances, from: len(res.Findings)}
 		for _, r := range rules {
 			if r.typ == in.Resource.Type {
 				r.eval(c)
 			}
 		}
 		c.savedResources()
+		linkRightsize(res.Findings[c.from:])
 	}
 	cloudscope.SortFindings(res.Findings)
 	return res
@@ -79,6 +87,7 @@ type check struct {
 	now    time.Time
 	res    *Result
 	prices Prices
+	types  InstanceTypes // nil: no catalogue
 	// volumes are the EBS volumes (and Elastic IPs) of the evaluated
 	// inputs by the instance they are attached to ("account/instance").
 	volumes map[string][]cloudscope.Resource

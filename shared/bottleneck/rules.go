@@ -71,6 +71,9 @@ var Rules = map[string]string{
 	LBIdle:           "Trusted Advisor hjLMh88uM8: under 100 requests a day for 7 days",
 	EC2StoppedBilled: "CloudQuery policies: stopped more than 30 days ago, its EBS volumes still billed",
 	DynamoOnDemand:   "AWS: provisioned capacity mostly unused, so on-demand (per request) would cost less than the provisioned hours",
+
+	EC2Rightsize: "Compute Optimizer: the cheapest smaller, newer or Graviton type whose projected CPU (and measured memory) stays under 80% (rightsize_headroom_percent)",
+	RDSRightsize: "Compute Optimizer: the cheapest smaller, newer or Graviton class whose projected CPU stays under 80% (rightsize_headroom_percent); memory kept",
 }
 
 const gib = 1 << 30
@@ -81,8 +84,9 @@ const fullDayHours = 20
 // spanCoverage is the share of a span that must be measured to call it idle.
 const spanCoverage = 0.8
 
-// rules are every rule in evaluation order: the trouble rules, then the waste rules.
-var rules = slices.Concat(troubleRules, wasteRules)
+// rules are every rule in evaluation order: the trouble rules, the waste
+// rules, then the rightsize rules.
+var rules = slices.Concat(troubleRules, wasteRules, declaredRules(rightsizeRules))
 
 var troubleRules = []rule{
 	{EC2HighCPU, cloudscope.EC2, func(c *check) {

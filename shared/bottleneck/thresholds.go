@@ -53,33 +53,37 @@ type Thresholds struct {
 	LBIdleDays     int     `json:"lb_idle_days"`
 	// CloudQuery policies: an instance stopped more than 30 days ago.
 	StoppedBilledDays int `json:"stopped_billed_days"`
+	// Compute Optimizer: a rightsizing target's projected CPU (and
+	// measured memory) must stay under this; its default aims under 80%.
+	RightsizeHeadroomPercent float64 `json:"rightsize_headroom_percent"`
 }
 
 // Defaults are the thresholds with their sources, as documented above.
 var Defaults = Thresholds{
-	HighCPUPercent:          80,
-	SustainedCPUPercent:     80,
-	SustainedShare:          0.5,
-	UnderutilisedCPUPercent: 10,
-	LowUseCPUPercent:        10,
-	LowUseNetworkMB:         5,
-	LowUseDays:              4,
-	CPUCreditsMin:           1,
-	StoppedDays:             7,
-	IdleDBDays:              7,
-	DBHighCPUPercent:        80,
-	DBFreeStoragePercent:    10,
-	LambdaErrorRatePercent:  10,
-	LambdaErrorDays:         7,
-	LambdaTimeoutShare:      0.8,
-	MinDataHours:            30,
-	VolumeIdleIOPS:          1,
-	VolumeIdleDays:          7,
-	SnapshotAgeDays:         90,
-	NATIdleDays:             30,
-	LBIdleRequests:          100,
-	LBIdleDays:              7,
-	StoppedBilledDays:       30,
+	HighCPUPercent:           80,
+	SustainedCPUPercent:      80,
+	SustainedShare:           0.5,
+	UnderutilisedCPUPercent:  10,
+	LowUseCPUPercent:         10,
+	LowUseNetworkMB:          5,
+	LowUseDays:               4,
+	CPUCreditsMin:            1,
+	StoppedDays:              7,
+	IdleDBDays:               7,
+	DBHighCPUPercent:         80,
+	DBFreeStoragePercent:     10,
+	LambdaErrorRatePercent:   10,
+	LambdaErrorDays:          7,
+	LambdaTimeoutShare:       0.8,
+	MinDataHours:             30,
+	VolumeIdleIOPS:           1,
+	VolumeIdleDays:           7,
+	SnapshotAgeDays:          90,
+	NATIdleDays:              30,
+	LBIdleRequests:           100,
+	LBIdleDays:               7,
+	StoppedBilledDays:        30,
+	RightsizeHeadroomPercent: 80,
 }
 
 // MaxNATIdleDays bounds nat_idle_days: CloudWatch keeps hourly points for
@@ -107,7 +111,7 @@ func (t Thresholds) Validate() error {
 		"high_cpu_percent": t.HighCPUPercent, "sustained_cpu_percent": t.SustainedCPUPercent,
 		"underutilised_cpu_percent": t.UnderutilisedCPUPercent, "low_use_cpu_percent": t.LowUseCPUPercent,
 		"db_high_cpu_percent": t.DBHighCPUPercent, "db_free_storage_percent": t.DBFreeStoragePercent,
-		"lambda_error_rate_percent": t.LambdaErrorRatePercent,
+		"lambda_error_rate_percent": t.LambdaErrorRatePercent, "rightsize_headroom_percent": t.RightsizeHeadroomPercent,
 	}
 	for name, v := range pct {
 		if v <= 0 || v > 100 {

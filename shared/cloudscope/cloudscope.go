@@ -150,6 +150,8 @@ type EC2Details struct {
 	AvailabilityZone string `json:"availability_zone,omitempty"`
 	Platform         string `json:"platform,omitempty"`
 	Architecture     string `json:"architecture,omitempty"`
+	// Tenancy is the placement tenancy: "default" (shared), "dedicated", "host".
+	Tenancy string `json:"tenancy,omitempty"`
 	// StateReason explains a stopped or terminated state, as EC2 reports it.
 	StateReason string `json:"state_reason,omitempty"`
 	// StoppedAt is when a stopped instance stopped, when EC2 says.
@@ -164,7 +166,10 @@ type RDSDetails struct {
 	AllocatedStorageGB int32  `json:"allocated_storage_gb"`
 	StorageType        string `json:"storage_type,omitempty"`
 	MultiAZ            bool   `json:"multi_az"`
-	AvailabilityZone   string `json:"availability_zone,omitempty"`
+	// LicenseModel is RDS's: "license-included", "bring-your-own-license",
+	// "general-public-license", "postgresql-license".
+	LicenseModel     string `json:"license_model,omitempty"`
+	AvailabilityZone string `json:"availability_zone,omitempty"`
 }
 
 // LambdaDetails are the function configuration fields.

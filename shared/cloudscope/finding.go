@@ -66,6 +66,12 @@ type Finding struct {
 	// Savings is what acting on the finding saves a month, or why no figure
 	// is given; every waste finding has one.
 	Savings *Savings `json:"savings,omitempty"`
+	// Rightsize is a rightsize finding's target and its arithmetic.
+	Rightsize *Rightsizing `json:"rightsize,omitempty"`
+	// SeeAlso names the finding (its ID) whose action covers this one: an
+	// underutilised instance or an idle database points at its rightsize
+	// finding, which names the target and the saving.
+	SeeAlso string `json:"see_also,omitempty"`
 }
 
 // Savings is a finding's saving in money a month: the quantity, the unit

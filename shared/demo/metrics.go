@@ -54,7 +54,7 @@ type series struct {
 }
 
 // story is what the demo's metrics show: a hot batch worker, an idle
-// reporting server and database, a web server running out of CPU credits,
+// (and oversized) reporting server and an idle database, a web server running out of CPU credits,
 // a throttled webhook, a function with a high error rate, and a database
 // running out of storage.
 func story(seeded *Seeded) []series {
@@ -96,6 +96,10 @@ func story(seeded *Seeded) []series {
 	out = append(out,
 		ec2("us-east-1", "web-1", "CPUCreditBalance", "Count", flat(550, 40)),
 		ec2("us-east-1", "web-2", "CPUCreditBalance", "Count", falling(300, 0)),
+		// The CloudWatch agent on the reporting server: a quarter of its
+		// memory used, so rightsizing may halve it.
+		series{region: "eu-west-1", namespace: "CWAgent", metric: "mem_used_percent", unit: "Percent",
+			dims: map[string]string{"InstanceId": ids["legacy-reporting"]}, value: flat(25, 3)},
 
 		rds("us-east-1", "orders-db", "CPUUtilization", "Percent", daily(35, 75)),
 		rds("us-east-1", "orders-db", "DatabaseConnections", "Count", daily(40, 160)),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -43,7 +44,7 @@ func (s *Discoverer) listInstances(ctx context.Context, region string, run *runn
 					Tags:      tagMap(in.Tags),
 					EC2: &cloudscope.EC2Details{
 						InstanceType: string(in.InstanceType),
-						Platform:     aws.ToString(in.PlatformDetails),
+						Platform:     platformOf(in),
 						Architecture: string(in.Architecture),
 					},
 				}
@@ -53,6 +54,7 @@ func (s *Discoverer) listInstances(ctx context.Context, region string, run *runn
 				}
 				if in.Placement != nil {
 					r.EC2.AvailabilityZone = aws.ToString(in.Placement.AvailabilityZone)
+					r.EC2.Tenancy = string(in.Placement.Tenancy)
 				}
 				if in.StateReason != nil {
 					r.EC2.StateReason = aws.ToString(in.StateReason.Message)
@@ -100,6 +102,7 @@ func (s *Discoverer) listDatabases(ctx context.Context, region string, run *runn
 					AllocatedStorageGB: aws.ToInt32(db.AllocatedStorage),
 					StorageType:        aws.ToString(db.StorageType),
 					MultiAZ:            aws.ToBool(db.MultiAZ),
+					LicenseModel:       aws.ToString(db.LicenseModel),
 					AvailabilityZone:   aws.ToString(db.AvailabilityZone),
 				},
 			})
@@ -223,4 +226,18 @@ func bucketRegion(constraint string) string {
 		return "eu-west-1"
 	}
 	return constraint
+}
+
+// platformOf is an instance's platform details ("Linux/UNIX", "Windows with
+// SQL Server Standard", "Red Hat Enterprise Linux"), which name its Price
+// List line. AWS always sends them; an emulator may not, and then the
+// older Platform field decides: "windows" for Windows, blank for the rest.
+func platformOf(in ec2types.Instance) string {
+	if d := aws.ToString(in.PlatformDetails); d != "" {
+		return d
+	}
+	if in.Platform == ec2types.PlatformValuesWindows {
+		return "Windows"
+	}
+	return "Linux/UNIX"
 }

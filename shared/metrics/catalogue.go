@@ -26,13 +26,18 @@ type Definition struct {
 	Kind string
 	// Why says what the metric tells.
 	Why string
+	// RuleStats are statistics that only the scan's rules read (a
+	// Request with ForRules): charts leave them out.
+	RuleStats []string
+	// RuleOnly marks a metric that only the scan's rules read.
+	RuleOnly bool
 }
 
 // Catalogue lists the metrics read for each resource type, in output order.
 var Catalogue = map[cloudscope.ResourceType][]Definition{
 	cloudscope.EC2: {
-		{Namespace: "AWS/EC2", Name: "CPUUtilization", Dimension: "InstanceId", Stats: []string{"Average", "Maximum"}, Unit: "Percent",
-			Why: "processor load: sustained highs mean an undersized or hot instance, lows an oversized or idle one"},
+		{Namespace: "AWS/EC2", Name: "CPUUtilization", Dimension: "InstanceId", Stats: []string{"Average", "Maximum"}, Unit: "Percent", RuleStats: []string{"p99"},
+			Why: "processor load: sustained highs mean an undersized or hot instance, lows an oversized or idle one (its p99 is what rightsizing projects)"},
 		{Namespace: "AWS/EC2", Name: "NetworkIn", Dimension: "InstanceId", Stats: []string{"Sum"}, Unit: "Bytes",
 			Why: "traffic received; with NetworkOut, tells an idle instance from a quiet but busy one"},
 		{Namespace: "AWS/EC2", Name: "NetworkOut", Dimension: "InstanceId", Stats: []string{"Sum"}, Unit: "Bytes",
@@ -41,10 +46,12 @@ var Catalogue = map[cloudscope.ResourceType][]Definition{
 			Why: "1 when the instance or its host failed a status check"},
 		{Namespace: "AWS/EC2", Name: "CPUCreditBalance", Dimension: "InstanceId", Stats: []string{"Minimum"}, Unit: "Count", BurstableOnly: true,
 			Why: "burstable (T family) credits left: at zero the instance is throttled to its baseline"},
+		{Namespace: "CWAgent", Name: "mem_used_percent", Dimension: "InstanceId", Stats: []string{"Maximum"}, Unit: "Percent", RuleOnly: true,
+			Why: "memory used, published only by the CloudWatch agent (with the InstanceId dimension appended): rightsizing uses it where it exists"},
 	},
 	cloudscope.RDS: {
-		{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Percent",
-			Why: "database processor load"},
+		{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Percent", RuleStats: []string{"p99"},
+			Why: "database processor load (its p99 is what rightsizing projects)"},
 		{Namespace: "AWS/RDS", Name: "DatabaseConnections", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Count",
 			Why: "client connections: none for days means an idle database"},
 		{Namespace: "AWS/RDS", Name: "FreeStorageSpace", Dimension: "DBInstanceIdentifier", Stats: []string{"Minimum"}, Unit: "Bytes",

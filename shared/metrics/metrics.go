@@ -113,6 +113,9 @@ type Request struct {
 	Window  Window
 	Stats   []string
 	Metrics []string
+	// ForRules also reads what only the scan's rules read (the
+	// definitions' RuleStats and RuleOnly metrics).
+	ForRules bool
 }
 
 // Result is the series of every target, in the order asked.
@@ -180,12 +183,16 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 		for si := range Catalogue[t.Type] {
 			spec := &Catalogue[t.Type][si]
 			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) ||
-				spec.Kind != "" && spec.Kind != kind {
+				spec.Kind != "" && spec.Kind != kind || spec.RuleOnly && !req.ForRules {
 				continue
 			}
 			ms := cloudscope.MetricSeries{Name: spec.Name, Namespace: spec.Namespace, Unit: spec.Unit,
 				Period: max(req.Window.Period, spec.MinPeriod), Stats: map[string][]cloudscope.Point{}}
-			for _, st := range spec.Stats {
+			stats := spec.Stats
+			if req.ForRules {
+				stats = slices.Concat(spec.Stats, spec.RuleStats)
+			}
+			for _, st := range stats {
 				if len(req.Stats) > 0 && !slices.Contains(req.Stats, st) || f.opts.NoPercentiles && IsPercentile(st) {
 					continue
 				}

@@ -92,6 +92,11 @@ type FindingEntry struct {
 	// Savings is what acting on a waste finding saves a month, or why no
 	// figure is given (added within v1).
 	Savings *cloudscope.Savings `json:"savings,omitempty"`
+	// Rightsize is a rightsize finding's target, sizes, projected load
+	// and prices (added within v1).
+	Rightsize *cloudscope.Rightsizing `json:"rightsize,omitempty"`
+	// SeeAlso is the id of the finding whose action covers this one (added within v1).
+	SeeAlso string `json:"see_also,omitempty"`
 }
 
 func entry(f cloudscope.Finding, account, link string) FindingEntry {
@@ -101,7 +106,7 @@ func entry(f cloudscope.Finding, account, link string) FindingEntry {
 	}
 	return FindingEntry{ID: f.ID, Rule: f.Rule, Severity: f.Severity, Title: f.Title, ResourceType: f.ResourceType, ResourceID: f.ResourceID,
 		ResourceName: f.ResourceName, Region: f.Region, AccountID: account, Observed: observed, Threshold: f.Threshold, Window: f.Window,
-		Recommendation: f.Recommendation, Link: link, Savings: f.Savings}
+		Recommendation: f.Recommendation, Link: link, Savings: f.Savings, Rightsize: f.Rightsize, SeeAlso: f.SeeAlso}
 }
 
 // Findings renders the notification of findings, the findings of snap

@@ -327,3 +327,61 @@ func TestFindingsCountEachResourceOnce(t *testing.T) {
 		t.Errorf("the chat message counts otherwise:\n%s", m.Chat)
 	}
 }
+
+func TestFindingsCarryTheirRightsizeTarget(t *testing.T) {
+	snap, fs := sample()
+	cur, target, monthly := mustAmount(t, "0.384"), mustAmount(t, "0.308"), mustAmount(t, "55.48")
+	rs := finding("ec2.rightsize", cloudscope.Info, cloudscope.EC2, "i-0abc", "batch-worker")
+	om, pm := 20.0, 20.0
+	rs.Rightsize = &cloudscope.Rightsizing{
+		Current:   cloudscope.InstanceSize{Type: "m5.2xlarge", VCPU: 8, MemoryGiB: 32, Architecture: "x86_64", HourlyPrice: &cur, Currency: "USD"},
+		Target:    cloudscope.InstanceSize{Type: "m6g.2xlarge", VCPU: 8, MemoryGiB: 32, Architecture: "arm64", HourlyPrice: &target, Currency: "USD"},
+		Migration: true, Basis: "p99", HeadroomPercent: 80, ObservedCPUPercent: 20, ProjectedCPUPercent: 20,
+		ObservedMemoryPercent: &om, ProjectedMemoryPercent: &pm, Alternative: "m5.xlarge",
+	}
+	rs.Savings = &cloudscope.Savings{Monthly: &monthly, Currency: "USD", Estimate: "m5.2xlarge -> m6g.2xlarge, 730 m5.2xlarge hours x 0.384 USD/hour - 730 m6g.2xlarge hours x 0.308 USD/hour = 55.48 USD/month"}
+	under := finding("ec2.underutilised", cloudscope.Info, cloudscope.EC2, "i-0abc", "batch-worker")
+	under.SeeAlso = rs.ID
+	m := notify.Renderer{DashboardURL: dash}.Findings(snap, append(fs, rs, under), "evt-1")
+	schematest.Validate(t, []byte(m.Bodies["default"]), notify.FindingsSchema)
+	var doc notify.FindingsDocument
+	if err := json.Unmarshal([]byte(m.Bodies["default"]), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var seen int
+	for _, e := range doc.Findings {
+		switch e.Rule {
+		case "ec2.rightsize":
+			seen++
+			if e.Rightsize == nil || e.Rightsize.Target.Type != "m6g.2xlarge" || e.Rightsize.Target.HourlyPrice.String() != "0.308" || *e.Rightsize.ProjectedMemoryPercent != 20 {
+				t.Errorf("rightsize entry: %+v", e.Rightsize)
+			}
+		case "ec2.underutilised":
+			seen++
+			if e.SeeAlso != rs.ID {
+				t.Errorf("see also %q", e.SeeAlso)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d of the two findings in the document", seen)
+	}
+	// A rightsize proposal the schema does not know is refused.
+	bad := strings.Replace(m.Bodies["default"], `"basis":"p99"`, `"basis":"p95"`, 1)
+	sch, err := schematest.Compile(notify.FindingsSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad == m.Bodies["default"] || schematest.Check(sch, []byte(bad)) == nil {
+		t.Errorf("an unknown basis passed the schema")
+	}
+}
+
+func mustAmount(t *testing.T, s string) cloudscope.Amount {
+	t.Helper()
+	a, err := cloudscope.ParseAmount(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

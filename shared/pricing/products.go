@@ -97,6 +97,9 @@ func productOf(item cloudscope.PriceItem) (product, bool) {
 	if p, ok := products[item]; ok {
 		return p, true
 	}
+	if p, ok := instanceProduct(item); ok {
+		return p, true
+	}
 	for vt, usage := range volumeUsage {
 		if item == cloudscope.PriceVolumeStorage(vt) {
 			return product{service: "AmazonEC2", usage: usage, unit: perGBMonth}, true

@@ -108,7 +108,7 @@ func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string
 		if len(q.targets) == 0 {
 			continue
 		}
-		r, err := f.Fetch(ctx, metrics.Request{Region: region, Targets: q.targets, Window: q.w, Metrics: ruleMetrics})
+		r, err := f.Fetch(ctx, metrics.Request{Region: region, Targets: q.targets, Window: q.w, Metrics: ruleMetrics, ForRules: true})
 		if err != nil {
 			return nil, err
 		}
@@ -158,11 +158,14 @@ func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resou
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
 	}
-	var prices bottleneck.Prices
+	var src bottleneck.Sources
 	if s.d.Prices != nil {
-		prices = boundPrices{ctx: ctx, p: s.d.Prices}
+		src.Prices = boundPrices{ctx: ctx, p: s.d.Prices}
 	}
-	return bottleneck.EvaluateAmong(inputs, among, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, prices)
+	if s.d.InstanceTypes != nil {
+		src.Types = boundTypes{ctx: ctx, t: s.d.InstanceTypes}
+	}
+	return bottleneck.EvaluateWith(inputs, among, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, src)
 }
 
 // metricsAgain is the metrics step's second pass: after a pause, the

@@ -20,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
@@ -97,6 +98,10 @@ type Deps struct {
 	// Ledger, when set, records the savings realized as findings resolve
 	// (ledger.Ledger), in the scanning identity's partition.
 	Ledger Ledger
+	// InstanceTypes, when set, is the instance type catalogue the
+	// rightsize rules compare sizes in (instancetypes.Client); without it
+	// they decide nothing.
+	InstanceTypes InstanceTypes
 	// RegionsAtOnce bounds the regions whose metrics are read at once
 	// (default RegionsAtOnce); 1 reads them in turn (an emulator that
 	// answers one call at a time gains nothing from more, and each call
@@ -117,6 +122,13 @@ type Ledger interface {
 // Prices answers unit prices and counts the Price List calls it made.
 type Prices interface {
 	UnitPrice(ctx context.Context, region string, item cloudscope.PriceItem) cloudscope.UnitPrice
+	Calls() int
+}
+
+// InstanceTypes reads a region's instance type catalogue and counts the
+// DescribeInstanceTypes calls it made.
+type InstanceTypes interface {
+	Types(ctx context.Context, region string) (instancetypes.Catalogue, error)
 	Calls() int
 }
 
@@ -164,7 +176,7 @@ func New(d Deps) *Scanner {
 var ruleMetrics = []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusCheckFailed", "CPUCreditBalance",
 	"DatabaseConnections", "FreeStorageSpace", "Invocations", "Errors", "Throttles", "Duration",
 	"VolumeReadOps", "VolumeWriteOps", "BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination",
-	"RequestCount", "NewFlowCount", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"}
+	"RequestCount", "NewFlowCount", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "mem_used_percent"}
 
 // Result is a scan's outcome: the snapshot, and whether it was stored now
 // or had been stored by an earlier delivery of the same scan.
@@ -224,7 +236,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	}
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
-	pricesAsked := s.priceCalls()
+	pricesAsked, typesAsked := s.priceCalls(), s.typeCalls()
 	var again []string   // regions whose metrics failed for a passing reason
 	var read metricsRead // regions whose metrics were read, and not
 	var regionsDone int
@@ -269,6 +281,9 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	cloudscope.SortFindings(snap.Findings)
 	if s.d.Prices != nil {
 		snap.Calls["pricing:GetProducts"] = s.priceCalls() - pricesAsked
+	}
+	if s.d.InstanceTypes != nil {
+		snap.Calls["ec2:DescribeInstanceTypes"] = s.typeCalls() - typesAsked
 	}
 	s.report(ctx, t, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
 
@@ -445,6 +460,25 @@ func (s *Scanner) priceCalls() int {
 		return 0
 	}
 	return s.d.Prices.Calls()
+}
+
+// typeCalls is how many DescribeInstanceTypes calls the catalogue has made so far.
+func (s *Scanner) typeCalls() int {
+	if s.d.InstanceTypes == nil {
+		return 0
+	}
+	return s.d.InstanceTypes.Calls()
+}
+
+// boundTypes are the scan's instance type catalogue within its context, as
+// the rules ask it.
+type boundTypes struct {
+	ctx context.Context
+	t   InstanceTypes
+}
+
+func (b boundTypes) InstanceTypes(region string) (map[string]cloudscope.InstanceType, error) {
+	return b.t.Types(b.ctx, region)
 }
 
 // boundPrices are the scan's prices within its context, as the rules ask them.

@@ -25,6 +25,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/ledger"
@@ -139,6 +140,9 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		RegionsAtOnce: conf.RegionsAtOnce,
 		Anomalies:     Anomalies(conf, clients, records),
 		Ledger:        Ledger(conf, clients, records),
+		// The catalogue is read with the scanning identity's own
+		// credentials: instance types are the same in every account.
+		InstanceTypes: InstanceTypes(conf, clients),
 	}
 	if conf.TopicARN != "" {
 		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
@@ -200,10 +204,7 @@ func PartStore(store StateStore) (shard.PartStore, error) {
 // a Price List: a stand-in on loopback (shared/pricestandin) serves
 // recorded list prices, and every price says so.
 func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
-	var cache pricing.PriceCache = memstore.NewPriceCache(nil)
-	if conf.Table != "" {
-		cache = dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
-	}
+	cache := PriceCache(conf, clients)
 	named := awsconf.PricingEndpoint()
 	if named == "" && awsconf.EndpointOverridden(clients.Config()) {
 		return pricing.New(nil, cache)
@@ -213,6 +214,22 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 		c.WithLabel(pricestandin.Label + " (a Price List stand-in at " + named + ")")
 	}
 	return c
+}
+
+// PriceCache keeps Price List answers and instance type catalogues for a
+// week: in the table when one is configured, otherwise in process memory.
+func PriceCache(conf appconfig.Config, clients *awsconf.Clients) pricing.PriceCache {
+	if conf.Table != "" {
+		return dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
+	}
+	return memstore.NewPriceCache(nil)
+}
+
+// InstanceTypes is the instance type catalogue the rightsize rules compare
+// sizes in (ec2:DescribeInstanceTypes per region, which the emulator
+// serves too), kept a week in the price cache.
+func InstanceTypes(conf appconfig.Config, clients *awsconf.Clients) *instancetypes.Client {
+	return instancetypes.New(func(region string) instancetypes.API { return clients.EC2(region) }, PriceCache(conf, clients))
 }
 
 // Records is where the records that outlive one scan are kept (the savings

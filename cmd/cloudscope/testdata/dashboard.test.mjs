@@ -218,6 +218,14 @@ await step('bottlenecks: scan now, then the hot and idle resources with their th
     await card.scrollIntoViewIfNeeded(); // sparklines are drawn when seen
     await page.waitForFunction(c => window.Chart.getChart(c)?.data.datasets[0].data.length > 0, await card.locator('canvas').elementHandle());
   }
+  // The rightsize card names current -> target with their sizes and the projected load;
+  // the underutilised card of the same instance points at it.
+  const rs = page.locator('article.finding[data-rule="ec2.rightsize"]').first();
+  assert.equal(await rs.locator('.rightsize-target').getAttribute('data-type'), 'm5.large');
+  assert.match(await rs.locator('.rightsize-current').innerText(), /^m5\.xlarge: 4 vCPU, 16 GiB/);
+  assert.match(await rs.locator('.rightsize-projected').innerText(), /CPU \(hourly maximum\) .*%; memory .*%; headroom under 80%/);
+  const under = page.locator(`article.finding[data-rule="ec2.underutilised"][data-resource="${await rs.getAttribute('data-resource')}"]`);
+  assert.equal(await under.locator('a.see-also').getAttribute('data-target'), await rs.getAttribute('data-id'));
   const severities = await page.$$eval('#bottlenecks-list section.severity', s => s.map(x => x.dataset.severity));
   assert.deepEqual(severities, [...severities].sort((a, b) => ['critical', 'warning', 'info'].indexOf(a) - ['critical', 'warning', 'info'].indexOf(b)));
   assert.match(await page.innerText('#bottlenecks-errors'), new RegExp(want.failing_region));

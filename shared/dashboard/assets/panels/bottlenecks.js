@@ -191,6 +191,26 @@ function render(b) {
     h('li', {}, `${typeLabels[i.resource_type] || i.resource_type} ${i.resource_id} (${i.region}${multi() && i.account_id ? `, account ${i.account_id}` : ''}): ${i.rule} needs ${i.hours_needed} h of data, has ${fmt(i.hours_of_data)} h`)));
 }
 
+// size is one side of a rightsizing: "m5.2xlarge: 8 vCPU, 32 GiB, 0.384 USD/hour".
+const size = s => `${s.type}: ${s.vcpu} vCPU, ${fmt(s.memory_gib)} GiB${s.architecture ? ` (${s.architecture})` : ''}` +
+  (s.hourly_price ? `, ${s.hourly_price} ${s.currency}/hour` : ', price unknown');
+
+// rightsizeRows shows current -> target, the projected load against the headroom, and the memory note.
+function rightsizeRows(r) {
+  const mem = r.projected_memory_percent != null
+    ? `memory ${fmt(r.observed_memory_percent)}% -> ${fmt(r.projected_memory_percent)}%`
+    : (r.memory_note || '');
+  return [
+    h('dt', {}, 'Current'), h('dd', { class: 'rightsize-current' }, size(r.current)),
+    h('dt', {}, 'Target'), h('dd', { class: 'rightsize-target', dataset: { type: r.target.type, migration: String(r.migration) } },
+      size(r.target), r.migration ? h('span', { class: 'migration' }, ' · Graviton: a migration') : null,
+      r.alternative ? ` · without a migration: ${r.alternative}` : ''),
+    h('dt', {}, 'Projected'), h('dd', { class: 'rightsize-projected' },
+      `CPU (${r.basis}) ${fmt(r.observed_cpu_percent)}% -> ${fmt(r.projected_cpu_percent)}%` + (mem ? `; ${mem}` : '') +
+      `; headroom under ${fmt(r.headroom_percent)}%`),
+  ];
+}
+
 function card(f, ruleSource) {
   const t = f.threshold;
   const observed = Object.entries(f.observed).map(([k, v]) => `${k.replace(/_/g, ' ')} ${fmt(v)}`).join(', ');
@@ -210,10 +230,13 @@ function card(f, ruleSource) {
         h('dt', {}, 'Source'), h('dd', { class: 'source' }, t.source || ruleSource || ''),
         h('dt', {}, 'Window'), h('dd', {}, `${dateTime(f.window.start)} to ${dateTime(f.window.end)}`),
         h('dt', {}, 'Rule'), h('dd', {}, h('code', {}, f.rule)),
+        ...(f.rightsize ? rightsizeRows(f.rightsize) : []),
         ...(f.savings ? [h('dt', {}, 'Saves'), h('dd', { class: 'savings', dataset: { monthly: f.savings.monthly ?? '', coveredBy: f.savings.covered_by ?? '' } },
           f.savings.estimate ? `${f.savings.estimate} (${f.savings.price_source}, ${f.savings.price_date})` : f.savings.unavailable,
           f.savings.covered_by ? h('span', { class: 'covered' }, `; counted once, in the saving of ${f.savings.covered_by}`) : null)] : []))),
-    h('p', { class: 'recommendation' }, h('b', {}, 'Recommendation: '), f.recommendation));
+    h('p', { class: 'recommendation' }, h('b', {}, 'Recommendation: '), f.recommendation,
+      f.see_also ? h('a', { class: 'see-also', href: `#bottlenecks`, dataset: { target: f.see_also },
+        onclick: e => { e.preventDefault(); document.querySelector(`article.finding[data-id="${CSS.escape(f.see_also)}"]`)?.scrollIntoView({ block: 'center' }); } }, ' (see that finding)') : null));
   if (canvas) sparklineWhenSeen(canvas, evidence, t);
   return el;
 }
