@@ -33,7 +33,7 @@ func NewMessage(snap *cloudscope.Snapshot, findings []cloudscope.Finding, base, 
 // pending works out what snap has to tell against the latest stored
 // snapshot, and marks snap pending with it: nil when there is nothing.
 func (s *Scanner) pending(ctx context.Context, snap *cloudscope.Snapshot) (*notification, error) {
-	prev, err := s.d.Store.Latest(ctx)
+	prev, err := s.d.Store.LatestFindings(ctx) // findings only: its resources are not compared
 	if err != nil {
 		return nil, err
 	}
