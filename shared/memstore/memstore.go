@@ -27,10 +27,10 @@ import (
 // It holds at most MaxSnapshots.
 type Store struct {
 	mu    sync.Mutex
-	snaps map[string][]byte           // id -> JSON, so callers never share a snapshot
+	snaps map[string][]byte // id -> JSON, so callers never share a snapshot
 	// findings is each snapshot's JSON without its resources (Findings).
 	findings map[string][]byte
-	order []cloudscope.SnapshotHeader // oldest first
+	order    []cloudscope.SnapshotHeader // oldest first
 
 	failed []string // ids of failed scans, kept for Get only; oldest first
 

@@ -36,8 +36,8 @@ const LeaseDuration = 20 * time.Minute
 // A failed snapshot is kept for Get, but never answers Latest, List or Before.
 type Store interface {
 	Save(ctx context.Context, s *cloudscope.Snapshot) error
-	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)         // nil, nil when there is none
-	Latest(ctx context.Context) (*cloudscope.Snapshot, error)                 // nil, nil when there is none
+	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) // nil, nil when there is none
+	Latest(ctx context.Context) (*cloudscope.Snapshot, error)         // nil, nil when there is none
 	// Findings is snapshot id without its resources: its header, findings
 	// and undecided rules (Resources nil), read without reading any
 	// resource chunk; nil, nil when there is none. LatestFindings is the
