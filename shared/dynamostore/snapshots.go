@@ -613,6 +613,60 @@ func (st *SnapshotStore) Latest(ctx context.Context) (*cloudscope.Snapshot, erro
 	return st.Get(ctx, hs[0].ID)
 }
 
+// Findings reads snapshot id's header, findings and undecided rules,
+// without its resources (Resources is nil), or nil: one GetItem, then one
+// Query per kind on its findings and undecided chunks' keys; no resource
+// chunk or manifest is read.
+func (st *SnapshotStore) Findings(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
+	out, err := st.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.table), Key: snapKey(id, "header"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, awserr.Wrap(err, "dynamodb GetItem")
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	snap := &cloudscope.Snapshot{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+	if err := decodeHeader(out.Item, &snap.SnapshotHeader); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	attempt, _ := out.Item["attempt"].(*ddbtypes.AttributeValueMemberS)
+	chunksAttr, _ := out.Item["chunks"].(*ddbtypes.AttributeValueMemberS)
+	if attempt == nil || chunksAttr == nil {
+		return nil, fmt.Errorf("snapshot %s: the header names no chunks", id)
+	}
+	want := map[string]int{}
+	if err := json.Unmarshal([]byte(chunksAttr.Value), &want); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	st.remember(&snap.SnapshotHeader, out.Item)
+	for _, kind := range []string{"findings", "insufficient"} {
+		got := 0
+		err := st.queryChunks(ctx, id, []string{"chunk#" + attempt.Value + "#" + kind + "#"}, func(sk string, data []byte) error {
+			got++
+			if kind == "findings" {
+				return appendChunk(data, &snap.Findings)
+			}
+			return appendChunk(data, &snap.Insufficient)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %s %s: %w", id, kind, err)
+		}
+		if got != want[kind] {
+			return nil, fmt.Errorf("snapshot %s: %d of its %d %s chunks are stored", id, got, want[kind], kind)
+		}
+	}
+	return snap, nil
+}
+
+// LatestFindings is Findings of the newest snapshot, or nil.
+func (st *SnapshotStore) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	hs, err := st.List(ctx, 1)
+	if err != nil || len(hs) == 0 {
+		return nil, err
+	}
+	return st.Findings(ctx, hs[0].ID)
+}
+
 // SetNotification moves the notification state of snapshot id from from
 // to state, on its header and on its index entry together, on the
 // condition that both still hold from: otherwise cloudscope.ErrStateChanged.

@@ -282,6 +282,56 @@ func (s *Store) Get(_ context.Context, id string) (*cloudscope.Snapshot, error) 
 	return snap, err
 }
 
+// Findings returns snapshot id's header, findings and undecided rules,
+// without its resources (Resources is nil), or nil: it seeks to the
+// "findings#" and "insufficient#" chunks and reads no resource chunk.
+func (s *Store) Findings(_ context.Context, id string) (*cloudscope.Snapshot, error) {
+	var snap *cloudscope.Snapshot
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSnapshots).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		snap = &cloudscope.Snapshot{Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
+		if err := gzjson.Unmarshal(v, &snap.SnapshotHeader); err != nil {
+			return err
+		}
+		own := tx.Bucket(bucketChunks).Bucket([]byte(id))
+		if own == nil {
+			return fmt.Errorf("snapshot %s has no records", id)
+		}
+		c := own.Cursor()
+		for _, prefix := range []string{"findings#", "insufficient#"} {
+			p := []byte(prefix)
+			for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+				var err error
+				if prefix == "findings#" {
+					err = appendChunk(v, &snap.Findings)
+				} else {
+					err = appendChunk(v, &snap.Insufficient)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	return snap, nil
+}
+
+// LatestFindings is Findings of the newest snapshot, or nil.
+func (s *Store) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	h, err := s.LatestHeader(ctx)
+	if h == nil || err != nil {
+		return nil, err
+	}
+	return s.Findings(ctx, h.ID)
+}
+
 // LatestHeader is the newest snapshot's header, or nil: one read.
 func (s *Store) LatestHeader(_ context.Context) (*cloudscope.SnapshotHeader, error) {
 	var h *cloudscope.SnapshotHeader

@@ -11,7 +11,8 @@ import (
 
 // Bottlenecks is what the bottleneck, snapshot and scan routes need.
 type Bottlenecks interface {
-	Latest(ctx context.Context) (*cloudscope.Snapshot, error)
+	// LatestFindings is the newest snapshot without its resources.
+	LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error)
 	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)
 	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error)
 	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
@@ -76,7 +77,7 @@ func (a *api) bottlenecks(w http.ResponseWriter, r *http.Request) error {
 	}
 	var snap *cloudscope.Snapshot
 	if source == scan.SourceLatest {
-		if snap, err = a.deps.Bottlenecks.Latest(r.Context()); err != nil {
+		if snap, err = a.deps.Bottlenecks.LatestFindings(r.Context()); err != nil {
 			return err
 		}
 		if snap == nil {

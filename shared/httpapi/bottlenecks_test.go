@@ -20,8 +20,8 @@ type fakeBottlenecks struct {
 	started []string
 }
 
-func (f *fakeBottlenecks) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
-	return f.store.Latest(ctx)
+func (f *fakeBottlenecks) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	return f.store.LatestFindings(ctx)
 }
 func (f *fakeBottlenecks) Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
 	return f.store.Get(ctx, id)

@@ -22,6 +22,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/loopback"
+	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
 // OpenAPI is the API's OpenAPI 3 document; tests hold every response to it.
@@ -86,6 +87,12 @@ func New(deps Deps) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &api{deps: deps, log: log}
+	if deps.Metrics != nil {
+		// Identical live questions (fifty viewers of one chart) share one
+		// CloudWatch read and its answer until the next period begins, as
+		// /resources' live reads do (metrics.Coalesced).
+		a.deps.Metrics = metrics.Coalesce(deps.Metrics, a.now)
+	}
 	var routes []route
 	routes = append(routes, route{"GET", "/openapi.yaml", a.openAPI})
 	if deps.Discovery != nil {

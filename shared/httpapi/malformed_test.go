@@ -70,9 +70,9 @@ func (c *counting) Forecast(context.Context, costs.ForecastQuery) (*costs.Foreca
 	c.count("Forecast")
 	return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "not in this test")
 }
-func (c *counting) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
-	c.count("Latest")
-	return c.store.Latest(ctx)
+func (c *counting) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	c.count("LatestFindings")
+	return c.store.LatestFindings(ctx)
 }
 func (c *counting) Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
 	c.count("Get")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,5 +135,36 @@ func TestMetricsRoute(t *testing.T) {
 	r = do(t, h, "GET", "/metrics?resource_type=ec2&region=us-east-1")
 	if r.status != 400 || r.env.Error.Param != "resource_ids" {
 		t.Errorf("missing ids: %d %s", r.status, r.body)
+	}
+}
+
+// Fifty viewers of one chart at once: the route asks for its series once
+// (issue 22: every view was a call to CloudWatch); another chart is its own.
+func TestMetricsRouteCoalescesIdenticalQuestions(t *testing.T) {
+	var mu sync.Mutex
+	fetched := map[string]int{}
+	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+		mu.Lock()
+		fetched[r.Targets[0].ID]++
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{{Type: cloudscope.EC2, ID: r.Targets[0].ID,
+			Metrics: []cloudscope.MetricSeries{}}}, Calls: 1}, nil
+	})})
+	var wg sync.WaitGroup
+	for i := range 50 {
+		id := "i-01234567"
+		if i%10 == 9 {
+			id = "i-89abcdef"
+		}
+		wg.Go(func() {
+			if r := serve(t, h, "GET", "/metrics?resource_type=ec2&resource_ids="+id+"&region=us-east-1&hours=24"); r.status != 200 || !strings.Contains(string(r.body), id) {
+				t.Errorf("%d %s", r.status, r.body)
+			}
+		})
+	}
+	wg.Wait()
+	if fetched["i-01234567"] != 1 || fetched["i-89abcdef"] != 1 {
+		t.Errorf("reads per chart: %v; want one each", fetched)
 	}
 }

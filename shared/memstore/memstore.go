@@ -27,8 +27,10 @@ import (
 // It holds at most MaxSnapshots.
 type Store struct {
 	mu    sync.Mutex
-	snaps map[string][]byte           // id -> JSON, so callers never share a snapshot
-	order []cloudscope.SnapshotHeader // oldest first
+	snaps map[string][]byte // id -> JSON, so callers never share a snapshot
+	// findings is each snapshot's JSON without its resources (Findings).
+	findings map[string][]byte
+	order    []cloudscope.SnapshotHeader // oldest first
 
 	failed []string // ids of failed scans, kept for Get only; oldest first
 
@@ -52,7 +54,7 @@ const MaxSnapshots = 50
 
 // New returns an empty store.
 func New() *Store {
-	m := &Store{snaps: map[string][]byte{}, now: time.Now, parts: map[string]map[string]storedPart{}, sharded: map[string][]storedPart{},
+	m := &Store{snaps: map[string][]byte{}, findings: map[string][]byte{}, now: time.Now, parts: map[string]map[string]storedPart{}, sharded: map[string][]storedPart{},
 		shards: map[string]cloudscope.ShardProgress{}}
 	m.records = kv.NewMemory(func() time.Time { return m.now() })
 	return m
@@ -65,6 +67,7 @@ func (m *Store) KV() *kv.Memory { return m.records }
 // drop forgets snapshot id (and the parts it reads).
 func (m *Store) drop(id string) {
 	delete(m.snaps, id)
+	delete(m.findings, id)
 	delete(m.sharded, id)
 }
 
@@ -97,21 +100,28 @@ func (m *Store) Save(_ context.Context, s *cloudscope.Snapshot) error {
 	if err != nil {
 		return err
 	}
+	head := *s
+	head.Resources = nil
+	fb, err := json.Marshal(&head)
+	if err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.snaps[s.ID]; ok && !slices.Contains(m.failed, s.ID) {
 		return cloudscope.ErrSnapshotExists
 	}
-	m.keep(&s.SnapshotHeader, b, nil)
+	m.keep(&s.SnapshotHeader, b, fb, nil)
 	return nil
 }
 
 // keep stores a snapshot's JSON (and a sharded one's parts) and indexes
 // it, unless it failed. The caller holds the lock and checked the id.
-func (m *Store) keep(h *cloudscope.SnapshotHeader, b []byte, parts []storedPart) {
+func (m *Store) keep(h *cloudscope.SnapshotHeader, b, findings []byte, parts []storedPart) {
 	m.failed = slices.DeleteFunc(m.failed, func(id string) bool { return id == h.ID })
 	m.drop(h.ID)
 	m.snaps[h.ID] = b
+	m.findings[h.ID] = findings
 	if parts != nil {
 		m.sharded[h.ID] = parts
 	}
@@ -173,6 +183,35 @@ func (m *Store) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
 	return m.Get(ctx, id)
 }
 
+// Findings returns snapshot id's header, findings and undecided rules,
+// without its resources (Resources is nil), or nil.
+func (m *Store) Findings(_ context.Context, id string) (*cloudscope.Snapshot, error) {
+	m.mu.Lock()
+	b, ok := m.findings[id]
+	m.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	var s cloudscope.Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, err
+	}
+	s.Resources = nil
+	return &s, nil
+}
+
+// LatestFindings is Findings of the newest snapshot, or nil.
+func (m *Store) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	m.mu.Lock()
+	if len(m.order) == 0 {
+		m.mu.Unlock()
+		return nil, nil
+	}
+	id := m.order[len(m.order)-1].ID
+	m.mu.Unlock()
+	return m.Findings(ctx, id)
+}
+
 // List returns up to limit headers, newest first.
 func (m *Store) List(_ context.Context, limit int) ([]cloudscope.SnapshotHeader, error) {
 	m.mu.Lock()
@@ -206,6 +245,10 @@ func (m *Store) SetNotification(_ context.Context, id, from, state string) error
 		return err
 	}
 	m.snaps[id] = nb
+	s.Resources = nil
+	if m.findings[id], err = json.Marshal(&s); err != nil {
+		return err
+	}
 	for i := range m.order {
 		if m.order[i].ID == id {
 			m.order[i].Notification = state
@@ -274,7 +317,7 @@ func (m *Store) LatestHeader(_ context.Context) (*cloudscope.SnapshotHeader, err
 
 // Header is snapshot id's header, or nil.
 func (m *Store) Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error) {
-	s, err := m.Get(ctx, id)
+	s, err := m.Findings(ctx, id)
 	if s == nil || err != nil {
 		return nil, err
 	}
@@ -446,7 +489,7 @@ func (m *Store) FinalizeParts(_ context.Context, h cloudscope.SnapshotHeader, fi
 	if _, ok := m.snaps[h.ID]; ok && !slices.Contains(m.failed, h.ID) {
 		return cloudscope.ErrSnapshotExists
 	}
-	m.keep(&s.SnapshotHeader, b, parts)
+	m.keep(&s.SnapshotHeader, b, b, parts) // b holds no resources
 	return nil
 }
 

@@ -192,7 +192,7 @@ func (s *Scanner) ConcludeWith(ctx context.Context, snap *cloudscope.Snapshot, s
 		}
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	prev, err := s.d.Store.Latest(ctx)
+	prev, err := s.d.Store.LatestFindings(ctx) // findings only: its resources are not compared
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,15 @@ const LeaseDuration = 20 * time.Minute
 // A failed snapshot is kept for Get, but never answers Latest, List or Before.
 type Store interface {
 	Save(ctx context.Context, s *cloudscope.Snapshot) error
-	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error)         // nil, nil when there is none
-	Latest(ctx context.Context) (*cloudscope.Snapshot, error)                 // nil, nil when there is none
+	Get(ctx context.Context, id string) (*cloudscope.Snapshot, error) // nil, nil when there is none
+	Latest(ctx context.Context) (*cloudscope.Snapshot, error)         // nil, nil when there is none
+	// Findings is snapshot id without its resources: its header, findings
+	// and undecided rules (Resources nil), read without reading any
+	// resource chunk; nil, nil when there is none. LatestFindings is the
+	// newest snapshot's. Comparing two scans (the notification, the ledger)
+	// and /bottlenecks read these, never every resource.
+	Findings(ctx context.Context, id string) (*cloudscope.Snapshot, error)
+	LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error)
 	List(ctx context.Context, limit int) ([]cloudscope.SnapshotHeader, error) // newest first
 	// Before is the header of the snapshot stored just before id, or nil.
 	Before(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
@@ -342,7 +349,7 @@ func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []stri
 		t.step(snap.FailedStep)
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	prev, err := s.d.Store.Latest(ctx)
+	prev, err := s.d.Store.LatestFindings(ctx) // findings only: its resources are not compared
 	if err != nil {
 		return nil, err
 	}

@@ -19,9 +19,10 @@ type Service struct {
 	Start func(ctx context.Context, id string) error
 }
 
-// Latest is the newest snapshot, or nil.
-func (s *Service) Latest(ctx context.Context) (*cloudscope.Snapshot, error) {
-	return s.Store.Latest(ctx)
+// LatestFindings is the newest snapshot without its resources (its header,
+// findings and undecided rules), or nil.
+func (s *Service) LatestFindings(ctx context.Context) (*cloudscope.Snapshot, error) {
+	return s.Store.LatestFindings(ctx)
 }
 
 // Get is snapshot id, or nil.

@@ -226,6 +226,17 @@ func parts(t *testing.T, newStore func(*testing.T, *Clock) PartsStore) {
 			}
 		}
 	}
+	// Findings apart from resources, as for any snapshot.
+	for name, read := range map[string]func() (*cloudscope.Snapshot, error){
+		"Findings": func() (*cloudscope.Snapshot, error) { return st.Findings(ctx, id) }, "LatestFindings": func() (*cloudscope.Snapshot, error) { return st.LatestFindings(ctx) }} {
+		s, err := read()
+		if err != nil || s == nil {
+			t.Fatalf("%s: %v %v", name, s, err)
+		}
+		if s.ID != id || s.Resources != nil || len(s.Findings) != len(findings) || len(s.Insufficient) != len(undecided) || s.Counts.Resources != len(all) {
+			t.Errorf("%s: %s with %d resources, %d findings, %d undecided; want none, %d, %d", name, s.ID, len(s.Resources), len(s.Findings), len(s.Insufficient), len(findings), len(undecided))
+		}
+	}
 	// Headers, history and notification like any other snapshot.
 	if lh, err := st.LatestHeader(ctx); err != nil || lh == nil || lh.ID != id || lh.Counts.ByAccount[accountB] != h.Counts.ByAccount[accountB] {
 		t.Errorf("latest header %+v %v", lh, err)

@@ -43,6 +43,71 @@ func Run(t *testing.T, newStore func(t *testing.T, clock *Clock) scan.Store) {
 	t.Run("OneScanHoldsTheLease", func(t *testing.T) { lease(t, newStore) })
 	t.Run("NotificationMovesOnlyFromTheExpectedState", func(t *testing.T) { notification(t, newStore) })
 	t.Run("AFailedScanIsKeptButNeverTheLatest", func(t *testing.T) { failed(t, newStore) })
+	t.Run("FindingsAreReadApartFromResources", func(t *testing.T) { findingsOnly(t, newStore) })
+}
+
+// findingsOnly: Findings and LatestFindings answer a snapshot's header,
+// findings and undecided rules as Get does, without its resources.
+func findingsOnly(t *testing.T, newStore func(*testing.T, *Clock) scan.Store) {
+	clock := NewClock()
+	st := newStore(t, clock)
+	ctx := context.Background()
+	if f, err := st.LatestFindings(ctx); f != nil || err != nil {
+		t.Errorf("an empty store's latest findings: %+v %v", f, err)
+	}
+	if f, err := st.Findings(ctx, "nowhere"); f != nil || err != nil {
+		t.Errorf("an unknown snapshot's findings: %+v %v", f, err)
+	}
+	s := snapshot("s1", clock.Now(), cloudscope.OutcomeComplete)
+	for i := range 1200 { // more than one chunk of each kind in every store
+		id := fmt.Sprintf("i-%017x", i)
+		s.Resources = append(s.Resources, cloudscope.Resource{Type: cloudscope.EC2, ID: id, Region: "us-east-1"})
+		s.Findings = append(s.Findings, cloudscope.Finding{ID: "ec2.cpu_high:" + id, Rule: "ec2.cpu_high", Severity: cloudscope.Warning,
+			ResourceType: cloudscope.EC2, ResourceID: id, Region: "us-east-1", Observed: map[string]float64{"cpu_p95": 91}})
+		s.Insufficient = append(s.Insufficient, cloudscope.Insufficient{Rule: "ec2.underutilised", ResourceType: cloudscope.EC2, ResourceID: id,
+			Region: "us-east-1", HoursOfData: 3, HoursNeeded: 30})
+	}
+	s.Counts.CountResources(s.Resources)
+	if err := st.Save(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	bad := snapshot("bad", clock.Now().Add(time.Hour), cloudscope.OutcomeFailed)
+	bad.Findings = s.Findings[:1]
+	if err := st.Save(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetNotification(ctx, "s1", cloudscope.NotifyPending, cloudscope.NotifySent); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := st.Get(ctx, "s1")
+	if err != nil || whole == nil {
+		t.Fatalf("get: %v %v", whole, err)
+	}
+	for name, read := range map[string]func() (*cloudscope.Snapshot, error){
+		"Findings": func() (*cloudscope.Snapshot, error) { return st.Findings(ctx, "s1") }, "LatestFindings": func() (*cloudscope.Snapshot, error) { return st.LatestFindings(ctx) }} {
+		got, err := read()
+		if err != nil || got == nil {
+			t.Fatalf("%s: %v %v", name, got, err)
+		}
+		if got.ID != "s1" || got.Notification != cloudscope.NotifySent || got.Counts.Resources != 1201 || len(got.Notify) != 1 {
+			t.Errorf("%s: header %+v; want s1's, notification sent, 1,201 resources counted", name, got.SnapshotHeader)
+		}
+		if got.Resources != nil {
+			t.Errorf("%s: %d resources read; want none", name, len(got.Resources))
+		}
+		if len(got.Findings) != len(whole.Findings) || len(got.Insufficient) != len(whole.Insufficient) || len(got.Findings) != 1200 {
+			t.Fatalf("%s: %d findings and %d undecided; want %d and %d", name, len(got.Findings), len(got.Insufficient), len(whole.Findings), len(whole.Insufficient))
+		}
+		for i := range got.Findings {
+			if got.Findings[i].ID != whole.Findings[i].ID || got.Findings[i].Observed["cpu_p95"] != 91 || got.Insufficient[i].ResourceID != whole.Insufficient[i].ResourceID {
+				t.Fatalf("%s: record %d is %s/%s, want %s/%s", name, i, got.Findings[i].ID, got.Insufficient[i].ResourceID, whole.Findings[i].ID, whole.Insufficient[i].ResourceID)
+			}
+		}
+	}
+	// A failed scan is read by id, never as the latest.
+	if got, err := st.Findings(ctx, "bad"); err != nil || got == nil || !got.Failed() || len(got.Findings) != 1 {
+		t.Errorf("the failed scan's findings: %+v %v", got, err)
+	}
 }
 
 func snapshot(id string, finished time.Time, outcome string) *cloudscope.Snapshot {
