@@ -1,9 +1,8 @@
 package main
 
 import (
-	"slices"
-
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -19,20 +18,7 @@ var assumeRoleActions = accounts.AssumeRoleIAMActions
 // The instance type catalogue is read with the scan's own role today; a
 // member grants it too, so that a shard may read it where it discovers.
 func memberActions() []string {
-	return union(discovery.IAMActions, metrics.IAMActions, instancetypes.IAMActions)
-}
-
-func union(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, a := range l {
-			if !slices.Contains(out, a) {
-				out = append(out, a)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
+	return appconfig.Union(discovery.IAMActions, metrics.IAMActions, instancetypes.IAMActions)
 }
 
 // ReadOnlyPolicy is the IAM policy a person needs to run `cloudscope serve`,
@@ -45,7 +31,7 @@ func ReadOnlyPolicy() map[string]any {
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
+			"Action":   appconfig.Union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

@@ -227,17 +227,17 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		}
 		m, _ := appconfig.ManifestOf(fn)
 		g := m.Grants
-		want := union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
+		want := appconfig.Union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
 		if g.InvokesScan {
-			want = union(want, []string{"lambda:InvokeFunction"})
+			want = appconfig.Union(want, []string{"lambda:InvokeFunction"})
 		}
 		if g.AssumesMemberRole {
-			want = union(want, assumeRoleActions)
+			want = appconfig.Union(want, assumeRoleActions)
 		}
 		if g.StartsScanMachine { // POST /scans starts the state machine of this (fleet) deployment
-			want = union(want, sfnstart.IAMActions)
+			want = appconfig.Union(want, sfnstart.IAMActions)
 		}
-		if got := union(actions); !slices.Equal(got, want) {
+		if got := appconfig.Union(actions); !slices.Equal(got, want) {
 			t.Errorf("%s may do\n %v\nits code calls\n %v", fn, got, want)
 		}
 		for _, a := range actions {

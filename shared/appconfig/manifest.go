@@ -112,7 +112,7 @@ var Manifests = []Manifest{
 		Name: "discovery", MemoryMB: 1769, TimeoutSeconds: 29, Concurrency: 10,
 		Routes:   []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
-		Grants:   Grants{Account: union(discovery.IAMActions), Table: union(dynamostore.SnapshotReadIAMActions)},
+		Grants:   Grants{Account: Union(discovery.IAMActions), Table: Union(dynamostore.SnapshotReadIAMActions)},
 	},
 	{
 		Name: "metrics", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 10,
@@ -120,13 +120,13 @@ var Manifests = []Manifest{
 		Function: Function{Optional: []string{EnvPercentiles, EnvAccounts, EnvMemberRole}},
 		// With a scan of many accounts it reads a member's metrics through the
 		// member role, as a shard does (knowing its own account first).
-		Grants: Grants{Account: union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
+		Grants: Grants{Account: Union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 	},
 	{
 		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
 		Routes:   []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
-		Grants:   Grants{Account: union(costs.IAMActions), Table: union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
+		Grants:   Grants{Account: Union(costs.IAMActions), Table: Union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
 	},
 	{
 		Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
@@ -135,40 +135,40 @@ var Manifests = []Manifest{
 			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
 		},
 		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table:       union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
+			Table:       Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			InvokesScan: true, StartsScanMachine: true},
 	},
 	{
 		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
 			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table: union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions),
+		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
+			Table: Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions),
 			DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	},
 	{
 		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Fleet: true,
 		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
-			Table:      union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
-			PlanBucket: union(s3items.IAMActions)},
+		Grants: Grants{Account: Union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
+			Table:      Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
+			PlanBucket: Union(s3items.IAMActions)},
 	},
 	{
 		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Fleet: true,
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
 			EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
-			Table: union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
+		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
+			Table: Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	},
 	{
 		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Fleet: true,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 		// The finalize's anomalies price what changed in the inventory that day.
-		Grants: Grants{Account: union(costs.ReportIAMActions, pricing.IAMActions),
-			Table: union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions, dynamostore.PriceCacheIAMActions),
-			Topic: union(snsnotify.IAMActions), TopicKey: union(snsnotify.KMSActions)},
+		Grants: Grants{Account: Union(costs.ReportIAMActions, pricing.IAMActions),
+			Table: Union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions, dynamostore.PriceCacheIAMActions),
+			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions)},
 	},
 }
 
@@ -181,8 +181,8 @@ func ManifestOf(name string) (Manifest, bool) {
 	return Manifests[i], true
 }
 
-// union is the sorted union of action lists.
-func union(lists ...[]string) []string {
+// Union is the sorted union of action lists.
+func Union(lists ...[]string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, a := range l {

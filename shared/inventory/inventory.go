@@ -17,6 +17,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
 // Source is what a store offers for reads.
@@ -260,7 +261,7 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 		}
 	}
 	if next := offset + len(p.Resources); next < p.Counts.Total && len(p.Resources) > 0 {
-		p.NextCursor = encodeCursor(cursor{Snapshot: p.SnapshotID, Offset: next, Question: q.question()})
+		p.NextCursor = pagecursor.Encode(cursor{Snapshot: p.SnapshotID, Offset: next, Question: q.question()})
 	}
 	return nil
 }

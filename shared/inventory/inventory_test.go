@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
 // slowAccount is a discovery that takes a while and counts its calls.
@@ -151,11 +152,11 @@ func TestNewQueryRefusesBadInput(t *testing.T) {
 // never overflow, whoever made the cursor.
 func TestACursorTooDeepIsRefused(t *testing.T) {
 	q := query(t, Input{Sort: "name"})
-	deep := encodeCursor(cursor{Snapshot: "s", Offset: MaxOffset + 1, Question: q.question()})
+	deep := pagecursor.Encode(cursor{Snapshot: "s", Offset: MaxOffset + 1, Question: q.question()})
 	if _, err := NewQuery(Input{Sort: "name", Cursor: deep}); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 		t.Errorf("a cursor %d deep: %v", MaxOffset+1, err)
 	}
-	ok := encodeCursor(cursor{Snapshot: "s", Offset: 1000, Question: q.question()})
+	ok := pagecursor.Encode(cursor{Snapshot: "s", Offset: 1000, Question: q.question()})
 	if _, err := NewQuery(Input{Sort: "name", Cursor: ok}); err != nil {
 		t.Errorf("a cursor 1000 deep: %v", err)
 	}

@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
 // Page sizes: a page is at most MaxLimit resources (well under 1 MB of JSON).
@@ -129,7 +129,7 @@ func NewQuery(in Input) (Query, error) {
 		return Query{}, cloudscope.Invalid("source", "%q is not latest or live", cloudscope.Clip(in.Source))
 	}
 	if in.Cursor != "" {
-		c, err := decodeCursor(in.Cursor)
+		c, err := pagecursor.Decode[cursor](in.Cursor)
 		if err != nil || c.Question != q.question() || c.Offset < 0 || c.Offset > MaxOffset {
 			return Query{}, cloudscope.Invalid("cursor", "not a cursor of this list: start again without one (a cursor goes with the filters and sort it was given for)")
 		}
@@ -194,21 +194,4 @@ func contains(hay, lowerNeedle string) bool {
 		return false
 	}
 	return strings.Contains(strings.ToLower(hay), lowerNeedle)
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }

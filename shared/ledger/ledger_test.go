@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/kv"
+	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
 const acct = "111111111111"
@@ -328,7 +329,7 @@ func TestNewQueryRefuses(t *testing.T) {
 		"unknown rule":   {Rule: "nope"},
 		"limit 1001":     {Limit: "1001"},
 		"forged cursor":  {Cursor: "!!"},
-		"foreign cursor": {Cursor: encodeCursor(cursor{After: "meta", Question: Query{Months: 12}.question()})},
+		"foreign cursor": {Cursor: pagecursor.Encode(cursor{After: "meta", Question: Query{Months: 12}.question()})},
 	} {
 		if _, err := NewQuery(in, known); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 			t.Errorf("%s: %v", name, err)

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
 // Defaults and bounds of a question to the ledger.
@@ -76,7 +76,7 @@ func NewQuery(in Input, known func(rule string) bool) (Query, error) {
 		q.Limit = n
 	}
 	if in.Cursor != "" {
-		c, err := decodeCursor(in.Cursor)
+		c, err := pagecursor.Decode[cursor](in.Cursor)
 		if err != nil || c.Question != q.question() || !strings.HasPrefix(c.After, entryPrefix) {
 			return Query{}, cloudscope.Invalid("cursor", "not a cursor of this list: start again without one (a cursor goes with the filters it was given for)")
 		}
@@ -90,23 +90,6 @@ func (q Query) question() string {
 	b, _ := json.Marshal([]any{q.Months, q.Accounts, q.Rule})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
-}
-
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (*cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, err
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }
 
 // Answer is the ledger's answer to a question.
@@ -204,7 +187,7 @@ func (l *Ledger) Answer(ctx context.Context, account string, q Query, now time.T
 			return nil
 		}
 		if len(a.Entries) == q.Limit {
-			a.NextCursor = encodeCursor(cursor{After: last, Question: q.question()})
+			a.NextCursor = pagecursor.Encode(cursor{After: last, Question: q.question()})
 			return nil
 		}
 		a.Entries = append(a.Entries, e)
