@@ -311,6 +311,14 @@ func hourlyItems(r *cloudscope.Resource) ([]hourly, string) {
 		return []hourly{{item: cloudscope.PriceDynamoRCU, quantity: r.Table.ReadCapacityUnits}, {item: cloudscope.PriceDynamoWCU, quantity: r.Table.WriteCapacityUnits}}, ""
 	case r.Type == cloudscope.Table:
 		return nil, "an on-demand table bills its requests, not its hours"
+	case r.Type == cloudscope.EC2 && r.EC2 != nil:
+		// The on-demand line of its type on its platform and tenancy (what
+		// rightsizing prices too); a Spot or reserved hour bills less.
+		o, ok := cloudscope.EC2OfferOf(r.EC2.Platform, r.EC2.Tenancy)
+		if !ok {
+			return nil, "no list price for an instance on " + r.EC2.Platform + " (" + r.EC2.Tenancy + ") in cloudscope yet"
+		}
+		return []hourly{{item: cloudscope.PriceEC2Instance(r.EC2.InstanceType, o), quantity: 1}}, ""
 	}
 	return nil, fmt.Sprintf("no list price for %s hours in cloudscope yet", r.Type)
 }

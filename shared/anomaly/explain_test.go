@@ -143,7 +143,7 @@ func TestExplain(t *testing.T) {
 
 func TestExplainUnpricedAndUncovered(t *testing.T) {
 	instance := cloudscope.Resource{Type: cloudscope.EC2, ID: "i-new", Region: "us-east-1", State: "running", CreatedAt: at("2026-12-05T12:00:00Z"),
-		EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
+		EC2: &cloudscope.EC2Details{InstanceType: "m5.large", Platform: "Linux/UNIX", Tenancy: "default"}}
 	head := snapshot("s-head", "2026-12-06T06:00:00Z", instance)
 	rep := report(map[string][]float64{"us-east-1, Amazon Elastic Compute Cloud - Compute": spikeYesterday()}, 0)
 
@@ -154,7 +154,19 @@ func TestExplainUnpricedAndUncovered(t *testing.T) {
 	}
 	ex := res.Anomalies[0].Explanation
 	if !ex.Covered || ex.Unpriced != 1 || len(ex.Changes) != 1 || ex.Changes[0].Cost != nil || ex.Changes[0].Unpriced == "" || ex.Changes[0].Hours != 12 {
-		t.Errorf("an instance launched at noon: %+v, want one unpriced change of 12 hours", ex)
+		t.Errorf("an instance launched at noon, its type's price unknown: %+v, want one unpriced change of 12 hours", ex)
+	}
+
+	// With its type's on-demand hour known (0.096 USD, the m5.large Linux
+	// line in us-east-1 as the recorded Price List record in
+	// shared/pricing/testdata/m5_large.json has it): 12 hours x 0.096.
+	svc = New(kv.NewMemory(nil), m5Large{}, nil, Options{Now: func() time.Time { return now }})
+	res, err = svc.Evaluate(context.Background(), rep, scans{head})
+	if err != nil || len(res.Anomalies) != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if ex := res.Anomalies[0].Explanation; ex.Unpriced != 0 || len(ex.Changes) != 1 || ex.Changes[0].Cost == nil || ex.Changes[0].Cost.String() != "1.152" || ex.Explained.String() != "1.152" {
+		t.Errorf("an instance launched at noon, priced: %+v, want 12 hours x 0.096 = 1.152", ex)
 	}
 
 	// Only a scan from before the day: nothing saw what changed.
@@ -263,4 +275,18 @@ func TestEvaluateLevelShiftAlertsOnce(t *testing.T) {
 	if told != 1 || len(all) != 1 || all[0].Kind != cloudscope.AnomalyLevelShift || all[0].Status != cloudscope.AnomalyResolved {
 		t.Errorf("told %d times; stored %+v; want one level shift, told once, resolved", told, all)
 	}
+}
+
+// m5Large answers only the on-demand hour of an m5.large on Linux, shared
+// tenancy, in us-east-1: the amount of the recorded record the pricing
+// package's tests read (AmazonEC2 SKU 6C86BEPQVG73ZGGR, 0.096 USD/Hrs).
+type m5Large struct{}
+
+func (m5Large) UnitPrice(_ context.Context, region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
+	o, _ := cloudscope.EC2OfferOf("Linux/UNIX", "default")
+	if region != "us-east-1" || item != cloudscope.PriceEC2Instance("m5.large", o) {
+		return cloudscope.UnitPrice{Unavailable: "no price found"}
+	}
+	a, _ := cloudscope.ParseAmount("0.096")
+	return cloudscope.UnitPrice{Amount: a, Unit: "Hrs", Currency: "USD", Source: "AWS Price List AmazonEC2 SKU 6C86BEPQVG73ZGGR", Date: "2021-02-01"}
 }
