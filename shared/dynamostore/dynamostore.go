@@ -12,6 +12,8 @@ package dynamostore
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -59,6 +61,36 @@ func CreateTable(ctx context.Context, client interface {
 	})
 	if err != nil {
 		return awserr.Wrap(err, "dynamodb CreateTable")
+	}
+	return nil
+}
+
+// batchWriter is the BatchWriteItem call the stores make.
+type batchWriter interface {
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// writeAll writes one batch of at most 25 requests to table, retrying
+// what DynamoDB leaves unprocessed with a doubling backoff (from backoff),
+// and fails loudly after 8 attempts rather than lose items.
+func writeAll(ctx context.Context, client batchWriter, table string, batch []ddbtypes.WriteRequest, backoff time.Duration) error {
+	req := map[string][]ddbtypes.WriteRequest{table: batch}
+	for attempt := 0; len(req[table]) > 0; attempt++ {
+		if attempt == 8 {
+			return fmt.Errorf("dynamodb BatchWriteItem: %d items still unprocessed after %d attempts", len(req[table]), attempt)
+		}
+		if attempt > 0 {
+			select {
+			case <-time.After(backoff << (attempt - 1)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
+		if err != nil {
+			return awserr.Wrap(err, "dynamodb BatchWriteItem")
+		}
+		req = out.UnprocessedItems
 	}
 	return nil
 }

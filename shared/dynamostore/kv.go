@@ -234,25 +234,7 @@ func (s *KV) PutBatch(ctx context.Context, items []kv.Item) error {
 
 // batchWrite writes one batch, retrying its unprocessed items.
 func (s *KV) batchWrite(ctx context.Context, batch []ddbtypes.WriteRequest) error {
-	req := map[string][]ddbtypes.WriteRequest{s.table: batch}
-	for attempt := 0; len(req[s.table]) > 0; attempt++ {
-		if attempt == 8 {
-			return fmt.Errorf("dynamodb BatchWriteItem: %d kv items still unprocessed after %d attempts", len(req[s.table]), attempt)
-		}
-		if attempt > 0 {
-			select {
-			case <-time.After(s.backoff << (attempt - 1)):
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-		if err != nil {
-			return awserr.Wrap(err, "dynamodb BatchWriteItem")
-		}
-		req = out.UnprocessedItems
-	}
-	return nil
+	return writeAll(ctx, s.client, s.table, batch, s.backoff)
 }
 
 // Delete removes the item under k, if any.

@@ -269,22 +269,8 @@ func (st *SnapshotStore) batchWrite(ctx context.Context, items []map[string]ddbt
 		}
 		st.wrote(n)
 		items = items[n:]
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt == 8 {
-				return fmt.Errorf("dynamodb BatchWriteItem: %d items still unprocessed after %d attempts", len(req[st.table]), attempt)
-			}
-			if attempt > 0 {
-				select {
-				case <-time.After(st.backoff << attempt):
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
-			out, err := st.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if err != nil {
-				return awserr.Wrap(err, "dynamodb BatchWriteItem")
-			}
-			req = out.UnprocessedItems
+		if err := writeAll(ctx, st.client, st.table, req[st.table], st.backoff); err != nil {
+			return err
 		}
 	}
 	return nil
