@@ -12,5 +12,11 @@ import (
 // changes priced by the Price List, and the scanning identity
 // (sts:GetCallerIdentity, asked once) naming their partition.
 func Anomalies(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *anomaly.Service {
-	return anomaly.New(Records(conf, clients, local), Prices(conf, clients), onceAccount(callerAccount(clients)), anomaly.Options{Floors: conf.Anomaly})
+	return anomalies(conf, clients, local, Prices(conf, clients))
+}
+
+// anomalies is Anomalies pricing through prices: a scan passes its own
+// client, so one Price List cache serves its savings and its anomalies.
+func anomalies(conf appconfig.Config, clients *awsconf.Clients, local kv.Store, prices anomaly.Prices) *anomaly.Service {
+	return anomaly.New(Records(conf, clients, local), prices, onceAccount(callerAccount(clients)), anomaly.Options{Floors: conf.Anomaly})
 }

@@ -125,6 +125,7 @@ func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (S
 func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Scanner {
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // the scan function's timeout leaves room after this
+	prices := Prices(conf, clients)
 	deps := scan.Deps{
 		Discovery:    discovery.New(discovery.ClientsFrom(clients), d),
 		Metrics:      Metrics(conf, clients),
@@ -134,11 +135,11 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		Progress:     progress,
 		DashboardURL: conf.DashboardURL,
 		Account:      callerAccount(clients),
-		Prices:       Prices(conf, clients),
+		Prices:       prices,
 		// AWS serves each region apart (the default); an emulator that
 		// computes one GetMetricData at a time is set to 1 by its user.
 		RegionsAtOnce: conf.RegionsAtOnce,
-		Anomalies:     Anomalies(conf, clients, records),
+		Anomalies:     anomalies(conf, clients, records, prices),
 		Ledger:        Ledger(conf, clients, records),
 		// The catalogue is read with the scanning identity's own
 		// credentials: instance types are the same in every account.
