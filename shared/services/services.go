@@ -56,7 +56,8 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 	return metrics.New(metrics.ClientsFrom(clients), conf.Metrics)
 }
 
-// Costs is the Cost Explorer service, caching in the table when one is
+// Costs is the Cost Explorer service (of the organization's management
+// account when conf reads several accounts, see costClient), caching in the table when one is
 // configured and otherwise in local (the local CLI's state file), or in
 // memory when that is nil too (the deployed costs function requires the
 // table, see appconfig.Manifests).
@@ -65,7 +66,18 @@ func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *
 	if conf.Table != "" {
 		cache = dynamostore.NewCostCache(clients.DynamoDB(), conf.Table, nil)
 	}
-	return costs.New(costs.ClientFrom(clients), cache, conf.Costs)
+	return costs.New(costClient(conf, clients), cache, conf.Costs)
+}
+
+// costClient is Cost Explorer for the accounts of conf: the caller's own,
+// or, for an organization read from a delegated administrator, the
+// management account's through its cost role (accounts.CostClients).
+func costClient(conf appconfig.Config, clients *awsconf.Clients) costs.CostExplorerAPI {
+	if conf.Accounts.Self() {
+		return costs.ClientFrom(clients)
+	}
+	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	return costs.ClientOf(members.CostClients)
 }
 
 // Local is what a person chose to keep state in on a laptop (cloudscope
