@@ -54,7 +54,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 			opts.APIOptions = []func(*middleware.Stack) error{awsstub.Observe(func(c awsstub.Call) {
 				if in, ok := c.Input.(*sts.AssumeRoleInput); ok {
 					mu.Lock()
-					assumed = append(assumed, aws.ToString(in.RoleArn))
+					assumed = append(assumed, aws.ToString(in.RoleArn)+" as "+aws.ToString(in.RoleSessionName))
 					mu.Unlock()
 				}
 			})}
@@ -167,7 +167,9 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 	mu.Lock()
 	roles := slices.Clone(assumed)
 	mu.Unlock()
-	for _, want := range []string{"arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultRole, "arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultCostRole} {
+	// Sessions named after the scan.
+	for _, want := range []string{"arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultRole + " as cloudscope-delegated-1",
+		"arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultCostRole + " as cloudscope-delegated-1"} {
 		if !slices.Contains(roles, want) {
 			t.Errorf("assumed %v, want %s among them", roles, want)
 		}

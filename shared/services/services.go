@@ -76,7 +76,10 @@ func costClient(conf appconfig.Config, clients *awsconf.Clients) costs.CostExplo
 	if conf.Accounts.Self() {
 		return costs.ClientFrom(clients)
 	}
-	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	// Outside a scan (the cost routes) the cost role's sessions are named
+	// as /metrics' member sessions; a scan's finalize names them after the scan.
+	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(),
+		accounts.Options{Role: conf.MemberRole, SessionName: accounts.SessionName("api")})
 	return costs.ClientOf(members.CostClients)
 }
 
