@@ -124,7 +124,7 @@ var Manifests = []Manifest{
 	},
 	{
 		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
-		Routes:   []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
+		Routes: []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
 		// With a scan of many accounts it reads the organization's costs, in
 		// the management account (see infra's management stack).
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL, EnvAccounts}},
