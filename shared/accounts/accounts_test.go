@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/breaker"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/readme"
@@ -329,5 +331,27 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 	}
 	if n := len(SessionName(strings.Repeat("x", 100))); n != 64 {
 		t.Errorf("a long scan id makes a session name of %d characters, want IAM's 64", n)
+	}
+}
+
+// TestEveryAccountsClientsFailFast: the clients handed out for the
+// caller's own account and for a member both send through a breaker (shared/breaker), so that a region
+// that stopped answering fails at once in every account a scan reads.
+func TestEveryAccountsClientsFailFast(t *testing.T) {
+	o := &org{}
+	m := newMembers(t, "org", o)
+	ctx := context.Background()
+	own, err := m.Clients(ctx, mgmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := m.Clients(ctx, "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*awsconf.Clients{"own": own, "member": member} {
+		if _, ok := c.Config().HTTPClient.(*breaker.Breaker); !ok {
+			t.Errorf("the %s account's clients send through %T, not a breaker", name, c.Config().HTTPClient)
+		}
 	}
 }
