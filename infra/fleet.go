@@ -89,9 +89,8 @@ func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) 
 		OrgID:       strings.TrimSpace(get("orgId", "")),
 		Regions:     strings.TrimSpace(get("regions", "")),
 		SkipRegions: strings.TrimSpace(get("skipRegions", "")),
-
-		ManagementAccount: strings.TrimSpace(get("managementAccount", "")),
 	}
+	f.ManagementAccount = strings.TrimSpace(get("managementAccount", ""))
 	for _, ou := range strings.Split(get("memberOUs", ""), ",") {
 		if ou = strings.TrimSpace(ou); ou != "" {
 			f.MemberOUs = append(f.MemberOUs, ou)

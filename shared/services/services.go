@@ -56,11 +56,11 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 	return metrics.New(metrics.ClientsFrom(clients), conf.Metrics)
 }
 
-// Costs is the Cost Explorer service (of the organization's management
-// account when conf reads several accounts, see costClient), caching in the table when one is
-// configured and otherwise in local (the local CLI's state file), or in
-// memory when that is nil too (the deployed costs function requires the
-// table, see appconfig.Manifests).
+// Costs is the Cost Explorer service (the organization's management
+// account's when conf reads several accounts, see costClient), caching in
+// the table when one is configured and otherwise in local (the local CLI's
+// state file), or in memory when that is nil too (the deployed costs
+// function requires the table, see appconfig.Manifests).
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
