@@ -96,7 +96,9 @@ func calledServices(t *testing.T, m Manifest) []string {
 }
 
 // linkedServices are the AWS SDK service packages function name imports
-// when built for Lambda.
+// when built for Lambda. It also holds the function to its configuration
+// from the Lambda environment: the SDK's config package (and the SSO
+// clients it brings) is not linked.
 func linkedServices(t *testing.T, name string) []string {
 	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "../../functions/"+name).Output()
 	if err != nil {
@@ -104,6 +106,9 @@ func linkedServices(t *testing.T, name string) []string {
 	}
 	var svcs []string
 	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "github.com/aws/aws-sdk-go-v2/config" {
+			t.Errorf("%s links the SDK's config package: a function's configuration is awsconf.FromEnvironment's", name)
+		}
 		rest, ok := strings.CutPrefix(pkg, "github.com/aws/aws-sdk-go-v2/service/")
 		if ok && !strings.Contains(rest, "/") {
 			svcs = append(svcs, rest)
