@@ -24,6 +24,10 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -59,7 +63,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 				}
 			})}
 		}
-		cfg, err := awsconf.Load(ctx, opts)
+		cfg, err := sdkconfig.Load(ctx, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +71,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 	}
 	mgmt := mototest.AccountID
 	mgmtClients := load(mototest.Credentials(), false)
-	org := mgmtClients.Organizations()
+	org := organizationsclient.Home(mgmtClients)
 	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +86,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 	}
 	// An account's credentials: moto gives a role's session the role's account.
 	as := func(id string, observe bool) *awsconf.Clients {
-		out, err := mgmtClients.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole"),
+		out, err := stsclient.Home(mgmtClients).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/OrganizationAccountAccessRole"),
 			RoleSessionName: aws.String("seed")})
 		if err != nil {
 			t.Fatal(err)
@@ -92,7 +96,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 	}
 	instances := map[string]string{}
 	for id, c := range map[string]*awsconf.Clients{mgmt: mgmtClients, admin: as(admin, false), member: as(member, false)} {
-		run, err := c.EC2("us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
+		run, err := ec2client.In(c, "us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
 			MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/costexplorerclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -43,7 +44,7 @@ type CostExplorerAPI interface {
 }
 
 // ClientFrom returns the Cost Explorer client of the shared set, in us-east-1.
-func ClientFrom(c *awsconf.Clients) CostExplorerAPI { return c.CostExplorer(Region) }
+func ClientFrom(c *awsconf.Clients) CostExplorerAPI { return costexplorerclient.In(c, Region) }
 
 // ClientOf returns a Cost Explorer client that asks clients, at each call,
 // whose clients to ask: for an organization read from a delegated

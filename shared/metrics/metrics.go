@@ -31,6 +31,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -49,7 +50,7 @@ type CloudWatchAPI interface {
 
 // ClientsFrom adapts the shared AWS client set.
 func ClientsFrom(c *awsconf.Clients) func(region string) CloudWatchAPI {
-	return func(region string) CloudWatchAPI { return c.CloudWatch(region) }
+	return func(region string) CloudWatchAPI { return cloudwatchclient.In(c, region) }
 }
 
 // Options tune a Fetcher. The zero value gives the defaults.

@@ -11,6 +11,7 @@ import (
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/pricing/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -138,5 +139,5 @@ func TestADatabasePriceNamesEngineDeploymentAndLicence(t *testing.T) {
 func client(t *testing.T, h awsstub.Handler, cache pricing.PriceCache) (*pricing.Client, *awsstub.Counter) {
 	t.Helper()
 	var calls awsstub.Counter
-	return pricing.New(awsstub.Clients(calls.Wrap(h)).Pricing(), cache), &calls
+	return pricing.New(pricingclient.Global(awsstub.Clients(calls.Wrap(h))), cache), &calls
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -42,7 +44,7 @@ func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	prices := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	s := scan.New(scan.Deps{
 		Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
 		Metrics:       metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
@@ -130,7 +132,7 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	t.Setenv(awsconf.EnvPricingEndpoint, standin.URL) // before the configuration is loaded
 	ctx := context.Background()
 	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
-	east, south := clients.EC2("us-east-1"), clients.EC2("ap-south-1")
+	east, south := ec2client.In(clients, "us-east-1"), ec2client.In(clients, "ap-south-1")
 	run, err := east.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	if err != nil {
