@@ -163,8 +163,8 @@ var ruleReads = map[string]Reads{
 	EBSGP2ToGP3:      inventoryOnly(cloudscope.Volume, "gp2, not a volume to delete (unattached, or idle among the volumes judged)"),
 	SnapshotOrphaned: inventoryOnly(cloudscope.VolumeBackup, "older than snapshot_age_days, its volume gone, used by no image"),
 	EIPUnassociated:  inventoryOnly(cloudscope.Address, "associated with nothing"),
-	NATIdle: {Metrics: natReads(), Precondition: "available", applies: available},
-	LBNoHealthy: inventoryOnly(cloudscope.LoadBalancer, "no healthy target"),
+	NATIdle:          {Metrics: natReads(), Precondition: "available", applies: available},
+	LBNoHealthy:      inventoryOnly(cloudscope.LoadBalancer, "no healthy target"),
 	LBIdle: {Metrics: []MetricRead{
 		ofKind("application", hourlyRead("AWS/ApplicationELB", "RequestCount", "Sum")),
 		ofKind("network", hourlyRead("AWS/NetworkELB", "NewFlowCount", "Sum")),

@@ -370,7 +370,9 @@ func TestPlannedReadsFindWhatReadingEverythingFinds(t *testing.T) {
 			return v, ok || metric == "mem_used_percent"
 		}
 	}
-	varied := func() ([]cloudscope.Resource, func(string, string, time.Time) (float64, bool)) { return variedFleet(end) }
+	varied := func() ([]cloudscope.Resource, func(string, string, time.Time) (float64, bool)) {
+		return variedFleet(end)
+	}
 	for _, c := range []struct {
 		name        string
 		fleet       func() ([]cloudscope.Resource, func(string, string, time.Time) (float64, bool))
