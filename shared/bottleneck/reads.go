@@ -314,7 +314,7 @@ func asked(have *cloudscope.ResourceMetrics, namespace, name, stat string) bool 
 
 // The screens: each holds whenever the rule could still use the read.
 
-const lowUseText = "low_use_days days or more, each measured for most of the day, have a daily average CPU at or under low_use_cpu_percent"
+const lowUseText = "the CPU was low on low_use_days whole days (daily average <= low_use_cpu_percent)"
 
 // lowUsePossible: ec2.low_utilisation counts a day only with its CPU low,
 // so the network matters only when enough days are.
@@ -357,7 +357,7 @@ func p99Empty(namespace, name string) func(c *check) bool {
 	}
 }
 
-const overProvisionedText = "over-provisioned: min_data_hours of CPU data, and its high CPU would fit on half its vCPUs under the headroom"
+const overProvisionedText = "over-provisioned (its high CPU would fit on half its vCPUs)"
 
 // overProvisioned: the rightsize rule reads memory and credits only for
 // a resource whose CPU would fit on half its vCPUs.

@@ -16,8 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/demo"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -70,12 +73,14 @@ func (s *series) handle(_ context.Context, c awsstub.Call) (any, error) {
 }
 
 // judged is what a scanner finds of resources when it reads their metrics
-// all (every metric and statistic of the catalogue, NAT gateways over
-// their rule's window) or as the rules plan, and the metrics requested.
-func judged(t *testing.T, sc *scan.Scanner, f *metrics.Fetcher, resources []cloudscope.Resource, all bool, started time.Time) (bottleneck.Result, int64) {
+// all (every rule metric and statistic of the catalogue, NAT gateways over
+// their rule's window: what scans read before the rules declared their
+// reads) or as the rules plan, and the metrics requested.
+func judged(t testing.TB, sc *scan.Scanner, f *metrics.Fetcher, resources []cloudscope.Resource, all bool, started time.Time) (bottleneck.Result, int64) {
 	t.Helper()
 	ctx := context.Background()
 	window := scan.MetricsWindow(started)
+	region := resources[0].Region
 	var targets []metrics.Target
 	for _, r := range resources {
 		if tg, ok := scan.Target(r); ok {
@@ -103,20 +108,20 @@ func judged(t *testing.T, sc *scan.Scanner, f *metrics.Fetcher, resources []clou
 				short = append(short, tg)
 			}
 		}
-		read(f.Fetch(ctx, metrics.Request{Region: "eu-west-1", Targets: short, Window: window, ForRules: true}))
+		read(f.Fetch(ctx, metrics.Request{Region: region, Targets: short, Window: window, Metrics: scan.RuleMetrics(), ForRules: true}))
 		if len(nat) > 0 {
-			read(f.Fetch(ctx, metrics.Request{Region: "eu-west-1", Targets: nat, ForRules: true,
+			read(f.Fetch(ctx, metrics.Request{Region: region, Targets: nat, Metrics: scan.RuleMetrics(), ForRules: true,
 				Window: metrics.Trailing(window.End, bottleneck.Defaults.NATIdleDays, 86400)}))
 		}
 	} else {
-		read(sc.FetchRuleMetrics(ctx, f, "eu-west-1", targets, window))
+		read(sc.FetchRuleMetrics(ctx, f, region, targets, window))
 	}
 	return sc.Judge(ctx, resources, resources, got, window, started), requested
 }
 
 // samePlanned holds the findings and undecided rules of the planned reads
 // to those of reading everything, and returns the metrics requested each way.
-func samePlanned(t *testing.T, deps scan.Deps, f *metrics.Fetcher, resources []cloudscope.Resource, started time.Time) (all, planned int64) {
+func samePlanned(t testing.TB, deps scan.Deps, f *metrics.Fetcher, resources []cloudscope.Resource, started time.Time) (all, planned int64, findings int) {
 	t.Helper()
 	sc := scan.New(deps)
 	want, all := judged(t, sc, f, resources, true, started)
@@ -126,9 +131,6 @@ func samePlanned(t *testing.T, deps scan.Deps, f *metrics.Fetcher, resources []c
 	if string(a) != string(b) {
 		t.Errorf("the planned reads judge otherwise than reading everything:\n%s", firstDiff(string(a), string(b)))
 	}
-	if len(want.Findings) == 0 {
-		t.Errorf("the fleet has no findings: a weak comparison")
-	}
 	rulesFired := map[string]int{}
 	for _, f := range want.Findings {
 		rulesFired[f.Rule]++
@@ -137,7 +139,7 @@ func samePlanned(t *testing.T, deps scan.Deps, f *metrics.Fetcher, resources []c
 	if planned > all {
 		t.Errorf("planned %d metrics, more than the %d of reading everything", planned, all)
 	}
-	return all, planned
+	return all, planned, len(want.Findings)
 }
 
 func firstDiff(a, b string) string {
@@ -395,7 +397,10 @@ func TestPlannedReadsFindWhatReadingEverythingFinds(t *testing.T) {
 			if c.catalogue {
 				deps.InstanceTypes, deps.Prices = catalogue{}, flatPrices{}
 			}
-			all, planned := samePlanned(t, deps, f, rs, started)
+			all, planned, findings := samePlanned(t, deps, f, rs, started)
+			if findings == 0 {
+				t.Errorf("the fleet has no findings: a weak comparison")
+			}
 			t.Logf("%d resources: %d metrics requested reading everything, %d planned (%.2f and %.2f a resource)",
 				len(rs), all, planned, float64(all)/float64(len(rs)), float64(planned)/float64(len(rs)))
 		})
@@ -459,4 +464,60 @@ func TestTheScanReadsNoMetricNoApplicableRuleReads(t *testing.T) {
 			t.Errorf("only %d resources that no rule reads: a weak test", quiet)
 		}
 	}
+}
+
+// demoReads discovers the demo account in the emulator and judges each
+// region with every metric read and with the planned reads: the findings
+// must be the same. It returns the resources and the metrics requested
+// each way, and the findings.
+func demoReads(t testing.TB) (resources int, all, planned int64, findings int) {
+	moto.Reset(t)
+	ctx := context.Background()
+	// A busy machine slows the emulator's GetMetricData: it reads every
+	// point of the account for each query.
+	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{HTTPTimeout: 5 * time.Minute}))
+	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := discovery.New(discovery.ClientsFrom(clients), discovery.Options{}).Discover(ctx, discovery.Query{Regions: demo.Regions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRegion := map[string][]cloudscope.Resource{}
+	for _, r := range inv.Resources {
+		byRegion[r.Region] = append(byRegion[r.Region], r)
+	}
+	f := metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true, Concurrency: 1}) // the emulator answers one call at a time
+	started := time.Now().UTC()
+	for _, rs := range byRegion {
+		a, p, n := samePlanned(t, scan.Deps{Thresholds: bottleneck.Defaults}, f, rs, started)
+		all, planned, findings = all+a, planned+p, findings+n
+	}
+	return len(inv.Resources), all, planned, findings
+}
+
+// TestPlannedReadsOnTheDemo: the demo's findings are the same with the
+// planned reads as with every metric read.
+func TestPlannedReadsOnTheDemo(t *testing.T) {
+	n, all, planned, findings := demoReads(t)
+	if findings < 9 {
+		t.Errorf("%d findings on the demo: a weak comparison", findings)
+	}
+	t.Logf("demo: %d resources, %d findings: %d metrics requested reading everything, %d planned", n, findings, all, planned)
+}
+
+// BenchmarkDemoMetricsRequested reports the metrics requested per resource
+// on the demo account (in the emulator, percentiles off): reading every
+// rule metric, as scans did before the rules declared their reads, and
+// the planned reads, with the same findings.
+func BenchmarkDemoMetricsRequested(b *testing.B) {
+	var n, findings int
+	var all, planned int64
+	for b.Loop() {
+		n, all, planned, findings = demoReads(b)
+	}
+	b.ReportMetric(float64(all)/float64(n), "before-metrics-per-resource")
+	b.ReportMetric(float64(planned)/float64(n), "after-metrics-per-resource")
+	b.Logf("demo: %d resources, %d findings (the same both ways): %d metrics requested reading every rule metric (%.2f a resource), %d planned (%.2f a resource)",
+		n, findings, all, float64(all)/float64(n), planned, float64(planned)/float64(n))
 }
