@@ -106,7 +106,7 @@ func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
 	if !slices.Contains(gp2, "api-eu-data") || !slices.Contains(gp2, "orphaned-data") {
 		t.Errorf("the demo's gp2 volumes are not in the inventory: %v", gp2)
 	}
-	t.Logf("waste findings: %v; price calls %d", got, snap.Calls["pricing:GetProducts"])
+	t.Logf("waste findings: %v; price calls %d; errors %v", got, snap.Calls["pricing:GetProducts"], snap.Errors)
 }
 
 // wasteRules are the rules of issue 15's waste cases.
