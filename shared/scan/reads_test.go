@@ -17,6 +17,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -391,7 +392,7 @@ func TestPlannedReadsFindWhatReadingEverythingFinds(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rs, value := c.fleet()
 			s := &series{value: value, asked: map[string][]string{}}
-			f := metrics.New(func(string) metrics.CloudWatchAPI { return awsstub.Clients(s.handle).CloudWatch("eu-west-1") },
+			f := metrics.New(func(string) metrics.CloudWatchAPI { return cloudwatchclient.In(awsstub.Clients(s.handle), "eu-west-1") },
 				metrics.Options{NoPercentiles: !c.percentiles})
 			deps := scan.Deps{Thresholds: bottleneck.Defaults}
 			if c.catalogue {
@@ -419,7 +420,7 @@ func TestTheScanReadsNoMetricNoApplicableRuleReads(t *testing.T) {
 	for _, withCatalogue := range []bool{false, true} {
 		rs, value := variedFleet(end)
 		s := &series{value: value, asked: map[string][]string{}}
-		f := metrics.New(func(string) metrics.CloudWatchAPI { return awsstub.Clients(s.handle).CloudWatch("eu-west-1") }, metrics.Options{})
+		f := metrics.New(func(string) metrics.CloudWatchAPI { return cloudwatchclient.In(awsstub.Clients(s.handle), "eu-west-1") }, metrics.Options{})
 		deps := scan.Deps{Thresholds: bottleneck.Defaults}
 		if withCatalogue {
 			deps.InstanceTypes, deps.Prices = catalogue{}, flatPrices{}
