@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -45,7 +46,7 @@ func (p priceList) UnitPrice(region string, item cloudscope.PriceItem) cloudscop
 }
 
 // usEast1 are the prices of the rule tests.
-var usEast1 = priceList{c: pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil)), table: priceTable{
+var usEast1 = priceList{c: pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil)), table: priceTable{
 	// Standard-IA capacity in us-east-1 (AWS's DynamoDB pricing page): no
 	// record, recorded or hand-written, has them.
 	cloudscope.PriceDynamoIARCU:     {"0.00016", "ReadCapacityUnit-Hrs"},
@@ -248,9 +249,9 @@ func TestRuleSavingsArePricedFromRecordedRecords(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, id, rule string
-		r            cloudscope.Resource
-		monthly, sku string
-		date         string
+		r              cloudscope.Resource
+		monthly, sku   string
+		date           string
 	}{
 		{"an unattached 500 GB gp2 volume", "vol-1", EBSUnattached, volume("vol-1", "gp2", 500), "50.00", "HY3BZPP2B6K8MSJF", "2019-02-01"},
 		{"a 100 GB snapshot of a gone volume", "snap-1", SnapshotOrphaned, cloudscope.Resource{Type: cloudscope.VolumeBackup, ID: "snap-1", Region: "us-east-1",

@@ -19,6 +19,8 @@ import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbv2client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -169,12 +171,12 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 		t.Fatalf("default subnets: %v (%v)", subnets, err)
 	}
 	subnetIDs := []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(subnets.Subnets[1].SubnetId)}
-	alb, err := clients.ELBv2("us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{Name: aws.String("internal-alb"), Subnets: subnetIDs,
+	alb, err := elbv2client.In(clients, "us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{Name: aws.String("internal-alb"), Subnets: subnetIDs,
 		Scheme: elbv2types.LoadBalancerSchemeEnumInternal, Type: elbv2types.LoadBalancerTypeEnumApplication})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := clients.ELB("us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancing.CreateLoadBalancerInput{LoadBalancerName: aws.String("internal-clb"),
+	if _, err := elbclient.In(clients, "us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancing.CreateLoadBalancerInput{LoadBalancerName: aws.String("internal-clb"),
 		Subnets: subnetIDs[:1], Scheme: aws.String("internal"),
 		Listeners: []elbtypes.Listener{{Protocol: aws.String("HTTP"), LoadBalancerPort: 80, InstanceProtocol: aws.String("HTTP"), InstancePort: aws.Int32(80)}}}); err != nil {
 		t.Fatal(err)

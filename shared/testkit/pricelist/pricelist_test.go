@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -14,7 +15,7 @@ import (
 )
 
 func TestEveryPriceIsAnsweredFromItsRecord(t *testing.T) {
-	c := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), nil)
+	c := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), nil)
 	for item, want := range pricelist.Prices {
 		p := c.UnitPrice(context.Background(), "us-east-1", item)
 		amount, err := cloudscope.ParseAmount(want[0])
