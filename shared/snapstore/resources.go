@@ -1,0 +1,229 @@
+package snapstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
+	"github.com/cloudscope/cloudscope/shared/kv"
+)
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all
+// when none), chunk by chunk in the stored order: one Query for all, or
+// one per account and region asked, read only as far as fn wants, the
+// chunks decoded ahead on every core.
+func (s *Store) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil {
+		return err
+	}
+	if r.Sharded {
+		err = s.partResources(ctx, w, r, regions, fn)
+	} else {
+		err = s.chunkResources(ctx, w, r, regions, fn)
+	}
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// chunkResources reads a snapshot's own resource chunks.
+func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
+	base := "c#" + r.Attempt + "#r#"
+	prefixes := []string{base}
+	if len(regions) > 0 {
+		prefixes = nil
+		accounts := r.Accounts
+		if len(accounts) == 0 {
+			accounts = []string{""}
+		}
+		for _, a := range accounts {
+			for _, region := range slices.Sorted(slices.Values(regions)) {
+				prefixes = append(prefixes, base+groupPrefix(a, region))
+			}
+		}
+	}
+	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), prefixes, fn)
+	if err != nil {
+		return err
+	}
+	if len(regions) == 0 && n != r.Chunks["resources"] {
+		return fmt.Errorf("snapshot %s: %d of its %d resource chunks are stored", r.Header.ID, n, r.Chunks["resources"])
+	}
+	return nil
+}
+
+// decoded is one chunk's resources, or why not.
+type decoded struct {
+	rs  []cloudscope.Resource
+	err error
+}
+
+// decodeAhead calls fn with the chunks of partition under each prefix in
+// turn, in key order, decoding up to two per core ahead of fn; it answers
+// how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
+func (s *Store) decodeAhead(ctx context.Context, partition string, prefixes []string, fn func([]cloudscope.Resource) error) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ahead := 2 * runtime.GOMAXPROCS(0)
+	order := make(chan chan decoded, ahead)
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		for _, prefix := range prefixes {
+			err := s.kv.Query(ctx, partition, prefix, "", 0, func(it kv.Item) error {
+				res := make(chan decoded, 1)
+				select {
+				case order <- res:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				go func(sort string, data []byte) {
+					var rs []cloudscope.Resource
+					err := gzjson.Unmarshal(data, &rs)
+					if err != nil {
+						err = fmt.Errorf("chunk %s: %w", sort, err)
+					}
+					res <- decoded{rs, err}
+				}(it.Key.Sort, it.Value)
+				return nil
+			})
+			if err != nil {
+				readErr = err
+				return
+			}
+		}
+	}()
+	n := 0
+	var err error
+	for res := range order {
+		if err != nil {
+			continue // drain
+		}
+		d := <-res
+		if err = d.err; err == nil {
+			n++
+			err = fn(d.rs)
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		return n, err
+	}
+	return n, readErr
+}
+
+// partRef is one accepted part of a sharded snapshot: its shard key,
+// account, attempt and chunk count (the manifest).
+type partRef struct {
+	Key     string `json:"key"`
+	Account string `json:"account"`
+	Attempt string `json:"attempt"`
+	Chunks  int    `json:"chunks"`
+}
+
+// groupPrefix is what the keys of an account's groups in a region start
+// with (cloudscope.StoredGroup).
+func groupPrefix(account, region string) string {
+	if account == "" {
+		return region + "#"
+	}
+	return account + "#" + region + "#"
+}
+
+// manifest reads a sharded snapshot's manifest.
+func (s *Store) manifest(ctx context.Context, w string, r *record) ([]partRef, error) {
+	key := w + "#" + r.Header.ID + "#" + r.Attempt
+	if m, ok := s.manifests.Load(key); ok {
+		return m.([]partRef), nil
+	}
+	var m []partRef
+	if err := readChunks(ctx, s, snapPart(w, r.Header.ID), "c#"+r.Attempt+"#m#", r.Chunks["manifest"], &m); err != nil {
+		return nil, fmt.Errorf("snapshot %s manifest: %w", r.Header.ID, err)
+	}
+	s.manifests.Store(key, m)
+	return m, nil
+}
+
+// partResources calls fn with a sharded snapshot's resources in regions
+// (all when none) in the stored order, one account at a time: an
+// account's parts are merged (its global listing's resources are in every
+// region), so a read holds one account's resources at most.
+func (s *Store) partResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
+	m, err := s.manifest(ctx, w, r)
+	if err != nil {
+		return err
+	}
+	m = slices.Clone(m)
+	// Resources without an account sort last (cloudscope.CompareStored).
+	slices.SortStableFunc(m, func(a, b partRef) int {
+		return cmp.Or(cmp.Compare(btoi(a.Account == ""), btoi(b.Account == "")), cmp.Compare(a.Account, b.Account))
+	})
+	partition := kv.Scope(w, "parts#"+r.Header.ID)
+	total := 0
+	for len(m) > 0 {
+		n := 1
+		for n < len(m) && m[n].Account == m[0].Account {
+			n++
+		}
+		var prefixes []string
+		for _, p := range m[:n] {
+			if len(regions) == 0 {
+				prefixes = append(prefixes, "c#"+p.Attempt+"#")
+				continue
+			}
+			for _, region := range slices.Sorted(slices.Values(regions)) {
+				prefixes = append(prefixes, "c#"+p.Attempt+"#"+groupPrefix(p.Account, region))
+			}
+		}
+		var rs []cloudscope.Resource
+		got, err := s.decodeAhead(ctx, partition, prefixes, func(c []cloudscope.Resource) error { rs = append(rs, c...); return nil })
+		if err != nil {
+			return fmt.Errorf("snapshot %s parts: %w", r.Header.ID, err)
+		}
+		total += got
+		if len(regions) == 0 {
+			want := 0
+			for _, p := range m[:n] {
+				want += p.Chunks
+			}
+			if got != want {
+				return fmt.Errorf("snapshot %s: %d of its %d resource chunks of account %s are stored", r.Header.ID, got, want, m[0].Account)
+			}
+		}
+		m = m[n:]
+		slices.SortFunc(rs, cloudscope.CompareStored)
+		for len(rs) > 0 {
+			k := min(ChunkRecords, len(rs))
+			if err := fn(rs[:k]); err != nil {
+				return err
+			}
+			rs = rs[k:]
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
