@@ -64,6 +64,10 @@ type Options struct {
 	// Keep, when positive, bounds the snapshots kept beside retention
 	// (process memory): the oldest are deleted past it.
 	Keep int
+	// Adopt, when set, is called once, when the identity is first known,
+	// with a store of that identity: a backend moves data of an older
+	// layout into it (filestore's file of the version before).
+	Adopt func(ctx context.Context, st *Store) error
 }
 
 // Store is a scan.Store, an inventory.Source and a shard.PartStore over a
@@ -105,20 +109,28 @@ func Identity(account, accounts string) string {
 
 // identity is the scanning identity, asked once it answers.
 func (s *Store) identity(ctx context.Context) (string, error) {
-	if s.o.Identity == nil {
-		return "local", nil
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.who != "" {
 		return s.who, nil
 	}
-	w, err := s.o.Identity(ctx)
-	if err != nil {
-		return "", fmt.Errorf("whose scans to read: %w", err)
+	w := "local"
+	if s.o.Identity != nil {
+		var err error
+		if w, err = s.o.Identity(ctx); err != nil {
+			return "", fmt.Errorf("whose scans to read: %w", err)
+		}
 	}
 	if w == "" {
 		w = "local"
+	}
+	if s.o.Adopt != nil {
+		o := s.o
+		o.Identity, o.Adopt = func(context.Context) (string, error) { return w, nil }, nil
+		if err := s.o.Adopt(ctx, New(s.kv, o)); err != nil {
+			return "", err
+		}
+		s.o.Adopt = nil
 	}
 	s.who = w
 	return w, nil
