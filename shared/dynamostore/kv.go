@@ -340,3 +340,8 @@ func (s *KV) Query(ctx context.Context, partition, prefix, after string, limit i
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// stringAttr is a string attribute value.
+func stringAttr(v string) *ddbtypes.AttributeValueMemberS {
+	return &ddbtypes.AttributeValueMemberS{Value: v}
+}

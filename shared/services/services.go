@@ -36,6 +36,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/shard"
+	"github.com/cloudscope/cloudscope/shared/snapstore"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
@@ -63,7 +64,7 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
-		cache = dynamostore.NewCostCache(clients.DynamoDB(), conf.Table, nil)
+		cache = dynamostore.NewCostCache(clients.DynamoDB(), conf.Table, nil).For(Identity(conf, clients))
 	}
 	return costs.New(costs.ClientFrom(clients), cache, conf.Costs)
 }
@@ -113,7 +114,7 @@ func Inventory(conf appconfig.Config, store StateStore, disc *discovery.Discover
 func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (StateStore, error) {
 	switch {
 	case conf.Table != "":
-		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil), nil
+		return dynamostore.NewSnapshotStoreFor(clients.DynamoDB(), conf.Table, conf.Retention, nil, Identity(conf, clients)), nil
 	case local != nil:
 		return local, nil
 	}
@@ -221,7 +222,7 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // week: in the table when one is configured, otherwise in process memory.
 func PriceCache(conf appconfig.Config, clients *awsconf.Clients) pricing.PriceCache {
 	if conf.Table != "" {
-		return dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
+		return dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil).For(Identity(conf, clients))
 	}
 	return memstore.NewPriceCache(nil)
 }
@@ -259,6 +260,23 @@ func Ledger(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *le
 // (asked of STS once, again after a failure).
 func Savings(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Service {
 	return &ledger.Service{Ledger: Ledger(conf, clients, local), Account: onceAccount(callerAccount(clients))}
+}
+
+// Identity is the scanning identity whose data the stores and caches keep
+// apart (snapstore.Identity): the credentials' account (asked of STS once
+// it answers) and the accounts setting, so that two profiles, or one
+// profile scanning itself and its organization, sharing one table or
+// state file never read each other's scans, `latest`, lease or answers.
+func Identity(conf appconfig.Config, clients *awsconf.Clients) func(context.Context) (string, error) {
+	account := onceAccount(callerAccount(clients))
+	setting := conf.Accounts.String()
+	return func(ctx context.Context) (string, error) {
+		a, err := account(ctx)
+		if err != nil {
+			return "", err
+		}
+		return snapstore.Identity(a, setting), nil
+	}
 }
 
 // onceAccount remembers the account lookup answers, once it answers.

@@ -30,6 +30,7 @@ package snapstore
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -100,9 +101,15 @@ func (s *Store) KV() kv.Store { return s.kv }
 // Identity is the identity of an account's data: the account, and the
 // accounts setting when a scan reads other accounts than its own
 // ("<account>" or "<account>~<setting>").
+// A long setting (a list of account ids) is named by its digest, so that
+// the key stays short.
 func Identity(account, accounts string) string {
 	if accounts == "" || accounts == "self" {
 		return account
+	}
+	if len(accounts) > 40 {
+		sum := sha256.Sum256([]byte(accounts))
+		accounts = "h" + hex.EncodeToString(sum[:8])
 	}
 	return account + "~" + accounts
 }
