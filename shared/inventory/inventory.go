@@ -33,6 +33,13 @@ type Source interface {
 	ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error
 }
 
+// Skipper is a Source that reads the stored order from an offset without
+// reading the chunks before it (snapstore.Store), so that page k of the
+// stored order reads only what it shows.
+type Skipper interface {
+	ResourceChunksAfter(ctx context.Context, id string, regions []string, skip int, fn func([]cloudscope.Resource) error) error
+}
+
 // Discoverer reads the inventory from AWS now.
 type Discoverer interface {
 	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
@@ -143,7 +150,16 @@ func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHea
 	stream := func(fn func([]cloudscope.Resource) error) error {
 		return s.store.ResourceChunks(ctx, h.ID, q.Regions, fn)
 	}
-	if err := fill(p, q, stream, known); err != nil {
+	skipped := 0
+	if sk, ok := s.store.(Skipper); ok && known != nil && len(q.Types) == 0 && q.cursor != nil {
+		// Every resource of the regions answers: the store starts at the
+		// cursor's offset, reading none of the chunks before it.
+		skipped = q.cursor.Offset
+		stream = func(fn func([]cloudscope.Resource) error) error {
+			return sk.ResourceChunksAfter(ctx, h.ID, q.Regions, skipped, fn)
+		}
+	}
+	if err := fill(p, q, stream, known, skipped); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -203,14 +219,14 @@ func zeroCounts(q Query, regions []string) Counts {
 // fill reads the page of q into p. With known counts (no filter, stored
 // order) it reads only up to the page's end; otherwise it streams every
 // chunk asked for, counting the matches and keeping the best offset+limit.
-func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts) error {
+func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) error {
 	offset := 0
 	if q.cursor != nil {
 		offset = q.cursor.Offset
 	}
 	if known != nil {
 		p.Counts = *known
-		skip := offset
+		skip := offset - skipped
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				if !q.Match(&rs[i]) {

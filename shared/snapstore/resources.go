@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -38,23 +40,106 @@ func (s *Store) ResourceChunks(ctx context.Context, id string, regions []string,
 	return err
 }
 
-// chunkResources reads a snapshot's own resource chunks.
-func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
-	base := "c#" + r.Attempt + "#r#"
-	prefixes := []string{base}
-	if len(regions) > 0 {
-		prefixes = nil
-		accounts := r.Accounts
-		if len(accounts) == 0 {
-			accounts = []string{""}
-		}
-		for _, a := range accounts {
-			for _, region := range slices.Sorted(slices.Values(regions)) {
-				prefixes = append(prefixes, base+groupPrefix(a, region))
+// ResourceChunksAfter is ResourceChunks from offset skip of the stored
+// order of regions (all when none): the chunks before the one that holds
+// it are not read (the header counts each chunk's resources), so page k
+// reads only what it shows. A sharded snapshot's are read and dropped.
+func (s *Store) ResourceChunksAfter(ctx context.Context, id string, regions []string, skip int, fn func([]cloudscope.Resource) error) error {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil {
+		return err
+	}
+	if r.Sharded || r.Groups == nil {
+		return s.ResourceChunks(ctx, id, regions, func(rs []cloudscope.Resource) error {
+			n := min(skip, len(rs))
+			skip -= n
+			if len(rs) == n {
+				return nil
 			}
+			return fn(rs[n:])
+		})
+	}
+	reads := s.reads(r, regions)
+	groups := slices.Sorted(maps.Keys(r.Groups))
+	var start []read
+	for i, rd := range reads {
+		for _, g := range groups {
+			if !strings.HasPrefix(r.base()+g, rd.prefix) {
+				continue
+			}
+			total := 0
+			for _, n := range r.Groups[g] {
+				total += n
+			}
+			if skip >= total {
+				skip -= total
+				continue
+			}
+			c := 0
+			for skip >= r.Groups[g][c] {
+				skip -= r.Groups[g][c]
+				c++
+			}
+			rd.after = r.base() + g + "#"
+			if c > 0 {
+				rd.after = fmt.Sprintf("%s%s#%05d", r.base(), g, c-1)
+			}
+			start = append([]read{rd}, reads[i+1:]...)
+			break
+		}
+		if start != nil {
+			break
 		}
 	}
-	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), prefixes, fn)
+	if start == nil {
+		return nil // past the end
+	}
+	first := true
+	_, err = s.decodeAhead(ctx, snapPart(w, id), start, func(rs []cloudscope.Resource) error {
+		if first {
+			first = false
+			rs = rs[min(skip, len(rs)):]
+		}
+		return fn(rs)
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// base is what the keys of the snapshot's resource chunks start with.
+func (r *record) base() string { return "c#" + r.Attempt + "#r#" }
+
+// read is one Query of chunks: those under prefix after after.
+type read struct{ prefix, after string }
+
+// reads are the Queries of a snapshot's resource chunks in regions (all
+// when none): one for all, or one per account and region.
+func (s *Store) reads(r *record, regions []string) []read {
+	if len(regions) == 0 {
+		return []read{{prefix: r.base()}}
+	}
+	accounts := r.Accounts
+	if len(accounts) == 0 {
+		accounts = []string{""}
+	}
+	var out []read
+	for _, a := range accounts {
+		for _, region := range slices.Sorted(slices.Values(regions)) {
+			out = append(out, read{prefix: r.base() + groupPrefix(a, region)})
+		}
+	}
+	return out
+}
+
+// chunkResources reads a snapshot's own resource chunks.
+func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
+	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), s.reads(r, regions), fn)
 	if err != nil {
 		return err
 	}
@@ -73,7 +158,7 @@ type decoded struct {
 // decodeAhead calls fn with the chunks of partition under each prefix in
 // turn, in key order, decoding up to two per core ahead of fn; it answers
 // how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
-func (s *Store) decodeAhead(ctx context.Context, partition string, prefixes []string, fn func([]cloudscope.Resource) error) (int, error) {
+func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func([]cloudscope.Resource) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := 2 * runtime.GOMAXPROCS(0)
@@ -84,8 +169,8 @@ func (s *Store) decodeAhead(ctx context.Context, partition string, prefixes []st
 	go func() {
 		defer wg.Done()
 		defer close(order)
-		for _, prefix := range prefixes {
-			err := s.kv.Query(ctx, partition, prefix, "", 0, func(it kv.Item) error {
+		for _, rd := range reads {
+			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, 0, func(it kv.Item) error {
 				res := make(chan decoded, 1)
 				select {
 				case order <- res:
@@ -183,14 +268,14 @@ func (s *Store) partResources(ctx context.Context, w string, r *record, regions 
 		for n < len(m) && m[n].Account == m[0].Account {
 			n++
 		}
-		var prefixes []string
+		var prefixes []read
 		for _, p := range m[:n] {
 			if len(regions) == 0 {
-				prefixes = append(prefixes, "c#"+p.Attempt+"#")
+				prefixes = append(prefixes, read{prefix: "c#" + p.Attempt + "#"})
 				continue
 			}
 			for _, region := range slices.Sorted(slices.Values(regions)) {
-				prefixes = append(prefixes, "c#"+p.Attempt+"#"+groupPrefix(p.Account, region))
+				prefixes = append(prefixes, read{prefix: "c#" + p.Attempt + "#" + groupPrefix(p.Account, region)})
 			}
 		}
 		var rs []cloudscope.Resource

@@ -152,6 +152,9 @@ type record struct {
 	Chunks   map[string]int            `json:"chunks"`
 	Accounts []string                  `json:"accounts,omitempty"`
 	Sharded  bool                      `json:"sharded,omitempty"`
+	// Groups counts the resources of each chunk of each group, so that a
+	// read from an offset of the stored order starts at its chunk.
+	Groups map[string][]int `json:"groups,omitempty"`
 }
 
 // indexKey sorts newest first: the finish time inverted, then the id.
@@ -165,41 +168,36 @@ func newAttempt() string {
 	return hex.EncodeToString(b)
 }
 
-// chunks splits records into gzipped pieces that fit an item.
-func chunks[T any](records []T) ([][]byte, error) {
-	var out [][]byte
+// chunkItems is records as items under partition, sort keys prefix#<n>.
+func chunkItems[T any](partition, prefix string, records []T, expires time.Time) ([]kv.Item, error) {
+	items, _, err := countedChunkItems(partition, prefix, records, expires)
+	return items, err
+}
+
+// countedChunkItems is chunkItems with the count of records in each.
+func countedChunkItems[T any](partition, prefix string, records []T, expires time.Time) ([]kv.Item, []int, error) {
+	var items []kv.Item
+	var counts []int
 	for len(records) > 0 {
 		n := min(ChunkRecords, len(records))
 		for {
 			b, err := gzjson.Marshal(records[:n])
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if len(b) <= kv.MaxValueBytes {
-				out = append(out, b)
+				items = append(items, kv.Item{Key: kv.Key{Partition: partition, Sort: fmt.Sprintf("%s#%05d", prefix, len(items))}, Value: b, Expires: expires})
+				counts = append(counts, n)
 				break
 			}
 			if n == 1 {
-				return nil, fmt.Errorf("one record is %d bytes compressed, over the item limit", len(b))
+				return nil, nil, fmt.Errorf("one record is %d bytes compressed, over the item limit", len(b))
 			}
 			n /= 2
 		}
 		records = records[n:]
 	}
-	return out, nil
-}
-
-// chunkItems is records as items under partition, sort keys prefix#<n>.
-func chunkItems[T any](partition, prefix string, records []T, expires time.Time) ([]kv.Item, error) {
-	blobs, err := chunks(records)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]kv.Item, len(blobs))
-	for i, b := range blobs {
-		items[i] = kv.Item{Key: kv.Key{Partition: partition, Sort: fmt.Sprintf("%s#%05d", prefix, i)}, Value: b, Expires: expires}
-	}
-	return items, nil
+	return items, counts, nil
 }
 
 // accountsOf lists the accounts of rs in their groups' key order, ""
@@ -235,13 +233,14 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 	}
 	expires := snap.FinishedAt.Add(s.o.Retention)
 	part, attempt := snapPart(w, snap.ID), newAttempt()
-	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources)}
+	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}}
 	var items []kv.Item
 	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
-		its, err := chunkItems(part, "c#"+attempt+"#r#"+group, rs, expires)
+		its, counts, err := countedChunkItems(part, "c#"+attempt+"#r#"+group, rs, expires)
 		if err != nil {
 			return fmt.Errorf("snapshot %s resources: %w", snap.ID, err)
 		}
+		rec.Groups[group] = counts
 		rec.Chunks["resources"] += len(its)
 		items = append(items, its...)
 	}
