@@ -97,10 +97,23 @@ func BenchmarkStoredInventory(b *testing.B) {
 				{"first-page-and-counts", inventory.Input{}},
 				{"filter-everything", inventory.Input{Search: "name 01", States: []string{"running"}}},
 				{"sort-everything", inventory.Input{Sort: "-name"}},
+				{"page-100-stored-order", inventory.Input{}},
 			} {
 				q, err := inventory.NewQuery(op.in)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if op.name == "page-100-stored-order" {
+					// Follow the cursors to page 99; page 100 is measured.
+					for range 99 {
+						page, err := svc.List(ctx, q)
+						if err != nil || page.NextCursor == "" {
+							b.Fatalf("paging: %v", err)
+						}
+						if q, err = inventory.NewQuery(inventory.Input{Cursor: page.NextCursor}); err != nil {
+							b.Fatal(err)
+						}
+					}
 				}
 				var page *inventory.Page
 				before := st.reads()
