@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,55 @@ type Source interface {
 // stored order reads only what it shows.
 type Skipper interface {
 	ResourceChunksAfter(ctx context.Context, id string, regions []string, skip int, fn func([]cloudscope.Resource) error) error
+}
+
+// Slimmer is a Source that keeps a slim projection of each chunk (id,
+// name, state, tags, created, account, region, type: what filters and
+// sorts read) beside it (snapstore.Store): a filter or a sort across
+// everything decodes only those, and the page's whole records are read
+// from the few chunks that hold them.
+type Slimmer interface {
+	SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
+	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
+}
+
+// slim fills p from the slim chunks, then reads the page's whole records;
+// done is false when the snapshot has no slim chunks.
+func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeader, p *Page, sl Slimmer) (done bool, err error) {
+	stored := true
+	stream := func(fn func([]cloudscope.Resource) error) error {
+		ok, err := sl.SlimChunks(ctx, h.ID, q.Regions, func(chunk string, rs []cloudscope.Resource) error {
+			for i := range rs {
+				rs[i].ARN = chunk // where its whole record is: no filter or sort reads the ARN
+			}
+			return fn(rs)
+		})
+		stored = ok
+		return err
+	}
+	if err := fill(p, q, stream, nil, 0); err != nil || !stored {
+		return stored, err
+	}
+	var chunks []string
+	for _, r := range p.Resources {
+		if !slices.Contains(chunks, r.ARN) {
+			chunks = append(chunks, r.ARN)
+		}
+	}
+	whole, err := sl.ChunkResources(ctx, h.ID, chunks)
+	if err != nil {
+		return true, err
+	}
+	for i, r := range p.Resources {
+		at := slices.IndexFunc(whole[r.ARN], func(w cloudscope.Resource) bool {
+			return w.ID == r.ID && w.Type == r.Type && w.Region == r.Region && w.AccountID == r.AccountID
+		})
+		if at < 0 {
+			return true, fmt.Errorf("snapshot %s: resource %s is not in its chunk", h.ID, r.ID)
+		}
+		p.Resources[i] = whole[r.ARN][at]
+	}
+	return true, nil
 }
 
 // Discoverer reads the inventory from AWS now.
@@ -149,6 +199,14 @@ func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHea
 	}
 	stream := func(fn func([]cloudscope.Resource) error) error {
 		return s.store.ResourceChunks(ctx, h.ID, q.Regions, fn)
+	}
+	if sl, ok := s.store.(Slimmer); ok && known == nil {
+		done, err := s.slim(ctx, q, h, p, sl)
+		if done || err != nil {
+			return p, err
+		}
+		p = newPage(q, SourceLatest, h.ID, h.FinishedAt, h.Regions)
+		p.Errors = h.Errors
 	}
 	skipped := 0
 	if sk, ok := s.store.(Skipper); ok && known != nil && len(q.Types) == 0 && q.cursor != nil {

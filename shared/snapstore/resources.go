@@ -99,7 +99,7 @@ func (s *Store) ResourceChunksAfter(ctx context.Context, id string, regions []st
 		return nil // past the end
 	}
 	first := true
-	_, err = s.decodeAhead(ctx, snapPart(w, id), start, func(rs []cloudscope.Resource) error {
+	_, err = s.decodeAhead(ctx, snapPart(w, id), start, func(_ string, rs []cloudscope.Resource) error {
 		if first {
 			first = false
 			rs = rs[min(skip, len(rs)):]
@@ -139,7 +139,7 @@ func (s *Store) reads(r *record, regions []string) []read {
 
 // chunkResources reads a snapshot's own resource chunks.
 func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
-	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), s.reads(r, regions), fn)
+	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), s.reads(r, regions), func(_ string, rs []cloudscope.Resource) error { return fn(rs) })
 	if err != nil {
 		return err
 	}
@@ -151,6 +151,7 @@ func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions
 
 // decoded is one chunk's resources, or why not.
 type decoded struct {
+	key string
 	rs  []cloudscope.Resource
 	err error
 }
@@ -158,7 +159,7 @@ type decoded struct {
 // decodeAhead calls fn with the chunks of partition under each prefix in
 // turn, in key order, decoding up to two per core ahead of fn; it answers
 // how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
-func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func([]cloudscope.Resource) error) (int, error) {
+func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func(key string, rs []cloudscope.Resource) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := 2 * runtime.GOMAXPROCS(0)
@@ -183,7 +184,7 @@ func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read,
 					if err != nil {
 						err = fmt.Errorf("chunk %s: %w", sort, err)
 					}
-					res <- decoded{rs, err}
+					res <- decoded{sort, rs, err}
 				}(it.Key.Sort, it.Value)
 				return nil
 			})
@@ -202,7 +203,7 @@ func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read,
 		d := <-res
 		if err = d.err; err == nil {
 			n++
-			err = fn(d.rs)
+			err = fn(d.key, d.rs)
 		}
 		if err != nil {
 			cancel()
@@ -279,7 +280,7 @@ func (s *Store) partResources(ctx context.Context, w string, r *record, regions 
 			}
 		}
 		var rs []cloudscope.Resource
-		got, err := s.decodeAhead(ctx, partition, prefixes, func(c []cloudscope.Resource) error { rs = append(rs, c...); return nil })
+		got, err := s.decodeAhead(ctx, partition, prefixes, func(_ string, c []cloudscope.Resource) error { rs = append(rs, c...); return nil })
 		if err != nil {
 			return fmt.Errorf("snapshot %s parts: %w", r.Header.ID, err)
 		}
@@ -311,4 +312,70 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Slim is the projection of a resource that filters and sorts read: id,
+// name, state, tags, created, account, region and type.
+func Slim(r cloudscope.Resource) cloudscope.Resource {
+	return cloudscope.Resource{AccountID: r.AccountID, Type: r.Type, ID: r.ID, Name: r.Name, Region: r.Region, State: r.State, Tags: r.Tags, CreatedAt: r.CreatedAt}
+}
+
+// SlimChunks calls fn with the slim projection (Slim) of snapshot id's
+// resources in regions (all when none), chunk by chunk in the stored order,
+// each with its chunk's key for ChunkResources. ok is false, and fn not
+// called, for a snapshot stored without them (sharded, or before them).
+func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return false, err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil || !r.Slim {
+		return false, err
+	}
+	reads := s.reads(r, regions)
+	for i := range reads {
+		reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+	}
+	_, err = s.decodeAhead(ctx, snapPart(w, id), reads, func(key string, rs []cloudscope.Resource) error {
+		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		err = nil
+	}
+	return true, err
+}
+
+// slimBase is what the keys of the snapshot's slim chunks start with.
+func (r *record) slimBase() string { return "c#" + r.Attempt + "#s#" }
+
+// ChunkResources reads the named chunks of snapshot id whole (keys as
+// SlimChunks gave them), each by its key.
+func (s *Store) ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]cloudscope.Resource, len(chunks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(chunks))
+	for i, key := range chunks {
+		wg.Go(func() {
+			it, ok, err := s.kv.Get(ctx, kv.Key{Partition: snapPart(w, id), Sort: key})
+			if err == nil && !ok {
+				err = fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
+			}
+			var rs []cloudscope.Resource
+			if err == nil {
+				err = gzjson.Unmarshal(it.Value, &rs)
+			}
+			errs[i] = err
+			mu.Lock()
+			out[key] = rs
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }

@@ -155,6 +155,9 @@ type record struct {
 	// Groups counts the resources of each chunk of each group, so that a
 	// read from an offset of the stored order starts at its chunk.
 	Groups map[string][]int `json:"groups,omitempty"`
+	// Slim says that each resource chunk has a slim twin,
+	// "c#<attempt>#s#<group>#<n>", of the same resources (Slim).
+	Slim bool `json:"slim,omitempty"`
 }
 
 // indexKey sorts newest first: the finish time inverted, then the id.
@@ -233,7 +236,7 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 	}
 	expires := snap.FinishedAt.Add(s.o.Retention)
 	part, attempt := snapPart(w, snap.ID), newAttempt()
-	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}}
+	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}, Slim: true}
 	var items []kv.Item
 	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
 		its, counts, err := countedChunkItems(part, "c#"+attempt+"#r#"+group, rs, expires)
@@ -243,6 +246,19 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 		rec.Groups[group] = counts
 		rec.Chunks["resources"] += len(its)
 		items = append(items, its...)
+		// The slim twin of each chunk, of the same resources.
+		for i, n := range counts {
+			slim := make([]cloudscope.Resource, n)
+			for j := range slim {
+				slim[j] = Slim(rs[j])
+			}
+			rs = rs[n:]
+			b, err := gzjson.Marshal(slim)
+			if err != nil {
+				return err
+			}
+			items = append(items, kv.Item{Key: kv.Key{Partition: part, Sort: fmt.Sprintf("c#%s#s#%s#%05d", attempt, group, i)}, Value: b, Expires: expires})
+		}
 	}
 	more, err := s.findingItems(part, attempt, snap.Findings, snap.Insufficient, expires, rec)
 	if err != nil {
