@@ -160,6 +160,18 @@ type decoded struct {
 // turn, in key order, decoding up to two per core ahead of fn; it answers
 // how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
 func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func(key string, rs []cloudscope.Resource) error) (int, error) {
+	return s.decodeAheadWith(ctx, partition, reads, decodeChunk, fn)
+}
+
+// decodeChunk reads a chunk of whole resources.
+func decodeChunk(data []byte) ([]cloudscope.Resource, error) {
+	var rs []cloudscope.Resource
+	err := gzjson.Unmarshal(data, &rs)
+	return rs, err
+}
+
+// decodeAheadWith is decodeAhead with the chunks' decoder.
+func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := 2 * runtime.GOMAXPROCS(0)
@@ -179,8 +191,7 @@ func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read,
 					return ctx.Err()
 				}
 				go func(sort string, data []byte) {
-					var rs []cloudscope.Resource
-					err := gzjson.Unmarshal(data, &rs)
+					rs, err := decode(data)
 					if err != nil {
 						err = fmt.Errorf("chunk %s: %w", sort, err)
 					}
@@ -337,7 +348,7 @@ func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn 
 	for i := range reads {
 		reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
 	}
-	_, err = s.decodeAhead(ctx, snapPart(w, id), reads, func(key string, rs []cloudscope.Resource) error {
+	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, decodeSlim, func(key string, rs []cloudscope.Resource) error {
 		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
 	})
 	if errors.Is(err, cloudscope.ErrStop) {

@@ -253,7 +253,7 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 				slim[j] = Slim(rs[j])
 			}
 			rs = rs[n:]
-			b, err := gzjson.Marshal(slim)
+			b, err := encodeSlim(slim)
 			if err != nil {
 				return err
 			}
