@@ -309,6 +309,7 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 		order := ordering(q)
 		keep := offset + q.Limit
 		var best []cloudscope.Resource
+		var worst *cloudscope.Resource // the last kept once best was cut: no later one after it can show
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				r := &rs[i]
@@ -318,10 +319,15 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 				p.Counts.Total++
 				p.Counts.ByType[r.Type]++
 				p.Counts.ByRegion[r.Region]++
+				if worst != nil && order(*r, *worst) >= 0 {
+					continue // after every one kept: never shown
+				}
 				best = append(best, *r)
 				if len(best) >= 2*keep+1024 { // bounded: sort and drop what cannot be shown
 					slices.SortFunc(best, order)
 					best = slices.Clip(best[:keep])
+					w := best[keep-1]
+					worst = &w
 				}
 			}
 			return nil
