@@ -110,7 +110,7 @@ type Grants struct {
 var Manifests = []Manifest{
 	{
 		Name: "discovery", MemoryMB: 1769, TimeoutSeconds: 29, Concurrency: 10,
-		Routes:   []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
+		Routes: []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
 		// The accounts setting names, with the account, whose stored scans it reads (snapstore.Identity).
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse, EnvAccounts}},
 		Grants:   Grants{Account: Union(discovery.IAMActions), Table: Union(dynamostore.SnapshotReadIAMActions)},
