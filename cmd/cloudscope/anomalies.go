@@ -35,7 +35,7 @@ func anomaliesCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	local, closeState, err := openState(env, *state)
+	local, closeState, err := openState(env, *state, clients)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func savingsCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	local, closeState, err := openState(env, *state)
+	local, closeState, err := openState(env, *state, clients)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "%-8s %s\n", p.Step, p.Detail)
 	}
-	local, closeState, err := openState(env, *state)
+	local, closeState, err := openState(env, *state, clients)
 	if err != nil {
 		return err
 	}

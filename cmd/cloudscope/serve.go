@@ -34,12 +34,6 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	local, closeState, err := openState(env, *state)
-	if err != nil {
-		return err
-	}
-	defer closeState()
-	env.local = local
 	// The server starts without credentials (the page must load), but says
 	// once what is missing, and every API route answers it until a check
 	// (at most every 30 s) finds them working: no empty successes. The
@@ -49,6 +43,14 @@ func serve(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Each identity's scans, lease and caches are apart in the state: the
+	// credentials' account says whose (asked once they work).
+	local, closeState, err := openState(env, *state, clients)
+	if err != nil {
+		return err
+	}
+	defer closeState()
+	env.local = local
 	check := credcheck.NewCached(func(ctx context.Context) (credcheck.Identity, error) { return credcheck.Check(ctx, clients) }, env.now)
 	switch id, err := check.Check(ctx); {
 	case cloudscope.CodeOf(err) == cloudscope.CodeCredentials:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/filestore"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -19,10 +20,13 @@ func stateFlag(fs *flag.FlagSet, env *environment) *string {
 }
 
 // openState opens the local state a person chose: "memory", a file path,
-// or "" for the default file. close releases the file.
-func openState(env *environment, choice string) (local services.Local, close func(), err error) {
+// or "" for the default file, keeping the data of the identity clients'
+// credentials are (services.Identity) apart from any other's in it. close
+// releases the file.
+func openState(env *environment, choice string, clients *awsconf.Clients) (local services.Local, close func(), err error) {
+	identity := services.Identity(env.conf, clients)
 	if choice == "memory" {
-		st := memstore.New()
+		st := memstore.NewFor(identity)
 		return services.Local{Store: st, Records: st.KV()}, func() {}, nil
 	}
 	path := choice
@@ -31,12 +35,12 @@ func openState(env *environment, choice string) (local services.Local, close fun
 			return services.Local{}, nil, err
 		}
 	}
-	st, err := filestore.Open(path, env.conf.Retention, nil)
+	st, err := filestore.OpenFor(path, env.conf.Retention, nil, identity)
 	if err != nil {
 		return services.Local{}, nil, fmt.Errorf("state: %w", err)
 	}
 	env.log.Info("history kept in a file (--state memory for none)", "state", st.Path())
-	return services.Local{Store: st, CostCache: st.CostCache(), Records: st.KV()}, func() { _ = st.Close() }, nil
+	return services.Local{Store: st, CostCache: st.CostCache().For(identity), Records: st.KV()}, func() { _ = st.Close() }, nil
 }
 
 // accountsFlag adds --accounts to a command that scans (serve, scan): it

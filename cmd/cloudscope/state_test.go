@@ -62,7 +62,7 @@ func TestHistorySurvivesARestart(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.db")
 	serveOnce := func(check func(base string)) {
 		env := &environment{conf: conf, log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
-		local, closeState, err := openState(env, state)
+		local, closeState, err := openState(env, state, clients)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func idsOf(s []struct{ ID string }) []string {
 func TestStateKeepsRecords(t *testing.T) {
 	ctx := context.Background()
 	env := &environment{log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
-	mem, closeMem, err := openState(env, "memory")
+	mem, closeMem, err := openState(env, "memory", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestStateKeepsRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	k := kv.Key{Partition: kv.Scope("", "ledger"), Sort: "f1"}
 	for run := range 2 {
-		local, closeState, err := openState(env, path)
+		local, closeState, err := openState(env, path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -110,8 +110,9 @@ type Grants struct {
 var Manifests = []Manifest{
 	{
 		Name: "discovery", MemoryMB: 1769, TimeoutSeconds: 29, Concurrency: 10,
-		Routes:   []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse}},
+		Routes: []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
+		// The accounts setting names, with the account, whose stored scans it reads (snapstore.Identity).
+		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse, EnvAccounts}},
 		Grants:   Grants{Account: Union(discovery.IAMActions), Table: Union(dynamostore.SnapshotReadIAMActions)},
 	},
 	{
@@ -136,7 +137,7 @@ var Manifests = []Manifest{
 			{"GET", "/bottlenecks"}, {"GET", "/snapshots"}, {"GET", "/snapshots/{id}"}, {"GET", "/snapshots/{id}/diff"},
 			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
 		},
-		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce}},
+		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce, EnvAccounts}},
 		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 			Table:       Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 			InvokesScan: true, StartsScanMachine: true},

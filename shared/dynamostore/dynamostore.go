@@ -1,11 +1,9 @@
 // Package dynamostore keeps cloudscope's state in its one DynamoDB table:
-// the snapshots and their index (snapshots.go), a sharded scan's parts and
-// their finalized snapshot (parts.go), the scans' statuses and shard
-// counters, the kv store of the records that outlive a scan (kv.go) and,
-// over it, the cost and price caches (costcache.go), so that every
-// function and every cold start share the history and the answers Cost
-// Explorer billed for. Items are keyed by pk and sk; kv items have a pk
-// prefix of their own, "kv#", which no other key starts with. The
+// the kv store (kv.go), and over it the snapshots, their index, statuses,
+// lease and a sharded scan's parts (snapstore's logic, snapshots.go) and
+// the cost and price caches (costcache.go), so that every function and
+// every cold start share the history and the answers Cost Explorer billed
+// for. Items are keyed by pk and sk, every pk "kv#<partition>". The
 // expires_at attribute is the table's TTL, and reads check it too, since
 // DynamoDB deletes expired items only eventually.
 package dynamostore

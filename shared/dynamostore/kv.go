@@ -3,6 +3,7 @@ package dynamostore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -37,11 +38,19 @@ const KVPartitionPrefix = "kv#"
 // PutBatch, Delete and Query.
 var KVIAMActions = []string{"dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}
 
-// Attribute names of a kv item's value: raw, or gzipped.
+// Attribute names of a kv item's value: raw, or gzipped; and its digest
+// (SHA-256, first 16 bytes), which Swap's condition compares.
 const (
 	kvValue   = "v"
 	kvValueGz = "vz"
+	kvDigest  = "h"
 )
+
+// digest is the value's digest attribute.
+func digest(v []byte) *ddbtypes.AttributeValueMemberB {
+	sum := sha256.Sum256(v)
+	return &ddbtypes.AttributeValueMemberB{Value: sum[:16]}
+}
 
 // ifAbsent is IfAbsent's condition: no item, or an expired one (an item
 // without expires_at never expires: the comparison is false for it).
@@ -101,6 +110,7 @@ func (s *KV) item(it kv.Item) (map[string]ddbtypes.AttributeValue, error) {
 	}
 	item := s.key(it.Key)
 	item[kvValue] = &ddbtypes.AttributeValueMemberB{Value: it.Value}
+	item[kvDigest] = digest(it.Value)
 	// Below 64 bytes gzip's header and trailer outweigh what it saves; a
 	// value already gzipped (kv.Cache's) would not shrink again.
 	if len(it.Value) > 64 && !bytes.HasPrefix(it.Value, gzipMagic) {
@@ -191,6 +201,33 @@ func (s *KV) Put(ctx context.Context, it kv.Item, cond kv.Cond) error {
 			":now": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(s.now().Unix(), 10)}}
 	}
 	_, err = s.client.PutItem(ctx, in)
+	var failed *ddbtypes.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return kv.ErrConditionFailed
+	}
+	if err != nil {
+		return awserr.Wrap(err, "dynamodb PutItem")
+	}
+	return nil
+}
+
+// Swap puts it on the condition that the live item under its key has
+// old's digest (old nil: IfAbsent's condition).
+func (s *KV) Swap(ctx context.Context, it kv.Item, old []byte) error {
+	if old == nil {
+		return s.Put(ctx, it, kv.IfAbsent)
+	}
+	item, err := s.item(it)
+	if err != nil {
+		return err
+	}
+	s.conditional.Lock()
+	defer s.conditional.Unlock()
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+		ConditionExpression:      aws.String("#h = :h AND (attribute_not_exists(#exp) OR #exp > :now)"),
+		ExpressionAttributeNames: map[string]string{"#h": kvDigest, "#exp": TTLAttribute},
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":h": digest(old),
+			":now": &ddbtypes.AttributeValueMemberN{Value: strconv.FormatInt(s.now().Unix(), 10)}}})
 	var failed *ddbtypes.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
 		return kv.ErrConditionFailed
@@ -302,4 +339,9 @@ func (s *KV) Query(ctx context.Context, partition, prefix, after string, limit i
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+// stringAttr is a string attribute value.
+func stringAttr(v string) *ddbtypes.AttributeValueMemberS {
+	return &ddbtypes.AttributeValueMemberS{Value: v}
 }

@@ -9,19 +9,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/ddbstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
 )
 
@@ -45,8 +42,7 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := NewSnapshotStore(client, "cloudscope", 0, nil)
-	st.chunkItems = 100 // several chunks
-	first := snapshot("evt-1", 450)
+	first := snapshot("evt-1", 1200) // several chunks
 	if err := st.Save(ctx, first); err != nil {
 		t.Fatal(err)
 	}
@@ -86,120 +82,37 @@ func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	}
 }
 
-// TestUnprocessedItemsAreRetried stubs DynamoDB to leave items unprocessed.
-func TestUnprocessedItemsAreRetried(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		leftOver int32 // calls that leave one item unprocessed
-		wantErr  string
-	}{
-		{"retried until written", 3, ""},
-		{"fails loudly when it cannot finish", 100, "still unprocessed"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var batches, leftOver atomic.Int32
-			leftOver.Store(tc.leftOver)
-			h := func(_ context.Context, c awsstub.Call) (any, error) {
-				switch in := c.Input.(type) {
-				case *dynamodb.BatchWriteItemInput:
-					batches.Add(1)
-					reqs := in.RequestItems["cloudscope"]
-					if len(reqs) > 25 {
-						return nil, fmt.Errorf("%d items in one batch", len(reqs))
-					}
-					if leftOver.Add(-1) >= 0 {
-						return &dynamodb.BatchWriteItemOutput{UnprocessedItems: map[string][]ddbtypes.WriteRequest{"cloudscope": reqs[:1]}}, nil
-					}
-					return &dynamodb.BatchWriteItemOutput{}, nil
-				case *dynamodb.TransactWriteItemsInput:
-					return &dynamodb.TransactWriteItemsOutput{}, nil
-				}
-				return nil, fmt.Errorf("unexpected %s", c.Operation)
-			}
-			st := NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", 0, nil)
-			st.chunkItems, st.backoff = 10, time.Millisecond
-			err := st.Save(context.Background(), snapshot("evt", 300)) // 30 chunks: two batches
-			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
-				t.Fatalf("got %v, want %q", err, tc.wantErr)
-			}
-			if tc.wantErr == "" && batches.Load() != 2+3 {
-				t.Errorf("%d BatchWriteItem calls, want 2 and 3 retries", batches.Load())
-			}
-		})
+// recorded is the stub table, recording the DynamoDB actions called.
+func recorded() (*SnapshotStore, *KV, map[string]bool) {
+	var mu sync.Mutex
+	called := map[string]bool{}
+	table := ddbstub.New().Handler()
+	h := func(ctx context.Context, c awsstub.Call) (any, error) {
+		mu.Lock()
+		called["dynamodb:"+strings.TrimPrefix(c.Operation, "DynamoDB.")] = true
+		mu.Unlock()
+		return table(ctx, c)
 	}
-}
-
-func TestCancelledTransactionIsADuplicate(t *testing.T) {
-	h := func(_ context.Context, c awsstub.Call) (any, error) {
-		switch c.Input.(type) {
-		case *dynamodb.BatchWriteItemInput:
-			return &dynamodb.BatchWriteItemOutput{}, nil
-		case *dynamodb.TransactWriteItemsInput:
-			return nil, &ddbtypes.TransactionCanceledException{Message: aws.String("cancelled"),
-				CancellationReasons: []ddbtypes.CancellationReason{{Code: aws.String("ConditionalCheckFailed")}, {Code: aws.String("None")}}}
-		}
-		return nil, fmt.Errorf("unexpected %s", c.Operation)
-	}
-	err := NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
-	if !errors.Is(err, cloudscope.ErrSnapshotExists) {
-		t.Errorf("got %v", err)
-	}
+	client := dynamodbclient.Home(awsstub.Clients(h))
+	return NewSnapshotStore(client, "cloudscope", 0, nil), NewKV(client, "cloudscope", nil), called
 }
 
 // TestIAMActionsMatchTheCalls holds the declared actions to the calls the
 // store and the cache make: the infrastructure grants exactly these.
 func TestIAMActionsMatchTheCalls(t *testing.T) {
-	var mu sync.Mutex
-	called := map[string]bool{}
-	leaseHeld := false
-	record := func(actions ...string) {
-		mu.Lock()
-		for _, a := range actions {
-			called[a] = true
-		}
-		mu.Unlock()
-	}
-	h := func(_ context.Context, c awsstub.Call) (any, error) {
-		switch in := c.Input.(type) {
-		case *dynamodb.TransactWriteItemsInput: // a transaction needs the actions of its writes
-			for _, it := range in.TransactItems {
-				if it.Put != nil {
-					record("dynamodb:PutItem")
-				}
-				if it.Update != nil {
-					record("dynamodb:UpdateItem")
-				}
-			}
-			return &dynamodb.TransactWriteItemsOutput{}, nil
-		case *dynamodb.UpdateItemInput:
-			record("dynamodb:UpdateItem")
-			return &dynamodb.UpdateItemOutput{}, nil
-		case *dynamodb.BatchWriteItemInput:
-			record("dynamodb:BatchWriteItem")
-			return &dynamodb.BatchWriteItemOutput{}, nil
-		case *dynamodb.GetItemInput:
-			record("dynamodb:GetItem")
-			return &dynamodb.GetItemOutput{Item: map[string]ddbtypes.AttributeValue{"finished_at": &ddbtypes.AttributeValueMemberS{Value: "2026-11-26T00:00:00Z"}}}, nil
-		case *dynamodb.QueryInput:
-			record("dynamodb:Query")
-			return &dynamodb.QueryOutput{}, nil
-		case *dynamodb.PutItemInput:
-			record("dynamodb:PutItem")
-			if leaseHeld && strings.Contains(aws.ToString(in.ConditionExpression), "holder") {
-				return nil, &ddbtypes.ConditionalCheckFailedException{Message: aws.String("held")}
-			}
-			return &dynamodb.PutItemOutput{}, nil
-		}
-		return nil, fmt.Errorf("unexpected %s", c.Operation)
-	}
-	client := dynamodbclient.Home(awsstub.Clients(h))
-	st := NewSnapshotStore(client, "cloudscope", 0, nil)
+	st, _, called := recorded()
 	ctx := context.Background()
-	_, _ = st.List(ctx, 5)
-	_, _ = st.Before(ctx, "evt")
-	_, _ = st.Latest(ctx)
-	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotReadIAMActions) {
-		t.Errorf("reads call %v, SnapshotReadIAMActions says %v", got, SnapshotReadIAMActions)
+	reset := func() {
+		for k := range called {
+			delete(called, k)
+		}
+	}
+	check := func(name string, want []string) {
+		t.Helper()
+		if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, want) {
+			t.Errorf("%s calls %v, its IAM list says %v", name, got, want)
+		}
+		reset()
 	}
 	if err := st.Save(ctx, snapshot("evt", 3)); err != nil {
 		t.Fatal(err)
@@ -207,61 +120,47 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 	if err := st.SetNotification(ctx, "evt", cloudscope.NotifyNone, cloudscope.NotifySent); err != nil {
 		t.Fatal(err)
 	}
-	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, SnapshotIAMActions) {
-		t.Errorf("the store calls %v, SnapshotIAMActions says %v", got, SnapshotIAMActions)
-	}
-	called = map[string]bool{}
+	_, _ = st.List(ctx, 5)
+	check("storing a snapshot", SnapshotIAMActions)
+	_, _ = st.List(ctx, 5)
+	_, _ = st.Before(ctx, "evt")
+	_, _ = st.Latest(ctx)
+	check("reading snapshots", SnapshotReadIAMActions)
 	_ = st.SetStatus(ctx, cloudscope.ScanStatus{ID: "evt", State: cloudscope.StateRunning})
 	_, _ = st.Status(ctx, "evt")
-	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, StatusIAMActions) {
-		t.Errorf("the scan status calls %v, StatusIAMActions says %v", got, StatusIAMActions)
-	}
-	called = map[string]bool{}
+	check("the scan status", StatusIAMActions)
 	if h, err := st.AcquireScanLease(ctx, "evt", time.Minute); h != "" || err != nil {
 		t.Errorf("lease: %q %v", h, err)
 	}
+	if h, err := st.AcquireScanLease(ctx, "other", time.Minute); h != "evt" || err != nil {
+		t.Errorf("lease held: %q %v", h, err)
+	}
 	_ = st.ReleaseScanLease(ctx, "evt")
-	leaseHeld = true // refused, without the holder: the store reads it
-	_, _ = st.AcquireScanLease(ctx, "other", time.Minute)
-	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, LeaseIAMActions) {
-		t.Errorf("the lease calls %v, LeaseIAMActions says %v", got, LeaseIAMActions)
+	check("the lease", LeaseIAMActions)
+	if err := st.SavePart(ctx, storetest.Part(cloudscope.Shard{ScanID: "org", AccountID: "111111111111", Region: "us-east-1"}, time.Now(), 3, "a")); err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name    string
-		call    func() error
-		actions []string
-	}{
-		{"SavePart", func() error {
-			return st.SavePart(ctx, storetest.Part(cloudscope.Shard{ScanID: "org", AccountID: "111111111111", Region: "us-east-1"}, time.Now(), 3, "a"))
-		}, PartIAMActions},
-		{"PartSummaries and FinalizeParts", func() error {
-			if err := st.PartSummaries(ctx, "org", func(cloudscope.ShardPart) error { return nil }); err != nil {
-				return err
-			}
-			return st.FinalizeParts(ctx, cloudscope.SnapshotHeader{ID: "org", FinishedAt: time.Now()}, nil, nil)
-		}, FinalizeIAMActions},
-		{"SetShardTotal and ShardDone", func() error {
-			if err := st.SetShardTotal(ctx, "org", 3); err != nil {
-				return err
-			}
-			return st.ShardDone(ctx, "org", true)
-		}, ShardProgressIAMActions},
-	} {
-		called = map[string]bool{}
-		if err := c.call(); err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, c.actions) {
-			t.Errorf("%s calls %v, its IAM list says %v", c.name, got, c.actions)
-		}
+	check("SavePart", PartIAMActions)
+	if err := st.PartSummaries(ctx, "org", func(cloudscope.ShardPart) error { return nil }); err != nil {
+		t.Fatal(err)
 	}
-	called = map[string]bool{}
-	cache := NewCostCache(client, "cloudscope", nil)
+	if err := st.FinalizeParts(ctx, cloudscope.SnapshotHeader{ID: "org", FinishedAt: time.Now()}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("PartSummaries and FinalizeParts", FinalizeIAMActions)
+	if err := st.SetShardTotal(ctx, "org", 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ShardDone(ctx, "org", true); err != nil {
+		t.Fatal(err)
+	}
+	check("SetShardTotal and ShardDone", ShardProgressIAMActions)
+	_, k, called2 := recorded()
+	called = called2
+	cache := kv.NewCache(k, "cost#", nil)
 	_, _, _ = cache.Get(ctx, "k")
 	_ = cache.Put(ctx, "k", []byte("v"), time.Hour)
-	if got := slices.Sorted(maps.Keys(called)); !slices.Equal(got, IAMActions) {
-		t.Errorf("the cost cache calls %v, IAMActions says %v", got, IAMActions)
-	}
+	check("the cost cache", IAMActions)
 }
 
 func TestMotoStoreContract(t *testing.T) {
@@ -293,9 +192,7 @@ func TestMotoPartsContract(t *testing.T) {
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
-		st := NewSnapshotStore(client, "cloudscope", 0, clock.Now)
-		st.chunkItems, st.pieceBytes = 100, 200 // several chunks a group, several pieces a summary and a manifest
-		return st
+		return NewSnapshotStore(client, "cloudscope", 0, clock.Now)
 	})
 }
 
@@ -308,4 +205,16 @@ func TestMotoInventoryAccountsContract(t *testing.T) {
 		}
 		return NewSnapshotStore(client, "cloudscope", 0, clock.Now)
 	})
+}
+
+// The whole contract on the stub table too (its conditions are checked:
+// ddbstub), at the speed of memory.
+func TestStubContracts(t *testing.T) {
+	stub := func(clock *storetest.Clock) *SnapshotStore {
+		return NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(ddbstub.New().Handler())), "cloudscope", 0, clock.Now)
+	}
+	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) scan.Store { return stub(clock) })
+	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore { return stub(clock) })
+	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore { return stub(clock) })
+	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore { return stub(clock) })
 }

@@ -120,6 +120,34 @@ func (c *KV) Put(_ context.Context, it kv.Item, cond kv.Cond) error {
 	return nil
 }
 
+// Swap puts it while the live value under its key is old, in one
+// transaction.
+func (c *KV) Swap(_ context.Context, it kv.Item, old []byte) error {
+	err := c.s.db.Update(func(tx *bolt.Tx) error {
+		var cur []byte
+		live := false
+		if b := partitionBucket(tx, it.Key.Partition); b != nil {
+			if v := b.Get([]byte(it.Key.Sort)); v != nil {
+				var item kv.Item
+				item, live = decodeKV(it.Key, v, c.s.now())
+				cur = item.Value
+			}
+		}
+		if live != (old != nil) || live && !bytes.Equal(cur, old) {
+			return kv.ErrConditionFailed
+		}
+		_, err := c.put(tx, it, kv.Always)
+		return err
+	})
+	if errors.Is(err, kv.ErrConditionFailed) || errors.Is(err, kv.ErrTooLarge) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("kv item %s %s: %w", it.Key.Partition, it.Key.Sort, err)
+	}
+	return nil
+}
+
 // PutBatch stores items in one transaction, and drops the expired items of
 // the partitions it wrote to.
 func (c *KV) PutBatch(_ context.Context, items []kv.Item) error {

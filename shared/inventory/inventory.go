@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,62 @@ type Source interface {
 	// (in cloudscope.ResourceTypes order), id (cloudscope.CompareStored). fn
 	// returning cloudscope.ErrStop ends it without error.
 	ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error
+}
+
+// Skipper is a Source that reads the stored order from an offset without
+// reading the chunks before it (snapstore.Store), so that page k of the
+// stored order reads only what it shows.
+type Skipper interface {
+	ResourceChunksAfter(ctx context.Context, id string, regions []string, skip int, fn func([]cloudscope.Resource) error) error
+}
+
+// Slimmer is a Source that keeps a slim projection of each chunk (id,
+// name, state, tags, created, account, region, type: what filters and
+// sorts read) beside it (snapstore.Store): a filter or a sort across
+// everything decodes only those, and the page's whole records are read
+// from the few chunks that hold them.
+type Slimmer interface {
+	SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
+	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
+}
+
+// slim fills p from the slim chunks, then reads the page's whole records;
+// done is false when the snapshot has no slim chunks.
+func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeader, p *Page, sl Slimmer) (done bool, err error) {
+	stored := true
+	stream := func(fn func([]cloudscope.Resource) error) error {
+		ok, err := sl.SlimChunks(ctx, h.ID, q.Regions, func(chunk string, rs []cloudscope.Resource) error {
+			for i := range rs {
+				rs[i].ARN = chunk // where its whole record is: no filter or sort reads the ARN
+			}
+			return fn(rs)
+		})
+		stored = ok
+		return err
+	}
+	if err := fill(p, q, stream, nil, 0); err != nil || !stored {
+		return stored, err
+	}
+	var chunks []string
+	for _, r := range p.Resources {
+		if !slices.Contains(chunks, r.ARN) {
+			chunks = append(chunks, r.ARN)
+		}
+	}
+	whole, err := sl.ChunkResources(ctx, h.ID, chunks)
+	if err != nil {
+		return true, err
+	}
+	for i, r := range p.Resources {
+		at := slices.IndexFunc(whole[r.ARN], func(w cloudscope.Resource) bool {
+			return w.ID == r.ID && w.Type == r.Type && w.Region == r.Region && w.AccountID == r.AccountID
+		})
+		if at < 0 {
+			return true, fmt.Errorf("snapshot %s: resource %s is not in its chunk", h.ID, r.ID)
+		}
+		p.Resources[i] = whole[r.ARN][at]
+	}
+	return true, nil
 }
 
 // Discoverer reads the inventory from AWS now.
@@ -143,7 +200,24 @@ func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHea
 	stream := func(fn func([]cloudscope.Resource) error) error {
 		return s.store.ResourceChunks(ctx, h.ID, q.Regions, fn)
 	}
-	if err := fill(p, q, stream, known); err != nil {
+	if sl, ok := s.store.(Slimmer); ok && known == nil {
+		done, err := s.slim(ctx, q, h, p, sl)
+		if done || err != nil {
+			return p, err
+		}
+		p = newPage(q, SourceLatest, h.ID, h.FinishedAt, h.Regions)
+		p.Errors = h.Errors
+	}
+	skipped := 0
+	if sk, ok := s.store.(Skipper); ok && known != nil && len(q.Types) == 0 && q.cursor != nil {
+		// Every resource of the regions answers: the store starts at the
+		// cursor's offset, reading none of the chunks before it.
+		skipped = q.cursor.Offset
+		stream = func(fn func([]cloudscope.Resource) error) error {
+			return sk.ResourceChunksAfter(ctx, h.ID, q.Regions, skipped, fn)
+		}
+	}
+	if err := fill(p, q, stream, known, skipped); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -203,14 +277,14 @@ func zeroCounts(q Query, regions []string) Counts {
 // fill reads the page of q into p. With known counts (no filter, stored
 // order) it reads only up to the page's end; otherwise it streams every
 // chunk asked for, counting the matches and keeping the best offset+limit.
-func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts) error {
+func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) error {
 	offset := 0
 	if q.cursor != nil {
 		offset = q.cursor.Offset
 	}
 	if known != nil {
 		p.Counts = *known
-		skip := offset
+		skip := offset - skipped
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				if !q.Match(&rs[i]) {
@@ -235,6 +309,7 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 		order := ordering(q)
 		keep := offset + q.Limit
 		var best []cloudscope.Resource
+		var worst *cloudscope.Resource // the last kept once best was cut: no later one after it can show
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				r := &rs[i]
@@ -244,10 +319,15 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 				p.Counts.Total++
 				p.Counts.ByType[r.Type]++
 				p.Counts.ByRegion[r.Region]++
+				if worst != nil && order(*r, *worst) >= 0 {
+					continue // after every one kept: never shown
+				}
 				best = append(best, *r)
 				if len(best) >= 2*keep+1024 { // bounded: sort and drop what cannot be shown
 					slices.SortFunc(best, order)
 					best = slices.Clip(best[:keep])
+					w := best[keep-1]
+					worst = &w
 				}
 			}
 			return nil

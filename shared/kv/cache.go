@@ -17,6 +17,9 @@ type Cache struct {
 	store  Store
 	prefix string
 	now    func() time.Time
+	// identity, when set, names the scanning identity whose answers these
+	// are: the partitions are then Scope(identity, prefix+key).
+	identity func(ctx context.Context) (string, error)
 }
 
 // NewCache returns the cache in store under prefix ("cost#", "price#");
@@ -28,11 +31,33 @@ func NewCache(store Store, prefix string, now func() time.Time) *Cache {
 	return &Cache{store: store, prefix: prefix, now: now}
 }
 
-func (c *Cache) key(key string) Key { return Key{Partition: c.prefix + key, Sort: "answer"} }
+// For is the cache of the answers of the scanning identity that identity
+// names (asked at each read and write; the caller keeps its answer): two
+// identities sharing a store never read each other's answers.
+func (c *Cache) For(identity func(ctx context.Context) (string, error)) *Cache {
+	scoped := *c
+	scoped.identity = identity
+	return &scoped
+}
+
+func (c *Cache) key(ctx context.Context, key string) (Key, error) {
+	if c.identity == nil {
+		return Key{Partition: c.prefix + key, Sort: "answer"}, nil
+	}
+	who, err := c.identity(ctx)
+	if err != nil {
+		return Key{}, fmt.Errorf("whose answers to read: %w", err)
+	}
+	return Key{Partition: Scope(who, c.prefix+key), Sort: "answer"}, nil
+}
 
 // Get returns the answer stored under key, unless it has expired.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	it, ok, err := c.store.Get(ctx, c.key(key))
+	k, err := c.key(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	it, ok, err := c.store.Get(ctx, k)
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -53,7 +78,11 @@ func (c *Cache) Put(ctx context.Context, key string, val []byte, ttl time.Durati
 	if len(z) > MaxValueBytes {
 		return fmt.Errorf("answer for %q is %d bytes compressed, too large to cache (at most %d): choose a coarser granularity", c.prefix+key, len(z), MaxValueBytes)
 	}
-	if err := c.store.Put(ctx, Item{Key: c.key(key), Value: z, Expires: c.now().Add(ttl)}, Always); err != nil {
+	k, err := c.key(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := c.store.Put(ctx, Item{Key: k, Value: z, Expires: c.now().Add(ttl)}, Always); err != nil {
 		return fmt.Errorf("caching the answer for %q: %w", c.prefix+key, err)
 	}
 	return nil

@@ -45,3 +45,28 @@ func TestCacheGzipsAnswers(t *testing.T) {
 		t.Errorf("an answer too large gzipped: %v", err)
 	}
 }
+
+// Two identities sharing one store each read only their own answers.
+func TestCacheForAnIdentityKeepsItsAnswersApart(t *testing.T) {
+	ctx := context.Background()
+	store := kv.NewMemory(nil)
+	base := kv.NewCache(store, "cost#", nil)
+	prod := base.For(func(context.Context) (string, error) { return "111111111111", nil })
+	dev := base.For(func(context.Context) (string, error) { return "222222222222", nil })
+	if err := prod.Put(ctx, "q", []byte("prod's"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := dev.Get(ctx, "q"); ok || err != nil {
+		t.Fatalf("dev read %q %v", got, err)
+	}
+	if got, ok, err := prod.Get(ctx, "q"); !ok || err != nil || string(got) != "prod's" {
+		t.Fatalf("prod read %q %v %v", got, ok, err)
+	}
+	if _, ok, _ := store.Get(ctx, kv.Key{Partition: kv.Scope("111111111111", "cost#q"), Sort: "answer"}); !ok {
+		t.Error("prod's answer is not in prod's partition")
+	}
+	broken := base.For(func(context.Context) (string, error) { return "", context.DeadlineExceeded })
+	if _, _, err := broken.Get(ctx, "q"); err == nil {
+		t.Error("an unknown identity read an answer")
+	}
+}

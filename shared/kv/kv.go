@@ -61,6 +61,11 @@ type Store interface {
 	// PutBatch stores items unconditionally (not atomically as a whole:
 	// each item is whole).
 	PutBatch(ctx context.Context, items []Item) error
+	// Swap puts it only while the unexpired value under its key is old
+	// (nil: while no unexpired item is there), atomically:
+	// ErrConditionFailed otherwise. The read-modify-write of a counter, a
+	// lease or a header is a Get and a Swap, retried on that error.
+	Swap(ctx context.Context, it Item, old []byte) error
 	// Delete removes the item under k, if any.
 	Delete(ctx context.Context, k Key) error
 	// Query calls fn with the unexpired items of partition whose sort key

@@ -56,6 +56,27 @@ func (m *Memory) Put(_ context.Context, it Item, cond Cond) error {
 	return nil
 }
 
+// Swap puts it while the live value under its key is old.
+func (m *Memory) Swap(_ context.Context, it Item, old []byte) error {
+	if len(it.Value) > MaxValueBytes {
+		return ErrTooLarge
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.parts[it.Key.Partition]
+	if p == nil {
+		p = map[string]Item{}
+		m.parts[it.Key.Partition] = p
+	}
+	cur, ok := p[it.Key.Sort]
+	ok = ok && Live(cur.Expires, m.now())
+	if ok != (old != nil) || ok && !bytes.Equal(cur.Value, old) {
+		return ErrConditionFailed
+	}
+	p[it.Key.Sort] = clone(it)
+	return nil
+}
+
 // PutBatch stores items.
 func (m *Memory) PutBatch(ctx context.Context, items []Item) error {
 	for _, it := range items {

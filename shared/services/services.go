@@ -43,6 +43,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/shard"
+	"github.com/cloudscope/cloudscope/shared/snapstore"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
@@ -71,7 +72,7 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
-		cache = dynamostore.NewCostCache(dynamodbclient.Home(clients), conf.Table, nil)
+		cache = dynamostore.NewCostCache(dynamodbclient.Home(clients), conf.Table, nil).For(Identity(conf, clients))
 	}
 	return costs.New(costClient(conf, clients), cache, conf.Costs)
 }
@@ -135,7 +136,7 @@ func Inventory(conf appconfig.Config, store StateStore, disc *discovery.Discover
 func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (StateStore, error) {
 	switch {
 	case conf.Table != "":
-		return dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), conf.Table, conf.Retention, nil), nil
+		return dynamostore.NewSnapshotStoreFor(dynamodbclient.Home(clients), conf.Table, conf.Retention, nil, Identity(conf, clients)), nil
 	case local != nil:
 		return local, nil
 	}
@@ -243,7 +244,7 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // week: in the table when one is configured, otherwise in process memory.
 func PriceCache(conf appconfig.Config, clients *awsconf.Clients) pricing.PriceCache {
 	if conf.Table != "" {
-		return dynamostore.NewPriceCache(dynamodbclient.Home(clients), conf.Table, nil)
+		return dynamostore.NewPriceCache(dynamodbclient.Home(clients), conf.Table, nil).For(Identity(conf, clients))
 	}
 	return memstore.NewPriceCache(nil)
 }
@@ -281,6 +282,23 @@ func Ledger(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *le
 // (asked of STS once, again after a failure).
 func Savings(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *ledger.Service {
 	return &ledger.Service{Ledger: Ledger(conf, clients, local), Account: onceAccount(callerAccount(clients))}
+}
+
+// Identity is the scanning identity whose data the stores and caches keep
+// apart (snapstore.Identity): the credentials' account (asked of STS once
+// it answers) and the accounts setting, so that two profiles, or one
+// profile scanning itself and its organization, sharing one table or
+// state file never read each other's scans, `latest`, lease or answers.
+func Identity(conf appconfig.Config, clients *awsconf.Clients) func(context.Context) (string, error) {
+	account := onceAccount(callerAccount(clients))
+	setting := conf.Accounts.String()
+	return func(ctx context.Context) (string, error) {
+		a, err := account(ctx)
+		if err != nil {
+			return "", err
+		}
+		return snapstore.Identity(a, setting), nil
+	}
 }
 
 // onceAccount remembers the account lookup answers, once it answers.

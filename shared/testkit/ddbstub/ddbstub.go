@@ -5,7 +5,7 @@
 // begins_with, < or > on sk), paged at 1 MB (or at Limit) as DynamoDB
 // pages. Of PutItem's conditions it checks one, the kv store's IfAbsent
 // ("attribute_not_exists(pk) OR #exp <= :now", #exp a number attribute),
-// and answers ConditionalCheckFailedException as DynamoDB does; it leaves
+// and its Swap (a digest attribute equal and the item unexpired), and answers ConditionalCheckFailedException as DynamoDB does; it leaves
 // the others unchecked. It counts the reads and writes it serves.
 package ddbstub
 
@@ -100,7 +100,7 @@ func (t *Table) Handler() awsstub.Handler {
 			t.Writes.Add(1)
 			t.mu.Lock()
 			defer t.mu.Unlock()
-			if in.ConditionExpression != nil && *in.ConditionExpression == ifAbsent && !t.absent(in) {
+			if in.ConditionExpression != nil && (*in.ConditionExpression == ifAbsent && !t.absent(in) || *in.ConditionExpression == ifDigest && !t.same(in)) {
 				return nil, &ddbtypes.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")}
 			}
 			t.put(in.Item)
@@ -147,6 +147,35 @@ func (t *Table) Handler() awsstub.Handler {
 
 // ifAbsent is the one PutItem condition the stub checks.
 const ifAbsent = "attribute_not_exists(pk) OR #exp <= :now"
+
+// ifDigest is the kv store's Swap condition, which the stub checks too.
+const ifDigest = "#h = :h AND (attribute_not_exists(#exp) OR #exp > :now)"
+
+// same says whether in's condition ifDigest holds: an unexpired item
+// whose #h attribute is :h.
+func (t *Table) same(in *dynamodb.PutItemInput) bool {
+	p := t.parts[str(in.Item, "pk")]
+	if p == nil {
+		return false
+	}
+	old, ok := p.items[str(in.Item, "sk")]
+	if !ok {
+		return false
+	}
+	h, _ := old[in.ExpressionAttributeNames["#h"]].(*ddbtypes.AttributeValueMemberB)
+	want, _ := in.ExpressionAttributeValues[":h"].(*ddbtypes.AttributeValueMemberB)
+	if h == nil || want == nil || string(h.Value) != string(want.Value) {
+		return false
+	}
+	exp, ok := old[in.ExpressionAttributeNames["#exp"]].(*ddbtypes.AttributeValueMemberN)
+	if !ok {
+		return true
+	}
+	now, _ := in.ExpressionAttributeValues[":now"].(*ddbtypes.AttributeValueMemberN)
+	e, err1 := strconv.ParseFloat(exp.Value, 64)
+	n, err2 := strconv.ParseFloat(now.Value, 64)
+	return err1 == nil && err2 == nil && e > n
+}
 
 // absent says whether in's condition ifAbsent holds: no item under its
 // key, or one whose #exp attribute is at most :now.

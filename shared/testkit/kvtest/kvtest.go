@@ -103,6 +103,72 @@ func Run(t *testing.T, newStore func(t *testing.T, clock *Clock) kv.Store) {
 			t.Fatalf("%d winners", won)
 		}
 	})
+	t.Run("SwapHoldsOnlyOverTheValueExpected", func(t *testing.T) {
+		clock := NewClock()
+		st := newStore(t, clock)
+		k := kv.Key{Partition: "p", Sort: "swap"}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("one")}, []byte("zero")); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("swap over nothing, expecting a value: %v", err)
+		}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("one"), Expires: clock.Now().Add(time.Hour)}, nil); err != nil {
+			t.Fatalf("swap over nothing: %v", err)
+		}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("two")}, nil); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("swap expecting nothing over a value: %v", err)
+		}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("two")}, []byte("other")); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("swap over another value: %v", err)
+		}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("two"), Expires: clock.Now().Add(time.Hour)}, []byte("one")); err != nil {
+			t.Fatalf("swap over the value expected: %v", err)
+		}
+		if it, ok, err := st.Get(ctx, k); !ok || err != nil || string(it.Value) != "two" {
+			t.Fatalf("after the swap: %q %v %v", it.Value, ok, err)
+		}
+		clock.Advance(2 * time.Hour)
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("three")}, []byte("two")); !errors.Is(err, kv.ErrConditionFailed) {
+			t.Fatalf("swap over an expired value: %v", err)
+		}
+		if err := st.Swap(ctx, kv.Item{Key: k, Value: []byte("three")}, nil); err != nil {
+			t.Fatalf("swap over an expired item, expecting none: %v", err)
+		}
+	})
+	t.Run("ConcurrentSwapsCountEveryIncrement", func(t *testing.T) {
+		st := newStore(t, NewClock())
+		k := kv.Key{Partition: "p", Sort: "counter"}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					it, ok, err := st.Get(ctx, k)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var old []byte
+					n := 0
+					if ok {
+						old = it.Value
+						fmt.Sscan(string(it.Value), &n)
+					}
+					err = st.Swap(ctx, kv.Item{Key: k, Value: fmt.Appendf(nil, "%d", n+1)}, old)
+					if err == nil {
+						return
+					}
+					if !errors.Is(err, kv.ErrConditionFailed) {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if it, _, _ := st.Get(ctx, k); string(it.Value) != "8" {
+			t.Fatalf("8 increments by swap: %q", it.Value)
+		}
+	})
 	t.Run("QueryInOrderByPrefixAfterAndLimit", func(t *testing.T) {
 		clock := NewClock()
 		st := newStore(t, clock)

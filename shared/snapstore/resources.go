@@ -1,0 +1,392 @@
+package snapstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
+	"github.com/cloudscope/cloudscope/shared/kv"
+)
+
+// ResourceChunks calls fn with snapshot id's resources in regions (all
+// when none), chunk by chunk in the stored order: one Query for all, or
+// one per account and region asked, read only as far as fn wants, the
+// chunks decoded ahead on every core.
+func (s *Store) ResourceChunks(ctx context.Context, id string, regions []string, fn func([]cloudscope.Resource) error) error {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil {
+		return err
+	}
+	if r.Sharded {
+		err = s.partResources(ctx, w, r, regions, fn)
+	} else {
+		err = s.chunkResources(ctx, w, r, regions, fn)
+	}
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// ResourceChunksAfter is ResourceChunks from offset skip of the stored
+// order of regions (all when none): the chunks before the one that holds
+// it are not read (the header counts each chunk's resources), so page k
+// reads only what it shows. A sharded snapshot's are read and dropped.
+func (s *Store) ResourceChunksAfter(ctx context.Context, id string, regions []string, skip int, fn func([]cloudscope.Resource) error) error {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil {
+		return err
+	}
+	if r.Sharded || r.Groups == nil {
+		return s.ResourceChunks(ctx, id, regions, func(rs []cloudscope.Resource) error {
+			n := min(skip, len(rs))
+			skip -= n
+			if len(rs) == n {
+				return nil
+			}
+			return fn(rs[n:])
+		})
+	}
+	reads := s.reads(r, regions)
+	groups := slices.Sorted(maps.Keys(r.Groups))
+	var start []read
+	for i, rd := range reads {
+		for _, g := range groups {
+			if !strings.HasPrefix(r.base()+g, rd.prefix) {
+				continue
+			}
+			total := 0
+			for _, n := range r.Groups[g] {
+				total += n
+			}
+			if skip >= total {
+				skip -= total
+				continue
+			}
+			c := 0
+			for skip >= r.Groups[g][c] {
+				skip -= r.Groups[g][c]
+				c++
+			}
+			rd.after = r.base() + g + "#"
+			if c > 0 {
+				rd.after = fmt.Sprintf("%s%s#%05d", r.base(), g, c-1)
+			}
+			start = append([]read{rd}, reads[i+1:]...)
+			break
+		}
+		if start != nil {
+			break
+		}
+	}
+	if start == nil {
+		return nil // past the end
+	}
+	first := true
+	_, err = s.decodeAhead(ctx, snapPart(w, id), start, func(_ string, rs []cloudscope.Resource) error {
+		if first {
+			first = false
+			rs = rs[min(skip, len(rs)):]
+		}
+		return fn(rs)
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// base is what the keys of the snapshot's resource chunks start with.
+func (r *record) base() string { return "c#" + r.Attempt + "#r#" }
+
+// read is one Query of chunks: those under prefix after after.
+type read struct{ prefix, after string }
+
+// reads are the Queries of a snapshot's resource chunks in regions (all
+// when none): one for all, or one per account and region.
+func (s *Store) reads(r *record, regions []string) []read {
+	if len(regions) == 0 {
+		return []read{{prefix: r.base()}}
+	}
+	accounts := r.Accounts
+	if len(accounts) == 0 {
+		accounts = []string{""}
+	}
+	var out []read
+	for _, a := range accounts {
+		for _, region := range slices.Sorted(slices.Values(regions)) {
+			out = append(out, read{prefix: r.base() + groupPrefix(a, region)})
+		}
+	}
+	return out
+}
+
+// chunkResources reads a snapshot's own resource chunks.
+func (s *Store) chunkResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
+	n, err := s.decodeAhead(ctx, snapPart(w, r.Header.ID), s.reads(r, regions), func(_ string, rs []cloudscope.Resource) error { return fn(rs) })
+	if err != nil {
+		return err
+	}
+	if len(regions) == 0 && n != r.Chunks["resources"] {
+		return fmt.Errorf("snapshot %s: %d of its %d resource chunks are stored", r.Header.ID, n, r.Chunks["resources"])
+	}
+	return nil
+}
+
+// decoded is one chunk's resources, or why not.
+type decoded struct {
+	key string
+	rs  []cloudscope.Resource
+	err error
+}
+
+// decodeAhead calls fn with the chunks of partition under each prefix in
+// turn, in key order, decoding up to two per core ahead of fn; it answers
+// how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
+func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func(key string, rs []cloudscope.Resource) error) (int, error) {
+	return s.decodeAheadWith(ctx, partition, reads, decodeChunk, fn)
+}
+
+// decodeChunk reads a chunk of whole resources.
+func decodeChunk(data []byte) ([]cloudscope.Resource, error) {
+	var rs []cloudscope.Resource
+	err := gzjson.Unmarshal(data, &rs)
+	return rs, err
+}
+
+// decodeAheadWith is decodeAhead with the chunks' decoder.
+func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ahead := 2 * runtime.GOMAXPROCS(0)
+	order := make(chan chan decoded, ahead)
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		for _, rd := range reads {
+			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, 0, func(it kv.Item) error {
+				res := make(chan decoded, 1)
+				select {
+				case order <- res:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				go func(sort string, data []byte) {
+					rs, err := decode(data)
+					if err != nil {
+						err = fmt.Errorf("chunk %s: %w", sort, err)
+					}
+					res <- decoded{sort, rs, err}
+				}(it.Key.Sort, it.Value)
+				return nil
+			})
+			if err != nil {
+				readErr = err
+				return
+			}
+		}
+	}()
+	n := 0
+	var err error
+	for res := range order {
+		if err != nil {
+			continue // drain
+		}
+		d := <-res
+		if err = d.err; err == nil {
+			n++
+			err = fn(d.key, d.rs)
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		return n, err
+	}
+	return n, readErr
+}
+
+// partRef is one accepted part of a sharded snapshot: its shard key,
+// account, attempt and chunk count (the manifest).
+type partRef struct {
+	Key     string `json:"key"`
+	Account string `json:"account"`
+	Attempt string `json:"attempt"`
+	Chunks  int    `json:"chunks"`
+}
+
+// groupPrefix is what the keys of an account's groups in a region start
+// with (cloudscope.StoredGroup).
+func groupPrefix(account, region string) string {
+	if account == "" {
+		return region + "#"
+	}
+	return account + "#" + region + "#"
+}
+
+// manifest reads a sharded snapshot's manifest.
+func (s *Store) manifest(ctx context.Context, w string, r *record) ([]partRef, error) {
+	key := w + "#" + r.Header.ID + "#" + r.Attempt
+	if m, ok := s.manifests.Load(key); ok {
+		return m.([]partRef), nil
+	}
+	var m []partRef
+	if err := readChunks(ctx, s, snapPart(w, r.Header.ID), "c#"+r.Attempt+"#m#", r.Chunks["manifest"], &m); err != nil {
+		return nil, fmt.Errorf("snapshot %s manifest: %w", r.Header.ID, err)
+	}
+	s.manifests.Store(key, m)
+	return m, nil
+}
+
+// partResources calls fn with a sharded snapshot's resources in regions
+// (all when none) in the stored order, one account at a time: an
+// account's parts are merged (its global listing's resources are in every
+// region), so a read holds one account's resources at most.
+func (s *Store) partResources(ctx context.Context, w string, r *record, regions []string, fn func([]cloudscope.Resource) error) error {
+	m, err := s.manifest(ctx, w, r)
+	if err != nil {
+		return err
+	}
+	m = slices.Clone(m)
+	// Resources without an account sort last (cloudscope.CompareStored).
+	slices.SortStableFunc(m, func(a, b partRef) int {
+		return cmp.Or(cmp.Compare(btoi(a.Account == ""), btoi(b.Account == "")), cmp.Compare(a.Account, b.Account))
+	})
+	partition := kv.Scope(w, "parts#"+r.Header.ID)
+	total := 0
+	for len(m) > 0 {
+		n := 1
+		for n < len(m) && m[n].Account == m[0].Account {
+			n++
+		}
+		var prefixes []read
+		for _, p := range m[:n] {
+			if len(regions) == 0 {
+				prefixes = append(prefixes, read{prefix: "c#" + p.Attempt + "#"})
+				continue
+			}
+			for _, region := range slices.Sorted(slices.Values(regions)) {
+				prefixes = append(prefixes, read{prefix: "c#" + p.Attempt + "#" + groupPrefix(p.Account, region)})
+			}
+		}
+		var rs []cloudscope.Resource
+		got, err := s.decodeAhead(ctx, partition, prefixes, func(_ string, c []cloudscope.Resource) error { rs = append(rs, c...); return nil })
+		if err != nil {
+			return fmt.Errorf("snapshot %s parts: %w", r.Header.ID, err)
+		}
+		total += got
+		if len(regions) == 0 {
+			want := 0
+			for _, p := range m[:n] {
+				want += p.Chunks
+			}
+			if got != want {
+				return fmt.Errorf("snapshot %s: %d of its %d resource chunks of account %s are stored", r.Header.ID, got, want, m[0].Account)
+			}
+		}
+		m = m[n:]
+		slices.SortFunc(rs, cloudscope.CompareStored)
+		for len(rs) > 0 {
+			k := min(ChunkRecords, len(rs))
+			if err := fn(rs[:k]); err != nil {
+				return err
+			}
+			rs = rs[k:]
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Slim is the projection of a resource that filters and sorts read: id,
+// name, state, tags, created, account, region and type.
+func Slim(r cloudscope.Resource) cloudscope.Resource {
+	return cloudscope.Resource{AccountID: r.AccountID, Type: r.Type, ID: r.ID, Name: r.Name, Region: r.Region, State: r.State, Tags: r.Tags, CreatedAt: r.CreatedAt}
+}
+
+// SlimChunks calls fn with the slim projection (Slim) of snapshot id's
+// resources in regions (all when none), chunk by chunk in the stored order,
+// each with its chunk's key for ChunkResources. ok is false, and fn not
+// called, for a snapshot stored without them (sharded, or before them).
+func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return false, err
+	}
+	r, err := s.stored(ctx, w, id)
+	if r == nil || err != nil || !r.Slim {
+		return false, err
+	}
+	reads := s.reads(r, regions)
+	for i := range reads {
+		reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+	}
+	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, decodeSlim, func(key string, rs []cloudscope.Resource) error {
+		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+	})
+	if errors.Is(err, cloudscope.ErrStop) {
+		err = nil
+	}
+	return true, err
+}
+
+// slimBase is what the keys of the snapshot's slim chunks start with.
+func (r *record) slimBase() string { return "c#" + r.Attempt + "#s#" }
+
+// ChunkResources reads the named chunks of snapshot id whole (keys as
+// SlimChunks gave them), each by its key.
+func (s *Store) ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]cloudscope.Resource, len(chunks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(chunks))
+	for i, key := range chunks {
+		wg.Go(func() {
+			it, ok, err := s.kv.Get(ctx, kv.Key{Partition: snapPart(w, id), Sort: key})
+			if err == nil && !ok {
+				err = fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
+			}
+			var rs []cloudscope.Resource
+			if err == nil {
+				err = gzjson.Unmarshal(it.Value, &rs)
+			}
+			errs[i] = err
+			mu.Lock()
+			out[key] = rs
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
