@@ -25,9 +25,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
@@ -281,7 +281,7 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 			ResultPath:               jsii.String(resultPath),
 		})
 		t.AddRetry(&awsstepfunctions.RetryProps{
-			Errors:   jsii.Strings(append(append([]string{}, sharedLambdaErrors...), fleetapp.RetryableErrorName)...),
+			Errors:   jsii.Strings(append(append([]string{}, sharedLambdaErrors...), scanapp.RetryableErrorName)...),
 			Interval: awscdk.Duration_Seconds(jsii.Number(2)), BackoffRate: jsii.Number(2), MaxAttempts: jsii.Number(6),
 			MaxDelay: awscdk.Duration_Seconds(jsii.Number(60)), JitterStrategy: awsstepfunctions.JitterType_FULL,
 		})

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
@@ -76,7 +76,7 @@ func checkLambdaTask(t *testing.T, name string, st map[string]any, fn string) {
 	for _, e := range r["ErrorEquals"].([]any) {
 		errs = append(errs, e.(string))
 	}
-	want := append(slices.Clone(sharedLambdaErrors), fleetapp.RetryableErrorName)
+	want := append(slices.Clone(sharedLambdaErrors), scanapp.RetryableErrorName)
 	if !slices.Equal(errs, want) || r["BackoffRate"] != 2.0 || r["IntervalSeconds"] != 2.0 || r["MaxAttempts"] != 6.0 ||
 		r["MaxDelaySeconds"] != 60.0 || r["JitterStrategy"] != "FULL" {
 		t.Errorf("%s: retry %v, want errors %v", name, r, want)

@@ -67,7 +67,7 @@ func (s *Scanner) recordMetrics(ctx context.Context, t *tracker, snap *cloudscop
 		s.report(ctx, t, p)
 		return nil, metricsRetry, nil
 	case err != nil:
-		snap.Errors = append(snap.Errors, failure(region, "cloudwatch", err))
+		snap.Errors = append(snap.Errors, failure("", region, "cloudwatch", err))
 		p.Detail = region + ": failed; its rules that need metrics are undecided"
 		s.report(ctx, t, p)
 		return series, metricsFailed, nil

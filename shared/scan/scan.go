@@ -412,12 +412,12 @@ func (s *Scanner) costSummary(ctx context.Context) (c costResult) {
 	c.asked = true
 	q, err := costs.NewQuery(costs.QueryInput{}, s.d.Now())
 	if err != nil {
-		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		c.errors = append(c.errors, failure("", cloudscope.Global, "ce", err))
 		return c
 	}
 	rep, err := s.d.Costs.Report(ctx, q)
 	if err != nil {
-		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		c.errors = append(c.errors, failure("", cloudscope.Global, "ce", err))
 		return c
 	}
 	if rep.CacheError != "" {
@@ -518,12 +518,4 @@ func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
 	savings := cloudscope.SumSavings(s.Findings)
 	c.Savings = &savings
 	return c
-}
-
-func failure(region, service string, err error) cloudscope.Failure {
-	var ce *cloudscope.Error
-	if errors.As(err, &ce) {
-		return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
-	}
-	return cloudscope.Failure{Region: region, Service: service, Code: string(cloudscope.CodeOf(err)), Message: service + ": request failed"}
 }

@@ -54,11 +54,14 @@ func (a *account) Report(_ context.Context, q costs.Query) (*costs.Report, error
 }
 
 type notifier struct {
+	mu   sync.Mutex
 	sent []cloudscope.Message
 	fail error
 }
 
 func (n *notifier) Publish(_ context.Context, m cloudscope.Message) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	if n.fail != nil {
 		return n.fail
 	}

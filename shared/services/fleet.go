@@ -10,16 +10,16 @@ import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/s3items"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
 // FleetEngine is the sharded scan's engine for the plan, shard and finalize
 // functions: the table keeps the parts, and the costs go through its cache.
-func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (fleetapp.Engine, error) {
+func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (scanapp.States, error) {
 	parts, err := PartStore(store)
 	if err != nil {
 		return nil, err

@@ -6,9 +6,9 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 )
 
 // The builders of the deployed functions, one per manifest
@@ -76,7 +76,7 @@ func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.PlanHandler(engine, PlanItems(conf, clients)), nil
+	return scanapp.PlanHandler(engine, PlanItems(conf, clients)), nil
 }
 
 // ShardHandler is the sharded scan's unit of work: one shard, stored as the
@@ -86,7 +86,7 @@ func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.ShardHandler(engine), nil
+	return scanapp.ShardHandler(engine), nil
 }
 
 // FinalizeHandler is the sharded scan's last state: the snapshot of the
@@ -96,11 +96,11 @@ func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.FinalizeHandler(engine), nil
+	return scanapp.FinalizeHandler(engine), nil
 }
 
 // fleetEngine is the sharded scan's engine over the table.
-func fleetEngine(conf appconfig.Config, clients *awsconf.Clients) (fleetapp.Engine, error) {
+func fleetEngine(conf appconfig.Config, clients *awsconf.Clients) (scanapp.States, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return nil, err

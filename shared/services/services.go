@@ -35,7 +35,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
-	"github.com/cloudscope/cloudscope/shared/shard"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
 
@@ -173,25 +172,25 @@ func callerAccount(clients *awsconf.Clients) func(context.Context) (string, erro
 // over each account's clients, costs from the management account, the parts
 // kept in parts, the snapshots in store and the records in records (nil:
 // where Records puts them).
-func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *shard.Engine {
+func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts scan.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Engine {
 	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
-	return shard.New(shard.Deps{
+	return scan.NewEngine(scan.EngineDeps{
 		Accounts:   members,
-		Discovery:  func(c *awsconf.Clients) shard.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
-		Metrics:    func(c *awsconf.Clients) shard.Fetcher { return Metrics(conf, c) },
+		Discovery:  func(c *awsconf.Clients) scan.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
+		Metrics:    func(c *awsconf.Clients) scan.Fetcher { return Metrics(conf, c) },
 		Costs:      costSvc,
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, shard.Options{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
+	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
 }
 
 // PartStore is store as a keeper of a sharded scan's parts, or an error
 // saying that it cannot keep them.
-func PartStore(store StateStore) (shard.PartStore, error) {
-	parts, ok := store.(shard.PartStore)
+func PartStore(store StateStore) (scan.PartStore, error) {
+	parts, ok := store.(scan.PartStore)
 	if !ok {
 		return nil, fmt.Errorf("the state store (%T) cannot keep the parts of a scan of several accounts", store)
 	}

@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // RunShard runs one shard: it reaches the account (its member role), lists
@@ -20,7 +19,7 @@ import (
 // failure in the part (access_denied), not an error. The error return is
 // for a part that could not be stored or a context that ended: the shard
 // is then to be run again (its part is replaced wholly).
-func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, error) {
+func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSummary, error) {
 	started := e.d.Now().UTC()
 	part := newPart(sh, started)
 	caps, err := e.account(accounts.ForScan(ctx, sh.ScanID), sh.AccountID)
@@ -44,7 +43,7 @@ func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, e
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
 	}
-	sum := &Summary{Key: sh.Key(), Resources: len(part.Resources), Findings: len(part.Findings), Errors: len(part.Errors),
+	sum := &ShardSummary{Key: sh.Key(), Resources: len(part.Resources), Findings: len(part.Findings), Errors: len(part.Errors),
 		Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
 	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
 		return nil, err
@@ -104,10 +103,10 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 	// those that do, ChunkTargets resources at a time: each chunk's series
 	// are read, judged and dropped before the next, so a shard never holds
 	// more than one chunk's series.
-	window := scan.MetricsWindow(started)
+	window := MetricsWindow(started)
 	var plain, measured []cloudscope.Resource
 	for _, r := range resources {
-		if _, ok := scan.Target(r); ok {
+		if _, ok := Target(r); ok {
 			measured = append(measured, r)
 		} else {
 			plain = append(plain, r)
@@ -126,7 +125,7 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 	// once here, and the finalize, which merges the parts, has nothing to
 	// cover.
 	cloudscope.CoverSavings(part.Findings)
-	scan.Attribute(sh.AccountID, part.Findings, part.Insufficient)
+	Attribute(sh.AccountID, part.Findings, part.Insufficient)
 	cloudscope.SortFindings(part.Findings)
 	slices.SortFunc(resources, cloudscope.CompareStored)
 	part.Resources = resources
@@ -149,7 +148,7 @@ func (e *Engine) judge(ctx context.Context, part *cloudscope.ShardPart, rs, amon
 func (e *Engine) chunkMetrics(ctx context.Context, caps *accountCaps, part *cloudscope.ShardPart, chunk []cloudscope.Resource, window metrics.Window) (map[string]*cloudscope.ResourceMetrics, error) {
 	targets := make([]metrics.Target, 0, len(chunk))
 	for _, r := range chunk {
-		t, _ := scan.Target(r)
+		t, _ := Target(r)
 		targets = append(targets, t)
 	}
 	region := chunk[0].Region
@@ -176,7 +175,7 @@ func (e *Engine) chunkMetrics(ctx context.Context, caps *accountCaps, part *clou
 	part.MetricsRequested += res.MetricsRequested
 	series := make(map[string]*cloudscope.ResourceMetrics, len(res.Resources))
 	for j := range res.Resources {
-		series[scan.SeriesKey(&res.Resources[j])] = &res.Resources[j]
+		series[SeriesKey(&res.Resources[j])] = &res.Resources[j]
 	}
 	return series, nil
 }

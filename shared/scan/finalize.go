@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"cmp"
@@ -13,7 +13,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // Finalize makes scan id's snapshot from its stored parts: their counts,
@@ -44,7 +43,7 @@ func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.Snaps
 	return &res.Snapshot.SnapshotHeader, err
 }
 
-func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, error) {
+func (e *Engine) finalize(ctx context.Context, scanID string) (*Result, error) {
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	c := &snap.Counts

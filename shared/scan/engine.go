@@ -9,11 +9,11 @@
 // Memory is bounded per shard, not per account: a shard holds its
 // account-region's resources, and reads and judges their metrics
 // ChunkTargets resources at a time, dropping each chunk's series before
-// the next; Options.SplitTypes splits an account-region further by type.
+// the next; EngineOptions.SplitTypes splits an account-region further by type.
 // S3 buckets are global: one shard per account (Types [s3], filed under
 // the account's home region) lists them once and files each bucket under
 // its own region; the regional shards never list them.
-package shard
+package scan
 
 import (
 	"context"
@@ -24,8 +24,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // PartStore keeps the parts of a sharded scan until it is finalized.
@@ -61,13 +59,8 @@ type Discoverer interface {
 	Regions(ctx context.Context) ([]cloudscope.Region, error)
 }
 
-// Fetcher reads an account's metrics.
-type Fetcher interface {
-	Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
-}
-
-// Deps are what the engine uses.
-type Deps struct {
+// EngineDeps are what the engine uses.
+type EngineDeps struct {
 	Accounts Accounts
 	// Discovery and Metrics build the capabilities over one account's clients.
 	Discovery func(*awsconf.Clients) Discoverer
@@ -80,15 +73,15 @@ type Deps struct {
 	// Scanner gives a sharded scan a one-process scan's rules (its
 	// thresholds and prices), lease, status, store-once and notification
 	// (its Store and Notifier).
-	Scanner *scan.Scanner
+	Scanner *Scanner
 	Now     func() time.Time
 	// HomeRegion is the region of the account's global listings (the S3
 	// shard is filed under it when the account has it enabled).
 	HomeRegion string
 }
 
-// Options tune the engine. The zero value gives the defaults.
-type Options struct {
+// EngineOptions tune the engine. The zero value gives the defaults.
+type EngineOptions struct {
 	// Concurrency bounds the shards the local pool runs at once (default 8;
 	// CLOUDSCOPE_SHARD_CONCURRENCY). Deployed, the state machine's
 	// MaxConcurrency bounds them instead.
@@ -123,7 +116,7 @@ type Options struct {
 	Regions discovery.RegionFilter
 }
 
-func (o Options) withDefaults() Options {
+func (o EngineOptions) withDefaults() EngineOptions {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
@@ -151,14 +144,14 @@ func (o Options) withDefaults() Options {
 // Engine plans, runs and finalizes sharded scans. It is safe for
 // concurrent use; build one per process.
 type Engine struct {
-	d      Deps
-	opts   Options
+	d      EngineDeps
+	opts   EngineOptions
 	writes chan struct{}
 	caps   capabilities
 }
 
 // New returns an Engine.
-func New(d Deps, opts Options) *Engine {
+func NewEngine(d EngineDeps, opts EngineOptions) *Engine {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -169,9 +162,9 @@ func New(d Deps, opts Options) *Engine {
 	return &Engine{d: d, opts: opts, writes: make(chan struct{}, opts.StoreWrites)}
 }
 
-// Summary is what a shard reports back (to the state machine's map, and
+// ShardSummary is what a shard reports back (to the state machine's map, and
 // the local pool): small, whatever the shard's size.
-type Summary struct {
+type ShardSummary struct {
 	Key       string         `json:"key"`
 	Resources int            `json:"resources"`
 	Findings  int            `json:"findings"`
