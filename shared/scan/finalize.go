@@ -13,6 +13,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 )
 
 // Finalize makes scan id's snapshot from its stored parts: their counts,
@@ -33,9 +34,9 @@ import (
 // lease and records its end in the status; one that failed before leaves
 // both for its retry.
 func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error) {
-	res, err := e.finalize(ctx, scanID)
+	res, err := e.finalize(ctx, scanID, nil)
 	if res != nil && e.d.Scanner != nil {
-		_ = e.d.Scanner.Release(ctx, scanID, "finalize", err)
+		_ = e.d.Scanner.release(ctx, scanID, "finalize", err)
 	}
 	if res == nil {
 		return nil, err
@@ -43,7 +44,7 @@ func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.Snaps
 	return &res.Snapshot.SnapshotHeader, err
 }
 
-func (e *Engine) finalize(ctx context.Context, scanID string) (*Result, error) {
+func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Result, error) {
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	c := &snap.Counts
@@ -120,9 +121,9 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*Result, error) {
 		snap.Outcome = cloudscope.OutcomeComplete
 	}
 	snap.FinishedAt = e.d.Now().UTC()
-	return e.d.Scanner.ConcludeWith(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
+	return e.d.Scanner.conclude(ctx, t, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
-	}, anomalyReport)
+	}, anomalyReport, ledger.AccountsOf(snap))
 }
 
 // CodeNotRead is the Failure code of a shard the plan made that stored no

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
@@ -42,12 +41,12 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	if e.d.Scanner == nil {
 		return e.plan(ctx, scanID)
 	}
-	if err := e.d.Scanner.Hold(ctx, scanID, "plan", ShardedLeaseDuration); err != nil {
+	if err := e.d.Scanner.hold(ctx, scanID, "plan", ShardedLeaseDuration); err != nil {
 		return nil, err
 	}
 	shards, err := e.plan(ctx, scanID)
 	if err != nil && ctx.Err() == nil && !cloudscope.CodeOf(err).Transient() {
-		_ = e.d.Scanner.Release(ctx, scanID, "plan", err)
+		_ = e.d.Scanner.release(ctx, scanID, "plan", err)
 	}
 	return shards, err
 }
@@ -264,12 +263,6 @@ func (e *Engine) account(ctx context.Context, id string) (*accountCaps, error) {
 	c := &accountCaps{clients: clients, disc: e.d.Discovery(clients), met: e.d.Metrics(clients)}
 	e.caps.m[id] = c
 	return c, nil
-}
-
-// newPart is an empty part of shard s.
-func newPart(s cloudscope.Shard, started time.Time) *cloudscope.ShardPart {
-	return &cloudscope.ShardPart{Shard: s, StartedAt: started, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
-		Errors: []cloudscope.Failure{}, Calls: map[string]int{}}
 }
 
 // save stores a part, at most StoreWrites at once.

@@ -16,10 +16,10 @@ import (
 // account, accounts taken in turn), a shard that fails to store run once
 // more, then the finalize. The whole scan holds the one-scan lease, and
 // its status (step, shards done, failed and planned) is kept as a
-// one-process scan's is (Scanner.RunWith); progress, when set, hears
+// one-process scan's is (Scanner.runWith); progress, when set, hears
 // each step too.
 func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress)) (*Result, error) {
-	return e.d.Scanner.RunWith(ctx, scanID, func(ctx context.Context, report func(Progress)) (*Result, error) {
+	return e.d.Scanner.runWith(ctx, scanID, func(ctx context.Context, t *tracker, report func(Progress)) (*Result, error) {
 		var mu sync.Mutex // report writes the status: one at a time
 		tell := func(p Progress) {
 			mu.Lock()
@@ -61,7 +61,7 @@ func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress
 			return nil, err
 		}
 		tell(Progress{Step: "finalize", Detail: "costs by account, counts, snapshot, notification", Shards: &sp})
-		return e.finalize(ctx, scanID)
+		return e.finalize(ctx, scanID, t)
 	})
 }
 

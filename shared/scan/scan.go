@@ -9,7 +9,6 @@ package scan
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -205,7 +204,7 @@ func (e *ErrScanRunning) Error() string {
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
 	snap, err := s.evaluate(ctx, nil, id, regions)
 	if err == nil {
-		Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
+		attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
 	}
 	return snap, err
 }
@@ -230,13 +229,15 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
 	}
 
-	// Metrics and rules by region, up to RegionsAtOnce regions and
+	// Each region through the region pipeline (readAndJudge, as an
+	// organization scan's shard), up to RegionsAtOnce regions and
 	// SeriesAtOnce resources' series at once: a region's series are judged
 	// and dropped as soon as they arrive, so a scan of a large account holds
-	// a bounded number of series, however many regions it has.
+	// a bounded number of series, however many regions it has. Each
+	// region's part is merged into the snapshot as it comes, as the
+	// finalize merges an organization scan's stored parts.
 	// (GetMetricData is regional: no batch spans two regions anyway.)
-	end := started.Truncate(time.Hour)
-	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
+	window := metricsWindow(started)
 	byRegion := map[string][]cloudscope.Resource{}
 	for _, r := range inv.Resources {
 		byRegion[r.Region] = append(byRegion[r.Region], r)
@@ -244,43 +245,52 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
 	pricesAsked, typesAsked := s.priceCalls(), s.typeCalls()
-	var again []string   // regions whose metrics failed for a passing reason
-	var read metricsRead // regions whose metrics were read, and not
-	var regionsDone int
-	var stop error
+	var metricsRead, metricsFailed, regionsDone int
+	type regionPart struct {
+		part    *cloudscope.ShardPart
+		targets int
+		err     error
+	}
 	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, SeriesAtOnce, func(region string) int {
-		n := 0
-		for _, r := range byRegion[region] {
-			if _, ok := target(r); ok {
-				n++
-			}
-		}
-		return n
-	}, func(ctx context.Context, region string) regionRead {
-		return s.fetchRegion(ctx, region, byRegion[region], window)
-	}, func(region string, rr regionRead) {
+		return countTargets(byRegion[region])
+	}, func(ctx context.Context, region string) regionPart {
+		part := newPart(cloudscope.Shard{ScanID: id, Region: region}, started)
+		err := s.readAndJudge(ctx, s.d.Metrics, part, byRegion[region], window, started, SeriesAtOnce, s.d.RetryPause)
+		return regionPart{part: part, targets: countTargets(byRegion[region]), err: err}
+	}, func(region string, rp regionPart) {
 		regionsDone++
-		series, outcome, err := s.recordMetrics(ctx, t, snap, rr, Progress{RegionsDone: regionsDone, Regions: len(regionNames)}, true)
-		switch {
-		case err != nil:
-			stop = err
-		case outcome == metricsRetry:
-			again = append(again, region) // judged after the second pass
-		default:
-			read.add(outcome)
-			s.judge(ctx, snap, byRegion[region], series, window, started)
+		if rp.err != nil {
+			return
 		}
+		p := rp.part
+		snap.Findings = append(snap.Findings, p.Findings...)
+		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
+		snap.Errors = append(snap.Errors, p.Errors...)
+		for k, v := range p.Calls {
+			snap.Calls[k] += v
+		}
+		snap.Bill.AddUnits(bill.GetMetricData, p.MetricsRequested)
+		metricsRead += p.MetricsRead
+		metricsFailed += p.MetricsFailed
+		if rp.targets == 0 {
+			return
+		}
+		pr := Progress{Step: "metrics", RegionsDone: regionsDone, Regions: len(regionNames),
+			Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, rp.targets, p.Calls["cloudwatch:GetMetricData"])}
+		if p.MetricsFailed > 0 {
+			pr.Detail = region + ": failed; its rules that need metrics are undecided"
+		}
+		s.report(ctx, t, pr)
 	})
-	if err = cmp.Or(stop, err); err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	// In region order, as if every region had been read in turn.
 	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
-	slices.Sort(again)
-	if err := s.metricsAgain(ctx, t, snap, again, byRegion, window, started, &read); err != nil {
-		return nil, err
-	}
-	if read.ok == 0 && read.failed > 0 && !snap.Failed() {
+	if metricsRead == 0 && metricsFailed > 0 && !snap.Failed() {
 		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
 	}
 	// Every region judged: each resource's charges are counted once.
@@ -334,47 +344,16 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 	return s.leased(ctx, id, func(t *tracker) (*Result, error) { return s.run(ctx, t, id, regions) })
 }
 
-// run is Run under the lease: evaluate, store, notify.
+// run is Run under the lease: evaluate, then conclude (store, ledger,
+// notify) as an organization scan's finalize does.
 func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []string) (*Result, error) {
 	snap, err := s.evaluate(ctx, t, id, regions)
 	if err != nil {
 		return nil, err
 	}
-	Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
-	if snap.Failed() {
-		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
-		if err := s.d.Store.Save(ctx, snap); err != nil {
-			return nil, fmt.Errorf("store snapshot: %w", err)
-		}
-		t.step(snap.FailedStep)
-		return &Result{Snapshot: snap}, failedError(snap)
-	}
-	prev, err := s.d.Store.LatestFindings(ctx) // findings only: its resources are not compared
-	if err != nil {
-		return nil, err
-	}
-	n := s.pending(prev, snap)
-	s.settle(ctx, prev, snap, []string{s.who.get(ctx)})
-	s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
-	if err := s.d.Store.Save(ctx, snap); err != nil {
-		if errors.Is(err, cloudscope.ErrSnapshotExists) {
-			stored, gerr := s.d.Store.Get(ctx, id)
-			if gerr != nil {
-				return nil, gerr
-			}
-			return &Result{Snapshot: stored, Duplicate: true}, nil
-		}
-		return nil, fmt.Errorf("store snapshot: %w", err)
-	}
-	told := s.anomalies(ctx, t, snap, t.anomalyReport)
-	if n == nil {
-		return &Result{Snapshot: snap}, s.tellAnomalies(ctx, snap, told)
-	}
-	n.anomalies = told
-	if err := s.notify(ctx, t, n); err != nil {
-		return nil, err
-	}
-	return &Result{Snapshot: snap}, nil
+	who := s.who.get(ctx)
+	attribute(who, snap.Findings, snap.Insufficient)
+	return s.conclude(ctx, t, snap, s.d.Store.Save, t.anomalyReport, []string{who})
 }
 
 // failedError is the error of a scan that failed everywhere, or nil.
@@ -441,6 +420,17 @@ type costResult struct {
 	errors   []cloudscope.Failure
 	// anomalyReport is the anomaly query's answer (nil: not asked).
 	anomalyReport *costs.Report
+}
+
+// countTargets is how many of resources the rules judge by their metrics.
+func countTargets(resources []cloudscope.Resource) int {
+	n := 0
+	for _, r := range resources {
+		if _, ok := target(r); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.
