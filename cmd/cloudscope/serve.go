@@ -146,9 +146,9 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		if err != nil {
 			return nil, err
 		}
-		fleet := services.Fleet(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
+		org := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
 		start = func(*scan.Scanner) func(context.Context, string) error {
-			return fleet.InBackground(ctx, 4*time.Hour, failed)
+			return org.InBackground(ctx, 4*time.Hour, failed)
 		}
 	}
 	deps := services.All(conf, clients, store, env.local.CostCache, env.local.Records, start)

@@ -8,7 +8,7 @@ import (
 // A scan's time is its longest chain of dependent calls: the region list,
 // then each region's listings, then one wave of GetMetricData calls. The
 // helpers here run the independent parts of a scan together, so that no
-// other wait is added to that chain; a sharded scan reuses them per shard.
+// other wait is added to that chain; an organization scan reuses them per shard.
 
 // RegionsAtOnce is how many regions' metrics a scan reads at once, and
 // SeriesAtOnce how many resources' series it holds at once: a region's

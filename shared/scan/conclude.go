@@ -115,16 +115,16 @@ func (s *Scanner) conclude(ctx context.Context, t *tracker, snap *cloudscope.Sna
 	return &Result{Snapshot: snap}, nil
 }
 
-// ShardedLeaseDuration is how long a sharded scan on Step Functions holds
+// StateMachineLeaseDuration is how long an organization scan on Step Functions holds
 // the one-scan lease: its plan takes it and its finalize ends it, in other
 // processes; a run that dies between them frees it after this. It is also
 // the state machine's timeout (the infrastructure reads it from here): a
 // lease shorter than the longest execution would let a second scan start
 // beside a slow first one.
-const ShardedLeaseDuration = 12 * time.Hour
+const StateMachineLeaseDuration = 12 * time.Hour
 
 // hold makes scan id the one running scan for ttl, as Run's lease does,
-// across processes (a sharded scan's plan takes it; id may take it again),
+// across processes (an organization scan's plan takes it; id may take it again),
 // and records the scan running at step. Another scan's lease makes it
 // return *ErrScanRunning. Without a store it holds nothing.
 func (s *Scanner) hold(ctx context.Context, id, step string, ttl time.Duration) error {

@@ -26,7 +26,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 )
 
-// PartStore keeps the parts of a sharded scan until it is finalized.
+// PartStore keeps the parts of an organization scan until it is finalized.
 type PartStore interface {
 	// SavePart stores one shard's part (resources in cloudscope.CompareStored order, chunked like Save's; its
 	// findings, undecided, errors, calls, counts). Saving the same shard (same Shard.Key()) again, a retried
@@ -34,7 +34,7 @@ type PartStore interface {
 	SavePart(ctx context.Context, p *cloudscope.ShardPart) error
 	// PartSummaries calls fn with each stored part of scan id, without its Resources, in Shard.Key() order.
 	PartSummaries(ctx context.Context, scanID string, fn func(cloudscope.ShardPart) error) error
-	// FinalizeParts stores the header of a sharded scan with its findings and undecided rules, and indexes it,
+	// FinalizeParts stores the header of an organization scan with its findings and undecided rules, and indexes it,
 	// with Save's semantics (once per id, cloudscope.ErrSnapshotExists after; a failed scan is kept for Get but
 	// never Latest/List/Before). After it, the snapshot reads like any other: Get, Latest, LatestHeader, Header,
 	// List, Before, and the inventory's stored reads (ResourceChunks in stored order, filtered by region/type),
@@ -70,7 +70,7 @@ type EngineDeps struct {
 		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
 	}
 	Parts PartStore
-	// Scanner gives a sharded scan a one-process scan's rules (its
+	// Scanner gives an organization scan a one-process scan's rules (its
 	// thresholds and prices), lease, status, store-once and notification
 	// (its Store and Notifier).
 	Scanner *Scanner
@@ -141,7 +141,7 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	return o
 }
 
-// Engine plans, runs and finalizes sharded scans. It is safe for
+// Engine plans, runs and finalizes organization scans. It is safe for
 // concurrent use; build one per process.
 type Engine struct {
 	d      EngineDeps

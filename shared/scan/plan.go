@@ -30,7 +30,7 @@ func PlanShard(scanID string) cloudscope.Shard {
 // enabled, per account, and those the setting leaves out, once per  An account whose role cannot be
 // assumed gets one shard, which reports it. The plan's part (PlanShard)
 // is stored, and the shard total set in the scan's status. The plan takes
-// the one-scan lease for the whole sharded scan (ShardedLeaseDuration;
+// the one-scan lease for the whole organization scan (StateMachineLeaseDuration;
 // its finalize ends it): while another scan runs it plans nothing and
 // returns *ErrScanRunning.
 //
@@ -41,7 +41,7 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	if e.d.Scanner == nil {
 		return e.plan(ctx, scanID)
 	}
-	if err := e.d.Scanner.hold(ctx, scanID, "plan", ShardedLeaseDuration); err != nil {
+	if err := e.d.Scanner.hold(ctx, scanID, "plan", StateMachineLeaseDuration); err != nil {
 		return nil, err
 	}
 	shards, err := e.plan(ctx, scanID)

@@ -10,7 +10,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Scan runs sharded scan id in this process, as the state machine runs it
+// Scan runs organization scan id in this process, as the state machine runs it
 // deployed: the plan, then the identical RunShard for every shard under
 // the local pool's bounds (EngineOptions.Concurrency at once, PerAccount of one
 // account, accounts taken in turn), a shard that fails to store run once
@@ -154,7 +154,7 @@ func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 	return out
 }
 
-// InBackground returns a Start (Service's) that runs sharded scans in
+// InBackground returns a Start (Service's) that runs organization scans in
 // this process under ctx (the server's, not the request's), each bounded by
 // limit, reporting failures to failed.
 func (e *Engine) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {

@@ -49,6 +49,7 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 	conf.Table, conf.TopicARN = "cloudscope", topic
 	conf.Metrics.NoPercentiles = true // moto answers percentiles with HTTP 500
 	conf.RegionsAtOnce = 1            // moto computes one GetMetricData at a time
+	conf.PricesOff = true             // moto has no Price List
 	return clients, conf, receive
 }
 

@@ -144,7 +144,7 @@ type Progress struct {
 	Detail      string `json:"detail"`
 	RegionsDone int    `json:"regions_done"`
 	Regions     int    `json:"regions"` // the total, when the step goes region by region
-	// Shards, in a sharded scan, says how many shards are done, failed and planned.
+	// Shards, in an organization scan, says how many shards are done, failed and planned.
 	Shards *cloudscope.ShardProgress `json:"shards,omitempty"`
 }
 

@@ -39,7 +39,7 @@ func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, er
 }
 
 // BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which
-// invokes the scan function asynchronously, or starts the sharded scan's
+// invokes the scan function asynchronously, or starts the organization scan's
 // state machine), GET /scans/{id} and GET /savings.
 func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
@@ -69,41 +69,41 @@ func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logg
 	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
 }
 
-// PlanHandler is the sharded scan's first state: it writes the scan's
+// PlanHandler is the organization scan's first state: it writes the scan's
 // shards to the plan bucket.
 func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
 	return scanapp.PlanHandler(engine, PlanItems(conf, clients)), nil
 }
 
-// ShardHandler is the sharded scan's unit of work: one shard, stored as the
+// ShardHandler is the organization scan's unit of work: one shard, stored as the
 // scan's part.
 func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
 	return scanapp.ShardHandler(engine), nil
 }
 
-// FinalizeHandler is the sharded scan's last state: the snapshot of the
+// FinalizeHandler is the organization scan's last state: the snapshot of the
 // parts, the costs by account, the diff and one notification.
 func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
 	return scanapp.FinalizeHandler(engine), nil
 }
 
-// fleetEngine is the sharded scan's engine over the table.
-func fleetEngine(conf appconfig.Config, clients *awsconf.Clients) (scanapp.States, error) {
+// organizationStates is the organization scan's engine over the table.
+func organizationStates(conf appconfig.Config, clients *awsconf.Clients) (scanapp.States, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return nil, err
 	}
-	return FleetEngine(conf, clients, store)
+	return OrganizationStates(conf, clients, store)
 }

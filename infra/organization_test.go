@@ -224,7 +224,7 @@ func TestTheScanMachineMayDoOnlyItsWork(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, fn := range FleetFunctions {
+	for _, fn := range OrganizationFunctions {
 		arn := "${" + logicalID(t, stack, "Functions", title(fn)) + ".Arn}"
 		want = append(want, arn, arn+":*")
 	}
@@ -382,9 +382,9 @@ func TestMemberRolePolicyIsCurrent(t *testing.T) {
 	}
 }
 
-func TestFleetSettingsAreChecked(t *testing.T) {
-	from := func(ctx map[string]string) (FleetSettings, error) {
-		f, err := fleetSettingsFrom(func(key, def string) string {
+func TestOrganizationSettingsAreChecked(t *testing.T) {
+	from := func(ctx map[string]string) (OrganizationSettings, error) {
+		f, err := organizationSettingsFrom(func(key, def string) string {
 			if v, ok := ctx[key]; ok {
 				return v
 			}
