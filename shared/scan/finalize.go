@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
-	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/ledger"
@@ -53,8 +51,8 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Resu
 	regions := map[string]bool{}
 	stored := map[string]bool{} // the keys of the parts stored
 	var planned []string
-	var listed, metricsRead, metricsFailed, parts int
-	var metricsRequested int64
+	parts := 0
+	all := &merged{snap: snap}
 	err := e.d.Parts.PartSummaries(ctx, scanID, func(p cloudscope.ShardPart) error {
 		parts++
 		stored[p.Shard.Key()] = true
@@ -65,16 +63,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Resu
 		if p.Shard.Region != cloudscope.Global {
 			regions[p.Shard.Region] = true
 		}
-		listed += p.Listed
-		metricsRead += p.MetricsRead
-		metricsFailed += p.MetricsFailed
-		metricsRequested += p.MetricsRequested
-		snap.Findings = append(snap.Findings, p.Findings...)
-		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
-		snap.Errors = append(snap.Errors, p.Errors...)
-		for k, v := range p.Calls {
-			snap.Calls[k] += v
-		}
+		all.add(&p)
 		mergeCounts(c, p)
 		return nil
 	})
@@ -99,27 +88,11 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Resu
 	c.Findings = len(snap.Findings)
 	savings := cloudscope.SumSavings(snap.Findings)
 	c.Savings = &savings
-	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: metricsRequested})
 	cloudscope.SortFindings(snap.Findings)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
 	})
-	failures := 0
-	for _, f := range snap.Errors {
-		if f.Code != accounts.CodeSkipped {
-			failures++
-		}
-	}
-	switch {
-	case listed == 0 && failures > 0:
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
-	case metricsRead == 0 && metricsFailed > 0:
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
-	case failures > 0:
-		snap.Outcome = cloudscope.OutcomePartial
-	default:
-		snap.Outcome = cloudscope.OutcomeComplete
-	}
+	all.finish()
 	snap.FinishedAt = e.d.Now().UTC()
 	return e.d.Scanner.conclude(ctx, t, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)

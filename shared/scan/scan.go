@@ -14,7 +14,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -212,7 +211,6 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
 	started := s.d.Now().UTC()
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
-	snap.Bill = &cloudscope.Bill{} // counts the metrics requested; priced at the end
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Cost Explorer needs neither discovery nor metrics: it runs beside them.
@@ -225,9 +223,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
 	snap.Calls["discovery"] = int(inv.Calls)
 	s.report(ctx, t, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
-	if inv.Listed == 0 && len(inv.Errors) > 0 {
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
-	}
+	all := &merged{snap: snap, listed: int(inv.Listed)}
 
 	// Each region through the region pipeline (readAndJudge, as an
 	// organization scan's shard), up to RegionsAtOnce regions and
@@ -245,7 +241,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
 	pricesAsked, typesAsked := s.priceCalls(), s.typeCalls()
-	var metricsRead, metricsFailed, regionsDone int
+	var regionsDone int
 	type regionPart struct {
 		part    *cloudscope.ShardPart
 		targets int
@@ -263,15 +259,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 			return
 		}
 		p := rp.part
-		snap.Findings = append(snap.Findings, p.Findings...)
-		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
-		snap.Errors = append(snap.Errors, p.Errors...)
-		for k, v := range p.Calls {
-			snap.Calls[k] += v
-		}
-		snap.Bill.AddUnits(bill.GetMetricData, p.MetricsRequested)
-		metricsRead += p.MetricsRead
-		metricsFailed += p.MetricsFailed
+		all.add(p)
 		if rp.targets == 0 {
 			return
 		}
@@ -290,9 +278,6 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	}
 	// In region order, as if every region had been read in turn.
 	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
-	if metricsRead == 0 && metricsFailed > 0 && !snap.Failed() {
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
-	}
 	// Every region judged: each resource's charges are counted once.
 	cloudscope.CoverSavings(snap.Findings)
 	cloudscope.SortFindings(snap.Findings)
@@ -311,19 +296,12 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 			t.anomalyReport = c.anomalyReport
 		}
 	}
-	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: snap.Bill.Units(bill.GetMetricData)})
 	snap.FinishedAt = s.d.Now().UTC()
 	snap.Counts = count(snap)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
 	})
-	switch {
-	case snap.Failed():
-	case len(snap.Errors) > 0:
-		snap.Outcome = cloudscope.OutcomePartial
-	default:
-		snap.Outcome = cloudscope.OutcomeComplete
-	}
+	all.finish()
 	return snap, nil
 }
 
