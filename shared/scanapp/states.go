@@ -1,11 +1,12 @@
-// Package scanapp is the Lambda handlers of an organization scan's three
-// states on Step Functions: plan (the scan's shards, written to S3 for the
-// Distributed Map to read), shard (one unit of work, run once per map item)
-// and finalize (the snapshot, from every shard's stored part). The engine
-// (shared/scan) does the work; the handlers carry the state machine's
-// payloads and keep each of them small, whatever the organization's size:
-// a state passes on at most 256 KiB, and a plan of 1,000 accounts by 17
-// regions is 17,000 shards.
+// Package scanapp is the Lambda handlers of the scans (shared/scan does the
+// work; the handlers carry the events and payloads): the scan function's
+// (one account, run in the function itself, or the weekly digest: scan.go),
+// and the three states of an organization scan on Step Functions: plan (the
+// scan's shards, written to S3 for the Distributed Map to read), shard (one
+// unit of work, run once per map item) and finalize (the snapshot, from
+// every shard's stored part). Each payload stays small whatever the
+// organization's size: a state passes on at most 256 KiB, and a plan of
+// 1,000 accounts by 17 regions is 17,000 shards.
 //
 // The states are three functions (functions/plan, shard, finalize), not one
 // main dispatching on the event: each state's role then holds only the

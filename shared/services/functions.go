@@ -66,7 +66,7 @@ func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logg
 	progress := func(p scan.Progress) {
 		log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 	}
-	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
+	return scanapp.ScanHandler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
 }
 
 // PlanHandler is the organization scan's first state: it writes the scan's
