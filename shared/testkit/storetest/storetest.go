@@ -1,7 +1,6 @@
 // Package storetest is the contract every snapshot store (scan.Store) must
 // keep, run against each implementation: the in-memory store, the local
-// file store and the DynamoDB store (on the emulator and on the in-process
-// table) alike.
+// file store and the DynamoDB store alike.
 package storetest
 
 import (
