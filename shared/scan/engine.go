@@ -1,4 +1,4 @@
-// Package shard runs a scan of many accounts as shards: the plan (every
+// The organization scan (many accounts) runs as shards: the plan (every
 // account the setting selects x its enabled regions), the shard (one
 // account's one region, or its buckets: assume the member role, discover,
 // read metrics, judge, store the part), and the finalize (costs once from
@@ -13,6 +13,7 @@
 // S3 buckets are global: one shard per account (Types [s3], filed under
 // the account's home region) lists them once and files each bucket under
 // its own region; the regional shards never list them.
+
 package scan
 
 import (

@@ -1,9 +1,12 @@
-// Package scan runs a full scan: it discovers every resource, reads 14 days
-// of metrics in batches, evaluates the bottleneck rules, summarises costs
-// through the cost cache, stores a snapshot, records in the ledger of
+// Package scan is the scan engine: it discovers every resource, reads 14
+// days of metrics in batches, evaluates the bottleneck rules, summarises
+// costs through the cost cache, stores a snapshot, records in the ledger of
 // savings what resolved and reopened, and notifies of what is new or worse
-// than in the previous snapshot. The daily schedule, POST /scans and
-// `cloudscope scan` all run this code.
+// than in the previous snapshot. A scan of one account (Scanner, in the
+// scan function, `cloudscope scan` and `serve`) and of an organization
+// (Engine: plan, shards, finalize, on Step Functions or in the local pool)
+// run one region pipeline (pipeline.go), one merge of parts (merge.go) and
+// one conclusion (conclude.go).
 package scan
 
 import (
