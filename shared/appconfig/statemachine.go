@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The settings of a scan of many accounts sharded on Step Functions:
+// The settings of an organization scan on Step Functions:
 // plan -> Distributed Map of shards -> finalize (EnvAccounts and
 // EnvMemberRole, which the local pool reads too, are beside the others).
 const (

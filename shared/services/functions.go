@@ -47,7 +47,7 @@ func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.De
 		return httpapi.Deps{}, err
 	}
 	start := func(*scan.Scanner) func(context.Context, string) error {
-		if conf.StateMachine != "" { // a scan of many accounts, sharded on Step Functions
+		if conf.StateMachine != "" { // an organization scan, on Step Functions
 			return StartStateMachine(clients, conf.StateMachine)
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
