@@ -1,4 +1,4 @@
-// Package shard runs a scan of many accounts as shards: the plan (every
+// The organization scan (many accounts) runs as shards: the plan (every
 // account the setting selects x its enabled regions), the shard (one
 // account's one region, or its buckets: assume the member role, discover,
 // read metrics, judge, store the part), and the finalize (costs once from
@@ -9,11 +9,12 @@
 // Memory is bounded per shard, not per account: a shard holds its
 // account-region's resources, and reads and judges their metrics
 // ChunkTargets resources at a time, dropping each chunk's series before
-// the next; Options.SplitTypes splits an account-region further by type.
+// the next; EngineOptions.SplitTypes splits an account-region further by type.
 // S3 buckets are global: one shard per account (Types [s3], filed under
 // the account's home region) lists them once and files each bucket under
 // its own region; the regional shards never list them.
-package shard
+
+package scan
 
 import (
 	"context"
@@ -24,11 +25,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
-// PartStore keeps the parts of a sharded scan until it is finalized.
+// PartStore keeps the parts of an organization scan until it is finalized.
 type PartStore interface {
 	// SavePart stores one shard's part (resources in cloudscope.CompareStored order, chunked like Save's; its
 	// findings, undecided, errors, calls, counts). Saving the same shard (same Shard.Key()) again, a retried
@@ -36,7 +35,7 @@ type PartStore interface {
 	SavePart(ctx context.Context, p *cloudscope.ShardPart) error
 	// PartSummaries calls fn with each stored part of scan id, without its Resources, in Shard.Key() order.
 	PartSummaries(ctx context.Context, scanID string, fn func(cloudscope.ShardPart) error) error
-	// FinalizeParts stores the header of a sharded scan with its findings and undecided rules, and indexes it,
+	// FinalizeParts stores the header of an organization scan with its findings and undecided rules, and indexes it,
 	// with Save's semantics (once per id, cloudscope.ErrSnapshotExists after; a failed scan is kept for Get but
 	// never Latest/List/Before). After it, the snapshot reads like any other: Get, Latest, LatestHeader, Header,
 	// List, Before, and the inventory's stored reads (ResourceChunks in stored order, filtered by region/type),
@@ -61,13 +60,8 @@ type Discoverer interface {
 	Regions(ctx context.Context) ([]cloudscope.Region, error)
 }
 
-// Fetcher reads an account's metrics.
-type Fetcher interface {
-	Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
-}
-
-// Deps are what the engine uses.
-type Deps struct {
+// EngineDeps are what the engine uses.
+type EngineDeps struct {
 	Accounts Accounts
 	// Discovery and Metrics build the capabilities over one account's clients.
 	Discovery func(*awsconf.Clients) Discoverer
@@ -77,18 +71,18 @@ type Deps struct {
 		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
 	}
 	Parts PartStore
-	// Scanner gives a sharded scan a one-process scan's rules (its
+	// Scanner gives an organization scan a one-process scan's rules (its
 	// thresholds and prices), lease, status, store-once and notification
 	// (its Store and Notifier).
-	Scanner *scan.Scanner
+	Scanner *Scanner
 	Now     func() time.Time
 	// HomeRegion is the region of the account's global listings (the S3
 	// shard is filed under it when the account has it enabled).
 	HomeRegion string
 }
 
-// Options tune the engine. The zero value gives the defaults.
-type Options struct {
+// EngineOptions tune the engine. The zero value gives the defaults.
+type EngineOptions struct {
 	// Concurrency bounds the shards the local pool runs at once (default 8;
 	// CLOUDSCOPE_SHARD_CONCURRENCY). Deployed, the state machine's
 	// MaxConcurrency bounds them instead.
@@ -123,7 +117,7 @@ type Options struct {
 	Regions discovery.RegionFilter
 }
 
-func (o Options) withDefaults() Options {
+func (o EngineOptions) withDefaults() EngineOptions {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
@@ -148,17 +142,17 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Engine plans, runs and finalizes sharded scans. It is safe for
+// Engine plans, runs and finalizes organization scans. It is safe for
 // concurrent use; build one per process.
 type Engine struct {
-	d      Deps
-	opts   Options
+	d      EngineDeps
+	opts   EngineOptions
 	writes chan struct{}
 	caps   capabilities
 }
 
 // New returns an Engine.
-func New(d Deps, opts Options) *Engine {
+func NewEngine(d EngineDeps, opts EngineOptions) *Engine {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -169,9 +163,9 @@ func New(d Deps, opts Options) *Engine {
 	return &Engine{d: d, opts: opts, writes: make(chan struct{}, opts.StoreWrites)}
 }
 
-// Summary is what a shard reports back (to the state machine's map, and
+// ShardSummary is what a shard reports back (to the state machine's map, and
 // the local pool): small, whatever the shard's size.
-type Summary struct {
+type ShardSummary struct {
 	Key       string         `json:"key"`
 	Resources int            `json:"resources"`
 	Findings  int            `json:"findings"`

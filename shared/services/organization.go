@@ -12,21 +12,21 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/s3items"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
-// FleetEngine is the sharded scan's engine for the plan, shard and finalize
+// OrganizationStates is the organization scan's engine for the plan, shard and finalize
 // functions: the table keeps the parts, and the costs go through its cache.
-func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (fleetapp.Engine, error) {
+func OrganizationStates(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (scanapp.States, error) {
 	parts, err := PartStore(store)
 	if err != nil {
 		return nil, err
 	}
-	return Fleet(conf, clients, store, parts, Costs(conf, clients, nil), nil, nil), nil
+	return OrganizationScan(conf, clients, store, parts, Costs(conf, clients, nil), nil, nil), nil
 }
 
 // PlanItems writes the plan to the plan bucket, for the state machine's
@@ -35,7 +35,7 @@ func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer 
 	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
 }
 
-// StartStateMachine starts scans as executions of the sharded scan's state
+// StartStateMachine starts scans as executions of the organization scan's state
 // machine, so that POST /scans answers at once.
 func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
 	return sfnstart.New(sfnclient.Home(clients), stateMachine).Start

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestFleetSettings(t *testing.T) {
+func TestStateMachineSettings(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:scan"
 	c, err := From(env(map[string]string{EnvPlanBucket: " plans ", EnvStateMachine: arn}))

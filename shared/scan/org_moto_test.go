@@ -1,10 +1,9 @@
-package shard
+package scan
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -32,14 +31,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
-
-var moto *mototest.Server
-
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
 // TestMotoOrganization: a management account with three members, each
 // with its own instance and bucket, made with credentials from AssumeRole
@@ -134,8 +128,8 @@ func TestMotoOrganization(t *testing.T) {
 	setting, _ := accounts.Parse("org")
 	parts := newPartStore()
 	costSvc := costs.New(costs.ClientFrom(mgmtClients), costs.NewMemoryCache(time.Now), costs.Options{})
-	sc := scan.New(scan.Deps{Store: parts, Thresholds: bottleneck.Defaults})
-	engine := New(Deps{
+	sc := New(Deps{Store: parts, Thresholds: bottleneck.Defaults})
+	engine := NewEngine(EngineDeps{
 		Accounts: accounts.New(setting, mgmtClients, stsclient.Home(mgmtClients), org, accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond})
@@ -147,7 +141,7 @@ func TestMotoOrganization(t *testing.T) {
 		Parts:      parts,
 		Scanner:    sc,
 		HomeRegion: "us-east-1",
-	}, Options{Concurrency: 8, RetryPause: time.Millisecond})
+	}, EngineOptions{Concurrency: 8, RetryPause: time.Millisecond})
 	proxy.ResetStats()
 	res, err := engine.Scan(ctx, "org-scan-1", nil)
 	if err != nil {

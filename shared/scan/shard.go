@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // RunShard runs one shard: it reaches the account (its member role), lists
@@ -20,7 +18,7 @@ import (
 // failure in the part (access_denied), not an error. The error return is
 // for a part that could not be stored or a context that ended: the shard
 // is then to be run again (its part is replaced wholly).
-func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, error) {
+func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSummary, error) {
 	started := e.d.Now().UTC()
 	part := newPart(sh, started)
 	caps, err := e.account(accounts.ForScan(ctx, sh.ScanID), sh.AccountID)
@@ -44,7 +42,7 @@ func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*Summary, e
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
 	}
-	sum := &Summary{Key: sh.Key(), Resources: len(part.Resources), Findings: len(part.Findings), Errors: len(part.Errors),
+	sum := &ShardSummary{Key: sh.Key(), Resources: len(part.Resources), Findings: len(part.Findings), Errors: len(part.Errors),
 		Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
 	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
 		return nil, err
@@ -100,85 +98,19 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 		resources[i].AccountID = sh.AccountID
 	}
 
-	// The rules that need no metrics judge every other resource at once;
-	// those that do, ChunkTargets resources at a time: each chunk's series
-	// are read, judged and dropped before the next, so a shard never holds
-	// more than one chunk's series.
-	window := scan.MetricsWindow(started)
-	var plain, measured []cloudscope.Resource
-	for _, r := range resources {
-		if _, ok := scan.Target(r); ok {
-			measured = append(measured, r)
-		} else {
-			plain = append(plain, r)
-		}
-	}
-	e.judge(ctx, part, plain, resources, nil, window, started)
-	for chunk := range slices.Chunk(measured, e.opts.ChunkTargets) {
-		series, err := e.chunkMetrics(ctx, caps, part, chunk, window)
-		if err != nil {
-			return err
-		}
-		e.judge(ctx, part, chunk, resources, series, window, started)
+	if err := e.d.Scanner.readAndJudge(ctx, caps.met, part, resources, metricsWindow(started), started, e.opts.ChunkTargets, e.opts.RetryPause); err != nil {
+		return err
 	}
 	// A saving counts only resources of the shard (a stopped instance's
 	// volumes are those the shard lists): each one's charges are counted
 	// once here, and the finalize, which merges the parts, has nothing to
 	// cover.
 	cloudscope.CoverSavings(part.Findings)
-	scan.Attribute(sh.AccountID, part.Findings, part.Insufficient)
+	attribute(sh.AccountID, part.Findings, part.Insufficient)
 	cloudscope.SortFindings(part.Findings)
 	slices.SortFunc(resources, cloudscope.CompareStored)
 	part.Resources = resources
 	return nil
-}
-
-func (e *Engine) judge(ctx context.Context, part *cloudscope.ShardPart, rs, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
-	if len(rs) == 0 {
-		return
-	}
-	judged := e.d.Scanner.Judge(ctx, rs, among, series, window, started)
-	part.Findings = append(part.Findings, judged.Findings...)
-	part.Insufficient = append(part.Insufficient, judged.Insufficient...)
-}
-
-// chunkMetrics reads a chunk's series, once more after a pause when the
-// first read failed for a passing reason; a failure is recorded in the
-// part (the chunk is then judged without metrics: its rules that need them
-// are undecided). The error return is the context's end.
-func (e *Engine) chunkMetrics(ctx context.Context, caps *accountCaps, part *cloudscope.ShardPart, chunk []cloudscope.Resource, window metrics.Window) (map[string]*cloudscope.ResourceMetrics, error) {
-	targets := make([]metrics.Target, 0, len(chunk))
-	for _, r := range chunk {
-		t, _ := scan.Target(r)
-		targets = append(targets, t)
-	}
-	region := chunk[0].Region
-	fetch := func() (*metrics.Result, error) {
-		return e.d.Scanner.FetchRuleMetrics(ctx, caps.met, region, targets, window)
-	}
-	res, err := fetch()
-	if err != nil && ctx.Err() == nil && cloudscope.CodeOf(err).Transient() {
-		if err := sleep(ctx, e.opts.RetryPause); err != nil {
-			return nil, err
-		}
-		res, err = fetch()
-	}
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return nil, ctx.Err()
-	case err != nil:
-		part.Errors = append(part.Errors, failure(part.Shard.AccountID, region, "cloudwatch", err))
-		part.MetricsFailed++
-		return nil, nil
-	}
-	part.MetricsRead++
-	part.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
-	part.MetricsRequested += res.MetricsRequested
-	series := make(map[string]*cloudscope.ResourceMetrics, len(res.Resources))
-	for j := range res.Resources {
-		series[scan.SeriesKey(&res.Resources[j])] = &res.Resources[j]
-	}
-	return series, nil
 }
 
 // failure records what could not be read, for the account.
@@ -188,16 +120,4 @@ func failure(account, region, service string, err error) cloudscope.Failure {
 		return cloudscope.Failure{AccountID: account, Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
 	}
 	return cloudscope.Failure{AccountID: account, Region: region, Service: service, Code: string(cloudscope.CodeOf(err)), Message: service + ": request failed"}
-}
-
-// sleep waits for d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

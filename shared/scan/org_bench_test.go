@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -29,7 +29,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -48,7 +47,7 @@ type stubAccount struct {
 func newStubAccount(instances, dbs, fns int) *stubAccount {
 	a := &stubAccount{instances: instances, dbs: dbs, fns: fns}
 	end := time.Now().UTC().Truncate(time.Hour)
-	for t := end.Add(-scan.Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
+	for t := end.Add(-Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
 		a.stamps = append(a.stamps, t)
 		a.values = append(a.values, 35)
 	}
@@ -123,16 +122,16 @@ func (o oneAccount) Clients(context.Context, string) (*awsconf.Clients, error) {
 
 func benchEngine(a *stubAccount, calls *awsstub.Counter, parts *partStore, chunk int) *Engine {
 	clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, a.handle)))
-	return New(Deps{
+	return NewEngine(EngineDeps{
 		Accounts: oneAccount{clients},
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{Budget: 10 * time.Minute})
 		},
 		Metrics:    func(c *awsconf.Clients) Fetcher { return metrics.New(metrics.ClientsFrom(c), metrics.Options{}) },
 		Parts:      parts,
-		Scanner:    scan.New(scan.Deps{Store: parts, Thresholds: bottleneck.Defaults}),
+		Scanner:    New(Deps{Store: parts, Thresholds: bottleneck.Defaults}),
 		HomeRegion: "us-east-1",
-	}, Options{ChunkTargets: chunk})
+	}, EngineOptions{ChunkTargets: chunk})
 }
 
 // peakHeap runs fn while sampling the heap every 2 ms, and returns the
@@ -173,7 +172,7 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 	var durations []time.Duration
 	var peak uint64
 	var calls *awsstub.Counter
-	var sum *Summary
+	var sum *ShardSummary
 	var parts *partStore
 	for b.Loop() {
 		calls = &awsstub.Counter{}
@@ -253,14 +252,14 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource) int64 {
 	var targets []metrics.Target
 	for _, r := range resources {
-		if t, ok := scan.Target(r); ok {
+		if t, ok := target(r); ok {
 			t.Resource = nil
 			targets = append(targets, t)
 		}
 	}
 	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metrics.Options{})
-	res, err := f.Fetch(context.Background(), metrics.Request{Region: "eu-west-1", Targets: targets, Window: scan.MetricsWindow(time.Now()),
-		Metrics: scan.RuleMetrics(), ForRules: true})
+	res, err := f.Fetch(context.Background(), metrics.Request{Region: "eu-west-1", Targets: targets, Window: metricsWindow(time.Now()),
+		Metrics: slices.Clone(ruleMetrics), ForRules: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -282,7 +281,7 @@ func BenchmarkLargeShard(b *testing.B) {
 				calls = &awsstub.Counter{}
 				e := benchEngine(a, calls, newPartStore(), chunk)
 				var err error
-				var sum *Summary
+				var sum *ShardSummary
 				peak = peakHeap(func() {
 					start := time.Now()
 					sum, err = e.RunShard(context.Background(), cloudscope.Shard{ScanID: "bench", AccountID: "111111111111", Region: "eu-west-1"})
@@ -332,7 +331,7 @@ func BenchmarkFinalize17000Parts(b *testing.B) {
 				}
 			}
 		}
-		e := New(Deps{Parts: parts, Scanner: scan.New(scan.Deps{Store: parts})}, Options{})
+		e := NewEngine(EngineDeps{Parts: parts, Scanner: New(Deps{Store: parts})}, EngineOptions{})
 		var h *cloudscope.SnapshotHeader
 		var err error
 		peak = peakHeap(func() {

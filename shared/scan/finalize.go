@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"cmp"
@@ -10,10 +10,9 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
-	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/ledger"
 )
 
 // Finalize makes scan id's snapshot from its stored parts: their counts,
@@ -34,9 +33,9 @@ import (
 // lease and records its end in the status; one that failed before leaves
 // both for its retry.
 func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error) {
-	res, err := e.finalize(ctx, scanID)
+	res, err := e.finalize(ctx, scanID, nil)
 	if res != nil && e.d.Scanner != nil {
-		_ = e.d.Scanner.Release(ctx, scanID, "finalize", err)
+		_ = e.d.Scanner.release(ctx, scanID, "finalize", err)
 	}
 	if res == nil {
 		return nil, err
@@ -44,7 +43,7 @@ func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.Snaps
 	return &res.Snapshot.SnapshotHeader, err
 }
 
-func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, error) {
+func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Result, error) {
 	ctx = accounts.ForScan(ctx, scanID) // the cost role's session, from a delegated administrator, says which scan read
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
@@ -54,8 +53,8 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 	regions := map[string]bool{}
 	stored := map[string]bool{} // the keys of the parts stored
 	var planned []string
-	var listed, metricsRead, metricsFailed, parts int
-	var metricsRequested int64
+	parts := 0
+	all := &merged{snap: snap}
 	err := e.d.Parts.PartSummaries(ctx, scanID, func(p cloudscope.ShardPart) error {
 		parts++
 		stored[p.Shard.Key()] = true
@@ -66,16 +65,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 		if p.Shard.Region != cloudscope.Global {
 			regions[p.Shard.Region] = true
 		}
-		listed += p.Listed
-		metricsRead += p.MetricsRead
-		metricsFailed += p.MetricsFailed
-		metricsRequested += p.MetricsRequested
-		snap.Findings = append(snap.Findings, p.Findings...)
-		snap.Insufficient = append(snap.Insufficient, p.Insufficient...)
-		snap.Errors = append(snap.Errors, p.Errors...)
-		for k, v := range p.Calls {
-			snap.Calls[k] += v
-		}
+		all.add(&p)
 		mergeCounts(c, p)
 		return nil
 	})
@@ -100,31 +90,15 @@ func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, err
 	c.Findings = len(snap.Findings)
 	savings := cloudscope.SumSavings(snap.Findings)
 	c.Savings = &savings
-	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: metricsRequested})
 	cloudscope.SortFindings(snap.Findings)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
 	})
-	failures := 0
-	for _, f := range snap.Errors {
-		if f.Code != accounts.CodeSkipped {
-			failures++
-		}
-	}
-	switch {
-	case listed == 0 && failures > 0:
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
-	case metricsRead == 0 && metricsFailed > 0:
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
-	case failures > 0:
-		snap.Outcome = cloudscope.OutcomePartial
-	default:
-		snap.Outcome = cloudscope.OutcomeComplete
-	}
+	all.finish()
 	snap.FinishedAt = e.d.Now().UTC()
-	return e.d.Scanner.ConcludeWith(ctx, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
+	return e.d.Scanner.conclude(ctx, t, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
-	}, anomalyReport)
+	}, anomalyReport, ledger.AccountsOf(snap))
 }
 
 // CodeNotRead is the Failure code of a shard the plan made that stored no

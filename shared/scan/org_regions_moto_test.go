@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -30,7 +30,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -155,7 +154,7 @@ func (k *keyRecorder) account(key string) string {
 // engine is the engine of a scan of the whole organization over parts.
 func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions discovery.RegionFilter) *Engine {
 	setting, _ := accounts.Parse("org")
-	return New(Deps{
+	return NewEngine(EngineDeps{
 		Accounts: accounts.New(setting, o.mgmt, stsAPI, organizationsclient.Home(o.mgmt), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond, Regions: regions})
@@ -164,9 +163,9 @@ func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions disco
 			return metrics.New(metrics.ClientsFrom(c), metrics.Options{NoPercentiles: true})
 		},
 		Parts:      parts,
-		Scanner:    scan.New(scan.Deps{Store: parts, Thresholds: bottleneck.Defaults}),
+		Scanner:    New(Deps{Store: parts, Thresholds: bottleneck.Defaults}),
 		HomeRegion: "us-east-1",
-	}, Options{Concurrency: 8, RetryPause: time.Millisecond, Regions: regions})
+	}, EngineOptions{Concurrency: 8, RetryPause: time.Millisecond, Regions: regions})
 }
 
 // TestMotoOrganizationRegions: an organization scan limited to two regions

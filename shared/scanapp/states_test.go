@@ -1,4 +1,4 @@
-package fleetapp
+package scanapp
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/shard"
+	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -20,7 +20,7 @@ type fakeEngine struct {
 	shards   []cloudscope.Shard
 	planErr  error
 	ran      []cloudscope.Shard
-	part     *shard.Summary
+	part     *scan.ShardSummary
 	shardErr error
 	header   *cloudscope.SnapshotHeader
 	finErr   error
@@ -32,7 +32,7 @@ func (f *fakeEngine) Plan(_ context.Context, id string) ([]cloudscope.Shard, err
 	return f.shards, f.planErr
 }
 
-func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*shard.Summary, error) {
+func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*scan.ShardSummary, error) {
 	f.ran = append(f.ran, s)
 	return f.part, f.shardErr
 }
@@ -139,7 +139,7 @@ func TestPlanFillsTheScanAndRefusesAnother(t *testing.T) {
 }
 
 func TestBadEventsAreRefusedBeforeAnyWork(t *testing.T) {
-	eng := &fakeEngine{part: &shard.Summary{}, header: &cloudscope.SnapshotHeader{}}
+	eng := &fakeEngine{part: &scan.ShardSummary{}, header: &cloudscope.SnapshotHeader{}}
 	for _, ev := range []Event{{}, {ScanID: "a b"}, {ScanID: strings.Repeat("x", 200)}} {
 		if _, err := PlanHandler(eng, &memItems{})(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "scan_id") {
 			t.Errorf("plan %q: %v", ev.ScanID, err)
@@ -165,7 +165,7 @@ func TestBadEventsAreRefusedBeforeAnyWork(t *testing.T) {
 }
 
 func TestShardReturnsASmallSummary(t *testing.T) {
-	eng := &fakeEngine{part: &shard.Summary{Key: "k", Resources: 5000, Findings: 7, Errors: 2,
+	eng := &fakeEngine{part: &scan.ShardSummary{Key: "k", Resources: 5000, Findings: 7, Errors: 2,
 		Calls: map[string]int{"ec2:DescribeInstances": 5, "cloudwatch:GetMetricData": 11}}}
 	for _, path := range []string{"shard/map-item.json", "shard/map-item-types.json"} {
 		item := fixture[cloudscope.Shard](t, path)
@@ -173,7 +173,7 @@ func TestShardReturnsASmallSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if *out != (ShardSummary{Shard: item.Key(), Resources: 5000, Findings: 7, Errors: 2}) {
+		if *out != (MapResult{Shard: item.Key(), Resources: 5000, Findings: 7, Errors: 2}) {
 			t.Errorf("%s: %+v", path, out)
 		}
 		// 17,000 of these are what the map would collect: each must stay small.

@@ -1,18 +1,19 @@
-// Package fleetapp is the Lambda handlers of the sharded scan's three states
-// on Step Functions: plan (the scan's shards, written to S3 for the
-// Distributed Map to read), shard (one unit of work, run once per map item)
-// and finalize (the snapshot, from every shard's stored part). The engine
-// (shared/shard) does the work; the handlers carry the state machine's
-// payloads and keep each of them small, whatever the organization's size:
-// a state passes on at most 256 KiB, and a plan of 1,000 accounts by 17
-// regions is 17,000 shards.
+// Package scanapp is the Lambda handlers of the scans (shared/scan does the
+// work; the handlers carry the events and payloads): the scan function's
+// (one account, run in the function itself, or the weekly digest: scan.go),
+// and the three states of an organization scan on Step Functions: plan (the
+// scan's shards, written to S3 for the Distributed Map to read), shard (one
+// unit of work, run once per map item) and finalize (the snapshot, from
+// every shard's stored part). Each payload stays small whatever the
+// organization's size: a state passes on at most 256 KiB, and a plan of
+// 1,000 accounts by 17 regions is 17,000 shards.
 //
 // The states are three functions (functions/plan, shard, finalize), not one
 // main dispatching on the event: each state's role then holds only the
 // actions its own code calls (only plan writes to the plan bucket and lists
 // the organization, only finalize reads Cost Explorer and publishes), and
 // each is sized and bounded for its own work.
-package fleetapp
+package scanapp
 
 import (
 	"context"
@@ -20,16 +21,17 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/shard"
+	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
-// Engine is the sharded scan's work, as the three states call it.
-type Engine interface {
+// States is an organization scan's work (scan.Engine), as the three
+// states call it.
+type States interface {
 	// Plan lists scan scanID's shards (accounts by their enabled regions).
 	Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error)
 	// RunShard reads one shard and stores its part; it returns the part's
 	// few counts, never its resources.
-	RunShard(ctx context.Context, s cloudscope.Shard) (*shard.Summary, error)
+	RunShard(ctx context.Context, s cloudscope.Shard) (*scan.ShardSummary, error)
 	// Finalize makes scan scanID's snapshot of its stored parts.
 	Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error)
 }
@@ -56,9 +58,9 @@ type Plan struct {
 	Shards int    `json:"shards"`
 }
 
-// ShardSummary is what one shard returns to the map: a few counts, never its
+// MapResult is what one shard returns to the map: a few counts, never its
 // resources, so that even 17,000 of them stay small.
-type ShardSummary struct {
+type MapResult struct {
 	Shard     string `json:"shard"`
 	Resources int    `json:"resources"`
 	Findings  int    `json:"findings"`
@@ -83,7 +85,7 @@ func PlanKey(id string) string { return "plans/" + id + ".json" }
 // PlanHandler is the plan function's handler: it asks the engine for the
 // shards and writes them, as one JSON array, where the map's item reader
 // reads them.
-func PlanHandler(e Engine, items ItemWriter) func(ctx context.Context, ev Event) (*Plan, error) {
+func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev Event) (*Plan, error) {
 	return func(ctx context.Context, ev Event) (*Plan, error) {
 		id, err := scanIDOf(ev)
 		if err != nil {
@@ -114,8 +116,8 @@ func PlanHandler(e Engine, items ItemWriter) func(ctx context.Context, ev Event)
 }
 
 // ShardHandler is the shard function's handler: one map item, one shard.
-func ShardHandler(e Engine) func(ctx context.Context, s cloudscope.Shard) (*ShardSummary, error) {
-	return func(ctx context.Context, s cloudscope.Shard) (*ShardSummary, error) {
+func ShardHandler(e States) func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
+	return func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
 		if err := validShard(s); err != nil {
 			return nil, err
 		}
@@ -126,12 +128,12 @@ func ShardHandler(e Engine) func(ctx context.Context, s cloudscope.Shard) (*Shar
 		if sum == nil {
 			return nil, fmt.Errorf("shard %s of scan %s: the engine returned no summary", s.Key(), s.ScanID)
 		}
-		return &ShardSummary{Shard: s.Key(), Resources: sum.Resources, Findings: sum.Findings, Errors: sum.Errors}, nil
+		return &MapResult{Shard: s.Key(), Resources: sum.Resources, Findings: sum.Findings, Errors: sum.Errors}, nil
 	}
 }
 
 // FinalizeHandler is the finalize function's handler.
-func FinalizeHandler(e Engine) func(ctx context.Context, ev Event) (*Finalized, error) {
+func FinalizeHandler(e States) func(ctx context.Context, ev Event) (*Finalized, error) {
 	return func(ctx context.Context, ev Event) (*Finalized, error) {
 		id, err := scanIDOf(ev)
 		if err != nil {

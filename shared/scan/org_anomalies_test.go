@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/kv"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // weeksCosts answers the anomaly query by linked account and service:
@@ -53,16 +52,16 @@ func (c *weeksCosts) Report(_ context.Context, q costs.Query) (*costs.Report, er
 // summary by account from it, and tells the anomaly with its account.
 func TestFinalizeFindsAnomaliesWithOneQuery(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, Options{RetryPause: time.Millisecond}, map[string]*fakeAccount{
+	r := newRig(t, EngineOptions{RetryPause: time.Millisecond}, map[string]*fakeAccount{
 		"111111111111": {regions: []string{"us-east-1"}, running: 1},
 		"222222222222": {regions: []string{"us-east-1"}},
 	})
-	clock := func() time.Time { return now }
+	clock := func() time.Time { return orgNow }
 	weeks := &weeksCosts{t: t}
-	sc := scan.New(scan.Deps{Store: r.parts, Notifier: r.notes, Now: clock, Thresholds: bottleneck.Defaults,
+	sc := New(Deps{Store: r.parts, Notifier: r.notes, Now: clock, Thresholds: bottleneck.Defaults,
 		Anomalies: anomaly.New(kv.NewMemory(nil), nil, nil, anomaly.Options{Now: clock})})
-	r.engine = New(Deps{Accounts: r.accts, Discovery: func(c *awsconf.Clients) Discoverer { return r.by[c] }, Metrics: func(c *awsconf.Clients) Fetcher { return r.by[c] },
-		Costs: weeks, Parts: r.parts, Scanner: sc, Now: clock, HomeRegion: "us-east-1"}, Options{RetryPause: time.Millisecond})
+	r.engine = NewEngine(EngineDeps{Accounts: r.accts, Discovery: func(c *awsconf.Clients) Discoverer { return r.by[c] }, Metrics: func(c *awsconf.Clients) Fetcher { return r.by[c] },
+		Costs: weeks, Parts: r.parts, Scanner: sc, Now: clock, HomeRegion: "us-east-1"}, EngineOptions{RetryPause: time.Millisecond})
 	h, err := r.engine.Scan(ctx, "org-1", nil)
 	if err != nil {
 		t.Fatal(err)

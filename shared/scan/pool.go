@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -8,21 +8,20 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
-// Scan runs sharded scan id in this process, as the state machine runs it
+// Scan runs organization scan id in this process, as the state machine runs it
 // deployed: the plan, then the identical RunShard for every shard under
-// the local pool's bounds (Options.Concurrency at once, PerAccount of one
+// the local pool's bounds (EngineOptions.Concurrency at once, PerAccount of one
 // account, accounts taken in turn), a shard that fails to store run once
 // more, then the finalize. The whole scan holds the one-scan lease, and
 // its status (step, shards done, failed and planned) is kept as a
-// one-process scan's is (scan.Scanner.RunWith); progress, when set, hears
+// one-process scan's is (Scanner.runWith); progress, when set, hears
 // each step too.
-func (e *Engine) Scan(ctx context.Context, scanID string, progress func(scan.Progress)) (*scan.Result, error) {
-	return e.d.Scanner.RunWith(ctx, scanID, func(ctx context.Context, report func(scan.Progress)) (*scan.Result, error) {
+func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress)) (*Result, error) {
+	return e.d.Scanner.runWith(ctx, scanID, func(ctx context.Context, t *tracker, report func(Progress)) (*Result, error) {
 		var mu sync.Mutex // report writes the status: one at a time
-		tell := func(p scan.Progress) {
+		tell := func(p Progress) {
 			mu.Lock()
 			defer mu.Unlock()
 			report(p)
@@ -30,13 +29,13 @@ func (e *Engine) Scan(ctx context.Context, scanID string, progress func(scan.Pro
 				progress(p)
 			}
 		}
-		tell(scan.Progress{Step: "plan", Detail: "listing the accounts and their regions"})
+		tell(Progress{Step: "plan", Detail: "listing the accounts and their regions"})
 		shards, err := e.Plan(ctx, scanID)
 		if err != nil {
 			return nil, err
 		}
 		sp := cloudscope.ShardProgress{Total: len(shards)}
-		tell(scan.Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Shards: &sp})
+		tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Shards: &sp})
 		e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
 			sum, err := e.RunShard(ctx, sh)
 			if err != nil && ctx.Err() == nil {
@@ -56,13 +55,13 @@ func (e *Engine) Scan(ctx context.Context, scanID string, progress func(scan.Pro
 			}
 			now := sp
 			mu.Unlock()
-			tell(scan.Progress{Step: "shards", Detail: sh.Key(), Shards: &now})
+			tell(Progress{Step: "shards", Detail: sh.Key(), Shards: &now})
 		})
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tell(scan.Progress{Step: "finalize", Detail: "costs by account, counts, snapshot, notification", Shards: &sp})
-		return e.finalize(ctx, scanID)
+		tell(Progress{Step: "finalize", Detail: "costs by account, counts, snapshot, notification", Shards: &sp})
+		return e.finalize(ctx, scanID, t)
 	})
 }
 
@@ -84,7 +83,7 @@ func countAccounts(shards []cloudscope.Shard) int {
 	return len(seen)
 }
 
-// pool runs every shard through run, at most Options.Concurrency at once
+// pool runs every shard through run, at most EngineOptions.Concurrency at once
 // and at most PerAccount of one account at once, taking the accounts in
 // turn (their first shards first), so that one large account neither
 // starves the others nor runs into its own rate limits with every worker.
@@ -155,10 +154,10 @@ func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 	return out
 }
 
-// InBackground returns a Start (scan.Service's) that runs sharded scans in
+// InBackground returns a Start (Service's) that runs organization scans in
 // this process under ctx (the server's, not the request's), each bounded by
 // limit, reporting failures to failed.
-func InBackground(ctx context.Context, e *Engine, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
+func (e *Engine) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
 	return func(_ context.Context, id string) error {
 		go func() {
 			ctx, cancel := context.WithTimeout(ctx, limit)

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
@@ -79,7 +79,7 @@ func checkLambdaTask(t *testing.T, name string, st map[string]any, fn string) {
 	for _, e := range r["ErrorEquals"].([]any) {
 		errs = append(errs, e.(string))
 	}
-	want := append(slices.Clone(sharedLambdaErrors), fleetapp.RetryableErrorName)
+	want := append(slices.Clone(sharedLambdaErrors), scanapp.RetryableErrorName)
 	if !slices.Equal(errs, want) || r["BackoffRate"] != 2.0 || r["IntervalSeconds"] != 2.0 || r["MaxAttempts"] != 6.0 ||
 		r["MaxDelaySeconds"] != 60.0 || r["JitterStrategy"] != "FULL" {
 		t.Errorf("%s: retry %v, want errors %v", name, r, want)
@@ -227,7 +227,7 @@ func TestTheScanMachineMayDoOnlyItsWork(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, fn := range FleetFunctions {
+	for _, fn := range OrganizationFunctions {
 		arn := "${" + logicalID(t, stack, "Functions", title(fn)) + ".Arn}"
 		want = append(want, arn, arn+":*")
 	}
@@ -385,9 +385,9 @@ func TestMemberRolePolicyIsCurrent(t *testing.T) {
 	}
 }
 
-func TestFleetSettingsAreChecked(t *testing.T) {
-	from := func(ctx map[string]string) (FleetSettings, error) {
-		f, err := fleetSettingsFrom(func(key, def string) string {
+func TestOrganizationSettingsAreChecked(t *testing.T) {
+	from := func(ctx map[string]string) (OrganizationSettings, error) {
+		f, err := organizationSettingsFrom(func(key, def string) string {
 			if v, ok := ctx[key]; ok {
 				return v
 			}

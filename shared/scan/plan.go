@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -7,13 +7,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
 // PlanShard is the pseudo-shard whose part records the plan's own
@@ -25,16 +23,16 @@ func PlanShard(scanID string) cloudscope.Shard {
 
 // Plan lists the shards of scan id: for every account the setting selects
 // (ACTIVE only), one shard per enabled region of that account (one
-// DescribeRegions call each; accounts differ) that Options.Regions keeps,
-// split by Options.SplitTypes, and one shard for its S3 buckets. The
+// DescribeRegions call each; accounts differ) that EngineOptions.Regions keeps,
+// split by EngineOptions.SplitTypes, and one shard for its S3 buckets. The
 // regions not read are named in the plan's part with code skipped (which
-// counts against nothing): those of Options.Regions an account has not
-// enabled, per account, and those the setting leaves out, once per scan. An account whose role cannot be
+// counts against nothing): those of EngineOptions.Regions an account has not
+// enabled, per account, and those the setting leaves out, once per  An account whose role cannot be
 // assumed gets one shard, which reports it. The plan's part (PlanShard)
 // is stored, and the shard total set in the scan's status. The plan takes
-// the one-scan lease for the whole sharded scan (scan.ShardedLeaseDuration;
+// the one-scan lease for the whole organization scan (StateMachineLeaseDuration;
 // its finalize ends it): while another scan runs it plans nothing and
-// returns *scan.ErrScanRunning.
+// returns *ErrScanRunning.
 //
 // A plan that fails for good (not throttled, unavailable or timed out,
 // which the state machine retries) ends the lease and says so in the
@@ -43,12 +41,12 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	if e.d.Scanner == nil {
 		return e.plan(ctx, scanID)
 	}
-	if err := e.d.Scanner.Hold(ctx, scanID, "plan", scan.ShardedLeaseDuration); err != nil {
+	if err := e.d.Scanner.hold(ctx, scanID, "plan", StateMachineLeaseDuration); err != nil {
 		return nil, err
 	}
 	shards, err := e.plan(ctx, scanID)
 	if err != nil && ctx.Err() == nil && !cloudscope.CodeOf(err).Transient() {
-		_ = e.d.Scanner.Release(ctx, scanID, "plan", err)
+		_ = e.d.Scanner.release(ctx, scanID, "plan", err)
 	}
 	return shards, err
 }
@@ -148,7 +146,7 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 
 // regionsOf lists account id's enabled regions, reaching it through its
 // role first. A passing trouble (throttled, unavailable, timed out) is
-// tried again, Options.PlanAttempts times in all, after growing pauses;
+// tried again, EngineOptions.PlanAttempts times in all, after growing pauses;
 // calls counts the DescribeRegions calls made. What still fails is the
 // account's failure: it is not read.
 func (e *Engine) regionsOf(ctx context.Context, id string) (regions []cloudscope.Region, calls int, f *cloudscope.Failure) {
@@ -194,7 +192,7 @@ func (e *Engine) shardsOf(scanID, account string, regions []string) []cloudscope
 }
 
 // groups are the type groups of a regional shard: nil (every regional
-// type) unless Options.SplitTypes says otherwise.
+// type) unless EngineOptions.SplitTypes says otherwise.
 func (e *Engine) groups() [][]cloudscope.ResourceType {
 	if len(e.opts.SplitTypes) == 0 {
 		return [][]cloudscope.ResourceType{nil}
@@ -265,12 +263,6 @@ func (e *Engine) account(ctx context.Context, id string) (*accountCaps, error) {
 	c := &accountCaps{clients: clients, disc: e.d.Discovery(clients), met: e.d.Metrics(clients)}
 	e.caps.m[id] = c
 	return c, nil
-}
-
-// newPart is an empty part of shard s.
-func newPart(s cloudscope.Shard, started time.Time) *cloudscope.ShardPart {
-	return &cloudscope.ShardPart{Shard: s, StartedAt: started, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
-		Errors: []cloudscope.Failure{}, Calls: map[string]int{}}
 }
 
 // save stores a part, at most StoreWrites at once.

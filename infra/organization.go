@@ -26,16 +26,16 @@ import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
-// FleetSettings are what a scan of many accounts may change, from CDK
+// OrganizationSettings are what a scan of many accounts may change, from CDK
 // context. With accounts "self" (the default) none of it is deployed and
 // the daily scan stays one function.
-type FleetSettings struct {
+type OrganizationSettings struct {
 	// Accounts is cloudscope:accounts: self, org, org:<ou>,<ou>... or a
 	// comma list of account ids (CLOUDSCOPE_ACCOUNTS in the functions).
 	Accounts string
@@ -74,7 +74,7 @@ type FleetSettings struct {
 
 // On reports whether the scan reads more than its own account (a setting
 // that does not parse is not self: Validate says what is wrong with it).
-func (f FleetSettings) On() bool {
+func (f OrganizationSettings) On() bool {
 	set, err := accounts.Parse(f.Accounts)
 	return err != nil || !set.Self()
 }
@@ -82,8 +82,8 @@ func (f FleetSettings) On() bool {
 // DefaultMemberRole is the role name the member accounts get.
 const DefaultMemberRole = accounts.DefaultRole
 
-func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) {
-	f := FleetSettings{
+func organizationSettingsFrom(get func(key, def string) string) (OrganizationSettings, error) {
+	f := OrganizationSettings{
 		Accounts:    strings.TrimSpace(get("accounts", "self")),
 		MemberRole:  strings.TrimSpace(get("memberRole", DefaultMemberRole)),
 		OrgID:       strings.TrimSpace(get("orgId", "")),
@@ -122,9 +122,9 @@ var (
 	orgID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
-// Validate checks the fleet settings; with accounts other than self, the
+// Validate checks the organization scan's settings; with accounts other than self, the
 // member role's StackSet needs the organization and the OUs to deploy to.
-func (f FleetSettings) Validate() error {
+func (f OrganizationSettings) Validate() error {
 	if _, err := discovery.ParseRegionFilter(f.Regions, f.SkipRegions); err != nil {
 		return fmt.Errorf("cloudscope:regions, cloudscope:skipRegions: %w", err)
 	}
@@ -162,10 +162,10 @@ func (f FleetSettings) Validate() error {
 	return nil
 }
 
-// Fleet is the scan of many accounts: the plan bucket, the state machine
+// OrganizationScan is the scan of many accounts: the plan bucket, the state machine
 // (plan -> Distributed Map of shards -> finalize), and the StackSet that
 // gives every member account the role the scan reads it through.
-type Fleet struct {
+type OrganizationScan struct {
 	constructs.Construct
 	Plans        awss3.Bucket
 	StateMachine awsstepfunctions.StateMachine
@@ -180,13 +180,13 @@ var sharedLambdaErrors = []string{
 	"Lambda.ClientExecutionTimeoutException",
 }
 
-// NewFleet builds the sharded scan for the plan, shard and finalize
+// NewOrganizationScan builds the organization scan for the plan, shard and finalize
 // functions of fns, lets the function whose manifest says so start it
 // (bottlenecks: POST /scans),
 // and alarms on the topic when an execution fails.
-func NewFleet(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, fns *Compute, alerts *Alerts) *Fleet {
+func NewOrganizationScan(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, fns *Compute, alerts *Alerts) *OrganizationScan {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	f := &Fleet{Construct: c}
+	f := &OrganizationScan{Construct: c}
 	plan, shard, finalize := fns.ByName["plan"], fns.ByName["shard"], fns.ByName["finalize"]
 
 	// The plan: one JSON array of shards per scan, read by the map's item
@@ -254,7 +254,7 @@ func NewFleet(scope constructs.Construct, id string, s Settings, retention awslo
 
 	readers := []awsiam.IRole{plan.Role(), shard.Role(), fns.ByName["metrics"].Role()}
 	f.MemberRole = newMemberRoleStackSet(c, s, readers...)
-	if s.Fleet.DelegatedAdmin {
+	if s.Organization.DelegatedAdmin {
 		managementOutputs(c, readers, fns, s)
 	}
 	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ScanStateMachineArn"), &awscdk.CfnOutputProps{Value: f.StateMachine.StateMachineArn()})
@@ -296,7 +296,7 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 			ResultPath:               jsii.String(resultPath),
 		})
 		t.AddRetry(&awsstepfunctions.RetryProps{
-			Errors:   jsii.Strings(append(append([]string{}, sharedLambdaErrors...), fleetapp.RetryableErrorName)...),
+			Errors:   jsii.Strings(append(append([]string{}, sharedLambdaErrors...), scanapp.RetryableErrorName)...),
 			Interval: awscdk.Duration_Seconds(jsii.Number(2)), BackoffRate: jsii.Number(2), MaxAttempts: jsii.Number(6),
 			MaxDelay: awscdk.Duration_Seconds(jsii.Number(60)), JitterStrategy: awsstepfunctions.JitterType_FULL,
 		})
@@ -308,8 +308,8 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 		ItemReader: awsstepfunctions.NewS3JsonItemReader(&awsstepfunctions.S3FileItemReaderProps{
 			Bucket: plans, Key: awsstepfunctions.JsonPath_StringAt(jsii.String("$.plan.key")),
 		}),
-		MaxConcurrency:             jsii.Number(float64(s.Fleet.ShardConcurrency)),
-		ToleratedFailurePercentage: jsii.Number(float64(s.Fleet.ToleratedFailurePercent)),
+		MaxConcurrency:             jsii.Number(float64(s.Organization.ShardConcurrency)),
+		ToleratedFailurePercentage: jsii.Number(float64(s.Organization.ToleratedFailurePercent)),
 		ResultWriterV2:             awsstepfunctions.NewResultWriterV2(&awsstepfunctions.ResultWriterV2Props{Bucket: plans, Prefix: jsii.String("results")}),
 		ResultPath:                 jsii.String("$.shards"),
 		MapExecutionType:           awsstepfunctions.StateMachineType_STANDARD,
@@ -350,7 +350,7 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 		DefinitionBody:   awsstepfunctions.DefinitionBody_FromChainable(definition),
 		StateMachineType: awsstepfunctions.StateMachineType_STANDARD,
 		// As long as the scan's lease: no second scan starts while this one may run.
-		Timeout:        awscdk.Duration_Seconds(jsii.Number(scan.ShardedLeaseDuration.Seconds())),
+		Timeout:        awscdk.Duration_Seconds(jsii.Number(scan.StateMachineLeaseDuration.Seconds())),
 		TracingEnabled: jsii.Bool(true),
 		Logs:           &awsstepfunctions.LogOptions{Destination: logs, Level: awsstepfunctions.LogLevel_ALL, IncludeExecutionData: jsii.Bool(false)},
 	})
@@ -389,7 +389,7 @@ func MemberRolePolicy() map[string]any {
 // memberTemplate is the StackSet's template: the reader role, trusted only
 // by the roles named in its ScanRoleArns parameter, and only while they
 // belong to organization org.
-func memberTemplate(f FleetSettings) string {
+func memberTemplate(f OrganizationSettings) string {
 	doc := map[string]any{
 		"AWSTemplateFormatVersion": "2010-09-09",
 		"Description":              "cloudscope: the read-only role a cloudscope scan of the organization assumes in this account",
@@ -432,7 +432,7 @@ func newMemberRoleStackSet(scope constructs.Construct, s Settings, trusted ...aw
 		arns[i] = r.RoleArn()
 	}
 	callAs := "SELF"
-	if s.Fleet.DelegatedAdmin {
+	if s.Organization.DelegatedAdmin {
 		callAs = "DELEGATED_ADMIN"
 	}
 	return awscloudformation.NewCfnStackSet(scope, jsii.String("MemberRole"), &awscloudformation.CfnStackSetProps{
@@ -451,10 +451,10 @@ func newMemberRoleStackSet(scope constructs.Construct, s Settings, trusted ...aw
 		}},
 		// IAM is global: one stack per account, in this stack's region.
 		StackInstancesGroup: []any{&awscloudformation.CfnStackSet_StackInstancesProperty{
-			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{OrganizationalUnitIds: jsii.Strings(s.Fleet.MemberOUs...)},
+			DeploymentTargets: &awscloudformation.CfnStackSet_DeploymentTargetsProperty{OrganizationalUnitIds: jsii.Strings(s.Organization.MemberOUs...)},
 			Regions:           &[]*string{stack.Region()},
 		}},
-		TemplateBody: jsii.String(memberTemplate(s.Fleet)),
+		TemplateBody: jsii.String(memberTemplate(s.Organization)),
 	})
 }
 

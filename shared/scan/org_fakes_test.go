@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -71,16 +71,6 @@ func (s *partStore) FinalizeParts(ctx context.Context, h cloudscope.SnapshotHead
 	return s.Save(ctx, &cloudscope.Snapshot{SnapshotHeader: h, Resources: rs, Findings: findings, Insufficient: insufficient})
 }
 
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 func (s *partStore) SetShardTotal(ctx context.Context, scanID string, total int) error {
 	s.mu.Lock()
 	s.total = total
@@ -97,17 +87,4 @@ func (s *partStore) ShardDone(ctx context.Context, scanID string, failed bool) e
 	}
 	s.mu.Unlock()
 	return s.Store.ShardDone(ctx, scanID, failed)
-}
-
-// notifier records what is published.
-type notifier struct {
-	mu   sync.Mutex
-	sent []cloudscope.Message
-}
-
-func (n *notifier) Publish(_ context.Context, m cloudscope.Message) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.sent = append(n.sent, m)
-	return nil
 }

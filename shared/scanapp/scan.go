@@ -1,4 +1,4 @@
-package scan
+package scanapp
 
 import (
 	"context"
@@ -7,7 +7,12 @@ import (
 	"fmt"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
 )
+
+// The scan function's handler: a scan of the account the function's
+// credentials read, run in the function itself (scan.Scanner: its regions
+// through the region pipeline, then the conclusion), or the weekly digest.
 
 // Summary is what the scan function returns.
 type Summary struct {
@@ -21,7 +26,7 @@ type Summary struct {
 	// RunningScan names the scan that was running: this one started nothing.
 	RunningScan string `json:"running_scan,omitempty"`
 	// Digest is the weekly digest's outcome, for a {"digest": true} event.
-	Digest *DigestSummary `json:"digest,omitempty"`
+	Digest *scan.DigestSummary `json:"digest,omitempty"`
 }
 
 // event is either EventBridge's scheduled event (its id is the scan id, so a
@@ -57,8 +62,14 @@ func ScanIDOf(payload []byte) (string, error) {
 	return id, nil
 }
 
-// Handler is the scan function's Lambda handler.
-func Handler(sc *Scanner) func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
+// Scanner is the one-account scan and the weekly digest (scan.Scanner).
+type Scanner interface {
+	Run(ctx context.Context, id string, regions []string) (*scan.Result, error)
+	Digest(ctx context.Context) (*scan.DigestSummary, error)
+}
+
+// ScanHandler is the scan function's Lambda handler.
+func ScanHandler(sc Scanner) func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
 	return func(ctx context.Context, payload json.RawMessage) (*Summary, error) {
 		if IsDigest(payload) {
 			d, err := sc.Digest(ctx)
@@ -72,7 +83,7 @@ func Handler(sc *Scanner) func(ctx context.Context, payload json.RawMessage) (*S
 			return nil, err
 		}
 		res, err := sc.Run(ctx, id, nil)
-		var running *ErrScanRunning
+		var running *scan.ErrScanRunning
 		if errors.As(err, &running) {
 			// Not a failure to retry: the running scan makes today's snapshot.
 			return &Summary{ScanID: id, RunningScan: running.ID}, nil

@@ -1,4 +1,4 @@
-package shard
+package scan
 
 import (
 	"context"
@@ -22,12 +22,11 @@ import (
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/pricing"
-	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
 )
 
-var now = time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
+var orgNow = time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
 
 const mgmt = "999999999999"
 
@@ -114,7 +113,7 @@ func (a *fakeAccount) Discover(_ context.Context, q discovery.Query) (*discovery
 				stopped := cloudscope.Resource{Type: cloudscope.EC2, ID: "i-stopped", Region: region, State: "stopped",
 					EC2: &cloudscope.EC2Details{InstanceType: "m5.large"}}
 				if a.volumes {
-					at := now.Add(-45 * 24 * time.Hour)
+					at := orgNow.Add(-45 * 24 * time.Hour)
 					stopped.EC2.StoppedAt = &at
 				}
 				inv.Resources = append(inv.Resources, stopped)
@@ -179,7 +178,7 @@ type rig struct {
 	notes  *notifier
 }
 
-func newRig(t *testing.T, opts Options, members map[string]*fakeAccount) *rig {
+func newRig(t *testing.T, opts EngineOptions, members map[string]*fakeAccount) *rig {
 	t.Helper()
 	var ids []string
 	for id := range members {
@@ -190,9 +189,9 @@ func newRig(t *testing.T, opts Options, members map[string]*fakeAccount) *rig {
 		a.id = id
 		r.by[r.accts.clients[id]] = a
 	}
-	clock := func() time.Time { return now }
-	sc := scan.New(scan.Deps{Store: r.parts, Notifier: r.notes, Now: clock, Thresholds: bottleneck.Defaults})
-	r.engine = New(Deps{
+	clock := func() time.Time { return orgNow }
+	sc := New(Deps{Store: r.parts, Notifier: r.notes, Now: clock, Thresholds: bottleneck.Defaults})
+	r.engine = NewEngine(EngineDeps{
 		Accounts:   r.accts,
 		Discovery:  func(c *awsconf.Clients) Discoverer { return r.by[c] },
 		Metrics:    func(c *awsconf.Clients) Fetcher { return r.by[c] },
@@ -218,7 +217,7 @@ func TestShardedScan(t *testing.T) {
 		"222222222222": {regions: []string{"eu-central-2", "us-west-2"}, running: 1}, // no us-east-1: buckets filed under eu-central-2
 		"333333333333": {regions: []string{"us-east-1"}},
 	}
-	r := newRig(t, Options{Concurrency: 3, PerAccount: 2, RetryPause: time.Millisecond}, members)
+	r := newRig(t, EngineOptions{Concurrency: 3, PerAccount: 2, RetryPause: time.Millisecond}, members)
 	r.accts.denied["333333333333"] = true
 
 	res, err := r.engine.Scan(ctx, "sched-1", nil)
@@ -327,9 +326,9 @@ func TestShardedScan(t *testing.T) {
 	}
 }
 
-// TestEveryAccountDenied: nothing read anywhere is a failed scan.
+// TestEveryAccountDenied: nothing read anywhere is a failed
 func TestEveryAccountDenied(t *testing.T) {
-	r := newRig(t, Options{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
+	r := newRig(t, EngineOptions{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
 	r.accts.denied["111111111111"] = true
 	_, err := r.engine.Scan(context.Background(), "s", nil)
 	snap, _ := r.parts.Get(context.Background(), "s")
@@ -342,7 +341,7 @@ func TestEveryAccountDenied(t *testing.T) {
 // metrics at a time.
 func TestMetricsInChunks(t *testing.T) {
 	a := &fakeAccount{regions: []string{"us-east-1"}, running: 7}
-	r := newRig(t, Options{ChunkTargets: 3}, map[string]*fakeAccount{"111111111111": a})
+	r := newRig(t, EngineOptions{ChunkTargets: 3}, map[string]*fakeAccount{"111111111111": a})
 	sum, err := r.engine.RunShard(context.Background(), cloudscope.Shard{ScanID: "s", AccountID: "111111111111", Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +368,7 @@ func TestPoolBounds(t *testing.T) {
 			shards = append(shards, cloudscope.Shard{AccountID: a, Region: fmt.Sprintf("r-%02d", i)})
 		}
 	}
-	e := New(Deps{}, Options{Concurrency: 6, PerAccount: 2})
+	e := NewEngine(EngineDeps{}, EngineOptions{Concurrency: 6, PerAccount: 2})
 	var mu sync.Mutex
 	running := map[string]int{}
 	var total, peakTotal int
@@ -415,7 +414,7 @@ func TestPoolBounds(t *testing.T) {
 
 // TestSplitTypes: an account-region split by type groups, S3 its own shard.
 func TestSplitTypes(t *testing.T) {
-	e := New(Deps{HomeRegion: "us-east-1"}, Options{SplitTypes: [][]cloudscope.ResourceType{{cloudscope.EC2, cloudscope.S3}, {cloudscope.RDS}}})
+	e := NewEngine(EngineDeps{HomeRegion: "us-east-1"}, EngineOptions{SplitTypes: [][]cloudscope.ResourceType{{cloudscope.EC2, cloudscope.S3}, {cloudscope.RDS}}})
 	var keys []string
 	for _, s := range e.shardsOf("s", "111111111111", []string{"eu-west-1", "us-east-1"}) {
 		keys = append(keys, s.Key())
@@ -431,7 +430,7 @@ func TestSplitTypes(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("shards %v\nwant %v", keys, want)
 	}
-	plain := New(Deps{HomeRegion: "us-east-1"}, Options{})
+	plain := NewEngine(EngineDeps{HomeRegion: "us-east-1"}, EngineOptions{})
 	if got := plain.shardsOf("s", "1", []string{"eu-west-1"}); len(got) != 2 || got[0].Region != "eu-west-1" || !bucketShard(got[0]) || got[1].Types != nil {
 		t.Errorf("without the home region: %+v", got)
 	}
@@ -442,11 +441,11 @@ func TestSplitTypes(t *testing.T) {
 // (another scan's refuses it), the finalize ends it and says the scan is done.
 func TestStatesHoldTheLease(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, Options{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
+	r := newRig(t, EngineOptions{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
 	if holder, err := r.parts.AcquireScanLease(ctx, "other", time.Minute); err != nil || holder != "" {
 		t.Fatal(holder, err)
 	}
-	var running *scan.ErrScanRunning
+	var running *ErrScanRunning
 	if _, err := r.engine.Plan(ctx, "sfn-1"); !errors.As(err, &running) || running.ID != "other" {
 		t.Fatalf("plan while another scan runs: %v", err)
 	}
@@ -481,7 +480,7 @@ func TestStatesHoldTheLease(t *testing.T) {
 // it took (the state machine stops there, and no finalize would end it).
 func TestAFailedPlanFreesTheLease(t *testing.T) {
 	ctx := context.Background()
-	r := newRig(t, Options{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
+	r := newRig(t, EngineOptions{}, map[string]*fakeAccount{"111111111111": {regions: []string{"us-east-1"}}})
 	r.accts.resolveErr = cloudscope.Errorf(cloudscope.CodeAccessDenied, "organizations: access denied")
 	if _, err := r.engine.Plan(ctx, "sfn-2"); err == nil {
 		t.Fatal("a plan that cannot list the accounts succeeded")
@@ -501,8 +500,8 @@ func TestAFailedPlanFreesTheLease(t *testing.T) {
 func TestShardCountsEachResourceOnce(t *testing.T) {
 	ctx := context.Background()
 	const member = "111111111111"
-	r := newRig(t, Options{ChunkTargets: 1}, map[string]*fakeAccount{member: {regions: []string{"us-east-1"}, running: 1, volumes: true}})
-	r.engine.d.Scanner = scan.New(scan.Deps{Store: r.parts, Notifier: r.notes, Now: func() time.Time { return now }, Thresholds: bottleneck.Defaults,
+	r := newRig(t, EngineOptions{ChunkTargets: 1}, map[string]*fakeAccount{member: {regions: []string{"us-east-1"}, running: 1, volumes: true}})
+	r.engine.d.Scanner = New(Deps{Store: r.parts, Notifier: r.notes, Now: func() time.Time { return orgNow }, Thresholds: bottleneck.Defaults,
 		Prices: pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))})
 	if _, err := r.engine.Scan(ctx, "once-1", nil); err != nil {
 		t.Fatal(err)
@@ -540,7 +539,7 @@ func TestAShardThatStoredNoPartIsNamed(t *testing.T) {
 		mgmt:           {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
 		"111111111111": {regions: []string{"eu-west-1", "us-east-1"}, running: 1},
 	}
-	r := newRig(t, Options{RetryPause: time.Millisecond}, members)
+	r := newRig(t, EngineOptions{RetryPause: time.Millisecond}, members)
 	shards, err := r.engine.Plan(ctx, "sfn-1")
 	if err != nil {
 		t.Fatal(err)
@@ -583,7 +582,7 @@ func TestThePlanInterleavesAccounts(t *testing.T) {
 		"111111111111": {regions: []string{"eu-west-1", "us-east-1", "us-west-2"}},
 		"222222222222": {regions: []string{"eu-west-1"}},
 	}
-	r := newRig(t, Options{}, members)
+	r := newRig(t, EngineOptions{}, members)
 	shards, err := r.engine.Plan(context.Background(), "order-1")
 	if err != nil {
 		t.Fatal(err)
