@@ -3,7 +3,9 @@ package discovery
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/resourcetypes"
@@ -67,4 +69,64 @@ func typeOf(t cloudscope.ResourceType) (Type, bool) {
 func Measured(r cloudscope.Resource) bool {
 	t, ok := typeOf(r.Type)
 	return ok && t.Measured != nil && t.Measured(r)
+}
+
+// check returns what t lacks: every part a type must have, so that the
+// parts derived from it (the API's enum, the catalogue, the page, the
+// notifications, the README) are whole.
+func (t Type) check() []error {
+	var errs []error
+	lacks := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%q: "+format, append([]any{t.Name}, args...)...))
+	}
+	if t.Name == "" || strings.ToLower(t.Name) != t.Name || strings.ContainsAny(t.Name, " ,") {
+		lacks("a name in lower case without spaces or commas")
+	}
+	if t.Label == "" || t.Plural == "" || t.Summary == "" {
+		lacks("a label, a plural and a summary")
+	}
+	if t.ID.What == "" {
+		lacks("an id shape's description")
+	}
+	if !strings.HasPrefix(t.ID.Pattern, "^") || !strings.HasSuffix(t.ID.Pattern, "$") {
+		lacks("an id pattern anchored at both ends")
+	} else if _, err := regexp.Compile(t.ID.Pattern); err != nil {
+		lacks("an id pattern that compiles: %v", err)
+	}
+	if (t.List == nil) == (t.ListAll == nil) {
+		lacks("a lister (List or ListAll, not both)")
+	}
+	if len(t.IAMActions) == 0 {
+		lacks("the IAM actions its lister calls")
+	}
+	if t.HasMetrics() != (t.Floor > 0) {
+		lacks("a Floor exactly when it has metrics")
+	}
+	if t.Measured != nil && !t.HasMetrics() {
+		lacks("metrics, since Measured says some of its resources are read")
+	}
+	for _, m := range t.Metrics {
+		if m.Namespace == "" || m.Name == "" || m.Dimension == "" || len(m.Stats) == 0 || m.Unit == "" || m.Why == "" {
+			lacks("metric %s/%s: a namespace, name, dimension, statistics, unit and why", m.Namespace, m.Name)
+		}
+	}
+	return errs
+}
+
+// checkAll returns what any type lacks, and what the types together break:
+// names and places in the stored order used twice, or a gap in that order.
+func checkAll(types []Type) []error {
+	var errs []error
+	names := map[string]bool{}
+	for i, t := range types {
+		errs = append(errs, t.check()...)
+		if names[t.Name] {
+			errs = append(errs, fmt.Errorf("%q: two types of this name", t.Name))
+		}
+		names[t.Name] = true
+		if t.Order != i {
+			errs = append(errs, fmt.Errorf("%q: Order %d, but it is type %d of the stored order: orders are 0, 1, 2, ... without gaps or repeats", t.Name, t.Order, i))
+		}
+	}
+	return errs
 }
