@@ -24,7 +24,7 @@ const (
 
 // The README's table stands between these lines.
 const (
-	tableStart = "<!-- resource-types: made by typegen from shared/discovery's descriptors -->"
+	tableStart = "<!-- resource-types -->"
 	tableEnd   = "<!-- /resource-types -->"
 )
 
