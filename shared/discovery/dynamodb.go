@@ -18,7 +18,8 @@ import (
 var dynamodbType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 9, Name: "dynamodb", Label: "DynamoDB table", Plural: "DynamoDB tables", Summary: "DynamoDB tables",
-		ID: resourcetypes.IDShape{Pattern: `^[a-zA-Z0-9_.-]{3,255}$`, What: "a table name (3 to 255 letters, digits, _ . -)"},
+		CostService: "Amazon DynamoDB",
+		ID:          resourcetypes.IDShape{Pattern: `^[a-zA-Z0-9_.-]{3,255}$`, What: "a table name (3 to 255 letters, digits, _ . -)"},
 		// Consumed capacity is published every minute (provisioned every 5).
 		Floor: 60,
 		Metrics: []resourcetypes.Metric{

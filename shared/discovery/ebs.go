@@ -17,8 +17,9 @@ import (
 var ebsType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 4, Name: "ebs", Label: "EBS volume", Plural: "EBS volumes", Summary: "EBS volumes",
-		ID:    resourcetypes.IDShape{Pattern: `^vol-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a volume id such as vol-0123456789abcdef0"},
-		Floor: 60,
+		CostService: "EC2 - Other",
+		ID:          resourcetypes.IDShape{Pattern: `^vol-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a volume id such as vol-0123456789abcdef0"},
+		Floor:       60,
 		// The waste rules read these as sums per day.
 		Metrics: []resourcetypes.Metric{
 			{Namespace: "AWS/EBS", Name: "VolumeReadOps", Dimension: "VolumeId", Stats: []string{"Sum"}, Unit: "Count",

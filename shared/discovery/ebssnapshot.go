@@ -18,7 +18,8 @@ import (
 var ebsSnapshotType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 5, Name: "ebs-snapshot", Label: "EBS snapshot", Plural: "EBS snapshots", Summary: "EBS snapshots the account owns",
-		ID: resourcetypes.IDShape{Pattern: `^snap-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a snapshot id such as snap-0123456789abcdef0"},
+		CostService: "EC2 - Other",
+		ID:          resourcetypes.IDShape{Pattern: `^snap-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a snapshot id such as snap-0123456789abcdef0"},
 	},
 	List:       (*Discoverer).listSnapshots,
 	IAMActions: []string{"ec2:DescribeSnapshots", "ec2:DescribeImages"},

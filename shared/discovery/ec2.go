@@ -17,8 +17,9 @@ import (
 var ec2Type = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 0, Name: "ec2", Label: "EC2 instance", Plural: "EC2 instances", Summary: "EC2 instances",
-		ID:     resourcetypes.IDShape{Pattern: `^i-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "an instance id such as i-0123456789abcdef0"},
-		States: []string{"running", "stopped"},
+		CostService: "Amazon Elastic Compute Cloud - Compute",
+		ID:          resourcetypes.IDShape{Pattern: `^i-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "an instance id such as i-0123456789abcdef0"},
+		States:      []string{"running", "stopped"},
 		// Basic monitoring publishes every 5 minutes: a finer period would draw gaps.
 		Floor: 300,
 		Metrics: []resourcetypes.Metric{

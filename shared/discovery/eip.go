@@ -16,6 +16,7 @@ import (
 var eipType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 6, Name: "eip", Label: "Elastic IP", Plural: "Elastic IPs", Summary: "Elastic IPs",
+		CostService: "Amazon Virtual Private Cloud",
 		ID: resourcetypes.IDShape{Pattern: `^(eipalloc-[0-9a-f]{8}([0-9a-f]{9})?|[0-9]{1,3}(\.[0-9]{1,3}){3})$`,
 			What: "an allocation id such as eipalloc-0123456789abcdef0, or an EC2-Classic address's IP"},
 	},

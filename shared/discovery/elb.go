@@ -20,6 +20,7 @@ import (
 var elbType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 8, Name: "elb", Label: "load balancer", Plural: "load balancers", Summary: "load balancers (application, network, gateway, classic)",
+		CostService: "Amazon Elastic Load Balancing",
 		ID: resourcetypes.IDShape{Pattern: `^((app|net)/[a-zA-Z0-9-]{1,32}/[0-9a-f]{16}|[a-zA-Z0-9-]{1,32})$`,
 			What: "a load balancer id: app/name/id or net/name/id (its ARN's end), or a classic load balancer's name"},
 		Floor: 60,

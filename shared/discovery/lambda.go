@@ -16,9 +16,10 @@ import (
 var lambdaType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 3, Name: "lambda", Label: "Lambda function", Plural: "Lambda functions", Summary: "Lambda functions",
-		ID:     resourcetypes.IDShape{Pattern: `^[a-zA-Z0-9_-]{1,64}$`, What: "a function name (letters, digits, hyphens and underscores)"},
-		States: []string{"Active"},
-		Floor:  60,
+		CostService: "AWS Lambda",
+		ID:          resourcetypes.IDShape{Pattern: `^[a-zA-Z0-9_-]{1,64}$`, What: "a function name (letters, digits, hyphens and underscores)"},
+		States:      []string{"Active"},
+		Floor:       60,
 		Metrics: []resourcetypes.Metric{
 			{Namespace: "AWS/Lambda", Name: "Invocations", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count",
 				Why: "calls made"},

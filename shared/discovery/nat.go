@@ -16,9 +16,10 @@ import (
 var natType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 7, Name: "nat", Label: "NAT gateway", Plural: "NAT gateways", Summary: "NAT gateways",
-		ID:     resourcetypes.IDShape{Pattern: `^nat-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a NAT gateway id such as nat-0123456789abcdef0"},
-		States: []string{"available"},
-		Floor:  60,
+		CostService: "EC2 - Other",
+		ID:          resourcetypes.IDShape{Pattern: `^nat-[0-9a-f]{8}([0-9a-f]{9})?$`, What: "a NAT gateway id such as nat-0123456789abcdef0"},
+		States:      []string{"available"},
+		Floor:       60,
 		Metrics: []resourcetypes.Metric{
 			{Namespace: "AWS/NATGateway", Name: "BytesOutToDestination", Dimension: "NatGatewayId", Stats: []string{"Sum"}, Unit: "Bytes",
 				Why: "bytes sent out through the gateway: none of the four byte counts in 30 days means an unused gateway"},

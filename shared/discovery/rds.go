@@ -16,9 +16,10 @@ import (
 var rdsType = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 1, Name: "rds", Label: "RDS database", Plural: "RDS databases", Summary: "RDS databases",
-		ID:     resourcetypes.IDShape{Pattern: `^[a-zA-Z][a-zA-Z0-9-]{0,62}$`, What: "a DB instance identifier (a letter, then letters, digits and hyphens)"},
-		States: []string{"available"},
-		Floor:  60,
+		CostService: "Amazon Relational Database Service",
+		ID:          resourcetypes.IDShape{Pattern: `^[a-zA-Z][a-zA-Z0-9-]{0,62}$`, What: "a DB instance identifier (a letter, then letters, digits and hyphens)"},
+		States:      []string{"available"},
+		Floor:       60,
 		Metrics: []resourcetypes.Metric{
 			{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Percent", RuleStats: []string{"p99"},
 				Why: "database processor load (its p99 is what rightsizing projects)"},

@@ -17,7 +17,8 @@ import (
 var s3Type = register(Type{
 	Descriptor: resourcetypes.Descriptor{
 		Order: 2, Name: "s3", Label: "S3 bucket", Plural: "S3 buckets", Summary: "S3 buckets",
-		ID: resourcetypes.IDShape{Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`, What: "a bucket name"},
+		CostService: "Amazon Simple Storage Service",
+		ID:          resourcetypes.IDShape{Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`, What: "a bucket name"},
 		// The storage metrics are published once a day.
 		Floor: 86400,
 		Metrics: []resourcetypes.Metric{

@@ -85,6 +85,9 @@ func (t Type) check() []error {
 	if t.Label == "" || t.Plural == "" || t.Summary == "" {
 		lacks("a label, a plural and a summary")
 	}
+	if t.CostService == "" {
+		lacks("the Cost Explorer service that bills it")
+	}
 	if t.ID.What == "" {
 		lacks("an id shape's description")
 	}

@@ -43,6 +43,7 @@ func TestATypeMissingAPartIsRefused(t *testing.T) {
 		{"no label", func(t *Type) { t.Label = "" }, "a label"},
 		{"no plural", func(t *Type) { t.Plural = "" }, "a plural"},
 		{"no summary", func(t *Type) { t.Summary = "" }, "a summary"},
+		{"no cost service", func(t *Type) { t.CostService = "" }, "Cost Explorer service"},
 		{"no id pattern", func(t *Type) { t.ID.Pattern = "" }, "an id pattern"},
 		{"an unanchored id pattern", func(t *Type) { t.ID.Pattern = "i-[0-9a-f]+" }, "an id pattern anchored"},
 		{"an id pattern that does not compile", func(t *Type) { t.ID.Pattern = "^i-(?$" }, "compiles"},

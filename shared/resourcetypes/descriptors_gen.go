@@ -6,8 +6,9 @@ package resourcetypes
 var All = []Descriptor{
 	{
 		Order: 0, Name: "ec2", Label: "EC2 instance", Plural: "EC2 instances", Summary: "EC2 instances",
-		ID:    IDShape{Pattern: "^i-[0-9a-f]{8}([0-9a-f]{9})?$", What: "an instance id such as i-0123456789abcdef0"},
-		Floor: 300,
+		CostService: "Amazon Elastic Compute Cloud - Compute",
+		ID:          IDShape{Pattern: "^i-[0-9a-f]{8}([0-9a-f]{9})?$", What: "an instance id such as i-0123456789abcdef0"},
+		Floor:       300,
 		Metrics: []Metric{
 			{Namespace: "AWS/EC2", Name: "CPUUtilization", Dimension: "InstanceId", Stats: []string{"Average", "Maximum"}, Unit: "Percent", Why: "processor load: sustained highs mean an undersized or hot instance, lows an oversized or idle one (its p99 is what rightsizing projects)", RuleStats: []string{"p99"}},
 			{Namespace: "AWS/EC2", Name: "NetworkIn", Dimension: "InstanceId", Stats: []string{"Sum"}, Unit: "Bytes", Why: "traffic received; with NetworkOut, tells an idle instance from a quiet but busy one"},
@@ -20,8 +21,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 1, Name: "rds", Label: "RDS database", Plural: "RDS databases", Summary: "RDS databases",
-		ID:    IDShape{Pattern: "^[a-zA-Z][a-zA-Z0-9-]{0,62}$", What: "a DB instance identifier (a letter, then letters, digits and hyphens)"},
-		Floor: 60,
+		CostService: "Amazon Relational Database Service",
+		ID:          IDShape{Pattern: "^[a-zA-Z][a-zA-Z0-9-]{0,62}$", What: "a DB instance identifier (a letter, then letters, digits and hyphens)"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/RDS", Name: "CPUUtilization", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Percent", Why: "database processor load (its p99 is what rightsizing projects)", RuleStats: []string{"p99"}},
 			{Namespace: "AWS/RDS", Name: "DatabaseConnections", Dimension: "DBInstanceIdentifier", Stats: []string{"Average", "Maximum"}, Unit: "Count", Why: "client connections: none for days means an idle database"},
@@ -34,8 +36,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 2, Name: "s3", Label: "S3 bucket", Plural: "S3 buckets", Summary: "S3 buckets",
-		ID:    IDShape{Pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", What: "a bucket name"},
-		Floor: 86400,
+		CostService: "Amazon Simple Storage Service",
+		ID:          IDShape{Pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", What: "a bucket name"},
+		Floor:       86400,
 		Metrics: []Metric{
 			{Namespace: "AWS/S3", Name: "BucketSizeBytes", Dimension: "BucketName", Fixed: map[string]string{"StorageType": "StandardStorage"}, Stats: []string{"Average"}, Unit: "Bytes", MinPeriod: 86400, Why: "bytes stored in the Standard class, reported once a day"},
 			{Namespace: "AWS/S3", Name: "NumberOfObjects", Dimension: "BucketName", Fixed: map[string]string{"StorageType": "AllStorageTypes"}, Stats: []string{"Average"}, Unit: "Count", MinPeriod: 86400, Why: "objects stored, reported once a day"},
@@ -43,8 +46,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 3, Name: "lambda", Label: "Lambda function", Plural: "Lambda functions", Summary: "Lambda functions",
-		ID:    IDShape{Pattern: "^[a-zA-Z0-9_-]{1,64}$", What: "a function name (letters, digits, hyphens and underscores)"},
-		Floor: 60,
+		CostService: "AWS Lambda",
+		ID:          IDShape{Pattern: "^[a-zA-Z0-9_-]{1,64}$", What: "a function name (letters, digits, hyphens and underscores)"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/Lambda", Name: "Invocations", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count", Why: "calls made"},
 			{Namespace: "AWS/Lambda", Name: "Errors", Dimension: "FunctionName", Stats: []string{"Sum"}, Unit: "Count", Why: "calls that failed; with Invocations, the error rate"},
@@ -56,8 +60,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 4, Name: "ebs", Label: "EBS volume", Plural: "EBS volumes", Summary: "EBS volumes",
-		ID:    IDShape{Pattern: "^vol-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a volume id such as vol-0123456789abcdef0"},
-		Floor: 60,
+		CostService: "EC2 - Other",
+		ID:          IDShape{Pattern: "^vol-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a volume id such as vol-0123456789abcdef0"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/EBS", Name: "VolumeReadOps", Dimension: "VolumeId", Stats: []string{"Sum"}, Unit: "Count", Why: "read operations: with VolumeWriteOps, under 1 a day for a week means an unused volume (Trusted Advisor DAvU99Dc4C)"},
 			{Namespace: "AWS/EBS", Name: "VolumeWriteOps", Dimension: "VolumeId", Stats: []string{"Sum"}, Unit: "Count", Why: "write operations"},
@@ -66,16 +71,19 @@ var All = []Descriptor{
 	},
 	{
 		Order: 5, Name: "ebs-snapshot", Label: "EBS snapshot", Plural: "EBS snapshots", Summary: "EBS snapshots the account owns",
-		ID: IDShape{Pattern: "^snap-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a snapshot id such as snap-0123456789abcdef0"},
+		CostService: "EC2 - Other",
+		ID:          IDShape{Pattern: "^snap-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a snapshot id such as snap-0123456789abcdef0"},
 	},
 	{
 		Order: 6, Name: "eip", Label: "Elastic IP", Plural: "Elastic IPs", Summary: "Elastic IPs",
-		ID: IDShape{Pattern: "^(eipalloc-[0-9a-f]{8}([0-9a-f]{9})?|[0-9]{1,3}(\\.[0-9]{1,3}){3})$", What: "an allocation id such as eipalloc-0123456789abcdef0, or an EC2-Classic address's IP"},
+		CostService: "Amazon Virtual Private Cloud",
+		ID:          IDShape{Pattern: "^(eipalloc-[0-9a-f]{8}([0-9a-f]{9})?|[0-9]{1,3}(\\.[0-9]{1,3}){3})$", What: "an allocation id such as eipalloc-0123456789abcdef0, or an EC2-Classic address's IP"},
 	},
 	{
 		Order: 7, Name: "nat", Label: "NAT gateway", Plural: "NAT gateways", Summary: "NAT gateways",
-		ID:    IDShape{Pattern: "^nat-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a NAT gateway id such as nat-0123456789abcdef0"},
-		Floor: 60,
+		CostService: "EC2 - Other",
+		ID:          IDShape{Pattern: "^nat-[0-9a-f]{8}([0-9a-f]{9})?$", What: "a NAT gateway id such as nat-0123456789abcdef0"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/NATGateway", Name: "BytesOutToDestination", Dimension: "NatGatewayId", Stats: []string{"Sum"}, Unit: "Bytes", Why: "bytes sent out through the gateway: none of the four byte counts in 30 days means an unused gateway"},
 			{Namespace: "AWS/NATGateway", Name: "BytesOutToSource", Dimension: "NatGatewayId", Stats: []string{"Sum"}, Unit: "Bytes", Why: "bytes sent back to the clients in the VPC"},
@@ -87,8 +95,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 8, Name: "elb", Label: "load balancer", Plural: "load balancers", Summary: "load balancers (application, network, gateway, classic)",
-		ID:    IDShape{Pattern: "^((app|net)/[a-zA-Z0-9-]{1,32}/[0-9a-f]{16}|[a-zA-Z0-9-]{1,32})$", What: "a load balancer id: app/name/id or net/name/id (its ARN's end), or a classic load balancer's name"},
-		Floor: 60,
+		CostService: "Amazon Elastic Load Balancing",
+		ID:          IDShape{Pattern: "^((app|net)/[a-zA-Z0-9-]{1,32}/[0-9a-f]{16}|[a-zA-Z0-9-]{1,32})$", What: "a load balancer id: app/name/id or net/name/id (its ARN's end), or a classic load balancer's name"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/ApplicationELB", Name: "RequestCount", Dimension: "LoadBalancer", Stats: []string{"Sum"}, Unit: "Count", Kind: "application", Why: "requests served: under 100 a day for a week means an idle load balancer (Trusted Advisor hjLMh88uM8)"},
 			{Namespace: "AWS/ApplicationELB", Name: "HealthyHostCount", Dimension: "LoadBalancer", Stats: []string{"Minimum", "Maximum"}, Unit: "Count", Kind: "application", Why: "healthy targets (AWS publishes it per target group too; by load balancer alone it may be absent)"},
@@ -99,8 +108,9 @@ var All = []Descriptor{
 	},
 	{
 		Order: 9, Name: "dynamodb", Label: "DynamoDB table", Plural: "DynamoDB tables", Summary: "DynamoDB tables",
-		ID:    IDShape{Pattern: "^[a-zA-Z0-9_.-]{3,255}$", What: "a table name (3 to 255 letters, digits, _ . -)"},
-		Floor: 60,
+		CostService: "Amazon DynamoDB",
+		ID:          IDShape{Pattern: "^[a-zA-Z0-9_.-]{3,255}$", What: "a table name (3 to 255 letters, digits, _ . -)"},
+		Floor:       60,
 		Metrics: []Metric{
 			{Namespace: "AWS/DynamoDB", Name: "ConsumedReadCapacityUnits", Dimension: "TableName", Stats: []string{"Sum"}, Unit: "Count", Why: "read capacity used: against the provisioned capacity, how much of it is paid for and unused"},
 			{Namespace: "AWS/DynamoDB", Name: "ConsumedWriteCapacityUnits", Dimension: "TableName", Stats: []string{"Sum"}, Unit: "Count", Why: "write capacity used"},

@@ -29,6 +29,11 @@ type Descriptor struct {
 	// Summary says in a few words what is listed, for the API's description
 	// and the README ("EBS snapshots the account owns").
 	Summary string
+	// CostService is the Cost Explorer service (SERVICE dimension) that bills
+	// the type's hours: "EC2 - Other" carries EBS volumes and snapshots and
+	// NAT gateway hours; public IPv4 addresses bill under Amazon Virtual
+	// Private Cloud since February 2024.
+	CostService string
 	// ID is the shape of the type's resource ids.
 	ID IDShape
 	// Floor is the finest period, in seconds, chosen automatically for its

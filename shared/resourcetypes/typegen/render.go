@@ -62,6 +62,7 @@ func goSource(types []discovery.Type) ([]byte, error) {
 	for _, t := range types {
 		d := t.Descriptor
 		fmt.Fprintf(&b, "{\nOrder: %d, Name: %q, Label: %q, Plural: %q, Summary: %q,\n", d.Order, d.Name, d.Label, d.Plural, d.Summary)
+		fmt.Fprintf(&b, "CostService: %q,\n", d.CostService)
 		fmt.Fprintf(&b, "ID: IDShape{Pattern: %q, What: %q},\n", d.ID.Pattern, d.ID.What)
 		if d.Floor != 0 {
 			fmt.Fprintf(&b, "Floor: %d,\n", d.Floor)
