@@ -10,6 +10,11 @@
 // under a bound; a list that failed for a passing reason (throttled,
 // unavailable, timed out) is read once more at the end; a region or service
 // that still fails is reported beside what succeeded.
+//
+// Each resource type is one file here (ec2.go, ebs.go, ...): its descriptor,
+// which the rest of cloudscope derives from (see shared/resourcetypes), its
+// lister, the IAM actions the lister calls, and which of its resources the
+// scan reads metrics for.
 package discovery
 
 import (
