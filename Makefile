@@ -21,7 +21,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps demo-deps web generate screenshots build build-host test vet fmt-check bench demo serve synth deploy cdk-bootstrap clean
+.PHONY: help deps demo-deps web generate screenshots build build-host test vet fmt-check bench demo serve synth deploy deploy-management cdk-bootstrap clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the dashboard and API on http://127.0.0.1:8080"
@@ -112,6 +112,15 @@ CDK := .cdk/node_modules/.bin/cdk
 # Needs AWS credentials for the target account, bootstrapped once with `make cdk-bootstrap`.
 deploy: web build $(CDK)
 	CLOUDSCOPE_ASSET_DIR=$(CURDIR)/$(BUILD) $(CDK) deploy Cloudscope
+
+# A delegated administrator's deployment (cloudscope:delegatedAdmin=true): the
+# management account's reader and cost roles, deployed with the management
+# account's credentials after make deploy, from the template make synth writes.
+# READER_ROLES and COST_ROLES are make deploy's outputs ManagementReaderTrustedRoles
+# and ManagementCostReaderTrustedRoles (README, Organizations).
+deploy-management: synth
+	aws cloudformation deploy --stack-name CloudscopeManagement --template-file cdk.out/CloudscopeManagement.template.json \
+	  --capabilities CAPABILITY_NAMED_IAM --parameter-overrides ReaderTrustedRoles=$(READER_ROLES) CostReaderTrustedRoles=$(COST_ROLES)
 
 cdk-bootstrap: $(CDK)
 	$(CDK) bootstrap

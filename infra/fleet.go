@@ -24,6 +24,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/s3items"
@@ -50,8 +51,13 @@ type FleetSettings struct {
 	OrgID string
 	// DelegatedAdmin deploys the StackSet as a delegated administrator of
 	// the organization rather than from its management account
-	// (cloudscope:delegatedAdmin).
+	// (cloudscope:delegatedAdmin); the management account then gets its
+	// roles from the management stack (management.go).
 	DelegatedAdmin bool
+	// ManagementAccount is the organization's management account, whose
+	// cost role the functions that read costs may assume when deployed by
+	// a delegated administrator (cloudscope:managementAccount; required then).
+	ManagementAccount string
 	// ShardConcurrency is the map's MaxConcurrency, how many shards run at
 	// once (cloudscope:shardConcurrency, default 100; the shard function
 	// reserves as many executions when concurrency is reserved).
@@ -84,6 +90,7 @@ func fleetSettingsFrom(get func(key, def string) string) (FleetSettings, error) 
 		Regions:     strings.TrimSpace(get("regions", "")),
 		SkipRegions: strings.TrimSpace(get("skipRegions", "")),
 	}
+	f.ManagementAccount = strings.TrimSpace(get("managementAccount", ""))
 	for _, ou := range strings.Split(get("memberOUs", ""), ",") {
 		if ou = strings.TrimSpace(ou); ou != "" {
 			f.MemberOUs = append(f.MemberOUs, ou)
@@ -139,6 +146,10 @@ func (f FleetSettings) Validate() error {
 	}
 	if !orgID.MatchString(f.OrgID) {
 		return fmt.Errorf("cloudscope:orgId %q: want the organization's id (o-...), which the member role trusts alone (aws organizations describe-organization)", f.OrgID)
+	}
+	if f.DelegatedAdmin && !cloudscope.ValidAccountID(f.ManagementAccount) {
+		return fmt.Errorf("cloudscope:managementAccount %q: a delegated administrator reads the organization's costs and the management account "+
+			"through the roles of the management stack (CloudscopeManagement): name the management account's 12-digit id (aws organizations describe-organization)", f.ManagementAccount)
 	}
 	if len(f.MemberOUs) == 0 {
 		return fmt.Errorf("cloudscope:memberOUs is empty: name the OUs (ou-...) or the root (r-...) whose accounts get the %s role", f.MemberRole)
@@ -241,7 +252,11 @@ func NewFleet(scope constructs.Construct, id string, s Settings, retention awslo
 		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts.Topic))
 	}
 
-	f.MemberRole = newMemberRoleStackSet(c, s, plan.Role(), shard.Role(), fns.ByName["metrics"].Role())
+	readers := []awsiam.IRole{plan.Role(), shard.Role(), fns.ByName["metrics"].Role()}
+	f.MemberRole = newMemberRoleStackSet(c, s, readers...)
+	if s.Fleet.DelegatedAdmin {
+		managementOutputs(c, readers, fns, s)
+	}
 	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ScanStateMachineArn"), &awscdk.CfnOutputProps{Value: f.StateMachine.StateMachineArn()})
 	return f
 }

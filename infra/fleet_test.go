@@ -22,6 +22,9 @@ import (
 // The organization of the test stack (stack_test.go's TestMain).
 const testOrgID = "o-a1b2c3d4e5"
 
+// testManagement is its management account, for a delegated administrator's stacks.
+const testManagement = "999988887777"
+
 var testOUs = []string{"ou-ab12-cdef3456", "r-ab12"}
 
 // machineDefinition is the state machine's definition, its references
@@ -458,6 +461,7 @@ func TestFleetSettingsAreChecked(t *testing.T) {
 		ptr(with("toleratedFailurePercent", "101")): "cloudscope:toleratedFailurePercent",
 		ptr(with("toleratedFailurePercent", "-1")):  "cloudscope:toleratedFailurePercent",
 		ptr(with("delegatedAdmin", "sometimes")):    "cloudscope:delegatedAdmin",
+		ptr(with("delegatedAdmin", "true")):         "cloudscope:managementAccount",
 	} {
 		if _, err := from(*ctx); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: got %v, want an error naming %s", *ctx, err, want)
@@ -476,18 +480,21 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{
 		"cloudscope:assetDir": assets, "cloudscope:dashboard": "false",
 		"cloudscope:accounts": "111111111111,222222222222", "cloudscope:orgId": testOrgID, "cloudscope:memberOUs": "ou-ab12-cdef3456",
-		"cloudscope:delegatedAdmin": "true", "cloudscope:memberRole": "audit-reader"}})
+		"cloudscope:delegatedAdmin": "true", "cloudscope:memberRole": "audit-reader", "cloudscope:managementAccount": testManagement}})
 	settings, err := SettingsFrom(app)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := NewStack(app, "CloudscopeDelegated", &StackProps{Settings: settings})
 	raw, _ := json.Marshal(assertions.Template_FromStack(st, nil).ToJSON())
-	var doc struct{ Resources map[string]map[string]any }
+	var doc struct {
+		Resources map[string]map[string]any
+		Outputs   map[string]map[string]any
+	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	sets, assumes := 0, 0
+	sets, assumes, costRoles := 0, 0, map[string]bool{}
 	for id, r := range doc.Resources {
 		switch r["Type"] {
 		case "AWS::CloudFormation::StackSet":
@@ -498,6 +505,15 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 			}
 		case "AWS::IAM::Policy":
 			for _, s := range props(r)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				if s := s.(map[string]any); s["Sid"] == "AssumeCostRole" {
+					// The functions that read costs assume the cost role of
+					// the management account alone, in the organization.
+					costRoles[fmt.Sprint(props(r)["Roles"])] = true
+					if flat(s["Resource"]) != "arn:${AWS::Partition}:iam::"+testManagement+":role/"+accounts.DefaultCostRole ||
+						fmt.Sprint(s["Condition"]) != "map[StringEquals:map[aws:ResourceOrgID:"+testOrgID+"]]" || fmt.Sprint(s["Action"]) != "sts:AssumeRole" {
+						t.Errorf("%s: cost role grant %v", id, s)
+					}
+				}
 				if s := s.(map[string]any); s["Sid"] == "AssumeMemberRole" {
 					assumes++
 					if flat(s["Resource"]) != "arn:${AWS::Partition}:iam::*:role/audit-reader" {
@@ -514,6 +530,31 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 	}
 	if sets != 1 || assumes != 3 { // plan, shard and metrics
 		t.Errorf("%d StackSets, %d roles that assume the member role", sets, assumes)
+	}
+	// Those that read the organization's costs: the costs route, the
+	// one-account scan function and the finalize; they are the roles the
+	// management stack's cost role is told to trust.
+	var readers []string
+	for _, m := range settings.Deployed() {
+		if readsOrganizationCosts(m) {
+			readers = append(readers, m.Name)
+		}
+	}
+	slices.Sort(readers)
+	if fmt.Sprint(readers) != "[costs finalize scan]" || len(costRoles) != len(readers) {
+		t.Errorf("functions reading the organization's costs %v; %d roles may assume the cost role", readers, len(costRoles))
+	}
+	trusted := flat(doc.Outputs[outCostTrusted]["Value"])
+	for _, fn := range readers {
+		if !strings.Contains(trusted, "Functions"+title(fn)+"Role") {
+			t.Errorf("output %s = %s: no %s role", outCostTrusted, trusted, fn)
+		}
+	}
+	if n := strings.Count(trusted, ".Arn}"); n != len(readers) {
+		t.Errorf("output %s names %d roles, want %d", outCostTrusted, n, len(readers))
+	}
+	if r := flat(doc.Outputs[outReaderTrusted]["Value"]); strings.Count(r, ".Arn}") != 3 || !strings.Contains(r, "FunctionsShardRole") {
+		t.Errorf("output %s = %s, want the plan, shard and metrics roles", outReaderTrusted, r)
 	}
 	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 	for _, e := range *errs {

@@ -24,5 +24,9 @@ func main() {
 		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	}
 	NewStack(app, "Cloudscope", props)
+	if settings.Fleet.On() && settings.Fleet.DelegatedAdmin {
+		// Deployed apart, in the management account (management.go).
+		NewManagementStack(app, ManagementStackName, &StackProps{Settings: settings})
+	}
 	app.Synth(nil)
 }

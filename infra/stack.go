@@ -26,6 +26,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 )
 
@@ -197,9 +198,14 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 		Resources: &[]*string{logs.LogGroupArn(), jsii.String(*logs.LogGroupArn() + ":*")},
 	}))
 	g := m.Grants
-	if len(g.Account) > 0 {
+	readAccount := g.Account
+	if s.Fleet.On() && readsOrganizationCosts(m) {
+		readAccount = appconfig.Union(readAccount, accounts.ManagementIAMActions)
+		costRoleGrant(stack, role, s)
+	}
+	if len(readAccount) > 0 {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(g.Account...), Resources: jsii.Strings("*"),
+			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(readAccount...), Resources: jsii.Strings("*"),
 		}))
 	}
 	if g.AssumesMemberRole && s.Fleet.On() {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
@@ -233,6 +234,9 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		}
 		if g.AssumesMemberRole {
 			want = appconfig.Union(want, assumeRoleActions)
+		}
+		if readsOrganizationCosts(m) { // the organization's costs are the management account's
+			want = appconfig.Union(want, accounts.ManagementIAMActions)
 		}
 		if g.StartsScanMachine { // POST /scans starts the state machine of this (fleet) deployment
 			want = appconfig.Union(want, sfnstart.IAMActions)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dashboard"
@@ -124,7 +125,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	// "Refresh from AWS", its "Scan now" makes the second snapshot, and
 	// History must show the bucket as added.
 	scanID := firstScan(t, base)
-	if _, err := clients.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(addedBucket)}); err != nil {
+	if _, err := s3client.In(clients, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(addedBucket)}); err != nil {
 		t.Fatal(err)
 	}
 

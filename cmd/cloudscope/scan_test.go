@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -65,7 +66,7 @@ func TestScanOfAccountsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, region := range []string{"eu-west-1", "us-east-1"} {
-		if _, err := clients.EC2(region).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"),
+		if _, err := ec2client.In(clients, region).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"),
 			InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(2), MaxCount: aws.Int32(2)}); err != nil {
 			t.Fatal(err)
 		}

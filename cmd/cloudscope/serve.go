@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/dashboard"
@@ -69,7 +70,7 @@ func serve(ctx context.Context, env *environment, args []string) error {
 // awsClients builds the AWS clients from the SDK's standard configuration;
 // credentials, when set, replaces its credential chain.
 func awsClients(ctx context.Context, credentials aws.CredentialsProvider) (*awsconf.Clients, error) {
-	cfg, err := awsconf.Load(ctx, awsconf.Options{Credentials: credentials})
+	cfg, err := sdkconfig.Load(ctx, awsconf.Options{Credentials: credentials})
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		return nil, fmt.Errorf("AWS_PROFILE names the profile %q, which the AWS config files do not have: "+

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 	if err := dynamostore.CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}

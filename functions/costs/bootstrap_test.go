@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -43,7 +44,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err := demo.QueueCosts(context.Background(), clients, demo.CostResults(time.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(context.Background(), clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(context.Background(), dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "costs"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))

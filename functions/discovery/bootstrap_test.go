@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -33,7 +34,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "discovery"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"))
@@ -90,7 +91,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		Resources: []cloudscope.Resource{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", Region: "us-east-1", State: "running"}},
 		Findings:  []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	stored.Counts.CountResources(stored.Resources)
-	if err := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil).Save(ctx, stored); err != nil {
+	if err := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil).Save(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
 	r := fn.InvokeFixture(t, "../../events/discovery/get-resources.json")

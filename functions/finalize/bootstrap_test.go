@@ -21,6 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -59,14 +62,14 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	const bucket = "cloudscope-plans"
-	if _, err := clients.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	if _, err := s3client.In(clients, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
+	topic, err := snsclient.In(clients, "us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +92,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	if planned.ScanID != scanID || planned.Bucket != bucket || planned.Key != fleetapp.PlanKey(scanID) || planned.Shards <= 0 {
 		t.Fatalf("plan answered %+v\n%s", planned, plan.Logs())
 	}
-	obj, err := clients.S3("us-east-1").GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(planned.Bucket), Key: aws.String(planned.Key)})
+	obj, err := s3client.In(clients, "us-east-1").GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(planned.Bucket), Key: aws.String(planned.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +184,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	t.Logf("finalize: %+v in %s", done, time.Since(shardsDone).Round(time.Millisecond))
 
 	// The stored snapshot and status.
-	store := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil)
+	store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
 	snap, err := store.Get(ctx, scanID)
 	if err != nil || snap == nil {
 		t.Fatalf("stored snapshot %s: %v %v", scanID, snap, err)

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 )
@@ -18,10 +20,10 @@ func BenchmarkColdStart(b *testing.B) {
 	moto.Reset(b)
 	ctx := context.Background()
 	clients := awsconf.NewClients(moto.Config(b, "", awsconf.Options{}))
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		b.Fatal(err)
 	}
-	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
+	topic, err := snsclient.In(clients, "us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -36,10 +38,10 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
-	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
+	topic, err := snsclient.In(clients, "us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("findings")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ var (
 // who the caller is, the organization's accounts, and the member role.
 // (The member role itself grants the read actions of discovery and
 // metrics; see the infrastructure's StackSet.)
-var IAMActions = slices.Concat(OrganizationsIAMActions, AssumeRoleIAMActions, []string{"sts:GetCallerIdentity"})
+var IAMActions = slices.Concat(OrganizationsIAMActions, ManagementIAMActions, AssumeRoleIAMActions, []string{"sts:GetCallerIdentity"})
 
 // CodeSkipped is the Failure code of an account that is not ACTIVE
 // (SUSPENDED, PENDING_CLOSURE...): listed in the snapshot's errors, never
@@ -52,6 +52,7 @@ const CodeDenied = "access_denied"
 
 // OrganizationsAPI is the part of the Organizations client Resolve calls.
 type OrganizationsAPI interface {
+	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
 	organizations.ListAccountsAPIClient
 	organizations.ListAccountsForParentAPIClient
 	organizations.ListOrganizationalUnitsForParentAPIClient
@@ -108,6 +109,10 @@ type Options struct {
 	// minutes): a warm process tries again after it, so that a role fixed
 	// meanwhile is read. Passing troubles are never remembered.
 	FailureTTL time.Duration
+	// CostRole is the cost role's name in the management account (default
+	// DefaultCostRole), assumed by CostClients when the caller is not the
+	// management account.
+	CostRole string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -123,9 +128,10 @@ type Members struct {
 	org     OrganizationsAPI
 	opts    Options
 
-	mu      sync.Mutex
-	caller  *sts.GetCallerIdentityOutput
-	members map[string]*member
+	mu         sync.Mutex
+	caller     *sts.GetCallerIdentityOutput
+	management string // the organization's management account, once known
+	members    map[string]*member
 
 	selfOnce sync.Once
 	self     *awsconf.Clients
@@ -154,6 +160,9 @@ func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization
 	}
 	if opts.FailureTTL <= 0 {
 		opts.FailureTTL = 5 * time.Minute
+	}
+	if opts.CostRole == "" {
+		opts.CostRole = DefaultCostRole
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -296,11 +305,15 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 	if id == caller {
 		return m.own(), nil
 	}
-	session := m.opts.SessionName
-	if name, ok := ctx.Value(sessionKey{}).(string); ok {
-		session = name
-	}
-	key := session + "/" + id // a session per scan: its name says which scan assumed the role
+	session := m.session(ctx)
+	// A session per scan: its name says which scan assumed the role.
+	return m.assume(ctx, session+"/"+id, m.RoleARN(partition, id), session, "sts AssumeRole into account "+id)
+}
+
+// assume returns clients signed with role's credentials, assumed as
+// session, kept under key: built once, renewed ExpiryWindow before they
+// expire; a refusal remembered for FailureTTL, a passing trouble not at all.
+func (m *Members) assume(ctx context.Context, key, role, session, what string) (*awsconf.Clients, error) {
 	m.mu.Lock()
 	mb, ok := m.members[key]
 	if ok && !mb.forgetAt.IsZero() && !m.opts.Now().Before(mb.forgetAt) {
@@ -312,13 +325,13 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 	}
 	m.mu.Unlock()
 	mb.once.Do(func() {
-		provider := stscreds.NewAssumeRoleProvider(m.sts, m.RoleARN(partition, id), func(o *stscreds.AssumeRoleOptions) {
+		provider := stscreds.NewAssumeRoleProvider(m.sts, role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = session
 			o.Duration = SessionDuration
 		})
 		creds := aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = m.opts.ExpiryWindow })
 		if _, err := creds.Retrieve(ctx); err != nil {
-			mb.err = awserr.Wrap(err, "sts AssumeRole into account "+id)
+			mb.err = awserr.Wrap(err, what)
 			return
 		}
 		cfg := m.base.Config().Copy()
@@ -349,6 +362,15 @@ func (m *Members) Clients(ctx context.Context, id string) (*awsconf.Clients, err
 const SessionDuration = time.Hour
 
 type sessionKey struct{}
+
+// session is the role session name of calls under ctx: the scan's (ForScan)
+// or Options.SessionName.
+func (m *Members) session(ctx context.Context) string {
+	if name, ok := ctx.Value(sessionKey{}).(string); ok {
+		return name
+	}
+	return m.opts.SessionName
+}
 
 // ForScan names the role sessions of calls under ctx after scan id
 // ("cloudscope-<id>", as IAM allows: at most 64 of letters, digits and

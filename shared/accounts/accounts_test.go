@@ -17,6 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
+	"github.com/cloudscope/cloudscope/shared/breaker"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/readme"
@@ -132,7 +136,7 @@ func newMembers(t *testing.T, setting string, o *org) *Members {
 		t.Fatal(err)
 	}
 	base := awsstub.Clients(o.handle)
-	return New(s, base, base.STS(), base.Organizations(), Options{})
+	return New(s, base, stsclient.Home(base), organizationsclient.Home(base), Options{})
 }
 
 func ids(as []Account) []string {
@@ -238,7 +242,7 @@ func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, base.STS(), base.Organizations(), Options{ExpiryWindow: 5 * time.Minute})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), organizationsclient.Home(base), Options{ExpiryWindow: 5 * time.Minute})
 	c, err := m.Clients(ctx, "111111111111")
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +269,7 @@ func TestARefusalIsForgottenAfterMinutes(t *testing.T) {
 	s, _ := Parse("org")
 	base := awsstub.Clients(o.handle)
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-	m := New(s, base, base.STS(), base.Organizations(), Options{Now: func() time.Time { return now }})
+	m := New(s, base, stsclient.Home(base), organizationsclient.Home(base), Options{Now: func() time.Time { return now }})
 	assumed := func() int32 {
 		n, _ := o.assumed.Load("222222222222")
 		if n == nil {
@@ -313,7 +317,7 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, base.STS(), base.Organizations(), Options{})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), organizationsclient.Home(base), Options{})
 	for _, scan := range []string{"sched-4f1c2d", "sched-4f1c2d", "manual-20261206T0900Z/x"} {
 		if _, err := m.Clients(ForScan(context.Background(), scan), "111111111111"); err != nil {
 			t.Fatal(err)
@@ -329,5 +333,27 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 	}
 	if n := len(SessionName(strings.Repeat("x", 100))); n != 64 {
 		t.Errorf("a long scan id makes a session name of %d characters, want IAM's 64", n)
+	}
+}
+
+// TestEveryAccountsClientsFailFast: the clients handed out for the
+// caller's own account and for a member both send through a breaker (shared/breaker), so that a region
+// that stopped answering fails at once in every account a scan reads.
+func TestEveryAccountsClientsFailFast(t *testing.T) {
+	o := &org{}
+	m := newMembers(t, "org", o)
+	ctx := context.Background()
+	own, err := m.Clients(ctx, mgmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member, err := m.Clients(ctx, "111111111111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*awsconf.Clients{"own": own, "member": member} {
+		if _, ok := c.Config().HTTPClient.(*breaker.Breaker); !ok {
+			t.Errorf("the %s account's clients send through %T, not a breaker", name, c.Config().HTTPClient)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/kv"
@@ -54,7 +55,7 @@ func nat(id, created string) cloudscope.Resource {
 
 // prices are the Price List's answers as recorded (shared/testkit/pricelist).
 func prices() Prices {
-	return pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	return pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 }
 
 // now is the clock of these tests: 09:00 UTC, the day after the spike.

@@ -124,8 +124,10 @@ var Manifests = []Manifest{
 	},
 	{
 		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
-		Routes:   []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL}},
+		Routes: []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
+		// With a scan of many accounts it reads the organization's costs, in
+		// the management account (see infra's management stack).
+		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL, EnvAccounts}},
 		Grants:   Grants{Account: Union(costs.IAMActions), Table: Union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
 	},
 	{

@@ -1,7 +1,11 @@
-// Package awsconf is the one place that builds the aws.Config and the service
-// clients cloudscope uses: default credential chain, AWS_ENDPOINT_URL for an
-// emulator, the retry policy, HTTP timeouts, and one client per service and
-// region, built once and reused.
+// Package awsconf is the one place that builds the aws.Config and holds the
+// service clients cloudscope uses: the Lambda environment's credentials
+// (FromEnvironment; the SDK's whole default chain for the CLI is
+// shared/awsconf/sdkconfig), AWS_ENDPOINT_URL for an emulator, the retry
+// policy, HTTP timeouts, and one client per service and region, built once
+// and reused. Each service's client is built by a package of its own
+// (shared/awsconf/ec2client and its siblings): this package imports no SDK
+// service, so that a function links only the services it calls.
 //
 // The retry policy is the same for every client. A call makes up to 10
 // attempts. Throttling (each protocol's own code, or HTTP 429), HTTP 500,
@@ -23,32 +27,19 @@
 package awsconf
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
-	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	"github.com/aws/aws-sdk-go-v2/service/pricing"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -100,43 +91,83 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Load builds the aws.Config from the standard SDK sources (environment,
-// shared config and credentials files, SSO, IMDS, the Lambda role) and the options.
-func Load(ctx context.Context, opts Options) (aws.Config, error) {
+// FromEnvironment builds a deployed function's aws.Config from the
+// variables the Lambda runtime sets, read through getenv: AWS_REGION (else
+// AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+// AWS_SESSION_TOKEN, and where set AWS_ENDPOINT_URL and AWS_MAX_ATTEMPTS,
+// then the options (which win). It reads no shared config or credentials
+// file and asks no SSO, IMDS or container endpoint: a function's
+// credentials are in its environment, and the SDK's config package, which
+// does all of that for the local CLI (shared/awsconf/sdkconfig), adds about
+// 1.8 MB to every bootstrap. Without credentials in the environment, each
+// call fails saying so.
+func FromEnvironment(getenv func(string) string, opts Options) (aws.Config, error) {
 	if opts.MaxAttempts <= 0 {
-		// The SDK ignores AWS_MAX_ATTEMPTS once a retryer is given: read it here.
-		env, err := config.NewEnvConfig()
-		if err != nil {
-			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		if v := getenv("AWS_MAX_ATTEMPTS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return aws.Config{}, fmt.Errorf("load AWS configuration: AWS_MAX_ATTEMPTS is %q, not a whole number of attempts of at least 1", v)
+			}
+			opts.MaxAttempts = n
 		}
-		opts.MaxAttempts = env.RetryMaxAttempts
+	}
+	cfg := aws.Config{Region: opts.Region, Credentials: opts.Credentials}
+	if cfg.Region == "" {
+		cfg.Region = cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	}
+	if endpoint := cmp.Or(opts.EndpointURL, getenv("AWS_ENDPOINT_URL")); endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
+	}
+	if cfg.Credentials == nil {
+		cfg.Credentials = environmentCredentials(getenv)
 	}
 	opts = opts.withDefaults()
-	loaders := []func(*config.LoadOptions) error{
-		// A new retryer per client: its adaptive rate limiter is that
-		// client's alone, and clients are one per service and region.
-		config.WithRetryer(func() aws.Retryer { return newRetryer(opts) }),
-		config.WithHTTPClient(awshttp.NewBuildableClient().
-			WithTimeout(opts.HTTPTimeout).
-			WithTransportOptions(func(t *http.Transport) {
-				// Discovery fans out to many regions at once; keep connections warm.
-				t.MaxIdleConnsPerHost = 64
-				t.ResponseHeaderTimeout = opts.HTTPTimeout
-			})),
+	cfg.Retryer = Retryer(opts)
+	cfg.HTTPClient = HTTPClient(opts)
+	return Complete(cfg, opts)
+}
+
+// environmentCredentials are the credentials the Lambda runtime puts in the
+// environment, or a provider whose every retrieval says they are missing.
+func environmentCredentials(getenv func(string) string) aws.CredentialsProvider {
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{}, errors.New("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+		})
 	}
-	if opts.Region != "" {
-		loaders = append(loaders, config.WithRegion(opts.Region))
-	}
-	if opts.EndpointURL != "" {
-		loaders = append(loaders, config.WithBaseEndpoint(opts.EndpointURL))
-	}
-	if opts.Credentials != nil {
-		loaders = append(loaders, config.WithCredentialsProvider(opts.Credentials))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loaders...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret, SessionToken: getenv("AWS_SESSION_TOKEN"), Source: "EnvironmentVariables"}, nil
+	})
+}
+
+// WithDefaults is opts with every unset tuning at its default.
+func (o Options) WithDefaults() Options { return o.withDefaults() }
+
+// Retryer is the retry policy of every client (see the package comment):
+// a new retryer per client, so that each client's adaptive rate limiter is
+// its own, and clients are one per service and region.
+func Retryer(opts Options) func() aws.Retryer {
+	opts = opts.withDefaults()
+	return func() aws.Retryer { return newRetryer(opts) }
+}
+
+// HTTPClient is the HTTP client of every client: the round trip bounded by
+// opts.HTTPTimeout, and warm connections for discovery's fan-out.
+func HTTPClient(opts Options) aws.HTTPClient {
+	opts = opts.withDefaults()
+	return awshttp.NewBuildableClient().
+		WithTimeout(opts.HTTPTimeout).
+		WithTransportOptions(func(t *http.Transport) {
+			// Discovery fans out to many regions at once; keep connections warm.
+			t.MaxIdleConnsPerHost = 64
+			t.ResponseHeaderTimeout = opts.HTTPTimeout
+		})
+}
+
+// Complete finishes a loaded configuration: the default region when none
+// is named, the region's name checked, the options' middleware added.
+func Complete(cfg aws.Config, opts Options) (aws.Config, error) {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
@@ -165,24 +196,17 @@ const EnvPricingEndpoint = "AWS_ENDPOINT_URL_PRICING"
 func PricingEndpoint() string { return os.Getenv(EnvPricingEndpoint) }
 
 // Clients hands out one client per service and region, building each once.
-// It is safe for concurrent use.
+// It is safe for concurrent use. It names no service itself: each service's
+// constructor is a package of its own (shared/awsconf/ec2client and its
+// siblings), so that a function links only the SDK clients it calls.
 type Clients struct {
-	cfg        aws.Config
-	emulated   bool
-	ec2        sync.Map
-	rds        sync.Map
-	lambda     sync.Map
-	s3         sync.Map
-	cloudwatch sync.Map
-	ce         sync.Map
-	dynamodb   sync.Map
-	sns        sync.Map
-	sts        sync.Map
-	org        sync.Map
-	pricing    sync.Map
-	elbv2      sync.Map
-	elb        sync.Map
+	cfg      aws.Config
+	emulated bool
+	built    sync.Map // clientKey: the service's client
 }
+
+// clientKey names one client: its service and region.
+type clientKey struct{ service, region string }
 
 // NewClients returns the client set for cfg.
 func NewClients(cfg aws.Config) *Clients {
@@ -195,127 +219,19 @@ func (c *Clients) Config() aws.Config { return c.cfg }
 // DefaultRegion is the region of the configuration, used for global services.
 func (c *Clients) DefaultRegion() string { return c.cfg.Region }
 
-func cached[T any](m *sync.Map, region string, build func() T) T {
-	if v, ok := m.Load(region); ok {
+// Emulated reports whether the clients talk to an emulator (see
+// EndpointOverridden), where some services need other settings.
+func (c *Clients) Emulated() bool { return c.emulated }
+
+// Client is service's client for region in c, built by build the first
+// time it is asked for and the same client after that. Each service's
+// package (shared/awsconf/ec2client and its siblings) calls it with its
+// own service name and constructor.
+func Client[T any](c *Clients, service, region string, build func(cfg aws.Config) T) T {
+	key := clientKey{service, region}
+	if v, ok := c.built.Load(key); ok {
 		return v.(T)
 	}
-	v, _ := m.LoadOrStore(region, build())
+	v, _ := c.built.LoadOrStore(key, build(c.cfg))
 	return v.(T)
-}
-
-// EC2 returns the EC2 client for region.
-func (c *Clients) EC2(region string) *ec2.Client {
-	return cached(&c.ec2, region, func() *ec2.Client {
-		return ec2.NewFromConfig(c.cfg, func(o *ec2.Options) { o.Region = region })
-	})
-}
-
-// RDS returns the RDS client for region.
-func (c *Clients) RDS(region string) *rds.Client {
-	return cached(&c.rds, region, func() *rds.Client {
-		return rds.NewFromConfig(c.cfg, func(o *rds.Options) { o.Region = region })
-	})
-}
-
-// Lambda returns the Lambda client for region.
-func (c *Clients) Lambda(region string) *lambda.Client {
-	return cached(&c.lambda, region, func() *lambda.Client {
-		return lambda.NewFromConfig(c.cfg, func(o *lambda.Options) { o.Region = region })
-	})
-}
-
-// S3 returns the S3 client for region. Against an emulator it uses path-style
-// addressing, since bucket subdomains of a loopback address do not resolve.
-func (c *Clients) S3(region string) *s3.Client {
-	return cached(&c.s3, region, func() *s3.Client {
-		return s3.NewFromConfig(c.cfg, func(o *s3.Options) {
-			o.Region = region
-			o.UsePathStyle = c.emulated
-		})
-	})
-}
-
-// CloudWatch returns the CloudWatch client for region. Against an emulator it
-// speaks the JSON 1.0 protocol and sends uncompressed bodies: the current
-// client defaults to Smithy RPC v2 CBOR and gzips large PutMetricData bodies,
-// which emulators do not all understand. AWS accepts both.
-func (c *Clients) CloudWatch(region string) *cloudwatch.Client {
-	return cached(&c.cloudwatch, region, func() *cloudwatch.Client {
-		return cloudwatch.NewFromConfig(c.cfg, func(o *cloudwatch.Options) {
-			o.Region = region
-			if c.emulated {
-				o.Protocol = awsjson.New10(cwschemas.GraniteServiceVersion20100801)
-				o.DisableRequestCompression = true
-			}
-		})
-	})
-}
-
-// CostExplorer returns the Cost Explorer client for region (Cost Explorer is
-// served from us-east-1).
-func (c *Clients) CostExplorer(region string) *costexplorer.Client {
-	return cached(&c.ce, region, func() *costexplorer.Client {
-		return costexplorer.NewFromConfig(c.cfg, func(o *costexplorer.Options) { o.Region = region })
-	})
-}
-
-// Pricing returns the Price List Query API client; the API is served from
-// us-east-1 (and eu-central-1, ap-south-1) whatever region is priced.
-// AWS_ENDPOINT_URL_PRICING sends it elsewhere even when the configuration
-// names an endpoint for every service (the SDK lets an endpoint set in code
-// win over the per-service setting).
-func (c *Clients) Pricing() *pricing.Client {
-	return cached(&c.pricing, "us-east-1", func() *pricing.Client {
-		return pricing.NewFromConfig(c.cfg, func(o *pricing.Options) {
-			o.Region = "us-east-1"
-			if e := PricingEndpoint(); e != "" {
-				o.BaseEndpoint = aws.String(e)
-			}
-		})
-	})
-}
-
-// DynamoDB returns the DynamoDB client of the home region, where the table is.
-func (c *Clients) DynamoDB() *dynamodb.Client {
-	return cached(&c.dynamodb, c.cfg.Region, func() *dynamodb.Client { return dynamodb.NewFromConfig(c.cfg) })
-}
-
-// DynamoDBIn returns the DynamoDB client for region, which discovery lists
-// tables with (the home region's is DynamoDB's, the same client).
-func (c *Clients) DynamoDBIn(region string) *dynamodb.Client {
-	return cached(&c.dynamodb, region, func() *dynamodb.Client {
-		return dynamodb.NewFromConfig(c.cfg, func(o *dynamodb.Options) { o.Region = region })
-	})
-}
-
-// ELBv2 returns the Elastic Load Balancing v2 client (application, network
-// and gateway load balancers) for region.
-func (c *Clients) ELBv2(region string) *elasticloadbalancingv2.Client {
-	return cached(&c.elbv2, region, func() *elasticloadbalancingv2.Client {
-		return elasticloadbalancingv2.NewFromConfig(c.cfg, func(o *elasticloadbalancingv2.Options) { o.Region = region })
-	})
-}
-
-// ELB returns the classic Elastic Load Balancing client for region.
-func (c *Clients) ELB(region string) *elasticloadbalancing.Client {
-	return cached(&c.elb, region, func() *elasticloadbalancing.Client {
-		return elasticloadbalancing.NewFromConfig(c.cfg, func(o *elasticloadbalancing.Options) { o.Region = region })
-	})
-}
-
-// SNS returns the SNS client for region (a topic's, from its ARN).
-func (c *Clients) SNS(region string) *sns.Client {
-	return cached(&c.sns, region, func() *sns.Client { return sns.NewFromConfig(c.cfg, func(o *sns.Options) { o.Region = region }) })
-}
-
-// STS returns the STS client of the home region, which the local CLI asks
-// who its credentials are (shared/credcheck).
-func (c *Clients) STS() *sts.Client {
-	return cached(&c.sts, c.cfg.Region, func() *sts.Client { return sts.NewFromConfig(c.cfg) })
-}
-
-// Organizations returns the Organizations client of the home region (the
-// service is global: the SDK sends it to the partition's one endpoint).
-func (c *Clients) Organizations() *organizations.Client {
-	return cached(&c.org, c.cfg.Region, func() *organizations.Client { return organizations.NewFromConfig(c.cfg) })
 }

@@ -1,4 +1,4 @@
-package awsconf
+package awsconf_test
 
 import (
 	"context"
@@ -20,6 +20,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 )
 
 func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: "m"} }
@@ -36,7 +43,7 @@ func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
 func TestWhatIsRetried(t *testing.T) {
-	r := load(t, Options{Region: "us-east-1"}).EC2("us-east-1").Options().Retryer
+	r := ec2client.In(load(t, awsconf.Options{Region: "us-east-1"}), "us-east-1").Options().Retryer
 	for _, tc := range []struct {
 		name  string
 		err   error
@@ -76,25 +83,25 @@ func TestWhatIsRetried(t *testing.T) {
 }
 
 func TestBackoffIsExponentialAndCapped(t *testing.T) {
-	b := Backoff{Base: time.Second, Max: 20 * time.Second}
+	b := awsconf.Backoff{Base: time.Second, Max: 20 * time.Second}
 	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 5: 16 * time.Second,
 		6: 20 * time.Second, 9: 20 * time.Second, 200: 20 * time.Second} {
 		if got := b.Ceiling(attempt); got != want {
 			t.Errorf("ceiling after attempt %d: %s, want %s", attempt, got, want)
 		}
 	}
-	top := Backoff{Base: time.Second, Max: 20 * time.Second, Rand: func() float64 { return 0.999999 }}
+	top := awsconf.Backoff{Base: time.Second, Max: 20 * time.Second, Rand: func() float64 { return 0.999999 }}
 	if d, _ := top.BackoffDelay(200, nil); d > 20*time.Second || d < 19*time.Second {
 		t.Errorf("the longest wait after attempt 200 is %s, want just under the 20s cap", d)
 	}
-	if WorstCaseWait(Options{}) != 111*time.Second || WorstCaseCall(Options{}) != 411*time.Second {
-		t.Errorf("worst case: waits %s, call %s; the package comment says 111s and 411s", WorstCaseWait(Options{}), WorstCaseCall(Options{}))
+	if awsconf.WorstCaseWait(awsconf.Options{}) != 111*time.Second || awsconf.WorstCaseCall(awsconf.Options{}) != 411*time.Second {
+		t.Errorf("worst case: waits %s, call %s; the package comment says 111s and 411s", awsconf.WorstCaseWait(awsconf.Options{}), awsconf.WorstCaseCall(awsconf.Options{}))
 	}
 }
 
 func TestBackoffIsFullyJittered(t *testing.T) {
 	// Through the retryer the clients get: the options' base and cap apply.
-	r := load(t, Options{Region: "us-east-1", BaseBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond}).EC2("us-east-1").Options().Retryer
+	r := ec2client.In(load(t, awsconf.Options{Region: "us-east-1", BaseBackoff: 10 * time.Millisecond, MaxBackoff: 80 * time.Millisecond}), "us-east-1").Options().Retryer
 	for _, tc := range []struct {
 		attempt int
 		ceiling time.Duration
@@ -117,9 +124,9 @@ func TestBackoffIsFullyJittered(t *testing.T) {
 }
 
 // describeRegions calls DescribeRegions on an EC2 client pointed at url.
-func describeRegions(t *testing.T, c *Clients) error {
+func describeRegions(t *testing.T, c *awsconf.Clients) error {
 	t.Helper()
-	_, err := c.EC2("us-east-1").DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{})
+	_, err := ec2client.In(c, "us-east-1").DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{})
 	return err
 }
 
@@ -133,7 +140,7 @@ func TestBurstOfErrorsDoesNotStarveRetries(t *testing.T) {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	c := load(t, Options{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: DefaultMaxAttempts, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	c := load(t, awsconf.Options{Region: "us-east-1", EndpointURL: srv.URL, MaxAttempts: awsconf.DefaultMaxAttempts, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	const calls = 60
 	var wg sync.WaitGroup
 	for range calls {
@@ -144,8 +151,8 @@ func TestBurstOfErrorsDoesNotStarveRetries(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := requests.Load(); got != calls*DefaultMaxAttempts {
-		t.Errorf("%d requests for %d calls, want %d attempts each", got, calls, DefaultMaxAttempts)
+	if got := requests.Load(); got != calls*awsconf.DefaultMaxAttempts {
+		t.Errorf("%d requests for %d calls, want %d attempts each", got, calls, awsconf.DefaultMaxAttempts)
 	}
 }
 
@@ -174,7 +181,7 @@ func TestResetsAndOutagesAreRetriedUntilTheyPass(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := load(t, Options{Region: "us-east-1", EndpointURL: srv.URL, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	c := load(t, awsconf.Options{Region: "us-east-1", EndpointURL: srv.URL, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	if err := describeRegions(t, c); err != nil {
 		t.Errorf("failed after %d requests: %v", requests.Load(), err)
 	}
@@ -192,30 +199,30 @@ func TestAccessDeniedIsNotRetried(t *testing.T) {
 		fmt.Fprint(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors><RequestID>r</RequestID></Response>`)
 	}))
 	defer srv.Close()
-	c := load(t, Options{Region: "us-east-1", EndpointURL: srv.URL, BaseBackoff: time.Millisecond})
+	c := load(t, awsconf.Options{Region: "us-east-1", EndpointURL: srv.URL, BaseBackoff: time.Millisecond})
 	if err := describeRegions(t, c); err == nil || requests.Load() != 1 {
 		t.Errorf("%d requests (%v), want one", requests.Load(), err)
 	}
 }
 
 func TestEachServiceAndRegionHasItsOwnRateLimiter(t *testing.T) {
-	c := load(t, Options{Region: "us-east-1"})
-	east := c.EC2("us-east-1").Options().Retryer
+	c := load(t, awsconf.Options{Region: "us-east-1"})
+	east := ec2client.In(c, "us-east-1").Options().Retryer
 	if _, ok := east.(*retry.AdaptiveMode); !ok {
 		t.Fatalf("retryer is %T, want the adaptive mode", east)
 	}
-	if east != c.EC2("us-east-1").Options().Retryer {
+	if east != ec2client.In(c, "us-east-1").Options().Retryer {
 		t.Error("one client, two retryers")
 	}
 	// The adaptive mode's rate limiter lives in its retryer: one retryer per client.
-	others := []aws.Retryer{c.EC2("eu-west-1").Options().Retryer, c.RDS("us-east-1").Options().Retryer,
-		c.CloudWatch("us-east-1").Options().Retryer, c.Lambda("us-east-1").Options().Retryer, c.S3("us-east-1").Options().Retryer}
+	others := []aws.Retryer{ec2client.In(c, "eu-west-1").Options().Retryer, rdsclient.In(c, "us-east-1").Options().Retryer,
+		cloudwatchclient.In(c, "us-east-1").Options().Retryer, lambdaclient.In(c, "us-east-1").Options().Retryer, s3client.In(c, "us-east-1").Options().Retryer}
 	for i, r := range others {
 		if r == east {
 			t.Errorf("client %d shares EC2 us-east-1's retryer", i)
 		}
 	}
-	fixed := load(t, Options{Region: "us-east-1", NoClientRateLimit: true, MaxAttempts: 7}).EC2("us-east-1").Options().Retryer
+	fixed := ec2client.In(load(t, awsconf.Options{Region: "us-east-1", NoClientRateLimit: true, MaxAttempts: 7}), "us-east-1").Options().Retryer
 	if _, ok := fixed.(*retry.Standard); !ok || fixed.MaxAttempts() != 7 {
 		t.Errorf("without client-side rate limiting: %T with %d attempts, want the standard mode with 7", fixed, fixed.MaxAttempts())
 	}

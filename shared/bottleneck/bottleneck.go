@@ -132,10 +132,17 @@ func (c *check) undecided(rule string, hours float64, needed int) {
 // account when the resource names one (an organization's accounts may
 // reuse a name).
 func findingID(rule string, r cloudscope.Resource) string {
-	if r.AccountID != "" {
-		return fmt.Sprintf("%s/%s/%s/%s/%s", rule, r.Type, r.AccountID, r.Region, r.ID)
+	return FindingID(rule, r.Type, r.AccountID, r.Region, r.ID)
+}
+
+// FindingID is the one place a finding's id is built:
+// "<rule>/<type>/<account>/<region>/<id>", or without the account when
+// it is not known.
+func FindingID(rule string, typ cloudscope.ResourceType, account, region, id string) string {
+	if account != "" {
+		return fmt.Sprintf("%s/%s/%s/%s/%s", rule, typ, account, region, id)
 	}
-	return fmt.Sprintf("%s/%s/%s/%s", rule, r.Type, r.Region, r.ID)
+	return fmt.Sprintf("%s/%s/%s/%s", rule, typ, region, id)
 }
 
 func (c *check) find(rule string, sev cloudscope.Severity, title string, observed map[string]float64, th cloudscope.Threshold, evidence []cloudscope.Point, rec string) *cloudscope.Finding {

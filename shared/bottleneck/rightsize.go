@@ -33,27 +33,6 @@ type Sources struct {
 	Types  InstanceTypes
 }
 
-// Reads is what a rule reads and when it can fire, as data: the metrics
-// (namespace, name, statistics in order of preference, period, window),
-// the catalogue and the prices it asks for, and its precondition.
-type Reads struct {
-	Metrics      []MetricRead `json:"metrics"`
-	Catalogue    string       `json:"catalogue,omitempty"`
-	Prices       string       `json:"prices,omitempty"`
-	Precondition string       `json:"precondition"`
-}
-
-// MetricRead is one metric a rule reads.
-type MetricRead struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	// Stats in order of preference: the first one the scan has is used.
-	Stats    []string `json:"stats"`
-	PeriodS  int32    `json:"period_seconds"`
-	WindowD  int      `json:"window_days"`
-	Optional bool     `json:"optional,omitempty"` // the rule decides without it
-}
-
 // declaredRule is a rule with what it reads on its row (the shape every
 // rule is to take).
 type declaredRule struct {
@@ -67,31 +46,30 @@ type declaredRule struct {
 var rightsizeRules = []declaredRule{
 	{rule{EC2Rightsize, cloudscope.EC2, func(c *check) { c.rightsize(ec2Sizing) }}, Reads{
 		Metrics: []MetricRead{
-			{Namespace: "AWS/EC2", Name: "CPUUtilization", Stats: []string{"p99", "Maximum"}, PeriodS: 3600, WindowD: 14},
-			{Namespace: "CWAgent", Name: "mem_used_percent", Stats: []string{"Maximum"}, PeriodS: 3600, WindowD: 14, Optional: true},
-			{Namespace: "AWS/EC2", Name: "CPUCreditBalance", Stats: []string{"Minimum"}, PeriodS: 3600, WindowD: 14, Optional: true},
+			hourlyRead("AWS/EC2", "CPUUtilization", "p99"),
+			screened(hourlyRead("AWS/EC2", "CPUUtilization", "Maximum"), "the p99 has no points (percentiles off)", p99Empty("AWS/EC2", "CPUUtilization")),
+			optional(screened(hourlyRead("CWAgent", "mem_used_percent", "Maximum"), overProvisionedText, overProvisioned(ec2Sizing))),
+			optional(screened(hourlyRead("AWS/EC2", "CPUCreditBalance", "Minimum"), overProvisionedText, overProvisioned(ec2Sizing))),
 		},
 		Catalogue:    "ec2:DescribeInstanceTypes",
 		Prices:       "pricing:GetProducts (AmazonEC2 Compute Instance: type, operating system, tenancy, licence, pre-installed software, capacitystatus Used)",
-		Precondition: "running, with min_data_hours of CPU data, over-provisioned (its high CPU would fit on half its vCPUs under the headroom); a burstable instance only with its credit balance measured and never at or below cpu_credits_min in the window",
+		Precondition: "running, the scan has the instance type catalogue; fires with min_data_hours of CPU data, over-provisioned (its high CPU would fit on half its vCPUs under the headroom); a burstable instance only with its credit balance measured and never at or below cpu_credits_min in the window",
+		applies: func(r cloudscope.Resource, e ReadEnv) bool {
+			return r.State == "running" && e.Catalogue && r.EC2 != nil && r.EC2.InstanceType != ""
+		},
 	}},
 	{rule{RDSRightsize, cloudscope.RDS, func(c *check) { c.rightsize(rdsSizing) }}, Reads{
 		Metrics: []MetricRead{
-			{Namespace: "AWS/RDS", Name: "CPUUtilization", Stats: []string{"p99", "Maximum"}, PeriodS: 3600, WindowD: 14},
+			hourlyRead("AWS/RDS", "CPUUtilization", "p99"),
+			screened(hourlyRead("AWS/RDS", "CPUUtilization", "Maximum"), "the p99 has no points (percentiles off)", p99Empty("AWS/RDS", "CPUUtilization")),
 		},
 		Catalogue:    "ec2:DescribeInstanceTypes (a db. class is sized by its EC2 twin)",
 		Prices:       "pricing:GetProducts (AmazonRDS Database Instance: class, engine, edition, deployment, licence)",
-		Precondition: "available, with min_data_hours of CPU data, over-provisioned (its high CPU would fit on half its vCPUs under the headroom); memory is not measured, so a target keeps the current memory",
+		Precondition: "available, a db. class, the scan has the instance type catalogue; fires with min_data_hours of CPU data, over-provisioned (its high CPU would fit on half its vCPUs under the headroom); memory is not measured, so a target keeps the current memory",
+		applies: func(r cloudscope.Resource, e ReadEnv) bool {
+			return r.State == "available" && e.Catalogue && r.RDS != nil && strings.HasPrefix(r.RDS.InstanceClass, "db.")
+		},
 	}},
-}
-
-// Declared is what each declared rule reads, by rule id.
-func Declared() map[string]Reads {
-	out := map[string]Reads{}
-	for _, r := range rightsizeRules {
-		out[r.id] = r.reads
-	}
-	return out
 }
 
 func declaredRules(rs []declaredRule) []rule {

@@ -1,16 +1,20 @@
 package bottleneck
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/pricing"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
 )
 
-// priceTable answers the us-east-1 public prices of the pricing fixtures;
-// an item it lacks has no price.
+// priceTable answers the prices it holds; an item it lacks has no price.
 type priceTable map[cloudscope.PriceItem][2]string // item -> amount, unit
 
 func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
@@ -25,18 +29,31 @@ func (p priceTable) UnitPrice(region string, item cloudscope.PriceItem) cloudsco
 	return cloudscope.UnitPrice{Amount: a, Unit: v[1], Currency: "USD", Source: "test " + string(item), Date: "2026-11-01"}
 }
 
-var usEast1 = func() priceTable {
-	t := priceTable{}
-	for k, v := range pricelist.Prices {
-		t[k] = v
+// priceList prices through the Price List client (shared/pricing) asking
+// the test Price List (shared/testkit/pricelist): the recorded records of
+// the products that have one (gp2, snapshots, load balancers), hand-written
+// records of the others; then table, for what no record answers.
+type priceList struct {
+	c     *pricing.Client
+	table priceTable
+}
+
+func (p priceList) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
+	if _, ok := p.table[item]; ok {
+		return p.table.UnitPrice(region, item)
 	}
-	// Standard-IA capacity in us-east-1 (AWS's DynamoDB pricing page).
-	t[cloudscope.PriceDynamoIARCU] = [2]string{"0.00016", "ReadCapacityUnit-Hrs"}
-	t[cloudscope.PriceDynamoIAWCU] = [2]string{"0.0008", "WriteCapacityUnit-Hrs"}
-	t[cloudscope.PriceDynamoIAReadRU] = [2]string{"0.000000155", "ReadRequestUnits"}
-	t[cloudscope.PriceDynamoIAWriteRU] = [2]string{"0.00000078", "WriteRequestUnits"}
-	return t
-}()
+	return p.c.UnitPrice(context.Background(), region, item)
+}
+
+// usEast1 are the prices of the rule tests.
+var usEast1 = priceList{c: pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil)), table: priceTable{
+	// Standard-IA capacity in us-east-1 (AWS's DynamoDB pricing page): no
+	// record, recorded or hand-written, has them.
+	cloudscope.PriceDynamoIARCU:     {"0.00016", "ReadCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoIAWCU:     {"0.0008", "WriteCapacityUnit-Hrs"},
+	cloudscope.PriceDynamoIAReadRU:  {"0.000000155", "ReadRequestUnits"},
+	cloudscope.PriceDynamoIAWriteRU: {"0.00000078", "WriteRequestUnits"},
+}}
 
 func volume(id, typ string, sizeGB int32, attachedTo ...string) cloudscope.Resource {
 	state := "in-use"
@@ -214,11 +231,41 @@ func TestWasteRules(t *testing.T) {
 			if s == nil || s.Monthly == nil || s.Unavailable != "" {
 				t.Fatalf("no saving: %+v", s)
 			}
-			if s.Monthly.String() != tc.monthly || s.Currency != "USD" || s.PriceSource == "" || s.PriceDate != "2026-11-01" || s.Estimate == "" {
+			if s.Monthly.String() != tc.monthly || s.Currency != "USD" || s.PriceSource == "" || s.PriceDate == "" || s.Estimate == "" {
 				t.Errorf("saving %s, want %s: %+v", s.Monthly, tc.monthly, s)
 			}
 			if f.Threshold.Source == "" || f.Recommendation == "" || len(f.Observed) == 0 || f.Evidence == nil || !strings.HasPrefix(f.ID, f.Rule+"/") {
 				t.Errorf("incomplete finding %+v", f)
+			}
+		})
+	}
+}
+
+func TestRuleSavingsArePricedFromRecordedRecords(t *testing.T) {
+	gone := false
+	lb := func(kind string) cloudscope.Resource {
+		return cloudscope.Resource{Type: cloudscope.LoadBalancer, ID: "lb-1", Region: "us-east-1", State: "active", CreatedAt: daysAgo(60),
+			LoadBalancer: &cloudscope.LoadBalancerDetails{Kind: kind, Scheme: "internal", Targets: 2}}
+	}
+	for _, tc := range []struct {
+		name, id, rule string
+		r              cloudscope.Resource
+		monthly, sku   string
+		date           string
+	}{
+		{"an unattached 500 GB gp2 volume", "vol-1", EBSUnattached, volume("vol-1", "gp2", 500), "50.00", "HY3BZPP2B6K8MSJF", "2019-02-01"},
+		{"a 100 GB snapshot of a gone volume", "snap-1", SnapshotOrphaned, cloudscope.Resource{Type: cloudscope.VolumeBackup, ID: "snap-1", Region: "us-east-1",
+			State: "completed", CreatedAt: daysAgo(200), VolumeBackup: &cloudscope.VolumeBackupDetails{VolumeID: "vol-gone", SizeGB: 100, StorageTier: "standard", VolumeExists: &gone}},
+			"5.00", "7U7TWP44UP36AT3R", "2017-07-01"},
+		{"an application load balancer without healthy targets", "lb-1", LBNoHealthy, lb("application"), "16.425", "37CUWUT8GSNQEPUV", "2022-12-01"},
+		{"a network load balancer without healthy targets", "lb-1", LBNoHealthy, lb("network"), "16.425", "YKBGGP5EBGDU9T5W", "2022-12-01"},
+		{"a classic load balancer without healthy targets", "lb-1", LBNoHealthy, lb("classic"), "18.25", "6XT9C7FFNQ3T39YK", "2022-12-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, byRule := judged(usEast1, tc.id, Input{Resource: tc.r})
+			s := byRule[tc.rule].Savings
+			if s == nil || s.Monthly == nil || s.Monthly.String() != tc.monthly || !strings.Contains(s.PriceSource, "SKU "+tc.sku+",") || s.PriceDate != tc.date {
+				t.Errorf("%s: %+v, want %s USD/month from SKU %s of %s", tc.rule, s, tc.monthly, tc.sku, tc.date)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ package costs
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/costexplorerclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -42,7 +44,40 @@ type CostExplorerAPI interface {
 }
 
 // ClientFrom returns the Cost Explorer client of the shared set, in us-east-1.
-func ClientFrom(c *awsconf.Clients) CostExplorerAPI { return c.CostExplorer(Region) }
+func ClientFrom(c *awsconf.Clients) CostExplorerAPI { return costexplorerclient.In(c, Region) }
+
+// ClientOf returns a Cost Explorer client that asks clients, at each call,
+// whose clients to ask: for an organization read from a delegated
+// administrator, the management account's (through its cost role), which
+// are known only once the organization has been asked.
+func ClientOf(clients func(context.Context) (*awsconf.Clients, error)) CostExplorerAPI {
+	return clientOf(clients)
+}
+
+type clientOf func(context.Context) (*awsconf.Clients, error)
+
+// unreached is why ClientOf found no client: reported as it is, never
+// as Cost Explorer's own answer.
+type unreached struct{ err error }
+
+func (u unreached) Error() string { return u.err.Error() }
+func (u unreached) Unwrap() error { return u.err }
+
+func (f clientOf) GetCostAndUsage(ctx context.Context, in *costexplorer.GetCostAndUsageInput, optFns ...func(*costexplorer.Options)) (*costexplorer.GetCostAndUsageOutput, error) {
+	c, err := f(ctx)
+	if err != nil {
+		return nil, unreached{err}
+	}
+	return ClientFrom(c).GetCostAndUsage(ctx, in, optFns...)
+}
+
+func (f clientOf) GetCostForecast(ctx context.Context, in *costexplorer.GetCostForecastInput, optFns ...func(*costexplorer.Options)) (*costexplorer.GetCostForecastOutput, error) {
+	c, err := f(ctx)
+	if err != nil {
+		return nil, unreached{err}
+	}
+	return ClientFrom(c).GetCostForecast(ctx, in, optFns...)
+}
 
 // Report is the answer to a Query.
 type Report struct {
@@ -349,6 +384,10 @@ func (e *BilledError) Unwrap() error { return e.Err }
 
 // wrap maps Cost Explorer's errors to errors a caller can act on.
 func wrap(err error, op string) error {
+	var u unreached
+	if errors.As(err, &u) {
+		return u.err
+	}
 	switch awserr.Code(err) {
 	case "DataUnavailableException":
 		return &cloudscope.Error{Code: cloudscope.CodeUnavailable, Err: err,

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -71,7 +72,7 @@ func Check(ctx context.Context, clients *awsconf.Clients) (Identity, error) {
 		}
 		return Identity{}, &cloudscope.Error{Code: cloudscope.CodeCredentials, Message: retrieveMessage(cfg.Credentials, err), Err: err}
 	}
-	out, err := clients.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
+	out, err := stsclient.Home(clients).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.RetryMaxAttempts = 2 })
 	if err != nil {
 		if ctx.Err() != nil {
 			return Identity{}, ctx.Err()

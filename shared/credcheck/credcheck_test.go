@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -41,7 +42,7 @@ func noCredentials(t *testing.T) {
 // fromEnv builds clients from the environment, as the CLI does.
 func fromEnv(t *testing.T) *awsconf.Clients {
 	t.Helper()
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{})
+	cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +181,7 @@ func TestReloadingFindsCredentialsWrittenAfterTheStart(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", file)
 	loads := 0
 	r := NewReloading(func(ctx context.Context) (aws.CredentialsProvider, error) { loads++; return DefaultChain(ctx) })
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{Credentials: r})
+	cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{Credentials: r})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,11 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/loopback"
 )
 
@@ -132,7 +137,7 @@ func Seed(ctx context.Context, clients *awsconf.Clients, acct Account, logf func
 	}
 	seeded := &Seeded{InstanceIDs: map[string]string{}, VolumeIDs: map[string]string{}, NATGatewayIDs: map[string]string{}, LoadBalancerIDs: map[string]string{}}
 	for _, in := range acct.Instances {
-		id, err := runInstance(ctx, clients.EC2(in.Region), in)
+		id, err := runInstance(ctx, ec2client.In(clients, in.Region), in)
 		if err != nil {
 			return nil, fmt.Errorf("instance %s in %s: %w", in.Name, in.Region, err)
 		}
@@ -140,7 +145,7 @@ func Seed(ctx context.Context, clients *awsconf.Clients, acct Account, logf func
 	}
 	logf("created %d EC2 instances", len(acct.Instances))
 	for _, db := range acct.Databases {
-		_, err := clients.RDS(db.Region).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
+		_, err := rdsclient.In(clients, db.Region).CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 			DBInstanceIdentifier: aws.String(db.ID),
 			DBInstanceClass:      aws.String(db.Class),
 			Engine:               aws.String(db.Engine),
@@ -159,7 +164,7 @@ func Seed(ctx context.Context, clients *awsconf.Clients, acct Account, logf func
 		if b.Region != "us-east-1" {
 			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(b.Region)}
 		}
-		if _, err := clients.S3(b.Region).CreateBucket(ctx, in); err != nil {
+		if _, err := s3client.In(clients, b.Region).CreateBucket(ctx, in); err != nil {
 			return nil, fmt.Errorf("bucket %s in %s: %w", b.Name, b.Region, err)
 		}
 	}
@@ -215,7 +220,7 @@ func createFunctions(ctx context.Context, clients *awsconf.Clients, fns []Functi
 		return err
 	}
 	for _, fn := range fns {
-		_, err := clients.Lambda(fn.Region).CreateFunction(ctx, &lambda.CreateFunctionInput{
+		_, err := lambdaclient.In(clients, fn.Region).CreateFunction(ctx, &lambda.CreateFunctionInput{
 			FunctionName:  aws.String(fn.Name),
 			Role:          role.Role.Arn,
 			Runtime:       lambdatypes.Runtime(fn.Runtime),
@@ -262,7 +267,7 @@ func Clients(ctx context.Context, endpoint string, extra ...func(*middleware.Sta
 	if endpoint == "" {
 		return nil, fmt.Errorf("demo data goes only to an emulator: set AWS_ENDPOINT_URL to a loopback address (make demo does)")
 	}
-	cfg, err := awsconf.Load(ctx, awsconf.Options{
+	cfg, err := sdkconfig.Load(ctx, awsconf.Options{
 		Region:      "us-east-1",
 		EndpointURL: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
 
@@ -28,7 +30,7 @@ func TestClientsOnlyTalkToLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Whatever redirects a call, the guard refuses it before it leaves.
-	_, err = clients.EC2("us-east-1").DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{},
+	_, err = ec2client.In(clients, "us-east-1").DescribeRegions(context.Background(), &ec2.DescribeRegionsInput{},
 		func(o *ec2.Options) { o.BaseEndpoint = aws.String("https://ec2.us-east-1.amazonaws.com") })
 	if err == nil || !strings.Contains(err.Error(), "refused a request to ec2.us-east-1.amazonaws.com") {
 		t.Errorf("got %v", err)
@@ -39,7 +41,7 @@ func TestClientsOnlyTalkToLoopback(t *testing.T) {
 }
 
 func TestSeedRefusesARealEndpoint(t *testing.T) {
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{Region: "us-east-1", Credentials: mototest.Credentials()})
+	cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{Region: "us-east-1", Credentials: mototest.Credentials()})
 	if err != nil {
 		t.Fatal(err)
 	}

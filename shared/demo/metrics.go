@@ -15,6 +15,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 )
 
 // MetricDays is how much metric history the demo writes, hour by hour.
@@ -282,7 +283,7 @@ func SeedMetrics(ctx context.Context, clients *awsconf.Clients, seeded *Seeded, 
 	written := 0
 	for _, k := range order {
 		data := batches[k]
-		client := clients.CloudWatch(k.region)
+		client := cloudwatchclient.In(clients, k.region)
 		for len(data) > 0 {
 			n := min(len(data), 500)
 			if _, err := client.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(k.namespace), MetricData: data[:n]}); err != nil {

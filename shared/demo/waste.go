@@ -17,6 +17,10 @@ import (
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbv2client"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
@@ -117,32 +121,32 @@ type Ref struct {
 // seedWaste creates w. Instances are named as in seeded.InstanceIDs.
 func seedWaste(ctx context.Context, clients *awsconf.Clients, w Waste, seeded *Seeded, logf func(string, ...any)) error {
 	for _, v := range w.Volumes {
-		if err := createVolume(ctx, clients.EC2(v.Region), v, seeded); err != nil {
+		if err := createVolume(ctx, ec2client.In(clients, v.Region), v, seeded); err != nil {
 			return fmt.Errorf("volume %s in %s: %w", v.Name, v.Region, err)
 		}
 	}
 	for _, s := range w.Snapshots {
-		if err := createSnapshot(ctx, clients.EC2(s.Region), s, seeded); err != nil {
+		if err := createSnapshot(ctx, ec2client.In(clients, s.Region), s, seeded); err != nil {
 			return fmt.Errorf("snapshot %s in %s: %w", s.Name, s.Region, err)
 		}
 	}
 	for _, a := range w.Addresses {
-		if err := allocateAddress(ctx, clients.EC2(a.Region), a, seeded); err != nil {
+		if err := allocateAddress(ctx, ec2client.In(clients, a.Region), a, seeded); err != nil {
 			return fmt.Errorf("address %s in %s: %w", a.Name, a.Region, err)
 		}
 	}
 	networks := map[string]*network{}
 	for _, n := range w.NATGateways {
-		net, err := networkIn(ctx, clients.EC2(n.Region), n.Region, networks)
+		net, err := networkIn(ctx, ec2client.In(clients, n.Region), n.Region, networks)
 		if err != nil {
 			return fmt.Errorf("network in %s: %w", n.Region, err)
 		}
-		if err := createNATGateway(ctx, clients.EC2(n.Region), n, net, seeded); err != nil {
+		if err := createNATGateway(ctx, ec2client.In(clients, n.Region), n, net, seeded); err != nil {
 			return fmt.Errorf("NAT gateway %s in %s: %w", n.Name, n.Region, err)
 		}
 	}
 	for _, lb := range w.LoadBalancers {
-		net, err := networkIn(ctx, clients.EC2(lb.Region), lb.Region, networks)
+		net, err := networkIn(ctx, ec2client.In(clients, lb.Region), lb.Region, networks)
 		if err != nil {
 			return fmt.Errorf("network in %s: %w", lb.Region, err)
 		}
@@ -151,7 +155,7 @@ func seedWaste(ctx context.Context, clients *awsconf.Clients, w Waste, seeded *S
 		}
 	}
 	for _, t := range w.Tables {
-		if err := createTable(ctx, clients.DynamoDBIn(t.Region), t); err != nil {
+		if err := createTable(ctx, dynamodbclient.In(clients, t.Region), t); err != nil {
 			return fmt.Errorf("table %s in %s: %w", t.Name, t.Region, err)
 		}
 		seeded.Waste = append(seeded.Waste, Ref{cloudscope.Table, t.Region, t.Name, t.Name})
@@ -161,7 +165,7 @@ func seedWaste(ctx context.Context, clients *awsconf.Clients, w Waste, seeded *S
 
 	// The instances' root volumes, which RunInstances made, are listed too.
 	for _, region := range Regions {
-		out, err := clients.EC2(region).DescribeVolumes(ctx, &ec2.DescribeVolumesInput{})
+		out, err := ec2client.In(clients, region).DescribeVolumes(ctx, &ec2.DescribeVolumesInput{})
 		if err != nil {
 			return fmt.Errorf("volumes in %s: %w", region, err)
 		}
@@ -304,7 +308,7 @@ func createLoadBalancer(ctx context.Context, clients *awsconf.Clients, lb LoadBa
 		instances = append(instances, seeded.InstanceIDs[name])
 	}
 	if lb.Kind == "classic" {
-		client := clients.ELB(lb.Region)
+		client := elbclient.In(clients, lb.Region)
 		if _, err := client.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: aws.String(lb.Name), Subnets: net.subnets,
 			Listeners: []elbtypes.Listener{{Protocol: aws.String("HTTP"), LoadBalancerPort: 80, InstanceProtocol: aws.String("HTTP"), InstancePort: aws.Int32(80)}}}); err != nil {
 			return err
@@ -320,7 +324,7 @@ func createLoadBalancer(ctx context.Context, clients *awsconf.Clients, lb LoadBa
 		seeded.Waste = append(seeded.Waste, Ref{cloudscope.LoadBalancer, lb.Region, lb.Name, lb.Name})
 		return nil
 	}
-	client := clients.ELBv2(lb.Region)
+	client := elbv2client.In(clients, lb.Region)
 	out, err := client.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(lb.Name), Subnets: net.subnets,
 		Type: elbv2types.LoadBalancerTypeEnum(lb.Kind)})
 	if err != nil {

@@ -13,6 +13,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbv2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 )
 
 // EC2API is the part of the EC2 client that discovery calls.
@@ -78,13 +85,13 @@ type Clients struct {
 // ClientsFrom adapts the shared AWS client set to discovery's interfaces.
 func ClientsFrom(c *awsconf.Clients) Clients {
 	return Clients{
-		EC2:        func(r string) EC2API { return c.EC2(r) },
-		RDS:        func(r string) RDSAPI { return c.RDS(r) },
-		Lambda:     func(r string) LambdaAPI { return c.Lambda(r) },
-		S3:         func(r string) S3API { return c.S3(r) },
-		ELBv2:      func(r string) ELBv2API { return c.ELBv2(r) },
-		ELB:        func(r string) ELBAPI { return c.ELB(r) },
-		DynamoDB:   func(r string) DynamoDBAPI { return c.DynamoDBIn(r) },
+		EC2:        func(r string) EC2API { return ec2client.In(c, r) },
+		RDS:        func(r string) RDSAPI { return rdsclient.In(c, r) },
+		Lambda:     func(r string) LambdaAPI { return lambdaclient.In(c, r) },
+		S3:         func(r string) S3API { return s3client.In(c, r) },
+		ELBv2:      func(r string) ELBv2API { return elbv2client.In(c, r) },
+		ELB:        func(r string) ELBAPI { return elbclient.In(c, r) },
+		DynamoDB:   func(r string) DynamoDBAPI { return dynamodbclient.In(c, r) },
 		HomeRegion: c.DefaultRegion(),
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -125,7 +126,7 @@ func TestMotoReadsEveryPage(t *testing.T) {
 	clients := motoClients(t, awsconf.Options{})
 	// 125 instances in 25 reservations; moto pages DescribeInstances by
 	// reservation, so a page size of 5 needs 5 pages.
-	client := clients.EC2("us-east-1")
+	client := ec2client.In(clients, "us-east-1")
 	for i := range 25 {
 		_, err := client.RunInstances(context.Background(), &ec2.RunInstancesInput{
 			ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Nano,

@@ -16,6 +16,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbv2client"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -30,7 +34,7 @@ func TestMotoReadsEveryPageOfTheWasteTypes(t *testing.T) {
 	clients := motoClients(t, awsconf.Options{})
 	ctx := context.Background()
 	const region = "us-east-1"
-	client := clients.EC2(region)
+	client := ec2client.In(clients, region)
 	const n = 7
 	vpc, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
 	if err != nil {
@@ -63,14 +67,14 @@ func TestMotoReadsEveryPageOfTheWasteTypes(t *testing.T) {
 		if _, err := client.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnets[0]), AllocationId: eip.AllocationId}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := clients.ELBv2(region).CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(fmt.Sprintf("alb-%d", i)), Subnets: subnets}); err != nil {
+		if _, err := elbv2client.In(clients, region).CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(fmt.Sprintf("alb-%d", i)), Subnets: subnets}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := clients.ELB(region).CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: aws.String(fmt.Sprintf("clb-%d", i)), Subnets: subnets,
+		if _, err := elbclient.In(clients, region).CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: aws.String(fmt.Sprintf("clb-%d", i)), Subnets: subnets,
 			Listeners: []elbtypes.Listener{{Protocol: aws.String("HTTP"), LoadBalancerPort: 80, InstancePort: aws.Int32(80)}}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := clients.DynamoDBIn(region).CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(fmt.Sprintf("table-%d", i)),
+		if _, err := dynamodbclient.In(clients, region).CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(fmt.Sprintf("table-%d", i)),
 			AttributeDefinitions: []dynamodbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dynamodbtypes.ScalarAttributeTypeS}},
 			KeySchema:            []dynamodbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dynamodbtypes.KeyTypeHash}},
 			BillingMode:          dynamodbtypes.BillingModePayPerRequest}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
 func TestMotoCostCache(t *testing.T) {
 	moto.Reset(t)
-	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestMotoCostCache(t *testing.T) {
 
 func TestMotoPriceCacheContract(t *testing.T) {
 	moto.Reset(t)
-	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}

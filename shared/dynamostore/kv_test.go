@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -28,7 +29,7 @@ import (
 func TestMotoKVContract(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T, clock *kvtest.Clock) kv.Store {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +41,7 @@ func TestMotoKVContract(t *testing.T) {
 // contract runs on it too.
 func TestStubKVContract(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T, clock *kvtest.Clock) kv.Store {
-		return NewKV(awsstub.Clients(ddbstub.New().Handler()).DynamoDB(), "cloudscope", clock.Now)
+		return NewKV(dynamodbclient.Home(awsstub.Clients(ddbstub.New().Handler())), "cloudscope", clock.Now)
 	})
 }
 
@@ -49,7 +50,7 @@ func TestStubKVContract(t *testing.T) {
 func TestMotoKVKeepsToItsOwnKeys(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +80,12 @@ func TestMotoKVKeepsToItsOwnKeys(t *testing.T) {
 // gzipped, small and empty ones raw, expiry in whole seconds rounded up
 // (and served until then).
 func TestKVValuesAndExpiryRoundTrip(t *testing.T) {
-	t.Run("stub", func(t *testing.T) { kvValuesAndExpiryRoundTrip(t, awsstub.Clients(ddbstub.New().Handler()).DynamoDB()) })
+	t.Run("stub", func(t *testing.T) {
+		kvValuesAndExpiryRoundTrip(t, dynamodbclient.Home(awsstub.Clients(ddbstub.New().Handler())))
+	})
 	t.Run("moto", func(t *testing.T) {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +155,7 @@ func TestKVBatchWithARepeatedKey(t *testing.T) {
 		}
 		return table.Handler()(ctx, c)
 	}
-	st := NewKV(awsstub.Clients(h).DynamoDB(), "cloudscope", nil)
+	st := NewKV(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", nil)
 	k := kv.Key{Partition: "p", Sort: "k"}
 	items := []kv.Item{{Key: k, Value: []byte("1")}, {Key: kv.Key{Partition: "p", Sort: "j"}, Value: []byte("x")}, {Key: k, Value: []byte("2")}}
 	if err := st.PutBatch(context.Background(), items); err != nil {
@@ -191,7 +194,7 @@ func TestKVUnprocessedItemsAreRetried(t *testing.T) {
 				}
 				return table.Handler()(ctx, c)
 			}
-			st := NewKV(awsstub.Clients(h).DynamoDB(), "cloudscope", nil)
+			st := NewKV(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", nil)
 			st.backoff = time.Millisecond
 			var items []kv.Item
 			for i := range 30 { // two batches
@@ -235,7 +238,7 @@ func TestKVQueryFollowsEveryPage(t *testing.T) {
 		return table.Handler()(ctx, c)
 	}
 	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
-	st := NewKV(awsstub.Clients(h).DynamoDB(), "cloudscope", func() time.Time { return now })
+	st := NewKV(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", func() time.Time { return now })
 	var items []kv.Item
 	for i := range 40 {
 		it := kv.Item{Key: kv.Key{Partition: "p", Sort: fmt.Sprintf("r#%02d", i)}, Value: []byte("x")}
@@ -283,7 +286,7 @@ func TestKVIAMActionsMatchTheCalls(t *testing.T) {
 		mu.Unlock()
 		return table.Handler()(ctx, c)
 	}
-	st := NewKV(awsstub.Clients(h).DynamoDB(), "cloudscope", nil)
+	st := NewKV(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", nil)
 	ctx := context.Background()
 	k := kv.Key{Partition: "p", Sort: "s"}
 	steps := []error{
@@ -348,7 +351,7 @@ func TestKVRecordWriteCost(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			table := ddbstub.New()
-			st := NewKV(awsstub.Clients(table.Handler()).DynamoDB(), "cloudscope", nil)
+			st := NewKV(dynamodbclient.Home(awsstub.Clients(table.Handler())), "cloudscope", nil)
 			if err := tc.put(st); err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -39,7 +40,7 @@ func snapshot(id string, resources int) *cloudscope.Snapshot {
 func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestUnprocessedItemsAreRetried(t *testing.T) {
 				}
 				return nil, fmt.Errorf("unexpected %s", c.Operation)
 			}
-			st := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil)
+			st := NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", 0, nil)
 			st.chunkItems, st.backoff = 10, time.Millisecond
 			err := st.Save(context.Background(), snapshot("evt", 300)) // 30 chunks: two batches
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
@@ -139,7 +140,7 @@ func TestCancelledTransactionIsADuplicate(t *testing.T) {
 		}
 		return nil, fmt.Errorf("unexpected %s", c.Operation)
 	}
-	err := NewSnapshotStore(awsstub.Clients(h).DynamoDB(), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
+	err := NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(h)), "cloudscope", 0, nil).Save(context.Background(), snapshot("evt", 3))
 	if !errors.Is(err, cloudscope.ErrSnapshotExists) {
 		t.Errorf("got %v", err)
 	}
@@ -191,7 +192,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		}
 		return nil, fmt.Errorf("unexpected %s", c.Operation)
 	}
-	client := awsstub.Clients(h).DynamoDB()
+	client := dynamodbclient.Home(awsstub.Clients(h))
 	st := NewSnapshotStore(client, "cloudscope", 0, nil)
 	ctx := context.Background()
 	_, _ = st.List(ctx, 5)
@@ -266,7 +267,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 func TestMotoStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) scan.Store {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +278,7 @@ func TestMotoStoreContract(t *testing.T) {
 func TestMotoInventoryContract(t *testing.T) {
 	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +289,7 @@ func TestMotoInventoryContract(t *testing.T) {
 func TestMotoPartsContract(t *testing.T) {
 	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +302,7 @@ func TestMotoPartsContract(t *testing.T) {
 func TestMotoInventoryAccountsContract(t *testing.T) {
 	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		moto.Reset(t)
-		client := awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).DynamoDB()
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -40,7 +41,7 @@ func TestBottlenecksReadNoResourceChunk(t *testing.T) {
 		}
 		return serve(ctx, c)
 	})
-	store := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, func() time.Time { return clock })
+	store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, func() time.Time { return clock })
 	ctx := context.Background()
 	s := snapshot("s1", clock.Add(-time.Hour), "i-a", "i-b")
 	for i := range 3000 { // several resource chunks

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -67,7 +68,7 @@ func handler(t *testing.T) awsstub.Handler {
 func client(h awsstub.Handler, cache instancetypes.Cache) (*instancetypes.Client, *awsstub.Counter) {
 	var calls awsstub.Counter
 	clients := awsstub.Clients(calls.Wrap(h))
-	return instancetypes.New(func(region string) instancetypes.API { return clients.EC2(region) }, cache), &calls
+	return instancetypes.New(func(region string) instancetypes.API { return ec2client.In(clients, region) }, cache), &calls
 }
 
 func TestTheCatalogueIsReadInPagesAndKept(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/demo/moto"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/filestore"
@@ -53,12 +55,12 @@ func BenchmarkStoredInventory(b *testing.B) {
 					reads.Add(1)
 				}
 			})
-			cfg, err := awsconf.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: srv.URL, Credentials: mototest.Credentials()})
+			cfg, err := sdkconfig.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: srv.URL, Credentials: mototest.Credentials()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			cfg.APIOptions = append(cfg.APIOptions, count)
-			client := awsconf.NewClients(cfg).DynamoDB()
+			client := dynamodbclient.Home(awsconf.NewClients(cfg))
 			if err := dynamostore.CreateTable(ctx, client, "cloudscope"); err != nil {
 				b.Fatal(err)
 			}
@@ -74,7 +76,7 @@ func BenchmarkStoredInventory(b *testing.B) {
 		}},
 		{"dynamodb-stub-1m", 1_000_000, func(b *testing.B) store {
 			table := ddbstub.New()
-			client := awsstub.Clients(table.Handler()).DynamoDB()
+			client := dynamodbclient.Home(awsstub.Clients(table.Handler()))
 			return store{dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil), table.Reads.Load}
 		}},
 	} {

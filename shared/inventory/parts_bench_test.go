@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/inventory"
@@ -45,7 +46,7 @@ func BenchmarkShardedFinalize(b *testing.B) {
 	}{
 		{"dynamodb-stub-17000-parts", func() partStore {
 			table := ddbstub.New()
-			st := dynamostore.NewSnapshotStore(awsstub.Clients(table.Handler()).DynamoDB(), "cloudscope", 0, nil)
+			st := dynamostore.NewSnapshotStore(dynamodbclient.Home(awsstub.Clients(table.Handler())), "cloudscope", 0, nil)
 			return partStore{st, table.Reads.Load, table.Items.Load, table.Bytes.Load}
 		}},
 		{"memory-17000-parts", func() partStore { return partStore{memstore.New(), zero, zero, zero} }},

@@ -9,7 +9,6 @@ package lambdaapp
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -49,7 +48,7 @@ func Handle(name string, build func(conf appconfig.Config, clients *awsconf.Clie
 	if err != nil {
 		fail(log, "bad configuration", err)
 	}
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{})
+	cfg, err := awsconf.FromEnvironment(os.Getenv, awsconf.Options{})
 	if err != nil {
 		fail(log, "AWS configuration", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -85,5 +86,5 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 func stubClient(h awsstub.Handler) func(string) CloudWatchAPI { return ClientsFrom(awsstub.Clients(h)) }
 
 func stubCloudWatch(h awsstub.Handler) *cloudwatch.Client {
-	return awsstub.Clients(h).CloudWatch("us-east-1")
+	return cloudwatchclient.In(awsstub.Clients(h), "us-east-1")
 }

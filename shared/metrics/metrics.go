@@ -31,6 +31,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -49,7 +50,7 @@ type CloudWatchAPI interface {
 
 // ClientsFrom adapts the shared AWS client set.
 func ClientsFrom(c *awsconf.Clients) func(region string) CloudWatchAPI {
-	return func(region string) CloudWatchAPI { return c.CloudWatch(region) }
+	return func(region string) CloudWatchAPI { return cloudwatchclient.In(c, region) }
 }
 
 // Options tune a Fetcher. The zero value gives the defaults.
@@ -99,6 +100,35 @@ type Target struct {
 	ID           string
 	InstanceType string
 	Kind         string
+	// Want, when set, keeps the target to these metrics and statistics
+	// (what the rules planned to read of it); a statistic the catalogue
+	// does not serve for the metric is left out. Empty: the catalogue's.
+	Want []Want
+	// Resource is the discovered resource, when the caller has it: what
+	// the rules' plan of reads looks at (its state, size, settings).
+	Resource *cloudscope.Resource
+}
+
+// Want is one metric, and the statistics of it, that a target needs.
+type Want struct {
+	Namespace string // "" matches the metric in any namespace
+	Name      string
+	Stats     []string
+}
+
+// want is what t wants of spec: ok false when it wants nothing of it.
+func (t Target) want(spec *Definition) (stats []string, ok bool) {
+	for _, w := range t.Want {
+		if w.Name != spec.Name || w.Namespace != "" && w.Namespace != spec.Namespace {
+			continue
+		}
+		for _, st := range w.Stats {
+			if (slices.Contains(spec.Stats, st) || slices.Contains(spec.RuleStats, st)) && !slices.Contains(stats, st) {
+				stats = append(stats, st)
+			}
+		}
+	}
+	return stats, len(stats) > 0
 }
 
 // Request is one region's targets over one window. Stats and Metrics, when
@@ -183,7 +213,7 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 		for si := range Catalogue[t.Type] {
 			spec := &Catalogue[t.Type][si]
 			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) ||
-				spec.Kind != "" && spec.Kind != kind || spec.RuleOnly && !req.ForRules {
+				spec.Kind != "" && spec.Kind != kind || spec.RuleOnly && !req.ForRules && len(t.Want) == 0 {
 				continue
 			}
 			ms := cloudscope.MetricSeries{Name: spec.Name, Namespace: spec.Namespace, Unit: spec.Unit,
@@ -191,6 +221,12 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 			stats := spec.Stats
 			if req.ForRules {
 				stats = slices.Concat(spec.Stats, spec.RuleStats)
+			}
+			if len(t.Want) > 0 {
+				var ok bool
+				if stats, ok = t.want(spec); !ok {
+					continue
+				}
 			}
 			for _, st := range stats {
 				if len(req.Stats) > 0 && !slices.Contains(req.Stats, st) || f.opts.NoPercentiles && IsPercentile(st) {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -41,7 +42,7 @@ func TestMotoSeriesComeBackRight(t *testing.T) {
 			Dimensions: []cwtypes.Dimension{{Name: aws.String("InstanceId"), Value: aws.String(hot)}},
 		})
 	}
-	if _, err := clients.CloudWatch("eu-west-1").PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
+	if _, err := cloudwatchclient.In(clients, "eu-west-1").PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
 		Namespace: aws.String("AWS/EC2"), MetricData: data}); err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,13 @@ func minPeriodFor(span time.Duration, limit int, res int32) int32 {
 	return int32((p + r - 1) / r * r)
 }
 
+// Trailing is the window of days whole days ending at end (a whole hour:
+// the scan's windows end at the last whole hour), read at period seconds:
+// every window a scan reads of its rules' metrics is built here.
+func Trailing(end time.Time, days int, period int32) Window {
+	return Window{Start: end.Add(-time.Duration(days) * day), End: end, Period: period}
+}
+
 // String describes the window for logs and tables.
 func (w Window) String() string {
 	return fmt.Sprintf("%s to %s every %ds", w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339), w.Period)

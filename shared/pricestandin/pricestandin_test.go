@@ -74,8 +74,8 @@ func TestGetProductsFiltersAndPages(t *testing.T) {
 		pages++
 		found = append(found, out.PriceList...)
 	}
-	if len(found) != 3 || pages != 3 {
-		t.Errorf("%d us-east-1 EC2 records in %d pages, want 3 in 3", len(found), pages)
+	if len(found) != 5 || pages != 5 {
+		t.Errorf("%d us-east-1 EC2 records in %d pages, want 5 in 5", len(found), pages)
 	}
 	// productFamily is beside the attributes; a record without the
 	// attribute filtered on does not match (public IPv4 has no family).
@@ -88,7 +88,9 @@ func TestGetProductsFiltersAndPages(t *testing.T) {
 		{"AmazonEC2", "usagetype", "USE2-EBS:VolumeUsage.gp3", 1},
 		{"AmazonVPC", "group", "VPCPublicIPv4Address", 2},
 		{"AmazonVPC", "productFamily", "VPC Public IPv4 Address", 0},
-		{"AmazonEC2", "regionCode", "us-east-1", 0}, // the 2019 records have no regionCode
+		{"AmazonEC2", "regionCode", "us-east-1", 2}, // the t2 lines of 2023; the 2019 records have no regionCode
+		{"AWSELB", "usagetype", "LoadBalancerUsage", 4},
+		{"AWSELB", "productFamily", "Load Balancer-Application", 4}, // hours, capacity units, and both on Outposts
 	} {
 		out, err := c.GetProducts(ctx, &pricing.GetProductsInput{ServiceCode: aws.String(c2.service),
 			Filters: []types.Filter{{Type: types.FilterTypeTermMatch, Field: aws.String(c2.field), Value: aws.String(c2.value)}}})

@@ -4,6 +4,9 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"maps"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +14,7 @@ import (
 	awspricing "github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/pricing/types"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -110,6 +114,90 @@ func TestAnInstancePriceIsItsOnDemandLine(t *testing.T) {
 	}
 }
 
+// testdata reads a recorded file of testdata/ (SOURCES.md says where each
+// was copied from).
+func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// offerDocs are the products of a bulk offer file excerpt in the shape
+// GetProducts answers them: each product with its on-demand terms, the
+// offer's service code, version and publication date (nothing else added
+// or changed).
+func offerDocs(t *testing.T, name string) []string {
+	t.Helper()
+	var f struct {
+		OfferCode       string                     `json:"offerCode"`
+		Version         string                     `json:"version"`
+		PublicationDate string                     `json:"publicationDate"`
+		Products        map[string]json.RawMessage `json:"products"`
+		Terms           struct {
+			OnDemand map[string]json.RawMessage `json:"OnDemand"`
+		} `json:"terms"`
+	}
+	if err := json.Unmarshal(testdata(t, name), &f); err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	for _, sku := range slices.Sorted(maps.Keys(f.Products)) {
+		b, err := json.Marshal(map[string]any{"product": f.Products[sku], "serviceCode": f.OfferCode,
+			"terms": map[string]any{"OnDemand": f.Terms.OnDemand[sku]}, "version": f.Version, "publicationDate": f.PublicationDate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(b))
+	}
+	return docs
+}
+
+func TestACapacityBlockLineIsNotTheOnDemandPrice(t *testing.T) {
+	// The bulk offer file has two p4d.24xlarge Linux products in us-east-1
+	// with the same usage type, tenancy and capacity status: the on-demand
+	// one, and a Capacity Block one at 0.00 an hour.
+	docs := offerDocs(t, "p4d_24xlarge_offer.json")
+	if len(docs) != 2 {
+		t.Fatalf("%d products in the excerpt", len(docs))
+	}
+	var seen []*awspricing.GetProductsInput
+	c, _ := client(t, recordedProducts(&seen, docs...), nil)
+	p := c.UnitPrice(context.Background(), "us-east-1", cloudscope.PriceEC2Instance("p4d.24xlarge", linux))
+	if p.Unavailable != "" || p.Amount.String() != "32.7726" || p.Unit != "Hrs" || p.Date != "2024-05-01" ||
+		!strings.Contains(p.Source, "SKU H7NGEAC6UEHNTKSJ") {
+		t.Errorf("p4d.24xlarge on Linux: %+v", p)
+	}
+}
+
+func TestRecordedInstanceLines(t *testing.T) {
+	// t2_micro.json is a list of PriceList entries; t2_medium.json a whole
+	// get_products answer, whose entry carries reserved terms too.
+	var micro []json.RawMessage
+	if err := json.Unmarshal(testdata(t, "t2_micro.json"), &micro); err != nil {
+		t.Fatal(err)
+	}
+	var medium struct{ PriceList []string }
+	if err := json.Unmarshal(testdata(t, "t2_medium.json"), &medium); err != nil {
+		t.Fatal(err)
+	}
+	docs := append([]string{string(micro[0])}, medium.PriceList...)
+	var seen []*awspricing.GetProductsInput
+	c, _ := client(t, recordedProducts(&seen, docs...), nil)
+	for _, tc := range []struct{ typ, amount, date, sku string }{
+		{"t2.micro", "0.0116", "2023-02-01", "HZC9FAP4F9Y8JW67"},
+		{"t2.medium", "0.0464", "2023-04-01", "QY3YSEST3C6FQNQH"},
+	} {
+		p := c.UnitPrice(context.Background(), "us-east-1", cloudscope.PriceEC2Instance(tc.typ, linux))
+		if p.Unavailable != "" || p.Amount.String() != tc.amount || p.Unit != "Hrs" || p.Date != tc.date ||
+			!strings.Contains(p.Source, "SKU "+tc.sku+", OnDemand term "+tc.sku+".JRTCKXETXF") {
+			t.Errorf("%s: %+v", tc.typ, p)
+		}
+	}
+}
+
 func TestADatabasePriceNamesEngineDeploymentAndLicence(t *testing.T) {
 	var seen []*awspricing.GetProductsInput
 	c, _ := client(t, recordedProducts(&seen), nil)
@@ -138,5 +226,5 @@ func TestADatabasePriceNamesEngineDeploymentAndLicence(t *testing.T) {
 func client(t *testing.T, h awsstub.Handler, cache pricing.PriceCache) (*pricing.Client, *awsstub.Counter) {
 	t.Helper()
 	var calls awsstub.Counter
-	return pricing.New(awsstub.Clients(calls.Wrap(h)).Pricing(), cache), &calls
+	return pricing.New(pricingclient.Global(awsstub.Clients(calls.Wrap(h))), cache), &calls
 }

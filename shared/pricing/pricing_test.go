@@ -63,6 +63,18 @@ var recorded = []struct {
 	// No productFamily in these records: found by group and region code.
 	{"ap-south-1", cloudscope.PricePublicIPv4, "0.005", "Hrs", "2024-06-01", "CSRJTKHMAVNJSJAK"},
 	{"ap-south-1", cloudscope.PricePublicIPv4InUse, "0.005", "Hrs", "2024-06-01", "H6SHSM3KDNNZRM9E"},
+	// One answer holds every load balancer's LoadBalancerUsage (and the
+	// Outposts lines, whose usage type has no region prefix but "Outposts-"):
+	// the product family tells them apart.
+	{"us-east-1", cloudscope.PriceALB, "0.0225", "Hrs", "2022-12-01", "37CUWUT8GSNQEPUV"},
+	{"us-east-1", cloudscope.PriceNLB, "0.0225", "Hrs", "2022-12-01", "YKBGGP5EBGDU9T5W"},
+	{"us-east-1", cloudscope.PriceCLB, "0.025", "Hrs", "2022-12-01", "6XT9C7FFNQ3T39YK"},
+	// DynamoDB on demand in eu-west-1 (usage type EU-ReadRequestUnits), at
+	// 2019's prices: before the November 2024 cut.
+	{"eu-west-1", cloudscope.PriceDynamoReadRU, "0.000000283", "ReadRequestUnits", "2019-06-01", "3ERQSZWPAMX2JWHN"},
+	{"eu-west-1", cloudscope.PriceDynamoWriteRU, "0.0000014135", "WriteRequestUnits", "2019-06-01", "F4EZE5SAMS3D49NJ"},
+	{"us-east-1", cloudscope.PriceEC2Instance("t2.micro", linux), "0.0116", "Hrs", "2023-02-01", "HZC9FAP4F9Y8JW67"},
+	{"us-east-1", cloudscope.PriceEC2Instance("t2.medium", linux), "0.0464", "Hrs", "2023-04-01", "QY3YSEST3C6FQNQH"},
 }
 
 func TestPricesFromRecordedRecords(t *testing.T) {
@@ -94,7 +106,8 @@ func TestItemsWithoutARecordHaveNoPrice(t *testing.T) {
 	ctx := context.Background()
 	// No public recorded record was found for these: said, never guessed.
 	for _, item := range []cloudscope.PriceItem{cloudscope.PriceGP3Throughput, cloudscope.PriceGP3IOPS, cloudscope.PriceSnapshotArchive,
-		cloudscope.PriceNATGateway, cloudscope.PriceALB, cloudscope.PriceDynamoRCU, cloudscope.PricePublicIPv4, cloudscope.PriceVolumeStorage("gp3")} {
+		cloudscope.PriceNATGateway, cloudscope.PriceDynamoRCU, cloudscope.PriceDynamoWCU, cloudscope.PriceDynamoReadRU, cloudscope.PriceDynamoIARCU,
+		cloudscope.PricePublicIPv4, cloudscope.PriceVolumeStorage("gp3"), cloudscope.PriceEC2Instance("m5.xlarge", linux)} {
 		if p := c.UnitPrice(ctx, "us-east-1", item); !strings.HasPrefix(p.Unavailable, "no price found") || !p.Amount.IsZero() {
 			t.Errorf("%s: %+v", item, p)
 		}

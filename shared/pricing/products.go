@@ -139,8 +139,16 @@ func (p product) filters(region string) []types.Filter {
 // "USE1-"), us-east-2 "USE2-", eu-west-1 "EU-".
 var regionPrefix = regexp.MustCompile(`^([A-Z]{3}[0-9]|EU)-`)
 
-// matches reports whether an offer is p's product.
+// matches reports whether an offer is p's product: its usage type, and
+// sold on demand. An EC2 instance type's Capacity Block line has the same
+// usage type, operating system, tenancy and capacity status as its
+// on-demand line (marketoption CapacityBlock, operation RunInstances:CB,
+// 0.00 an hour: testdata/p4d_24xlarge_offer.json); older records carry no
+// marketoption and are on demand.
 func (p product) matches(o offer) bool {
+	if m, ok := o.Product.Attributes["marketoption"]; ok && m != "OnDemand" {
+		return false
+	}
 	return regionPrefix.ReplaceAllString(o.Product.Attributes["usagetype"], "") == p.usage
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -38,11 +39,11 @@ func TestPutJSONWritesWhatTheMapReads(t *testing.T) {
 		mu.Unlock()
 	})
 	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
-	if _, err := clients.S3("us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("plans")}); err != nil {
+	if _, err := s3client.In(clients, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("plans")}); err != nil {
 		t.Fatal(err)
 	}
 	observed := awsconf.NewClients(moto.Config(t, "", awsconf.Options{APIOptions: []func(*middleware.Stack) error{observe}}))
-	w := New(observed.S3("us-east-1"), "plans")
+	w := New(s3client.In(observed, "us-east-1"), "plans")
 	shards := []cloudscope.Shard{{ScanID: "s1", AccountID: "111111111111", Region: "us-east-1"}, {ScanID: "s1", AccountID: "222222222222", Region: "eu-west-1", Types: []cloudscope.ResourceType{"ec2"}}}
 	for range 2 { // a retried plan writes the same key again
 		bucket, err := w.PutJSON(ctx, "plans/s1.json", shards)
@@ -50,7 +51,7 @@ func TestPutJSONWritesWhatTheMapReads(t *testing.T) {
 			t.Fatalf("put: %q %v", bucket, err)
 		}
 	}
-	obj, err := clients.S3("us-east-1").GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("plans"), Key: aws.String("plans/s1.json")})
+	obj, err := s3client.In(clients, "us-east-1").GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("plans"), Key: aws.String("plans/s1.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestPutJSONWritesWhatTheMapReads(t *testing.T) {
 
 func TestPutJSONSaysWhatFailed(t *testing.T) {
 	moto.Reset(t)
-	w := New(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})).S3("us-east-1"), "no-such-bucket")
+	w := New(s3client.In(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})), "us-east-1"), "no-such-bucket")
 	if _, err := w.PutJSON(context.Background(), "plans/s1.json", []int{1}); err == nil || !strings.Contains(err.Error(), "s3 PutObject of plans/s1.json: NoSuchBucket") {
 		t.Errorf("a missing bucket: %v", err)
 	}

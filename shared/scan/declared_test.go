@@ -5,28 +5,35 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
-	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 )
 
-// TestTheScanReadsWhatTheDeclaredRulesRead holds the scan's metric list
-// and the catalogue to what the declared rules say they read: each metric
-// is fetched, and each statistic is one the catalogue serves to rules.
+// TestTheScanReadsWhatTheDeclaredRulesRead holds the catalogue to what
+// every rule says it reads: each metric is in the catalogue of the rule's
+// type (in the load balancer kind's namespace), each statistic is one the
+// catalogue serves to rules, and the window is the scan's (a NAT
+// gateway's: its rule's days, daily).
 func TestTheScanReadsWhatTheDeclaredRulesRead(t *testing.T) {
-	typeOf := map[string]cloudscope.ResourceType{bottleneck.EC2Rightsize: cloudscope.EC2, bottleneck.RDSRightsize: cloudscope.RDS}
-	for id, reads := range bottleneck.Declared() {
+	declared := bottleneck.Declared()
+	if len(declared) != len(bottleneck.Rules) {
+		t.Errorf("%d rules declare their reads, %d rules exist", len(declared), len(bottleneck.Rules))
+	}
+	for id, reads := range declared {
+		if reads.Type == "" || reads.Precondition == "" || reads.Metrics == nil {
+			t.Errorf("%s declares %+v: a type, a precondition and its metrics (none is an empty list) are wanted", id, reads)
+		}
 		for _, m := range reads.Metrics {
 			if !slices.Contains(ruleMetrics, m.Name) {
-				t.Errorf("%s reads %s, which the scan does not fetch", id, m.Name)
+				t.Errorf("%s reads %s, which the scan does not know", id, m.Name)
 			}
 			var def *metrics.Definition
-			for i, d := range metrics.Catalogue[typeOf[id]] {
-				if d.Name == m.Name && d.Namespace == m.Namespace {
-					def = &metrics.Catalogue[typeOf[id]][i]
+			for i, d := range metrics.Catalogue[reads.Type] {
+				if d.Name == m.Name && d.Namespace == m.Namespace && (m.Kind == "" || d.Kind == m.Kind) {
+					def = &metrics.Catalogue[reads.Type][i]
 				}
 			}
 			if def == nil {
-				t.Errorf("%s reads %s/%s, which the catalogue lacks", id, m.Namespace, m.Name)
+				t.Errorf("%s reads %s/%s, which the catalogue of %s lacks", id, m.Namespace, m.Name, reads.Type)
 				continue
 			}
 			for _, st := range m.Stats {
@@ -34,8 +41,12 @@ func TestTheScanReadsWhatTheDeclaredRulesRead(t *testing.T) {
 					t.Errorf("%s reads %s %s, which the catalogue does not serve", id, m.Name, st)
 				}
 			}
-			if m.PeriodS != 3600 || m.WindowD != Days {
-				t.Errorf("%s reads %s at %d s over %d days; the scan reads hours over %d days", id, m.Name, m.PeriodS, m.WindowD, Days)
+			want := [2]int{3600, Days}
+			if id == bottleneck.NATIdle {
+				want = [2]int{86400, bottleneck.Defaults.NATIdleDays}
+			}
+			if got := [2]int{int(m.PeriodS), m.WindowD}; got != want {
+				t.Errorf("%s reads %s at %d s over %d days; want %d s over %d", id, m.Name, got[0], got[1], want[0], want[1])
 			}
 		}
 	}

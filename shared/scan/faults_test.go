@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -93,7 +94,7 @@ func TestMotoScanSurvivesFaults(t *testing.T) {
 	regions := []string{"eu-west-1"}
 	// The full policy's attempts, with its waits shrunk to milliseconds.
 	newClients := func(c *counter, noRateLimit bool) *awsconf.Clients {
-		cfg, err := awsconf.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: mototest.Credentials(),
+		cfg, err := sdkconfig.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: mototest.Credentials(),
 			MaxAttempts: awsconf.DefaultMaxAttempts, BaseBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 			NoClientRateLimit: noRateLimit, APIOptions: c.options()})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -44,7 +45,7 @@ func TestScansRecordTheLedger(t *testing.T) {
 	acct := &account{resources: wasteful(1)}
 	eip := slices.IndexFunc(acct.resources, func(r cloudscope.Resource) bool { return r.Type == cloudscope.Address })
 	address := acct.resources[eip]
-	prices := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	records := kv.NewMemory(nil)
 	l := ledger.New(records)
 	store := memstore.New()
@@ -137,7 +138,7 @@ func (brokenRecords) PutBatch(context.Context, []kv.Item) error {
 // scan is stored and succeeds.
 func TestALedgerFailureIsNotAFailedScan(t *testing.T) {
 	acct := &account{resources: wasteful(1)}
-	prices := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	s := New(Deps{Discovery: acct, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Window{}}, Costs: acct, Store: memstore.New(),
 		Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: ledger.New(brokenRecords{kv.NewMemory(nil)})})
 	r, err := s.Run(context.Background(), "scan-1", nil)

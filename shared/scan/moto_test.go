@@ -22,6 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -42,7 +46,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 func topicWithQueue(t *testing.T, clients *awsconf.Clients) (string, func() []map[string]any) {
 	t.Helper()
 	ctx := context.Background()
-	topic, err := clients.SNS("us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("cloudscope-findings")})
+	topic, err := snsclient.In(clients, "us-east-1").CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("cloudscope-findings")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +56,7 @@ func topicWithQueue(t *testing.T, clients *awsconf.Clients) (string, func() []ma
 		t.Fatal(err)
 	}
 	arn := "arn:aws:sqs:us-east-1:" + mototest.AccountID + ":findings"
-	if _, err := clients.SNS("us-east-1").Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(arn)}); err != nil {
+	if _, err := snsclient.In(clients, "us-east-1").Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(arn)}); err != nil {
 		t.Fatal(err)
 	}
 	receive := func() []map[string]any {
@@ -85,19 +89,19 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	topic, receive := topicWithQueue(t, clients)
 
-	store := dynamostore.NewSnapshotStore(clients.DynamoDB(), "cloudscope", 0, nil)
+	store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
 	newScanner := func(topicARN string) *scan.Scanner {
 		return scan.New(scan.Deps{
 			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
 			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
 			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
 			Store:      store,
-			Notifier:   snsnotify.New(clients.SNS("us-east-1"), topicARN),
+			Notifier:   snsnotify.New(snsclient.In(clients, "us-east-1"), topicARN),
 			Thresholds: bottleneck.Defaults,
 			Progress:   func(p scan.Progress) { t.Logf("%s %s: %s", time.Now().Format("15:04:05.000"), p.Step, p.Detail) },
 		})
@@ -201,7 +205,7 @@ func TestMotoScanEndToEnd(t *testing.T) {
 // hotInstance starts an instance with 14 days of high CPU and returns its id.
 func hotInstance(t *testing.T, clients *awsconf.Clients) string {
 	ctx := context.Background()
-	out, err := clients.EC2("us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeM5Large,
+	out, err := ec2client.In(clients, "us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeM5Large,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +217,7 @@ func hotInstance(t *testing.T, clients *awsconf.Clients) string {
 		data = append(data, cwtypes.MetricDatum{MetricName: aws.String("CPUUtilization"), Value: aws.Float64(99), Timestamp: aws.Time(end.Add(-time.Duration(h) * time.Hour)),
 			Dimensions: []cwtypes.Dimension{{Name: aws.String("InstanceId"), Value: aws.String(id)}}})
 	}
-	if _, err := clients.CloudWatch("us-east-1").PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/EC2"), MetricData: data}); err != nil {
+	if _, err := cloudwatchclient.In(clients, "us-east-1").PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/EC2"), MetricData: data}); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -30,8 +31,7 @@ func Target(r cloudscope.Resource) (metrics.Target, bool) { return target(r) }
 // MetricsWindow is the window a scan started at reads: Days of hourly
 // points ending at the last whole hour.
 func MetricsWindow(started time.Time) metrics.Window {
-	end := started.Truncate(time.Hour)
-	return metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
+	return metrics.Trailing(started.Truncate(time.Hour), Days, 3600)
 }
 
 // SeriesKey is how Judge finds a resource's series.
@@ -66,10 +66,7 @@ func Attribute(account string, findings []cloudscope.Finding, insufficient []clo
 // FindingID is a finding's stable id: rule, type, account (when known),
 // region and resource.
 func FindingID(rule string, f cloudscope.Finding) string {
-	if f.AccountID == "" {
-		return fmt.Sprintf("%s/%s/%s/%s", rule, f.ResourceType, f.Region, f.ResourceID)
-	}
-	return fmt.Sprintf("%s/%s/%s/%s/%s", rule, f.ResourceType, f.AccountID, f.Region, f.ResourceID)
+	return bottleneck.FindingID(rule, f.ResourceType, f.AccountID, f.Region, f.ResourceID)
 }
 
 // identity is the account a one-account scan reads, asked once (again

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
@@ -77,7 +78,7 @@ func (a *natMonth) Fetch(ctx context.Context, r metrics.Request) (*metrics.Resul
 func pricedScan(t testing.TB, resources []cloudscope.Resource, cache pricing.PriceCache) (*cloudscope.Snapshot, int, *natMonth) {
 	t.Helper()
 	var calls awsstub.Counter
-	prices := pricing.New(awsstub.Clients(calls.Wrap(pricelist.Handler())).Pricing(), cache)
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(calls.Wrap(pricelist.Handler()))), cache)
 	acct := &natMonth{account: &account{resources: resources}, windows: map[cloudscope.ResourceType]metrics.Window{}}
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct.account, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }, Prices: prices})
 	snap, err := s.Evaluate(context.Background(), "scan-1", nil)

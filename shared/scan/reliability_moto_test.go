@@ -20,6 +20,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -38,7 +39,7 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamostore.CreateTable(ctx, clients.DynamoDB(), "cloudscope"); err != nil {
+	if err := dynamostore.CreateTable(ctx, dynamodbclient.Home(clients), "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
 	topic, receive := topicWithQueue(t, clients)

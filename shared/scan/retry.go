@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -89,34 +90,93 @@ type Fetcher interface {
 }
 
 // FetchRuleMetrics reads what the rules need of targets in region through
-// f, as one result: NAT gateways over their rule's longer window
-// (longWindow), the rest over window.
+// f, as one result: for each target, only the metrics that some rule whose
+// precondition holds for its resource reads (bottleneck.PlanReads), over
+// the window each read declares (NAT gateways: nat_idle_days of daily
+// sums), in two rounds: what the rules always read, then the screened
+// reads of the resources whose first round says a rule can still fire. A
+// target without its resource is read as before plans: every rule metric.
 func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Window) (*metrics.Result, error) {
-	var short, long []metrics.Target
-	for _, t := range targets {
-		if t.Type == cloudscope.NATGateway {
-			long = append(long, t)
-		} else {
-			short = append(short, t)
-		}
+	env := bottleneck.ReadEnv{Thresholds: s.d.Thresholds, Catalogue: s.d.InstanceTypes != nil, Now: window.End}
+	res := &metrics.Result{Region: region, Window: window, Resources: make([]cloudscope.ResourceMetrics, len(targets))}
+	for i, t := range targets {
+		res.Resources[i] = cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, Metrics: []cloudscope.MetricSeries{}}
 	}
-	res := &metrics.Result{Region: region, Window: window}
-	for _, q := range []struct {
-		targets []metrics.Target
-		w       metrics.Window
-	}{{short, window}, {long, s.longWindow(window)}} {
-		if len(q.targets) == 0 {
-			continue
+	type span struct {
+		period int32
+		days   int
+	}
+	for round := range bottleneck.ReadRounds {
+		batch := map[span][]metrics.Target{}
+		owner := map[span][]int{} // the target index of each batch entry
+		var unplanned []int
+		for i, t := range targets {
+			if t.Resource == nil {
+				if round == 0 {
+					unplanned = append(unplanned, i)
+				}
+				continue
+			}
+			reads := bottleneck.PlanReads(*t.Resource, &res.Resources[i], round, env)
+			bySpan := map[span][]metrics.Want{}
+			for _, rd := range reads {
+				sp := span{rd.PeriodS, rd.WindowD}
+				bySpan[sp] = append(bySpan[sp], metrics.Want{Namespace: rd.Namespace, Name: rd.Name, Stats: rd.Stats})
+			}
+			for sp, want := range bySpan {
+				t.Want = want
+				batch[sp] = append(batch[sp], t)
+				owner[sp] = append(owner[sp], i)
+			}
 		}
-		r, err := f.Fetch(ctx, metrics.Request{Region: region, Targets: q.targets, Window: q.w, Metrics: ruleMetrics, ForRules: true})
-		if err != nil {
-			return nil, err
+		reqs := []metrics.Request{}
+		var owners [][]int
+		if len(unplanned) > 0 {
+			var ts []metrics.Target
+			for _, i := range unplanned {
+				ts = append(ts, targets[i])
+			}
+			reqs = append(reqs, metrics.Request{Targets: ts, Window: window, Metrics: ruleMetrics})
+			owners = append(owners, unplanned)
 		}
-		res.Resources = append(res.Resources, r.Resources...)
-		res.Calls += r.Calls
-		res.MetricsRequested += r.MetricsRequested
+		spans := slices.SortedFunc(maps.Keys(batch), func(a, b span) int { return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.days, b.days)) })
+		for _, sp := range spans {
+			reqs = append(reqs, metrics.Request{Targets: batch[sp], Window: metrics.Trailing(window.End, sp.days, sp.period)})
+			owners = append(owners, owner[sp])
+		}
+		for k, req := range reqs {
+			req.Region, req.ForRules = region, true
+			r, err := f.Fetch(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			for j := range r.Resources {
+				mergeSeries(&res.Resources[owners[k][j]], &r.Resources[j])
+			}
+			res.Calls += r.Calls
+			res.Queries += r.Queries
+			res.MetricsRequested += r.MetricsRequested
+		}
 	}
 	return res, nil
+}
+
+// mergeSeries adds src's series to dst, a statistic read in a later round
+// to its metric's series.
+func mergeSeries(dst, src *cloudscope.ResourceMetrics) {
+	dst.HasData = dst.HasData || src.HasData
+	for _, m := range src.Metrics {
+		i := slices.IndexFunc(dst.Metrics, func(d cloudscope.MetricSeries) bool {
+			return d.Name == m.Name && d.Namespace == m.Namespace && d.Period == m.Period
+		})
+		if i < 0 {
+			dst.Metrics = append(dst.Metrics, m)
+			continue
+		}
+		for st, pts := range m.Stats {
+			dst.Metrics[i].Stats[st] = pts
+		}
+	}
 }
 
 // metricsOutcome is how reading a region's metrics went.

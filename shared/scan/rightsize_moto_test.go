@@ -13,6 +13,8 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -81,7 +83,7 @@ func TestMotoRightsizeTargets(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for _, b := range boxes {
-		out, err := clients.EC2("us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceType(b.typ),
+		out, err := ec2client.In(clients, "us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceType(b.typ),
 			MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstance, Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(b.name)}}}}})
 		if err != nil {
@@ -97,7 +99,7 @@ func TestMotoRightsizeTargets(t *testing.T) {
 			data = append(data, cwtypes.MetricDatum{MetricName: aws.String(metric), Dimensions: []cwtypes.Dimension{{Name: aws.String("InstanceId"), Value: aws.String(id)}},
 				Timestamp: aws.Time(end.Add(-time.Duration(h)*time.Hour + 10*time.Minute)), Value: aws.Float64(v), Unit: unit})
 		}
-		if _, err := clients.CloudWatch("us-east-1").PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(namespace), MetricData: data}); err != nil {
+		if _, err := cloudwatchclient.In(clients, "us-east-1").PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String(namespace), MetricData: data}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +115,7 @@ func TestMotoRightsizeTargets(t *testing.T) {
 
 	cache := memstore.NewPriceCache(nil)
 	run := func(id string) (*cloudscope.Snapshot, *instancetypes.Client, *listPrices) {
-		types := instancetypes.New(func(region string) instancetypes.API { return clients.EC2(region) }, cache)
+		types := instancetypes.New(func(region string) instancetypes.API { return ec2client.In(clients, region) }, cache)
 		prices := &listPrices{asked: map[cloudscope.PriceItem]bool{}}
 		s := scan.New(scan.Deps{
 			Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
@@ -49,7 +50,7 @@ func TestScanCountsEachResourceOnce(t *testing.T) {
 		{Type: cloudscope.Volume, ID: "vol-data", Region: "us-east-1", State: "in-use",
 			Volume: &cloudscope.VolumeDetails{VolumeType: "gp2", SizeGB: 100, AttachedTo: []string{"i-1"}}},
 	}
-	prices := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	acct := quietVolumes{&account{resources: resources}}
 	store := memstore.New()
 	s := New(Deps{Discovery: acct, Metrics: acct, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }, Prices: prices, Store: store})

@@ -26,7 +26,7 @@ import (
 )
 
 // Days is how much metric history a scan reads.
-const Days = 14
+const Days = bottleneck.WindowDays
 
 // LeaseDuration is how long a scan holds the one-scan-at-a-time lease
 // before another may take it, unless it renews it (every status write past
@@ -179,11 +179,8 @@ func New(d Deps) *Scanner {
 	return s
 }
 
-// ruleMetrics are the metrics the rules read: the scan fetches only these.
-var ruleMetrics = []string{"CPUUtilization", "NetworkIn", "NetworkOut", "StatusCheckFailed", "CPUCreditBalance",
-	"DatabaseConnections", "FreeStorageSpace", "Invocations", "Errors", "Throttles", "Duration",
-	"VolumeReadOps", "VolumeWriteOps", "BytesOutToDestination", "BytesOutToSource", "BytesInFromSource", "BytesInFromDestination",
-	"RequestCount", "NewFlowCount", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "mem_used_percent"}
+// ruleMetrics are the metrics some rule reads (what the rules declare).
+var ruleMetrics = bottleneck.MetricNames()
 
 // Result is a scan's outcome: the snapshot, and whether it was stored now
 // or had been stored by an earlier delivery of the same scan.
@@ -235,8 +232,7 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	// and dropped as soon as they arrive, so a scan of a large account holds
 	// a bounded number of series, however many regions it has.
 	// (GetMetricData is regional: no batch spans two regions anyway.)
-	end := started.Truncate(time.Hour)
-	window := metrics.Window{Start: end.Add(-Days * 24 * time.Hour), End: end, Period: 3600}
+	window := MetricsWindow(started)
 	byRegion := map[string][]cloudscope.Resource{}
 	for _, r := range inv.Resources {
 		byRegion[r.Region] = append(byRegion[r.Region], r)
@@ -448,7 +444,7 @@ func target(r cloudscope.Resource) (metrics.Target, bool) {
 	if !discovery.Measured(r) { // the type's descriptor says which resources a rule judges by metrics
 		return metrics.Target{}, false
 	}
-	t := metrics.Target{Type: r.Type, ID: r.ID}
+	t := metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}
 	if r.EC2 != nil {
 		t.InstanceType = r.EC2.InstanceType
 	}
@@ -490,17 +486,6 @@ type boundPrices struct {
 
 func (b boundPrices) UnitPrice(region string, item cloudscope.PriceItem) cloudscope.UnitPrice {
 	return b.p.UnitPrice(b.ctx, region, item)
-}
-
-// longWindow is the window of the rules that look further back than the
-// scan's 14 days: a NAT gateway's idle month (nat_idle_days), read at a
-// day's period, so the extra days cost no more datapoints than a week.
-func (s *Scanner) longWindow(w metrics.Window) metrics.Window {
-	days := s.d.Thresholds.NATIdleDays
-	if days <= 0 {
-		days = bottleneck.Defaults.NATIdleDays
-	}
-	return metrics.Window{Start: w.End.Add(-time.Duration(days) * 24 * time.Hour), End: w.End, Period: 86400}
 }
 
 func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {

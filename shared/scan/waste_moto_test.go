@@ -11,9 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/elbv2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -42,7 +50,7 @@ func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	prices := pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))
+	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	s := scan.New(scan.Deps{
 		Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
 		Metrics:       metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
@@ -104,7 +112,7 @@ func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
 	if !slices.Contains(gp2, "api-eu-data") || !slices.Contains(gp2, "orphaned-data") {
 		t.Errorf("the demo's gp2 volumes are not in the inventory: %v", gp2)
 	}
-	t.Logf("waste findings: %v; price calls %d", got, snap.Calls["pricing:GetProducts"])
+	t.Logf("waste findings: %v; price calls %d; errors %v", got, snap.Calls["pricing:GetProducts"], snap.Errors)
 }
 
 // wasteRules are the rules of issue 15's waste cases.
@@ -117,8 +125,9 @@ var wasteRules = map[string]bool{bottleneck.EBSUnattached: true, bottleneck.EBSI
 // List records recorded from public material), named as a person would,
 // with AWS_ENDPOINT_URL_PRICING beside the emulator's AWS_ENDPOINT_URL.
 // Only what the recorded records price has a figure: the us-east-1 gp2
-// record (0.10 per GB-month, 2019) and the ap-south-1 public IPv4 record
-// (0.005 an hour, 2024). No public record of gp3 storage in us-east-1 or
+// record (0.10 per GB-month, 2019), the ap-south-1 public IPv4 record
+// (0.005 an hour, 2024) and the us-east-1 load balancers' (0.0225 and
+// 0.025 an hour, 2022). No public record of gp3 storage in us-east-1 or
 // of gp3 throughput was found, so gp2 -> gp3 says why it has no figure.
 func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	moto.Reset(t)
@@ -130,7 +139,7 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	t.Setenv(awsconf.EnvPricingEndpoint, standin.URL) // before the configuration is loaded
 	ctx := context.Background()
 	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
-	east, south := clients.EC2("us-east-1"), clients.EC2("ap-south-1")
+	east, south := ec2client.In(clients, "us-east-1"), ec2client.In(clients, "ap-south-1")
 	run, err := east.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	if err != nil {
@@ -151,6 +160,25 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	}
 	eip, err := south.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Internal load balancers without targets, in the default VPC's
+	// subnets: priced from the recorded us-east-1 AWSELB answer (an
+	// internet-facing one would add its public addresses, which no
+	// recorded us-east-1 record prices).
+	subnets, err := east.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("default-for-az"), Values: []string{"true"}}}})
+	if err != nil || len(subnets.Subnets) < 2 {
+		t.Fatalf("default subnets: %v (%v)", subnets, err)
+	}
+	subnetIDs := []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(subnets.Subnets[1].SubnetId)}
+	alb, err := elbv2client.In(clients, "us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancingv2.CreateLoadBalancerInput{Name: aws.String("internal-alb"), Subnets: subnetIDs,
+		Scheme: elbv2types.LoadBalancerSchemeEnumInternal, Type: elbv2types.LoadBalancerTypeEnumApplication})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := elbclient.In(clients, "us-east-1").CreateLoadBalancer(ctx, &elasticloadbalancing.CreateLoadBalancerInput{LoadBalancerName: aws.String("internal-clb"),
+		Subnets: subnetIDs[:1], Scheme: aws.String("internal"),
+		Listeners: []elbtypes.Listener{{Protocol: aws.String("HTTP"), LoadBalancerPort: 80, InstanceProtocol: aws.String("HTTP"), InstancePort: aws.Int32(80)}}}); err != nil {
 		t.Fatal(err)
 	}
 	s := scan.New(scan.Deps{
@@ -179,6 +207,8 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	}{
 		{bottleneck.EBSUnattached, unattached, "50.00", "delete the volume, 500 GB x 0.10 USD/GB-month = 50.00 USD/month"},
 		{bottleneck.EIPUnassociated, aws.ToString(eip.AllocationId), "3.65", "release the address, 730 hours x 0.005 USD/hour = 3.65 USD/month"},
+		{bottleneck.LBNoHealthy, strings.SplitN(aws.ToString(alb.LoadBalancers[0].LoadBalancerArn), ":loadbalancer/", 2)[1], "16.43", "delete the load balancer (its hourly charge), 730 hours x 0.0225 USD/hour = 16.43 USD/month"},
+		{bottleneck.LBNoHealthy, "internal-clb", "18.25", "delete the load balancer (its hourly charge), 730 hours x 0.025 USD/hour = 18.25 USD/month"},
 	} {
 		sv := saving(c.rule, c.id)
 		if sv == nil || sv.Monthly == nil || sv.Monthly.Cents() != c.monthly || sv.Estimate != c.estimate ||
@@ -192,7 +222,7 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 		t.Errorf("gp2 -> gp3 without a gp3 record: %+v", sv)
 	}
 	sum := cloudscope.SumSavings(r.Snapshot.Findings)
-	if sum.Monthly.Cents() != "53.65" || sum.Priced != 2 {
-		t.Errorf("total %s over %d priced findings, want 53.65 over 2 (each resource once)", sum.Monthly.Cents(), sum.Priced)
+	if sum.Monthly.Cents() != "88.33" || sum.Priced != 4 {
+		t.Errorf("total %s over %d priced findings, want 88.33 over 4 (each resource once)", sum.Monthly.Cents(), sum.Priced)
 	}
 }

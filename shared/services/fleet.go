@@ -4,11 +4,13 @@ import (
 	"context"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -30,13 +32,13 @@ func FleetEngine(conf appconfig.Config, clients *awsconf.Clients, store StateSto
 // PlanItems writes the plan to the plan bucket, for the state machine's
 // Distributed Map to read.
 func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
-	return s3items.New(clients.S3(clients.DefaultRegion()), conf.PlanBucket)
+	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
 }
 
 // StartStateMachine starts scans as executions of the sharded scan's state
 // machine, so that POST /scans answers at once.
 func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
-	return sfnstart.New(sfn.NewFromConfig(clients.Config()), stateMachine).Start
+	return sfnstart.New(sfnclient.Home(clients), stateMachine).Start
 }
 
 // MemberMetrics reads a member account's metrics through its member role
@@ -47,7 +49,7 @@ func MemberMetrics(conf appconfig.Config, clients *awsconf.Clients) func(context
 	if conf.Accounts.Self() {
 		return nil
 	}
-	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole})
 	var mu sync.Mutex
 	readers := map[*awsconf.Clients]*metrics.Fetcher{} // one per member's clients (renewed with them)
 	return func(ctx context.Context, account string) (httpapi.Metrics, error) {

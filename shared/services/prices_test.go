@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -18,7 +19,7 @@ import (
 // a Price List; a stand-in on loopback gives recorded list prices, said so.
 func TestPricesBesideAnEmulator(t *testing.T) {
 	emulated := func() *awsconf.Clients {
-		cfg, err := awsconf.Load(context.Background(), awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:9",
+		cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:9",
 			Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""), MaxAttempts: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -20,6 +20,13 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -56,16 +63,31 @@ func Metrics(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
 	return metrics.New(metrics.ClientsFrom(clients), conf.Metrics)
 }
 
-// Costs is the Cost Explorer service, caching in the table when one is
-// configured and otherwise in local (the local CLI's state file), or in
-// memory when that is nil too (the deployed costs function requires the
-// table, see appconfig.Manifests).
+// Costs is the Cost Explorer service (the organization's management
+// account's when conf reads several accounts, see costClient), caching in
+// the table when one is configured and otherwise in local (the local CLI's
+// state file), or in memory when that is nil too (the deployed costs
+// function requires the table, see appconfig.Manifests).
 func Costs(conf appconfig.Config, clients *awsconf.Clients, local costs.Cache) *costs.Service {
 	cache := local
 	if conf.Table != "" {
-		cache = dynamostore.NewCostCache(clients.DynamoDB(), conf.Table, nil)
+		cache = dynamostore.NewCostCache(dynamodbclient.Home(clients), conf.Table, nil)
 	}
-	return costs.New(costs.ClientFrom(clients), cache, conf.Costs)
+	return costs.New(costClient(conf, clients), cache, conf.Costs)
+}
+
+// costClient is Cost Explorer for the accounts of conf: the caller's own,
+// or, for an organization read from a delegated administrator, the
+// management account's through its cost role (accounts.CostClients).
+func costClient(conf appconfig.Config, clients *awsconf.Clients) costs.CostExplorerAPI {
+	if conf.Accounts.Self() {
+		return costs.ClientFrom(clients)
+	}
+	// Outside a scan (the cost routes) the cost role's sessions are named
+	// as /metrics' member sessions; a scan's finalize names them after the scan.
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients),
+		accounts.Options{Role: conf.MemberRole, SessionName: accounts.SessionName("api")})
+	return costs.ClientOf(members.CostClients)
 }
 
 // Local is what a person chose to keep state in on a laptop (cloudscope
@@ -113,7 +135,7 @@ func Inventory(conf appconfig.Config, store StateStore, disc *discovery.Discover
 func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (StateStore, error) {
 	switch {
 	case conf.Table != "":
-		return dynamostore.NewSnapshotStore(clients.DynamoDB(), conf.Table, conf.Retention, nil), nil
+		return dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), conf.Table, conf.Retention, nil), nil
 	case local != nil:
 		return local, nil
 	}
@@ -146,9 +168,9 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 		InstanceTypes: InstanceTypes(conf, clients),
 	}
 	if conf.TopicARN != "" {
-		n := snsnotify.New(clients.SNS(arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
+		n := snsnotify.New(snsclient.In(clients, arnRegion(conf.TopicARN, clients.DefaultRegion())), conf.TopicARN)
 		if conf.ChatTopicARN != "" {
-			n.WithChat(clients.SNS(arnRegion(conf.ChatTopicARN, clients.DefaultRegion())), conf.ChatTopicARN)
+			n.WithChat(snsclient.In(clients, arnRegion(conf.ChatTopicARN, clients.DefaultRegion())), conf.ChatTopicARN)
 		}
 		deps.Notifier = n
 	}
@@ -159,7 +181,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 // for the account id of a one-account scan's records.
 func callerAccount(clients *awsconf.Clients) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		out, err := clients.STS().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := stsclient.Home(clients).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return "", awserr.Wrap(err, "sts GetCallerIdentity")
 		}
@@ -174,7 +196,7 @@ func callerAccount(clients *awsconf.Clients) func(context.Context) (string, erro
 // kept in parts, the snapshots in store and the records in records (nil:
 // where Records puts them).
 func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *shard.Engine {
-	members := accounts.New(conf.Accounts, clients, clients.STS(), clients.Organizations(), accounts.Options{Role: conf.MemberRole})
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
 	return shard.New(shard.Deps{
@@ -210,7 +232,7 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 	if named == "" && awsconf.EndpointOverridden(clients.Config()) {
 		return pricing.New(nil, cache)
 	}
-	c := pricing.New(clients.Pricing(), cache)
+	c := pricing.New(pricingclient.Global(clients), cache)
 	if u, err := url.Parse(named); err == nil && named != "" && loopback.Host(u.Hostname()) {
 		c.WithLabel(pricestandin.Label + " (a Price List stand-in at " + named + ")")
 	}
@@ -221,7 +243,7 @@ func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 // week: in the table when one is configured, otherwise in process memory.
 func PriceCache(conf appconfig.Config, clients *awsconf.Clients) pricing.PriceCache {
 	if conf.Table != "" {
-		return dynamostore.NewPriceCache(clients.DynamoDB(), conf.Table, nil)
+		return dynamostore.NewPriceCache(dynamodbclient.Home(clients), conf.Table, nil)
 	}
 	return memstore.NewPriceCache(nil)
 }
@@ -230,7 +252,7 @@ func PriceCache(conf appconfig.Config, clients *awsconf.Clients) pricing.PriceCa
 // sizes in (ec2:DescribeInstanceTypes per region, which the emulator
 // serves too), kept a week in the price cache.
 func InstanceTypes(conf appconfig.Config, clients *awsconf.Clients) *instancetypes.Client {
-	return instancetypes.New(func(region string) instancetypes.API { return clients.EC2(region) }, PriceCache(conf, clients))
+	return instancetypes.New(func(region string) instancetypes.API { return ec2client.In(clients, region) }, PriceCache(conf, clients))
 }
 
 // Records is where the records that outlive one scan are kept (the savings
@@ -241,7 +263,7 @@ func InstanceTypes(conf appconfig.Config, clients *awsconf.Clients) *instancetyp
 func Records(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) kv.Store {
 	switch {
 	case conf.Table != "":
-		return dynamostore.NewKV(clients.DynamoDB(), conf.Table, nil)
+		return dynamostore.NewKV(dynamodbclient.Home(clients), conf.Table, nil)
 	case local != nil:
 		return local
 	}
@@ -300,7 +322,7 @@ func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, store scan.Sto
 func InvokeScanFunction(clients *awsconf.Clients, function string) func(context.Context, string) error {
 	return func(ctx context.Context, id string) error {
 		payload, _ := json.Marshal(map[string]string{"scan_id": id})
-		_, err := clients.Lambda(clients.DefaultRegion()).Invoke(ctx, &lambda.InvokeInput{
+		_, err := lambdaclient.In(clients, clients.DefaultRegion()).Invoke(ctx, &lambda.InvokeInput{
 			FunctionName: aws.String(function), InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload,
 		})
 		if err != nil {

@@ -216,24 +216,55 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 	// bucket shards, each a 512 MB shard function as long as this one; the
 	// plan and finalize are left out of the GB-seconds (two invocations
 	// against 18,000); one Cost Explorer query (its pages: 1 in the stub).
+	// Before: the same shard's resources read as scans read them before
+	// the rules declared their reads (every rule metric of every target).
 	part := parts.parts["bench"]["111111111111#eu-west-1"]
+	before := metricsBefore(b, a, part.Resources)
 	gmd := calls.Count("CloudWatch.GetMetricData")
-	rates := bill.Rates{
-		MetricsPerResource:         float64(part.MetricsRequested) / 59,
-		FreeCallsPerResource:       float64(calls.Total()-gmd) / 59,
-		CostExplorerPages:          1,
-		LambdaGBSecondsPerResource: 0.5 * median.Seconds() / 59,
+	model := func(metricsRequested int64) *cloudscope.Bill {
+		org, err := bill.Model(bill.Scale{Resources: 17000 * 59, Accounts: 1000, Regions: 17, Shards: 18000}, bill.Rates{
+			MetricsPerResource:         float64(metricsRequested) / 59,
+			FreeCallsPerResource:       float64(calls.Total()-gmd) / 59,
+			CostExplorerPages:          1,
+			LambdaGBSecondsPerResource: 0.5 * median.Seconds() / 59,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return org
 	}
-	org, err := bill.Model(bill.Scale{Resources: 17000 * 59, Accounts: 1000, Regions: 17, Shards: 18000}, rates)
-	if err != nil {
-		b.Fatal(err)
-	}
+	org, orgBefore := model(part.MetricsRequested), model(before)
 	b.ReportMetric(float64(part.MetricsRequested), "shard-metrics-requested")
-	total, _ := strconv.ParseFloat(org.Total.String(), 64)
-	b.ReportMetric(total, "org-scan-USD")
+	b.ReportMetric(float64(before)/59, "before-metrics-per-resource")
+	b.ReportMetric(float64(part.MetricsRequested)/59, "after-metrics-per-resource")
+	usd := func(bl *cloudscope.Bill) float64 { f, _ := strconv.ParseFloat(bl.Total.String(), 64); return f }
+	b.ReportMetric(usd(org), "org-scan-USD")
+	b.ReportMetric(usd(orgBefore), "before-org-scan-USD")
+	b.Logf("metrics requested per resource: %.2f before (every rule metric), %.2f after (the planned reads); one scan of 1,000 accounts x 17 regions: %s USD before, %s USD after",
+		float64(before)/59, float64(part.MetricsRequested)/59, orgBefore.Total.Cents(), org.Total.Cents())
 	for _, it := range org.Items {
 		b.Logf("organization scan: %s: %d units (%s), %s USD", it.API, it.Units, it.Unit, it.Charge.Cents())
 	}
+}
+
+// metricsBefore is the metrics requested reading every rule metric of
+// the resources' targets (as scans did before the rules declared their
+// reads), from the stub account.
+func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource) int64 {
+	var targets []metrics.Target
+	for _, r := range resources {
+		if t, ok := scan.Target(r); ok {
+			t.Resource = nil
+			targets = append(targets, t)
+		}
+	}
+	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metrics.Options{})
+	res, err := f.Fetch(context.Background(), metrics.Request{Region: "eu-west-1", Targets: targets, Window: scan.MetricsWindow(time.Now()),
+		Metrics: scan.RuleMetrics(), ForRules: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.MetricsRequested
 }
 
 // BenchmarkLargeShard is one account-region of 25,000 resources (15,000

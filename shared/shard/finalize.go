@@ -45,6 +45,7 @@ func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.Snaps
 }
 
 func (e *Engine) finalize(ctx context.Context, scanID string) (*scan.Result, error) {
+	ctx = accounts.ForScan(ctx, scanID) // the cost role's session, from a delegated administrator, says which scan read
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	c := &snap.Counts

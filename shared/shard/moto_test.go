@@ -21,6 +21,11 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -52,14 +57,14 @@ func TestMotoOrganization(t *testing.T) {
 	}
 	defer proxy.Close()
 	load := func(creds aws.CredentialsProvider) *awsconf.Clients {
-		cfg, err := awsconf.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: creds, MaxAttempts: 2, BaseBackoff: 10 * time.Millisecond})
+		cfg, err := sdkconfig.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: creds, MaxAttempts: 2, BaseBackoff: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return awsconf.NewClients(cfg)
 	}
 	mgmtClients := load(mototest.Credentials())
-	org := mgmtClients.Organizations()
+	org := organizationsclient.Home(mgmtClients)
 	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
 		t.Fatal(err)
 	}
@@ -80,13 +85,13 @@ func TestMotoOrganization(t *testing.T) {
 	// Each account's own instance (us-east-1), with its root volume, and bucket (eu-west-1).
 	made := map[string][]string{} // account -> resource ids
 	seed := func(account string, c *awsconf.Clients) {
-		run, err := c.EC2("us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
+		run, err := ec2client.In(c, "us-east-1").RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
 			MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		bucket := "bucket-" + account
-		if _, err := c.S3("eu-west-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
+		if _, err := s3client.In(c, "eu-west-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
 			CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}}); err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +105,7 @@ func TestMotoOrganization(t *testing.T) {
 	mgmt := mototest.AccountID
 	seed(mgmt, mgmtClients)
 	for _, id := range members[:2] {
-		out, err := mgmtClients.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
+		out, err := stsclient.Home(mgmtClients).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
 			RoleSessionName: aws.String("seed")})
 		if err != nil {
 			t.Fatal(err)
@@ -131,7 +136,7 @@ func TestMotoOrganization(t *testing.T) {
 	costSvc := costs.New(costs.ClientFrom(mgmtClients), costs.NewMemoryCache(time.Now), costs.Options{})
 	sc := scan.New(scan.Deps{Store: parts, Thresholds: bottleneck.Defaults})
 	engine := New(Deps{
-		Accounts: accounts.New(setting, mgmtClients, mgmtClients.STS(), org, accounts.Options{}),
+		Accounts: accounts.New(setting, mgmtClients, stsclient.Home(mgmtClients), org, accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond})
 		},

@@ -21,6 +21,11 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -51,14 +56,14 @@ func newMotoOrg(t *testing.T, n int) *motoOrg {
 	t.Cleanup(proxy.Close)
 	o := &motoOrg{proxy: proxy}
 	o.load = func(creds aws.CredentialsProvider) *awsconf.Clients {
-		cfg, err := awsconf.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: creds, MaxAttempts: 2, BaseBackoff: 10 * time.Millisecond})
+		cfg, err := sdkconfig.Load(ctx, awsconf.Options{Region: "us-east-1", EndpointURL: proxy.URL, Credentials: creds, MaxAttempts: 2, BaseBackoff: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return awsconf.NewClients(cfg)
 	}
 	o.mgmt = o.load(mototest.Credentials())
-	org := o.mgmt.Organizations()
+	org := organizationsclient.Home(o.mgmt)
 	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +84,7 @@ func (o *motoOrg) clients(t *testing.T, id string) *awsconf.Clients {
 	if id == mototest.AccountID {
 		return o.mgmt
 	}
-	out, err := o.mgmt.STS().AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
+	out, err := stsclient.Home(o.mgmt).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
 		RoleSessionName: aws.String("seed")})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +98,7 @@ func (o *motoOrg) clients(t *testing.T, id string) *awsconf.Clients {
 func seedRegion(t *testing.T, c *awsconf.Clients, account, region string) []string {
 	t.Helper()
 	ctx := context.Background()
-	run, err := c.EC2(region).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
+	run, err := ec2client.In(c, region).RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), InstanceType: ec2types.InstanceTypeT3Micro,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +114,7 @@ func seedRegion(t *testing.T, c *awsconf.Clients, account, region string) []stri
 	if region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(region)}
 	}
-	if _, err := c.S3(region).CreateBucket(ctx, in); err != nil {
+	if _, err := s3client.In(c, region).CreateBucket(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	return append(ids, bucket)
@@ -151,7 +156,7 @@ func (k *keyRecorder) account(key string) string {
 func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions discovery.RegionFilter) *Engine {
 	setting, _ := accounts.Parse("org")
 	return New(Deps{
-		Accounts: accounts.New(setting, o.mgmt, stsAPI, o.mgmt.Organizations(), accounts.Options{}),
+		Accounts: accounts.New(setting, o.mgmt, stsAPI, organizationsclient.Home(o.mgmt), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond, Regions: regions})
 		},
@@ -187,7 +192,7 @@ func TestMotoOrganizationRegions(t *testing.T) {
 			want[id] = append(west, central[len(central)-1])
 		}
 	}
-	keys := &keyRecorder{STSAPI: o.mgmt.STS(), keys: map[string]string{}}
+	keys := &keyRecorder{STSAPI: stsclient.Home(o.mgmt), keys: map[string]string{}}
 	o.proxy.RefuseWhere(func(r faultproxy.Request) bool {
 		return r.Region == "eu-central-1" && keys.account(r.AccessKey) == denying
 	})
@@ -310,7 +315,7 @@ func TestMotoPlanThrottledAssumeRole(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var mu sync.Mutex
 			calls := 0
-			keys := &keyRecorder{STSAPI: o.mgmt.STS(), keys: map[string]string{}, throttle: func(account string) bool {
+			keys := &keyRecorder{STSAPI: stsclient.Home(o.mgmt), keys: map[string]string{}, throttle: func(account string) bool {
 				mu.Lock()
 				defer mu.Unlock()
 				if account != throttledMember {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -502,7 +503,7 @@ func TestShardCountsEachResourceOnce(t *testing.T) {
 	const member = "111111111111"
 	r := newRig(t, Options{ChunkTargets: 1}, map[string]*fakeAccount{member: {regions: []string{"us-east-1"}, running: 1, volumes: true}})
 	r.engine.d.Scanner = scan.New(scan.Deps{Store: r.parts, Notifier: r.notes, Now: func() time.Time { return now }, Thresholds: bottleneck.Defaults,
-		Prices: pricing.New(awsstub.Clients(pricelist.Handler()).Pricing(), memstore.NewPriceCache(nil))})
+		Prices: pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))})
 	if _, err := r.engine.Scan(ctx, "once-1", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/notify"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
@@ -70,7 +71,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	moto.Reset(t)
 	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
-	e := &env{t: t, ctx: context.Background(), sns: clients.SNS("us-east-1"), sqs: sqs.NewFromConfig(clients.Config()), posts: make(chan []byte, 10)}
+	e := &env{t: t, ctx: context.Background(), sns: snsclient.In(clients, "us-east-1"), sqs: sqs.NewFromConfig(clients.Config()), posts: make(chan []byte, 10)}
 	return e
 }
 

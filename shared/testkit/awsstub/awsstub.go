@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 )
 
 // Call is one intercepted SDK call.
@@ -182,7 +183,7 @@ func FailEveryAttempt(match func(Call) bool, err error, attempts *atomic.Int32) 
 
 // Clients returns an AWS client set whose every call goes to h.
 func Clients(h Handler) *awsconf.Clients {
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{
+	cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("stub", "stub", ""),
 		APIOptions:  []func(*middleware.Stack) error{APIOption(h)},

@@ -28,6 +28,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/costexplorerclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
+	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
@@ -61,37 +70,37 @@ func calls(c *awsconf.Clients) map[string]func(context.Context) error {
 	day := func(s string) *string { return aws.String(s) }
 	return map[string]func(context.Context) error{
 		"ec2 (EC2 query)": func(ctx context.Context) error {
-			_, err := c.EC2(r).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+			_, err := ec2client.In(c, r).DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
 			return err
 		},
 		"rds (query)": func(ctx context.Context) error {
-			_, err := c.RDS(r).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+			_, err := rdsclient.In(c, r).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
 			return err
 		},
 		"sns (query)": func(ctx context.Context) error {
-			_, err := c.SNS(r).ListTopics(ctx, &sns.ListTopicsInput{})
+			_, err := snsclient.In(c, r).ListTopics(ctx, &sns.ListTopicsInput{})
 			return err
 		},
 		"lambda (REST-JSON)": func(ctx context.Context) error {
-			_, err := c.Lambda(r).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+			_, err := lambdaclient.In(c, r).ListFunctions(ctx, &lambda.ListFunctionsInput{})
 			return err
 		},
 		"s3 (REST-XML)": func(ctx context.Context) error {
-			_, err := c.S3(r).ListBuckets(ctx, &s3.ListBucketsInput{})
+			_, err := s3client.In(c, r).ListBuckets(ctx, &s3.ListBucketsInput{})
 			return err
 		},
 		"cloudwatch (JSON 1.0)": func(ctx context.Context) error {
-			_, err := c.CloudWatch(r).GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now()),
+			_, err := cloudwatchclient.In(c, r).GetMetricData(ctx, &cloudwatch.GetMetricDataInput{StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now()),
 				MetricDataQueries: []cwtypes.MetricDataQuery{{Id: aws.String("q"), Expression: aws.String("1")}}})
 			return err
 		},
 		"ce (JSON 1.1)": func(ctx context.Context) error {
-			_, err := c.CostExplorer(r).GetCostAndUsage(ctx, &costexplorer.GetCostAndUsageInput{Granularity: cetypes.GranularityDaily,
+			_, err := costexplorerclient.In(c, r).GetCostAndUsage(ctx, &costexplorer.GetCostAndUsageInput{Granularity: cetypes.GranularityDaily,
 				Metrics: []string{"UnblendedCost"}, TimePeriod: &cetypes.DateInterval{Start: day("2026-11-01"), End: day("2026-11-02")}})
 			return err
 		},
 		"dynamodb (JSON 1.0)": func(ctx context.Context) error {
-			_, err := c.DynamoDB().ListTables(ctx, &dynamodb.ListTablesInput{})
+			_, err := dynamodbclient.Home(c).ListTables(ctx, &dynamodb.ListTablesInput{})
 			return err
 		},
 	}
@@ -100,13 +109,13 @@ func calls(c *awsconf.Clients) map[string]func(context.Context) error {
 func TestEachFaultIsWhatTheSDKRetries(t *testing.T) {
 	srv, passed := backend(t)
 	p := start(t, srv.URL, faultproxy.Options{})
-	cfg, err := awsconf.Load(context.Background(), awsconf.Options{Region: "us-east-1", EndpointURL: p.URL, MaxAttempts: 1,
+	cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{Region: "us-east-1", EndpointURL: p.URL, MaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clients := awsconf.NewClients(cfg)
-	retryer := clients.EC2("us-east-1").Options().Retryer
+	retryer := ec2client.In(clients, "us-east-1").Options().Retryer
 	throttles := retry.IsErrorThrottles(retry.DefaultThrottles)
 	for _, tc := range []struct {
 		kind      faultproxy.Kind

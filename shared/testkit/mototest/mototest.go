@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/sdkconfig"
 	"github.com/cloudscope/cloudscope/shared/demo/moto"
 )
 
@@ -64,7 +65,7 @@ func (s *Server) Config(t testing.TB, region string, opts awsconf.Options) aws.C
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = 10 * time.Millisecond
 	}
-	cfg, err := awsconf.Load(context.Background(), opts)
+	cfg, err := sdkconfig.Load(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("aws config for moto: %v", err)
 	}

@@ -1,6 +1,9 @@
 // Package pricelist answers the Price List Query API's GetProducts in
-// tests and benchmarks (the emulator has none): recorded products, in the
-// Price List's own JSON format, filtered as the API filters them and paged.
+// tests and benchmarks (the emulator has none): Price List records in their
+// own JSON format, filtered as the API filters them and paged. The records
+// are the recorded ones of shared/pricestandin (copied from public
+// material, with their sources), and, for the products of which no public
+// record was found, hand-written ones (HandWritten).
 package pricelist
 
 import (
@@ -15,22 +18,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pricing/types"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
-// USEast1 is the fixture: the products the rule and scan tests price in
-// us-east-1, with AWS's public prices as of its price_date. Its records
-// are written by hand (no recorded record of most of these products was
-// found in public material): the pricing package's tests, the stand-in of
-// the demo and the moto scan test use the recorded records of
-// shared/pricestandin instead.
+// HandWritten are the products the rule and scan tests price in us-east-1
+// of which no public recorded record was found (gp3 storage, IOPS and
+// throughput, public IPv4, NAT gateways, DynamoDB), written by hand in the
+// Price List's shape with AWS's public prices as of its price_date; their
+// SKUs (CSCP...) are stand-ins. A product with a recorded record is not
+// written here (a test holds it).
 //
 //go:embed getproducts-us-east-1.json
-var USEast1 []byte
+var HandWritten []byte
 
-// Prices are the fixture's prices written by hand (item -> amount in USD,
-// unit), the public us-east-1 prices as of 2026-11-01: what a test expects
-// the fixture to answer, and a price table for tests of the rules.
+// Prices are what the records answer in us-east-1 (item -> amount in USD,
+// unit), recorded or hand-written (Recorded says which): what a test
+// expects, and a price table for tests of the rules.
 var Prices = map[cloudscope.PriceItem][2]string{
 	cloudscope.PriceVolumeStorage("gp2"): {"0.10", "GB-Mo"},
 	cloudscope.PriceVolumeStorage("gp3"): {"0.08", "GB-Mo"},
@@ -49,6 +53,16 @@ var Prices = map[cloudscope.PriceItem][2]string{
 	cloudscope.PriceDynamoWriteRU:        {"0.000000625", "WriteRequestUnits"},
 }
 
+// Recorded are the items of Prices answered from recorded records in
+// us-east-1, with the recorded record's SKU.
+var Recorded = map[cloudscope.PriceItem]string{
+	cloudscope.PriceVolumeStorage("gp2"): "HY3BZPP2B6K8MSJF",
+	cloudscope.PriceSnapshotStandard:     "7U7TWP44UP36AT3R",
+	cloudscope.PriceALB:                  "37CUWUT8GSNQEPUV",
+	cloudscope.PriceNLB:                  "YKBGGP5EBGDU9T5W",
+	cloudscope.PriceCLB:                  "6XT9C7FFNQ3T39YK",
+}
+
 // PageSize is how many products one answer holds: small, so that paging is exercised.
 const PageSize = 2
 
@@ -64,19 +78,30 @@ type doc struct {
 	} `json:"product"`
 }
 
-// Handler answers GetProducts from the fixture; any other call fails.
-func Handler() awsstub.Handler {
+// Products are the records Handler answers from: the recorded ones, then
+// the hand-written ones.
+func Products() []json.RawMessage {
 	var f fixture
-	if err := json.Unmarshal(USEast1, &f); err != nil {
+	if err := json.Unmarshal(HandWritten, &f); err != nil {
 		panic(fmt.Sprintf("pricelist fixture: %v", err))
 	}
+	var out []json.RawMessage
+	for _, r := range pricestandin.Records() {
+		out = append(out, r.Record)
+	}
+	return append(out, f.Products...)
+}
+
+// Handler answers GetProducts from Products; any other call fails.
+func Handler() awsstub.Handler {
+	products := Products()
 	return func(_ context.Context, c awsstub.Call) (any, error) {
 		in, ok := c.Input.(*pricing.GetProductsInput)
 		if !ok {
 			return nil, awsstub.APIError("UnsupportedOperation", "the price list stub answers GetProducts only, not "+c.Operation)
 		}
 		var found []string
-		for _, raw := range f.Products {
+		for _, raw := range products {
 			var d doc
 			if err := json.Unmarshal(raw, &d); err != nil {
 				return nil, err
