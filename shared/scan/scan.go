@@ -413,20 +413,14 @@ func countTargets(resources []cloudscope.Resource) int {
 
 // target is the metrics target of a resource the rules judge by its metrics.
 func target(r cloudscope.Resource) (metrics.Target, bool) {
-	switch {
-	case r.Type == cloudscope.EC2 && r.State == "running":
-		return metrics.Target{Type: r.Type, ID: r.ID, InstanceType: r.EC2.InstanceType, Resource: &r}, true
-	case r.Type == cloudscope.RDS && r.State == "available", r.Type == cloudscope.Lambda:
-		return metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}, true
-	// The waste rules that read metrics: an attached volume's I/O, a NAT
-	// gateway's bytes, a load balancer's requests, a provisioned table's use.
-	case r.Type == cloudscope.Volume && r.Volume != nil && len(r.Volume.AttachedTo) > 0 && !r.Volume.Boot,
-		r.Type == cloudscope.NATGateway && r.State == "available",
-		r.Type == cloudscope.LoadBalancer && r.LoadBalancer != nil && r.LoadBalancer.HealthyTargets > 0,
-		r.Type == cloudscope.Table && r.Table != nil && r.Table.BillingMode == "PROVISIONED":
-		return metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}, true
+	if !discovery.Measured(r) { // the type's descriptor says which resources a rule judges by metrics
+		return metrics.Target{}, false
 	}
-	return metrics.Target{}, false
+	t := metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}
+	if r.EC2 != nil {
+		t.InstanceType = r.EC2.InstanceType
+	}
+	return t, true
 }
 
 // priceCalls is how many Price List calls the prices have made so far.
