@@ -6,9 +6,9 @@ package main
 
 import (
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/services/bottlenecksapi"
 )
 
 // main is the function's one call: its manifest's name (appconfig.Manifests)
 // and its builder.
-func main() { lambdaapp.Serve("bottlenecks", services.BottlenecksAPI) }
+func main() { lambdaapp.Serve("bottlenecks", bottlenecksapi.API) }

@@ -1,7 +1,6 @@
 package services
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
@@ -36,24 +35,6 @@ func MetricsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, 
 // CostsAPI serves GET /costs, GET /costs/forecast and GET /anomalies.
 func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	return httpapi.Deps{Costs: Costs(conf, clients, nil), Anomalies: Anomalies(conf, clients, nil)}, nil
-}
-
-// BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which
-// invokes the scan function asynchronously, or starts the organization scan's
-// state machine), GET /scans/{id} and GET /savings.
-func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-	store, err := Store(conf, clients, nil) // the table, or no start
-	if err != nil {
-		return httpapi.Deps{}, err
-	}
-	start := func(*scan.Scanner) func(context.Context, string) error {
-		if conf.StateMachine != "" { // an organization scan, on Step Functions
-			return StartStateMachine(clients, conf.StateMachine)
-		}
-		return InvokeScanFunction(clients, conf.ScanFunction)
-	}
-	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), nil, start),
-		Savings: Savings(conf, clients, nil), Regions: Regions(conf, clients)}, nil
 }
 
 // ScanHandler is the scan function's: a full scan, a snapshot, a

@@ -9,14 +9,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
-	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
-	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
 // OrganizationStates is the organization scan's engine for the plan, shard and finalize
@@ -33,12 +31,6 @@ func OrganizationStates(conf appconfig.Config, clients *awsconf.Clients, store S
 // Distributed Map to read.
 func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
 	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
-}
-
-// StartStateMachine starts scans as executions of the organization scan's state
-// machine, so that POST /scans answers at once.
-func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
-	return sfnstart.New(sfnclient.Home(clients), stateMachine).Start
 }
 
 // MemberMetrics reads a member account's metrics through its member role

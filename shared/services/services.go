@@ -5,7 +5,6 @@ package services
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
@@ -22,7 +19,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
-	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
@@ -334,21 +330,6 @@ func arnRegion(arn, def string) string {
 func Bottlenecks(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
 	sc := Scanner(conf, clients, store, costSvc, records, nil)
 	return &scan.Service{Scanner: sc, Store: store, Start: start(sc)}
-}
-
-// InvokeScanFunction starts a scan by invoking the scan function
-// asynchronously, so that POST /scans answers at once.
-func InvokeScanFunction(clients *awsconf.Clients, function string) func(context.Context, string) error {
-	return func(ctx context.Context, id string) error {
-		payload, _ := json.Marshal(map[string]string{"scan_id": id})
-		_, err := lambdaclient.In(clients, clients.DefaultRegion()).Invoke(ctx, &lambda.InvokeInput{
-			FunctionName: aws.String(function), InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload,
-		})
-		if err != nil {
-			return awserr.Wrap(err, "lambda Invoke of the scan function")
-		}
-		return nil
-	}
 }
 
 // StateStore is where state is kept: the scans' snapshots, status and

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,46 +9,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
-	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
-
-func TestInvokeScanFunctionIsAsynchronous(t *testing.T) {
-	var got *lambda.InvokeInput
-	h := func(_ context.Context, c awsstub.Call) (any, error) {
-		got = c.Input.(*lambda.InvokeInput)
-		return &lambda.InvokeOutput{StatusCode: 202}, nil
-	}
-	start := InvokeScanFunction(awsstub.Clients(h), "cloudscope-scan")
-	if err := start(context.Background(), "manual-1"); err != nil {
-		t.Fatal(err)
-	}
-	var payload map[string]string
-	if got == nil || aws.ToString(got.FunctionName) != "cloudscope-scan" || got.InvocationType != lambdatypes.InvocationTypeEvent ||
-		json.Unmarshal(got.Payload, &payload) != nil || payload["scan_id"] != "manual-1" {
-		t.Fatalf("invoked with %+v", got)
-	}
-	id, err := scanapp.ScanIDOf(got.Payload) // what the scan function reads back
-	if err != nil || id != "manual-1" {
-		t.Errorf("the scan function would read %q, %v", id, err)
-	}
-	denied := func(context.Context, awsstub.Call) (any, error) {
-		return nil, awsstub.APIError("AccessDeniedException", "no")
-	}
-	if err := InvokeScanFunction(awsstub.Clients(denied), "cloudscope-scan")(context.Background(), "x"); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
-		t.Errorf("a refused invocation: %v", err)
-	}
-}
 
 func TestStoreFollowsTheConfiguration(t *testing.T) {
 	clients := awsstub.Clients(func(context.Context, awsstub.Call) (any, error) { return nil, nil })
