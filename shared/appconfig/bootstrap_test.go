@@ -28,7 +28,7 @@ var lambdaBuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=
 // cured (its measured size rounded up to the next 50 kB). The test fails
 // when one grows past its ceiling, and when one falls under
 // MaxBootstrapBytes while still listed, so that the list only shrinks.
-// Why they are over: every function links all 14 SDK services (see
+// Why they are over: every function links 13 of the 14 SDK services (see
 // unneeded), because appconfig itself imports every capability -- Config
 // holds discovery's, metrics', costs' and accounts' options, and
 // Manifests' grants name dynamostore's, pricing's, instancetypes',
@@ -50,8 +50,8 @@ var overweight = map[string]int64{
 // unneeded are the SDK services a function links without calling them,
 // because appconfig and lambdaapp import every capability (see
 // overweight); only the bottlenecks function's builder
-// (shared/services/bottlenecksapi) links Step Functions. The test fails when a function links a
-// service neither its grants nor this list name, and when a listed one is
+// (shared/services/bottlenecksapi) links Step Functions. The test fails
+// when a function links a service neither its grants nor this list name, and when a listed one is
 // no longer linked, so that the list only shrinks.
 var unneeded = map[string][]string{
 	"discovery":   {"cloudwatch", "costexplorer", "organizations", "pricing", "sns"},
