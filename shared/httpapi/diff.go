@@ -1,0 +1,178 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// SnapshotReads reads a stored snapshot in parts, so that the diff
+// compares two scans without reading their resources whole (the snapshot
+// stores satisfy it: snapstore.Store).
+type SnapshotReads interface {
+	// Header is snapshot id's header, or nil.
+	Header(ctx context.Context, id string) (*cloudscope.SnapshotHeader, error)
+	// Findings is snapshot id without its resources, or nil.
+	Findings(ctx context.Context, id string) (*cloudscope.Snapshot, error)
+	// SlimChunks calls fn with the slim projection of the snapshot's
+	// resources (id, type, region, account among them) chunk by chunk in
+	// the stored order, each with its chunk's key; ok is false, and fn not
+	// called, for a snapshot stored without them.
+	SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error)
+	// ChunkResources reads the named chunks whole.
+	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
+}
+
+// diffsKept is how many recent diffs are kept: snapshots never change
+// once stored, so a diff of two of them is always the same answer.
+const diffsKept = 8
+
+// diffs shares the diff of two snapshots: identical questions asked at
+// once are answered by one computation, and recent answers are kept.
+type diffs struct {
+	flight singleflight.Group
+	mu     sync.Mutex
+	recent []keptDiff // newest last
+}
+
+type keptDiff struct {
+	key  string
+	diff *cloudscope.SnapshotDiff
+}
+
+// get is the diff under key, computed by compute when not kept.
+func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)) (*cloudscope.SnapshotDiff, error) {
+	c.mu.Lock()
+	for i, k := range c.recent {
+		if k.key == key {
+			c.recent = append(append(c.recent[:i:i], c.recent[i+1:]...), k)
+			c.mu.Unlock()
+			return k.diff, nil
+		}
+	}
+	c.mu.Unlock()
+	v, err, _ := c.flight.Do(key, func() (any, error) {
+		d, err := compute()
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if len(c.recent) == diffsKept {
+			c.recent = slices.Delete(c.recent, 0, 1)
+		}
+		c.recent = append(c.recent, keptDiff{key, d})
+		c.mu.Unlock()
+		return d, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*cloudscope.SnapshotDiff), nil
+}
+
+// snapshotExists answers a not-found error unless snapshot id is stored,
+// reading its header only when it can.
+func (a *api) snapshotExists(r *http.Request, id string) error {
+	if a.deps.Snapshots == nil {
+		_, err := a.snapshot(r, id)
+		return err
+	}
+	if err := scan.CheckID("id", id, "snapshot"); err != nil {
+		return err
+	}
+	h, err := a.deps.Snapshots.Header(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", cloudscope.Clip(id))
+	}
+	return nil
+}
+
+func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseQuery(r.URL.RawQuery, diffParams)
+	if err != nil {
+		return err
+	}
+	if b := q.Get("base"); b != "" {
+		if err := scan.CheckID("base", b, "snapshot"); err != nil {
+			return err
+		}
+	}
+	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
+	if err != nil {
+		return err
+	}
+	headID := r.PathValue("id")
+	if err := a.snapshotExists(r, headID); err != nil {
+		return err
+	}
+	baseID := q.Get("base")
+	if baseID == "" {
+		prev, err := a.deps.Bottlenecks.Before(r.Context(), headID)
+		if err != nil {
+			return err
+		}
+		if prev == nil {
+			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", cloudscope.Clip(headID))
+		}
+		baseID = prev.ID
+	}
+	if err := a.snapshotExists(r, baseID); err != nil {
+		if cloudscope.CodeOf(err) == cloudscope.CodeNotFound {
+			return cloudscope.Invalid("base", "no snapshot %q", cloudscope.Clip(baseID))
+		}
+		return err
+	}
+	accounts = slices.Compact(slices.Sorted(slices.Values(accounts)))
+	// The computation is shared: a viewer who leaves does not end it for
+	// the others waiting on it.
+	ctx := context.WithoutCancel(r.Context())
+	d, err := a.diffs.get(baseID+" "+headID+" "+strings.Join(accounts, ","), func() (*cloudscope.SnapshotDiff, error) {
+		return a.compare(ctx, baseID, headID, accounts)
+	})
+	if err != nil {
+		return err
+	}
+	return ok(w, d)
+}
+
+// compare is the diff from snapshot base to head in accounts (all when
+// none): by merge over the stored parts when it can, else over both
+// snapshots read whole.
+func (a *api) compare(ctx context.Context, baseID, headID string, accounts []string) (*cloudscope.SnapshotDiff, error) {
+	if a.deps.Snapshots != nil {
+		d, ok, err := compareStored(ctx, a.deps.Snapshots, baseID, headID, accounts)
+		if ok || err != nil {
+			return d, err
+		}
+	}
+	head, err := a.deps.Bottlenecks.Get(ctx, headID)
+	if err != nil {
+		return nil, err
+	}
+	base, err := a.deps.Bottlenecks.Get(ctx, baseID)
+	if err != nil {
+		return nil, err
+	}
+	if head == nil || base == nil {
+		return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", cloudscope.Clip(cmpOr(head == nil, headID, baseID)))
+	}
+	d := cloudscope.CompareSnapshots(base.InAccounts(accounts), head.InAccounts(accounts))
+	return &d, nil
+}
+
+func cmpOr(first bool, a, b string) string {
+	if first {
+		return a
+	}
+	return b
+}
