@@ -121,6 +121,7 @@ type Counts struct {
 type Service struct {
 	store Source
 	live  *live
+	pages storedPages
 }
 
 // Options tune the live reads.
@@ -167,7 +168,7 @@ func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
 			return nil, err
 		}
 		if h != nil {
-			return s.stored(ctx, q, h)
+			return s.storedShared(ctx, q, h)
 		}
 		if source == SourceLatest {
 			return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no scan is stored yet: POST /scans, or ask for source=live")
