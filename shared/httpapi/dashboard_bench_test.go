@@ -85,28 +85,28 @@ func BenchmarkDashboardViewers(b *testing.B) {
 	srv := httptest.NewServer(httpapi.New(deps))
 	defer srv.Close()
 	page2 := "/resources?limit=500&cursor=" + url.QueryEscape(cursorOf(b, srv.URL+"/resources?limit=500"))
-	for _, route := range []string{
-		"/regions",
-		"/snapshots?limit=1",
-		"/bottlenecks",
-		"/snapshots/s2/diff",
-		"/savings?limit=1",
-		"/resources?limit=500",
-		page2,
-		"/resources?limit=500&sort=name",
-		"/resources?limit=500&sort=-created_at",
-		"/resources?limit=500&search=backup-2417",
-		"/resources?limit=500&states=completed&types=ec2&regions=eu-west-1",
-		"/resources?types=ec2&regions=us-east-1",
-		"/scans/" + scanID,
-		"/costs?days=30&group_by=SERVICE&granularity=DAILY",
-		"/costs/forecast?days=30&granularity=DAILY",
-		"/anomalies?days=30",
-		"/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=us-east-1&hours=24",
+	for _, route := range []struct{ name, path string }{
+		{"regions", "/regions"},
+		{"snapshots", "/snapshots?limit=1"},
+		{"bottlenecks", "/bottlenecks"},
+		{"diff", "/snapshots/s2/diff"},
+		{"savings", "/savings?limit=1"},
+		{"resources/first", "/resources?limit=500"},
+		{"resources/page2", page2},
+		{"resources/sort-name", "/resources?limit=500&sort=name"},
+		{"resources/sort-created", "/resources?limit=500&sort=-created_at"},
+		{"resources/search", "/resources?limit=500&search=backup-2417"},
+		{"resources/filter", "/resources?limit=500&states=completed&types=ec2&regions=eu-west-1"},
+		{"resources/chart-list", "/resources?types=ec2&regions=us-east-1"},
+		{"scan-status", "/scans/" + scanID},
+		{"costs", "/costs?days=30&group_by=SERVICE&granularity=DAILY"},
+		{"costs-forecast", "/costs/forecast?days=30&granularity=DAILY"},
+		{"anomalies", "/anomalies?days=30"},
+		{"metrics", "/metrics?resource_type=ec2&resource_ids=i-0123456789abcdef0&region=us-east-1&hours=24"},
 	} {
-		b.Run(route, func(b *testing.B) {
+		b.Run(route.name, func(b *testing.B) {
 			for b.Loop() {
-				viewers(b, srv.URL+route, 50, 100)
+				viewers(b, srv.URL+route.path, 50, 100)
 			}
 		})
 	}
