@@ -96,6 +96,11 @@ func BenchmarkBottlenecksViewers(b *testing.B) {
 // viewers makes reads GETs of url, clients at a time, and reports the
 // latencies and the heap's growth (sampled every 5 ms) over the run.
 func viewers(b *testing.B, url string, clients, reads int) {
+	viewersOf(b, func(int) string { return url }, clients, reads)
+}
+
+// viewersOf is viewers with read i of url(i).
+func viewersOf(b *testing.B, url func(i int) string, clients, reads int) {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -132,7 +137,7 @@ func viewers(b *testing.B, url string, clients, reads int) {
 					return
 				}
 				t0 := time.Now()
-				resp, err := http.Get(url)
+				resp, err := http.Get(url(i))
 				if err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()

@@ -3,13 +3,15 @@ package httpapi_test
 // Issue 22's figure for every route the dashboard calls: 50 clients, 100
 // reads, over a stored scan of 25,000 resources (the state file) and the
 // one before it (1,000 resources gone, 1,000 new): p50, p99 and the
-// server's heap growth per route. The routes that answer from AWS (costs,
+// server's heap growth per route ("resources/search-distinct": every
+// viewer a search of its own, none shared). The routes that answer from AWS (costs,
 // anomalies, metrics, regions) answer from stubs here: their figures are
 // the server's own part, not AWS's.
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +112,13 @@ func BenchmarkDashboardViewers(b *testing.B) {
 			}
 		})
 	}
+	// Every viewer a question of its own: no read is shared, so this is
+	// the stored inventory's own speed under load.
+	b.Run("resources/search-distinct", func(b *testing.B) {
+		for b.Loop() {
+			viewersOf(b, func(i int) string { return fmt.Sprintf("%s/resources?limit=500&search=backup-%d", srv.URL, 100+i*37) }, 50, 100)
+		}
+	})
 }
 
 // cursorOf is the next-page cursor of a /resources answer.
