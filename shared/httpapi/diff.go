@@ -31,8 +31,13 @@ type SnapshotReads interface {
 }
 
 // diffsKept is how many recent diffs are kept: snapshots never change
-// once stored, so a diff of two of them is always the same answer.
-const diffsKept = 8
+// once stored, so a diff of two of them is always the same answer. A diff
+// listing more than keptResources resources is shared while it is being
+// computed but not kept, so that what is kept stays a few megabytes.
+const (
+	diffsKept     = 8
+	keptResources = 5000
+)
 
 // diffs shares the diff of two snapshots: identical questions asked at
 // once are answered by one computation, and recent answers are kept.
@@ -62,6 +67,9 @@ func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)
 		d, err := compute()
 		if err != nil {
 			return nil, err
+		}
+		if len(d.ResourcesAdded)+len(d.ResourcesRemoved) > keptResources {
+			return d, nil
 		}
 		c.mu.Lock()
 		if len(c.recent) == diffsKept {

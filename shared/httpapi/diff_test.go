@@ -65,6 +65,14 @@ func (noWholeReads) Get(context.Context, string) (*cloudscope.Snapshot, error) {
 	return nil, errors.New("read whole")
 }
 
+// noSlim is a store of snapshots without slim chunks (a sharded scan, or
+// one stored before them).
+type noSlim struct{ httpapi.SnapshotReads }
+
+func (noSlim) SlimChunks(context.Context, string, []string, func(string, []cloudscope.Resource) error) (bool, error) {
+	return false, nil
+}
+
 // countedReads counts the findings reads of a SnapshotReads.
 type countedReads struct {
 	httpapi.SnapshotReads
@@ -108,6 +116,8 @@ func TestDiffByMergeIsTheWholeDiff(t *testing.T) {
 			svc := &scan.Service{Store: store}
 			whole := newAPI(httpapi.Deps{Bottlenecks: svc, Now: func() time.Time { return clock }})
 			merge := newAPI(httpapi.Deps{Bottlenecks: noWholeReads{svc}, Snapshots: store, Now: func() time.Time { return clock }})
+			// Without slim chunks the diff reads both snapshots whole.
+			fallback := newAPI(httpapi.Deps{Bottlenecks: svc, Snapshots: noSlim{store}, Now: func() time.Time { return clock }})
 			for _, q := range []string{"", "?accounts=111111111111", "?accounts=222222222222,111111111111", "?base=s1&accounts=333333333333"} {
 				want, got := do(t, whole, "GET", "/snapshots/s2/diff"+q), do(t, merge, "GET", "/snapshots/s2/diff"+q)
 				if want.status != http.StatusOK || got.status != http.StatusOK {
@@ -115,6 +125,9 @@ func TestDiffByMergeIsTheWholeDiff(t *testing.T) {
 				}
 				if string(got.body) != string(want.body) {
 					t.Errorf("%s: the merge answers\n%.600s\nthe whole diff\n%.600s", q, got.body, want.body)
+				}
+				if f := do(t, fallback, "GET", "/snapshots/s2/diff"+q); string(f.body) != string(want.body) {
+					t.Errorf("%s: without slim chunks: %d %.300s", q, f.status, f.body)
 				}
 				var d cloudscope.SnapshotDiff
 				if err := json.Unmarshal(got.env.Data, &d); err != nil {
