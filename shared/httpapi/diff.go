@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,11 +51,12 @@ type diffs struct {
 
 type keptDiff struct {
 	key  string
-	diff *cloudscope.SnapshotDiff
+	diff json.RawMessage
 }
 
-// get is the diff under key, computed by compute when not kept.
-func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)) (*cloudscope.SnapshotDiff, error) {
+// get is the diff under key, computed by compute when not kept, as JSON:
+// fifty viewers of one diff are one computation and one encoding.
+func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)) (json.RawMessage, error) {
 	c.mu.Lock()
 	for i, k := range c.recent {
 		if k.key == key {
@@ -68,21 +71,28 @@ func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)
 		if err != nil {
 			return nil, err
 		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // as writeJSON encodes
+		if err := enc.Encode(d); err != nil {
+			return nil, err
+		}
+		body := json.RawMessage(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 		if len(d.ResourcesAdded)+len(d.ResourcesRemoved) > keptResources {
-			return d, nil
+			return body, nil
 		}
 		c.mu.Lock()
 		if len(c.recent) == diffsKept {
 			c.recent = slices.Delete(c.recent, 0, 1)
 		}
-		c.recent = append(c.recent, keptDiff{key, d})
+		c.recent = append(c.recent, keptDiff{key, body})
 		c.mu.Unlock()
-		return d, nil
+		return body, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*cloudscope.SnapshotDiff), nil
+	return v.(json.RawMessage), nil
 }
 
 // snapshotExists answers a not-found error unless snapshot id is stored,
