@@ -55,8 +55,9 @@ type keptDiff struct {
 }
 
 // get is the diff under key, computed by compute when not kept, as JSON:
-// fifty viewers of one diff are one computation and one encoding.
-func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)) (json.RawMessage, error) {
+// fifty viewers of one diff are one computation and one encoding. A viewer
+// whose ctx ends stops waiting; the computation goes on for the others.
+func (c *diffs) get(ctx context.Context, key string, compute func() (*cloudscope.SnapshotDiff, error)) (json.RawMessage, error) {
 	c.mu.Lock()
 	for i, k := range c.recent {
 		if k.key == key {
@@ -66,7 +67,7 @@ func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)
 		}
 	}
 	c.mu.Unlock()
-	v, err, _ := c.flight.Do(key, func() (any, error) {
+	ch := c.flight.DoChan(key, func() (any, error) {
 		d, err := compute()
 		if err != nil {
 			return nil, err
@@ -89,10 +90,15 @@ func (c *diffs) get(key string, compute func() (*cloudscope.SnapshotDiff, error)
 		c.mu.Unlock()
 		return body, nil
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(json.RawMessage), nil
 	}
-	return v.(json.RawMessage), nil
 }
 
 // snapshotExists answers a not-found error unless snapshot id is stored,
@@ -154,7 +160,7 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	// The computation is shared: a viewer who leaves does not end it for
 	// the others waiting on it.
 	ctx := context.WithoutCancel(r.Context())
-	d, err := a.diffs.get(baseID+" "+headID+" "+strings.Join(accounts, ","), func() (*cloudscope.SnapshotDiff, error) {
+	d, err := a.diffs.get(r.Context(), baseID+" "+headID+" "+strings.Join(accounts, ","), func() (*cloudscope.SnapshotDiff, error) {
 		return a.compare(ctx, baseID, headID, accounts)
 	})
 	if err != nil {
@@ -173,24 +179,17 @@ func (a *api) compare(ctx context.Context, baseID, headID string, accounts []str
 			return d, err
 		}
 	}
-	head, err := a.deps.Bottlenecks.Get(ctx, headID)
-	if err != nil {
-		return nil, err
+	var whole [2]*cloudscope.Snapshot
+	for i, id := range []string{baseID, headID} {
+		s, err := a.deps.Bottlenecks.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil { // deleted since it was looked up
+			return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", cloudscope.Clip(id))
+		}
+		whole[i] = s.InAccounts(accounts)
 	}
-	base, err := a.deps.Bottlenecks.Get(ctx, baseID)
-	if err != nil {
-		return nil, err
-	}
-	if head == nil || base == nil {
-		return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no snapshot %q", cloudscope.Clip(cmpOr(head == nil, headID, baseID)))
-	}
-	d := cloudscope.CompareSnapshots(base.InAccounts(accounts), head.InAccounts(accounts))
+	d := cloudscope.CompareSnapshots(whole[0], whole[1])
 	return &d, nil
-}
-
-func cmpOr(first bool, a, b string) string {
-	if first {
-		return a
-	}
-	return b
 }
