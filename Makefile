@@ -21,7 +21,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # jsii (the CDK's bridge to node) otherwise warns on every run about Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps demo-deps web screenshots build build-host test vet fmt-check bench demo serve synth deploy deploy-management cdk-bootstrap clean
+.PHONY: help deps demo-deps web generate screenshots build build-host test vet fmt-check bench demo serve synth deploy deploy-management cdk-bootstrap clean
 
 help:
 	@echo "make demo    start an AWS emulator, seed a demo account, serve the dashboard and API on http://127.0.0.1:8080"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench   benchmarks: AWS call counts and times, bootstrap sizes"
 	@echo "make deps    install the pinned test tools that are missing (moto, cfn-lint, aws-lambda-rie, chromium)"
 	@echo "make web     the dashboard's npm packages, and Chart.js copied into its embedded assets"
+	@echo "make generate  what is made from the resource types' files (shared/discovery): their data, the page's list, the API's enum, the README's table"
 	@echo "make screenshots  the README's dashboard pictures, taken by the browser test from the demo data"
 	@echo "make synth   build the functions and write the CloudFormation template to cdk.out"
 	@echo "make deploy  deploy to the AWS account of your credentials (cdk deploy)"
@@ -62,6 +63,11 @@ $(WEB_VENDOR): node_modules/.package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map $(dir $@)
 
 web: $(WEB_VENDOR)
+
+# What is made from the resource type descriptors (shared/discovery/<type>.go);
+# a test fails while any of it is stale.
+generate:
+	$(GO) generate ./shared/resourcetypes
 
 build:
 	@for fn in $(FUNCTIONS); do \

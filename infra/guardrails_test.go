@@ -33,8 +33,8 @@ func TestTheGuardRails(t *testing.T) {
 	})
 	t.Run("the lease as long as the state machine may run", func(t *testing.T) {
 		def, _ := machineDefinition(t)
-		if def["TimeoutSeconds"] != scan.ShardedLeaseDuration.Seconds() {
-			t.Errorf("state machine timeout %vs, lease %vs: a second scan could start beside a slow first", def["TimeoutSeconds"], scan.ShardedLeaseDuration.Seconds())
+		if def["TimeoutSeconds"] != scan.StateMachineLeaseDuration.Seconds() {
+			t.Errorf("state machine timeout %vs, lease %vs: a second scan could start beside a slow first", def["TimeoutSeconds"], scan.StateMachineLeaseDuration.Seconds())
 		}
 	})
 	t.Run("the Lambda retry list complete", func(t *testing.T) {

@@ -24,7 +24,7 @@ func main() {
 		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	}
 	NewStack(app, "Cloudscope", props)
-	if settings.Fleet.On() && settings.Fleet.DelegatedAdmin {
+	if settings.Organization.On() && settings.Organization.DelegatedAdmin {
 		// Deployed apart, in the management account (management.go).
 		NewManagementStack(app, ManagementStackName, &StackProps{Settings: settings})
 	}

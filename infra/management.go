@@ -61,14 +61,14 @@ func readsOrganizationCosts(m appconfig.Manifest) bool {
 // delegated administrator, assume the management account's cost role, only
 // in the organization.
 func costRoleGrant(scope constructs.Construct, role awsiam.IRole, s Settings) {
-	if !s.Fleet.DelegatedAdmin {
+	if !s.Organization.DelegatedAdmin {
 		return
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("AssumeCostRole"), Actions: jsii.Strings(assumeRoleActions...),
 		Resources: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("arn:"), awscdk.Stack_Of(scope).Partition(),
-			jsii.String(":iam::" + s.Fleet.ManagementAccount + ":role/" + accounts.DefaultCostRole)})},
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": s.Fleet.OrgID}},
+			jsii.String(":iam::" + s.Organization.ManagementAccount + ":role/" + accounts.DefaultCostRole)})},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": s.Organization.OrgID}},
 	}))
 }
 
@@ -101,7 +101,7 @@ func managementOutputs(scope constructs.Construct, readers []awsiam.IRole, fns *
 // management account's credentials after the main stack (README,
 // Organizations; make deploy-management).
 func NewManagementStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
-	s := props.Settings.Fleet
+	s := props.Settings.Organization
 	sp := props.StackProps
 	// Deployed with aws cloudformation deploy, without a CDK bootstrap in
 	// the management account: no bootstrap version parameter or rule.

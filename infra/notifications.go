@@ -25,7 +25,7 @@ type Notifications struct {
 }
 
 // DigestEvent is what the weekly schedule sends the scan function: the
-// digest instead of a scan (shared/scan.IsDigest).
+// digest instead of a scan (shared/scanapp.IsDigest).
 var DigestEvent = map[string]any{"digest": true}
 
 // NewNotifications gives the scan function the dashboard's address for the

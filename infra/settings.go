@@ -48,8 +48,8 @@ type Settings struct {
 	// DigestSchedule is the EventBridge expression of the weekly digest;
 	// "off" sends none.
 	DigestSchedule string
-	// Fleet is the scan of many accounts (see fleet.go).
-	Fleet FleetSettings
+	// Organization is the scan of many accounts (see organization.go).
+	Organization OrganizationSettings
 }
 
 // DefaultDigestSchedule sends the weekly digest on Mondays at 08:00 UTC;
@@ -60,12 +60,12 @@ const (
 )
 
 // Functions are the Lambda functions' names, one per folder of functions/,
-// in the manifests' order: the five every deployment has, then FleetFunctions.
+// in the manifests' order: the five every deployment has, then OrganizationFunctions.
 var Functions = functionNames(func(appconfig.Manifest) bool { return true })
 
-// FleetFunctions are the sharded scan's states, deployed when the scan
+// OrganizationFunctions are the organization scan's states, deployed when the scan
 // reads more than its own account.
-var FleetFunctions = functionNames(func(m appconfig.Manifest) bool { return m.Fleet })
+var OrganizationFunctions = functionNames(func(m appconfig.Manifest) bool { return m.Organization })
 
 func functionNames(keep func(appconfig.Manifest) bool) []string {
 	var out []string
@@ -78,11 +78,11 @@ func functionNames(keep func(appconfig.Manifest) bool) []string {
 }
 
 // Deployed are the manifests of the functions this deployment builds: the
-// sharded scan's only when it reads more than its own account.
+// organization scan's only when it reads more than its own account.
 func (s Settings) Deployed() []appconfig.Manifest {
 	var out []appconfig.Manifest
 	for _, m := range appconfig.Manifests {
-		if !m.Fleet || s.Fleet.On() {
+		if !m.Organization || s.Organization.On() {
 			out = append(out, m)
 		}
 	}
@@ -130,7 +130,7 @@ func SettingsFrom(app awscdk.App) (Settings, error) {
 	if s.LogRetentionDays, err = strconv.Atoi(get("logRetentionDays", "30")); err != nil {
 		return s, fmt.Errorf("cloudscope:logRetentionDays must be a whole number of days")
 	}
-	if s.Fleet, err = fleetSettingsFrom(get); err != nil {
+	if s.Organization, err = organizationSettingsFrom(get); err != nil {
 		return s, err
 	}
 	return s, s.Validate()
@@ -153,7 +153,7 @@ func (s Settings) Validate() error {
 	if s.AlertEmail != "" && !strings.Contains(s.AlertEmail, "@") {
 		return fmt.Errorf("cloudscope:alertEmail %q is not an e-mail address", s.AlertEmail)
 	}
-	if err := s.Fleet.Validate(); err != nil {
+	if err := s.Organization.Validate(); err != nil {
 		return err
 	}
 	for _, m := range s.Deployed() {

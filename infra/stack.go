@@ -71,11 +71,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
 	newAPIAlarms(stack, "APIAlarms", fns, alerts)
 	NewAPI(stack, "Api", retention, fns)
-	var fleet *Fleet
-	if s.Fleet.On() {
-		fleet = NewFleet(stack, "Fleet", s, retention, fns, alerts)
+	var org *OrganizationScan
+	if s.Organization.On() {
+		// The construct keeps its first id, "Fleet": another id would replace
+		// the deployed bucket, state machine and StackSet.
+		org = NewOrganizationScan(stack, "Fleet", s, retention, fns, alerts)
 	}
-	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], fleet, alerts)
+	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], org, alerts)
 	var dash *Dashboard
 	if s.Dashboard {
 		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
@@ -155,7 +157,7 @@ func NewAlerts(scope constructs.Construct, id string, s Settings) *Alerts {
 	return &Alerts{Construct: c, Key: key, Topic: topic}
 }
 
-// Compute is the Lambda functions: five, and the sharded scan's three
+// Compute is the Lambda functions: five, and the organization scan's three
 // with cloudscope:accounts other than self.
 type Compute struct {
 	constructs.Construct
@@ -199,7 +201,7 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 	}))
 	g := m.Grants
 	readAccount := g.Account
-	if s.Fleet.On() && readsOrganizationCosts(m) {
+	if s.Organization.On() && readsOrganizationCosts(m) {
 		readAccount = appconfig.Union(readAccount, accounts.ManagementIAMActions)
 		costRoleGrant(stack, role, s)
 	}
@@ -208,12 +210,12 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 			Sid: jsii.String("ReadAccount"), Actions: jsii.Strings(readAccount...), Resources: jsii.Strings("*"),
 		}))
 	}
-	if g.AssumesMemberRole && s.Fleet.On() {
+	if g.AssumesMemberRole && s.Organization.On() {
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String("AssumeMemberRole"), Actions: jsii.Strings(assumeRoleActions...), Resources: &[]*string{memberRoleArns(stack, s.Fleet.MemberRole)},
+			Sid: jsii.String("AssumeMemberRole"), Actions: jsii.Strings(assumeRoleActions...), Resources: &[]*string{memberRoleArns(stack, s.Organization.MemberRole)},
 			// Only roles of the organization's own accounts, not any
 			// account's role of that name.
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": s.Fleet.OrgID}},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceOrgID": s.Organization.OrgID}},
 		}))
 	}
 	if len(g.Table) > 0 {
@@ -237,18 +239,18 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 		appconfig.EnvRetention: jsii.String(fmt.Sprint(s.RetentionDays)),
 		appconfig.EnvTopic:     topic.TopicArn(),
 	}
-	if s.Fleet.On() {
-		values[appconfig.EnvAccounts] = jsii.String(s.Fleet.Accounts)
-		values[appconfig.EnvMemberRole] = jsii.String(s.Fleet.MemberRole)
+	if s.Organization.On() {
+		values[appconfig.EnvAccounts] = jsii.String(s.Organization.Accounts)
+		values[appconfig.EnvMemberRole] = jsii.String(s.Organization.MemberRole)
 	}
 	if s.Thresholds != "" {
 		values[appconfig.EnvThresholds] = jsii.String(s.Thresholds)
 	}
-	if s.Fleet.Regions != "" {
-		values[appconfig.EnvRegions] = jsii.String(s.Fleet.Regions)
+	if s.Organization.Regions != "" {
+		values[appconfig.EnvRegions] = jsii.String(s.Organization.Regions)
 	}
-	if s.Fleet.SkipRegions != "" {
-		values[appconfig.EnvSkipRegions] = jsii.String(s.Fleet.SkipRegions)
+	if s.Organization.SkipRegions != "" {
+		values[appconfig.EnvSkipRegions] = jsii.String(s.Organization.SkipRegions)
 	}
 	env := map[string]*string{}
 	for _, k := range m.Reads() {
@@ -260,14 +262,14 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 	if s.ReserveConcurrency {
 		reserved = jsii.Number(float64(m.Concurrency))
 		if name == "shard" { // as many as the map runs at once
-			reserved = jsii.Number(float64(s.Fleet.ShardConcurrency))
+			reserved = jsii.Number(float64(s.Organization.ShardConcurrency))
 		}
 	}
 	// Account actions take Resource * (no resource-level permissions exist
 	// for them) and log streams are named by the log group's ARN and :*.
 	applies := []any{"Resource::*", map[string]any{"regex": "/^Resource::<Functions" + id + "Logs[A-Z0-9]+\\.Arn>:\\*$/"}}
-	if g.AssumesMemberRole && s.Fleet.On() {
-		applies = append(applies, "Resource::arn:<AWS::Partition>:iam::*:role/"+s.Fleet.MemberRole)
+	if g.AssumesMemberRole && s.Organization.On() {
+		applies = append(applies, "Resource::arn:<AWS::Partition>:iam::*:role/"+s.Organization.MemberRole)
 	}
 	if len(g.PlanBucket) > 0 {
 		applies = append(applies, map[string]any{"regex": "/^Resource::<FleetPlans[A-Z0-9]+\\.Arn>\\/plans\\/\\*$/"})
@@ -353,10 +355,10 @@ func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsap
 
 // NewSchedule runs the scan daily, retrying a failed delivery and keeping
 // what cannot be delivered in a queue; an alarm on scan errors tells the
-// topic. With a fleet (accounts other than self), the schedule starts its
+// topic. With an organization scan (accounts other than self), the schedule starts its
 // state machine with {"scan_id": <the event's id>} instead of invoking the
 // scan function.
-func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, fleet *Fleet, alerts *Alerts) {
+func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, org *OrganizationScan, alerts *Alerts) {
 	stack := constructs.NewConstruct(scope, jsii.String(id))
 	topic := alerts.Topic
 	dlq := awssqs.NewQueue(stack, jsii.String("ScanDeadLetters"), &awssqs.QueueProps{
@@ -367,8 +369,8 @@ func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslamb
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.Schedule)),
 		Description: jsii.String("cloudscope: the daily full scan"),
 	})
-	if fleet != nil {
-		rule.AddTarget(awseventstargets.NewSfnStateMachine(fleet.StateMachine, &awseventstargets.SfnStateMachineProps{
+	if org != nil {
+		rule.AddTarget(awseventstargets.NewSfnStateMachine(org.StateMachine, &awseventstargets.SfnStateMachineProps{
 			Input:         awsevents.RuleTargetInput_FromObject(map[string]any{"scan_id": awsevents.EventField_FromPath(jsii.String("$.id"))}),
 			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
 		}))

@@ -238,7 +238,7 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		if readsOrganizationCosts(m) { // the organization's costs are the management account's
 			want = appconfig.Union(want, accounts.ManagementIAMActions)
 		}
-		if g.StartsScanMachine { // POST /scans starts the state machine of this (fleet) deployment
+		if g.StartsScanMachine { // POST /scans starts the state machine of this (organization scan) deployment
 			want = appconfig.Union(want, sfnstart.IAMActions)
 		}
 		if got := appconfig.Union(actions); !slices.Equal(got, want) {
@@ -492,14 +492,14 @@ func TestDashboardCanBeTurnedOff(t *testing.T) {
 	if routes != len(Routes) {
 		t.Errorf("%d routes, want %d", routes, len(Routes))
 	}
-	// Accounts self (the default): today's direct scan, none of the fleet.
+	// Accounts self (the default): today's direct scan, none of the organization scan.
 	scanFn := logicalID(t, st, "Functions", "Scan")
 	for id, r := range doc.Resources {
 		switch r["Type"] {
 		case "AWS::StepFunctions::StateMachine", "AWS::CloudFormation::StackSet":
 			t.Errorf("accounts self, yet %s (%s)", id, r["Type"])
 		case "AWS::Lambda::Function":
-			for _, fn := range FleetFunctions {
+			for _, fn := range OrganizationFunctions {
 				if strings.HasPrefix(id, "Functions"+title(fn)) {
 					t.Errorf("accounts self, yet the %s function", fn)
 				}

@@ -16,7 +16,7 @@ import (
 func resources(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("resources")
 	regions := fs.String("regions", "", "comma-separated regions (default: every enabled region)")
-	types := fs.String("types", "", "comma-separated types: ec2, rds, s3, lambda, ebs, ebs-snapshot, eip, nat, elb, dynamodb (default: all)")
+	types := fs.String("types", "", "comma-separated types: "+cloudscope.TypeNames()+" (default: all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -96,7 +96,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		if perr != nil {
 			return perr
 		}
-		res, err = services.Fleet(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
+		res, err = services.OrganizationScan(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
 	}
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
 	}
 	if *asJSON && !env.conf.Accounts.Self() {
-		// The snapshot of a sharded scan holds no resources: its parts do,
+		// The snapshot of an organization scan holds no resources: its parts do,
 		// in the store. They are printed in place, chunk by chunk.
 		return printSnapshotJSON(env.stdout, snap, func(fn func([]cloudscope.Resource) error) error {
 			return kept.ResourceChunks(ctx, snap.ID, nil, fn)

@@ -21,7 +21,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
-	"github.com/cloudscope/cloudscope/shared/shard"
 )
 
 const defaultAddr = "127.0.0.1:8080"
@@ -142,7 +141,7 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		env.log.Error("scan failed", "scan_id", id, "error", err)
 	}
 	start := func(sc *scan.Scanner) func(context.Context, string) error {
-		return scan.InBackground(ctx, sc, 15*time.Minute, failed)
+		return sc.InBackground(ctx, 15*time.Minute, failed)
 	}
 	if !conf.Accounts.Self() {
 		// POST /scans runs every account's shards in this process.
@@ -150,9 +149,9 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		if err != nil {
 			return nil, err
 		}
-		fleet := services.Fleet(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
+		org := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
 		start = func(*scan.Scanner) func(context.Context, string) error {
-			return shard.InBackground(ctx, fleet, 4*time.Hour, failed)
+			return org.InBackground(ctx, 4*time.Hour, failed)
 		}
 	}
 	deps := services.All(conf, clients, store, env.local.CostCache, env.local.Records, start)

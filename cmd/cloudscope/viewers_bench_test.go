@@ -43,6 +43,7 @@ func BenchmarkDemoViewers(b *testing.B) {
 		b.Fatal(err)
 	}
 	conf.Metrics.NoPercentiles = true
+	conf.PricesOff = true // moto has no Price List
 	env := &environment{conf: conf, log: slog.New(slog.NewTextHandler(io.Discard, nil)), stdout: os.Stderr, stderr: os.Stderr}
 	urls := make(chan string, 1)
 	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, nil, func(u string) { urls <- u }) }()

@@ -28,7 +28,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -79,17 +79,17 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 
 	// The plan: the fixture's scan id is the whole test's.
 	startEvent := readFixture(t, "../../events/plan/start-execution.json")
-	var start fleetapp.Event
+	var start scanapp.Event
 	if err := json.Unmarshal(startEvent, &start); err != nil || start.ScanID == "" {
 		t.Fatalf("start-execution.json: %+v %v", start, err)
 	}
 	scanID := start.ScanID
 	plan := lambdatest.Start(t, lambdatest.Bootstrap(t, "plan"), append(slices.Clone(env), "CLOUDSCOPE_PLAN_BUCKET="+bucket))
-	var planned fleetapp.Plan
+	var planned scanapp.Plan
 	if err := json.Unmarshal(plan.Invoke(t, startEvent), &planned); err != nil {
 		t.Fatalf("plan: %v\n%s", err, plan.Logs())
 	}
-	if planned.ScanID != scanID || planned.Bucket != bucket || planned.Key != fleetapp.PlanKey(scanID) || planned.Shards <= 0 {
+	if planned.ScanID != scanID || planned.Bucket != bucket || planned.Key != scanapp.PlanKey(scanID) || planned.Shards <= 0 {
 		t.Fatalf("plan answered %+v\n%s", planned, plan.Logs())
 	}
 	obj, err := s3client.In(clients, "us-east-1").GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(planned.Bucket), Key: aws.String(planned.Key)})
@@ -150,7 +150,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 		if i == fixtureAt {
 			event = mapItem
 		}
-		var got fleetapp.ShardSummary
+		var got scanapp.MapResult
 		if err := json.Unmarshal(shardFn.Invoke(t, event), &got); err != nil {
 			t.Fatalf("shard %s: %v\n%s", shards[i].Key(), err, shardFn.Logs())
 		}
@@ -165,12 +165,12 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 
 	// Finalize, with its fixture.
 	finalizeEvent := readFixture(t, "../../events/finalize/finalize.json")
-	var fin fleetapp.Event
+	var fin scanapp.Event
 	if err := json.Unmarshal(finalizeEvent, &fin); err != nil || fin.ScanID != scanID {
 		t.Fatalf("finalize.json names scan %q (%v), the plan fixture %q", fin.ScanID, err, scanID)
 	}
 	finalize := lambdatest.Start(t, lambdatest.Bootstrap(t, "finalize"), append(slices.Clone(env), "CLOUDSCOPE_TOPIC_ARN="+aws.ToString(topic.TopicArn)))
-	var done fleetapp.Finalized
+	var done scanapp.Finalized
 	if err := json.Unmarshal(finalize.Invoke(t, finalizeEvent), &done); err != nil {
 		t.Fatalf("finalize: %v\n%s", err, finalize.Logs())
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
-	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -55,7 +55,7 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	// The demo's 17 resources of the first four types, and its waste types'
 	// (at least: the emulator may add snapshots of its own, of an AMI the
 	// demo makes).
-	var first, again scan.Summary
+	var first, again scanapp.Summary
 	if err := json.Unmarshal(fn.Invoke(t, event), &first); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestBootstrapScansOncePerEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var week scan.Summary
+	var week scanapp.Summary
 	if err := json.Unmarshal(fn.Invoke(t, digest), &week); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Command shard is the sharded scan's unit of work, run by the state
+// Command shard is the organization scan's unit of work, run by the state
 // machine's Distributed Map once per item: one account's one region (or some
 // of its types), stored as the scan's part.
 package main

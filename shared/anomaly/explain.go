@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
 // Scans are the stored scans the explanation reads (scan.Store has them).
@@ -28,20 +29,16 @@ type Prices interface {
 const scansLooked = 120
 
 // serviceTypes are the resource types whose hours each Cost Explorer
-// service bills. "EC2 - Other" carries EBS volumes and snapshots and NAT
-// gateway hours; public IPv4 addresses bill under Amazon Virtual Private
-// Cloud since February 2024. A service not listed has no inventory that
-// cloudscope lists: its anomalies are not explained by resources.
-var serviceTypes = map[string][]cloudscope.ResourceType{
-	"Amazon Elastic Compute Cloud - Compute": {cloudscope.EC2},
-	"EC2 - Other":                            {cloudscope.Volume, cloudscope.VolumeBackup, cloudscope.NATGateway},
-	"Amazon Virtual Private Cloud":           {cloudscope.Address},
-	"Amazon Elastic Load Balancing":          {cloudscope.LoadBalancer},
-	"Amazon Relational Database Service":     {cloudscope.RDS},
-	"Amazon Simple Storage Service":          {cloudscope.S3},
-	"AWS Lambda":                             {cloudscope.Lambda},
-	"Amazon DynamoDB":                        {cloudscope.Table},
-}
+// service bills, from the types' descriptors (their CostService). A service
+// no type names has no inventory that cloudscope lists: its anomalies are
+// not explained by resources.
+var serviceTypes = func() map[string][]cloudscope.ResourceType {
+	out := map[string][]cloudscope.ResourceType{}
+	for _, d := range resourcetypes.All {
+		out[d.CostService] = append(out[d.CostService], cloudscope.ResourceType(d.Name))
+	}
+	return out
+}()
 
 // explainer explains anomalies from the stored scans, loading each scan at
 // most once per evaluation.

@@ -51,6 +51,10 @@ type Config struct {
 	// RegionsAtOnce is how many regions' metrics a scan reads at once; 0:
 	// the scan's default.
 	RegionsAtOnce int
+	// PricesOff asks no Price List for the savings and the anomalies'
+	// explanations: every saving says no price was consulted (for an
+	// emulator with no Price List and no stand-in named).
+	PricesOff bool
 	// ChatTopicARN is the SNS topic for chat channels (Amazon Q Developer
 	// in chat applications); empty means none.
 	ChatTopicARN string
@@ -63,9 +67,9 @@ type Config struct {
 	Accounts         accounts.Setting
 	MemberRole       string
 	ShardConcurrency int
-	// PlanBucket is where a sharded scan's plan is written (the plan function).
+	// PlanBucket is where an organization scan's plan is written (the plan function).
 	PlanBucket string
-	// StateMachine is the sharded scan's state machine POST /scans starts;
+	// StateMachine is the organization scan's state machine POST /scans starts;
 	// empty: POST /scans invokes the scan function.
 	StateMachine string
 	// Anomaly are the floors a spend anomaly must pass.
@@ -90,6 +94,11 @@ const (
 	// turn, for an emulator that computes one call at a time (the demo and
 	// the tests against moto set it).
 	EnvRegionsAtOnce = "CLOUDSCOPE_REGIONS_AT_ONCE"
+	// EnvPriceList is "off" to ask no Price List (default "on": the Price
+	// List Query API, or the endpoint AWS_ENDPOINT_URL_PRICING names, such
+	// as the demo's stand-in). The tests against moto without a stand-in
+	// set it off; nothing else turns prices off.
+	EnvPriceList = "CLOUDSCOPE_PRICE_LIST"
 )
 
 // The organization settings, each optional.
@@ -169,6 +178,13 @@ func From(getenv func(string) string) (Config, error) {
 	default:
 		return c, fmt.Errorf("%s=%q: want on or off", EnvPercentiles, v)
 	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvPriceList))); v {
+	case "", "on":
+	case "off":
+		c.PricesOff = true
+	default:
+		return c, fmt.Errorf("%s=%q: want on or off", EnvPriceList, v)
+	}
 	if v := strings.TrimSpace(getenv(EnvCostTTL)); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute || d > 48*time.Hour {
@@ -214,7 +230,7 @@ func From(getenv func(string) string) (Config, error) {
 	if err := organization(&c, getenv); err != nil {
 		return c, err
 	}
-	if err := fleet(&c, getenv); err != nil {
+	if err := stateMachine(&c, getenv); err != nil {
 		return c, err
 	}
 	if err := anomalyFloors(&c, getenv); err != nil {

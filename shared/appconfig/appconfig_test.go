@@ -66,7 +66,7 @@ func TestOrganizationSettings(t *testing.T) {
 }
 
 // TestEveryFunctionDeclaresItsSettings: one manifest per folder of
-// functions/, the five every deployment has before the sharded scan's, no
+// functions/, the five every deployment has before the organization scan's, no
 // route served by two, and each required setting has a description for its
 // message.
 func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
@@ -82,7 +82,7 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	}
 	var declared []string
 	routes := map[Route]string{}
-	fleet := false
+	org := false
 	for _, m := range Manifests {
 		declared = append(declared, m.Name)
 		for _, k := range m.Required {
@@ -96,10 +96,10 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 			}
 			routes[r] = m.Name
 		}
-		if fleet && !m.Fleet {
-			t.Errorf("%s comes after a function of the sharded scan", m.Name)
+		if org && !m.Organization {
+			t.Errorf("%s comes after a function of the organization scan", m.Name)
 		}
-		fleet = fleet || m.Fleet
+		org = org || m.Organization
 		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
 			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
 		}

@@ -23,7 +23,7 @@ import (
 type Manifest struct {
 	Name string
 	// Routes are the HTTP API routes behind the function; none for the
-	// scan and the sharded scan's states, which events invoke.
+	// scan and the organization scan's states, which events invoke.
 	Routes []Route
 	Function
 	Grants Grants
@@ -31,9 +31,9 @@ type Manifest struct {
 	// reserved concurrency (the shard function's is the map's
 	// MaxConcurrency, a deployment setting).
 	MemoryMB, TimeoutSeconds, Concurrency int
-	// Fleet: deployed only when the scan reads more than its own account
-	// (the sharded scan's states).
-	Fleet bool
+	// Organization: deployed only when the scan reads more than its own account
+	// (the organization scan's states).
+	Organization bool
 }
 
 // Route is one API route: a method and a path in the OpenAPI document's
@@ -74,10 +74,10 @@ type Grants struct {
 //   - costs: the table, where Cost Explorer answers are cached (each miss is
 //     a billed request; a cache in memory is lost with every instance).
 //   - bottlenecks: the table (snapshots, scan status) and the scan function,
-//     which POST /scans invokes (or, when set, the sharded scan's state
+//     which POST /scans invokes (or, when set, the organization scan's state
 //     machine, which it starts instead).
 //   - scan: the table, where snapshots go, and the topic for new findings.
-//   - plan, shard, finalize: the sharded scan's states (deployed with
+//   - plan, shard, finalize: the organization scan's states (deployed with
 //     cloudscope:accounts other than self). Each needs the table (scan
 //     status, the shards' parts); plan also the bucket it writes the shards
 //     to, finalize the topic.
@@ -89,7 +89,7 @@ type Grants struct {
 // all (about 10 s of one core and a 46 MiB heap, BenchmarkStoredInventory):
 // 1,769 MB buys a whole vCPU, and 29 s is API Gateway's own limit. Costs
 // reserves few instances: every miss is a billed Cost Explorer request; the
-// scan one, since one scan runs at a time. The sharded scan: a plan is a few
+// scan one, since one scan runs at a time. The organization scan: a plan is a few
 // calls per account; a shard holds one account-region (goal: a peak heap
 // under 256 MB, issue 14), up to 15 minutes; finalize merges every part's
 // summary and writes the snapshot (goal: under 2 minutes and 1 GB), with a
@@ -152,21 +152,21 @@ var Manifests = []Manifest{
 			DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
 	},
 	{
-		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Fleet: true,
+		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Organization: true,
 		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: Union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
 			Table:      Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 			PlanBucket: Union(s3items.IAMActions)},
 	},
 	{
-		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Fleet: true,
+		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Organization: true,
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
 			EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
 			Table: Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	},
 	{
-		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Fleet: true,
+		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Organization: true,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 		// The finalize's anomalies price what changed in the inventory that day.
 		Grants: Grants{Account: Union(costs.ReportIAMActions, pricing.IAMActions),

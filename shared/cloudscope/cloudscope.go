@@ -14,12 +14,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
 // ResourceType names a kind of AWS resource that cloudscope discovers.
 type ResourceType string
 
-// The resource types cloudscope discovers.
+// The names of the resource types the rules speak of. Each type is
+// described in one file of shared/discovery, from which ResourceTypes is made.
 const (
 	EC2    ResourceType = "ec2"
 	RDS    ResourceType = "rds"
@@ -27,8 +30,8 @@ const (
 	Lambda ResourceType = "lambda"
 )
 
-// The resource types of the waste rules. They join ResourceTypes at its end:
-// the stored order keys chunks by a type's index.
+// The resource types of the waste rules. Their descriptors place them after
+// the four above: the stored order keys chunks by a type's index.
 const (
 	Volume       ResourceType = "ebs"          // EBS volumes
 	VolumeBackup ResourceType = "ebs-snapshot" // EBS snapshots the account owns
@@ -38,8 +41,15 @@ const (
 	Table        ResourceType = "dynamodb"     // DynamoDB tables
 )
 
-// ResourceTypes lists every supported type in the order output uses.
-var ResourceTypes = []ResourceType{EC2, RDS, S3, Lambda, Volume, VolumeBackup, Address, NATGateway, LoadBalancer, Table}
+// ResourceTypes lists every supported type in the order output uses and
+// stores keep (each type's descriptor, in shared/resourcetypes, says its place).
+var ResourceTypes = func() []ResourceType {
+	out := make([]ResourceType, len(resourcetypes.All))
+	for i, d := range resourcetypes.All {
+		out[i] = ResourceType(d.Name)
+	}
+	return out
+}()
 
 // Valid reports whether t is a supported resource type.
 func (t ResourceType) Valid() bool { return slices.Contains(ResourceTypes, t) }

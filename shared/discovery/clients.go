@@ -96,28 +96,21 @@ func ClientsFrom(c *awsconf.Clients) Clients {
 	}
 }
 
-// IAMActions lists every IAM action discovery's code calls; the infrastructure
-// grants exactly these, and the read-only policy for local use is built from them.
-var IAMActions = append(slices.Clone(RegionsIAMActions),
-	"ec2:DescribeInstances",
-	"rds:DescribeDBInstances",
-	"lambda:ListFunctions",
-	"s3:ListAllMyBuckets",
-	"s3:GetBucketLocation",
-	"ec2:DescribeVolumes",
-	"ec2:DescribeSnapshots",
-	"ec2:DescribeImages",
-	"ec2:DescribeAddresses",
-	"ec2:DescribeNatGateways",
-	// Application, network, gateway and classic load balancers share one
-	// IAM prefix for both APIs.
-	"elasticloadbalancing:DescribeLoadBalancers",
-	"elasticloadbalancing:DescribeTargetGroups",
-	"elasticloadbalancing:DescribeTargetHealth",
-	"elasticloadbalancing:DescribeInstanceHealth",
-	"dynamodb:ListTables",
-	"dynamodb:DescribeTable",
-)
+// IAMActions lists every IAM action discovery's code calls: listing regions
+// and each type's IAMActions. The infrastructure grants exactly these, and
+// the read-only policy for local use is built from them.
+var IAMActions []string
+
+func init() {
+	IAMActions = slices.Clone(RegionsIAMActions)
+	for _, t := range types {
+		for _, a := range t.IAMActions {
+			if !slices.Contains(IAMActions, a) {
+				IAMActions = append(IAMActions, a)
+			}
+		}
+	}
+}
 
 // RegionsIAMActions are what listing and checking regions calls (Regions,
 // CheckRegions): all that a function needs which only checks region names.

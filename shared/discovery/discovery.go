@@ -10,6 +10,11 @@
 // under a bound; a list that failed for a passing reason (throttled,
 // unavailable, timed out) is read once more at the end; a region or service
 // that still fails is reported beside what succeeded.
+//
+// Each resource type is one file here (ec2.go, ebs.go, ...): its descriptor,
+// which the rest of cloudscope derives from (see shared/resourcetypes), its
+// lister, the IAM actions the lister calls, and which of its resources the
+// scan reads metrics for.
 package discovery
 
 import (
@@ -290,10 +295,22 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 	run := &runner{sem: make(chan struct{}, s.opts.Concurrency)}
 	var wg sync.WaitGroup
 
-	// S3's bucket list is global: start it before the region lookup returns.
-	var buckets []cloudscope.Resource
-	if slices.Contains(types, cloudscope.S3) {
-		wg.Go(func() { buckets = s.listBuckets(work, run) })
+	// A global list (S3's buckets) starts before the region lookup returns.
+	global := map[cloudscope.ResourceType][]cloudscope.Resource{}
+	var globalMu sync.Mutex
+	listAll := func(t Type) {
+		wg.Go(func() {
+			if found := t.ListAll(s, work, run); found != nil {
+				globalMu.Lock()
+				global[cloudscope.ResourceType(t.Name)] = found
+				globalMu.Unlock()
+			}
+		})
+	}
+	for _, name := range types {
+		if t, ok := typeOf(name); ok && t.ListAll != nil {
+			listAll(t)
+		}
 	}
 
 	regions, regionFailure, err := s.resolveRegions(work, q.Regions, run)
@@ -306,32 +323,20 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 		run.fail(*regionFailure)
 	}
 
-	listers := map[cloudscope.ResourceType]func(context.Context, string, *runner) ([]cloudscope.Resource, error){
-		cloudscope.EC2:    s.listInstances,
-		cloudscope.RDS:    s.listDatabases,
-		cloudscope.Lambda: s.listFunctions,
-
-		cloudscope.Volume:       s.listVolumes,
-		cloudscope.VolumeBackup: s.listSnapshots,
-		cloudscope.Address:      s.listAddresses,
-		cloudscope.NATGateway:   s.listNATGateways,
-		cloudscope.LoadBalancer: s.listLoadBalancers,
-		cloudscope.Table:        s.listTables,
-	}
-	listIn := func(region string, t cloudscope.ResourceType) {
+	listIn := func(region string, t Type) {
 		wg.Go(func() {
-			found, err := listers[t](work, region, run)
+			found, err := t.List(s, work, region, run)
 			if err != nil {
-				run.fail(failure(region, string(t), err))
+				run.fail(failure(region, t.Name, err))
 				return
 			}
-			run.done(region, t)
+			run.done(region, cloudscope.ResourceType(t.Name))
 			run.add(found)
 		})
 	}
 	for _, region := range regions {
-		for _, t := range types {
-			if _, ok := listers[t]; ok {
+		for _, name := range types {
+			if t, ok := typeOf(name); ok && t.List != nil {
 				listIn(region, t)
 			}
 		}
@@ -344,22 +349,19 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 	// The second pass: each list that failed for a passing reason, once
 	// more after a pause, if the budget allows.
 	if again := run.takeTransient(func(f cloudscope.Failure) bool {
-		_, listed := listers[cloudscope.ResourceType(f.Service)]
-		return (f.Region != cloudscope.Global && listed) || (f.Region == cloudscope.Global && f.Service == "s3")
+		t, ok := typeOf(cloudscope.ResourceType(f.Service))
+		return ok && (f.Region == cloudscope.Global) == (t.ListAll != nil)
 	}); len(again) > 0 {
 		if err := sleep(work, s.opts.RetryPause); err != nil {
 			run.failures = append(run.failures, again...)
 		} else {
 			for _, f := range again {
-				if f.Region == cloudscope.Global { // S3's bucket list
-					wg.Go(func() {
-						if found := s.listBuckets(work, run); found != nil {
-							buckets = found
-						}
-					})
+				t, _ := typeOf(cloudscope.ResourceType(f.Service))
+				if f.Region == cloudscope.Global {
+					listAll(t)
 					continue
 				}
-				listIn(f.Region, cloudscope.ResourceType(f.Service))
+				listIn(f.Region, t)
 			}
 			wg.Wait()
 		}
@@ -372,13 +374,9 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 	for _, r := range regions {
 		inRegions[r] = true
 	}
-	var kept []cloudscope.Resource
-	for _, b := range buckets {
-		if inRegions[b.Region] {
-			kept = append(kept, b)
-		}
+	for _, found := range global {
+		run.add(slices.DeleteFunc(found, func(r cloudscope.Resource) bool { return !inRegions[r.Region] }))
 	}
-	run.add(kept)
 	run.linkSnapshots()
 	run.fillARNs()
 
@@ -546,4 +544,35 @@ func tagMap(tags []ec2types.Tag) map[string]string {
 		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return m
+}
+
+// accountOf is the account id field of an ARN ("" when it has none).
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// fillARNs gives an ARN to the resources whose API answer names no account
+// (Elastic IPs, NAT gateways, classic load balancers, volumes without an
+// owner), once another answer of the same discovery named it. Call it while
+// no worker runs.
+func (r *runner) fillARNs() {
+	account := r.account
+	if account == "" {
+		return
+	}
+	for _, list := range r.found {
+		for i := range list {
+			res := &list[i]
+			if res.ARN != "" {
+				continue
+			}
+			if t, ok := typeOf(res.Type); ok && t.ARN != nil {
+				res.ARN = t.ARN(*res, account)
+			}
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
 // MaxIDs bounds the resources of one request: 100 resources of the richest
@@ -21,21 +22,21 @@ const MaxHours = int64(MaxAge / time.Hour)
 // clock a little ahead is not a mistake, a window in the future is.
 const ClockSkew = 5 * time.Minute
 
-// idShapes are the forms of resource ids per type, as AWS documents them.
-var idShapes = map[cloudscope.ResourceType]struct {
+// idShape is the form of a type's resource ids.
+type idShape struct {
 	re   *regexp.Regexp
 	what string
-}{
-	cloudscope.EC2:        {regexp.MustCompile(`^i-[0-9a-f]{8}([0-9a-f]{9})?$`), "an instance id such as i-0123456789abcdef0"},
-	cloudscope.RDS:        {regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9-]{0,62}$`), "a DB instance identifier (a letter, then letters, digits and hyphens)"},
-	cloudscope.Lambda:     {regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`), "a function name (letters, digits, hyphens and underscores)"},
-	cloudscope.S3:         {regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`), "a bucket name"},
-	cloudscope.Volume:     {regexp.MustCompile(`^vol-[0-9a-f]{8}([0-9a-f]{9})?$`), "a volume id such as vol-0123456789abcdef0"},
-	cloudscope.NATGateway: {regexp.MustCompile(`^nat-[0-9a-f]{8}([0-9a-f]{9})?$`), "a NAT gateway id such as nat-0123456789abcdef0"},
-	cloudscope.LoadBalancer: {regexp.MustCompile(`^((app|net)/[a-zA-Z0-9-]{1,32}/[0-9a-f]{16}|[a-zA-Z0-9-]{1,32})$`),
-		"a load balancer id: app/name/id or net/name/id (its ARN's end), or a classic load balancer's name"},
-	cloudscope.Table: {regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`), "a table name (3 to 255 letters, digits, _ . -)"},
 }
+
+// idShapes are the forms of resource ids per type, from the types'
+// descriptors (as AWS documents them).
+var idShapes = func() map[cloudscope.ResourceType]idShape {
+	out := make(map[cloudscope.ResourceType]idShape, len(resourcetypes.All))
+	for _, d := range resourcetypes.All {
+		out[cloudscope.ResourceType(d.Name)] = idShape{regexp.MustCompile(d.ID.Pattern), d.ID.What}
+	}
+	return out
+}()
 
 // RequestInput is a metrics request as a caller gives it: text as typed,
 // lists already split into values. Empty fields take their defaults.

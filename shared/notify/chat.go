@@ -102,18 +102,8 @@ func chatFinding(f cloudscope.Finding, account string) string {
 	if account != "" {
 		where += ", account " + account
 	}
-	return fmt.Sprintf("• *%s* %s %s in %s: %s", f.Severity, typeLabel(f.ResourceType), mdEscape.Replace(name), where,
+	return fmt.Sprintf("• *%s* %s %s in %s: %s", f.Severity, typeName(f.ResourceType), mdEscape.Replace(name), where,
 		mdEscape.Replace(strings.TrimSuffix(f.Title, ".")))
-}
-
-func typeLabel(t cloudscope.ResourceType) string {
-	switch t {
-	case cloudscope.EC2, cloudscope.RDS, cloudscope.S3:
-		return strings.ToUpper(string(t))
-	case cloudscope.Lambda:
-		return "Lambda"
-	}
-	return string(t)
 }
 
 func chatCounts(c Counts) string {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
 // FindingsSchemaID names the findings document's version: a program reads
@@ -159,16 +160,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// typeNames name resource types for people.
-var typeNames = map[cloudscope.ResourceType]string{
-	cloudscope.EC2: "EC2 instance", cloudscope.RDS: "RDS database", cloudscope.S3: "S3 bucket", cloudscope.Lambda: "Lambda function",
-	cloudscope.Volume: "EBS volume", cloudscope.VolumeBackup: "EBS snapshot", cloudscope.Address: "Elastic IP", cloudscope.NATGateway: "NAT gateway",
-	cloudscope.LoadBalancer: "load balancer", cloudscope.Table: "DynamoDB table",
-}
-
+// typeName names a resource type for people: its descriptor's label.
 func typeName(t cloudscope.ResourceType) string {
-	if n, ok := typeNames[t]; ok {
-		return n
+	if d, ok := resourcetypes.Of(string(t)); ok {
+		return d.Label
 	}
 	return string(t)
 }

@@ -50,7 +50,7 @@ type PriceCache interface {
 // Client answers unit prices: from its memory of this process, then the
 // cache, then the Price List. It is safe for concurrent use.
 type Client struct {
-	api   API        // nil: no Price List here (an emulator)
+	api   API        // nil: prices are off
 	cache PriceCache // nil: none
 	now   func() time.Time
 	mu    sync.Mutex
@@ -70,8 +70,8 @@ type memo struct {
 // price before it is asked again: a scan's findings then wait on it once.
 const FailureMemo = 10 * time.Minute
 
-// New returns a Client over the Price List API (nil where there is none,
-// such as an emulator) and a cache (nil for none).
+// New returns a Client over the Price List API (nil: prices are off, as
+// CLOUDSCOPE_PRICE_LIST=off asks) and a cache (nil for none).
 func New(api API, cache PriceCache) *Client {
 	return &Client{api: api, cache: cache, now: time.Now, memo: map[string]memo{}}
 }
@@ -106,7 +106,7 @@ func (c *Client) UnitPrice(ctx context.Context, region string, item cloudscope.P
 		return cloudscope.UnitPrice{Unavailable: "the AWS Price List API does not serve the " + p + " partition"}
 	}
 	if c.api == nil {
-		return cloudscope.UnitPrice{Unavailable: "no Price List API here (the AWS emulator has none)"}
+		return cloudscope.UnitPrice{Unavailable: "prices are off here (CLOUDSCOPE_PRICE_LIST=off): no Price List was asked"}
 	}
 	spec, ok := productOf(item)
 	if !ok {

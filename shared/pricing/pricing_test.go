@@ -201,7 +201,7 @@ func TestAFailedCallIsNotKept(t *testing.T) {
 	if p := c.UnitPrice(ctx, "us-east-1", gp2); p.Amount.String() != "0.10" {
 		t.Errorf("after the denial: %+v", p)
 	}
-	if p := pricing.New(nil, nil).UnitPrice(ctx, "us-east-1", gp2); !strings.Contains(p.Unavailable, "emulator") {
+	if p := pricing.New(nil, nil).UnitPrice(ctx, "us-east-1", gp2); !strings.Contains(p.Unavailable, "prices are off") {
 		t.Errorf("without the API: %+v", p)
 	}
 }

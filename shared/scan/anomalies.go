@@ -31,7 +31,7 @@ func (s *Scanner) anomalyReport(ctx context.Context, org bool) (*costs.Report, [
 	}
 	rep, err := s.d.Costs.Report(ctx, s.d.Anomalies.Query(org))
 	if err != nil {
-		return nil, []cloudscope.Failure{failure(cloudscope.Global, "ce", err)}, billedRequests(err)
+		return nil, []cloudscope.Failure{failure("", cloudscope.Global, "ce", err)}, billedRequests(err)
 	}
 	return rep, nil, rep.Requests
 }
@@ -69,7 +69,7 @@ func (s *Scanner) tellAnomalies(ctx context.Context, snap *cloudscope.Snapshot, 
 	}
 	err := s.d.Notifier.Publish(ctx, s.message(snap, nil, as, ""))
 	if err != nil && !isChatOnly(err) {
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "sns", err))
 		return nil
 	}
 	return s.d.Anomalies.MarkNotified(ctx, as)

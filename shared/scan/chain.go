@@ -7,8 +7,9 @@ import (
 
 // A scan's time is its longest chain of dependent calls: the region list,
 // then each region's listings, then one wave of GetMetricData calls. The
-// helpers here run the independent parts of a scan together, so that no
-// other wait is added to that chain; a sharded scan reuses them per shard.
+// helpers here run the independent parts of a one-account scan together,
+// so that no other wait is added to that chain (an organization scan's
+// shards run apart in the pool or the state machine's map).
 
 // RegionsAtOnce is how many regions' metrics a scan reads at once, and
 // SeriesAtOnce how many resources' series it holds at once: a region's

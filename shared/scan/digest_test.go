@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -201,25 +200,5 @@ func TestWeeklyDigestTellsWhatItCouldNotRead(t *testing.T) {
 	n.fail = fmt.Errorf("%w: no such topic", cloudscope.ErrChatUndelivered)
 	if sum, err := s.Digest(context.Background()); err != nil || !sum.Sent || sum.ChatError == "" {
 		t.Errorf("a failed chat publish: %+v %v", sum, err)
-	}
-}
-
-func TestDigestEvent(t *testing.T) {
-	b, err := os.ReadFile("../../events/scan/weekly-digest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !IsDigest(b) || IsDigest([]byte(`{"scan_id": "manual-20261126T090000Z-0a1b2c3d"}`)) || IsDigest([]byte(`{"digest": false}`)) {
-		t.Error("IsDigest")
-	}
-	n := &notifier{}
-	s := New(Deps{Store: twoWeeks(t), Notifier: n, Now: func() time.Time { return monday }})
-	sum, err := Handler(s)(context.Background(), b)
-	if err != nil || sum.Digest == nil || !sum.Digest.Sent || sum.ScanID != "" || len(n.sent) != 1 {
-		t.Errorf("%+v %v", sum, err)
-	}
-	// A scan is not started: no snapshot was added.
-	if hs, _ := s.d.Store.List(context.Background(), 100); len(hs) != 14 {
-		t.Errorf("%d snapshots after the digest", len(hs))
 	}
 }

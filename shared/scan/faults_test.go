@@ -77,12 +77,12 @@ func outcome(s *cloudscope.Snapshot) string {
 }
 
 func TestMotoScanSurvivesFaults(t *testing.T) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
-	if _, err := demo.SeedAll(ctx, awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{})), time.Now(), t.Logf); err != nil {
+	if _, err := demo.SeedAll(ctx, awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{})), time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	proxy, err := faultproxy.Start(moto.URL, faultproxy.Options{Seed: 12})
+	proxy, err := faultproxy.Start(scan.Moto().URL, faultproxy.Options{Seed: 12})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func (s *Scanner) settle(ctx context.Context, prev, snap *cloudscope.Snapshot, a
 	}
 	c, err := s.d.Ledger.Record(ctx, account, ledger.RoundOf(prev, snap, accounts))
 	if err != nil {
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, ledger.FailureService, err))
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, ledger.FailureService, err))
 		return
 	}
 	if len(c.Resolved)+len(c.Reopened) > 0 {

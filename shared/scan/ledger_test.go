@@ -150,7 +150,7 @@ func TestALedgerFailureIsNotAFailedScan(t *testing.T) {
 	}
 }
 
-// A sharded scan's finalize (Conclude) records the ledger too: a finding
+// An organization scan's finalize (conclude) records the ledger too: a finding
 // of an account the scan read is resolved, one of an account it could not
 // read (absent from its counts by account) is not; the finalize retried
 // after it stored the snapshot changes nothing.
@@ -173,13 +173,16 @@ func TestConcludeRecordsTheLedger(t *testing.T) {
 		return &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: at, FinishedAt: at, Regions: []string{"us-east-1"},
 			Counts: c, Errors: []cloudscope.Failure{}, Outcome: cloudscope.OutcomeComplete, Notification: cloudscope.NotifyNone}, Findings: fs}
 	}
+	finalize := func(snap *cloudscope.Snapshot) (*Result, error) {
+		return s.conclude(ctx, nil, snap, store.Save, nil, ledger.AccountsOf(snap))
+	}
 	a1, b1 := priced("111111111111", "eipalloc-1"), priced("222222222222", "eipalloc-2")
-	if _, err := s.Conclude(ctx, snapshot("org-1", now, []string{"111111111111", "222222222222"}, a1, b1), store.Save); err != nil {
+	if _, err := finalize(snapshot("org-1", now, []string{"111111111111", "222222222222"}, a1, b1)); err != nil {
 		t.Fatal(err)
 	}
 	// Both addresses gone from the listing; 222222222222 could not be read.
 	second := snapshot("org-2", now.Add(24*time.Hour), []string{"111111111111"})
-	if _, err := s.Conclude(ctx, second, store.Save); err != nil {
+	if _, err := finalize(second); err != nil {
 		t.Fatal(err)
 	}
 	check := func(when string) {
@@ -194,7 +197,7 @@ func TestConcludeRecordsTheLedger(t *testing.T) {
 	}
 	check("after the second scan")
 	retried := snapshot("org-2", now.Add(25*time.Hour), []string{"111111111111"})
-	if r, err := s.Conclude(ctx, retried, store.Save); err != nil || !r.Duplicate {
+	if r, err := finalize(retried); err != nil || !r.Duplicate {
 		t.Fatalf("retried finalize: %+v %v", r, err)
 	}
 	check("after the retried finalize")

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -37,10 +36,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
-
-var moto *mototest.Server
-
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
 // topicWithQueue makes a topic and an SQS queue subscribed to it.
 func topicWithQueue(t *testing.T, clients *awsconf.Clients) (string, func() []map[string]any) {
@@ -83,9 +78,9 @@ func topicWithQueue(t *testing.T, clients *awsconf.Clients) (string, func() []ma
 }
 
 func TestMotoScanEndToEnd(t *testing.T) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{}))
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}

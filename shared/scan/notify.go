@@ -123,11 +123,11 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 	if errors.Is(err, cloudscope.ErrChatUndelivered) {
 		// Sent to the topic; only the chat channel missed it. Sending it
 		// again would repeat it to every other subscriber.
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "sns", err))
 		err = nil
 	}
 	if err != nil {
-		snap.Errors = append(snap.Errors, failure(cloudscope.Global, "sns", err))
+		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "sns", err))
 		snap.Notification = cloudscope.NotifyPending
 		if c := n.carried; c != nil { // the next scan carries both again
 			_ = s.d.Store.SetNotification(context.WithoutCancel(ctx), c.ID, cloudscope.NotifySending, cloudscope.NotifyPending)
@@ -140,7 +140,7 @@ func (s *Scanner) notify(ctx context.Context, t *tracker, n *notification) error
 	snap.Notification = cloudscope.NotifySent
 	if len(n.anomalies) > 0 {
 		if err := s.d.Anomalies.MarkNotified(ctx, n.anomalies); err != nil {
-			snap.Errors = append(snap.Errors, failure(cloudscope.Global, "anomalies", err))
+			snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "anomalies", err))
 		}
 	}
 	if c := n.carried; c != nil {

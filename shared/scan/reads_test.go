@@ -472,11 +472,11 @@ func TestTheScanReadsNoMetricNoApplicableRuleReads(t *testing.T) {
 // must be the same. It returns the resources and the metrics requested
 // each way, and the findings.
 func demoReads(t testing.TB) (resources int, all, planned int64, findings int) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
 	// A busy machine slows the emulator's GetMetricData: it reads every
 	// point of the account for each query.
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{HTTPTimeout: 5 * time.Minute}))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{HTTPTimeout: 5 * time.Minute}))
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}

@@ -33,9 +33,9 @@ import (
 // whose messages an SQS queue collects.
 func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appconfig.Config, func() []map[string]any) {
 	t.Helper()
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", opts))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", opts))
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +50,14 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 	conf.Table, conf.TopicARN = "cloudscope", topic
 	conf.Metrics.NoPercentiles = true // moto answers percentiles with HTTP 500
 	conf.RegionsAtOnce = 1            // moto computes one GetMetricData at a time
+	conf.PricesOff = true             // moto has no Price List
 	return clients, conf, receive
 }
 
 // api serves the routes as `cloudscope serve` does, scans in the background.
 func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Handler {
 	start := func(sc *scan.Scanner) func(context.Context, string) error {
-		return scan.InBackground(t.Context(), sc, 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
+		return sc.InBackground(t.Context(), 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
 	}
 	store, err := services.Store(conf, clients, nil)
 	if err != nil {

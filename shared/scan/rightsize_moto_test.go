@@ -66,9 +66,9 @@ func (p *listPrices) Calls() int {
 // and holds each to its expected target; the catalogue is the emulator's
 // DescribeInstanceTypes, read once and then from the cache.
 func TestMotoRightsizeTargets(t *testing.T) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{}))
 	type box struct {
 		name, typ     string
 		cpu, mem, cpc float64 // -1: not put

@@ -87,7 +87,7 @@ func TestScanCountsEachResourceOnce(t *testing.T) {
 	}
 }
 
-// Attribute renames the findings: a covered saving names its coverer's new id.
+// attribute renames the findings: a covered saving names its coverer's new id.
 func TestAttributeRenamesCovers(t *testing.T) {
 	monthly := func(s string) *cloudscope.Amount { a, _ := cloudscope.ParseAmount(s); return &a }
 	fs := []cloudscope.Finding{
@@ -97,10 +97,10 @@ func TestAttributeRenamesCovers(t *testing.T) {
 			Savings: &cloudscope.Savings{Monthly: monthly("12.00"), Currency: "USD", Resources: []cloudscope.ResourceRef{{Type: cloudscope.EC2, ID: "i-1"}, {Type: cloudscope.Volume, ID: "vol-a"}}}},
 	}
 	for i := range fs {
-		fs[i].ID = FindingID(fs[i].Rule, fs[i])
+		fs[i].ID = findingID(fs[i].Rule, fs[i])
 	}
 	cloudscope.CoverSavings(fs)
-	Attribute("111122223333", fs, nil)
+	attribute("111122223333", fs, nil)
 	if fs[1].ID != "ec2.stopped_volumes_billed/ec2/111122223333/us-east-1/i-1" || fs[0].Savings.CoveredBy != fs[1].ID {
 		t.Errorf("covered by %q, the coverer is %q", fs[0].Savings.CoveredBy, fs[1].ID)
 	}

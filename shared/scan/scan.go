@@ -1,21 +1,22 @@
-// Package scan runs a full scan: it discovers every resource, reads 14 days
-// of metrics in batches, evaluates the bottleneck rules, summarises costs
-// through the cost cache, stores a snapshot, records in the ledger of
+// Package scan is the scan engine: it discovers every resource, reads 14
+// days of metrics in batches, evaluates the bottleneck rules, summarises
+// costs through the cost cache, stores a snapshot, records in the ledger of
 // savings what resolved and reopened, and notifies of what is new or worse
-// than in the previous snapshot. The daily schedule, POST /scans and
-// `cloudscope scan` all run this code.
+// than in the previous snapshot. A scan of one account (Scanner, in the
+// scan function, `cloudscope scan` and `serve`) and of an organization
+// (Engine: plan, shards, finalize, on Step Functions or in the local pool)
+// run one region pipeline (pipeline.go), one merge of parts (merge.go) and
+// one conclusion (conclude.go).
 package scan
 
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
@@ -145,7 +146,7 @@ type Progress struct {
 	Detail      string `json:"detail"`
 	RegionsDone int    `json:"regions_done"`
 	Regions     int    `json:"regions"` // the total, when the step goes region by region
-	// Shards, in a sharded scan, says how many shards are done, failed and planned.
+	// Shards, in an organization scan, says how many shards are done, failed and planned.
 	Shards *cloudscope.ShardProgress `json:"shards,omitempty"`
 }
 
@@ -202,7 +203,7 @@ func (e *ErrScanRunning) Error() string {
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
 	snap, err := s.evaluate(ctx, nil, id, regions)
 	if err == nil {
-		Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
+		attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
 	}
 	return snap, err
 }
@@ -210,7 +211,6 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
 	started := s.d.Now().UTC()
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
-	snap.Bill = &cloudscope.Bill{} // counts the metrics requested; priced at the end
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Cost Explorer needs neither discovery nor metrics: it runs beside them.
@@ -223,16 +223,17 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
 	snap.Calls["discovery"] = int(inv.Calls)
 	s.report(ctx, t, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
-	if inv.Listed == 0 && len(inv.Errors) > 0 {
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "discover"
-	}
+	all := &merged{snap: snap, listed: int(inv.Listed)}
 
-	// Metrics and rules by region, up to RegionsAtOnce regions and
+	// Each region through the region pipeline (readAndJudge, as an
+	// organization scan's shard), up to RegionsAtOnce regions and
 	// SeriesAtOnce resources' series at once: a region's series are judged
 	// and dropped as soon as they arrive, so a scan of a large account holds
-	// a bounded number of series, however many regions it has.
+	// a bounded number of series, however many regions it has. Each
+	// region's part is merged into the snapshot as it comes, as the
+	// finalize merges an organization scan's stored parts.
 	// (GetMetricData is regional: no batch spans two regions anyway.)
-	window := MetricsWindow(started)
+	window := metricsWindow(started)
 	byRegion := map[string][]cloudscope.Resource{}
 	for _, r := range inv.Resources {
 		byRegion[r.Region] = append(byRegion[r.Region], r)
@@ -240,45 +241,43 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 	regionNames := slices.Sorted(maps.Keys(byRegion))
 	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
 	pricesAsked, typesAsked := s.priceCalls(), s.typeCalls()
-	var again []string   // regions whose metrics failed for a passing reason
-	var read metricsRead // regions whose metrics were read, and not
 	var regionsDone int
-	var stop error
+	type regionPart struct {
+		part    *cloudscope.ShardPart
+		targets int
+		err     error
+	}
 	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, SeriesAtOnce, func(region string) int {
-		n := 0
-		for _, r := range byRegion[region] {
-			if _, ok := target(r); ok {
-				n++
-			}
-		}
-		return n
-	}, func(ctx context.Context, region string) regionRead {
-		return s.fetchRegion(ctx, region, byRegion[region], window)
-	}, func(region string, rr regionRead) {
+		return countTargets(byRegion[region])
+	}, func(ctx context.Context, region string) regionPart {
+		part := newPart(cloudscope.Shard{ScanID: id, Region: region}, started)
+		err := s.readAndJudge(ctx, s.d.Metrics, part, byRegion[region], window, started, SeriesAtOnce, s.d.RetryPause)
+		return regionPart{part: part, targets: countTargets(byRegion[region]), err: err}
+	}, func(region string, rp regionPart) {
 		regionsDone++
-		series, outcome, err := s.recordMetrics(ctx, t, snap, rr, Progress{RegionsDone: regionsDone, Regions: len(regionNames)}, true)
-		switch {
-		case err != nil:
-			stop = err
-		case outcome == metricsRetry:
-			again = append(again, region) // judged after the second pass
-		default:
-			read.add(outcome)
-			s.judge(ctx, snap, byRegion[region], series, window, started)
+		if rp.err != nil {
+			return
 		}
+		p := rp.part
+		all.add(p)
+		if rp.targets == 0 {
+			return
+		}
+		pr := Progress{Step: "metrics", RegionsDone: regionsDone, Regions: len(regionNames),
+			Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, rp.targets, p.Calls["cloudwatch:GetMetricData"])}
+		if p.MetricsFailed > 0 {
+			pr.Detail = region + ": failed; its rules that need metrics are undecided"
+		}
+		s.report(ctx, t, pr)
 	})
-	if err = cmp.Or(stop, err); err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	// In region order, as if every region had been read in turn.
 	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
-	slices.Sort(again)
-	if err := s.metricsAgain(ctx, t, snap, again, byRegion, window, started, &read); err != nil {
-		return nil, err
-	}
-	if read.ok == 0 && read.failed > 0 && !snap.Failed() {
-		snap.Outcome, snap.FailedStep = cloudscope.OutcomeFailed, "metrics"
-	}
 	// Every region judged: each resource's charges are counted once.
 	cloudscope.CoverSavings(snap.Findings)
 	cloudscope.SortFindings(snap.Findings)
@@ -297,19 +296,12 @@ func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions [
 			t.anomalyReport = c.anomalyReport
 		}
 	}
-	snap.Bill = bill.OfScan(snap.Calls, map[string]int64{bill.GetMetricData: snap.Bill.Units(bill.GetMetricData)})
 	snap.FinishedAt = s.d.Now().UTC()
 	snap.Counts = count(snap)
 	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
 	})
-	switch {
-	case snap.Failed():
-	case len(snap.Errors) > 0:
-		snap.Outcome = cloudscope.OutcomePartial
-	default:
-		snap.Outcome = cloudscope.OutcomeComplete
-	}
+	all.finish()
 	return snap, nil
 }
 
@@ -330,47 +322,16 @@ func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result
 	return s.leased(ctx, id, func(t *tracker) (*Result, error) { return s.run(ctx, t, id, regions) })
 }
 
-// run is Run under the lease: evaluate, store, notify.
+// run is Run under the lease: evaluate, then conclude (store, ledger,
+// notify) as an organization scan's finalize does.
 func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []string) (*Result, error) {
 	snap, err := s.evaluate(ctx, t, id, regions)
 	if err != nil {
 		return nil, err
 	}
-	Attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
-	if snap.Failed() {
-		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
-		if err := s.d.Store.Save(ctx, snap); err != nil {
-			return nil, fmt.Errorf("store snapshot: %w", err)
-		}
-		t.step(snap.FailedStep)
-		return &Result{Snapshot: snap}, failedError(snap)
-	}
-	prev, err := s.d.Store.LatestFindings(ctx) // findings only: its resources are not compared
-	if err != nil {
-		return nil, err
-	}
-	n := s.pending(prev, snap)
-	s.settle(ctx, prev, snap, []string{s.who.get(ctx)})
-	s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s", snap.ID)})
-	if err := s.d.Store.Save(ctx, snap); err != nil {
-		if errors.Is(err, cloudscope.ErrSnapshotExists) {
-			stored, gerr := s.d.Store.Get(ctx, id)
-			if gerr != nil {
-				return nil, gerr
-			}
-			return &Result{Snapshot: stored, Duplicate: true}, nil
-		}
-		return nil, fmt.Errorf("store snapshot: %w", err)
-	}
-	told := s.anomalies(ctx, t, snap, t.anomalyReport)
-	if n == nil {
-		return &Result{Snapshot: snap}, s.tellAnomalies(ctx, snap, told)
-	}
-	n.anomalies = told
-	if err := s.notify(ctx, t, n); err != nil {
-		return nil, err
-	}
-	return &Result{Snapshot: snap}, nil
+	who := s.who.get(ctx)
+	attribute(who, snap.Findings, snap.Insufficient)
+	return s.conclude(ctx, t, snap, s.d.Store.Save, t.anomalyReport, []string{who})
 }
 
 // failedError is the error of a scan that failed everywhere, or nil.
@@ -408,12 +369,12 @@ func (s *Scanner) costSummary(ctx context.Context) (c costResult) {
 	c.asked = true
 	q, err := costs.NewQuery(costs.QueryInput{}, s.d.Now())
 	if err != nil {
-		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		c.errors = append(c.errors, failure("", cloudscope.Global, "ce", err))
 		return c
 	}
 	rep, err := s.d.Costs.Report(ctx, q)
 	if err != nil {
-		c.errors = append(c.errors, failure(cloudscope.Global, "ce", err))
+		c.errors = append(c.errors, failure("", cloudscope.Global, "ce", err))
 		return c
 	}
 	if rep.CacheError != "" {
@@ -439,22 +400,27 @@ type costResult struct {
 	anomalyReport *costs.Report
 }
 
+// countTargets is how many of resources the rules judge by their metrics.
+func countTargets(resources []cloudscope.Resource) int {
+	n := 0
+	for _, r := range resources {
+		if _, ok := target(r); ok {
+			n++
+		}
+	}
+	return n
+}
+
 // target is the metrics target of a resource the rules judge by its metrics.
 func target(r cloudscope.Resource) (metrics.Target, bool) {
-	switch {
-	case r.Type == cloudscope.EC2 && r.State == "running":
-		return metrics.Target{Type: r.Type, ID: r.ID, InstanceType: r.EC2.InstanceType, Resource: &r}, true
-	case r.Type == cloudscope.RDS && r.State == "available", r.Type == cloudscope.Lambda:
-		return metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}, true
-	// The waste rules that read metrics: an attached volume's I/O, a NAT
-	// gateway's bytes, a load balancer's requests, a provisioned table's use.
-	case r.Type == cloudscope.Volume && r.Volume != nil && len(r.Volume.AttachedTo) > 0 && !r.Volume.Boot,
-		r.Type == cloudscope.NATGateway && r.State == "available",
-		r.Type == cloudscope.LoadBalancer && r.LoadBalancer != nil && r.LoadBalancer.HealthyTargets > 0,
-		r.Type == cloudscope.Table && r.Table != nil && r.Table.BillingMode == "PROVISIONED":
-		return metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}, true
+	if !discovery.Measured(r) { // the type's descriptor says which resources a rule judges by metrics
+		return metrics.Target{}, false
 	}
-	return metrics.Target{}, false
+	t := metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}
+	if r.EC2 != nil {
+		t.InstanceType = r.EC2.InstanceType
+	}
+	return t, true
 }
 
 // priceCalls is how many Price List calls the prices have made so far.
@@ -503,12 +469,4 @@ func count(s *cloudscope.Snapshot) cloudscope.SnapshotCounts {
 	savings := cloudscope.SumSavings(s.Findings)
 	c.Savings = &savings
 	return c
-}
-
-func failure(region, service string, err error) cloudscope.Failure {
-	var ce *cloudscope.Error
-	if errors.As(err, &ce) {
-		return cloudscope.Failure{Region: region, Service: service, Code: string(ce.Code), Message: ce.Message}
-	}
-	return cloudscope.Failure{Region: region, Service: service, Code: string(cloudscope.CodeOf(err)), Message: service + ": request failed"}
 }

@@ -84,10 +84,10 @@ func NewID(kind string, t time.Time) string {
 	return kind + "-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
 }
 
-// InBackground returns a Start that runs scans in this process under ctx
+// InBackground returns a Start (Service.Start) that runs scans in this process under ctx
 // (the server's, not the request's: the request that started a scan ends
 // before the scan does), each bounded by limit, reporting failures to failed.
-func InBackground(ctx context.Context, sc *Scanner, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
+func (sc *Scanner) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
 	return func(_ context.Context, id string) error {
 		go func() {
 			ctx, cancel := context.WithTimeout(ctx, limit)

@@ -44,9 +44,9 @@ import (
 // one found, its healthy twin not. What the emulator cannot date (a
 // snapshot 90 days old, an instance stopped 30 days) must find nothing.
 func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{}))
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ var wasteRules = map[string]bool{bottleneck.EBSUnattached: true, bottleneck.EBSI
 // 0.025 an hour, 2022). No public record of gp3 storage in us-east-1 or
 // of gp3 throughput was found, so gp2 -> gp3 says why it has no figure.
 func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
-	moto.Reset(t)
+	scan.Moto().Reset(t)
 	standin, err := pricestandin.Start(0)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +138,7 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 	t.Cleanup(func() { standin.Close() })
 	t.Setenv(awsconf.EnvPricingEndpoint, standin.URL) // before the configuration is loaded
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
+	clients := awsconf.NewClients(scan.Moto().Config(t, "us-east-1", awsconf.Options{}))
 	east, south := ec2client.In(clients, "us-east-1"), ec2client.In(clients, "ap-south-1")
 	run, err := east.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12c6146b"), InstanceType: ec2types.InstanceTypeT3Micro,
 		MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})

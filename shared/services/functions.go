@@ -6,9 +6,9 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/fleetapp"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 )
 
 // The builders of the deployed functions, one per manifest
@@ -39,7 +39,7 @@ func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, er
 }
 
 // BottlenecksAPI serves GET /bottlenecks, the snapshots, POST /scans (which
-// invokes the scan function asynchronously, or starts the sharded scan's
+// invokes the scan function asynchronously, or starts the organization scan's
 // state machine), GET /scans/{id} and GET /savings.
 func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
@@ -47,7 +47,7 @@ func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.De
 		return httpapi.Deps{}, err
 	}
 	start := func(*scan.Scanner) func(context.Context, string) error {
-		if conf.StateMachine != "" { // a scan of many accounts, sharded on Step Functions
+		if conf.StateMachine != "" { // an organization scan, on Step Functions
 			return StartStateMachine(clients, conf.StateMachine)
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
@@ -66,44 +66,44 @@ func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logg
 	progress := func(p scan.Progress) {
 		log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
 	}
-	return scan.Handler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
+	return scanapp.ScanHandler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
 }
 
-// PlanHandler is the sharded scan's first state: it writes the scan's
+// PlanHandler is the organization scan's first state: it writes the scan's
 // shards to the plan bucket.
 func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.PlanHandler(engine, PlanItems(conf, clients)), nil
+	return scanapp.PlanHandler(engine, PlanItems(conf, clients)), nil
 }
 
-// ShardHandler is the sharded scan's unit of work: one shard, stored as the
+// ShardHandler is the organization scan's unit of work: one shard, stored as the
 // scan's part.
 func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.ShardHandler(engine), nil
+	return scanapp.ShardHandler(engine), nil
 }
 
-// FinalizeHandler is the sharded scan's last state: the snapshot of the
+// FinalizeHandler is the organization scan's last state: the snapshot of the
 // parts, the costs by account, the diff and one notification.
 func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	engine, err := fleetEngine(conf, clients)
+	engine, err := organizationStates(conf, clients)
 	if err != nil {
 		return nil, err
 	}
-	return fleetapp.FinalizeHandler(engine), nil
+	return scanapp.FinalizeHandler(engine), nil
 }
 
-// fleetEngine is the sharded scan's engine over the table.
-func fleetEngine(conf appconfig.Config, clients *awsconf.Clients) (fleetapp.Engine, error) {
+// organizationStates is the organization scan's engine over the table.
+func organizationStates(conf appconfig.Config, clients *awsconf.Clients) (scanapp.States, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return nil, err
 	}
-	return FleetEngine(conf, clients, store)
+	return OrganizationStates(conf, clients, store)
 }

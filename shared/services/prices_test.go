@@ -15,8 +15,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
-// Against an emulator, prices are off unless AWS_ENDPOINT_URL_PRICING names
-// a Price List; a stand-in on loopback gives recorded list prices, said so.
+// Prices are off only when the setting says so, whatever endpoint the other
+// services use; beside an emulator, AWS_ENDPOINT_URL_PRICING names a Price
+// List, and a stand-in on loopback gives recorded list prices, said so.
 func TestPricesBesideAnEmulator(t *testing.T) {
 	emulated := func() *awsconf.Clients {
 		cfg, err := sdkconfig.Load(context.Background(), awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:9",
@@ -29,8 +30,13 @@ func TestPricesBesideAnEmulator(t *testing.T) {
 	ctx := context.Background()
 	gp2 := cloudscope.PriceVolumeStorage("gp2")
 	t.Setenv(awsconf.EnvPricingEndpoint, "")
-	if p := services.Prices(appconfig.Config{}, emulated()).UnitPrice(ctx, "us-east-1", gp2); !strings.Contains(p.Unavailable, "emulator") {
-		t.Errorf("beside an emulator, nothing named: %+v", p)
+	if p := services.Prices(appconfig.Config{PricesOff: true}, emulated()).UnitPrice(ctx, "us-east-1", gp2); !strings.Contains(p.Unavailable, appconfig.EnvPriceList+"=off") {
+		t.Errorf("prices off: %+v", p)
+	}
+	// No hidden emulator mode: the setting on, the Price List is asked at
+	// the endpoint every service goes to (here a closed port: no price).
+	if p := services.Prices(appconfig.Config{}, emulated()).UnitPrice(ctx, "us-east-1", gp2); !strings.Contains(p.Unavailable, "Price List could not be read") {
+		t.Errorf("beside an emulator, prices on, nothing named: %+v", p)
 	}
 	standin, err := pricestandin.Start(0)
 	if err != nil {

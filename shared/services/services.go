@@ -42,7 +42,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
-	"github.com/cloudscope/cloudscope/shared/shard"
 	"github.com/cloudscope/cloudscope/shared/snapstore"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 )
@@ -139,8 +138,8 @@ func Inventory(conf appconfig.Config, store StateStore, disc *discovery.Discover
 }
 
 // Store is where snapshots live: the DynamoDB table conf.Table names, or,
-// without one, local: a store a person chose for the local CLI (process
-// memory today). A deployed function passes nil, and without a table gets
+// without one, local: the store a person chose for the local CLI (a state
+// file by default, or memory: --state). A deployed function passes nil, and without a table gets
 // an error naming the setting: snapshots never silently land in memory,
 // where they would vanish with the instance.
 func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (StateStore, error) {
@@ -200,31 +199,31 @@ func callerAccount(clients *awsconf.Clients) func(context.Context) (string, erro
 	}
 }
 
-// Fleet is the sharded scan engine for conf.Accounts (other than self): the
+// OrganizationScan is the organization scan's engine for conf.Accounts (other than self): the
 // accounts reached from clients (the management account's, or a delegated
 // administrator's) through the member role, discovery and metrics built
 // over each account's clients, costs from the management account, the parts
 // kept in parts, the snapshots in store and the records in records (nil:
 // where Records puts them).
-func Fleet(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts shard.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *shard.Engine {
+func OrganizationScan(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts scan.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Engine {
 	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
-	return shard.New(shard.Deps{
+	return scan.NewEngine(scan.EngineDeps{
 		Accounts:   members,
-		Discovery:  func(c *awsconf.Clients) shard.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
-		Metrics:    func(c *awsconf.Clients) shard.Fetcher { return Metrics(conf, c) },
+		Discovery:  func(c *awsconf.Clients) scan.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
+		Metrics:    func(c *awsconf.Clients) scan.Fetcher { return Metrics(conf, c) },
 		Costs:      costSvc,
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, shard.Options{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
+	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
 }
 
-// PartStore is store as a keeper of a sharded scan's parts, or an error
+// PartStore is store as a keeper of an organization scan's parts, or an error
 // saying that it cannot keep them.
-func PartStore(store StateStore) (shard.PartStore, error) {
-	parts, ok := store.(shard.PartStore)
+func PartStore(store StateStore) (scan.PartStore, error) {
+	parts, ok := store.(scan.PartStore)
 	if !ok {
 		return nil, fmt.Errorf("the state store (%T) cannot keep the parts of a scan of several accounts", store)
 	}
@@ -233,17 +232,19 @@ func PartStore(store StateStore) (shard.PartStore, error) {
 
 // Prices is the Price List client for the savings of waste findings,
 // caching each answer for a week in the table when one is configured and
-// otherwise in process memory. Against an emulator (which has no Price
-// List) it asks nothing and says so, unless AWS_ENDPOINT_URL_PRICING names
-// a Price List: a stand-in on loopback (shared/pricestandin) serves
-// recorded list prices, and every price says so.
+// otherwise in process memory. It asks the Price List Query API, or the
+// endpoint AWS_ENDPOINT_URL_PRICING names: a stand-in on loopback
+// (shared/pricestandin) serves recorded list prices, and every price says
+// so. With conf.PricesOff (CLOUDSCOPE_PRICE_LIST=off) it asks nothing and
+// says so: the one way to turn prices off, whatever endpoint the other
+// services use.
 func Prices(conf appconfig.Config, clients *awsconf.Clients) *pricing.Client {
 	cache := PriceCache(conf, clients)
-	named := awsconf.PricingEndpoint()
-	if named == "" && awsconf.EndpointOverridden(clients.Config()) {
+	if conf.PricesOff {
 		return pricing.New(nil, cache)
 	}
 	c := pricing.New(pricingclient.Global(clients), cache)
+	named := awsconf.PricingEndpoint()
 	if u, err := url.Parse(named); err == nil && named != "" && loopback.Host(u.Hostname()) {
 		c.WithLabel(pricestandin.Label + " (a Price List stand-in at " + named + ")")
 	}

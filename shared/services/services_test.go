@@ -20,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -38,7 +39,7 @@ func TestInvokeScanFunctionIsAsynchronous(t *testing.T) {
 		json.Unmarshal(got.Payload, &payload) != nil || payload["scan_id"] != "manual-1" {
 		t.Fatalf("invoked with %+v", got)
 	}
-	id, err := scan.ScanIDOf(got.Payload) // what the scan function reads back
+	id, err := scanapp.ScanIDOf(got.Payload) // what the scan function reads back
 	if err != nil || id != "manual-1" {
 		t.Errorf("the scan function would read %q, %v", id, err)
 	}

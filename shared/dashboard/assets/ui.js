@@ -1,6 +1,8 @@
 // Small DOM and formatting helpers shared by the panels. No framework: the
 // page is a handful of forms, tables and charts.
 
+import { resourceTypes } from './resourcetypes.js';
+
 /** h builds an element: h('td', {class: 'num'}, '12', childNode). */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -109,13 +111,21 @@ export function fillSelect(select, values, labelOf = v => v, keep = true) {
   select.replaceChildren(...values.map(v => h('option', { value: v, selected: keep && before.has(v) }, labelOf(v))));
 }
 
-export const typeLabels = {
-  ec2: 'EC2', rds: 'RDS', s3: 'S3', lambda: 'Lambda',
-  ebs: 'EBS volume', 'ebs-snapshot': 'EBS snapshot', eip: 'Elastic IP', nat: 'NAT gateway', elb: 'Load balancer', dynamodb: 'DynamoDB',
-};
+/** upperFirst capitalizes a label for a cell or an option: "load balancer" -> "Load balancer". */
+const upperFirst = s => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** typeLabels name each resource type for the page ("EC2 instance"), from the types' descriptors. */
+export const typeLabels = Object.fromEntries(resourceTypes.map(t => [t.name, upperFirst(t.label)]));
 
 /** noMetrics are the types CloudWatch publishes no metrics for. */
-export const noMetrics = new Set(['ebs-snapshot', 'eip']);
+export const noMetrics = new Set(resourceTypes.filter(t => !t.charts).map(t => t.name));
+
+/** typeOptions are the options of a type filter ("EC2 instances"): every type, or those with charts. */
+export const typeOptions = (chartsOnly = false) => resourceTypes.filter(t => !chartsOnly || t.charts)
+  .map(t => h('option', { value: t.name }, upperFirst(t.plural)));
+
+/** stateOptions are the states the types' filters offer, each once, in the types' order. */
+export const stateOptions = () => [...new Set(resourceTypes.flatMap(t => t.states))].map(s => h('option', { value: s }, s));
 
 /** latest hands out tickets for overlapping requests: only the newest
  * ticket's answer may change the page (an older, slower one is dropped). */

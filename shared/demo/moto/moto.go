@@ -162,7 +162,8 @@ func (s *Server) Reset(ctx context.Context) error {
 // for a minute. A scan reads one region's metrics at a time
 // (CLOUDSCOPE_REGIONS_AT_ONCE=1): moto computes one GetMetricData at a
 // time, so regions read together only make each call slower, past the HTTP
-// timeout on a busy machine.
+// timeout on a busy machine. Prices are off (CLOUDSCOPE_PRICE_LIST=off):
+// moto has no Price List, and a test that wants prices names a stand-in.
 func (s *Server) Env() []string {
 	return []string{
 		"AWS_ENDPOINT_URL=" + s.URL,
@@ -176,5 +177,6 @@ func (s *Server) Env() []string {
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"CLOUDSCOPE_REGIONS_AT_ONCE=1",
+		"CLOUDSCOPE_PRICE_LIST=off",
 	}
 }

@@ -1,6 +1,6 @@
 // Package storetest is the contract every snapshot store (scan.Store) must
-// keep, run against each implementation: the in-memory store and the
-// DynamoDB store on the emulator alike.
+// keep, run against each implementation: the in-memory store, the local
+// file store and the DynamoDB store alike.
 package storetest
 
 import (

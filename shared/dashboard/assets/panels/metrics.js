@@ -1,7 +1,7 @@
 // Metrics: one chart per metric for the chosen resources, every statistic
 // the API returned overlaid (Average solid, Maximum dashed, p99 dotted).
 import { request } from '../api.js';
-import { $, h, status, loading, showError, fillSelect, selected, latest } from '../ui.js';
+import { $, h, status, loading, showError, fillSelect, selected, latest, typeOptions } from '../ui.js';
 import { lineChart, clearWithin } from '../charts.js';
 import { selectedAccounts } from '../accounts.js';
 
@@ -20,6 +20,7 @@ export function select(resource) {
 
 export function init(s) {
   shared = s;
+  $('#metrics-type').replaceChildren(...typeOptions(true));
   $('#metrics-form').addEventListener('submit', e => { e.preventDefault(); load(); });
   $('#metrics-type').addEventListener('change', () => refreshList());
   $('#metrics-region').addEventListener('change', () => refreshList());

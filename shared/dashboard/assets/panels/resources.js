@@ -4,7 +4,7 @@
 // from AWS"); the table holds only the pages asked for, so it stays fast
 // however large the account, and the counts are the API's, of every match.
 import { request } from '../api.js';
-import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, noMetrics, latest, ago, dateTime } from '../ui.js';
+import { $, $$, h, status, loading, showError, failuresBox, fillSelect, selected, typeLabels, noMetrics, typeOptions, stateOptions, latest, ago, dateTime } from '../ui.js';
 import { multi, selectedAccounts } from '../accounts.js';
 
 /** pageSize is the rows a page asks for: ?limit=N in the page's address (1 to 1000), else 500. */
@@ -61,6 +61,8 @@ const next = latest();
 export function init(s) {
   shared = s;
   limit = pageSize(location.search);
+  $('#resources-types').replaceChildren(...typeOptions());
+  $('#resources-state').append(...stateOptions());
   $('#resources-form').addEventListener('submit', e => {
     e.preventDefault();
     view.regions = selected($('#resources-regions'));

@@ -1,0 +1,441 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/bill"
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+)
+
+// The regions of the simulated organization's accounts.
+var benchRegions = []string{"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+	"ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"}
+
+// stubAccount is one account whose every region has the same instances,
+// databases and functions, every page and metric served from memory.
+type stubAccount struct {
+	instances, dbs, fns int
+	stamps              []time.Time
+	values              []float64
+}
+
+func newStubAccount(instances, dbs, fns int) *stubAccount {
+	a := &stubAccount{instances: instances, dbs: dbs, fns: fns}
+	end := time.Now().UTC().Truncate(time.Hour)
+	for t := end.Add(-Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
+		a.stamps = append(a.stamps, t)
+		a.values = append(a.values, 35)
+	}
+	return a
+}
+
+func page(token *string, size, total int) (int, int, *string) {
+	start := 0
+	if token != nil {
+		start, _ = strconv.Atoi(*token)
+	}
+	end := min(start+size, total)
+	if end < total {
+		return start, end, aws.String(strconv.Itoa(end))
+	}
+	return start, end, nil
+}
+
+func (a *stubAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
+	switch in := c.Input.(type) {
+	case *ec2.DescribeRegionsInput:
+		out := &ec2.DescribeRegionsOutput{}
+		for _, r := range benchRegions {
+			out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(r), OptInStatus: aws.String("opt-in-not-required")})
+		}
+		return out, nil
+	case *ec2.DescribeInstancesInput:
+		start, end, next := page(in.NextToken, int(aws.ToInt32(in.MaxResults)), a.instances)
+		out := &ec2.DescribeInstancesOutput{NextToken: next}
+		for i := start; i < end; i++ {
+			out.Reservations = append(out.Reservations, ec2types.Reservation{Instances: []ec2types.Instance{{
+				InstanceId: aws.String(fmt.Sprintf("i-%017x", i)), InstanceType: ec2types.InstanceTypeM5Large,
+				State: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning}}}})
+		}
+		return out, nil
+	case *rds.DescribeDBInstancesInput:
+		start, end, next := page(in.Marker, int(aws.ToInt32(in.MaxRecords)), a.dbs)
+		out := &rds.DescribeDBInstancesOutput{Marker: next}
+		for i := start; i < end; i++ {
+			out.DBInstances = append(out.DBInstances, rdstypes.DBInstance{DBInstanceIdentifier: aws.String(fmt.Sprintf("db-%05d", i)),
+				DBInstanceClass: aws.String("db.m5.large"), Engine: aws.String("postgres"), DBInstanceStatus: aws.String("available"), AllocatedStorage: aws.Int32(100)})
+		}
+		return out, nil
+	case *lambda.ListFunctionsInput:
+		start, end, next := page(in.Marker, int(aws.ToInt32(in.MaxItems)), a.fns)
+		out := &lambda.ListFunctionsOutput{NextMarker: next}
+		for i := start; i < end; i++ {
+			out.Functions = append(out.Functions, lambdatypes.FunctionConfiguration{FunctionName: aws.String(fmt.Sprintf("fn-%05d", i)),
+				MemorySize: aws.Int32(256), Timeout: aws.Int32(30)})
+		}
+		return out, nil
+	case *s3.ListBucketsInput:
+		return &s3.ListBucketsOutput{}, nil
+	case *cloudwatch.GetMetricDataInput:
+		out := &cloudwatch.GetMetricDataOutput{}
+		for _, q := range in.MetricDataQueries {
+			out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete,
+				Timestamps: a.stamps, Values: a.values})
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("stub account: unexpected %s.%s", c.Service, c.Operation)
+}
+
+// oneAccount is an Accounts of one account whose clients are stubs.
+type oneAccount struct{ clients *awsconf.Clients }
+
+func (o oneAccount) Resolve(context.Context) (*accounts.Resolved, error) {
+	return &accounts.Resolved{Caller: "111111111111", Accounts: []accounts.Account{{ID: "111111111111", State: "ACTIVE"}}}, nil
+}
+func (o oneAccount) Clients(context.Context, string) (*awsconf.Clients, error) { return o.clients, nil }
+
+func benchEngine(a *stubAccount, calls *awsstub.Counter, parts *partStore, chunk int) *Engine {
+	clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, a.handle)))
+	return NewEngine(EngineDeps{
+		Accounts: oneAccount{clients},
+		Discovery: func(c *awsconf.Clients) Discoverer {
+			return discovery.New(discovery.ClientsFrom(c), discovery.Options{Budget: 10 * time.Minute})
+		},
+		Metrics:    func(c *awsconf.Clients) Fetcher { return metrics.New(metrics.ClientsFrom(c), metrics.Options{}) },
+		Parts:      parts,
+		Scanner:    New(Deps{Store: parts, Thresholds: bottleneck.Defaults}),
+		HomeRegion: "us-east-1",
+	}, EngineOptions{ChunkTargets: chunk})
+}
+
+// peakHeap runs fn while sampling the heap every 2 ms, and returns the
+// highest heap in use above what it was before fn (after a GC).
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base := m.HeapAlloc
+	var stop atomic.Bool
+	peak := make(chan uint64)
+	go func() {
+		var m runtime.MemStats
+		var hi uint64
+		for !stop.Load() {
+			runtime.ReadMemStats(&m)
+			hi = max(hi, m.HeapAlloc)
+			time.Sleep(2 * time.Millisecond)
+		}
+		peak <- hi
+	}()
+	fn()
+	stop.Store(true)
+	hi := <-peak
+	if hi < base {
+		return 0
+	}
+	return hi - base
+}
+
+// BenchmarkShardOfTheOrganization is one shard of issue 14's simulated
+// organization (1,000 accounts x 17 regions, 1,000,000 resources: 59 per
+// account-region, here 30 instances, 15 databases, 14 functions) with 50 ms
+// per call: its time, calls and peak heap, and the modeled wall time of
+// 17,000 such shards at MaxConcurrency 100 and 500.
+func BenchmarkShardOfTheOrganization(b *testing.B) {
+	a := newStubAccount(30, 15, 14)
+	var durations []time.Duration
+	var peak uint64
+	var calls *awsstub.Counter
+	var sum *ShardSummary
+	var parts *partStore
+	for b.Loop() {
+		calls = &awsstub.Counter{}
+		parts = newPartStore()
+		e := benchEngine(a, calls, parts, 0)
+		if _, err := e.account(context.Background(), "111111111111"); err != nil {
+			b.Fatal(err)
+		}
+		var err error
+		var d time.Duration
+		peak = max(peak, peakHeap(func() {
+			start := time.Now()
+			sum, err = e.RunShard(context.Background(), cloudscope.Shard{ScanID: "bench", AccountID: "111111111111", Region: "eu-west-1"})
+			d = time.Since(start)
+		}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		durations = append(durations, d)
+	}
+	if sum.Resources != 59 {
+		b.Fatalf("%d resources", sum.Resources)
+	}
+	slices.Sort(durations)
+	median := durations[len(durations)/2]
+	b.ReportMetric(median.Seconds(), "shard-s")
+	b.ReportMetric(float64(peak)/(1<<20), "shard-peak-heap-MiB")
+	b.ReportMetric(float64(calls.Total()), "shard-aws-calls")
+	b.ReportMetric(float64(calls.Count("CloudWatch.GetMetricData")), "shard-getmetricdata-calls")
+	for _, c := range []int{100, 500} {
+		// 17,000 shards in waves of c, each as long as the measured shard
+		// (state transitions and Lambda starts are not modeled).
+		waves := math.Ceil(17000 / float64(c))
+		b.ReportMetric(waves*median.Seconds()/60, fmt.Sprintf("modeled-min-at-%d", c))
+	}
+	b.Logf("one shard: %d calls by API: %s", calls.Total(), calls)
+
+	// What one scan of that organization costs in AWS charges, from this
+	// shard's measured units (bill.Model): 17,000 region shards and 1,000
+	// bucket shards, each a 512 MB shard function as long as this one; the
+	// plan and finalize are left out of the GB-seconds (two invocations
+	// against 18,000); one Cost Explorer query (its pages: 1 in the stub).
+	// Before: the same shard's resources read as scans read them before
+	// the rules declared their reads (every rule metric of every target).
+	part := parts.parts["bench"]["111111111111#eu-west-1"]
+	before := metricsBefore(b, a, part.Resources)
+	gmd := calls.Count("CloudWatch.GetMetricData")
+	model := func(metricsRequested int64) *cloudscope.Bill {
+		org, err := bill.Model(bill.Scale{Resources: 17000 * 59, Accounts: 1000, Regions: 17, Shards: 18000}, bill.Rates{
+			MetricsPerResource:         float64(metricsRequested) / 59,
+			FreeCallsPerResource:       float64(calls.Total()-gmd) / 59,
+			CostExplorerPages:          1,
+			LambdaGBSecondsPerResource: 0.5 * median.Seconds() / 59,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return org
+	}
+	org, orgBefore := model(part.MetricsRequested), model(before)
+	b.ReportMetric(float64(part.MetricsRequested), "shard-metrics-requested")
+	b.ReportMetric(float64(before)/59, "before-metrics-per-resource")
+	b.ReportMetric(float64(part.MetricsRequested)/59, "after-metrics-per-resource")
+	usd := func(bl *cloudscope.Bill) float64 { f, _ := strconv.ParseFloat(bl.Total.String(), 64); return f }
+	b.ReportMetric(usd(org), "org-scan-USD")
+	b.ReportMetric(usd(orgBefore), "before-org-scan-USD")
+	b.Logf("metrics requested per resource: %.2f before (every rule metric), %.2f after (the planned reads); one scan of 1,000 accounts x 17 regions: %s USD before, %s USD after",
+		float64(before)/59, float64(part.MetricsRequested)/59, orgBefore.Total.Cents(), org.Total.Cents())
+	for _, it := range org.Items {
+		b.Logf("organization scan: %s: %d units (%s), %s USD", it.API, it.Units, it.Unit, it.Charge.Cents())
+	}
+}
+
+// metricsBefore is the metrics requested reading every rule metric of
+// the resources' targets (as scans did before the rules declared their
+// reads), from the stub account.
+func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource) int64 {
+	var targets []metrics.Target
+	for _, r := range resources {
+		if t, ok := target(r); ok {
+			t.Resource = nil
+			targets = append(targets, t)
+		}
+	}
+	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metrics.Options{})
+	res, err := f.Fetch(context.Background(), metrics.Request{Region: "eu-west-1", Targets: targets, Window: metricsWindow(time.Now()),
+		Metrics: slices.Clone(ruleMetrics), ForRules: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.MetricsRequested
+}
+
+// BenchmarkLargeShard is one account-region of 25,000 resources (15,000
+// instances, 5,000 databases, 5,000 functions: the scan benchmark's
+// 100,000 resources in 4 regions, per region) read with metrics judged
+// 1,000 resources at a time, and all at once: the peak heap of each.
+func BenchmarkLargeShard(b *testing.B) {
+	a := newStubAccount(15000, 5000, 5000)
+	for _, chunk := range []int{1000, 25000} {
+		b.Run(fmt.Sprintf("chunk-%d", chunk), func(b *testing.B) {
+			var peak uint64
+			var wall time.Duration
+			var calls *awsstub.Counter
+			for b.Loop() {
+				calls = &awsstub.Counter{}
+				e := benchEngine(a, calls, newPartStore(), chunk)
+				var err error
+				var sum *ShardSummary
+				peak = peakHeap(func() {
+					start := time.Now()
+					sum, err = e.RunShard(context.Background(), cloudscope.Shard{ScanID: "bench", AccountID: "111111111111", Region: "eu-west-1"})
+					wall = time.Since(start)
+				})
+				if err != nil || sum.Resources != 25000 {
+					b.Fatal(err, sum)
+				}
+			}
+			b.ReportMetric(wall.Seconds(), "wall-s")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(calls.Count("CloudWatch.GetMetricData")), "getmetricdata-calls")
+		})
+	}
+}
+
+// BenchmarkFinalize17000Parts merges the part summaries of 17,000 shards
+// (each with its counts, 3 findings and 2 undecided rules) into the
+// snapshot's header: time and peak heap. The store is in memory and keeps
+// the header and findings; costs are not asked (no Cost Explorer here).
+func BenchmarkFinalize17000Parts(b *testing.B) {
+	var peak uint64
+	var wall time.Duration
+	for b.Loop() {
+		parts := newPartStore()
+		ctx := context.Background()
+		for acct := range 1000 {
+			id := fmt.Sprintf("%012d", acct)
+			for _, region := range benchRegions {
+				p := newPart(cloudscope.Shard{ScanID: "bench", AccountID: id, Region: region}, time.Now())
+				rs := make([]cloudscope.Resource, 59)
+				for i := range rs {
+					rs[i] = cloudscope.Resource{AccountID: id, Type: cloudscope.EC2, ID: fmt.Sprintf("i-%d", i), Region: region, State: "running"}
+				}
+				p.Counts.CountResources(rs)
+				for i := range 3 {
+					p.Findings = append(p.Findings, cloudscope.Finding{ID: fmt.Sprintf("ec2.high_cpu/ec2/%s/%s/i-%d", id, region, i), AccountID: id,
+						Rule: "ec2.high_cpu", Severity: cloudscope.Warning, ResourceType: cloudscope.EC2, ResourceID: fmt.Sprintf("i-%d", i), Region: region})
+				}
+				for i := range 2 {
+					p.Insufficient = append(p.Insufficient, cloudscope.Insufficient{AccountID: id, Rule: "rds.idle", ResourceType: cloudscope.RDS, ResourceID: fmt.Sprint(i), Region: region})
+				}
+				p.Listed, p.MetricsRead = 3, 1
+				p.Calls["discovery"] = 3
+				if err := parts.SavePart(ctx, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		e := NewEngine(EngineDeps{Parts: parts, Scanner: New(Deps{Store: parts})}, EngineOptions{})
+		var h *cloudscope.SnapshotHeader
+		var err error
+		peak = peakHeap(func() {
+			start := time.Now()
+			h, err = e.Finalize(ctx, "bench")
+			wall = time.Since(start)
+		})
+		if err != nil || h.Counts.Resources != 1000*17*59 || len(h.Counts.ByAccount) != 1000 {
+			b.Fatal(err, h.Counts.Resources)
+		}
+	}
+	b.ReportMetric(wall.Seconds(), "finalize-s")
+	b.ReportMetric(float64(peak)/(1<<20), "finalize-peak-heap-MiB")
+}
+
+// simulateMap runs the Distributed Map's schedule over items without
+// running them: it starts items in their order, at most maxConcurrency at
+// once, the next one as soon as one finishes, each taking dur(item). It
+// returns the most shards of one account running at once, and when the
+// last finished.
+func simulateMap(items []cloudscope.Shard, maxConcurrency int, dur func(int, cloudscope.Shard) float64) (perAccount int, makespan float64) {
+	running := map[string]int{}
+	type run struct {
+		end     float64
+		account string
+	}
+	var active []run // few (maxConcurrency): a linear scan for the earliest end is enough
+	now, next := 0.0, 0
+	for next < len(items) || len(active) > 0 {
+		for next < len(items) && len(active) < maxConcurrency {
+			it := items[next]
+			active = append(active, run{end: now + dur(next, it), account: it.AccountID})
+			running[it.AccountID]++
+			perAccount = max(perAccount, running[it.AccountID])
+			next++
+		}
+		first := 0
+		for i := range active {
+			if active[i].end < active[first].end {
+				first = i
+			}
+		}
+		now = active[first].end
+		running[active[first].account]--
+		active = slices.Delete(active, first, first+1)
+	}
+	return perAccount, now
+}
+
+// orgPlan is a plan of accounts x (regions + 1 bucket shard), each
+// account's shards together, as the plan ordered them before it
+// interleaved the accounts.
+func orgPlan(accounts, regions int) []cloudscope.Shard {
+	var shards []cloudscope.Shard
+	for a := range accounts {
+		id := fmt.Sprintf("%012d", a+1)
+		shards = append(shards, cloudscope.Shard{AccountID: id, Region: "us-east-1", Types: []cloudscope.ResourceType{cloudscope.S3}})
+		for r := range regions {
+			shards = append(shards, cloudscope.Shard{AccountID: id, Region: fmt.Sprintf("region-%02d", r)})
+		}
+	}
+	return shards
+}
+
+// BenchmarkMapShardsPerAccount: the most shards of one account the
+// Distributed Map runs at once, for the plan's interleaved item order
+// against the accounts one after another, at MaxConcurrency 100 and 500:
+// 1,000 accounts and 10 accounts of 17 regions (18 shards each). Shards
+// take the same time ("equal"), a time drawn between 0.5 and 1.5 of it
+// ("varied"), or one account's shards take 10 times as long ("slow").
+// The schedule is simulated (no shard runs), so the figures are exact
+// for the order and the durations given.
+func BenchmarkMapShardsPerAccount(b *testing.B) {
+	durations := map[string]func(int, cloudscope.Shard) float64{
+		"equal": func(int, cloudscope.Shard) float64 { return 1 },
+		"varied": func(i int, _ cloudscope.Shard) float64 {
+			return 0.5 + float64((i*7919)%1000)/1000 // a fixed spread, the same for both orders' items by position
+		},
+		"slow": func(_ int, s cloudscope.Shard) float64 {
+			if s.AccountID == fmt.Sprintf("%012d", 1) {
+				return 10
+			}
+			return 1
+		},
+	}
+	for _, accounts := range []int{1000, 10} {
+		plan := orgPlan(accounts, 17)
+		for _, order := range []string{"grouped", "interleaved"} {
+			items := plan
+			if order == "interleaved" {
+				items = interleave(plan)
+			}
+			for _, m := range []int{100, 500} {
+				for _, name := range []string{"equal", "varied", "slow"} {
+					b.Run(fmt.Sprintf("accounts=%d/%s/max=%d/%s", accounts, order, m, name), func(b *testing.B) {
+						var most int
+						for b.Loop() {
+							most, _ = simulateMap(items, m, durations[name])
+						}
+						b.ReportMetric(float64(most), "max-shards-of-one-account")
+						b.ReportMetric(math.Ceil(float64(m)/float64(accounts)), "ceil-M-over-accounts")
+					})
+				}
+			}
+		}
+	}
+}

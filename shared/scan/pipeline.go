@@ -1,0 +1,242 @@
+package scan
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+)
+
+// The region pipeline every scan runs, whatever its accounts: a region's
+// resources, once listed, have their targets picked (target), their
+// metrics read (readMetrics, the one read of a region's targets) and the
+// rules applied (judge), into the region's part. The organization scan's
+// shard (RunShard, in the shard Lambda and the local pool) and the
+// one-account scan (Scanner.evaluate, in the scan Lambda and the CLI) both
+// call readAndJudge; only what surrounds it differs (how the resources are
+// listed, where the part goes).
+
+// readAndJudge judges resources (one region's, listed into part), the
+// rules that need no metrics at once and those that do chunk resources at
+// a time: each chunk's series are read, judged and dropped before the
+// next, so a part never holds more than one chunk's series. A chunk whose
+// read fails for a passing reason is read once more after pause; a
+// failure is recorded in part (the chunk is then judged without metrics:
+// its rules that need them are undecided). The error return is the
+// context's end.
+func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, resources []cloudscope.Resource,
+	window metrics.Window, started time.Time, chunk int, pause time.Duration) error {
+	var plain, measured []cloudscope.Resource
+	for _, r := range resources {
+		if _, ok := target(r); ok {
+			measured = append(measured, r)
+		} else {
+			plain = append(plain, r)
+		}
+	}
+	s.judgeInto(ctx, part, plain, resources, nil, window, started)
+	for c := range slices.Chunk(measured, max(1, chunk)) {
+		series, err := s.chunkMetrics(ctx, met, part, c, window, pause)
+		if err != nil {
+			return err
+		}
+		s.judgeInto(ctx, part, c, resources, series, window, started)
+	}
+	return nil
+}
+
+// judgeInto applies the rules to rs among the resources of their region
+// (a stopped instance's volumes are found among them) and adds what they
+// find to part.
+func (s *Scanner) judgeInto(ctx context.Context, part *cloudscope.ShardPart, rs, among []cloudscope.Resource,
+	series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+	if len(rs) == 0 {
+		return
+	}
+	judged := s.judge(ctx, rs, among, series, window, started)
+	part.Findings = append(part.Findings, judged.Findings...)
+	part.Insufficient = append(part.Insufficient, judged.Insufficient...)
+}
+
+// chunkMetrics reads a chunk's series (keyed seriesKey), once more after
+// pause when the first read failed for a passing reason, and records the
+// read in part: its calls and metrics requested, or its failure (nil
+// series). The error return is the context's end.
+func (s *Scanner) chunkMetrics(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, chunk []cloudscope.Resource,
+	window metrics.Window, pause time.Duration) (map[string]*cloudscope.ResourceMetrics, error) {
+	targets := make([]metrics.Target, 0, len(chunk))
+	for _, r := range chunk {
+		t, _ := target(r)
+		targets = append(targets, t)
+	}
+	region := chunk[0].Region
+	res, err := s.readMetrics(ctx, met, region, targets, window)
+	if err != nil && ctx.Err() == nil && cloudscope.CodeOf(err).Transient() {
+		if err := sleep(ctx, pause); err != nil {
+			return nil, err
+		}
+		res, err = s.readMetrics(ctx, met, region, targets, window)
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
+		part.Errors = append(part.Errors, failure(part.Shard.AccountID, region, "cloudwatch", err))
+		part.MetricsFailed++
+		return nil, nil
+	}
+	part.MetricsRead++
+	part.Calls["cloudwatch:GetMetricData"] += int(res.Calls)
+	part.MetricsRequested += res.MetricsRequested
+	series := make(map[string]*cloudscope.ResourceMetrics, len(res.Resources))
+	for j := range res.Resources {
+		series[seriesKey(&res.Resources[j])] = &res.Resources[j]
+	}
+	return series, nil
+}
+
+// Fetcher reads metrics (metrics.Fetcher, or a member account's).
+type Fetcher interface {
+	Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
+}
+
+// readMetrics reads what the rules need of targets in region through
+// f, as one result: for each target, only the metrics that some rule whose
+// precondition holds for its resource reads (bottleneck.PlanReads), over
+// the window each read declares (NAT gateways: nat_idle_days of daily
+// sums), in two rounds: what the rules always read, then the screened
+// reads of the resources whose first round says a rule can still fire. A
+// target without its resource is read as before plans: every rule metric.
+func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Window) (*metrics.Result, error) {
+	env := bottleneck.ReadEnv{Thresholds: s.d.Thresholds, Catalogue: s.d.InstanceTypes != nil, Now: window.End}
+	res := &metrics.Result{Region: region, Window: window, Resources: make([]cloudscope.ResourceMetrics, len(targets))}
+	for i, t := range targets {
+		res.Resources[i] = cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, Metrics: []cloudscope.MetricSeries{}}
+	}
+	type span struct {
+		period int32
+		days   int
+	}
+	for round := range bottleneck.ReadRounds {
+		batch := map[span][]metrics.Target{}
+		owner := map[span][]int{} // the target index of each batch entry
+		var unplanned []int
+		for i, t := range targets {
+			if t.Resource == nil {
+				if round == 0 {
+					unplanned = append(unplanned, i)
+				}
+				continue
+			}
+			reads := bottleneck.PlanReads(*t.Resource, &res.Resources[i], round, env)
+			bySpan := map[span][]metrics.Want{}
+			for _, rd := range reads {
+				sp := span{rd.PeriodS, rd.WindowD}
+				bySpan[sp] = append(bySpan[sp], metrics.Want{Namespace: rd.Namespace, Name: rd.Name, Stats: rd.Stats})
+			}
+			for sp, want := range bySpan {
+				t.Want = want
+				batch[sp] = append(batch[sp], t)
+				owner[sp] = append(owner[sp], i)
+			}
+		}
+		reqs := []metrics.Request{}
+		var owners [][]int
+		if len(unplanned) > 0 {
+			var ts []metrics.Target
+			for _, i := range unplanned {
+				ts = append(ts, targets[i])
+			}
+			reqs = append(reqs, metrics.Request{Targets: ts, Window: window, Metrics: ruleMetrics})
+			owners = append(owners, unplanned)
+		}
+		spans := slices.SortedFunc(maps.Keys(batch), func(a, b span) int { return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.days, b.days)) })
+		for _, sp := range spans {
+			reqs = append(reqs, metrics.Request{Targets: batch[sp], Window: metrics.Trailing(window.End, sp.days, sp.period)})
+			owners = append(owners, owner[sp])
+		}
+		for k, req := range reqs {
+			req.Region, req.ForRules = region, true
+			r, err := f.Fetch(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			for j := range r.Resources {
+				mergeSeries(&res.Resources[owners[k][j]], &r.Resources[j])
+			}
+			res.Calls += r.Calls
+			res.Queries += r.Queries
+			res.MetricsRequested += r.MetricsRequested
+		}
+	}
+	return res, nil
+}
+
+// mergeSeries adds src's series to dst, a statistic read in a later round
+// to its metric's series.
+func mergeSeries(dst, src *cloudscope.ResourceMetrics) {
+	dst.HasData = dst.HasData || src.HasData
+	for _, m := range src.Metrics {
+		i := slices.IndexFunc(dst.Metrics, func(d cloudscope.MetricSeries) bool {
+			return d.Name == m.Name && d.Namespace == m.Namespace && d.Period == m.Period
+		})
+		if i < 0 {
+			dst.Metrics = append(dst.Metrics, m)
+			continue
+		}
+		for st, pts := range m.Stats {
+			dst.Metrics[i].Stats[st] = pts
+		}
+	}
+}
+
+// judge applies the rules, with the scan's thresholds and prices, to
+// resources and their series (keyed seriesKey, nil when a resource has
+// none) over window, among the resources of their region (resources may
+// be a part of among).
+func (s *Scanner) judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
+	inputs := make([]bottleneck.Input, len(resources))
+	for j, r := range resources {
+		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
+	}
+	var src bottleneck.Sources
+	if s.d.Prices != nil {
+		src.Prices = boundPrices{ctx: ctx, p: s.d.Prices}
+	}
+	if s.d.InstanceTypes != nil {
+		src.Types = boundTypes{ctx: ctx, t: s.d.InstanceTypes}
+	}
+	return bottleneck.EvaluateWith(inputs, among, s.d.Thresholds, cloudscope.Window{Start: window.Start, End: window.End}, started, src)
+}
+
+// seriesKey is how judge finds a resource's series.
+func seriesKey(rm *cloudscope.ResourceMetrics) string { return string(rm.Type) + "/" + rm.ID }
+
+// metricsWindow is the window a scan started at reads: Days of hourly
+// points ending at the last whole hour.
+func metricsWindow(started time.Time) metrics.Window {
+	return metrics.Trailing(started.Truncate(time.Hour), Days, 3600)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// newPart is an empty part of shard s.
+func newPart(s cloudscope.Shard, started time.Time) *cloudscope.ShardPart {
+	return &cloudscope.ShardPart{Shard: s, StartedAt: started, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{},
+		Errors: []cloudscope.Failure{}, Calls: map[string]int{}}
+}

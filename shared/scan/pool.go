@@ -1,0 +1,171 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+)
+
+// Scan runs organization scan id in this process, as the state machine runs it
+// deployed: the plan, then the identical RunShard for every shard under
+// the local pool's bounds (EngineOptions.Concurrency at once, PerAccount of one
+// account, accounts taken in turn), a shard that fails to store run once
+// more, then the finalize. The whole scan holds the one-scan lease, and
+// its status (step, shards done, failed and planned) is kept as a
+// one-process scan's is (Scanner.runWith); progress, when set, hears
+// each step too.
+func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress)) (*Result, error) {
+	return e.d.Scanner.runWith(ctx, scanID, func(ctx context.Context, t *tracker, report func(Progress)) (*Result, error) {
+		var mu sync.Mutex // report writes the status: one at a time
+		tell := func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			report(p)
+			if progress != nil {
+				progress(p)
+			}
+		}
+		tell(Progress{Step: "plan", Detail: "listing the accounts and their regions"})
+		shards, err := e.Plan(ctx, scanID)
+		if err != nil {
+			return nil, err
+		}
+		sp := cloudscope.ShardProgress{Total: len(shards)}
+		tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Shards: &sp})
+		e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
+			sum, err := e.RunShard(ctx, sh)
+			if err != nil && ctx.Err() == nil {
+				if sleep(ctx, e.opts.RetryPause) == nil {
+					sum, err = e.RunShard(ctx, sh)
+				}
+			}
+			if err != nil && ctx.Err() == nil {
+				e.lost(ctx, sh, err)
+			}
+			mu.Lock()
+			switch {
+			case err != nil || sum.Failed:
+				sp.Failed++
+			default:
+				sp.Done++
+			}
+			now := sp
+			mu.Unlock()
+			tell(Progress{Step: "shards", Detail: sh.Key(), Shards: &now})
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tell(Progress{Step: "finalize", Detail: "costs by account, counts, snapshot, notification", Shards: &sp})
+		return e.finalize(ctx, scanID, t)
+	})
+}
+
+// lost stores, best effort, a part saying that shard sh could not be run
+// (its part could not be stored twice), so that the snapshot names it.
+func (e *Engine) lost(ctx context.Context, sh cloudscope.Shard, err error) {
+	p := newPart(sh, e.d.Now().UTC())
+	p.FinishedAt = p.StartedAt
+	p.Errors = append(p.Errors, failure(sh.AccountID, sh.Region, "shard", err))
+	_ = e.d.Parts.SavePart(ctx, p)
+	_ = e.d.Parts.ShardDone(ctx, sh.ScanID, true)
+}
+
+func countAccounts(shards []cloudscope.Shard) int {
+	seen := map[string]bool{}
+	for _, s := range shards {
+		seen[s.AccountID] = true
+	}
+	return len(seen)
+}
+
+// pool runs every shard through run, at most EngineOptions.Concurrency at once
+// and at most PerAccount of one account at once, taking the accounts in
+// turn (their first shards first), so that one large account neither
+// starves the others nor runs into its own rate limits with every worker.
+// It returns when every shard has run, or, once ctx ends, when the running
+// ones have.
+func (e *Engine) pool(ctx context.Context, shards []cloudscope.Shard, run func(context.Context, cloudscope.Shard)) {
+	queue := interleave(shards)
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	running := map[string]int{}
+	next := func() (cloudscope.Shard, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		for {
+			if len(queue) == 0 || ctx.Err() != nil {
+				return cloudscope.Shard{}, false
+			}
+			for i, s := range queue {
+				if running[s.AccountID] < e.opts.PerAccount {
+					queue = slices.Delete(queue, i, i+1)
+					running[s.AccountID]++
+					return s, true
+				}
+			}
+			// Every shard left belongs to an account at its bound: one of
+			// its running shards finishing wakes this worker.
+			cond.Wait()
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(e.opts.Concurrency, len(shards)) {
+		wg.Go(func() {
+			for {
+				s, ok := next()
+				if !ok {
+					return
+				}
+				run(ctx, s)
+				mu.Lock()
+				running[s.AccountID]--
+				cond.Broadcast()
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// interleave orders shards one account at a time in turn: the first shard
+// of every account, then the second of every account, and so on.
+func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
+	var order []string
+	by := map[string][]cloudscope.Shard{}
+	for _, s := range shards {
+		if _, ok := by[s.AccountID]; !ok {
+			order = append(order, s.AccountID)
+		}
+		by[s.AccountID] = append(by[s.AccountID], s)
+	}
+	out := make([]cloudscope.Shard, 0, len(shards))
+	for i := 0; len(out) < len(shards); i++ {
+		for _, a := range order {
+			if i < len(by[a]) {
+				out = append(out, by[a][i])
+			}
+		}
+	}
+	return out
+}
+
+// InBackground returns a Start (Service's) that runs organization scans in
+// this process under ctx (the server's, not the request's), each bounded by
+// limit, reporting failures to failed.
+func (e *Engine) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
+	return func(_ context.Context, id string) error {
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, limit)
+			defer cancel()
+			if _, err := e.Scan(ctx, id, nil); err != nil {
+				failed(id, err)
+			}
+		}()
+		return nil
+	}
+}

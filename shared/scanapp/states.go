@@ -1,0 +1,217 @@
+// Package scanapp is the Lambda handlers of the scans (shared/scan does the
+// work; the handlers carry the events and payloads): the scan function's
+// (one account, run in the function itself, or the weekly digest: scan.go),
+// and the three states of an organization scan on Step Functions: plan (the
+// scan's shards, written to S3 for the Distributed Map to read), shard (one
+// unit of work, run once per map item) and finalize (the snapshot, from
+// every shard's stored part). Each payload stays small whatever the
+// organization's size: a state passes on at most 256 KiB, and a plan of
+// 1,000 accounts by 17 regions is 17,000 shards.
+//
+// The states are three functions (functions/plan, shard, finalize), not one
+// main dispatching on the event: each state's role then holds only the
+// actions its own code calls (only plan writes to the plan bucket and lists
+// the organization, only finalize reads Cost Explorer and publishes), and
+// each is sized and bounded for its own work.
+package scanapp
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+)
+
+// States is an organization scan's work (scan.Engine), as the three
+// states call it.
+type States interface {
+	// Plan lists scan scanID's shards (accounts by their enabled regions).
+	Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error)
+	// RunShard reads one shard and stores its part; it returns the part's
+	// few counts, never its resources.
+	RunShard(ctx context.Context, s cloudscope.Shard) (*scan.ShardSummary, error)
+	// Finalize makes scan scanID's snapshot of its stored parts.
+	Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error)
+}
+
+// ItemWriter writes one JSON document under key and says in which bucket
+// (shared/s3items).
+type ItemWriter interface {
+	PutJSON(ctx context.Context, key string, v any) (bucket string, err error)
+}
+
+// Event is what the plan and finalize states get: {"scan_id": ...}. The
+// state machine's input is that too, whether the daily schedule started it
+// (the scheduled event's id) or POST /scans (the new scan's id, which is
+// also the execution's name).
+type Event struct {
+	ScanID string `json:"scan_id"`
+}
+
+// Plan is what the plan state returns: where the map reads its items.
+type Plan struct {
+	ScanID string `json:"scan_id"`
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	Shards int    `json:"shards"`
+}
+
+// MapResult is what one shard returns to the map: a few counts, never its
+// resources, so that even 17,000 of them stay small.
+type MapResult struct {
+	Shard     string `json:"shard"`
+	Resources int    `json:"resources"`
+	Findings  int    `json:"findings"`
+	Errors    int    `json:"errors"`
+}
+
+// Finalized is what the finalize state returns: the snapshot's id, outcome
+// and counts.
+type Finalized struct {
+	ScanID    string `json:"scan_id"`
+	Outcome   string `json:"outcome"`
+	Resources int    `json:"resources"`
+	Findings  int    `json:"findings"`
+	Errors    int    `json:"errors"`
+	// Accounts counts the accounts with resources in the snapshot.
+	Accounts int `json:"accounts"`
+}
+
+// PlanKey is where the plan of scan id is written in the plan bucket.
+func PlanKey(id string) string { return "plans/" + id + ".json" }
+
+// PlanHandler is the plan function's handler: it asks the engine for the
+// shards and writes them, as one JSON array, where the map's item reader
+// reads them.
+func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev Event) (*Plan, error) {
+	return func(ctx context.Context, ev Event) (*Plan, error) {
+		id, err := scanIDOf(ev)
+		if err != nil {
+			return nil, err
+		}
+		shards, err := e.Plan(ctx, id)
+		if err != nil {
+			return nil, retryable(fmt.Errorf("plan scan %s: %w", id, err))
+		}
+		for i := range shards {
+			switch s := &shards[i]; {
+			case s.ScanID == "":
+				s.ScanID = id
+			case s.ScanID != id:
+				return nil, fmt.Errorf("plan scan %s: shard %s belongs to scan %s", id, s.Key(), s.ScanID)
+			}
+		}
+		if shards == nil {
+			shards = []cloudscope.Shard{} // the item reader wants an array, even an empty one
+		}
+		key := PlanKey(id)
+		bucket, err := items.PutJSON(ctx, key, shards)
+		if err != nil {
+			return nil, retryable(fmt.Errorf("write the plan of scan %s: %w", id, err))
+		}
+		return &Plan{ScanID: id, Bucket: bucket, Key: key, Shards: len(shards)}, nil
+	}
+}
+
+// ShardHandler is the shard function's handler: one map item, one shard.
+func ShardHandler(e States) func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
+	return func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
+		if err := validShard(s); err != nil {
+			return nil, err
+		}
+		sum, err := e.RunShard(ctx, s)
+		if err != nil {
+			return nil, retryable(fmt.Errorf("shard %s of scan %s: %w", s.Key(), s.ScanID, err))
+		}
+		if sum == nil {
+			return nil, fmt.Errorf("shard %s of scan %s: the engine returned no summary", s.Key(), s.ScanID)
+		}
+		return &MapResult{Shard: s.Key(), Resources: sum.Resources, Findings: sum.Findings, Errors: sum.Errors}, nil
+	}
+}
+
+// FinalizeHandler is the finalize function's handler.
+func FinalizeHandler(e States) func(ctx context.Context, ev Event) (*Finalized, error) {
+	return func(ctx context.Context, ev Event) (*Finalized, error) {
+		id, err := scanIDOf(ev)
+		if err != nil {
+			return nil, err
+		}
+		h, err := e.Finalize(ctx, id)
+		if err != nil {
+			return nil, retryable(fmt.Errorf("finalize scan %s: %w", id, err))
+		}
+		if h == nil {
+			return nil, fmt.Errorf("finalize scan %s: the engine returned no snapshot", id)
+		}
+		return &Finalized{ScanID: h.ID, Outcome: h.Outcome, Resources: h.Counts.Resources, Findings: h.Counts.Findings,
+			Errors: len(h.Errors), Accounts: len(h.Counts.ByAccount)}, nil
+	}
+}
+
+func scanIDOf(ev Event) (string, error) {
+	if !cloudscope.ValidScanID(ev.ScanID) {
+		return "", fmt.Errorf("the event has no valid scan_id (%.64q): want {\"scan_id\": \"...\"}", ev.ScanID)
+	}
+	return ev.ScanID, nil
+}
+
+// validShard checks a map item before any work: a scan, a 12-digit account
+// and a region.
+func validShard(s cloudscope.Shard) error {
+	switch {
+	case !cloudscope.ValidScanID(s.ScanID):
+		return fmt.Errorf("the map item has no valid scan_id (%.64q)", s.ScanID)
+	case !accountID(s.AccountID):
+		return fmt.Errorf("the map item's account_id %.64q is not a 12-digit account id", s.AccountID)
+	case s.Region == "":
+		return fmt.Errorf("the map item of account %s has no region", s.AccountID)
+	}
+	for _, t := range s.Types {
+		if !t.Valid() {
+			return fmt.Errorf("the map item of account %s names an unknown type %.32q", s.AccountID, t)
+		}
+	}
+	return nil
+}
+
+func accountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RetryableErrorName is the Lambda error type of a failure that passes
+// (throttled, unavailable, timed out, by AWS's or the store's answer): the
+// state machine retries it with backoff, and only it among the handlers'
+// own errors. Anything else (access denied, a bad item, a bug) would fail
+// the same way again.
+const RetryableErrorName = "Throttled"
+
+// Throttled is a failure worth retrying a little later. The Lambda runtime
+// names an error after its Go type, so Step Functions sees it as
+// RetryableErrorName.
+type Throttled struct{ Err error }
+
+func (e *Throttled) Error() string { return e.Err.Error() }
+func (e *Throttled) Unwrap() error { return e.Err }
+
+// retryable marks err as Throttled when its code says it passes.
+func retryable(err error) error {
+	code := cloudscope.CodeOf(err)
+	if code == cloudscope.CodeInternal {
+		code = awserr.Classify(err)
+	}
+	if code.Transient() {
+		return &Throttled{Err: err}
+	}
+	return err
+}

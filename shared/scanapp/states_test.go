@@ -1,0 +1,249 @@
+package scanapp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+)
+
+// fakeEngine answers as the engine would, and records what it was asked.
+type fakeEngine struct {
+	shards   []cloudscope.Shard
+	planErr  error
+	ran      []cloudscope.Shard
+	part     *scan.ShardSummary
+	shardErr error
+	header   *cloudscope.SnapshotHeader
+	finErr   error
+	asked    []string
+}
+
+func (f *fakeEngine) Plan(_ context.Context, id string) ([]cloudscope.Shard, error) {
+	f.asked = append(f.asked, "plan "+id)
+	return f.shards, f.planErr
+}
+
+func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*scan.ShardSummary, error) {
+	f.ran = append(f.ran, s)
+	return f.part, f.shardErr
+}
+
+func (f *fakeEngine) Finalize(_ context.Context, id string) (*cloudscope.SnapshotHeader, error) {
+	f.asked = append(f.asked, "finalize "+id)
+	return f.header, f.finErr
+}
+
+// memItems keeps what PutJSON wrote, encoded.
+type memItems struct {
+	objects map[string][]byte
+	err     error
+}
+
+func (m *memItems) PutJSON(_ context.Context, key string, v any) (string, error) {
+	if m.err != nil {
+		return "", m.err
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if m.objects == nil {
+		m.objects = map[string][]byte{}
+	}
+	m.objects[key] = raw
+	return "plan-bucket", nil
+}
+
+// fixture decodes an events/ fixture as the Lambda runtime would.
+func fixture[T any](t *testing.T, path string) T {
+	t.Helper()
+	raw, err := os.ReadFile("../../events/" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v T
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+const scanID = "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d"
+
+// orgShards is a plan of accounts by regions, as the engine makes it.
+func orgShards(accounts, regions int, id string) []cloudscope.Shard {
+	var out []cloudscope.Shard
+	for a := range accounts {
+		for r := range regions {
+			out = append(out, cloudscope.Shard{ScanID: id, AccountID: fmt.Sprintf("%012d", 100000000000+a), Region: fmt.Sprintf("region-%02d", r)})
+		}
+	}
+	return out
+}
+
+func TestPlanWritesTheShardsWhereTheMapReadsThem(t *testing.T) {
+	eng := &fakeEngine{shards: orgShards(1000, 17, scanID)}
+	items := &memItems{}
+	ev := fixture[Event](t, "plan/start-execution.json")
+	out, err := PlanHandler(eng, items)(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out != (Plan{ScanID: scanID, Bucket: "plan-bucket", Key: "plans/" + scanID + ".json", Shards: 17000}) {
+		t.Errorf("plan %+v", out)
+	}
+	var back []cloudscope.Shard
+	if err := json.Unmarshal(items.objects[out.Key], &back); err != nil || !reflect.DeepEqual(back, eng.shards) {
+		t.Errorf("the object holds %d shards (%v), want the engine's %d", len(back), err, len(eng.shards))
+	}
+	// The state's output is tiny whatever the plan's size; the plan itself
+	// would be far past the 256 KiB a state may pass on.
+	raw, _ := json.Marshal(out)
+	t.Logf("17,000 shards: plan object %d bytes, state output %d bytes", len(items.objects[out.Key]), len(raw))
+	if len(raw) > 256 || len(items.objects[out.Key]) < 256*1024 {
+		t.Errorf("state output %d bytes, object %d bytes", len(raw), len(items.objects[out.Key]))
+	}
+	if fmt.Sprint(eng.asked) != "[plan "+scanID+"]" {
+		t.Errorf("engine asked %v", eng.asked)
+	}
+}
+
+func TestPlanFillsTheScanAndRefusesAnother(t *testing.T) {
+	items := &memItems{}
+	eng := &fakeEngine{shards: []cloudscope.Shard{{AccountID: "123456789012", Region: "us-east-1"}}}
+	out, err := PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID})
+	if err != nil || out.Shards != 1 || !strings.Contains(string(items.objects[out.Key]), `"scan_id":"`+scanID+`"`) {
+		t.Errorf("a shard without its scan: %+v %v %s", out, err, items.objects)
+	}
+	eng.shards = orgShards(1, 2, "another-scan")
+	if _, err := PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID}); err == nil || !strings.Contains(err.Error(), "belongs to scan another-scan") {
+		t.Errorf("a shard of another scan: %v", err)
+	}
+	// No shard at all is still an array: the item reader refuses anything else.
+	eng.shards = nil
+	out, err = PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID})
+	if err != nil || out.Shards != 0 || string(items.objects[out.Key]) != "[]" {
+		t.Errorf("an empty plan: %+v %v %s", out, err, items.objects[out.Key])
+	}
+}
+
+func TestBadEventsAreRefusedBeforeAnyWork(t *testing.T) {
+	eng := &fakeEngine{part: &scan.ShardSummary{}, header: &cloudscope.SnapshotHeader{}}
+	for _, ev := range []Event{{}, {ScanID: "a b"}, {ScanID: strings.Repeat("x", 200)}} {
+		if _, err := PlanHandler(eng, &memItems{})(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "scan_id") {
+			t.Errorf("plan %q: %v", ev.ScanID, err)
+		}
+		if _, err := FinalizeHandler(eng)(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "scan_id") {
+			t.Errorf("finalize %q: %v", ev.ScanID, err)
+		}
+	}
+	for _, s := range []cloudscope.Shard{
+		{AccountID: "123456789012", Region: "us-east-1"},
+		{ScanID: scanID, AccountID: "12345678901", Region: "us-east-1"},
+		{ScanID: scanID, AccountID: "12345678901x", Region: "us-east-1"},
+		{ScanID: scanID, AccountID: "123456789012"},
+		{ScanID: scanID, AccountID: "123456789012", Region: "us-east-1", Types: []cloudscope.ResourceType{"vpc"}},
+	} {
+		if _, err := ShardHandler(eng)(context.Background(), s); err == nil {
+			t.Errorf("shard %+v: accepted", s)
+		}
+	}
+	if len(eng.asked) != 0 || len(eng.ran) != 0 {
+		t.Errorf("the engine was asked %v and ran %v", eng.asked, eng.ran)
+	}
+}
+
+func TestShardReturnsASmallSummary(t *testing.T) {
+	eng := &fakeEngine{part: &scan.ShardSummary{Key: "k", Resources: 5000, Findings: 7, Errors: 2,
+		Calls: map[string]int{"ec2:DescribeInstances": 5, "cloudwatch:GetMetricData": 11}}}
+	for _, path := range []string{"shard/map-item.json", "shard/map-item-types.json"} {
+		item := fixture[cloudscope.Shard](t, path)
+		out, err := ShardHandler(eng)(context.Background(), item)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *out != (MapResult{Shard: item.Key(), Resources: 5000, Findings: 7, Errors: 2}) {
+			t.Errorf("%s: %+v", path, out)
+		}
+		// 17,000 of these are what the map would collect: each must stay small.
+		if raw, _ := json.Marshal(out); len(raw) > 120 {
+			t.Errorf("%s: a summary of %d bytes: %s", path, len(raw), raw)
+		}
+	}
+	if len(eng.ran) != 2 || eng.ran[1].Region != "eu-west-1" || fmt.Sprint(eng.ran[1].Types) != "[ec2 rds]" {
+		t.Errorf("ran %+v", eng.ran)
+	}
+	eng.part = nil
+	if _, err := ShardHandler(eng)(context.Background(), eng.ran[0]); err == nil {
+		t.Error("no part, no error")
+	}
+}
+
+func TestFinalizeReportsTheSnapshot(t *testing.T) {
+	eng := &fakeEngine{header: &cloudscope.SnapshotHeader{ID: scanID, Outcome: cloudscope.OutcomePartial,
+		Counts: cloudscope.SnapshotCounts{Resources: 42, Findings: 3, ByAccount: map[string]int{"111111111111": 40, "222222222222": 2}},
+		Errors: []cloudscope.Failure{{AccountID: "333333333333", Region: "global", Service: "sts", Code: "access_denied"}}}}
+	out, err := FinalizeHandler(eng)(context.Background(), fixture[Event](t, "finalize/finalize.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out != (Finalized{ScanID: scanID, Outcome: "partial", Resources: 42, Findings: 3, Errors: 1, Accounts: 2}) {
+		t.Errorf("finalized %+v", out)
+	}
+	eng.header = nil
+	if _, err := FinalizeHandler(eng)(context.Background(), Event{ScanID: scanID}); err == nil {
+		t.Error("no snapshot, no error")
+	}
+}
+
+// TestOnlyPassingFailuresAreRetryable: the state machine retries the error
+// type RetryableErrorName; the Lambda runtime names an error after its Go
+// type, so Throttled must be called that, and only passing failures may
+// become one.
+func TestOnlyPassingFailuresAreRetryable(t *testing.T) {
+	if name := reflect.TypeOf(Throttled{}).Name(); name != RetryableErrorName {
+		t.Errorf("the runtime would name the error %q, the state machine retries %q", name, RetryableErrorName)
+	}
+	item := cloudscope.Shard{ScanID: scanID, AccountID: "123456789012", Region: "us-east-1"}
+	for _, c := range []struct {
+		err   error
+		retry bool
+	}{
+		{awsstub.APIError("ThrottlingException", "Rate exceeded"), true},
+		{awsstub.APIError("ProvisionedThroughputExceededException", "slow down"), true},
+		{awsstub.APIError("ServiceUnavailable", "try again"), true},
+		{&cloudscope.Error{Code: cloudscope.CodeTimeout, Message: "timed out"}, true},
+		{fmt.Errorf("store: %w", context.DeadlineExceeded), true},
+		{awsstub.APIError("AccessDenied", "no"), false},
+		{&cloudscope.Error{Code: cloudscope.CodeInvalid, Message: "bad"}, false},
+		{errors.New("a bug"), false},
+	} {
+		eng := &fakeEngine{shardErr: c.err, planErr: c.err, finErr: c.err}
+		_, shardErr := ShardHandler(eng)(context.Background(), item)
+		_, planErr := PlanHandler(eng, &memItems{})(context.Background(), Event{ScanID: scanID})
+		_, finErr := FinalizeHandler(eng)(context.Background(), Event{ScanID: scanID})
+		for what, err := range map[string]error{"shard": shardErr, "plan": planErr, "finalize": finErr} {
+			var th *Throttled
+			if errors.As(err, &th) != c.retry || !errors.Is(err, c.err) {
+				t.Errorf("%s, %v: got %T %v, retryable %v", what, c.err, err, err, c.retry)
+			}
+		}
+	}
+	// A plan that cannot be written for a passing reason is retried too.
+	_, err := PlanHandler(&fakeEngine{}, &memItems{err: awsstub.APIError("SlowDown", "reduce your request rate")})(context.Background(), Event{ScanID: scanID})
+	var th *Throttled
+	if !errors.As(err, &th) {
+		t.Errorf("S3 SlowDown: %T %v", err, err)
+	}
+}
