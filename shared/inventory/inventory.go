@@ -19,6 +19,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
+	"github.com/cloudscope/cloudscope/shared/snapstore"
 )
 
 // Source is what a store offers for reads.
@@ -46,8 +47,12 @@ type Skipper interface {
 // sorts read) beside it (snapstore.Store): a filter or a sort across
 // everything decodes only those, and the page's whole records are read
 // from the few chunks that hold them.
+//
+// Its chunks that no resource of can match the query's accounts, types,
+// states or tag key are not read (snapstore.Where). The resources it gives
+// share their chunk's memory and tag maps: read only, and cloned to keep.
 type Slimmer interface {
-	SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
+	SlimChunksWhere(ctx context.Context, id string, regions []string, where snapstore.Where, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
 	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
 }
 
@@ -56,7 +61,8 @@ type Slimmer interface {
 func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeader, p *Page, sl Slimmer) (done bool, err error) {
 	stored := true
 	stream := func(fn func([]cloudscope.Resource) error) error {
-		ok, err := sl.SlimChunks(ctx, h.ID, q.Regions, func(chunk string, rs []cloudscope.Resource) error {
+		where := snapstore.Where{Accounts: q.Accounts, Types: q.Types, States: q.States, TagKey: q.TagKey}
+		ok, err := sl.SlimChunksWhere(ctx, h.ID, q.Regions, where, func(chunk string, rs []cloudscope.Resource) error {
 			for i := range rs {
 				rs[i].ARN = chunk // where its whole record is: no filter or sort reads the ARN
 			}
@@ -306,38 +312,41 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 		}
 	} else {
 		p.Counts = zeroCounts(q, p.Regions)
-		order := ordering(q)
 		keep := offset + q.Limit
-		var best []cloudscope.Resource
-		var worst *cloudscope.Resource // the last kept once best was cut: no later one after it can show
+		best := newBest(ordering(q), keep)
+		// Counted a run at a time: a chunk is one type and region.
+		var run struct {
+			typ    cloudscope.ResourceType
+			region string
+			n      int
+		}
+		flush := func() {
+			p.Counts.Total += run.n
+			p.Counts.ByType[run.typ] += run.n
+			p.Counts.ByRegion[run.region] += run.n
+			run.n = 0
+		}
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				r := &rs[i]
 				if !q.Match(r) {
 					continue
 				}
-				p.Counts.Total++
-				p.Counts.ByType[r.Type]++
-				p.Counts.ByRegion[r.Region]++
-				if worst != nil && order(*r, *worst) >= 0 {
-					continue // after every one kept: never shown
+				if run.n > 0 && (r.Type != run.typ || r.Region != run.region) {
+					flush()
 				}
-				best = append(best, *r)
-				if len(best) >= 2*keep+1024 { // bounded: sort and drop what cannot be shown
-					slices.SortFunc(best, order)
-					best = slices.Clip(best[:keep])
-					w := best[keep-1]
-					worst = &w
-				}
+				run.typ, run.region = r.Type, r.Region
+				run.n++
+				best.offer(r)
 			}
 			return nil
 		})
+		flush()
 		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
 			return err
 		}
-		slices.SortFunc(best, order)
-		if offset < len(best) {
-			p.Resources = append(p.Resources, best[offset:min(len(best), keep)]...)
+		if kept := best.sorted(); offset < len(kept) {
+			p.Resources = append(p.Resources, kept[offset:]...)
 		}
 	}
 	if next := offset + len(p.Resources); next < p.Counts.Total && len(p.Resources) > 0 {
@@ -346,35 +355,123 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 	return nil
 }
 
+// best keeps the first keep resources offered in an order: a heap of
+// them, the last on top, so that one after it is dropped with one
+// comparison and one before it replaces it in log(keep).
+type best struct {
+	order func(a, b *cloudscope.Resource) int
+	keep  int
+	heap  []cloudscope.Resource
+}
+
+func newBest(order func(a, b *cloudscope.Resource) int, keep int) *best {
+	return &best{order: order, keep: keep}
+}
+
+// offer keeps a copy of *r (its strings cloned) if it is among the first keep.
+func (b *best) offer(r *cloudscope.Resource) {
+	if len(b.heap) == b.keep {
+		if b.order(r, &b.heap[0]) >= 0 {
+			return
+		}
+		b.heap[0] = owned(r)
+		b.down(0)
+		return
+	}
+	b.heap = append(b.heap, owned(r))
+	for i := len(b.heap) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if b.order(&b.heap[i], &b.heap[parent]) <= 0 {
+			break
+		}
+		b.heap[i], b.heap[parent] = b.heap[parent], b.heap[i]
+		i = parent
+	}
+}
+
+// down restores the heap below i: every one after (or equal to) those under it.
+func (b *best) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(b.heap) {
+			return
+		}
+		if r := l + 1; r < len(b.heap) && b.order(&b.heap[r], &b.heap[l]) > 0 {
+			l = r
+		}
+		if b.order(&b.heap[l], &b.heap[i]) <= 0 {
+			return
+		}
+		b.heap[i], b.heap[l] = b.heap[l], b.heap[i]
+		i = l
+	}
+}
+
+// sorted is what was kept, in order.
+func (b *best) sorted() []cloudscope.Resource {
+	slices.SortFunc(b.heap, func(x, y cloudscope.Resource) int { return b.order(&x, &y) })
+	return b.heap
+}
+
+// owned is a copy of r that shares no memory with the chunk it was read
+// from (a slim chunk's strings are cut from one string of it all).
+func owned(r *cloudscope.Resource) cloudscope.Resource {
+	c := *r
+	c.ID, c.Name, c.ARN = strings.Clone(c.ID), strings.Clone(c.Name), strings.Clone(c.ARN)
+	if c.CreatedAt != nil {
+		t := *c.CreatedAt
+		c.CreatedAt = &t
+	}
+	return c
+}
+
 // ordering is the order of q: its sort column, then the stored order.
-func ordering(q Query) func(a, b cloudscope.Resource) int {
-	var by func(a, b cloudscope.Resource) int
+func ordering(q Query) func(a, b *cloudscope.Resource) int {
+	var by func(a, b *cloudscope.Resource) int
 	switch q.Sort {
 	case "region":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Region, b.Region) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.Region, b.Region) }
 	case "type":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Type, b.Type) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(string(a.Type), string(b.Type)) }
 	case "id":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.ID, b.ID) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.ID, b.ID) }
 	case "name":
-		by = func(a, b cloudscope.Resource) int { return compareFold(a.Name, b.Name) }
+		by = func(a, b *cloudscope.Resource) int { return compareFold(a.Name, b.Name) }
 	case "state":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.State, b.State) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.State, b.State) }
 	case "created_at":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(created(a), created(b)) }
+		by = func(a, b *cloudscope.Resource) int { return cmp.Compare(created(a), created(b)) }
 	default:
-		by = func(a, b cloudscope.Resource) int { return 0 }
+		by = func(a, b *cloudscope.Resource) int { return 0 }
 	}
-	return func(a, b cloudscope.Resource) int {
+	return func(a, b *cloudscope.Resource) int {
 		c := by(a, b)
 		if q.Desc {
 			c = -c
 		}
-		return cmp.Or(c, cloudscope.CompareStored(a, b))
+		if c != 0 {
+			return c
+		}
+		return compareStored(a, b)
 	}
 }
 
-func created(r cloudscope.Resource) int64 {
+// compareStored is cloudscope.CompareStored without copying either.
+func compareStored(a, b *cloudscope.Resource) int {
+	switch {
+	case a.AccountID != b.AccountID && (a.AccountID == "" || b.AccountID == ""):
+		return strings.Compare(b.AccountID, a.AccountID) // the empty one last
+	case a.AccountID != b.AccountID:
+		return strings.Compare(a.AccountID, b.AccountID)
+	case a.Region != b.Region:
+		return strings.Compare(a.Region, b.Region)
+	case a.Type != b.Type:
+		return cmp.Compare(slices.Index(cloudscope.ResourceTypes, a.Type), slices.Index(cloudscope.ResourceTypes, b.Type))
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+func created(r *cloudscope.Resource) int64 {
 	if r.CreatedAt == nil {
 		return 0
 	}

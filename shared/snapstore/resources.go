@@ -115,8 +115,12 @@ func (s *Store) ResourceChunksAfter(ctx context.Context, id string, regions []st
 // base is what the keys of the snapshot's resource chunks start with.
 func (r *record) base() string { return "c#" + r.Attempt + "#r#" }
 
-// read is one Query of chunks: those under prefix after after.
-type read struct{ prefix, after string }
+// read is one Query of chunks: those under prefix after after, at most
+// limit of them (0: all).
+type read struct {
+	prefix, after string
+	limit         int
+}
 
 // reads are the Queries of a snapshot's resource chunks in regions (all
 // when none): one for all, or one per account and region.
@@ -160,7 +164,7 @@ type decoded struct {
 // turn, in key order, decoding up to two per core ahead of fn; it answers
 // how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
 func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func(key string, rs []cloudscope.Resource) error) (int, error) {
-	return s.decodeAheadWith(ctx, partition, reads, decodeChunk, fn)
+	return s.decodeAheadWith(ctx, partition, reads, nil, decodeChunk, fn)
 }
 
 // decodeChunk reads a chunk of whole resources.
@@ -170,8 +174,9 @@ func decodeChunk(data []byte) ([]cloudscope.Resource, error) {
 	return rs, err
 }
 
-// decodeAheadWith is decodeAhead with the chunks' decoder.
-func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
+// decodeAheadWith is decodeAhead with the chunks' decoder, dropping
+// undecoded the chunks not in wanted (nil: none).
+func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, wanted map[string]bool, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := 2 * runtime.GOMAXPROCS(0)
@@ -183,7 +188,10 @@ func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []r
 		defer wg.Done()
 		defer close(order)
 		for _, rd := range reads {
-			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, 0, func(it kv.Item) error {
+			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, func(it kv.Item) error {
+				if wanted != nil && !wanted[it.Key.Sort] {
+					return nil
+				}
 				res := make(chan decoded, 1)
 				select {
 				case order <- res:
@@ -336,6 +344,12 @@ func Slim(r cloudscope.Resource) cloudscope.Resource {
 // each with its chunk's key for ChunkResources. ok is false, and fn not
 // called, for a snapshot stored without them (sharded, or before them).
 func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
+	return s.SlimChunksWhere(ctx, id, regions, Where{}, fn)
+}
+
+// SlimChunksWhere is SlimChunks less the chunks that no resource of can
+// match where (by the sets their header records): those are not read.
+func (s *Store) SlimChunksWhere(ctx context.Context, id string, regions []string, where Where, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
 	w, err := s.identity(ctx)
 	if err != nil {
 		return false, err
@@ -344,11 +358,17 @@ func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn 
 	if r == nil || err != nil || !r.Slim {
 		return false, err
 	}
-	reads := s.reads(r, regions)
-	for i := range reads {
-		reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+	var wanted map[string]bool
+	var reads []read
+	if r.Groups != nil {
+		reads, wanted = r.slimPlan(regions, where)
+	} else {
+		reads = s.reads(r, regions)
+		for i := range reads {
+			reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+		}
 	}
-	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, decodeSlim, func(key string, rs []cloudscope.Resource) error {
+	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, wanted, decodeSlim, func(key string, rs []cloudscope.Resource) error {
 		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
 	})
 	if errors.Is(err, cloudscope.ErrStop) {

@@ -158,6 +158,11 @@ type record struct {
 	// Slim says that each resource chunk has a slim twin,
 	// "c#<attempt>#s#<group>#<n>", of the same resources (Slim).
 	Slim bool `json:"slim,omitempty"`
+	// Sets are each slim chunk's states and tag keys, per group, over
+	// the dictionaries States and TagKeys (sets.go).
+	Sets    map[string][]chunkSets `json:"sets,omitempty"`
+	States  []string               `json:"states,omitempty"`
+	TagKeys []string               `json:"tag_keys,omitempty"`
 }
 
 // indexKey sorts newest first: the finish time inverted, then the id.
@@ -236,7 +241,8 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 	}
 	expires := snap.FinishedAt.Add(s.o.Retention)
 	part, attempt := snapPart(w, snap.ID), newAttempt()
-	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}, Slim: true}
+	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}, Slim: true,
+		Sets: map[string][]chunkSets{}, States: dictionary(snap.Resources, stateOf), TagKeys: dictionary(snap.Resources, tagKeysOf)}
 	var items []kv.Item
 	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
 		its, counts, err := countedChunkItems(part, "c#"+attempt+"#r#"+group, rs, expires)
@@ -252,6 +258,7 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 			for j := range slim {
 				slim[j] = Slim(rs[j])
 			}
+			rec.Sets[group] = append(rec.Sets[group], setsOf(slim, rec.States, rec.TagKeys))
 			rs = rs[n:]
 			b, err := encodeSlim(slim)
 			if err != nil {
