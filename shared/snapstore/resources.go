@@ -341,7 +341,9 @@ func Slim(r cloudscope.Resource) cloudscope.Resource {
 
 // SlimChunks calls fn with the slim projection (Slim) of snapshot id's
 // resources in regions (all when none), chunk by chunk in the stored order,
-// each with its chunk's key for ChunkResources. ok is false, and fn not
+// each with its chunk's key for ChunkResources. rs is reused once fn
+// returns: copy what it keeps, and its strings share the chunk's memory
+// (clone those kept long). ok is false, and fn not
 // called, for a snapshot stored without them (sharded, or before them).
 func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
 	return s.SlimChunksWhere(ctx, id, regions, Where{}, fn)
@@ -369,7 +371,9 @@ func (s *Store) SlimChunksWhere(ctx context.Context, id string, regions []string
 		}
 	}
 	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, wanted, decodeSlim, func(key string, rs []cloudscope.Resource) error {
-		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+		err := fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+		reuse(rs)
+		return err
 	})
 	if errors.Is(err, cloudscope.ErrStop) {
 		err = nil

@@ -156,11 +156,32 @@ func (r *slimReader) shared() string {
 	return s
 }
 
+// slimBuffers are the resource slices of slim chunks read, reused once
+// read (a read of a million would otherwise allocate 200 MB of them).
+var slimBuffers sync.Pool
+
+// slimBuffer is n zero resources, reused when it can be.
+func slimBuffer(n int) []cloudscope.Resource {
+	if b, ok := slimBuffers.Get().(*[]cloudscope.Resource); ok && cap(*b) >= n {
+		out := (*b)[:n]
+		clear(out)
+		return out
+	}
+	return make([]cloudscope.Resource, n, max(n, ChunkRecords))
+}
+
+// reuse gives rs back for another chunk to be read into.
+func reuse(rs []cloudscope.Resource) { slimBuffers.Put(&rs) }
+
 // gzipReaders are reused: a new one allocates tens of kilobytes.
 var gzipReaders sync.Pool
 
-// inflate is a gzipped chunk's bytes.
-func inflate(data []byte) ([]byte, error) {
+// inflateBuffers hold a chunk's bytes while it is read.
+var inflateBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// inflate calls fn with a gzipped chunk's bytes, which are reused once fn returns.
+func inflate[T any](data []byte, fn func([]byte) (T, error)) (T, error) {
+	var zero T
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
 	var err error
 	if zr == nil {
@@ -169,24 +190,27 @@ func inflate(data []byte) ([]byte, error) {
 		err = zr.Reset(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer gzipReaders.Put(zr)
-	buf := bytes.NewBuffer(make([]byte, 0, 4*len(data)))
+	buf := inflateBuffers.Get().(*bytes.Buffer)
+	defer inflateBuffers.Put(buf)
+	buf.Reset()
 	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, err
+		return zero, err
 	}
-	return buf.Bytes(), nil
+	return fn(buf.Bytes())
 }
 
 // decodeSlim reads a slim chunk. Its resources' strings share the
 // chunk's memory (clone one to keep it alone), and resources with the
 // same tags share one map: read only.
 func decodeSlim(data []byte) ([]cloudscope.Resource, error) {
-	raw, err := inflate(data)
-	if err != nil {
-		return nil, err
-	}
+	return inflate(data, decodeSlimBytes)
+}
+
+// decodeSlimBytes reads an inflated slim chunk (raw is not kept).
+func decodeSlimBytes(raw []byte) ([]cloudscope.Resource, error) {
 	if len(raw) == 0 || raw[0] != 1 && raw[0] != 2 {
 		return nil, errors.New("not a slim chunk of a known version")
 	}
@@ -232,7 +256,7 @@ func decodeSlim(data []byte) ([]cloudscope.Resource, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	out := make([]cloudscope.Resource, n)
+	out := slimBuffer(int(n))
 	times := make([]time.Time, n)
 	for i := range out {
 		x := &out[i]
@@ -257,7 +281,7 @@ func decodeSlim(data []byte) ([]cloudscope.Resource, error) {
 // version1 reads the resources of a slim chunk of version 1.
 func (r *slimReader) version1(n int) ([]cloudscope.Resource, error) {
 	r.intern = map[string]string{}
-	out := make([]cloudscope.Resource, n)
+	out := slimBuffer(n)
 	times := make([]time.Time, n)
 	for i := range out {
 		x := &out[i]

@@ -1,11 +1,13 @@
 package snapstore
 
 import (
+	"encoding/binary"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
 )
 
 // The slim form keeps every field filters and sorts read, and nothing else.
@@ -32,5 +34,25 @@ func TestSlimRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeSlim(b[:len(b)-3]); err == nil {
 		t.Error("a slim chunk cut short was read")
+	}
+}
+
+// A slim chunk of version 1 (written before version 2) still reads.
+func TestSlimVersion1Reads(t *testing.T) {
+	created := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
+	r := cloudscope.Resource{AccountID: "111111111111", Type: cloudscope.EC2, ID: "i-1", Name: "web", Region: "eu-west-1", State: "running", CreatedAt: &created, Tags: map[string]string{"team": "a"}}
+	b := binary.AppendUvarint([]byte{1}, 1)
+	for _, s := range []string{r.AccountID, string(r.Type), r.ID, r.Name, r.Region, r.State} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(append(b, 1), created.UnixNano())
+	b = appendString(appendString(binary.AppendUvarint(b, 1), "team"), "a")
+	z, err := gzjson.Compress(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSlim(z)
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], r) {
+		t.Fatalf("%+v %v", got, err)
 	}
 }

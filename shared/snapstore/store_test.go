@@ -94,3 +94,72 @@ func TestIdentitiesAreApart(t *testing.T) {
 		t.Errorf("a's latest: %+v %v", h, err)
 	}
 }
+
+// A read of slim chunks narrowed by Where skips the chunks that no
+// resource of can match, by the header's sets, and still gives every
+// resource that does; a filter no chunk can be skipped by reads them all.
+func TestSlimChunksWhereSkipsChunks(t *testing.T) {
+	ctx := context.Background()
+	counted := &queries{Store: kv.NewMemory(nil)}
+	st := snapstore.New(counted, snapstore.Options{})
+	snap := storetest.InventoryOf("s", time.Now(), 6000, []string{"111111111111", "222222222222"})
+	for i := range snap.Resources {
+		r := &snap.Resources[i]
+		// States by type and a tag key of one account, as a real estate has them.
+		r.State = map[cloudscope.ResourceType]string{cloudscope.EC2: "stopped", cloudscope.RDS: "stopped"}[r.Type]
+		if r.State == "" {
+			r.State = "available"
+		}
+		r.Tags = map[string]string{"env": "prod"}
+		if r.AccountID == "222222222222" && r.Type == cloudscope.Volume {
+			r.Tags["owner"] = "ann"
+		}
+	}
+	if err := st.Save(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	read := func(regions []string, where snapstore.Where) (map[string]bool, int) {
+		counted.items = 0
+		got := map[string]bool{}
+		ok, err := st.SlimChunksWhere(ctx, "s", regions, where, func(_ string, rs []cloudscope.Resource) error {
+			for _, r := range rs {
+				got[r.AccountID+"/"+r.ID] = true
+			}
+			return nil
+		})
+		if !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		return got, counted.items
+	}
+	_, all := read(nil, snapstore.Where{})
+	for _, tc := range []struct {
+		regions []string
+		where   snapstore.Where
+		skips   bool
+	}{
+		{nil, snapstore.Where{States: []string{"stopped"}}, true},
+		{nil, snapstore.Where{TagKey: "owner"}, true},
+		{[]string{"eu-west-1"}, snapstore.Where{States: []string{"available"}, TagKey: "owner"}, true},
+		{nil, snapstore.Where{Accounts: []string{"111111111111"}, Types: []cloudscope.ResourceType{cloudscope.S3}}, true},
+		{nil, snapstore.Where{States: []string{"gone"}}, true},
+		{nil, snapstore.Where{TagKey: "env"}, false}, // every chunk has one
+	} {
+		got, items := read(tc.regions, tc.where)
+		for _, r := range snap.Resources {
+			match := (len(tc.regions) == 0 || slices.Contains(tc.regions, r.Region)) &&
+				(len(tc.where.Accounts) == 0 || slices.Contains(tc.where.Accounts, r.AccountID)) &&
+				(len(tc.where.Types) == 0 || slices.Contains(tc.where.Types, r.Type)) &&
+				(len(tc.where.States) == 0 || slices.Contains(tc.where.States, r.State))
+			if _, ok := r.Tags[tc.where.TagKey]; tc.where.TagKey != "" && !ok {
+				match = false
+			}
+			if match && !got[r.AccountID+"/"+r.ID] {
+				t.Fatalf("%v %+v: %s/%s matches and was not read", tc.regions, tc.where, r.AccountID, r.ID)
+			}
+		}
+		if tc.skips && items >= all || !tc.skips && items != all {
+			t.Errorf("%v %+v: %d of %d chunks read", tc.regions, tc.where, items, all)
+		}
+	}
+}
