@@ -9,8 +9,10 @@
 // Layout, per identity w:
 //
 //	w#snapshots        <inverted finish time>#<id>  the header (gzipped JSON); newest first
-//	w#snapshot#<id>    header                       the header record: header, attempt, chunk counts, accounts
+//	w#snapshot#<id>    header                       the header record: header, attempt, chunk counts, accounts,
+//	                                                each slim chunk's states and tag keys (sets.go)
 //	                   c#<attempt>#r#<group>#<n>    resources, gzipped JSON, group cloudscope.StoredGroup
+//	                   c#<attempt>#s#<group>#<n>    the same resources' slim twin (slim.go)
 //	                   c#<attempt>#f#<n>            findings
 //	                   c#<attempt>#i#<n>            undecided rules
 //	                   c#<attempt>#m#<n>            a sharded snapshot's manifest (its parts' attempts)
@@ -24,7 +26,8 @@
 // attempt or none, and a retried part or scan never mixes its chunks with
 // an earlier one's. Group keys sort in the stored order
 // (cloudscope.CompareStored), so a page of the stored order, or of some
-// regions, reads only the chunks it shows.
+// regions, reads only the chunks it shows; a filter by account, region,
+// type, state or tag key reads only the slim chunks that can hold a match.
 package snapstore
 
 import (
