@@ -53,7 +53,7 @@ type Skipper interface {
 // share their chunk's memory and tag maps: read only, and cloned to keep.
 type Slimmer interface {
 	SlimChunksWhere(ctx context.Context, id string, regions []string, where snapstore.Where, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
-	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
+	ChunkResources(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error)
 }
 
 // slim fills p from the slim chunks, then reads the page's whole records;
@@ -71,27 +71,24 @@ func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeade
 		stored = ok
 		return err
 	}
-	if err := fill(p, q, stream, nil, 0); err != nil || !stored {
+	at, err := fill(p, q, stream, nil, 0)
+	if err != nil || !stored {
 		return stored, err
 	}
-	var chunks []string
-	for _, r := range p.Resources {
-		if !slices.Contains(chunks, r.ARN) {
-			chunks = append(chunks, r.ARN)
-		}
+	want := map[string][]int{}
+	for i, r := range p.Resources {
+		want[r.ARN] = append(want[r.ARN], at[i])
 	}
-	whole, err := sl.ChunkResources(ctx, h.ID, chunks)
+	whole, err := sl.ChunkResources(ctx, h.ID, want)
 	if err != nil {
 		return true, err
 	}
 	for i, r := range p.Resources {
-		at := slices.IndexFunc(whole[r.ARN], func(w cloudscope.Resource) bool {
-			return w.ID == r.ID && w.Type == r.Type && w.Region == r.Region && w.AccountID == r.AccountID
-		})
-		if at < 0 {
+		w, ok := whole[r.ARN][at[i]]
+		if !ok || w.ID != r.ID || w.Type != r.Type || w.Region != r.Region || w.AccountID != r.AccountID {
 			return true, fmt.Errorf("snapshot %s: resource %s is not in its chunk", h.ID, r.ID)
 		}
-		p.Resources[i] = whole[r.ARN][at]
+		p.Resources[i] = w
 	}
 	return true, nil
 }
@@ -223,7 +220,7 @@ func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHea
 			return sk.ResourceChunksAfter(ctx, h.ID, q.Regions, skipped, fn)
 		}
 	}
-	if err := fill(p, q, stream, known, skipped); err != nil {
+	if _, err := fill(p, q, stream, known, skipped); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -282,8 +279,9 @@ func zeroCounts(q Query, regions []string) Counts {
 
 // fill reads the page of q into p. With known counts (no filter, stored
 // order) it reads only up to the page's end; otherwise it streams every
-// chunk asked for, counting the matches and keeping the best offset+limit.
-func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) error {
+// chunk asked for, counting the matches and keeping the best offset+limit,
+// and answers where each resource of the page was in the chunk it came in.
+func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) ([]int, error) {
 	offset := 0
 	if q.cursor != nil {
 		offset = q.cursor.Offset
@@ -308,7 +306,7 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 			return nil
 		})
 		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
-			return err
+			return nil, err
 		}
 	} else {
 		p.Counts = zeroCounts(q, p.Regions)
@@ -337,22 +335,34 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 				}
 				run.typ, run.region = r.Type, r.Region
 				run.n++
-				best.offer(r)
+				best.offer(r, i)
 			}
 			return nil
 		})
 		flush()
 		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
-			return err
+			return nil, err
 		}
+		var at []int
 		if kept := best.sorted(); offset < len(kept) {
-			p.Resources = append(p.Resources, kept[offset:]...)
+			for _, k := range kept[offset:] {
+				p.Resources = append(p.Resources, k.r)
+				at = append(at, k.at)
+			}
 		}
+		at = slices.Clip(at)
+		setNext(p, q, offset)
+		return at, nil
 	}
+	setNext(p, q, offset)
+	return nil, nil
+}
+
+// setNext sets the cursor of the page after p, if there is one.
+func setNext(p *Page, q Query, offset int) {
 	if next := offset + len(p.Resources); next < p.Counts.Total && len(p.Resources) > 0 {
 		p.NextCursor = pagecursor.Encode(cursor{Snapshot: p.SnapshotID, Offset: next, Question: q.question()})
 	}
-	return nil
 }
 
 // best keeps the first keep resources offered in an order: a heap of
@@ -361,27 +371,34 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 type best struct {
 	order func(a, b *cloudscope.Resource) int
 	keep  int
-	heap  []cloudscope.Resource
+	heap  []kept
+}
+
+// kept is a resource kept and where it was in its chunk.
+type kept struct {
+	r  cloudscope.Resource
+	at int
 }
 
 func newBest(order func(a, b *cloudscope.Resource) int, keep int) *best {
 	return &best{order: order, keep: keep}
 }
 
-// offer keeps a copy of *r (its strings cloned) if it is among the first keep.
-func (b *best) offer(r *cloudscope.Resource) {
+// offer keeps a copy of *r (its strings cloned), at position at of its
+// chunk, if it is among the first keep.
+func (b *best) offer(r *cloudscope.Resource, at int) {
 	if len(b.heap) == b.keep {
-		if b.order(r, &b.heap[0]) >= 0 {
+		if b.order(r, &b.heap[0].r) >= 0 {
 			return
 		}
-		b.heap[0] = owned(r)
+		b.heap[0] = kept{owned(r), at}
 		b.down(0)
 		return
 	}
-	b.heap = append(b.heap, owned(r))
+	b.heap = append(b.heap, kept{owned(r), at})
 	for i := len(b.heap) - 1; i > 0; {
 		parent := (i - 1) / 2
-		if b.order(&b.heap[i], &b.heap[parent]) <= 0 {
+		if b.order(&b.heap[i].r, &b.heap[parent].r) <= 0 {
 			break
 		}
 		b.heap[i], b.heap[parent] = b.heap[parent], b.heap[i]
@@ -396,10 +413,10 @@ func (b *best) down(i int) {
 		if l >= len(b.heap) {
 			return
 		}
-		if r := l + 1; r < len(b.heap) && b.order(&b.heap[r], &b.heap[l]) > 0 {
+		if r := l + 1; r < len(b.heap) && b.order(&b.heap[r].r, &b.heap[l].r) > 0 {
 			l = r
 		}
-		if b.order(&b.heap[l], &b.heap[i]) <= 0 {
+		if b.order(&b.heap[l].r, &b.heap[i].r) <= 0 {
 			return
 		}
 		b.heap[i], b.heap[l] = b.heap[l], b.heap[i]
@@ -408,8 +425,8 @@ func (b *best) down(i int) {
 }
 
 // sorted is what was kept, in order.
-func (b *best) sorted() []cloudscope.Resource {
-	slices.SortFunc(b.heap, func(x, y cloudscope.Resource) int { return b.order(&x, &y) })
+func (b *best) sorted() []kept {
+	slices.SortFunc(b.heap, func(x, y kept) int { return b.order(&x.r, &y.r) })
 	return b.heap
 }
 

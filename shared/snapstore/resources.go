@@ -3,6 +3,7 @@ package snapstore
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -384,33 +385,123 @@ func (s *Store) SlimChunksWhere(ctx context.Context, id string, regions []string
 // slimBase is what the keys of the snapshot's slim chunks start with.
 func (r *record) slimBase() string { return "c#" + r.Attempt + "#s#" }
 
-// ChunkResources reads the named chunks of snapshot id whole (keys as
-// SlimChunks gave them), each by its key.
-func (s *Store) ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error) {
+// ChunkResources reads the resources at the given positions of the named
+// chunks of snapshot id (keys as SlimChunks gave them; positions as in
+// the slim chunk, the same resources in the same order), each chunk by its
+// key: only those are decoded from its JSON, the rest skipped unread.
+func (s *Store) ChunkResources(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error) {
 	w, err := s.identity(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string][]cloudscope.Resource, len(chunks))
+	out := make(map[string]map[int]cloudscope.Resource, len(want))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, len(chunks))
-	for i, key := range chunks {
+	errs := make(chan error, len(want))
+	for key, at := range want {
 		wg.Go(func() {
 			it, ok, err := s.kv.Get(ctx, kv.Key{Partition: snapPart(w, id), Sort: key})
 			if err == nil && !ok {
 				err = fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
 			}
-			var rs []cloudscope.Resource
+			var rs map[int]cloudscope.Resource
 			if err == nil {
-				err = gzjson.Unmarshal(it.Value, &rs)
+				rs, err = inflate(it.Value, func(raw []byte) (map[int]cloudscope.Resource, error) { return decodeAt(raw, at) })
 			}
-			errs[i] = err
+			if err != nil {
+				errs <- fmt.Errorf("chunk %s: %w", key, err)
+				return
+			}
 			mu.Lock()
 			out[key] = rs
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	close(errs)
+	for err := range errs {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeAt decodes the elements at positions at of the JSON array raw,
+// finding where each starts without decoding the others.
+func decodeAt(raw []byte, at []int) (map[int]cloudscope.Resource, error) {
+	want := map[int]bool{}
+	last := -1
+	for _, i := range at {
+		want[i] = true
+		last = max(last, i)
+	}
+	out := make(map[int]cloudscope.Resource, len(at))
+	p := skipSpace(raw, 0)
+	if p >= len(raw) || raw[p] != '[' {
+		return nil, errors.New("not a JSON array")
+	}
+	p++
+	for i := 0; i <= last; i++ {
+		start := skipSpace(raw, p)
+		end, err := valueEnd(raw, start)
+		if err != nil {
+			return nil, err
+		}
+		if want[i] {
+			var r cloudscope.Resource
+			if err := json.Unmarshal(raw[start:end], &r); err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		p = skipSpace(raw, end)
+		if p >= len(raw) || raw[p] != ',' {
+			if i < last {
+				return nil, fmt.Errorf("%d resources, not %d", i+1, last+1)
+			}
+			break
+		}
+		p++
+	}
+	return out, nil
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\n' || b[p] == '\r' || b[p] == '\t') {
+		p++
+	}
+	return p
+}
+
+// valueEnd is where the JSON value starting at p ends (an object, an
+// array, a string or a literal), skipping what strings hold.
+func valueEnd(b []byte, p int) (int, error) {
+	depth := 0
+	for q := p; q < len(b); q++ {
+		switch b[q] {
+		case '"':
+			for q++; q < len(b) && b[q] != '"'; q++ {
+				if b[q] == '\\' {
+					q++
+				}
+			}
+			if q >= len(b) {
+				return 0, errors.New("a JSON string cut short")
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return q, nil // the end of the array holding a literal
+			}
+		case ',':
+			if depth == 0 {
+				return q, nil
+			}
+		}
+		if depth == 0 && (b[q] == '}' || b[q] == ']' || b[q] == '"') {
+			return q + 1, nil
+		}
+	}
+	return 0, errors.New("a JSON value cut short")
 }

@@ -2,6 +2,7 @@ package snapstore
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -54,5 +55,35 @@ func TestSlimVersion1Reads(t *testing.T) {
 	got, err := decodeSlim(z)
 	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], r) {
 		t.Fatalf("%+v %v", got, err)
+	}
+}
+
+// A page's resources are decoded from their chunk by position, the
+// others skipped unread, however their strings are written.
+func TestDecodeAtSkipsTheOthers(t *testing.T) {
+	rs := []cloudscope.Resource{
+		{ID: `a,"]}{[`, Name: `quote \" and \\`, Tags: map[string]string{"k": "}]"}},
+		{ID: "b", Region: "eu-west-1"},
+		{ID: "c", Name: "ünïcode"},
+		{ID: "d"},
+	}
+	raw, err := json.MarshalIndent(rs, " ", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeAt(raw, []int{2, 0, 3})
+	if err != nil || len(got) != 3 {
+		t.Fatal(got, err)
+	}
+	for _, i := range []int{0, 2, 3} {
+		if !reflect.DeepEqual(got[i], rs[i]) {
+			t.Errorf("%d: %+v, want %+v", i, got[i], rs[i])
+		}
+	}
+	if _, err := decodeAt(raw, []int{4}); err == nil {
+		t.Error("a position past the chunk was read")
+	}
+	if _, err := decodeAt(raw[:len(raw)/2], []int{3}); err == nil {
+		t.Error("a chunk cut short was read")
 	}
 }
