@@ -387,40 +387,64 @@ func (r *record) slimBase() string { return "c#" + r.Attempt + "#s#" }
 
 // ChunkResources reads the resources at the given positions of the named
 // chunks of snapshot id (keys as SlimChunks gave them; positions as in
-// the slim chunk, the same resources in the same order), each chunk by its
-// key: only those are decoded from its JSON, the rest skipped unread.
+// the slim chunk, the same resources in the same order): only those are
+// decoded from each chunk's JSON, the rest skipped unread. The chunks are
+// read by a few Queries of their runs in key order, at once, rather than
+// one request each (a sorted page's resources are spread over many).
 func (s *Store) ChunkResources(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error) {
 	w, err := s.identity(ctx)
 	if err != nil {
 		return nil, err
 	}
+	r, err := s.stored(ctx, w, id)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || r.Groups == nil {
+		return nil, fmt.Errorf("snapshot %s is not stored in chunks", id)
+	}
+	wanted := make(map[string]bool, len(want))
+	for key := range want {
+		wanted[key] = true
+	}
+	reads := runs(r.base(), r.chunkKeys(), wanted)
 	out := make(map[string]map[int]cloudscope.Resource, len(want))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make(chan error, len(want))
-	for key, at := range want {
+	errs := make(chan error, len(reads))
+	limit := make(chan struct{}, 8)
+	for _, rd := range reads {
 		wg.Go(func() {
-			it, ok, err := s.kv.Get(ctx, kv.Key{Partition: snapPart(w, id), Sort: key})
-			if err == nil && !ok {
-				err = fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
-			}
-			var rs map[int]cloudscope.Resource
-			if err == nil {
-				rs, err = inflate(it.Value, func(raw []byte) (map[int]cloudscope.Resource, error) { return decodeAt(raw, at) })
-			}
+			limit <- struct{}{}
+			defer func() { <-limit }()
+			err := s.kv.Query(ctx, snapPart(w, id), rd.prefix, rd.after, rd.limit, func(it kv.Item) error {
+				at, ok := want[it.Key.Sort]
+				if !ok {
+					return nil
+				}
+				rs, err := inflate(it.Value, func(raw []byte) (map[int]cloudscope.Resource, error) { return decodeAt(raw, at) })
+				if err != nil {
+					return fmt.Errorf("chunk %s: %w", it.Key.Sort, err)
+				}
+				mu.Lock()
+				out[it.Key.Sort] = rs
+				mu.Unlock()
+				return nil
+			})
 			if err != nil {
-				errs <- fmt.Errorf("chunk %s: %w", key, err)
-				return
+				errs <- err
 			}
-			mu.Lock()
-			out[key] = rs
-			mu.Unlock()
 		})
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		return nil, err
+	}
+	for key := range want {
+		if _, ok := out[key]; !ok {
+			return nil, fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
+		}
 	}
 	return out, nil
 }

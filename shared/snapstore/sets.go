@@ -138,25 +138,50 @@ func (r *record) slimPlan(regions []string, where Where) ([]read, map[string]boo
 		}
 	}
 	slices.SortFunc(chunks, func(a, b chunk) int { return strings.Compare(a.key, b.key) })
-	var reads []read
+	keys := make([]string, len(chunks))
 	wanted := map[string]bool{}
-	last := -1 // the last wanted chunk of the open read
 	for i, c := range chunks {
-		if !c.want {
+		keys[i] = c.key
+		if c.want {
+			wanted[c.key] = true
+		}
+	}
+	return runs(r.slimBase(), keys, wanted), wanted
+}
+
+// runs are the Queries under prefix that read the wanted of keys (every
+// chunk key under it, sorted): one per run of wanted keys, a run going on
+// over at most maxGap unwanted ones.
+func runs(prefix string, keys []string, wanted map[string]bool) []read {
+	var reads []read
+	last := -1 // the last wanted key of the open read
+	for i, key := range keys {
+		if !wanted[key] {
 			continue
 		}
-		wanted[c.key] = true
 		if last >= 0 && i-last-1 <= maxGap {
 			reads[len(reads)-1].limit += i - last
 			last = i
 			continue
 		}
-		rd := read{prefix: r.slimBase(), limit: 1}
+		rd := read{prefix: prefix, limit: 1}
 		if i > 0 {
-			rd.after = chunks[i-1].key
+			rd.after = keys[i-1]
 		}
 		reads = append(reads, rd)
 		last = i
 	}
-	return reads, wanted
+	return reads
+}
+
+// chunkKeys are the keys of a snapshot's resource chunks, sorted.
+func (r *record) chunkKeys() []string {
+	var keys []string
+	for g, counts := range r.Groups {
+		for i := range counts {
+			keys = append(keys, fmt.Sprintf("%s%s#%05d", r.base(), g, i))
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
