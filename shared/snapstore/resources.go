@@ -188,31 +188,25 @@ func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []r
 	go func() {
 		defer wg.Done()
 		defer close(order)
-		for _, rd := range reads {
-			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, func(it kv.Item) error {
-				if wanted != nil && !wanted[it.Key.Sort] {
-					return nil
-				}
-				res := make(chan decoded, 1)
-				select {
-				case order <- res:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				go func(sort string, data []byte) {
-					rs, err := decode(data)
-					if err != nil {
-						err = fmt.Errorf("chunk %s: %w", sort, err)
-					}
-					res <- decoded{sort, rs, err}
-				}(it.Key.Sort, it.Value)
+		readErr = s.queryReads(ctx, partition, reads, func(it kv.Item) error {
+			if wanted != nil && !wanted[it.Key.Sort] {
 				return nil
-			})
-			if err != nil {
-				readErr = err
-				return
 			}
-		}
+			res := make(chan decoded, 1)
+			select {
+			case order <- res:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			go func(sort string, data []byte) {
+				rs, err := decode(data)
+				if err != nil {
+					err = fmt.Errorf("chunk %s: %w", sort, err)
+				}
+				res <- decoded{sort, rs, err}
+			}(it.Key.Sort, it.Value)
+			return nil
+		})
 	}()
 	n := 0
 	var err error
@@ -234,6 +228,69 @@ func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []r
 		return n, err
 	}
 	return n, readErr
+}
+
+// readsAhead is how many Queries of a read's runs go at once.
+const readsAhead = 4
+
+// queryReads calls each with the items of reads in turn, in key order.
+// Reads of runs (each with a limit: a filtered read is many short
+// Queries) run up to readsAhead at once, their items held until their
+// turn; others one after the other, read only as far as each wants.
+func (s *Store) queryReads(ctx context.Context, partition string, reads []read, each func(kv.Item) error) error {
+	if slices.ContainsFunc(reads, func(rd read) bool { return rd.limit == 0 }) || len(reads) == 1 {
+		for _, rd := range reads {
+			if err := s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, each); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		items []kv.Item
+		err   error
+	}
+	results := make([]chan fetched, len(reads))
+	for i := range results {
+		results[i] = make(chan fetched, 1)
+	}
+	slots := make(chan struct{}, readsAhead)
+	go func() {
+		for i, rd := range reads {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				var f fetched
+				f.err = s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, func(it kv.Item) error { f.items = append(f.items, it); return nil })
+				results[i] <- f
+			}()
+		}
+	}()
+	for i := range reads {
+		var f fetched
+		select {
+		case f = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-slots // the next Query may start while these are given
+		if f.err != nil {
+			return f.err
+		}
+		for _, it := range f.items {
+			if err := each(it); errors.Is(err, kv.ErrStop) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // partRef is one accepted part of a sharded snapshot: its shard key,

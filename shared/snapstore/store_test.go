@@ -3,6 +3,7 @@ package snapstore_test
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,12 +16,12 @@ import (
 // queries counts the Queries and the items they served.
 type queries struct {
 	kv.Store
-	calls, items int
+	calls, items atomic.Int64
 }
 
 func (q *queries) Query(ctx context.Context, p, prefix, after string, limit int, fn func(kv.Item) error) error {
-	q.calls++
-	return q.Store.Query(ctx, p, prefix, after, limit, func(it kv.Item) error { q.items++; return fn(it) })
+	q.calls.Add(1)
+	return q.Store.Query(ctx, p, prefix, after, limit, func(it kv.Item) error { q.items.Add(1); return fn(it) })
 }
 
 // A read from an offset of the stored order answers what a whole read
@@ -45,7 +46,7 @@ func TestResourceChunksAfterStartsAtItsChunk(t *testing.T) {
 			}
 			for _, skip := range []int{0, 1, 499, 500, 501, 1234, len(all) - 1, len(all), len(all) + 7} {
 				var got []cloudscope.Resource
-				counted.items = 0
+				counted.items.Store(0)
 				if err := st.ResourceChunksAfter(ctx, snap.ID, regions, skip, func(rs []cloudscope.Resource) error {
 					got = append(got, rs...)
 					if len(got) >= 100 {
@@ -61,8 +62,8 @@ func TestResourceChunksAfterStartsAtItsChunk(t *testing.T) {
 					t.Fatalf("accounts %v regions %v skip %d: %d read, not the %d after the offset", accounts, regions, skip, len(got), len(want))
 				}
 				// The page and at most the chunks decoded ahead of it.
-				if counted.items > 2+2*8 {
-					t.Errorf("accounts %v regions %v skip %d: %d chunks read for one page", accounts, regions, skip, counted.items)
+				if counted.items.Load() > 2+2*8 {
+					t.Errorf("accounts %v regions %v skip %d: %d chunks read for one page", accounts, regions, skip, counted.items.Load())
 				}
 			}
 		}
@@ -119,7 +120,7 @@ func TestSlimChunksWhereSkipsChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := func(regions []string, where snapstore.Where) (map[string]bool, int) {
-		counted.items = 0
+		counted.items.Store(0)
 		got := map[string]bool{}
 		ok, err := st.SlimChunksWhere(ctx, "s", regions, where, func(_ string, rs []cloudscope.Resource) error {
 			for _, r := range rs {
@@ -130,7 +131,7 @@ func TestSlimChunksWhereSkipsChunks(t *testing.T) {
 		if !ok || err != nil {
 			t.Fatal(ok, err)
 		}
-		return got, counted.items
+		return got, int(counted.items.Load())
 	}
 	_, all := read(nil, snapstore.Where{})
 	for _, tc := range []struct {
