@@ -53,7 +53,7 @@ type Skipper interface {
 // share their chunk's memory and tag maps: read only, and cloned to keep.
 type Slimmer interface {
 	SlimChunksWhere(ctx context.Context, id string, regions []string, where snapstore.Where, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
-	ChunkResources(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error)
+	ChunkResourcesAt(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error)
 }
 
 // slim fills p from the slim chunks, then reads the page's whole records;
@@ -79,7 +79,7 @@ func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeade
 	for i, r := range p.Resources {
 		want[r.ARN] = append(want[r.ARN], at[i])
 	}
-	whole, err := sl.ChunkResources(ctx, h.ID, want)
+	whole, err := sl.ChunkResourcesAt(ctx, h.ID, want)
 	if err != nil {
 		return true, err
 	}

@@ -399,7 +399,7 @@ func Slim(r cloudscope.Resource) cloudscope.Resource {
 
 // SlimChunks calls fn with the slim projection (Slim) of snapshot id's
 // resources in regions (all when none), chunk by chunk in the stored order,
-// each with its chunk's key for ChunkResources. rs is reused once fn
+// each with its chunk's key for ChunkResources and ChunkResourcesAt. rs is reused once fn
 // returns: copy what it keeps, and its strings share the chunk's memory
 // (clone those kept long). ok is false, and fn not
 // called, for a snapshot stored without them (sharded, or before them).
@@ -442,13 +442,44 @@ func (s *Store) SlimChunksWhere(ctx context.Context, id string, regions []string
 // slimBase is what the keys of the snapshot's slim chunks start with.
 func (r *record) slimBase() string { return "c#" + r.Attempt + "#s#" }
 
-// ChunkResources reads the resources at the given positions of the named
+// ChunkResources reads the named chunks of snapshot id whole (keys as
+// SlimChunks gave them), each by its key.
+func (s *Store) ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]cloudscope.Resource, len(chunks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(chunks))
+	for i, key := range chunks {
+		wg.Go(func() {
+			it, ok, err := s.kv.Get(ctx, kv.Key{Partition: snapPart(w, id), Sort: key})
+			if err == nil && !ok {
+				err = fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
+			}
+			var rs []cloudscope.Resource
+			if err == nil {
+				err = gzjson.Unmarshal(it.Value, &rs)
+			}
+			errs[i] = err
+			mu.Lock()
+			out[key] = rs
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// ChunkResourcesAt reads the resources at the given positions of the named
 // chunks of snapshot id (keys as SlimChunks gave them; positions as in
 // the slim chunk, the same resources in the same order): only those are
 // decoded from each chunk's JSON, the rest skipped unread. The chunks are
 // read by a few Queries of their runs in key order, at once, rather than
 // one request each (a sorted page's resources are spread over many).
-func (s *Store) ChunkResources(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error) {
+func (s *Store) ChunkResourcesAt(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error) {
 	w, err := s.identity(ctx)
 	if err != nil {
 		return nil, err
