@@ -12,7 +12,7 @@
 // any of these disagrees with the descriptors.
 package resourcetypes
 
-//go:generate go run ./typegen -root ../..
+//go:generate go run ../../cmd/typegen -root ../..
 
 // Descriptor is everything about one resource type that is data.
 type Descriptor struct {

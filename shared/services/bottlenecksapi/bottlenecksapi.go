@@ -38,7 +38,7 @@ func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) 
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
 	}
-	return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), nil, start),
+	return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), nil, start), Snapshots: services.SnapshotReads(store),
 		Savings: services.Savings(conf, clients, nil), Regions: services.Regions(conf, clients)}, nil
 }
 
