@@ -38,10 +38,10 @@ var lambdaBuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=
 // shard: shared/services/bottlenecksapi); the cure is
 // moving Manifests and the option types' parsing out of appconfig.
 var overweight = map[string]int64{
-	"discovery":   15_150_000,
-	"metrics":     15_250_000,
-	"bottlenecks": 16_800_000,
-	"scan":        16_600_000,
+	"discovery":   15_300_000,
+	"metrics":     15_300_000,
+	"bottlenecks": 16_850_000,
+	"scan":        16_650_000,
 	"plan":        15_450_000,
 	"shard":       15_750_000,
 	"finalize":    16_100_000,
