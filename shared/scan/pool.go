@@ -132,6 +132,20 @@ func (e *Engine) pool(ctx context.Context, shards []cloudscope.Shard, run func(c
 	wg.Wait()
 }
 
+// MapConcurrency is how many of shards the Distributed Map runs at once
+// (the plan state's answer, scanapp.Plan): at most maxConcurrency, and at
+// most perAccount for each account the shards belong to, never less than 1
+// (0 would let the map run 10,000 at once). With the items interleaved,
+// that bounds each account's shards running at once by order when they
+// take alike; BenchmarkMapShardsPerAccount measures when they do not.
+func MapConcurrency(shards []cloudscope.Shard, maxConcurrency, perAccount int) int {
+	accounts := map[string]bool{}
+	for _, s := range shards {
+		accounts[s.AccountID] = true
+	}
+	return max(1, min(maxConcurrency, len(accounts)*perAccount))
+}
+
 // interleave orders shards one account at a time in turn: the first shard
 // of every account, then the second of every account, and so on.
 func interleave(shards []cloudscope.Shard) []cloudscope.Shard {

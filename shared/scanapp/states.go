@@ -77,17 +77,6 @@ type Plan struct {
 	Concurrency int `json:"concurrency"`
 }
 
-// MapConcurrency is how many of shards the map runs at once: at most
-// maxConcurrency, and at most perAccount for each account the shards
-// belong to, never less than 1.
-func MapConcurrency(shards []cloudscope.Shard, maxConcurrency, perAccount int) int {
-	accounts := map[string]bool{}
-	for _, s := range shards {
-		accounts[s.AccountID] = true
-	}
-	return max(1, min(maxConcurrency, len(accounts)*perAccount))
-}
-
 // MapResult is what one shard returns to the map: a few counts, never its
 // resources, so that even 17,000 of them stay small.
 type MapResult struct {
@@ -114,7 +103,7 @@ func PlanKey(id string) string { return "plans/" + id + ".json" }
 
 // PlanHandler is the plan function's handler: it asks the engine for the
 // shards and writes them, as one JSON array, where the map's item reader
-// reads them, and says how many the map runs at once (MapConcurrency).
+// reads them, and says how many the map runs at once (scan.MapConcurrency).
 func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev PlanEvent) (*Plan, error) {
 	return func(ctx context.Context, ev PlanEvent) (*Plan, error) {
 		id, err := scanIDOf(ev.Event)
@@ -145,7 +134,7 @@ func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev PlanEv
 			return nil, retryable(fmt.Errorf("write the plan of scan %s: %w", id, err))
 		}
 		return &Plan{ScanID: id, Bucket: bucket, Key: key, Shards: len(shards),
-			Concurrency: MapConcurrency(shards, ev.MaxConcurrency, ev.PerAccount)}, nil
+			Concurrency: scan.MapConcurrency(shards, ev.MaxConcurrency, ev.PerAccount)}, nil
 	}
 }
 
