@@ -616,3 +616,39 @@ func TestTheMapBoundOfOneAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestThePlansConcurrencyBoundsEachAccount: at the concurrency the plan
+// answers (MapConcurrency, min(M, accounts x 4)) and shards of equal
+// length, no account runs more than 4 at once, a small organization too;
+// without it, 10 accounts at 100 run 10 of each.
+func TestThePlansConcurrencyBoundsEachAccount(t *testing.T) {
+	equal := func(int, cloudscope.Shard) float64 { return 1 }
+	for _, c := range []struct{ accounts, m, want int }{
+		{1, 100, 4}, {3, 100, 4}, {10, 100, 4}, {10, 500, 4}, {25, 100, 4}, {100, 500, 4}, {1000, 100, 1}, {1000, 500, 1},
+	} {
+		items := interleave(orgPlan(c.accounts, 17))
+		got, _ := simulateMap(items, MapConcurrency(items, c.m, 4), equal)
+		if got != c.want {
+			t.Errorf("%d accounts at %d, 4 per account: %d of one account at once, want %d", c.accounts, c.m, got, c.want)
+		}
+	}
+	if got := MapConcurrency(nil, 100, 4); got != 1 {
+		t.Errorf("no shards: concurrency %d, want 1 (0 is no limit on the map)", got)
+	}
+	// A bound by order: once the other accounts are done, an account with
+	// more shards than the rest runs more of them at once (here one of 18
+	// shards among nine of 4).
+	plan := orgPlan(1, 17)
+	for a := range 9 {
+		plan = append(plan, orgPlan(1, 3)...)
+		for i := len(plan) - 4; i < len(plan); i++ {
+			plan[i].AccountID = fmt.Sprintf("%012d", a+2)
+		}
+	}
+	items := interleave(plan)
+	got, _ := simulateMap(items, MapConcurrency(items, 100, 4), equal)
+	t.Logf("one account of 18 shards among nine of 4, at %d: %d of it at once", MapConcurrency(items, 100, 4), got)
+	if got <= 4 {
+		t.Errorf("uneven accounts: %d at once; the README says the bound is by order and does not hold in the tail", got)
+	}
+}
