@@ -68,12 +68,15 @@ type Plan struct {
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
 	Shards int    `json:"shards"`
-	// Concurrency is min(MaxConcurrency, accounts x PerAccount), at least 1
-	// (0 would let the map run 10,000 at once). The plan orders the items
-	// one account at a time in turn, so with shards of equal length no
-	// account has more than PerAccount running at once; it is a bound by
-	// order, not a lock (an account whose shards are slower than the rest
-	// gets more: README, the organization benchmark).
+	// Concurrency is scan.MapConcurrency: the most shards, up to
+	// MaxConcurrency, for which no run of that many items in the plan's
+	// order holds more than PerAccount of one account (accounts x
+	// PerAccount when they have as many shards each), at least 1 (0 would
+	// let the map run 10,000 at once). The map starts items in order, so
+	// with shards of equal length no account has more than PerAccount
+	// running at once; it is a bound by order, not a lock (an account whose
+	// shards are slower than the rest gets more: README, the organization
+	// benchmark).
 	Concurrency int `json:"concurrency"`
 }
 

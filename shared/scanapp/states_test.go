@@ -84,8 +84,8 @@ const scanID = "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d"
 // orgShards is a plan of accounts by regions, as the engine makes it.
 func orgShards(accounts, regions int, id string) []cloudscope.Shard {
 	var out []cloudscope.Shard
-	for a := range accounts {
-		for r := range regions {
+	for r := range regions { // the accounts in turn, as the plan orders them
+		for a := range accounts {
 			out = append(out, cloudscope.Shard{ScanID: id, AccountID: fmt.Sprintf("%012d", 100000000000+a), Region: fmt.Sprintf("region-%02d", r)})
 		}
 	}
