@@ -63,10 +63,11 @@ type OrganizationSettings struct {
 	// reserves as many executions when concurrency is reserved).
 	ShardConcurrency int
 	// ShardsPerAccount bounds the shards of one account the map runs at
-	// once (cloudscope:shardsPerAccount, default 4): the plan sets the map's
-	// concurrency to min(ShardConcurrency, accounts x ShardsPerAccount),
-	// which the map reads through MaxConcurrencyPath, and orders the items
-	// one account at a time in turn.
+	// once (cloudscope:shardsPerAccount, default 4): the plan spreads each
+	// account's shards over the items and answers the map's concurrency
+	// (scan.MapConcurrency; ShardConcurrency at most, accounts x
+	// ShardsPerAccount for accounts of as many shards), which the map reads
+	// through MaxConcurrencyPath.
 	ShardsPerAccount int
 	// ToleratedFailurePercent is the share of shards that may fail (past
 	// their retries) before the map fails (cloudscope:toleratedFailurePercent, default 10).
