@@ -165,10 +165,18 @@ type DiffCounts struct {
 	FindingsResolved int `json:"findings_resolved"`
 }
 
-// resourceKey identifies a resource across snapshots: the same id in two
+// ResourceKey identifies a resource across snapshots: the same id in two
 // accounts is two resources.
-func resourceKey(r Resource) string {
-	return r.AccountID + "/" + string(r.Type) + "/" + r.Region + "/" + r.ID
+type ResourceKey struct {
+	AccountID string
+	Type      ResourceType
+	Region    string
+	ID        string
+}
+
+// KeyOf is r's key.
+func KeyOf(r Resource) ResourceKey {
+	return ResourceKey{AccountID: r.AccountID, Type: r.Type, Region: r.Region, ID: r.ID}
 }
 
 // findingKey identifies a finding across snapshots; a finding's id names its
@@ -208,25 +216,51 @@ func (c coverage) read(account, region string) bool {
 // resource or finding in a region head did not cover, or could not read, is
 // not counted gone.
 func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
-	d := SnapshotDiff{Base: base.ID, Head: head.ID, ResourcesAdded: []Resource{}, ResourcesRemoved: []Resource{},
-		FindingsNew: []Finding{}, FindingsWorse: []Finding{}, FindingsResolved: []Finding{}}
-	had := map[string]bool{}
-	for _, r := range base.Resources {
-		had[resourceKey(r)] = true
+	d, _ := CompareBy(base, head, base.Resources, head.Resources, KeyOf, func(added, removed []Resource) ([]Resource, []Resource, error) {
+		return added, removed, nil
+	})
+	return d
+}
+
+// CompareBy is CompareSnapshots with the snapshots' resources given apart,
+// as anything with a key (a whole record, or a reference to a stored one):
+// base and head give their header and findings (their Resources are not
+// read), baseRes and headRes their resources. records turns the
+// references added (in headRes' order) and removed (in baseRes' order)
+// into the records the diff lists; its error is CompareBy's.
+func CompareBy[R any](base, head *Snapshot, baseRes, headRes []R, key func(R) ResourceKey, records func(added, removed []R) ([]Resource, []Resource, error)) (SnapshotDiff, error) {
+	d := SnapshotDiff{Base: base.ID, Head: head.ID, FindingsNew: []Finding{}, FindingsWorse: []Finding{}, FindingsResolved: []Finding{}}
+	had := make(map[ResourceKey]bool, len(baseRes))
+	for _, r := range baseRes {
+		had[key(r)] = true
 	}
 	// Where head saw everything: its regions, less those with a failure.
 	seen := newCoverage(head)
-	has := map[string]bool{}
-	for _, r := range head.Resources {
-		has[resourceKey(r)] = true
-		if !had[resourceKey(r)] {
-			d.ResourcesAdded = append(d.ResourcesAdded, r)
+	has := make(map[ResourceKey]bool, len(headRes))
+	var added, removed []R
+	for _, r := range headRes {
+		k := key(r)
+		has[k] = true
+		if !had[k] {
+			added = append(added, r)
 		}
 	}
-	for _, r := range base.Resources {
-		if !has[resourceKey(r)] && (r.Region == "" || seen.read(r.AccountID, r.Region)) {
-			d.ResourcesRemoved = append(d.ResourcesRemoved, r)
+	clear(had)
+	for _, r := range baseRes {
+		if k := key(r); !has[k] && (k.Region == "" || seen.read(k.AccountID, k.Region)) {
+			removed = append(removed, r)
 		}
+	}
+	clear(has)
+	var err error
+	if d.ResourcesAdded, d.ResourcesRemoved, err = records(added, removed); err != nil {
+		return SnapshotDiff{}, err
+	}
+	if d.ResourcesAdded == nil {
+		d.ResourcesAdded = []Resource{}
+	}
+	if d.ResourcesRemoved == nil {
+		d.ResourcesRemoved = []Resource{}
 	}
 	before := map[string]Finding{}
 	for _, f := range base.Findings {
@@ -254,7 +288,7 @@ func CompareSnapshots(base, head *Snapshot) SnapshotDiff {
 		d.CostChange = &change
 	}
 	d.SavingsRealized, d.SavingsNew = savingsChange(base, head, d)
-	return d
+	return d, nil
 }
 
 // countByAccount fills ByAccount from the changes that carry an account.

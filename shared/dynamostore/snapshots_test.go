@@ -218,3 +218,61 @@ func TestStubContracts(t *testing.T) {
 	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore { return stub(clock) })
 	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore { return stub(clock) })
 }
+
+// TestMotoTheLeaseHoldsAcrossProcesses: two stores over one table, as two
+// Lambda containers (or two laptops) sharing a deployment, each with its
+// own client, ask for the lease at once: exactly one scan holds it, the
+// others are told its id, and it passes on only once released.
+func TestMotoTheLeaseHoldsAcrossProcesses(t *testing.T) {
+	moto.Reset(t)
+	ctx := context.Background()
+	stores := make([]*SnapshotStore, 2)
+	for i := range stores {
+		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		if i == 0 {
+			if err := CreateTable(ctx, client, "cloudscope"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stores[i] = NewSnapshotStore(client, "cloudscope", 0, nil)
+	}
+	const n = 8
+	holders := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			h, err := stores[i%2].AcquireScanLease(ctx, fmt.Sprintf("scan-%d", i), time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			holders[i] = h
+		})
+	}
+	wg.Wait()
+	var won []int
+	for i, h := range holders {
+		if h == "" {
+			won = append(won, i)
+		}
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d scans hold the lease at once (%v), want exactly 1", len(won), holders)
+	}
+	winner := fmt.Sprintf("scan-%d", won[0])
+	for i, h := range holders {
+		if i != won[0] && h != winner {
+			t.Errorf("scan-%d was told %q holds the lease, want %s", i, h, winner)
+		}
+	}
+	// The other process cannot take it until the holder releases it.
+	other := stores[(won[0]+1)%2]
+	if h, err := other.AcquireScanLease(ctx, "late", time.Minute); h != winner || err != nil {
+		t.Fatalf("late scan in the other process: holder %q, %v; want %s", h, err, winner)
+	}
+	if err := stores[won[0]%2].ReleaseScanLease(ctx, winner); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := other.AcquireScanLease(ctx, "late", time.Minute); h != "" || err != nil {
+		t.Fatalf("after the release, the other process's scan: holder %q, %v; want the lease", h, err)
+	}
+}

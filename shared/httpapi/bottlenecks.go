@@ -154,45 +154,6 @@ func (a *api) getSnapshot(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, s)
 }
 
-func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r.URL.RawQuery, diffParams)
-	if err != nil {
-		return err
-	}
-	if b := q.Get("base"); b != "" {
-		if err := scan.CheckID("base", b, "snapshot"); err != nil {
-			return err
-		}
-	}
-	accounts, err := cloudscope.ParseAccountIDs("accounts", listParam(q, "accounts"))
-	if err != nil {
-		return err
-	}
-	head, err := a.snapshot(r, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	baseID := q.Get("base")
-	if baseID == "" {
-		prev, err := a.deps.Bottlenecks.Before(r.Context(), head.ID)
-		if err != nil {
-			return err
-		}
-		if prev == nil {
-			return cloudscope.Invalid("base", "snapshot %s has no earlier snapshot to compare with: give base", cloudscope.Clip(head.ID))
-		}
-		baseID = prev.ID
-	}
-	base, err := a.snapshot(r, baseID)
-	if err != nil {
-		if cloudscope.CodeOf(err) == cloudscope.CodeNotFound {
-			return cloudscope.Invalid("base", "no snapshot %q", cloudscope.Clip(baseID))
-		}
-		return err
-	}
-	return ok(w, cloudscope.CompareSnapshots(base.InAccounts(accounts), head.InAccounts(accounts)))
-}
-
 func (a *api) startScan(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseQuery(r.URL.RawQuery, noParams); err != nil {
 		return err

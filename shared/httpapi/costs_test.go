@@ -18,6 +18,11 @@ import (
 
 // costsAPI serves the cost routes over a Cost Explorer stub.
 func costsAPI(calls *awsstub.Counter) http.Handler {
+	return newAPI(httpapi.Deps{Costs: costsService(calls), Now: func() time.Time { return clock }})
+}
+
+// costsService is the cost service over a Cost Explorer stub.
+func costsService(calls *awsstub.Counter) *costs.Service {
 	h := calls.Wrap(func(_ context.Context, c awsstub.Call) (any, error) {
 		switch c.Input.(type) {
 		case *costexplorer.GetCostAndUsageInput:
@@ -34,9 +39,7 @@ func costsAPI(calls *awsstub.Counter) http.Handler {
 		}
 		return nil, nil
 	})
-	now := func() time.Time { return clock }
-	svc := costs.New(costs.ClientFrom(awsstub.Clients(h)), nil, costs.Options{Now: now})
-	return newAPI(httpapi.Deps{Costs: svc, Now: now})
+	return costs.New(costs.ClientFrom(awsstub.Clients(h)), nil, costs.Options{Now: func() time.Time { return clock }})
 }
 
 func TestCostsRoutes(t *testing.T) {

@@ -53,6 +53,10 @@ type Deps struct {
 	Anomalies Anomalies
 	// Savings answers GET /savings from the ledger of savings realized.
 	Savings Savings
+	// Snapshots, when set, reads stored snapshots in parts: the diff then
+	// compares two scans by merge, reading whole only the resources it
+	// lists. Nil: the diff reads both snapshots whole through Bottlenecks.
+	Snapshots SnapshotReads
 	// Regions checks the region names that /resources, /metrics and
 	// /bottlenecks take against the account's enabled regions, before any
 	// other AWS call. Nil checks their shape only.
@@ -189,8 +193,9 @@ func securityHeaders(h http.Header) {
 }
 
 type api struct {
-	deps Deps
-	log  *slog.Logger
+	deps  Deps
+	log   *slog.Logger
+	diffs diffs
 }
 
 func (a *api) now() time.Time {

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
+	"github.com/cloudscope/cloudscope/shared/snapstore"
 )
 
 // Source is what a store offers for reads.
@@ -46,9 +47,13 @@ type Skipper interface {
 // sorts read) beside it (snapstore.Store): a filter or a sort across
 // everything decodes only those, and the page's whole records are read
 // from the few chunks that hold them.
+//
+// Its chunks that no resource of can match the query's accounts, types,
+// states or tag key are not read (snapstore.Where). The resources it gives
+// share their chunk's memory and tag maps: read only, and cloned to keep.
 type Slimmer interface {
-	SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
-	ChunkResources(ctx context.Context, id string, chunks []string) (map[string][]cloudscope.Resource, error)
+	SlimChunksWhere(ctx context.Context, id string, regions []string, where snapstore.Where, fn func(chunk string, rs []cloudscope.Resource) error) (bool, error)
+	ChunkResourcesAt(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error)
 }
 
 // slim fills p from the slim chunks, then reads the page's whole records;
@@ -56,7 +61,8 @@ type Slimmer interface {
 func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeader, p *Page, sl Slimmer) (done bool, err error) {
 	stored := true
 	stream := func(fn func([]cloudscope.Resource) error) error {
-		ok, err := sl.SlimChunks(ctx, h.ID, q.Regions, func(chunk string, rs []cloudscope.Resource) error {
+		where := snapstore.Where{Accounts: q.Accounts, Types: q.Types, States: q.States, TagKey: q.TagKey}
+		ok, err := sl.SlimChunksWhere(ctx, h.ID, q.Regions, where, func(chunk string, rs []cloudscope.Resource) error {
 			for i := range rs {
 				rs[i].ARN = chunk // where its whole record is: no filter or sort reads the ARN
 			}
@@ -65,27 +71,24 @@ func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeade
 		stored = ok
 		return err
 	}
-	if err := fill(p, q, stream, nil, 0); err != nil || !stored {
+	at, err := fill(p, q, stream, nil, 0)
+	if err != nil || !stored {
 		return stored, err
 	}
-	var chunks []string
-	for _, r := range p.Resources {
-		if !slices.Contains(chunks, r.ARN) {
-			chunks = append(chunks, r.ARN)
-		}
+	want := map[string][]int{}
+	for i, r := range p.Resources {
+		want[r.ARN] = append(want[r.ARN], at[i])
 	}
-	whole, err := sl.ChunkResources(ctx, h.ID, chunks)
+	whole, err := sl.ChunkResourcesAt(ctx, h.ID, want)
 	if err != nil {
 		return true, err
 	}
 	for i, r := range p.Resources {
-		at := slices.IndexFunc(whole[r.ARN], func(w cloudscope.Resource) bool {
-			return w.ID == r.ID && w.Type == r.Type && w.Region == r.Region && w.AccountID == r.AccountID
-		})
-		if at < 0 {
+		w, ok := whole[r.ARN][at[i]]
+		if !ok || w.ID != r.ID || w.Type != r.Type || w.Region != r.Region || w.AccountID != r.AccountID {
 			return true, fmt.Errorf("snapshot %s: resource %s is not in its chunk", h.ID, r.ID)
 		}
-		p.Resources[i] = whole[r.ARN][at]
+		p.Resources[i] = w
 	}
 	return true, nil
 }
@@ -121,6 +124,7 @@ type Counts struct {
 type Service struct {
 	store Source
 	live  *live
+	pages storedPages
 }
 
 // Options tune the live reads.
@@ -167,7 +171,7 @@ func (s *Service) List(ctx context.Context, q Query) (*Page, error) {
 			return nil, err
 		}
 		if h != nil {
-			return s.stored(ctx, q, h)
+			return s.storedShared(ctx, q, h)
 		}
 		if source == SourceLatest {
 			return nil, cloudscope.Errorf(cloudscope.CodeNotFound, "no scan is stored yet: POST /scans, or ask for source=live")
@@ -217,7 +221,7 @@ func (s *Service) stored(ctx context.Context, q Query, h *cloudscope.SnapshotHea
 			return sk.ResourceChunksAfter(ctx, h.ID, q.Regions, skipped, fn)
 		}
 	}
-	if err := fill(p, q, stream, known, skipped); err != nil {
+	if _, err := fill(p, q, stream, known, skipped); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -276,8 +280,9 @@ func zeroCounts(q Query, regions []string) Counts {
 
 // fill reads the page of q into p. With known counts (no filter, stored
 // order) it reads only up to the page's end; otherwise it streams every
-// chunk asked for, counting the matches and keeping the best offset+limit.
-func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) error {
+// chunk asked for, counting the matches and keeping the best offset+limit,
+// and answers where each resource of the page was in the chunk it came in.
+func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error, known *Counts, skipped int) ([]int, error) {
 	offset := 0
 	if q.cursor != nil {
 		offset = q.cursor.Offset
@@ -302,79 +307,189 @@ func fill(p *Page, q Query, stream func(func([]cloudscope.Resource) error) error
 			return nil
 		})
 		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
-			return err
+			return nil, err
 		}
 	} else {
 		p.Counts = zeroCounts(q, p.Regions)
-		order := ordering(q)
 		keep := offset + q.Limit
-		var best []cloudscope.Resource
-		var worst *cloudscope.Resource // the last kept once best was cut: no later one after it can show
+		best := newBest(ordering(q), keep)
+		// Counted a run at a time: a chunk is one type and region.
+		var run struct {
+			typ    cloudscope.ResourceType
+			region string
+			n      int
+		}
+		flush := func() {
+			p.Counts.Total += run.n
+			p.Counts.ByType[run.typ] += run.n
+			p.Counts.ByRegion[run.region] += run.n
+			run.n = 0
+		}
 		err := stream(func(rs []cloudscope.Resource) error {
 			for i := range rs {
 				r := &rs[i]
 				if !q.Match(r) {
 					continue
 				}
-				p.Counts.Total++
-				p.Counts.ByType[r.Type]++
-				p.Counts.ByRegion[r.Region]++
-				if worst != nil && order(*r, *worst) >= 0 {
-					continue // after every one kept: never shown
+				if run.n > 0 && (r.Type != run.typ || r.Region != run.region) {
+					flush()
 				}
-				best = append(best, *r)
-				if len(best) >= 2*keep+1024 { // bounded: sort and drop what cannot be shown
-					slices.SortFunc(best, order)
-					best = slices.Clip(best[:keep])
-					w := best[keep-1]
-					worst = &w
-				}
+				run.typ, run.region = r.Type, r.Region
+				run.n++
+				best.offer(r, i)
 			}
 			return nil
 		})
+		flush()
 		if err != nil && !errors.Is(err, cloudscope.ErrStop) {
-			return err
+			return nil, err
 		}
-		slices.SortFunc(best, order)
-		if offset < len(best) {
-			p.Resources = append(p.Resources, best[offset:min(len(best), keep)]...)
+		var at []int
+		if kept := best.sorted(); offset < len(kept) {
+			for _, k := range kept[offset:] {
+				p.Resources = append(p.Resources, k.r)
+				at = append(at, k.at)
+			}
 		}
+		at = slices.Clip(at)
+		setNext(p, q, offset)
+		return at, nil
 	}
+	setNext(p, q, offset)
+	return nil, nil
+}
+
+// setNext sets the cursor of the page after p, if there is one.
+func setNext(p *Page, q Query, offset int) {
 	if next := offset + len(p.Resources); next < p.Counts.Total && len(p.Resources) > 0 {
 		p.NextCursor = pagecursor.Encode(cursor{Snapshot: p.SnapshotID, Offset: next, Question: q.question()})
 	}
-	return nil
+}
+
+// best keeps the first keep resources offered in an order: a heap of
+// them, the last on top, so that one after it is dropped with one
+// comparison and one before it replaces it in log(keep).
+type best struct {
+	order func(a, b *cloudscope.Resource) int
+	keep  int
+	heap  []kept
+}
+
+// kept is a resource kept and where it was in its chunk.
+type kept struct {
+	r  cloudscope.Resource
+	at int
+}
+
+func newBest(order func(a, b *cloudscope.Resource) int, keep int) *best {
+	return &best{order: order, keep: keep}
+}
+
+// offer keeps a copy of *r (its strings cloned), at position at of its
+// chunk, if it is among the first keep.
+func (b *best) offer(r *cloudscope.Resource, at int) {
+	if len(b.heap) == b.keep {
+		if b.order(r, &b.heap[0].r) >= 0 {
+			return
+		}
+		b.heap[0] = kept{owned(r), at}
+		b.down(0)
+		return
+	}
+	b.heap = append(b.heap, kept{owned(r), at})
+	for i := len(b.heap) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if b.order(&b.heap[i].r, &b.heap[parent].r) <= 0 {
+			break
+		}
+		b.heap[i], b.heap[parent] = b.heap[parent], b.heap[i]
+		i = parent
+	}
+}
+
+// down restores the heap below i: every one after (or equal to) those under it.
+func (b *best) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(b.heap) {
+			return
+		}
+		if r := l + 1; r < len(b.heap) && b.order(&b.heap[r].r, &b.heap[l].r) > 0 {
+			l = r
+		}
+		if b.order(&b.heap[l].r, &b.heap[i].r) <= 0 {
+			return
+		}
+		b.heap[i], b.heap[l] = b.heap[l], b.heap[i]
+		i = l
+	}
+}
+
+// sorted is what was kept, in order.
+func (b *best) sorted() []kept {
+	slices.SortFunc(b.heap, func(x, y kept) int { return b.order(&x.r, &y.r) })
+	return b.heap
+}
+
+// owned is a copy of r that shares no memory with the chunk it was read
+// from (a slim chunk's strings are cut from one string of it all).
+func owned(r *cloudscope.Resource) cloudscope.Resource {
+	c := *r
+	c.ID, c.Name, c.ARN = strings.Clone(c.ID), strings.Clone(c.Name), strings.Clone(c.ARN)
+	if c.CreatedAt != nil {
+		t := *c.CreatedAt
+		c.CreatedAt = &t
+	}
+	return c
 }
 
 // ordering is the order of q: its sort column, then the stored order.
-func ordering(q Query) func(a, b cloudscope.Resource) int {
-	var by func(a, b cloudscope.Resource) int
+func ordering(q Query) func(a, b *cloudscope.Resource) int {
+	var by func(a, b *cloudscope.Resource) int
 	switch q.Sort {
 	case "region":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Region, b.Region) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.Region, b.Region) }
 	case "type":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.Type, b.Type) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(string(a.Type), string(b.Type)) }
 	case "id":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.ID, b.ID) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.ID, b.ID) }
 	case "name":
-		by = func(a, b cloudscope.Resource) int { return compareFold(a.Name, b.Name) }
+		by = func(a, b *cloudscope.Resource) int { return compareFold(a.Name, b.Name) }
 	case "state":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(a.State, b.State) }
+		by = func(a, b *cloudscope.Resource) int { return strings.Compare(a.State, b.State) }
 	case "created_at":
-		by = func(a, b cloudscope.Resource) int { return cmp.Compare(created(a), created(b)) }
+		by = func(a, b *cloudscope.Resource) int { return cmp.Compare(created(a), created(b)) }
 	default:
-		by = func(a, b cloudscope.Resource) int { return 0 }
+		by = func(a, b *cloudscope.Resource) int { return 0 }
 	}
-	return func(a, b cloudscope.Resource) int {
+	return func(a, b *cloudscope.Resource) int {
 		c := by(a, b)
 		if q.Desc {
 			c = -c
 		}
-		return cmp.Or(c, cloudscope.CompareStored(a, b))
+		if c != 0 {
+			return c
+		}
+		return compareStored(a, b)
 	}
 }
 
-func created(r cloudscope.Resource) int64 {
+// compareStored is cloudscope.CompareStored without copying either.
+func compareStored(a, b *cloudscope.Resource) int {
+	switch {
+	case a.AccountID != b.AccountID && (a.AccountID == "" || b.AccountID == ""):
+		return strings.Compare(b.AccountID, a.AccountID) // the empty one last
+	case a.AccountID != b.AccountID:
+		return strings.Compare(a.AccountID, b.AccountID)
+	case a.Region != b.Region:
+		return strings.Compare(a.Region, b.Region)
+	case a.Type != b.Type:
+		return cmp.Compare(slices.Index(cloudscope.ResourceTypes, a.Type), slices.Index(cloudscope.ResourceTypes, b.Type))
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+func created(r *cloudscope.Resource) int64 {
 	if r.CreatedAt == nil {
 		return 0
 	}

@@ -73,7 +73,7 @@ func (s *Service) fromLive(ctx context.Context, q Query) (*Page, error) {
 		}
 		known = &c
 	}
-	if err := fill(p, q, stream, known, 0); err != nil {
+	if _, err := fill(p, q, stream, known, 0); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
@@ -188,10 +189,40 @@ func search(r *cloudscope.Resource, s string) bool {
 	return false
 }
 
-// contains is a case-insensitive substring test against a lower-case needle.
+// contains is a case-insensitive substring test against a lower-case
+// needle: without building the lower case of an ASCII hay (a search
+// across a million resources tests several million strings).
 func contains(hay, lowerNeedle string) bool {
 	if len(hay) < len(lowerNeedle) {
 		return false
 	}
-	return strings.Contains(strings.ToLower(hay), lowerNeedle)
+	if lowerNeedle == "" {
+		return true
+	}
+	for i := 0; i < len(hay); i++ {
+		if hay[i] >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(hay), lowerNeedle)
+		}
+	}
+	first := lowerNeedle[0]
+	for i := 0; i+len(lowerNeedle) <= len(hay); i++ {
+		if lower(hay[i]) != first {
+			continue
+		}
+		j := 1
+		for j < len(lowerNeedle) && lower(hay[i+j]) == lowerNeedle[j] {
+			j++
+		}
+		if j == len(lowerNeedle) {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

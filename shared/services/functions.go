@@ -52,7 +52,7 @@ func BottlenecksAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.De
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
 	}
-	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), nil, start),
+	return httpapi.Deps{Bottlenecks: Bottlenecks(conf, clients, store, Costs(conf, clients, nil), nil, start), Snapshots: SnapshotReads(store),
 		Savings: Savings(conf, clients, nil), Regions: Regions(conf, clients)}, nil
 }
 

@@ -112,6 +112,7 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		Metrics:     Metrics(conf, clients),
 		Costs:       costSvc,
 		Bottlenecks: Bottlenecks(conf, clients, store, costSvc, records, start),
+		Snapshots:   SnapshotReads(store),
 		Anomalies:   Anomalies(conf, clients, records),
 		Savings:     Savings(conf, clients, records),
 		Regions:     disc, // one region list for every route
@@ -119,6 +120,15 @@ func All(conf appconfig.Config, clients *awsconf.Clients, store StateStore, cost
 		// server reads several.
 		MemberMetrics: MemberMetrics(conf, clients),
 	}
+}
+
+// SnapshotReads is store's reads of a snapshot in parts, for the diff by
+// merge, or nil when it has none.
+func SnapshotReads(store StateStore) httpapi.SnapshotReads {
+	if r, ok := store.(httpapi.SnapshotReads); ok {
+		return r
+	}
+	return nil
 }
 
 // Inventory answers GET /resources from the store's newest scan, or from

@@ -65,7 +65,12 @@ func TestStoreFollowsTheConfiguration(t *testing.T) {
 			t.Error(err)
 		} else if _, ok := s.(*dynamostore.SnapshotStore); !ok {
 			t.Errorf("a table should mean DynamoDB, got %T", s)
+		} else if SnapshotReads(s) == nil {
+			t.Error("the table's store should read snapshots in parts, for the diff by merge")
 		}
+	}
+	if SnapshotReads(local) == nil {
+		t.Error("the memory store should read snapshots in parts, for the diff by merge")
 	}
 	if _, ok := Records(appconfig.Config{Table: "cloudscope"}, clients, local.KV()).(*dynamostore.KV); !ok {
 		t.Error("records with a table should be kept in DynamoDB")

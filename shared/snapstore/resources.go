@@ -3,6 +3,7 @@ package snapstore
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -115,8 +116,12 @@ func (s *Store) ResourceChunksAfter(ctx context.Context, id string, regions []st
 // base is what the keys of the snapshot's resource chunks start with.
 func (r *record) base() string { return "c#" + r.Attempt + "#r#" }
 
-// read is one Query of chunks: those under prefix after after.
-type read struct{ prefix, after string }
+// read is one Query of chunks: those under prefix after after, at most
+// limit of them (0: all).
+type read struct {
+	prefix, after string
+	limit         int
+}
 
 // reads are the Queries of a snapshot's resource chunks in regions (all
 // when none): one for all, or one per account and region.
@@ -160,7 +165,7 @@ type decoded struct {
 // turn, in key order, decoding up to two per core ahead of fn; it answers
 // how many chunks fn was given, and fn's error (cloudscope.ErrStop too).
 func (s *Store) decodeAhead(ctx context.Context, partition string, reads []read, fn func(key string, rs []cloudscope.Resource) error) (int, error) {
-	return s.decodeAheadWith(ctx, partition, reads, decodeChunk, fn)
+	return s.decodeAheadWith(ctx, partition, reads, nil, decodeChunk, fn)
 }
 
 // decodeChunk reads a chunk of whole resources.
@@ -170,8 +175,9 @@ func decodeChunk(data []byte) ([]cloudscope.Resource, error) {
 	return rs, err
 }
 
-// decodeAheadWith is decodeAhead with the chunks' decoder.
-func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
+// decodeAheadWith is decodeAhead with the chunks' decoder, dropping
+// undecoded the chunks not in wanted (nil: none).
+func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []read, wanted map[string]bool, decode func([]byte) ([]cloudscope.Resource, error), fn func(key string, rs []cloudscope.Resource) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := 2 * runtime.GOMAXPROCS(0)
@@ -182,28 +188,25 @@ func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []r
 	go func() {
 		defer wg.Done()
 		defer close(order)
-		for _, rd := range reads {
-			err := s.kv.Query(ctx, partition, rd.prefix, rd.after, 0, func(it kv.Item) error {
-				res := make(chan decoded, 1)
-				select {
-				case order <- res:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				go func(sort string, data []byte) {
-					rs, err := decode(data)
-					if err != nil {
-						err = fmt.Errorf("chunk %s: %w", sort, err)
-					}
-					res <- decoded{sort, rs, err}
-				}(it.Key.Sort, it.Value)
+		readErr = s.queryReads(ctx, partition, reads, func(it kv.Item) error {
+			if wanted != nil && !wanted[it.Key.Sort] {
 				return nil
-			})
-			if err != nil {
-				readErr = err
-				return
 			}
-		}
+			res := make(chan decoded, 1)
+			select {
+			case order <- res:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			go func(sort string, data []byte) {
+				rs, err := decode(data)
+				if err != nil {
+					err = fmt.Errorf("chunk %s: %w", sort, err)
+				}
+				res <- decoded{sort, rs, err}
+			}(it.Key.Sort, it.Value)
+			return nil
+		})
 	}()
 	n := 0
 	var err error
@@ -225,6 +228,69 @@ func (s *Store) decodeAheadWith(ctx context.Context, partition string, reads []r
 		return n, err
 	}
 	return n, readErr
+}
+
+// readsAhead is how many Queries of a read's runs go at once.
+const readsAhead = 4
+
+// queryReads calls each with the items of reads in turn, in key order.
+// Reads of runs (each with a limit: a filtered read is many short
+// Queries) run up to readsAhead at once, their items held until their
+// turn; others one after the other, read only as far as each wants.
+func (s *Store) queryReads(ctx context.Context, partition string, reads []read, each func(kv.Item) error) error {
+	if slices.ContainsFunc(reads, func(rd read) bool { return rd.limit == 0 }) || len(reads) == 1 {
+		for _, rd := range reads {
+			if err := s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, each); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		items []kv.Item
+		err   error
+	}
+	results := make([]chan fetched, len(reads))
+	for i := range results {
+		results[i] = make(chan fetched, 1)
+	}
+	slots := make(chan struct{}, readsAhead)
+	go func() {
+		for i, rd := range reads {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				var f fetched
+				f.err = s.kv.Query(ctx, partition, rd.prefix, rd.after, rd.limit, func(it kv.Item) error { f.items = append(f.items, it); return nil })
+				results[i] <- f
+			}()
+		}
+	}()
+	for i := range reads {
+		var f fetched
+		select {
+		case f = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-slots // the next Query may start while these are given
+		if f.err != nil {
+			return f.err
+		}
+		for _, it := range f.items {
+			if err := each(it); errors.Is(err, kv.ErrStop) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // partRef is one accepted part of a sharded snapshot: its shard key,
@@ -333,9 +399,17 @@ func Slim(r cloudscope.Resource) cloudscope.Resource {
 
 // SlimChunks calls fn with the slim projection (Slim) of snapshot id's
 // resources in regions (all when none), chunk by chunk in the stored order,
-// each with its chunk's key for ChunkResources. ok is false, and fn not
+// each with its chunk's key for ChunkResources and ChunkResourcesAt. rs is reused once fn
+// returns: copy what it keeps, and its strings share the chunk's memory
+// (clone those kept long). ok is false, and fn not
 // called, for a snapshot stored without them (sharded, or before them).
 func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
+	return s.SlimChunksWhere(ctx, id, regions, Where{}, fn)
+}
+
+// SlimChunksWhere is SlimChunks less the chunks that no resource of can
+// match where (by the sets their header records): those are not read.
+func (s *Store) SlimChunksWhere(ctx context.Context, id string, regions []string, where Where, fn func(chunk string, rs []cloudscope.Resource) error) (ok bool, err error) {
 	w, err := s.identity(ctx)
 	if err != nil {
 		return false, err
@@ -344,12 +418,20 @@ func (s *Store) SlimChunks(ctx context.Context, id string, regions []string, fn 
 	if r == nil || err != nil || !r.Slim {
 		return false, err
 	}
-	reads := s.reads(r, regions)
-	for i := range reads {
-		reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+	var wanted map[string]bool
+	var reads []read
+	if r.Groups != nil {
+		reads, wanted = r.slimPlan(regions, where)
+	} else {
+		reads = s.reads(r, regions)
+		for i := range reads {
+			reads[i].prefix = r.slimBase() + strings.TrimPrefix(reads[i].prefix, r.base())
+		}
 	}
-	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, decodeSlim, func(key string, rs []cloudscope.Resource) error {
-		return fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+	_, err = s.decodeAheadWith(ctx, snapPart(w, id), reads, wanted, decodeSlim, func(key string, rs []cloudscope.Resource) error {
+		err := fn(r.base()+strings.TrimPrefix(key, r.slimBase()), rs)
+		reuse(rs)
+		return err
 	})
 	if errors.Is(err, cloudscope.ErrStop) {
 		err = nil
@@ -389,4 +471,149 @@ func (s *Store) ChunkResources(ctx context.Context, id string, chunks []string) 
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// ChunkResourcesAt reads the resources at the given positions of the named
+// chunks of snapshot id (keys as SlimChunks gave them; positions as in
+// the slim chunk, the same resources in the same order): only those are
+// decoded from each chunk's JSON, the rest skipped unread. The chunks are
+// read by a few Queries of their runs in key order, at once, rather than
+// one request each (a sorted page's resources are spread over many).
+func (s *Store) ChunkResourcesAt(ctx context.Context, id string, want map[string][]int) (map[string]map[int]cloudscope.Resource, error) {
+	w, err := s.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.stored(ctx, w, id)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || r.Groups == nil {
+		return nil, fmt.Errorf("snapshot %s is not stored in chunks", id)
+	}
+	wanted := make(map[string]bool, len(want))
+	for key := range want {
+		wanted[key] = true
+	}
+	reads := runs(r.base(), r.chunkKeys(), wanted)
+	out := make(map[string]map[int]cloudscope.Resource, len(want))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, len(reads))
+	limit := make(chan struct{}, 8)
+	for _, rd := range reads {
+		wg.Go(func() {
+			limit <- struct{}{}
+			defer func() { <-limit }()
+			err := s.kv.Query(ctx, snapPart(w, id), rd.prefix, rd.after, rd.limit, func(it kv.Item) error {
+				at, ok := want[it.Key.Sort]
+				if !ok {
+					return nil
+				}
+				rs, err := inflate(it.Value, func(raw []byte) (map[int]cloudscope.Resource, error) { return decodeAt(raw, at) })
+				if err != nil {
+					return fmt.Errorf("chunk %s: %w", it.Key.Sort, err)
+				}
+				mu.Lock()
+				out[it.Key.Sort] = rs
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return nil, err
+	}
+	for key := range want {
+		if _, ok := out[key]; !ok {
+			return nil, fmt.Errorf("snapshot %s: chunk %s is not stored", id, key)
+		}
+	}
+	return out, nil
+}
+
+// decodeAt decodes the elements at positions at of the JSON array raw,
+// finding where each starts without decoding the others.
+func decodeAt(raw []byte, at []int) (map[int]cloudscope.Resource, error) {
+	want := map[int]bool{}
+	last := -1
+	for _, i := range at {
+		want[i] = true
+		last = max(last, i)
+	}
+	out := make(map[int]cloudscope.Resource, len(at))
+	p := skipSpace(raw, 0)
+	if p >= len(raw) || raw[p] != '[' {
+		return nil, errors.New("not a JSON array")
+	}
+	p++
+	for i := 0; i <= last; i++ {
+		start := skipSpace(raw, p)
+		end, err := valueEnd(raw, start)
+		if err != nil {
+			return nil, err
+		}
+		if want[i] {
+			var r cloudscope.Resource
+			if err := json.Unmarshal(raw[start:end], &r); err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		p = skipSpace(raw, end)
+		if p >= len(raw) || raw[p] != ',' {
+			if i < last {
+				return nil, fmt.Errorf("%d resources, not %d", i+1, last+1)
+			}
+			break
+		}
+		p++
+	}
+	return out, nil
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\n' || b[p] == '\r' || b[p] == '\t') {
+		p++
+	}
+	return p
+}
+
+// valueEnd is where the JSON value starting at p ends (an object, an
+// array, a string or a literal), skipping what strings hold.
+func valueEnd(b []byte, p int) (int, error) {
+	depth := 0
+	for q := p; q < len(b); q++ {
+		switch b[q] {
+		case '"':
+			for q++; q < len(b) && b[q] != '"'; q++ {
+				if b[q] == '\\' {
+					q++
+				}
+			}
+			if q >= len(b) {
+				return 0, errors.New("a JSON string cut short")
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth < 0 {
+				return q, nil // the end of the array holding a literal
+			}
+		case ',':
+			if depth == 0 {
+				return q, nil
+			}
+		}
+		if depth == 0 && (b[q] == '}' || b[q] == ']' || b[q] == '"') {
+			return q + 1, nil
+		}
+	}
+	return 0, errors.New("a JSON value cut short")
 }

@@ -9,8 +9,10 @@
 // Layout, per identity w:
 //
 //	w#snapshots        <inverted finish time>#<id>  the header (gzipped JSON); newest first
-//	w#snapshot#<id>    header                       the header record: header, attempt, chunk counts, accounts
+//	w#snapshot#<id>    header                       the header record: header, attempt, chunk counts, accounts,
+//	                                                each slim chunk's states and tag keys (sets.go)
 //	                   c#<attempt>#r#<group>#<n>    resources, gzipped JSON, group cloudscope.StoredGroup
+//	                   c#<attempt>#s#<group>#<n>    the same resources' slim twin (slim.go)
 //	                   c#<attempt>#f#<n>            findings
 //	                   c#<attempt>#i#<n>            undecided rules
 //	                   c#<attempt>#m#<n>            a sharded snapshot's manifest (its parts' attempts)
@@ -24,7 +26,8 @@
 // attempt or none, and a retried part or scan never mixes its chunks with
 // an earlier one's. Group keys sort in the stored order
 // (cloudscope.CompareStored), so a page of the stored order, or of some
-// regions, reads only the chunks it shows.
+// regions, reads only the chunks it shows; a filter by account, region,
+// type, state or tag key reads only the slim chunks that can hold a match.
 package snapstore
 
 import (
@@ -158,6 +161,11 @@ type record struct {
 	// Slim says that each resource chunk has a slim twin,
 	// "c#<attempt>#s#<group>#<n>", of the same resources (Slim).
 	Slim bool `json:"slim,omitempty"`
+	// Sets are each slim chunk's states and tag keys, per group, over
+	// the dictionaries States and TagKeys (sets.go).
+	Sets    map[string][]chunkSets `json:"sets,omitempty"`
+	States  []string               `json:"states,omitempty"`
+	TagKeys []string               `json:"tag_keys,omitempty"`
 }
 
 // indexKey sorts newest first: the finish time inverted, then the id.
@@ -236,7 +244,8 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 	}
 	expires := snap.FinishedAt.Add(s.o.Retention)
 	part, attempt := snapPart(w, snap.ID), newAttempt()
-	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}, Slim: true}
+	rec := &record{Header: snap.SnapshotHeader, Attempt: attempt, Chunks: map[string]int{}, Accounts: accountsOf(snap.Resources), Groups: map[string][]int{}, Slim: true,
+		Sets: map[string][]chunkSets{}, States: dictionary(snap.Resources, stateOf), TagKeys: dictionary(snap.Resources, tagKeysOf)}
 	var items []kv.Item
 	for group, rs := range cloudscope.StoredGroups(snap.Resources) {
 		its, counts, err := countedChunkItems(part, "c#"+attempt+"#r#"+group, rs, expires)
@@ -252,6 +261,7 @@ func (s *Store) Save(ctx context.Context, snap *cloudscope.Snapshot) error {
 			for j := range slim {
 				slim[j] = Slim(rs[j])
 			}
+			rec.Sets[group] = append(rec.Sets[group], setsOf(slim, rec.States, rec.TagKeys))
 			rs = rs[n:]
 			b, err := encodeSlim(slim)
 			if err != nil {

@@ -1,99 +1,15 @@
 package snapstore
 
 import (
-	"context"
+	"encoding/binary"
+	"encoding/json"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/kv"
-	"github.com/cloudscope/cloudscope/shared/testkit/storetest"
+	"github.com/cloudscope/cloudscope/shared/gzjson"
 )
-
-// queries counts the Queries and the items they served.
-type queries struct {
-	kv.Store
-	calls, items int
-}
-
-func (q *queries) Query(ctx context.Context, p, prefix, after string, limit int, fn func(kv.Item) error) error {
-	q.calls++
-	return q.Store.Query(ctx, p, prefix, after, limit, func(it kv.Item) error { q.items++; return fn(it) })
-}
-
-// A read from an offset of the stored order answers what a whole read
-// does past it, and reads only the chunks from the one holding it.
-func TestResourceChunksAfterStartsAtItsChunk(t *testing.T) {
-	ctx := context.Background()
-	counted := &queries{Store: kv.NewMemory(nil)}
-	st := New(counted, Options{})
-	for _, accounts := range [][]string{nil, {"111111111111", "222222222222"}} {
-		snap := storetest.InventoryOf("s", time.Now(), 5000, accounts)
-		snap.ID = "s" + string(rune('0'+len(accounts)))
-		if err := st.Save(ctx, snap); err != nil {
-			t.Fatal(err)
-		}
-		for _, regions := range [][]string{nil, {"eu-west-1"}, {"us-east-1", "ap-southeast-2"}} {
-			var all []cloudscope.Resource
-			if err := st.ResourceChunks(ctx, snap.ID, regions, func(rs []cloudscope.Resource) error { all = append(all, rs...); return nil }); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.IsSortedFunc(all, cloudscope.CompareStored) {
-				t.Fatal("not in the stored order")
-			}
-			for _, skip := range []int{0, 1, 499, 500, 501, 1234, len(all) - 1, len(all), len(all) + 7} {
-				var got []cloudscope.Resource
-				counted.items = 0
-				if err := st.ResourceChunksAfter(ctx, snap.ID, regions, skip, func(rs []cloudscope.Resource) error {
-					got = append(got, rs...)
-					if len(got) >= 100 {
-						return cloudscope.ErrStop
-					}
-					return nil
-				}); err != nil {
-					t.Fatal(err)
-				}
-				want := all[min(skip, len(all)):]
-				want = want[:min(len(want), len(got))]
-				if len(got) != min(100, len(all)-min(skip, len(all))) && len(got) < 100 || !slices.EqualFunc(got[:len(want)], want, func(a, b cloudscope.Resource) bool { return a.ID == b.ID && a.AccountID == b.AccountID }) {
-					t.Fatalf("accounts %v regions %v skip %d: %d read, not the %d after the offset", accounts, regions, skip, len(got), len(want))
-				}
-				// The page and at most the chunks decoded ahead of it.
-				if counted.items > 2+2*8 {
-					t.Errorf("accounts %v regions %v skip %d: %d chunks read for one page", accounts, regions, skip, counted.items)
-				}
-			}
-		}
-	}
-}
-
-// Two identities over one kv store see only their own scans, latest and lease.
-func TestIdentitiesAreApart(t *testing.T) {
-	ctx := context.Background()
-	mem := kv.NewMemory(nil)
-	a := New(mem, Options{Identity: func(context.Context) (string, error) { return "111111111111", nil }})
-	b := New(mem, Options{Identity: func(context.Context) (string, error) { return Identity("222222222222", "org"), nil }})
-	if err := a.Save(ctx, storetest.Inventory("scan-a", time.Now(), 10)); err != nil {
-		t.Fatal(err)
-	}
-	if h, err := b.LatestHeader(ctx); h != nil || err != nil {
-		t.Errorf("b's latest is a's: %+v %v", h, err)
-	}
-	if s, err := b.Get(ctx, "scan-a"); s != nil || err != nil {
-		t.Errorf("b reads a's scan: %v", err)
-	}
-	if h, err := a.AcquireScanLease(ctx, "scan-a2", time.Hour); h != "" || err != nil {
-		t.Fatal(h, err)
-	}
-	if h, err := b.AcquireScanLease(ctx, "scan-b", time.Hour); h != "" || err != nil {
-		t.Errorf("b is held off by a's lease: %q %v", h, err)
-	}
-	if h, err := a.LatestHeader(ctx); h == nil || h.ID != "scan-a" || err != nil {
-		t.Errorf("a's latest: %+v %v", h, err)
-	}
-}
 
 // The slim form keeps every field filters and sorts read, and nothing else.
 func TestSlimRoundTrip(t *testing.T) {
@@ -119,5 +35,55 @@ func TestSlimRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeSlim(b[:len(b)-3]); err == nil {
 		t.Error("a slim chunk cut short was read")
+	}
+}
+
+// A slim chunk of version 1 (written before version 2) still reads.
+func TestSlimVersion1Reads(t *testing.T) {
+	created := time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)
+	r := cloudscope.Resource{AccountID: "111111111111", Type: cloudscope.EC2, ID: "i-1", Name: "web", Region: "eu-west-1", State: "running", CreatedAt: &created, Tags: map[string]string{"team": "a"}}
+	b := binary.AppendUvarint([]byte{1}, 1)
+	for _, s := range []string{r.AccountID, string(r.Type), r.ID, r.Name, r.Region, r.State} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(append(b, 1), created.UnixNano())
+	b = appendString(appendString(binary.AppendUvarint(b, 1), "team"), "a")
+	z, err := gzjson.Compress(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSlim(z)
+	if err != nil || len(got) != 1 || !reflect.DeepEqual(got[0], r) {
+		t.Fatalf("%+v %v", got, err)
+	}
+}
+
+// A page's resources are decoded from their chunk by position, the
+// others skipped unread, however their strings are written.
+func TestDecodeAtSkipsTheOthers(t *testing.T) {
+	rs := []cloudscope.Resource{
+		{ID: `a,"]}{[`, Name: `quote \" and \\`, Tags: map[string]string{"k": "}]"}},
+		{ID: "b", Region: "eu-west-1"},
+		{ID: "c", Name: "ünïcode"},
+		{ID: "d"},
+	}
+	raw, err := json.MarshalIndent(rs, " ", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeAt(raw, []int{2, 0, 3})
+	if err != nil || len(got) != 3 {
+		t.Fatal(got, err)
+	}
+	for _, i := range []int{0, 2, 3} {
+		if !reflect.DeepEqual(got[i], rs[i]) {
+			t.Errorf("%d: %+v, want %+v", i, got[i], rs[i])
+		}
+	}
+	if _, err := decodeAt(raw, []int{4}); err == nil {
+		t.Error("a position past the chunk was read")
+	}
+	if _, err := decodeAt(raw[:len(raw)/2], []int{3}); err == nil {
+		t.Error("a chunk cut short was read")
 	}
 }

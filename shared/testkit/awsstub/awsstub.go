@@ -7,6 +7,7 @@ package awsstub
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -179,6 +180,22 @@ func FailEveryAttempt(match func(Call) bool, err error, attempts *atomic.Int32) 
 				return next.HandleFinalize(ctx, in)
 			}), middleware.After)
 	}
+}
+
+// EmptyOutput is the zero output of c's operation (such as an empty
+// *dynamodb.ListTablesOutput: a page with nothing on it). clients are
+// typed clients, nil will do (such as (*dynamodb.Client)(nil)), whose
+// methods are the operations; ok is false when none has a method named
+// c.Operation that takes c's input.
+func EmptyOutput(c Call, clients ...any) (any, bool) {
+	for _, cl := range clients {
+		m, ok := reflect.TypeOf(cl).MethodByName(c.Operation)
+		if !ok || m.Type.NumIn() < 3 || m.Type.In(2) != reflect.TypeOf(c.Input) || m.Type.NumOut() != 2 || m.Type.Out(0).Kind() != reflect.Pointer {
+			continue
+		}
+		return reflect.New(m.Type.Out(0).Elem()).Interface(), true
+	}
+	return nil, false
 }
 
 // Clients returns an AWS client set whose every call goes to h.
