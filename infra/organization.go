@@ -62,6 +62,13 @@ type OrganizationSettings struct {
 	// once (cloudscope:shardConcurrency, default 100; the shard function
 	// reserves as many executions when concurrency is reserved).
 	ShardConcurrency int
+	// ShardsPerAccount bounds the shards of one account the map runs at
+	// once (cloudscope:shardsPerAccount, default 4): the plan spreads each
+	// account's shards over the items and answers the map's concurrency
+	// (scan.MapConcurrency; ShardConcurrency at most, accounts x
+	// ShardsPerAccount for accounts of as many shards), which the map reads
+	// through MaxConcurrencyPath.
+	ShardsPerAccount int
 	// ToleratedFailurePercent is the share of shards that may fail (past
 	// their retries) before the map fails (cloudscope:toleratedFailurePercent, default 10).
 	ToleratedFailurePercent int
@@ -110,6 +117,9 @@ func organizationSettingsFrom(get func(key, def string) string) (OrganizationSet
 	if f.ShardConcurrency, err = strconv.Atoi(get("shardConcurrency", "100")); err != nil {
 		return f, fmt.Errorf("cloudscope:shardConcurrency must be a whole number from 1 to 10000")
 	}
+	if f.ShardsPerAccount, err = strconv.Atoi(get("shardsPerAccount", "4")); err != nil {
+		return f, fmt.Errorf("cloudscope:shardsPerAccount must be a whole number from 1 to 10000")
+	}
 	if f.ToleratedFailurePercent, err = strconv.Atoi(get("toleratedFailurePercent", "10")); err != nil {
 		return f, fmt.Errorf("cloudscope:toleratedFailurePercent must be a whole number from 0 to 100")
 	}
@@ -140,6 +150,9 @@ func (f OrganizationSettings) Validate() error {
 	}
 	if f.ShardConcurrency < 1 || f.ShardConcurrency > 10000 {
 		return fmt.Errorf("cloudscope:shardConcurrency %d: want 1 to 10000 (a Distributed Map runs at most 10,000 children at once)", f.ShardConcurrency)
+	}
+	if f.ShardsPerAccount < 1 || f.ShardsPerAccount > 10000 {
+		return fmt.Errorf("cloudscope:shardsPerAccount %d: want 1 to 10000", f.ShardsPerAccount)
 	}
 	if f.ToleratedFailurePercent < 0 || f.ToleratedFailurePercent > 100 {
 		return fmt.Errorf("cloudscope:toleratedFailurePercent %d: want 0 to 100", f.ToleratedFailurePercent)
@@ -302,13 +315,20 @@ func newScanMachine(scope constructs.Construct, s Settings, retention awslogs.Re
 		})
 		return t
 	}
-	planTask := invoke(statePlan, plan, scanOnly, "$.plan")
+	// The plan gets the map's two bounds and answers the concurrency the
+	// map reads ($.plan.concurrency, scanapp.Plan).
+	planInput := awsstepfunctions.TaskInput_FromObject(&map[string]any{
+		"scan_id":         awsstepfunctions.JsonPath_StringAt(jsii.String("$.scan_id")),
+		"max_concurrency": s.Organization.ShardConcurrency,
+		"per_account":     s.Organization.ShardsPerAccount,
+	})
+	planTask := invoke(statePlan, plan, planInput, "$.plan")
 	shardTask := invoke(stateShard, shard, nil, "$") // the item is the shard; its summary, the result
 	shards := awsstepfunctions.NewDistributedMap(scope, jsii.String(stateShards), &awsstepfunctions.DistributedMapProps{
 		ItemReader: awsstepfunctions.NewS3JsonItemReader(&awsstepfunctions.S3FileItemReaderProps{
 			Bucket: plans, Key: awsstepfunctions.JsonPath_StringAt(jsii.String("$.plan.key")),
 		}),
-		MaxConcurrency:             jsii.Number(float64(s.Organization.ShardConcurrency)),
+		MaxConcurrencyPath:         jsii.String("$.plan.concurrency"),
 		ToleratedFailurePercentage: jsii.Number(float64(s.Organization.ToleratedFailurePercent)),
 		ResultWriterV2:             awsstepfunctions.NewResultWriterV2(&awsstepfunctions.ResultWriterV2Props{Bucket: plans, Prefix: jsii.String("results")}),
 		ResultPath:                 jsii.String("$.shards"),

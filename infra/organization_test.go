@@ -97,7 +97,7 @@ func TestTheScanMachine(t *testing.T) {
 	}
 	plan := stateOf(t, states, statePlan)
 	checkLambdaTask(t, statePlan, plan, "plan")
-	if fmt.Sprint(plan["Parameters"]) != "map[scan_id.$:$.scan_id]" || plan["ResultPath"] != "$.plan" || plan["Next"] != stateShards {
+	if fmt.Sprint(plan["Parameters"]) != "map[max_concurrency:250 per_account:4 scan_id.$:$.scan_id]" || plan["ResultPath"] != "$.plan" || plan["Next"] != stateShards {
 		t.Errorf("plan: %v", plan)
 	}
 
@@ -107,8 +107,13 @@ func TestTheScanMachine(t *testing.T) {
 	if shards["Type"] != "Map" || conf["Mode"] != "DISTRIBUTED" || conf["ExecutionType"] != "STANDARD" {
 		t.Errorf("shards: not a distributed map of standard children: %v", shards)
 	}
-	if shards["MaxConcurrency"] != 250.0 || shards["ToleratedFailurePercentage"] != 5.0 {
-		t.Errorf("shards: concurrency %v, tolerated failures %v%%, want the settings' 250 and 5", shards["MaxConcurrency"], shards["ToleratedFailurePercentage"])
+	// The map runs as many at once as the plan says (scanapp.Plan's
+	// concurrency, min(250, accounts x 4)), not a fixed number.
+	planned, _ := json.Marshal(scanapp.Plan{Concurrency: 40})
+	if shards["MaxConcurrency"] != nil || shards["MaxConcurrencyPath"] != "$.plan.concurrency" || !strings.Contains(string(planned), `"concurrency":40`) ||
+		shards["ToleratedFailurePercentage"] != 5.0 {
+		t.Errorf("shards: concurrency %v, path %v (the plan answers %s), tolerated failures %v%%, want the plan's concurrency and the setting's 5",
+			shards["MaxConcurrency"], shards["MaxConcurrencyPath"], planned, shards["ToleratedFailurePercentage"])
 	}
 	plans := logicalID(t, stack, "Fleet", "Plans")
 	reader, _ := shards["ItemReader"].(map[string]any)
@@ -399,7 +404,7 @@ func TestOrganizationSettingsAreChecked(t *testing.T) {
 		return f, f.Validate()
 	}
 	f, err := from(nil)
-	if err != nil || f.On() || f.Accounts != "self" || f.MemberRole != DefaultMemberRole || f.ShardConcurrency != 100 || f.ToleratedFailurePercent != 10 {
+	if err != nil || f.On() || f.Accounts != "self" || f.MemberRole != DefaultMemberRole || f.ShardConcurrency != 100 || f.ShardsPerAccount != 4 || f.ToleratedFailurePercent != 10 {
 		t.Errorf("defaults: %+v %v", f, err)
 	}
 	org := map[string]string{"accounts": "org", "orgId": testOrgID, "memberOUs": "ou-ab12-cdef3456"}
@@ -458,6 +463,8 @@ func TestOrganizationSettingsAreChecked(t *testing.T) {
 		ptr(with("shardConcurrency", "0")):          "cloudscope:shardConcurrency",
 		ptr(with("shardConcurrency", "20000")):      "cloudscope:shardConcurrency",
 		ptr(with("shardConcurrency", "many")):       "cloudscope:shardConcurrency",
+		ptr(with("shardsPerAccount", "0")):          "cloudscope:shardsPerAccount",
+		ptr(with("shardsPerAccount", "four")):       "cloudscope:shardsPerAccount",
 		ptr(with("toleratedFailurePercent", "101")): "cloudscope:toleratedFailurePercent",
 		ptr(with("toleratedFailurePercent", "-1")):  "cloudscope:toleratedFailurePercent",
 		ptr(with("delegatedAdmin", "sometimes")):    "cloudscope:delegatedAdmin",

@@ -31,7 +31,7 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 		targets[i] = Target{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%017x", i), InstanceType: "m5.large"}
 	}
 	now := time.Now()
-	w, err := NewWindow(now.Add(-24*time.Hour), now, now, 0, Floor[cloudscope.EC2], "hours")
+	w, err := NewGrid(now.Add(-24*time.Hour), now, now, 0, Floor[cloudscope.EC2], "hours")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 // seedApproach is the seed design's loop: for each instance, one
 // GetMetricStatistics call for CPU (Average and Maximum) and one for each
 // network metric, one call at a time.
-func seedApproach(b *testing.B, targets []Target, w Window, latency time.Duration) (int, time.Duration) {
+func seedApproach(b *testing.B, targets []Target, w Grid, latency time.Duration) (int, time.Duration) {
 	var calls awsstub.Counter
 	stub := func(_ context.Context, c awsstub.Call) (any, error) {
 		in := c.Input.(*cloudwatch.GetMetricStatisticsInput)

@@ -109,7 +109,7 @@ func (c *Coalesced) kept(k string) *Result {
 	return nil
 }
 
-func (c *Coalesced) keep(k string, w Window, res *Result) {
+func (c *Coalesced) keep(k string, w Grid, res *Result) {
 	now := c.now()
 	until := now.Add(MaxReuse)
 	if p := time.Duration(w.Period) * time.Second; p > 0 {

@@ -39,7 +39,7 @@ func (c *testClock) advance(d time.Duration) {
 
 func chart(end time.Time) Request {
 	return Request{Region: "us-east-1", Targets: []Target{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"}},
-		Window: Window{Start: now.Add(-24 * time.Hour), End: end, Period: 300}, Stats: []string{"Average"}}
+		Window: Grid{Start: now.Add(-24 * time.Hour), End: end, Period: 300}, Stats: []string{"Average"}}
 }
 
 // Fifty viewers of one chart, asking within one 5-minute period, make one

@@ -140,7 +140,7 @@ type Request struct {
 	Account string
 	Region  string
 	Targets []Target
-	Window  Window
+	Window  Grid
 	Stats   []string
 	Metrics []string
 	// ForRules also reads what only the scan's rules read (the
@@ -151,7 +151,7 @@ type Request struct {
 // Result is the series of every target, in the order asked.
 type Result struct {
 	Region    string                       `json:"region"`
-	Window    Window                       `json:"window"`
+	Window    Grid                         `json:"window"`
 	Resources []cloudscope.ResourceMetrics `json:"resources"`
 	// Calls counts the GetMetricData requests made.
 	Calls int64 `json:"-"`
@@ -301,7 +301,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls, asked *atomic.Int64, w Window, batch []query) error {
+func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls, asked *atomic.Int64, w Grid, batch []query) error {
 	byID := make(map[string]*query, len(batch))
 	in := &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(w.Start),

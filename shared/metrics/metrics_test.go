@@ -19,8 +19,8 @@ import (
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func hourly(hours int) Window {
-	return Window{Start: now.Add(-time.Duration(hours) * time.Hour), End: now, Period: 3600}
+func hourly(hours int) Grid {
+	return Grid{Start: now.Add(-time.Duration(hours) * time.Hour), End: now, Period: 3600}
 }
 
 // s3Targets returns n S3 buckets: two queries each (size and objects).
@@ -49,7 +49,7 @@ func TestBatching(t *testing.T) {
 			fake := &fakeCloudWatch{}
 			f := New(stubClient(calls.Wrap(fake.handle)), Options{})
 			res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targetsFor(n),
-				Window: Window{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}, Stats: []string{"Average"}})
+				Window: Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}, Stats: []string{"Average"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +77,7 @@ func TestBatching(t *testing.T) {
 func TestBatchesShrinkForLongSeries(t *testing.T) {
 	// 1,440 points a series: only 70 queries fit in one response's 100,800 datapoints.
 	var calls awsstub.Counter
-	w := Window{Start: now.Add(-24 * time.Hour), End: now, Period: 60}
+	w := Grid{Start: now.Add(-24 * time.Hour), End: now, Period: 60}
 	res, err := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), Options{}).Fetch(context.Background(),
 		Request{Region: "us-east-1", Targets: targetsFor(140), Window: w, Stats: []string{"Average"}})
 	if err != nil {
@@ -237,7 +237,7 @@ func TestBatchesRunTogether(t *testing.T) {
 	const latency = 150 * time.Millisecond
 	const batches = 8
 	targets := s3Targets(batches * MaxQueriesPerCall / 2) // two queries a bucket: 8 full calls
-	w := Window{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
+	w := Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
 	var inFlight, peak atomic.Int32
 	fake := &fakeCloudWatch{}
 	slow := awsstub.Delay(latency, fake.handle)

@@ -51,7 +51,7 @@ func TestMotoSeriesComeBackRight(t *testing.T) {
 	f := New(ClientsFrom(clients), Options{})
 	res, err := f.Fetch(context.Background(), Request{Region: "eu-west-1",
 		Targets: []Target{{Type: cloudscope.EC2, ID: hot, InstanceType: "m5.large"}, {Type: cloudscope.EC2, ID: quiet, InstanceType: "m5.large"}},
-		Window:  Window{Start: start, End: end, Period: 3600}})
+		Window:  Grid{Start: start, End: end, Period: 3600}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestMotoReadsTheDemosWasteMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := now.UTC().Truncate(24 * time.Hour)
-	window := Window{Start: end.Add(-7 * 24 * time.Hour), End: end, Period: 86400}
+	window := Grid{Start: end.Add(-7 * 24 * time.Hour), End: end, Period: 86400}
 	f := New(ClientsFrom(clients), Options{NoPercentiles: true})
 	sum := func(region string, target Target, metric string) (float64, int) {
 		t.Helper()

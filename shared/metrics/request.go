@@ -132,7 +132,7 @@ func NewRequest(in RequestInput, now time.Time) (Request, error) {
 			return req, cloudscope.Invalid("period", "%q is not a whole number of seconds", cloudscope.Clip(p))
 		}
 	}
-	req.Window, err = NewWindow(start, end, now, int32(period), Floor[typ], startParam)
+	req.Window, err = NewGrid(start, end, now, int32(period), Floor[typ], startParam)
 	return req, err
 }
 

@@ -36,43 +36,43 @@ func resolution(age time.Duration) int32 {
 // multiple of the resolution it can be used at.
 var nicePeriods = []int32{60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
 
-// Window is the time range and period of a metrics request.
-type Window struct {
+// Grid is the time range and period of a metrics request.
+type Grid struct {
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Period int32     `json:"period"`
 }
 
 // Points is the number of periods in the window.
-func (w Window) Points() int {
+func (w Grid) Points() int {
 	secs := int64(w.End.Sub(w.Start) / time.Second)
 	p := int64(w.Period)
 	return int((secs + p - 1) / p)
 }
 
-// NewWindow checks a window against CloudWatch's retention and picks its
+// NewGrid checks a window against CloudWatch's retention and picks its
 // period: the given one, validated, or (period 0) the smallest that keeps a
 // series within 200 points, no finer than floor seconds (the resolution a
 // resource type publishes at) nor than what CloudWatch keeps for the start.
 // startParam names the parameter to blame for a bad start ("hours" or "start").
 // An end later than now (beyond ClockSkew) is refused: CloudWatch has no
 // data there, and refuses some such windows itself.
-func NewWindow(start, end, now time.Time, period, floor int32, startParam string) (Window, error) {
+func NewGrid(start, end, now time.Time, period, floor int32, startParam string) (Grid, error) {
 	// All three to the second, so that a start exactly MaxAge before now
 	// (hours=10920) stays within it.
 	start, end, now = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second), now.UTC().Truncate(time.Second)
 	if end.After(now.Add(ClockSkew)) {
-		return Window{}, cloudscope.Invalid("end", "%s is in the future (now is %s): CloudWatch has no data there yet", end.Format(time.RFC3339), now.Format(time.RFC3339))
+		return Grid{}, cloudscope.Invalid("end", "%s is in the future (now is %s): CloudWatch has no data there yet", end.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if !start.Before(end) {
-		return Window{}, cloudscope.Invalid(startParam, "the window is empty: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return Grid{}, cloudscope.Invalid(startParam, "the window is empty: start %s is not before end %s", start.Format(time.RFC3339), end.Format(time.RFC3339))
 	}
 	age := now.Sub(start)
 	if age > MaxAge {
-		return Window{}, cloudscope.Invalid(startParam, "start %s is older than CloudWatch keeps data (455 days)", start.Format(time.RFC3339))
+		return Grid{}, cloudscope.Invalid(startParam, "start %s is older than CloudWatch keeps data (455 days)", start.Format(time.RFC3339))
 	}
 	res := resolution(age)
-	w := Window{Start: start, End: end, Period: period}
+	w := Grid{Start: start, End: end, Period: period}
 	if period == 0 {
 		// Aligned to the period, as CloudWatch answers fastest; the point
 		// this may add keeps a full batch within one call (500 x 201 points).
@@ -82,14 +82,14 @@ func NewWindow(start, end, now time.Time, period, floor int32, startParam string
 	}
 	w.Start = start.Truncate(time.Duration(period) * time.Second)
 	if period < 60 || period%60 != 0 {
-		return Window{}, cloudscope.Invalid("period", "%d is not a multiple of 60 seconds", period)
+		return Grid{}, cloudscope.Invalid("period", "%d is not a multiple of 60 seconds", period)
 	}
 	if period%res != 0 {
-		return Window{}, cloudscope.Invalid("period", "CloudWatch keeps data %s old at %d-second resolution: the period must be a multiple of %d",
+		return Grid{}, cloudscope.Invalid("period", "CloudWatch keeps data %s old at %d-second resolution: the period must be a multiple of %d",
 			age.Round(time.Hour), res, res)
 	}
 	if n := w.Points(); n > MaxPoints {
-		return Window{}, cloudscope.Invalid("period", "a period of %d s gives %d points over this window; at most %d are allowed (use %d or more)",
+		return Grid{}, cloudscope.Invalid("period", "a period of %d s gives %d points over this window; at most %d are allowed (use %d or more)",
 			period, n, MaxPoints, minPeriodFor(end.Sub(start), MaxPoints, res))
 	}
 	return w, nil
@@ -122,11 +122,11 @@ func minPeriodFor(span time.Duration, limit int, res int32) int32 {
 // Trailing is the window of days whole days ending at end (a whole hour:
 // the scan's windows end at the last whole hour), read at period seconds:
 // every window a scan reads of its rules' metrics is built here.
-func Trailing(end time.Time, days int, period int32) Window {
-	return Window{Start: end.Add(-time.Duration(days) * day), End: end, Period: period}
+func Trailing(end time.Time, days int, period int32) Grid {
+	return Grid{Start: end.Add(-time.Duration(days) * day), End: end, Period: period}
 }
 
 // String describes the window for logs and tables.
-func (w Window) String() string {
+func (w Grid) String() string {
 	return fmt.Sprintf("%s to %s every %ds", w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339), w.Period)
 }

@@ -25,7 +25,7 @@ func TestAutomaticPeriod(t *testing.T) {
 		{30 * 24 * time.Hour, 60, 21600},
 		{400 * 24 * time.Hour, 60, 2 * 86400},
 	} {
-		w, err := NewWindow(now.Add(-tc.span), now, now, 0, tc.floor, "hours")
+		w, err := NewGrid(now.Add(-tc.span), now, now, 0, tc.floor, "hours")
 		if err != nil {
 			t.Fatalf("%s: %v", tc.span, err)
 		}
@@ -38,28 +38,28 @@ func TestAutomaticPeriod(t *testing.T) {
 func TestRetentionEdges(t *testing.T) {
 	// An hour's window that starts just inside, then just outside, 15 days ago.
 	in := now.Add(-15 * day)
-	w, err := NewWindow(in, in.Add(time.Hour), now, 60, 60, "start")
+	w, err := NewGrid(in, in.Add(time.Hour), now, 60, 60, "start")
 	if err != nil || w.Period != 60 {
 		t.Errorf("15 days old at 60 s: %v %v", w, err)
 	}
 	out := now.Add(-15*day - time.Second)
-	if _, err := NewWindow(out, out.Add(time.Hour), now, 60, 60, "start"); !isInvalid(err, "period", "multiple of 300") {
+	if _, err := NewGrid(out, out.Add(time.Hour), now, 60, 60, "start"); !isInvalid(err, "period", "multiple of 300") {
 		t.Errorf("older than 15 days at 60 s: %v", err)
 	}
-	if w, err := NewWindow(out, out.Add(time.Hour), now, 0, 60, "start"); err != nil || w.Period != 300 {
+	if w, err := NewGrid(out, out.Add(time.Hour), now, 0, 60, "start"); err != nil || w.Period != 300 {
 		t.Errorf("automatic period past 15 days: %v %v, want 300", w, err)
 	}
 	old := now.Add(-64 * day)
-	if _, err := NewWindow(old, old.Add(24*time.Hour), now, 300, 60, "start"); !isInvalid(err, "period", "multiple of 3600") {
+	if _, err := NewGrid(old, old.Add(24*time.Hour), now, 300, 60, "start"); !isInvalid(err, "period", "multiple of 3600") {
 		t.Errorf("older than 63 days at 300 s: %v", err)
 	}
-	if w, err := NewWindow(old, old.Add(24*time.Hour), now, 0, 60, "start"); err != nil || w.Period != 3600 {
+	if w, err := NewGrid(old, old.Add(24*time.Hour), now, 0, 60, "start"); err != nil || w.Period != 3600 {
 		t.Errorf("automatic period past 63 days: %v %v", w, err)
 	}
-	if _, err := NewWindow(now.Add(-MaxAge), now, now, 0, 60, "hours"); err != nil {
+	if _, err := NewGrid(now.Add(-MaxAge), now, now, 0, 60, "hours"); err != nil {
 		t.Errorf("exactly 455 days: %v", err)
 	}
-	if _, err := NewWindow(now.Add(-MaxAge-time.Second), now, now, 0, 60, "hours"); !isInvalid(err, "hours", "455 days") {
+	if _, err := NewGrid(now.Add(-MaxAge-time.Second), now, now, 0, 60, "hours"); !isInvalid(err, "hours", "455 days") {
 		t.Errorf("older than 455 days: %v", err)
 	}
 }
@@ -72,16 +72,16 @@ func TestExplicitPeriods(t *testing.T) {
 	}{
 		{60, ""}, {3600, ""}, {90, "multiple of 60"}, {30, "multiple of 60"}, {-60, "multiple of 60"},
 	} {
-		_, err := NewWindow(day1, now, now, tc.period, 60, "hours")
+		_, err := NewGrid(day1, now, now, tc.period, 60, "hours")
 		if tc.want == "" && err != nil || tc.want != "" && !isInvalid(err, "period", tc.want) {
 			t.Errorf("period %d: %v", tc.period, err)
 		}
 	}
 	// Two days at one minute is 2,880 points: too many, and the message says what would do.
-	if _, err := NewWindow(now.Add(-48*time.Hour), now, now, 60, 60, "hours"); !isInvalid(err, "period", "use 120 or more") {
+	if _, err := NewGrid(now.Add(-48*time.Hour), now, now, 60, 60, "hours"); !isInvalid(err, "period", "use 120 or more") {
 		t.Errorf("too many points: %v", err)
 	}
-	if _, err := NewWindow(now, now.Add(-time.Hour), now, 0, 60, "start"); !isInvalid(err, "start", "not before end") {
+	if _, err := NewGrid(now, now.Add(-time.Hour), now, 0, 60, "start"); !isInvalid(err, "start", "not before end") {
 		t.Errorf("start after end: %v", err)
 	}
 }

@@ -106,7 +106,7 @@ func chatFinding(f cloudscope.Finding, account string) string {
 		mdEscape.Replace(strings.TrimSuffix(f.Title, ".")))
 }
 
-func chatCounts(c Counts) string {
+func chatCounts(c SeverityCounts) string {
 	var parts []string
 	for _, s := range cloudscope.Severities {
 		n := c.of(s)
@@ -125,7 +125,7 @@ func chatCounts(c Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-func findingsChat(snap *cloudscope.Snapshot, c Counts, findings []cloudscope.Finding, idx accountIndex, links Links, base string) string {
+func findingsChat(snap *cloudscope.Snapshot, c SeverityCounts, findings []cloudscope.Finding, idx accountIndex, links Links, base string) string {
 	title := fmt.Sprintf("cloudscope: %s (highest %s)", plural(c.Total, "new or worse finding", "new or worse findings"), c.highest())
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan `%s`, %s: %s.\n", snap.ID, snap.FinishedAt.UTC().Format(timeLayout), chatCounts(c))

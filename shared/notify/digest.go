@@ -138,10 +138,10 @@ type ServiceDoc struct {
 // OpenDoc counts the findings of the newest snapshot, and their potential
 // savings a month, each resource counted once (added within v1).
 type OpenDoc struct {
-	SnapshotID string       `json:"snapshot_id"`
-	FinishedAt time.Time    `json:"finished_at"`
-	Counts     Counts       `json:"counts"`
-	Savings    SavingsTotal `json:"savings"`
+	SnapshotID string         `json:"snapshot_id"`
+	FinishedAt time.Time      `json:"finished_at"`
+	Counts     SeverityCounts `json:"counts"`
+	Savings    SavingsTotal   `json:"savings"`
 }
 
 // ChangesDoc lists the week's new and resolved findings, most severe
@@ -150,10 +150,10 @@ type ChangesDoc struct {
 	BaseSnapshotID  string         `json:"base_snapshot_id"`
 	BaseFinishedAt  time.Time      `json:"base_finished_at"`
 	HeadSnapshotID  string         `json:"head_snapshot_id"`
-	NewCounts       Counts         `json:"new_counts"`
+	NewCounts       SeverityCounts `json:"new_counts"`
 	New             []FindingEntry `json:"new"`
 	NewOmitted      int            `json:"new_omitted"`
-	ResolvedCounts  Counts         `json:"resolved_counts"`
+	ResolvedCounts  SeverityCounts `json:"resolved_counts"`
 	Resolved        []FindingEntry `json:"resolved"`
 	ResolvedOmitted int            `json:"resolved_omitted"`
 	// SavingsNew and SavingsRealized are the monthly savings of the new
@@ -191,7 +191,7 @@ type digestFacts struct {
 	open              *OpenDoc
 	openFindings      []cloudscope.Finding
 	news, resolved    []cloudscope.Finding
-	newC, resolvedC   Counts
+	newC, resolvedC   SeverityCounts
 	savingsNew        cloudscope.Amount
 	savingsRealized   cloudscope.Amount
 	scans             ScansDoc

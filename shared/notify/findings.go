@@ -26,7 +26,7 @@ type FindingsDocument struct {
 	// Counts count every finding of the notification, Findings lists them
 	// most severe first, and Omitted says how many of the least severe were
 	// left out to keep the message within SNS's size limit.
-	Counts   Counts         `json:"counts"`
+	Counts   SeverityCounts `json:"counts"`
 	Findings []FindingEntry `json:"findings"`
 	Omitted  int            `json:"omitted"`
 	Links    DocLinks       `json:"links"`
@@ -230,11 +230,11 @@ func bySeverity(b *strings.Builder, fs []cloudscope.Finding, line func(cloudscop
 }
 
 // countsText is "2 critical, 5 warning, 1 info".
-func countsText(c Counts) string {
+func countsText(c SeverityCounts) string {
 	return fmt.Sprintf("%d critical, %d warning, %d info", c.Critical, c.Warning, c.Info)
 }
 
-func findingsEmail(snap *cloudscope.Snapshot, c Counts, kept []cloudscope.Finding, omitted int, idx accountIndex, links Links, base string, anomalies []cloudscope.Anomaly) string {
+func findingsEmail(snap *cloudscope.Snapshot, c SeverityCounts, kept []cloudscope.Finding, omitted int, idx accountIndex, links Links, base string, anomalies []cloudscope.Anomaly) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cloudscope's scan %s, finished %s, found %s: %s.\n", snap.ID, snap.FinishedAt.UTC().Format(timeLayout),
 		plural(c.Total, "finding that is new or worse than in the scan before", "findings that are new or worse than in the scan before"), countsText(c))

@@ -96,7 +96,7 @@ func TestFindingsBodies(t *testing.T) {
 	if err := json.Unmarshal([]byte(doc), &d); err != nil {
 		t.Fatal(err)
 	}
-	if d.Schema != notify.FindingsSchemaID || d.ScanID != "evt-2" || d.Counts != (notify.Counts{Total: 4, Critical: 2, Warning: 1, Info: 1}) ||
+	if d.Schema != notify.FindingsSchemaID || d.ScanID != "evt-2" || d.Counts != (notify.SeverityCounts{Total: 4, Critical: 2, Warning: 1, Info: 1}) ||
 		len(d.Findings) != 4 || d.Omitted != 0 || d.Findings[0].AccountID != account || d.Findings[3].AccountID != "" ||
 		d.Links.Diff != dash+"#history?base=evt-1&head=evt-2" || d.Links.Snapshot != dash+"#history?snapshot=evt-2" || strings.Contains(doc, "evidence") {
 		t.Errorf("document %s", doc)

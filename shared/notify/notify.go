@@ -93,23 +93,23 @@ func fit(n, limit int, render func(k int) cloudscope.Message) cloudscope.Message
 	return render(max(k, 0))
 }
 
-// Counts are findings by severity.
-type Counts struct {
+// SeverityCounts are findings by severity.
+type SeverityCounts struct {
 	Total    int `json:"total"`
 	Critical int `json:"critical"`
 	Warning  int `json:"warning"`
 	Info     int `json:"info"`
 }
 
-func countOf(fs []cloudscope.Finding) Counts {
-	var c Counts
+func countOf(fs []cloudscope.Finding) SeverityCounts {
+	var c SeverityCounts
 	for _, f := range fs {
 		c.add(f.Severity, 1)
 	}
 	return c
 }
 
-func (c *Counts) add(s cloudscope.Severity, n int) {
+func (c *SeverityCounts) add(s cloudscope.Severity, n int) {
 	c.Total += n
 	switch s {
 	case cloudscope.Critical:
@@ -121,7 +121,7 @@ func (c *Counts) add(s cloudscope.Severity, n int) {
 	}
 }
 
-func (c Counts) of(s cloudscope.Severity) int {
+func (c SeverityCounts) of(s cloudscope.Severity) int {
 	switch s {
 	case cloudscope.Critical:
 		return c.Critical
@@ -134,7 +134,7 @@ func (c Counts) of(s cloudscope.Severity) int {
 }
 
 // highest is the most severe severity counted, "" when there is none.
-func (c Counts) highest() cloudscope.Severity {
+func (c SeverityCounts) highest() cloudscope.Severity {
 	for _, s := range cloudscope.Severities {
 		if c.of(s) > 0 {
 			return s
@@ -146,7 +146,7 @@ func (c Counts) highest() cloudscope.Severity {
 // attributes are what subscribers filter on (see the README's filter
 // policies): the kind of message, the counts, the highest severity, and
 // the accounts and rules the message is about.
-func attributes(kind string, c Counts, newFindings int, accounts, rules []string) (map[string]string, map[string][]string) {
+func attributes(kind string, c SeverityCounts, newFindings int, accounts, rules []string) (map[string]string, map[string][]string) {
 	attrs := map[string]string{
 		"kind":         kind,
 		"new_findings": itoa(newFindings),

@@ -123,7 +123,7 @@ func TestWeeklyDigest(t *testing.T) {
 		sp.Services[0].Service != "Amazon EC2" || sp.Services[0].Change.String() != "14.00" || sp.Services[1].Change.String() != "0.00" {
 		t.Errorf("spend %+v", sp)
 	}
-	if d.Open == nil || d.Open.SnapshotID != "daily-1123" || d.Open.Counts != (notify.Counts{Total: 2, Critical: 1, Warning: 1}) {
+	if d.Open == nil || d.Open.SnapshotID != "daily-1123" || d.Open.Counts != (notify.SeverityCounts{Total: 2, Critical: 1, Warning: 1}) {
 		t.Errorf("open %+v", d.Open)
 	}
 	c := d.Changes

@@ -20,10 +20,10 @@ var (
 
 func RuleMetrics() []string { return slices.Clone(ruleMetrics) }
 
-func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Window) (*metrics.Result, error) {
+func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Grid) (*metrics.Result, error) {
 	return s.readMetrics(ctx, f, region, targets, window)
 }
 
-func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
+func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) bottleneck.Result {
 	return s.judge(ctx, resources, among, series, window, started)
 }

@@ -52,7 +52,7 @@ func TestScansRecordTheLedger(t *testing.T) {
 	newScanner := func(d interface {
 		Discover(context.Context, discovery.Query) (*discovery.Inventory, error)
 	}) *Scanner {
-		return New(Deps{Discovery: d, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Window{}}, Costs: acct, Store: store,
+		return New(Deps{Discovery: d, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Grid{}}, Costs: acct, Store: store,
 			Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: l,
 			Account: func(context.Context) (string, error) { return ledgerAccount, nil }})
 	}
@@ -139,7 +139,7 @@ func (brokenRecords) PutBatch(context.Context, []kv.Item) error {
 func TestALedgerFailureIsNotAFailedScan(t *testing.T) {
 	acct := &account{resources: wasteful(1)}
 	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
-	s := New(Deps{Discovery: acct, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Window{}}, Costs: acct, Store: memstore.New(),
+	s := New(Deps{Discovery: acct, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Grid{}}, Costs: acct, Store: memstore.New(),
 		Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: ledger.New(brokenRecords{kv.NewMemory(nil)})})
 	r, err := s.Run(context.Background(), "scan-1", nil)
 	if err != nil {

@@ -397,13 +397,17 @@ func orgPlan(accounts, regions int) []cloudscope.Shard {
 }
 
 // BenchmarkMapShardsPerAccount: the most shards of one account the
-// Distributed Map runs at once, for the plan's interleaved item order
-// against the accounts one after another, at MaxConcurrency 100 and 500:
-// 1,000 accounts and 10 accounts of 17 regions (18 shards each). Shards
-// take the same time ("equal"), a time drawn between 0.5 and 1.5 of it
+// Distributed Map runs at once, for the accounts one after another
+// ("grouped") and the plan's interleaved item order, at the setting's
+// MaxConcurrency 100 and 500 ("per-account=none"), and interleaved at the
+// concurrency the plan answers with a per-account limit of 4
+// (MapConcurrency: min(the setting, accounts x 4), "per-account=4"), for
+// 1,000, 100 and 10 accounts of 17 regions (18 shards each). Shards take
+// the same time ("equal"), a time drawn between 0.5 and 1.5 of it
 // ("varied"), or one account's shards take 10 times as long ("slow").
-// The schedule is simulated (no shard runs), so the figures are exact
-// for the order and the durations given.
+// The schedule is simulated (no shard runs), so the figures are exact for
+// the order and the durations given; makespan-units is when the last
+// shard ends, in units of one shard's time.
 func BenchmarkMapShardsPerAccount(b *testing.B) {
 	durations := map[string]func(int, cloudscope.Shard) float64{
 		"equal": func(int, cloudscope.Shard) float64 { return 1 },
@@ -417,23 +421,35 @@ func BenchmarkMapShardsPerAccount(b *testing.B) {
 			return 1
 		},
 	}
-	for _, accounts := range []int{1000, 10} {
+	const perAccount = 4
+	for _, accounts := range []int{1000, 100, 10} {
 		plan := orgPlan(accounts, 17)
 		for _, order := range []string{"grouped", "interleaved"} {
 			items := plan
 			if order == "interleaved" {
 				items = interleave(plan)
 			}
-			for _, m := range []int{100, 500} {
-				for _, name := range []string{"equal", "varied", "slow"} {
-					b.Run(fmt.Sprintf("accounts=%d/%s/max=%d/%s", accounts, order, m, name), func(b *testing.B) {
-						var most int
-						for b.Loop() {
-							most, _ = simulateMap(items, m, durations[name])
-						}
-						b.ReportMetric(float64(most), "max-shards-of-one-account")
-						b.ReportMetric(math.Ceil(float64(m)/float64(accounts)), "ceil-M-over-accounts")
-					})
+			for _, bound := range []int{0, perAccount} {
+				if bound != 0 && order == "grouped" {
+					continue // the plan interleaves: the bound is by order
+				}
+				for _, m := range []int{100, 500} {
+					concurrency, per := m, "none"
+					if bound != 0 {
+						concurrency, per = MapConcurrency(items, m, bound), fmt.Sprint(bound)
+					}
+					for _, name := range []string{"equal", "varied", "slow"} {
+						b.Run(fmt.Sprintf("accounts=%d/%s/max=%d/per-account=%s/%s", accounts, order, m, per, name), func(b *testing.B) {
+							var most int
+							var makespan float64
+							for b.Loop() {
+								most, makespan = simulateMap(items, concurrency, durations[name])
+							}
+							b.ReportMetric(float64(most), "max-shards-of-one-account")
+							b.ReportMetric(float64(concurrency), "map-concurrency")
+							b.ReportMetric(makespan, "makespan-units")
+						})
+					}
 				}
 			}
 		}

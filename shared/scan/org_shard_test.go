@@ -591,9 +591,10 @@ func TestThePlanInterleavesAccounts(t *testing.T) {
 	for _, sh := range shards {
 		order = append(order, sh.AccountID[:1])
 	}
-	// 1 and 9 have 4 shards each (buckets and 3 regions), 2 has 2.
-	if got := strings.Join(order, ""); got != "1291291919" {
-		t.Errorf("plan order by account %s, want the accounts in turn (1291291919)", got)
+	// 1 and 9 have 4 shards each (buckets and 3 regions), 2 has 2: its
+	// two at a quarter and three quarters of the plan.
+	if got := strings.Join(order, ""); got != "1921919219" {
+		t.Errorf("plan order by account %s, want each account spread over the plan (1921919219)", got)
 	}
 }
 
@@ -614,5 +615,43 @@ func TestTheMapBoundOfOneAccount(t *testing.T) {
 		if got, _ := simulateMap(plan, c.m, equal); got != c.grouped {
 			t.Errorf("%d accounts at %d: grouped, %d of one account at once; want all %d", c.accounts, c.m, got, c.grouped)
 		}
+	}
+}
+
+// TestThePlansConcurrencyBoundsEachAccount: at the concurrency the plan
+// answers (MapConcurrency: min(M, accounts x 4) for accounts of as many
+// shards) and shards of equal length, no account runs more than 4 at
+// once, a small organization too; without it, 10 accounts at 100 run 10
+// of each.
+func TestThePlansConcurrencyBoundsEachAccount(t *testing.T) {
+	equal := func(int, cloudscope.Shard) float64 { return 1 }
+	for _, c := range []struct{ accounts, m, want int }{
+		{1, 100, 4}, {3, 100, 4}, {10, 100, 4}, {10, 500, 4}, {25, 100, 4}, {100, 500, 4}, {1000, 100, 1}, {1000, 500, 1},
+	} {
+		items := interleave(orgPlan(c.accounts, 17))
+		got, _ := simulateMap(items, MapConcurrency(items, c.m, 4), equal)
+		if got != c.want {
+			t.Errorf("%d accounts at %d, 4 per account: %d of one account at once, want %d", c.accounts, c.m, got, c.want)
+		}
+	}
+	if got := MapConcurrency(nil, 100, 4); got != 1 {
+		t.Errorf("no shards: concurrency %d, want 1 (0 is no limit on the map)", got)
+	}
+	// An account with more shards than the rest (one of 18 among nine of
+	// 4) has them spread over the plan, and the concurrency is lower (11;
+	// 4 x 54 / 18 = 12 with the account's every third item): still no
+	// more than 4 at once.
+	plan := orgPlan(1, 17)
+	for a := range 9 {
+		plan = append(plan, orgPlan(1, 3)...)
+		for i := len(plan) - 4; i < len(plan); i++ {
+			plan[i].AccountID = fmt.Sprintf("%012d", a+2)
+		}
+	}
+	items := interleave(plan)
+	got, _ := simulateMap(items, MapConcurrency(items, 100, 4), equal)
+	t.Logf("one account of 18 shards among nine of 4, at %d: %d of it at once", MapConcurrency(items, 100, 4), got)
+	if got > 4 || MapConcurrency(items, 100, 4) != 11 {
+		t.Errorf("uneven accounts: %d at once at %d, want at most 4 at 11", got, MapConcurrency(items, 100, 4))
 	}
 }

@@ -30,7 +30,7 @@ import (
 // its rules that need them are undecided). The error return is the
 // context's end.
 func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, resources []cloudscope.Resource,
-	window metrics.Window, started time.Time, chunk int, pause time.Duration) error {
+	window metrics.Grid, started time.Time, chunk int, pause time.Duration) error {
 	var plain, measured []cloudscope.Resource
 	for _, r := range resources {
 		if _, ok := target(r); ok {
@@ -54,7 +54,7 @@ func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscop
 // (a stopped instance's volumes are found among them) and adds what they
 // find to part.
 func (s *Scanner) judgeInto(ctx context.Context, part *cloudscope.ShardPart, rs, among []cloudscope.Resource,
-	series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) {
+	series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) {
 	if len(rs) == 0 {
 		return
 	}
@@ -68,7 +68,7 @@ func (s *Scanner) judgeInto(ctx context.Context, part *cloudscope.ShardPart, rs,
 // read in part: its calls and metrics requested, or its failure (nil
 // series). The error return is the context's end.
 func (s *Scanner) chunkMetrics(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, chunk []cloudscope.Resource,
-	window metrics.Window, pause time.Duration) (map[string]*cloudscope.ResourceMetrics, error) {
+	window metrics.Grid, pause time.Duration) (map[string]*cloudscope.ResourceMetrics, error) {
 	targets := make([]metrics.Target, 0, len(chunk))
 	for _, r := range chunk {
 		t, _ := target(r)
@@ -112,7 +112,7 @@ type Fetcher interface {
 // sums), in two rounds: what the rules always read, then the screened
 // reads of the resources whose first round says a rule can still fire. A
 // target without its resource is read as before plans: every rule metric.
-func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Window) (*metrics.Result, error) {
+func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Grid) (*metrics.Result, error) {
 	env := bottleneck.ReadEnv{Thresholds: s.d.Thresholds, Catalogue: s.d.InstanceTypes != nil, Now: window.End}
 	res := &metrics.Result{Region: region, Window: window, Resources: make([]cloudscope.ResourceMetrics, len(targets))}
 	for i, t := range targets {
@@ -199,7 +199,7 @@ func mergeSeries(dst, src *cloudscope.ResourceMetrics) {
 // resources and their series (keyed seriesKey, nil when a resource has
 // none) over window, among the resources of their region (resources may
 // be a part of among).
-func (s *Scanner) judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Window, started time.Time) bottleneck.Result {
+func (s *Scanner) judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) bottleneck.Result {
 	inputs := make([]bottleneck.Input, len(resources))
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
@@ -219,7 +219,7 @@ func seriesKey(rm *cloudscope.ResourceMetrics) string { return string(rm.Type) +
 
 // metricsWindow is the window a scan started at reads: Days of hourly
 // points ending at the last whole hour.
-func metricsWindow(started time.Time) metrics.Window {
+func metricsWindow(started time.Time) metrics.Grid {
 	return metrics.Trailing(started.Truncate(time.Hour), Days, 3600)
 }
 

@@ -1,9 +1,11 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -132,8 +134,40 @@ func (e *Engine) pool(ctx context.Context, shards []cloudscope.Shard, run func(c
 	wg.Wait()
 }
 
-// interleave orders shards one account at a time in turn: the first shard
-// of every account, then the second of every account, and so on.
+// MapConcurrency is how many of items (in the map's order, as the plan
+// returns them) the Distributed Map runs at once (the plan state's answer,
+// scanapp.Plan): the most, up to maxConcurrency, for which no run of that
+// many items in a row holds more than perAccount of one account, never
+// less than 1 (0 would let the map run 10,000 at once). The map starts
+// items in order, so with shards of equal length no account then has more
+// than perAccount running at once. With the plan interleaved and accounts
+// of as many shards each, that is accounts x perAccount.
+// BenchmarkMapShardsPerAccount measures shards of unequal length.
+func MapConcurrency(items []cloudscope.Shard, maxConcurrency, perAccount int) int {
+	fits := func(c int) bool {
+		in := map[string]int{}
+		for i, s := range items {
+			if i >= c {
+				in[items[i-c].AccountID]--
+			}
+			if in[s.AccountID]++; in[s.AccountID] > perAccount {
+				return false
+			}
+		}
+		return true
+	}
+	hi := min(maxConcurrency, max(len(items), 1))
+	// Fewer in a row never hold more: the largest that fits, by halves.
+	return max(1, sort.Search(hi, func(c int) bool { return !fits(c + 1) }))
+}
+
+// interleave orders shards so that each account's are spread evenly over
+// the whole order: the j-th of the n shards of the i-th of A accounts goes
+// at (j + (i+0.5)/A)/n of the way (the accounts' phases staggered, so that
+// those of as many shards do not bunch). Accounts of as many shards
+// each come one at a time in turn (the first of every account, then the
+// second of every account, ...); an account with more shards than the
+// rest has them spaced closer, not left together at the end.
 func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 	var order []string
 	by := map[string][]cloudscope.Shard{}
@@ -143,13 +177,27 @@ func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 		}
 		by[s.AccountID] = append(by[s.AccountID], s)
 	}
-	out := make([]cloudscope.Shard, 0, len(shards))
-	for i := 0; len(out) < len(shards); i++ {
-		for _, a := range order {
-			if i < len(by[a]) {
-				out = append(out, by[a][i])
-			}
+	type placed struct {
+		at      float64
+		account int
+		shard   cloudscope.Shard
+	}
+	all := make([]placed, 0, len(shards))
+	for i, a := range order {
+		n := float64(len(by[a]))
+		for j, s := range by[a] {
+			all = append(all, placed{at: (float64(j) + (float64(i)+0.5)/float64(len(order))) / n, account: i, shard: s})
 		}
+	}
+	slices.SortStableFunc(all, func(x, y placed) int {
+		if c := cmp.Compare(x.at, y.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.account, y.account)
+	})
+	out := make([]cloudscope.Shard, len(all))
+	for i, p := range all {
+		out[i] = p.shard
 	}
 	return out
 }

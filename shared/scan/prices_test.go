@@ -51,7 +51,7 @@ func wasteful(n int) []cloudscope.Resource {
 // window asked; it records the windows asked.
 type natMonth struct {
 	*account
-	windows map[cloudscope.ResourceType]metrics.Window
+	windows map[cloudscope.ResourceType]metrics.Grid
 }
 
 func (a *natMonth) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
@@ -79,7 +79,7 @@ func pricedScan(t testing.TB, resources []cloudscope.Resource, cache pricing.Pri
 	t.Helper()
 	var calls awsstub.Counter
 	prices := pricing.New(pricingclient.Global(awsstub.Clients(calls.Wrap(pricelist.Handler()))), cache)
-	acct := &natMonth{account: &account{resources: resources}, windows: map[cloudscope.ResourceType]metrics.Window{}}
+	acct := &natMonth{account: &account{resources: resources}, windows: map[cloudscope.ResourceType]metrics.Grid{}}
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct.account, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }, Prices: prices})
 	snap, err := s.Evaluate(context.Background(), "scan-1", nil)
 	if err != nil {

@@ -50,12 +50,34 @@ type Event struct {
 	ScanID string `json:"scan_id"`
 }
 
-// Plan is what the plan state returns: where the map reads its items.
+// PlanEvent is what the plan state gets: the scan's id and the map's two
+// bounds, which the state machine's definition carries from the stack's
+// settings (cloudscope:shardConcurrency, cloudscope:shardsPerAccount).
+type PlanEvent struct {
+	Event
+	// MaxConcurrency is the most shards the map may run at once.
+	MaxConcurrency int `json:"max_concurrency"`
+	// PerAccount is the most shards of one account it should run at once.
+	PerAccount int `json:"per_account"`
+}
+
+// Plan is what the plan state returns: where the map reads its items, and
+// how many it runs at once (the map's MaxConcurrencyPath reads Concurrency).
 type Plan struct {
 	ScanID string `json:"scan_id"`
 	Bucket string `json:"bucket"`
 	Key    string `json:"key"`
 	Shards int    `json:"shards"`
+	// Concurrency is scan.MapConcurrency: the most shards, up to
+	// MaxConcurrency, for which no run of that many items in the plan's
+	// order holds more than PerAccount of one account (accounts x
+	// PerAccount when they have as many shards each), at least 1 (0 would
+	// let the map run 10,000 at once). The map starts items in order, so
+	// with shards of equal length no account has more than PerAccount
+	// running at once; it is a bound by order, not a lock (an account whose
+	// shards are slower than the rest gets more: README, the organization
+	// benchmark).
+	Concurrency int `json:"concurrency"`
 }
 
 // MapResult is what one shard returns to the map: a few counts, never its
@@ -84,12 +106,15 @@ func PlanKey(id string) string { return "plans/" + id + ".json" }
 
 // PlanHandler is the plan function's handler: it asks the engine for the
 // shards and writes them, as one JSON array, where the map's item reader
-// reads them.
-func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev Event) (*Plan, error) {
-	return func(ctx context.Context, ev Event) (*Plan, error) {
-		id, err := scanIDOf(ev)
+// reads them, and says how many the map runs at once (scan.MapConcurrency).
+func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev PlanEvent) (*Plan, error) {
+	return func(ctx context.Context, ev PlanEvent) (*Plan, error) {
+		id, err := scanIDOf(ev.Event)
 		if err != nil {
 			return nil, err
+		}
+		if ev.MaxConcurrency < 1 || ev.PerAccount < 1 {
+			return nil, fmt.Errorf("plan scan %s: the event's max_concurrency (%d) and per_account (%d) must be at least 1", id, ev.MaxConcurrency, ev.PerAccount)
 		}
 		shards, err := e.Plan(ctx, id)
 		if err != nil {
@@ -111,7 +136,8 @@ func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev Event)
 		if err != nil {
 			return nil, retryable(fmt.Errorf("write the plan of scan %s: %w", id, err))
 		}
-		return &Plan{ScanID: id, Bucket: bucket, Key: key, Shards: len(shards)}, nil
+		return &Plan{ScanID: id, Bucket: bucket, Key: key, Shards: len(shards),
+			Concurrency: scan.MapConcurrency(shards, ev.MaxConcurrency, ev.PerAccount)}, nil
 	}
 }
 

@@ -84,8 +84,8 @@ const scanID = "f2b0c7a4-6e1d-4c1e-9d55-1e2f3a4b5c6d"
 // orgShards is a plan of accounts by regions, as the engine makes it.
 func orgShards(accounts, regions int, id string) []cloudscope.Shard {
 	var out []cloudscope.Shard
-	for a := range accounts {
-		for r := range regions {
+	for r := range regions { // the accounts in turn, as the plan orders them
+		for a := range accounts {
 			out = append(out, cloudscope.Shard{ScanID: id, AccountID: fmt.Sprintf("%012d", 100000000000+a), Region: fmt.Sprintf("region-%02d", r)})
 		}
 	}
@@ -95,12 +95,12 @@ func orgShards(accounts, regions int, id string) []cloudscope.Shard {
 func TestPlanWritesTheShardsWhereTheMapReadsThem(t *testing.T) {
 	eng := &fakeEngine{shards: orgShards(1000, 17, scanID)}
 	items := &memItems{}
-	ev := fixture[Event](t, "plan/start-execution.json")
+	ev := fixture[PlanEvent](t, "plan/start-execution.json")
 	out, err := PlanHandler(eng, items)(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *out != (Plan{ScanID: scanID, Bucket: "plan-bucket", Key: "plans/" + scanID + ".json", Shards: 17000}) {
+	if *out != (Plan{ScanID: scanID, Bucket: "plan-bucket", Key: "plans/" + scanID + ".json", Shards: 17000, Concurrency: 100}) {
 		t.Errorf("plan %+v", out)
 	}
 	var back []cloudscope.Shard
@@ -122,26 +122,54 @@ func TestPlanWritesTheShardsWhereTheMapReadsThem(t *testing.T) {
 func TestPlanFillsTheScanAndRefusesAnother(t *testing.T) {
 	items := &memItems{}
 	eng := &fakeEngine{shards: []cloudscope.Shard{{AccountID: "123456789012", Region: "us-east-1"}}}
-	out, err := PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID})
+	out, err := PlanHandler(eng, items)(context.Background(), planEvent(scanID))
 	if err != nil || out.Shards != 1 || !strings.Contains(string(items.objects[out.Key]), `"scan_id":"`+scanID+`"`) {
 		t.Errorf("a shard without its scan: %+v %v %s", out, err, items.objects)
 	}
 	eng.shards = orgShards(1, 2, "another-scan")
-	if _, err := PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID}); err == nil || !strings.Contains(err.Error(), "belongs to scan another-scan") {
+	if _, err := PlanHandler(eng, items)(context.Background(), planEvent(scanID)); err == nil || !strings.Contains(err.Error(), "belongs to scan another-scan") {
 		t.Errorf("a shard of another scan: %v", err)
 	}
 	// No shard at all is still an array: the item reader refuses anything else.
 	eng.shards = nil
-	out, err = PlanHandler(eng, items)(context.Background(), Event{ScanID: scanID})
+	out, err = PlanHandler(eng, items)(context.Background(), planEvent(scanID))
 	if err != nil || out.Shards != 0 || string(items.objects[out.Key]) != "[]" {
 		t.Errorf("an empty plan: %+v %v %s", out, err, items.objects[out.Key])
+	}
+}
+
+// planEvent is the plan state's payload with the settings' defaults.
+func planEvent(id string) PlanEvent {
+	return PlanEvent{Event: Event{ScanID: id}, MaxConcurrency: 100, PerAccount: 4}
+}
+
+// The map runs min(the setting, accounts x the per-account limit) at once,
+// so a small organization's accounts are not read 17 regions at a time.
+func TestPlanBoundsTheMapByItsAccounts(t *testing.T) {
+	for _, c := range []struct{ accounts, max, perAccount, want int }{
+		{1000, 100, 4, 100}, {10, 100, 4, 40}, {10, 500, 4, 40}, {1, 100, 4, 4},
+		{25, 100, 4, 100}, {3, 100, 1, 3}, {0, 100, 4, 1},
+	} {
+		eng := &fakeEngine{shards: orgShards(c.accounts, 17, scanID)}
+		ev := PlanEvent{Event: Event{ScanID: scanID}, MaxConcurrency: c.max, PerAccount: c.perAccount}
+		out, err := PlanHandler(eng, &memItems{})(context.Background(), ev)
+		if err != nil || out.Concurrency != c.want {
+			t.Errorf("%d accounts, max %d, %d per account: concurrency %+v %v, want %d", c.accounts, c.max, c.perAccount, out, err, c.want)
+		}
+	}
+	// Without the bounds the map would run 10,000 at once: refused.
+	for _, ev := range []PlanEvent{{Event: Event{ScanID: scanID}}, {Event: Event{ScanID: scanID}, MaxConcurrency: 100}, {Event: Event{ScanID: scanID}, PerAccount: 4}} {
+		eng := &fakeEngine{shards: orgShards(2, 2, scanID)}
+		if _, err := PlanHandler(eng, &memItems{})(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "per_account") || len(eng.asked) != 0 {
+			t.Errorf("%+v: %v (engine asked %v)", ev, err, eng.asked)
+		}
 	}
 }
 
 func TestBadEventsAreRefusedBeforeAnyWork(t *testing.T) {
 	eng := &fakeEngine{part: &scan.ShardSummary{}, header: &cloudscope.SnapshotHeader{}}
 	for _, ev := range []Event{{}, {ScanID: "a b"}, {ScanID: strings.Repeat("x", 200)}} {
-		if _, err := PlanHandler(eng, &memItems{})(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "scan_id") {
+		if _, err := PlanHandler(eng, &memItems{})(context.Background(), PlanEvent{Event: ev, MaxConcurrency: 100, PerAccount: 4}); err == nil || !strings.Contains(err.Error(), "scan_id") {
 			t.Errorf("plan %q: %v", ev.ScanID, err)
 		}
 		if _, err := FinalizeHandler(eng)(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "scan_id") {
@@ -231,7 +259,7 @@ func TestOnlyPassingFailuresAreRetryable(t *testing.T) {
 	} {
 		eng := &fakeEngine{shardErr: c.err, planErr: c.err, finErr: c.err}
 		_, shardErr := ShardHandler(eng)(context.Background(), item)
-		_, planErr := PlanHandler(eng, &memItems{})(context.Background(), Event{ScanID: scanID})
+		_, planErr := PlanHandler(eng, &memItems{})(context.Background(), planEvent(scanID))
 		_, finErr := FinalizeHandler(eng)(context.Background(), Event{ScanID: scanID})
 		for what, err := range map[string]error{"shard": shardErr, "plan": planErr, "finalize": finErr} {
 			var th *Throttled
@@ -241,7 +269,7 @@ func TestOnlyPassingFailuresAreRetryable(t *testing.T) {
 		}
 	}
 	// A plan that cannot be written for a passing reason is retried too.
-	_, err := PlanHandler(&fakeEngine{}, &memItems{err: awsstub.APIError("SlowDown", "reduce your request rate")})(context.Background(), Event{ScanID: scanID})
+	_, err := PlanHandler(&fakeEngine{}, &memItems{err: awsstub.APIError("SlowDown", "reduce your request rate")})(context.Background(), planEvent(scanID))
 	var th *Throttled
 	if !errors.As(err, &th) {
 		t.Errorf("S3 SlowDown: %T %v", err, err)
