@@ -17,11 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/services"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -36,7 +38,8 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	client := dynamodbclient.Home(clients)
 	if err := dynamostore.CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +56,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 			Recommendation: "scale"}},
 		Insufficient: []cloudscope.Insufficient{},
 	}
-	store := dynamostore.NewSnapshotStore(client, "cloudscope", 0, nil)
+	store := ownStore(client, clients)
 	if err := store.Save(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
@@ -158,4 +161,10 @@ func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
 			fn.InitFails(t, event, missing+" is not set")
 		})
 	}
+}
+
+// ownStore is the table's store as the function reads it: under the
+// scanning identity, the account of the emulator's credentials.
+func ownStore(client dynamostore.SnapshotAPI, clients *awsconf.Clients) *dynamostore.SnapshotStore {
+	return dynamostore.NewSnapshotStoreFor(client, "cloudscope", 0, nil, services.Identity(appconfig.Config{}, clients))
 }

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/services"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -91,7 +93,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 		Resources: []cloudscope.Resource{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", Region: "us-east-1", State: "running"}},
 		Findings:  []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	stored.Counts.CountResources(stored.Resources)
-	if err := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil).Save(ctx, stored); err != nil {
+	if err := dynamostore.NewSnapshotStoreFor(dynamodbclient.Home(clients), "cloudscope", 0, nil, services.Identity(appconfig.Config{}, clients)).Save(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
 	r := fn.InvokeFixture(t, "../../events/discovery/get-resources.json")

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
@@ -29,6 +30,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
+	"github.com/cloudscope/cloudscope/shared/services"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -184,7 +186,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	t.Logf("finalize: %+v in %s", done, time.Since(shardsDone).Round(time.Millisecond))
 
 	// The stored snapshot and status.
-	store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
+	store := dynamostore.NewSnapshotStoreFor(dynamodbclient.Home(clients), "cloudscope", 0, nil, services.Identity(appconfig.Config{}, clients)) // CLOUDSCOPE_ACCOUNTS=self
 	snap, err := store.Get(ctx, scanID)
 	if err != nil || snap == nil {
 		t.Fatalf("stored snapshot %s: %v %v", scanID, snap, err)
