@@ -110,7 +110,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 	conf.Metrics.NoPercentiles = true // moto cannot compute them
 	conf.RegionsAtOnce = 1            // moto computes one GetMetricData at a time
-	conf.PricesOff = true             // moto has no Price List
+	conf.PricesOff = false            // the Price List is the stand-in named above (moto has none)
 	env := &environment{conf: conf, log: testLogger(t), stdout: os.Stderr, stderr: os.Stderr}
 	urls := make(chan string, 1)
 	go func() { served <- listenAndServe(ctx, env, "127.0.0.1:0", clients, nil, func(u string) { urls <- u }) }()
