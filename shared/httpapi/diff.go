@@ -7,11 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/recent"
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
@@ -41,64 +39,19 @@ const (
 	keptResources = 5000
 )
 
-// diffs shares the diff of two snapshots: identical questions asked at
-// once are answered by one computation, and recent answers are kept.
-type diffs struct {
-	flight singleflight.Group
-	mu     sync.Mutex
-	recent []keptDiff // newest last
-}
+// diffs shares the diff of two snapshots, as JSON: fifty viewers of one
+// diff are one computation and one encoding, and recent answers are kept.
+type diffs = recent.Answers[json.RawMessage]
 
-type keptDiff struct {
-	key  string
-	diff json.RawMessage
-}
-
-// get is the diff under key, computed by compute when not kept, as JSON:
-// fifty viewers of one diff are one computation and one encoding. A viewer
-// whose ctx ends stops waiting; the computation goes on for the others.
-func (c *diffs) get(ctx context.Context, key string, compute func() (*cloudscope.SnapshotDiff, error)) (json.RawMessage, error) {
-	c.mu.Lock()
-	for i, k := range c.recent {
-		if k.key == key {
-			c.recent = append(append(c.recent[:i:i], c.recent[i+1:]...), k)
-			c.mu.Unlock()
-			return k.diff, nil
-		}
+// encodeDiff is d as the answer's JSON, and whether it is small enough to keep.
+func encodeDiff(d *cloudscope.SnapshotDiff) (json.RawMessage, bool, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as writeJSON encodes
+	if err := enc.Encode(d); err != nil {
+		return nil, false, err
 	}
-	c.mu.Unlock()
-	ch := c.flight.DoChan(key, func() (any, error) {
-		d, err := compute()
-		if err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false) // as writeJSON encodes
-		if err := enc.Encode(d); err != nil {
-			return nil, err
-		}
-		body := json.RawMessage(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
-		if len(d.ResourcesAdded)+len(d.ResourcesRemoved) > keptResources {
-			return body, nil
-		}
-		c.mu.Lock()
-		if len(c.recent) == diffsKept {
-			c.recent = slices.Delete(c.recent, 0, 1)
-		}
-		c.recent = append(c.recent, keptDiff{key, body})
-		c.mu.Unlock()
-		return body, nil
-	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(json.RawMessage), nil
-	}
+	return json.RawMessage(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), len(d.ResourcesAdded)+len(d.ResourcesRemoved) <= keptResources, nil
 }
 
 // snapshotExists answers a not-found error unless snapshot id is stored,
@@ -159,9 +112,12 @@ func (a *api) diffSnapshots(w http.ResponseWriter, r *http.Request) error {
 	accounts = slices.Compact(slices.Sorted(slices.Values(accounts)))
 	// The computation is shared: a viewer who leaves does not end it for
 	// the others waiting on it.
-	ctx := context.WithoutCancel(r.Context())
-	d, err := a.diffs.get(r.Context(), baseID+" "+headID+" "+strings.Join(accounts, ","), func() (*cloudscope.SnapshotDiff, error) {
-		return a.compare(ctx, baseID, headID, accounts)
+	d, err := a.diffs.Get(r.Context(), baseID+" "+headID+" "+strings.Join(accounts, ","), func(ctx context.Context) (json.RawMessage, bool, error) {
+		diff, err := a.compare(ctx, baseID, headID, accounts)
+		if err != nil {
+			return nil, false, err
+		}
+		return encodeDiff(diff)
 	})
 	if err != nil {
 		return err

@@ -90,7 +90,7 @@ func New(deps Deps) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{deps: deps, log: log}
+	a := &api{deps: deps, log: log, diffs: diffs{Size: diffsKept}}
 	if deps.Metrics != nil {
 		// Identical live questions (fifty viewers of one chart) share one
 		// CloudWatch read and its answer until the next period begins, as

@@ -150,7 +150,7 @@ func New(store Source, live Discoverer, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, live: newLive(live, opts)}
+	return &Service{store: store, live: newLive(live, opts), pages: storedPages{Size: pagesKept}}
 }
 
 // List answers one page of q.

@@ -3,11 +3,9 @@ package inventory
 import (
 	"context"
 	"strconv"
-	"sync"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/recent"
 )
 
 // pagesKept is how many recent pages of stored scans are kept (a page is
@@ -18,53 +16,7 @@ const pagesKept = 32
 // once stored, so a page of it for one question is always the same
 // answer. Identical questions asked at once (fifty viewers of one view)
 // are one read, and recent pages are kept for the next viewer.
-type storedPages struct {
-	flight singleflight.Group
-	mu     sync.Mutex
-	recent []keptPage // newest last
-}
-
-type keptPage struct {
-	key  string
-	page *Page
-}
-
-// page is the page under key, read by read when not kept. The read is
-// shared, so it runs apart from ctx's end: one viewer leaving does not fail
-// the others waiting on it.
-func (c *storedPages) page(ctx context.Context, key string, read func(context.Context) (*Page, error)) (*Page, error) {
-	c.mu.Lock()
-	for i, k := range c.recent {
-		if k.key == key {
-			c.recent = append(append(c.recent[:i:i], c.recent[i+1:]...), k)
-			c.mu.Unlock()
-			return k.page, nil
-		}
-	}
-	c.mu.Unlock()
-	ch := c.flight.DoChan(key, func() (any, error) {
-		p, err := read(context.WithoutCancel(ctx))
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		if len(c.recent) == pagesKept {
-			c.recent = c.recent[1:]
-		}
-		c.recent = append(c.recent, keptPage{key, p})
-		c.mu.Unlock()
-		return p, nil
-	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*Page), nil
-	}
-}
+type storedPages = recent.Answers[*Page]
 
 // storedShared is stored, shared among identical questions of snapshot h.
 func (s *Service) storedShared(ctx context.Context, q Query, h *cloudscope.SnapshotHeader) (*Page, error) {
@@ -73,5 +25,8 @@ func (s *Service) storedShared(ctx context.Context, q Query, h *cloudscope.Snaps
 		offset = q.cursor.Offset
 	}
 	key := h.ID + " " + q.question() + " " + strconv.Itoa(q.Limit) + " " + strconv.Itoa(offset)
-	return s.pages.page(ctx, key, func(ctx context.Context) (*Page, error) { return s.stored(ctx, q, h) })
+	return s.pages.Get(ctx, key, func(ctx context.Context) (*Page, bool, error) {
+		p, err := s.stored(ctx, q, h)
+		return p, true, err
+	})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // PartStore keeps the parts of a sharded scan until it is finalized: the
-// contract package shard declares (the consumer's), repeated here so the
+// contract package scan declares (the consumer's), repeated here so the
 // stores' tests build against it without importing a capability package.
 type PartStore interface {
 	SavePart(ctx context.Context, p *cloudscope.ShardPart) error
