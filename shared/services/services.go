@@ -296,8 +296,11 @@ func Savings(conf appconfig.Config, clients *awsconf.Clients, local kv.Store) *l
 // it answers) and the accounts setting, so that two profiles, or one
 // profile scanning itself and its organization, sharing one table or
 // state file never read each other's scans, `latest`, lease or answers.
+//
+// The stores, the cost cache and the price cache of one cold start share
+// one lookup per clients: sts:GetCallerIdentity is asked once, not once each.
 func Identity(conf appconfig.Config, clients *awsconf.Clients) func(context.Context) (string, error) {
-	account := onceAccount(callerAccount(clients))
+	account := accountOf(clients)
 	setting := conf.Accounts.String()
 	return func(ctx context.Context) (string, error) {
 		a, err := account(ctx)
@@ -306,6 +309,19 @@ func Identity(conf appconfig.Config, clients *awsconf.Clients) func(context.Cont
 		}
 		return snapstore.Identity(a, setting), nil
 	}
+}
+
+// callers holds one remembered account lookup per clients.
+var callers sync.Map // *awsconf.Clients -> func(context.Context) (string, error)
+
+// accountOf is the account of clients' credentials, asked once it answers,
+// shared by every Identity built over the same clients.
+func accountOf(clients *awsconf.Clients) func(context.Context) (string, error) {
+	if f, ok := callers.Load(clients); ok {
+		return f.(func(context.Context) (string, error))
+	}
+	f, _ := callers.LoadOrStore(clients, onceAccount(callerAccount(clients)))
+	return f.(func(context.Context) (string, error))
 }
 
 // onceAccount remembers the account lookup answers, once it answers.

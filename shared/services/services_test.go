@@ -2,14 +2,18 @@ package services
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -85,5 +89,38 @@ func TestAllChecksRegionsBeforeAnyOtherCall(t *testing.T) {
 	}
 	if n := calls.Count("EC2.DescribeRegions"); n != 1 || calls.Total() != 1 {
 		t.Errorf("calls %v, want one DescribeRegions and nothing else", calls.String())
+	}
+}
+
+// TestOneCallerIdentityPerClients: the store, the cost cache and the price
+// cache built over one set of clients ask sts:GetCallerIdentity once in all.
+func TestOneCallerIdentityPerClients(t *testing.T) {
+	var asked atomic.Int32
+	clients := awsstub.Clients(func(_ context.Context, c awsstub.Call) (any, error) {
+		if c.Operation != "GetCallerIdentity" {
+			return nil, fmt.Errorf("unexpected %s", c.Operation)
+		}
+		asked.Add(1)
+		return &sts.GetCallerIdentityOutput{Account: aws.String("111111111111")}, nil
+	})
+	for _, setting := range []string{"", "", "org"} {
+		conf := appconfig.Config{}
+		if setting != "" {
+			s, err := accounts.Parse(setting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conf.Accounts = s
+		}
+		id, err := Identity(conf, clients)(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"": "111111111111", "org": "111111111111~org"}[setting]; id != want {
+			t.Errorf("identity %q, want %q", id, want)
+		}
+	}
+	if asked.Load() != 1 {
+		t.Errorf("GetCallerIdentity asked %d times for one set of clients, want 1", asked.Load())
 	}
 }
