@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 )
 

@@ -17,20 +17,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // Config is every setting the functions and the local server read.
 type Config struct {
 	LogLevel  slog.Level
-	Discovery discovery.Options
-	Metrics   metrics.Options
-	Costs     costs.Options
+	Discovery resourcequery.Options
+	Metrics   metricquery.Options
+	Costs     costquery.Options
 	// Table is the DynamoDB table for shared state (the cost cache, the
 	// snapshots, scan status). Deployed functions require it; only the
 	// local CLI may run without one, in memory, by a person's choice.
@@ -64,7 +64,7 @@ type Config struct {
 	// Accounts are the accounts a scan reads (self, org, org:OUs, ids);
 	// MemberRole the role assumed in each member; ShardConcurrency the
 	// shards the local worker pool runs at once (0: the engine's default).
-	Accounts         accounts.Setting
+	Accounts         accountset.Setting
 	MemberRole       string
 	ShardConcurrency int
 	// PlanBucket is where an organization scan's plan is written (the plan function).
@@ -242,14 +242,14 @@ func From(getenv func(string) string) (Config, error) {
 // organization reads which accounts a scan reads, the member role, and the
 // local pool's bound.
 func organization(c *Config, getenv func(string) string) error {
-	set, err := accounts.Parse(getenv(EnvAccounts))
+	set, err := accountset.Parse(getenv(EnvAccounts))
 	if err != nil {
 		return fmt.Errorf("%s=%q: %w", EnvAccounts, strings.TrimSpace(getenv(EnvAccounts)), err)
 	}
 	c.Accounts = set
-	c.MemberRole = accounts.DefaultRole
+	c.MemberRole = accountset.DefaultRole
 	if v := strings.TrimSpace(getenv(EnvMemberRole)); v != "" {
-		if err := accounts.CheckRole(v); err != nil {
+		if err := accountset.CheckRole(v); err != nil {
 			return fmt.Errorf("%s=%q: want an IAM role name (1 to 64 letters, digits and +=,.@_-)", EnvMemberRole, v)
 		}
 		c.MemberRole = v
@@ -261,7 +261,7 @@ func organization(c *Config, getenv func(string) string) error {
 		}
 		c.ShardConcurrency = n
 	}
-	f, err := discovery.ParseRegionFilter(getenv(EnvRegions), getenv(EnvSkipRegions))
+	f, err := resourcequery.ParseRegionFilter(getenv(EnvRegions), getenv(EnvSkipRegions))
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", EnvRegions, EnvSkipRegions, err)
 	}

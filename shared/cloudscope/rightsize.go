@@ -17,6 +17,10 @@ type InstanceType struct {
 	Current       bool     `json:"current_generation,omitempty"`
 }
 
+// InstanceCatalogue is a region's instance types by name, as
+// shared/instancetypes reads them.
+type InstanceCatalogue map[string]InstanceType
+
 // MemoryGiB is the type's memory in GiB.
 func (t InstanceType) MemoryGiB() float64 { return float64(t.MemoryMiB) / 1024 }
 

@@ -16,10 +16,7 @@ type Cache interface {
 }
 
 // answer is a Report or a Forecast: each says where it came from.
-type answer interface{ fetched() *Fetched }
-
-func (r *Report) fetched() *Fetched   { return &r.Fetched }
-func (f *Forecast) fetched() *Fetched { return &f.Fetched }
+type answer interface{ FetchInfo() *Fetched }
 
 // flight is one fetch in progress; identical requests wait for it instead of
 // paying for their own.
@@ -36,7 +33,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
 		err := json.Unmarshal(val, out)
 		if err == nil {
-			f := out.fetched()
+			f := out.FetchInfo()
 			f.Cached, f.Requests = true, 0
 			return nil
 		}
@@ -59,7 +56,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 		if err := json.Unmarshal(fl.val, out); err != nil {
 			return err
 		}
-		f := out.fetched()
+		f := out.FetchInfo()
 		f.Cached, f.Requests = true, 0
 		return nil
 	}
@@ -78,7 +75,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 	if val, ok, err := s.cache.Get(ctx, key); err == nil && ok {
 		if err := json.Unmarshal(val, out); err == nil {
 			fl.val = val
-			f := out.fetched()
+			f := out.FetchInfo()
 			f.Cached, f.Requests = true, 0
 			return nil
 		}
@@ -93,7 +90,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 		return err
 	}
 	a := v.(answer)
-	a.fetched().FetchedAt = s.opts.Now().UTC().Truncate(time.Second)
+	a.FetchInfo().FetchedAt = s.opts.Now().UTC().Truncate(time.Second)
 	fl.val, fl.err = json.Marshal(a)
 	if fl.err != nil {
 		return fl.err
@@ -107,7 +104,7 @@ func (s *Service) cached(ctx context.Context, key string, out answer, fetch func
 	// The answer is served all the same (fetched afresh); the caller logs
 	// the failure, since a broken cache bills every request.
 	if cacheErr != nil {
-		out.fetched().CacheError = cacheErr.Error()
+		out.FetchInfo().CacheError = cacheErr.Error()
 	}
 	return nil
 }

@@ -79,67 +79,6 @@ func (f clientOf) GetCostForecast(ctx context.Context, in *costexplorer.GetCostF
 	return ClientFrom(c).GetCostForecast(ctx, in, optFns...)
 }
 
-// Report is the answer to a Query.
-type Report struct {
-	Query
-	Currency string            `json:"currency"`
-	Total    cloudscope.Amount `json:"total"`
-	// Groups are sorted by amount, largest first.
-	Groups []cloudscope.GroupTotal `json:"groups"`
-	// Periods are the days (or months) in order, each with its total and
-	// its amount per group.
-	Periods []Period `json:"periods"`
-	Fetched
-}
-
-// Fetched says where an answer came from.
-type Fetched struct {
-	FetchedAt time.Time `json:"fetched_at"`
-	Cached    bool      `json:"cached"`
-	// Requests is the Cost Explorer requests this answer cost: 0 from the cache.
-	Requests int `json:"cost_explorer_requests"`
-	// CacheError is why the cache could not serve or keep this answer, for logs.
-	CacheError string `json:"-"`
-}
-
-// Period is one day or month.
-type Period struct {
-	Start     string                       `json:"start"`
-	End       string                       `json:"end"`
-	Total     cloudscope.Amount            `json:"total"`
-	Estimated bool                         `json:"estimated"`
-	Groups    map[string]cloudscope.Amount `json:"groups"`
-}
-
-// Forecast is the answer to a ForecastQuery.
-type Forecast struct {
-	ForecastQuery
-	Currency string            `json:"currency"`
-	Total    cloudscope.Amount `json:"total"`
-	// PredictionInterval is the confidence, in percent, of each period's bounds.
-	PredictionInterval int              `json:"prediction_interval"`
-	Periods            []ForecastPeriod `json:"periods"`
-	Fetched
-}
-
-// ForecastPeriod is one forecast day or month with its prediction interval.
-type ForecastPeriod struct {
-	Start string            `json:"start"`
-	End   string            `json:"end"`
-	Mean  cloudscope.Amount `json:"mean"`
-	Lower cloudscope.Amount `json:"lower"`
-	Upper cloudscope.Amount `json:"upper"`
-}
-
-// Options tune a Service.
-type Options struct {
-	// TTL is how long an answer is reused (default 6 hours; Cost Explorer
-	// refreshes a few times a day).
-	TTL time.Duration
-	// Now is the clock, for tests.
-	Now func() time.Time
-}
-
 // Service answers cost questions through a cache.
 type Service struct {
 	client CostExplorerAPI
@@ -211,7 +150,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 			return nil, &BilledError{Requests: r.Requests - 1, Err: wrap(err, "GetCostAndUsage")}
 		}
 		for _, rt := range page.ResultsByTime {
-			p, err := r.period(rt)
+			p, err := period(r, rt)
 			if err != nil {
 				return nil, err
 			}
@@ -220,7 +159,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 				if strings.HasPrefix(q.GroupBy, "TAG:") {
 					key = tagValue(key)
 				}
-				amt, err := r.amount(g.Metrics[q.Metric])
+				amt, err := amount(r, g.Metrics[q.Metric])
 				if err != nil {
 					return nil, err
 				}
@@ -232,7 +171,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 			// Ungrouped results carry their amount in Total.
 			if len(rt.Groups) == 0 {
 				if mv, ok := rt.Total[q.Metric]; ok {
-					amt, err := r.amount(mv)
+					amt, err := amount(r, mv)
 					if err != nil {
 						return nil, err
 					}
@@ -261,7 +200,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 
 // period returns the report's period for rt, adding it the first time: a
 // time period split over pages lands in one period.
-func (r *Report) period(rt cetypes.ResultByTime) (*Period, error) {
+func period(r *Report, rt cetypes.ResultByTime) (*Period, error) {
 	start, end := aws.ToString(rt.TimePeriod.Start), aws.ToString(rt.TimePeriod.End)
 	for i := range r.Periods {
 		if r.Periods[i].Start == start {
@@ -274,7 +213,7 @@ func (r *Report) period(rt cetypes.ResultByTime) (*Period, error) {
 }
 
 // amount parses one metric value and checks its currency against the report's.
-func (r *Report) amount(mv cetypes.MetricValue) (cloudscope.Amount, error) {
+func amount(r *Report, mv cetypes.MetricValue) (cloudscope.Amount, error) {
 	amt, err := cloudscope.ParseAmount(aws.ToString(mv.Amount))
 	if err != nil {
 		return amt, &cloudscope.Error{Code: cloudscope.CodeUpstream, Message: "Cost Explorer returned an amount that is not a number", Err: err}
@@ -371,16 +310,6 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 	}
 	return f, nil
 }
-
-// BilledError is a failure after some requests had succeeded, and were
-// billed: the caller logs what the failure cost.
-type BilledError struct {
-	Requests int
-	Err      error
-}
-
-func (e *BilledError) Error() string { return e.Err.Error() }
-func (e *BilledError) Unwrap() error { return e.Err }
 
 // wrap maps Cost Explorer's errors to errors a caller can act on.
 func wrap(err error, op string) error {

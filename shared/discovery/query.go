@@ -1,30 +1,26 @@
 package discovery
 
-import (
-	"github.com/cloudscope/cloudscope/shared/cloudscope"
+import "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
+// What discovery is asked and finds is resourcequery's, which imports no SDK
+// service; these names keep it where discovery's callers look.
+type (
+	Options      = resourcequery.Options
+	Query        = resourcequery.Query
+	Inventory    = resourcequery.Inventory
+	RegionFilter = resourcequery.RegionFilter
+	Selection    = resourcequery.Selection
 )
 
-// MaxRegions bounds the regions of one query.
-const MaxRegions = cloudscope.MaxListValues
+// The limits and the settings' names in messages (resourcequery's).
+const (
+	MaxRegions       = resourcequery.MaxRegions
+	ParamRegions     = resourcequery.ParamRegions
+	ParamSkipRegions = resourcequery.ParamSkipRegions
+)
 
-// NewQuery validates what a caller asks discovery for: region names (their
-// shape; whether each is enabled is CheckRegions's to say) and resource types
-// in any case. Values are trimmed, blanks dropped and repeats removed; an
-// error names the parameter at fault ("regions" or "types").
-func NewQuery(regions, types []string) (Query, error) {
-	var q Query
-	names, err := cloudscope.List("regions", regions, MaxRegions)
-	if err != nil {
-		return Query{}, err
-	}
-	for _, r := range names {
-		if err := cloudscope.CheckRegionName("regions", r); err != nil {
-			return Query{}, err
-		}
-	}
-	q.Regions = names
-	if q.Types, err = cloudscope.ParseResourceTypes("types", types); err != nil {
-		return Query{}, err
-	}
-	return q, nil
-}
+// NewQuery and ParseRegionFilter are resourcequery's.
+var (
+	NewQuery          = resourcequery.NewQuery
+	ParseRegionFilter = resourcequery.ParseRegionFilter
+)

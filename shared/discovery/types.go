@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
@@ -49,6 +50,9 @@ func register(t Type) Type {
 	}
 	i, _ := slices.BinarySearchFunc(types, t.Order, func(a Type, order int) int { return a.Order - order })
 	types = slices.Insert(types, i, t)
+	if t.Measured != nil {
+		resourcequery.RegisterMeasured(cloudscope.ResourceType(t.Name), t.Measured)
+	}
 	return t
 }
 
@@ -65,11 +69,8 @@ func typeOf(t cloudscope.ResourceType) (Type, bool) {
 }
 
 // Measured reports whether the scan reads r's metrics: whether a rule can
-// judge r by them (its type's Measured).
-func Measured(r cloudscope.Resource) bool {
-	t, ok := typeOf(r.Type)
-	return ok && t.Measured != nil && t.Measured(r)
-}
+// judge r by them (its type's Measured, registered with resourcequery).
+func Measured(r cloudscope.Resource) bool { return resourcequery.Measured(r) }
 
 // check returns what t lacks: every part a type must have, so that the
 // parts derived from it (the API's enum, the catalogue, the page, the

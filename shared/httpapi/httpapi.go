@@ -22,7 +22,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/loopback"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // OpenAPI is the API's OpenAPI 3 document; tests hold every response to it.

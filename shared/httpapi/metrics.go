@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // Metrics is what the metrics route needs.

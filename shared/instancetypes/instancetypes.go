@@ -49,8 +49,9 @@ type Cache interface {
 	Put(ctx context.Context, key string, val []byte, ttl time.Duration) error
 }
 
-// Catalogue is a region's instance types by name.
-type Catalogue map[string]cloudscope.InstanceType
+// Catalogue is a region's instance types by name (cloudscope's, so that
+// the rules' engine names it without linking the EC2 client).
+type Catalogue = cloudscope.InstanceCatalogue
 
 // Client reads catalogues: from its memory of this process, then the
 // cache, then EC2. It is safe for concurrent use.

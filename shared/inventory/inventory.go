@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
 	"github.com/cloudscope/cloudscope/shared/snapstore"
 )

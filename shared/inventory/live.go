@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // livePrefix starts the id of a live answer, which cursors page into while

@@ -6,7 +6,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // Anomalies finds the spend anomalies of the daily scan's cost query, once

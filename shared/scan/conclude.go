@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // The end of every scan, whatever its accounts: the one-scan-at-a-time

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/notify"
 )
 

@@ -20,11 +20,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // PartStore keeps the parts of an organization scan until it is finalized.

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/ledger"
 )
 

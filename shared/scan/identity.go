@@ -6,7 +6,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // The account on every record of a scan: its findings' ids name it, and a

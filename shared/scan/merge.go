@@ -1,7 +1,7 @@
 package scan
 
 import (
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // The region pipeline every scan runs, whatever its accounts: a region's

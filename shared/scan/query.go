@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // The sources of GET /bottlenecks: the newest stored snapshot, or an

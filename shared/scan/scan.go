@@ -19,11 +19,10 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/instancetypes"
+	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/ledger"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // Days is how much metric history a scan reads.
@@ -136,7 +135,7 @@ type Prices interface {
 // InstanceTypes reads a region's instance type catalogue and counts the
 // DescribeInstanceTypes calls it made.
 type InstanceTypes interface {
-	Types(ctx context.Context, region string) (instancetypes.Catalogue, error)
+	Types(ctx context.Context, region string) (cloudscope.InstanceCatalogue, error)
 	Calls() int
 }
 

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // RunShard runs one shard: it reaches the account (its member role), lists

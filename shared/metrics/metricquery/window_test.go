@@ -1,4 +1,4 @@
-package metrics
+package metricquery
 
 import (
 	"strings"
@@ -7,6 +7,9 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
+
+// now is the tests' clock.
+var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func TestAutomaticPeriod(t *testing.T) {
 	for _, tc := range []struct {
