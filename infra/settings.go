@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/services/deployed"
 )
 
 // Settings are what a deployment may change, read from CDK context
@@ -69,7 +70,7 @@ var OrganizationFunctions = functionNames(func(m appconfig.Manifest) bool { retu
 
 func functionNames(keep func(appconfig.Manifest) bool) []string {
 	var out []string
-	for _, m := range appconfig.Manifests {
+	for _, m := range deployed.Manifests {
 		if keep(m) {
 			out = append(out, m.Name)
 		}
@@ -81,7 +82,7 @@ func functionNames(keep func(appconfig.Manifest) bool) []string {
 // organization scan's only when it reads more than its own account.
 func (s Settings) Deployed() []appconfig.Manifest {
 	var out []appconfig.Manifest
-	for _, m := range appconfig.Manifests {
+	for _, m := range deployed.Manifests {
 		if !m.Organization || s.Organization.On() {
 			out = append(out, m)
 		}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/services/deployed"
 )
 
 // StackProps are the stack's settings.
@@ -40,10 +41,10 @@ type StackProps struct {
 type Route struct{ Method, Path, Function string }
 
 // Routes are every route of the OpenAPI document (a test keeps them equal),
-// from the functions' manifests (appconfig.Manifests).
+// from the functions' manifests (deployed.Manifests).
 var Routes = func() []Route {
 	var out []Route
-	for _, m := range appconfig.Manifests {
+	for _, m := range deployed.Manifests {
 		for _, r := range m.Routes {
 			out = append(out, Route{r.Method, r.Path, m.Name})
 		}
@@ -165,7 +166,7 @@ type Compute struct {
 }
 
 // NewCompute builds each deployed function from its manifest
-// (appconfig.Manifests): its own role granting exactly its packages'
+// (deployed.Manifests): its own role granting exactly its packages'
 // actions, an environment holding exactly the settings its code reads, its
 // memory, timeout and reserved concurrency; and lets the function that
 // invokes the scan (bottlenecks, POST /scans) start scans.

@@ -19,6 +19,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/services/deployed"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
 
@@ -226,7 +227,7 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 				}
 			}
 		}
-		m, _ := appconfig.ManifestOf(fn)
+		m, _ := deployed.ManifestOf(fn)
 		g := m.Grants
 		want := appconfig.Union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
 		if g.InvokesScan {
@@ -261,7 +262,7 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 }
 
 // TestEachFunctionGetsTheSettingsItsCodeReads ties each function's
-// environment in the template to its manifest (appconfig.Manifests): every setting it
+// environment in the template to its manifest (deployed.Manifests): every setting it
 // requires is there (or it would refuse to start), with the value that
 // names the right resource, and nothing it does not read.
 func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
@@ -278,7 +279,7 @@ func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
 		id := logicalID(t, stack, "Functions", title(fn))
 		env, _ := props(resources[id])["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
-		settings, _ := appconfig.ManifestOf(fn)
+		settings, _ := deployed.ManifestOf(fn)
 		for _, k := range settings.Required {
 			if vars[k] == nil {
 				t.Errorf("%s requires %s; the template does not set it", fn, k)

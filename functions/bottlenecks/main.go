@@ -5,10 +5,10 @@
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/lambdaapp"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp/httpapp"
 	"github.com/cloudscope/cloudscope/shared/services/bottlenecksapi"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Serve("bottlenecks", bottlenecksapi.API) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/bottlenecksapi, which links only what the function calls.
+func main() { httpapp.Serve(bottlenecksapi.Manifest, bottlenecksapi.API) }

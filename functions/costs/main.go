@@ -3,10 +3,10 @@
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp/httpapp"
+	"github.com/cloudscope/cloudscope/shared/services/costsapi"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Serve("costs", services.CostsAPI) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/costsapi, which links only what the function calls.
+func main() { httpapp.Serve(costsapi.Manifest, costsapi.API) }

@@ -3,10 +3,10 @@
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp/httpapp"
+	"github.com/cloudscope/cloudscope/shared/services/discoveryapi"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Serve("discovery", services.DiscoveryAPI) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/discoveryapi, which links only what the function calls.
+func main() { httpapp.Serve(discoveryapi.Manifest, discoveryapi.API) }

@@ -2,10 +2,10 @@
 package main
 
 import (
-	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/lambdaapp/httpapp"
+	"github.com/cloudscope/cloudscope/shared/services/metricsapi"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Serve("metrics", services.MetricsAPI) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/metricsapi, which links only what the function calls.
+func main() { httpapp.Serve(metricsapi.Manifest, metricsapi.API) }

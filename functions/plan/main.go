@@ -5,9 +5,9 @@ package main
 
 import (
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/services/planstate"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Handle("plan", services.PlanHandler) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/planstate, which links only what the function calls.
+func main() { lambdaapp.Handle(planstate.Manifest, planstate.Handler) }

@@ -4,9 +4,9 @@ package main
 
 import (
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/services/scanjob"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Handle("scan", services.ScanHandler) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/scanjob, which links only what the function calls.
+func main() { lambdaapp.Handle(scanjob.Manifest, scanjob.Handler) }

@@ -5,9 +5,9 @@ package main
 
 import (
 	"github.com/cloudscope/cloudscope/shared/lambdaapp"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/services/shardstate"
 )
 
-// main is the function's one call: its manifest's name (appconfig.Manifests)
-// and its builder.
-func main() { lambdaapp.Handle("shard", services.ShardHandler) }
+// main is the function's one call: its manifest and its builder, declared
+// together in shared/services/shardstate, which links only what the function calls.
+func main() { lambdaapp.Handle(shardstate.Manifest, shardstate.Handler) }

@@ -1,11 +1,14 @@
 // Package appconfig reads cloudscope's settings from the environment, once at
 // start, and validates them so that a bad value stops a cold start with a
-// clear message instead of failing requests later. It also declares, per
-// deployed Lambda function, its manifest (Manifests): its routes, the
-// settings it reads and which it requires, its grants and its size. The
-// function refuses to start without a required setting, and the CDK stack
-// builds each function, its routes and its role from the manifest and sets
-// exactly the settings it reads.
+// clear message instead of failing requests later. It also says what a
+// deployed Lambda function's manifest is (Manifest): its routes, the
+// settings it reads and which it requires, its grants and its size; each
+// manifest is declared beside its function's builder, and
+// shared/services/deployed lists them. The function refuses to start
+// without a required setting, and the CDK stack builds each function, its
+// routes and its role from the manifest and sets exactly the settings it
+// reads. It imports no capability: a function links only what its builder
+// uses.
 package appconfig
 
 import (
@@ -138,16 +141,12 @@ var what = map[string]string{
 	EnvPlanBucket: "the S3 bucket where the plan is written for the state machine's map to read",
 }
 
-// Require checks that getenv sets every setting function requires; the
+// Require checks that getenv sets every setting function m requires; the
 // error names the first one missing, what it is, and who sets it.
-func Require(function string, getenv func(string) string) error {
-	f, ok := ManifestOf(function)
-	if !ok {
-		return fmt.Errorf("function %q has no manifest in appconfig.Manifests", function)
-	}
-	for _, k := range f.Required {
+func Require(m Manifest, getenv func(string) string) error {
+	for _, k := range m.Required {
 		if strings.TrimSpace(getenv(k)) == "" {
-			return fmt.Errorf("%s is not set: the %s function needs %s and does not start without it (the CDK stack sets it)", k, function, what[k])
+			return fmt.Errorf("%s is not set: the %s function needs %s and does not start without it (the CDK stack sets it)", k, m.Name, what[k])
 		}
 	}
 	return nil

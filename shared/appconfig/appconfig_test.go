@@ -2,9 +2,6 @@ package appconfig
 
 import (
 	"log/slog"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,77 +59,5 @@ func TestOrganizationSettings(t *testing.T) {
 		if _, err := From(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming the variable", k, v, err)
 		}
-	}
-}
-
-// TestEveryFunctionDeclaresItsSettings: one manifest per folder of
-// functions/, the five every deployment has before the organization scan's, no
-// route served by two, and each required setting has a description for its
-// message.
-func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join("..", "..", "functions"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var folders []string
-	for _, e := range entries {
-		if e.IsDir() {
-			folders = append(folders, e.Name())
-		}
-	}
-	var declared []string
-	routes := map[Route]string{}
-	org := false
-	for _, m := range Manifests {
-		declared = append(declared, m.Name)
-		for _, k := range m.Required {
-			if what[k] == "" {
-				t.Errorf("%s requires %s, which has no description", m.Name, k)
-			}
-		}
-		for _, r := range m.Routes {
-			if other, ok := routes[r]; ok {
-				t.Errorf("%s %s is served by %s and %s", r.Method, r.Path, other, m.Name)
-			}
-			routes[r] = m.Name
-		}
-		if org && !m.Organization {
-			t.Errorf("%s comes after a function of the organization scan", m.Name)
-		}
-		org = org || m.Organization
-		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
-			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
-		}
-	}
-	if slices.Sort(declared); !slices.Equal(folders, declared) {
-		t.Errorf("functions/ has %v, appconfig.Manifests declares %v", folders, declared)
-	}
-}
-
-func TestRequireNamesTheMissingSetting(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	for fn, want := range map[string]string{"scan": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable, "discovery": EnvTable} {
-		err := Require(fn, env(nil))
-		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
-			t.Errorf("%s without settings: %v", fn, err)
-		}
-	}
-	if err := Require("bottlenecks", env(map[string]string{EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), EnvScanFunc) {
-		t.Errorf("bottlenecks without the scan function: %v", err)
-	}
-	if err := Require("scan", env(map[string]string{EnvTable: "t", EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), EnvTopic) {
-		t.Errorf("scan with a blank topic: %v", err)
-	}
-	for fn, set := range map[string]map[string]string{
-		"discovery": {EnvTable: "t"}, "metrics": nil, "costs": {EnvTable: "t"},
-		"bottlenecks": {EnvTable: "t", EnvScanFunc: "arn:aws:lambda:us-east-1:123456789012:function:scan"},
-		"scan":        {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
-	} {
-		if err := Require(fn, env(set)); err != nil {
-			t.Errorf("%s with %v: %v", fn, set, err)
-		}
-	}
-	if err := Require("reports", env(nil)); err == nil {
-		t.Error("an undeclared function passed")
 	}
 }

@@ -1,25 +1,15 @@
 package appconfig
 
-import (
-	"slices"
-
-	"github.com/cloudscope/cloudscope/shared/accounts"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/dynamostore"
-	"github.com/cloudscope/cloudscope/shared/instancetypes"
-	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/pricing"
-	"github.com/cloudscope/cloudscope/shared/s3items"
-	"github.com/cloudscope/cloudscope/shared/snsnotify"
-)
+import "slices"
 
 // Manifest is one deployed Lambda function, in one place: the folder of
 // functions/ it is built from, the API routes it serves, the settings it
 // reads (Required and Optional, see Function), what its role may do, and its
-// memory, timeout and reserved concurrency. The CDK stack ranges over
-// Manifests; the function's main.go is one call to shared/lambdaapp with its
-// name and its builder (shared/services), which checks the settings here.
+// memory, timeout and reserved concurrency. Each is declared beside its
+// function's builder (shared/services/<name>api or <name>state, ...), whose
+// package links exactly what the function calls; the function's main.go is
+// one call to shared/lambdaapp with the two, which checks the settings here.
+// The CDK stack ranges over shared/services/deployed's list of them.
 type Manifest struct {
 	Name string
 	// Routes are the HTTP API routes behind the function; none for the
@@ -63,127 +53,6 @@ type Grants struct {
 	StartsScanMachine bool
 }
 
-// Manifests are the deployed functions, one per folder of functions/ (a
-// test holds them equal), the five every deployment has first. Adding a
-// route is adding it to its function's Routes (and to the OpenAPI
-// document); adding a grant, to its Grants.
-//
-// Settings:
-//   - discovery: the table, where GET /resources reads the newest scan.
-//   - metrics: nothing required; it only reads AWS.
-//   - costs: the table, where Cost Explorer answers are cached (each miss is
-//     a billed request; a cache in memory is lost with every instance).
-//   - bottlenecks: the table (snapshots, scan status) and the scan function,
-//     which POST /scans invokes (or, when set, the organization scan's state
-//     machine, which it starts instead).
-//   - scan: the table, where snapshots go, and the topic for new findings.
-//   - plan, shard, finalize: the organization scan's states (deployed with
-//     cloudscope:accounts other than self). Each needs the table (scan
-//     status, the shards' parts); plan also the bucket it writes the shards
-//     to, finalize the topic.
-//
-// Sizes: the scan reads a 10,000-resource account in 2.5 s with a 146 MiB
-// heap (make bench); 1 GB and 15 minutes leave room for accounts far larger.
-// GET /resources reads the stored inventory: a first page takes a few
-// milliseconds, but a filter or sort across 1,000,000 resources decodes them
-// all (about 10 s of one core and a 46 MiB heap, BenchmarkStoredInventory):
-// 1,769 MB buys a whole vCPU, and 29 s is API Gateway's own limit. Costs
-// reserves few instances: every miss is a billed Cost Explorer request; the
-// scan one, since one scan runs at a time. The organization scan: a plan is a few
-// calls per account; a shard holds one account-region (goal: a peak heap
-// under 256 MB, issue 14), up to 15 minutes; finalize merges every part's
-// summary and writes the snapshot (goal: under 2 minutes and 1 GB), with a
-// whole vCPU. Reserved: one plan and one finalize at a time; the shards, as
-// many as the map's MaxConcurrency (cloudscope:shardConcurrency).
-//
-// Grants: the metrics route checks its region against the enabled ones
-// first. The live view of /bottlenecks evaluates the account now, as a scan
-// does; snapshots it only reads; POST /scans invokes the scan function and
-// records it as queued, GET /scans/{id} reads how it goes. The plan lists the
-// accounts and each one's enabled regions (in members through their role),
-// holds the scan's lease, records the shard total, stores its own part (the
-// skipped accounts) and writes the plan; a shard reads one account-region
-// through the member role (in the management account with its own), prices
-// its waste findings through the price cache and stores its part; finalize
-// reads the costs once, by linked account, reads the parts, the latest
-// snapshot and the cost cache, makes the snapshot and notifies.
-var Manifests = []Manifest{
-	{
-		Name: "discovery", MemoryMB: 1769, TimeoutSeconds: 29, Concurrency: 10,
-		Routes: []Route{{"GET", "/regions"}, {"GET", "/resources"}, {"GET", "/openapi.yaml"}},
-		// The accounts setting names, with the account, whose stored scans it reads (snapstore.Identity).
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvRetention, EnvConcurrency, EnvLiveReuse, EnvAccounts}},
-		Grants:   Grants{Account: Union(discovery.IAMActions), Table: Union(dynamostore.SnapshotReadIAMActions)},
-	},
-	{
-		Name: "metrics", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 10,
-		Routes:   []Route{{"GET", "/metrics"}},
-		Function: Function{Optional: []string{EnvPercentiles, EnvAccounts, EnvMemberRole}},
-		// With a scan of many accounts it reads a member's metrics through the
-		// member role, as a shard does (knowing its own account first).
-		Grants: Grants{Account: Union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
-	},
-	{
-		Name: "costs", MemoryMB: 256, TimeoutSeconds: 30, Concurrency: 5,
-		Routes: []Route{{"GET", "/costs"}, {"GET", "/costs/forecast"}, {"GET", "/anomalies"}},
-		// With a scan of many accounts it reads the organization's costs, in
-		// the management account (see infra's management stack).
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvCostTTL, EnvAccounts}},
-		Grants:   Grants{Account: Union(costs.IAMActions), Table: Union(dynamostore.IAMActions, dynamostore.KVIAMActions)},
-	},
-	{
-		Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
-		Routes: []Route{
-			{"GET", "/bottlenecks"}, {"GET", "/snapshots"}, {"GET", "/snapshots/{id}"}, {"GET", "/snapshots/{id}/diff"},
-			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
-		},
-		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce, EnvAccounts}},
-		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table:       Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-			InvokesScan: true, StartsScanMachine: true},
-	},
-	{
-		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
-		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table: Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions),
-			DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
-	},
-	{
-		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Organization: true,
-		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: Union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
-			Table:      Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
-			PlanBucket: Union(s3items.IAMActions)},
-	},
-	{
-		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Organization: true,
-		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
-			EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
-			Table: Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
-	},
-	{
-		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Organization: true,
-		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
-		// The finalize's anomalies price what changed in the inventory that day.
-		Grants: Grants{Account: Union(costs.ReportIAMActions, pricing.IAMActions),
-			Table: Union(dynamostore.IAMActions, dynamostore.FinalizeIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions, dynamostore.PriceCacheIAMActions),
-			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions)},
-	},
-}
-
-// ManifestOf is the manifest of function name (a folder of functions/).
-func ManifestOf(name string) (Manifest, bool) {
-	i := slices.IndexFunc(Manifests, func(m Manifest) bool { return m.Name == name })
-	if i < 0 {
-		return Manifest{}, false
-	}
-	return Manifests[i], true
-}
-
 // Union is the sorted union of action lists.
 func Union(lists ...[]string) []string {
 	var out []string
@@ -197,3 +66,11 @@ func Union(lists ...[]string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Get and Post are the routes of those methods on path.
+func Get(path string) Route  { return Route{"GET", path} }
+func Post(path string) Route { return Route{"POST", path} }
+
+// Meaning is what required setting k is, for the message that it is
+// missing ("" for a setting no function requires).
+func Meaning(k string) string { return what[k] }

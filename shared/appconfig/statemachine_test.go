@@ -15,18 +15,4 @@ func TestStateMachineSettings(t *testing.T) {
 	if _, err := From(env(map[string]string{EnvStateMachine: "scan"})); err == nil || !strings.Contains(err.Error(), EnvStateMachine) {
 		t.Errorf("a name, not an ARN: %v", err)
 	}
-	if err := Require("plan", env(map[string]string{EnvTable: "t"})); err == nil || !strings.HasPrefix(err.Error(), EnvPlanBucket+" is not set") {
-		t.Errorf("plan without its bucket: %v", err)
-	}
-	if err := Require("finalize", env(map[string]string{EnvTable: "t"})); err == nil || !strings.HasPrefix(err.Error(), EnvTopic+" is not set") {
-		t.Errorf("finalize without its topic: %v", err)
-	}
-	for fn, set := range map[string]map[string]string{
-		"plan": {EnvTable: "t", EnvPlanBucket: "plans"}, "shard": {EnvTable: "t"},
-		"finalize": {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
-	} {
-		if err := Require(fn, env(set)); err != nil {
-			t.Errorf("%s with %v: %v", fn, set, err)
-		}
-	}
 }

@@ -1,10 +1,13 @@
 // Package lambdaapp starts a cloudscope Lambda function: once per cold start
 // it reads the configuration, checks that the function's required settings
-// are there (its manifest, appconfig.Manifests), builds the AWS clients and the logger,
-// lets the function pick the services it serves, and hands the handler to
-// the Lambda runtime. Each functions/<name>/main.go is a call to Serve or
-// Handle. A start that cannot go on logs why, reports it to the runtime as
-// the init error (so that the invocation's answer says it too) and exits.
+// are there (its manifest), builds the AWS clients and the logger, lets the
+// function's builder build its handler, and hands it to the Lambda runtime.
+// Each functions/<name>/main.go is a call to Handle (or, for an HTTP API
+// function, to shared/lambdaapp/httpapp's Serve) with its manifest and its
+// builder; it imports neither the API nor any capability, so that a
+// function links only what its builder uses. A start that cannot go on
+// logs why, reports it to the runtime as the init error (so that the
+// invocation's answer says it too) and exits.
 package lambdaapp
 
 import (
@@ -19,32 +22,17 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/cloudscope/cloudscope/shared/apigw"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/httpapi"
 )
 
-// Serve runs HTTP API function name (a folder of functions/): services
-// builds the services behind its routes.
-func Serve(name string, services func(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error)) {
-	Handle(name, func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
-		deps, err := services(conf, clients)
-		if err != nil {
-			return nil, err
-		}
-		deps.Logger = log
-		return apigw.Handler(httpapi.New(deps)), nil
-	})
-}
-
-// Handle runs function name (a folder of functions/), whose handler build
-// returns (any handler that lambda.Start takes).
-func Handle(name string, build func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error)) {
+// Handle runs function m, whose handler build returns (any handler that
+// lambda.Start takes).
+func Handle(m appconfig.Manifest, build func(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error)) {
 	// Level and format come from the function's logging configuration
 	// (AWS_LAMBDA_LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT); records carry the request id.
 	log := lambdacontext.NewLogger()
-	conf, err := Configure(name, os.Getenv)
+	conf, err := Configure(m, os.Getenv)
 	if err != nil {
 		fail(log, "bad configuration", err)
 	}
@@ -59,10 +47,10 @@ func Handle(name string, build func(conf appconfig.Config, clients *awsconf.Clie
 	lambda.Start(handler)
 }
 
-// Configure reads function name's configuration through getenv and checks
+// Configure reads function m's configuration through getenv and checks
 // that every setting it requires is set.
-func Configure(name string, getenv func(string) string) (appconfig.Config, error) {
-	if err := appconfig.Require(name, getenv); err != nil {
+func Configure(m appconfig.Manifest, getenv func(string) string) (appconfig.Config, error) {
+	if err := appconfig.Require(m, getenv); err != nil {
 		return appconfig.Config{}, err
 	}
 	return appconfig.From(getenv)

@@ -9,18 +9,28 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
+	"github.com/cloudscope/cloudscope/shared/services/deployed"
 )
+
+// manifest is deployed function name's manifest.
+func manifest(t *testing.T, name string) appconfig.Manifest {
+	m, ok := deployed.ManifestOf(name)
+	if !ok {
+		t.Fatalf("no manifest for %s", name)
+	}
+	return m
+}
 
 func TestConfigureRefusesAMissingRequiredSetting(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if _, err := Configure("scan", env(map[string]string{appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"})); err == nil ||
+	if _, err := Configure(manifest(t, "scan"), env(map[string]string{appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"})); err == nil ||
 		!strings.HasPrefix(err.Error(), "CLOUDSCOPE_TABLE is not set") {
 		t.Errorf("scan without a table: %v", err)
 	}
-	if _, err := Configure("discovery", env(map[string]string{appconfig.EnvTable: "cloudscope", appconfig.EnvConcurrency: "0"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvConcurrency) {
+	if _, err := Configure(manifest(t, "discovery"), env(map[string]string{appconfig.EnvTable: "cloudscope", appconfig.EnvConcurrency: "0"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvConcurrency) {
 		t.Errorf("a bad value: %v", err)
 	}
-	conf, err := Configure("costs", env(map[string]string{appconfig.EnvTable: "cloudscope"}))
+	conf, err := Configure(manifest(t, "costs"), env(map[string]string{appconfig.EnvTable: "cloudscope"}))
 	if err != nil || conf.Table != "cloudscope" {
 		t.Errorf("costs with its table: %+v %v", conf, err)
 	}

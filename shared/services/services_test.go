@@ -53,9 +53,6 @@ func TestStoreFollowsTheConfiguration(t *testing.T) {
 	if _, ok := Records(appconfig.Config{}, clients, nil).(*kv.Memory); !ok {
 		t.Error("records with no table and no local choice should be kept in memory")
 	}
-	if arnRegion("arn:aws:sns:eu-west-1:123456789012:findings", "us-east-1") != "eu-west-1" || arnRegion("nonsense", "us-east-1") != "us-east-1" {
-		t.Error("arnRegion")
-	}
 }
 
 // Every route that takes a region asks the account's region list first: an

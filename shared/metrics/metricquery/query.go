@@ -104,4 +104,3 @@ func AvailableStats(t cloudscope.ResourceType) []string {
 	}
 	return out
 }
-

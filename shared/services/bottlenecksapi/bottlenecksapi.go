@@ -1,8 +1,9 @@
-// Package bottlenecksapi builds the bottlenecks function's services: the
-// scan routes, whose POST /scans starts a scan in the background by
-// invoking the scan function or by starting the organization scan's state
-// machine. It is apart from shared/services so that no other function
-// links the Step Functions client.
+// Package bottlenecksapi is the bottlenecks function, behind GET
+// /bottlenecks, the snapshots, POST /scans, GET /scans/{id} and GET
+// /savings: its manifest and its builder. Its POST /scans starts a scan in
+// the background by invoking the scan function or by starting the
+// organization scan's state machine, so that only this function links the
+// Lambda and Step Functions clients.
 package bottlenecksapi
 
 import (
@@ -18,17 +19,43 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
 	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
+	"github.com/cloudscope/cloudscope/shared/instancetypes"
+	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
-	"github.com/cloudscope/cloudscope/shared/services"
+	"github.com/cloudscope/cloudscope/shared/services/costservice"
+	"github.com/cloudscope/cloudscope/shared/services/scanner"
+	"github.com/cloudscope/cloudscope/shared/services/stores"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
+
+// Manifest is the bottlenecks function's. Settings: the table (snapshots,
+// scan status) and the scan function, which POST /scans invokes (or, when
+// set, the organization scan's state machine, which it starts instead).
+// Grants: the live view of /bottlenecks evaluates the account now, as a
+// scan does; snapshots it only reads; POST /scans invokes the scan function
+// and records it as queued, GET /scans/{id} reads how it goes.
+var Manifest = appconfig.Manifest{
+	Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
+	Routes: []appconfig.Route{
+		appconfig.Get("/bottlenecks"), appconfig.Get("/snapshots"), appconfig.Get("/snapshots/{id}"), appconfig.Get("/snapshots/{id}/diff"),
+		appconfig.Post("/scans"), appconfig.Get("/scans/{id}"), appconfig.Get("/savings"),
+	},
+	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvScanFunc}, Optional: []string{appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles, appconfig.EnvCostTTL, appconfig.EnvStateMachine, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
+	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
+		Table:       appconfig.Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+		InvokesScan: true, StartsScanMachine: true},
+}
 
 // API serves GET /bottlenecks, the snapshots, POST /scans (which
 // invokes the scan function asynchronously, or starts the organization scan's
 // state machine), GET /scans/{id} and GET /savings.
 func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-	store, err := services.Store(conf, clients, nil) // the table, or no start
+	store, err := stores.Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return httpapi.Deps{}, err
 	}
@@ -38,8 +65,17 @@ func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) 
 		}
 		return InvokeScanFunction(clients, conf.ScanFunction)
 	}
-	return httpapi.Deps{Bottlenecks: services.Bottlenecks(conf, clients, store, services.Costs(conf, clients, nil), nil, start), Snapshots: services.SnapshotReads(store),
-		Savings: services.Savings(conf, clients, nil), Regions: services.Regions(conf, clients)}, nil
+	return httpapi.Deps{Bottlenecks: scanner.Service(conf, clients, store, costservice.Costs(conf, clients, nil), nil, start), Snapshots: SnapshotReads(store),
+		Savings: stores.Savings(conf, clients, nil), Regions: discovery.New(discovery.ClientsFrom(clients), conf.Discovery)}, nil
+}
+
+// SnapshotReads is store's reads of a snapshot in parts, for the diff by
+// merge, or nil when it has none.
+func SnapshotReads(store stores.StateStore) httpapi.SnapshotReads {
+	if r, ok := store.(httpapi.SnapshotReads); ok {
+		return r
+	}
+	return nil
 }
 
 // InvokeScanFunction starts a scan by invoking the scan function

@@ -1,4 +1,7 @@
-package services
+// Package metricsapi is the metrics function, behind GET /metrics: its
+// manifest and its builder. It links CloudWatch, EC2 (the enabled regions),
+// STS and, for a member's metrics, the accounts package.
+package metricsapi
 
 import (
 	"context"
@@ -8,29 +11,33 @@ import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
-	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
-	"github.com/cloudscope/cloudscope/shared/s3items"
-	"github.com/cloudscope/cloudscope/shared/scanapp"
 )
 
-// OrganizationStates is the organization scan's engine for the plan, shard and finalize
-// functions: the table keeps the parts, and the costs go through its cache.
-func OrganizationStates(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (scanapp.States, error) {
-	parts, err := PartStore(store)
-	if err != nil {
-		return nil, err
-	}
-	return OrganizationScan(conf, clients, store, parts, Costs(conf, clients, nil), nil, nil), nil
+// Manifest is the metrics function's. Settings: nothing required; it only
+// reads AWS. Grants: the route checks its region against the enabled ones
+// first.
+var Manifest = appconfig.Manifest{
+	Name: "metrics", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 10,
+	Routes:   []appconfig.Route{appconfig.Get("/metrics")},
+	Function: appconfig.Function{Optional: []string{appconfig.EnvPercentiles, appconfig.EnvAccounts, appconfig.EnvMemberRole}},
+	// With a scan of many accounts it reads a member's metrics through the
+	// member role, as a shard does (knowing its own account first).
+	Grants: appconfig.Grants{Account: appconfig.Union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 }
 
-// PlanItems writes the plan to the plan bucket, for the state machine's
-// Distributed Map to read.
-func PlanItems(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
-	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
+// API serves GET /metrics.
+func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
+	return httpapi.Deps{Metrics: Fetcher(conf, clients), Regions: discovery.New(discovery.ClientsFrom(clients), conf.Discovery), MemberMetrics: MemberMetrics(conf, clients)}, nil
+}
+
+// Fetcher is the CloudWatch reader.
+func Fetcher(conf appconfig.Config, clients *awsconf.Clients) *metrics.Fetcher {
+	return metrics.New(metrics.ClientsFrom(clients), conf.Metrics)
 }
 
 // MemberMetrics reads a member account's metrics through its member role
@@ -57,7 +64,7 @@ func MemberMetrics(conf appconfig.Config, clients *awsconf.Clients) func(context
 		if f := readers[c]; f != nil {
 			return f, nil
 		}
-		f := Metrics(conf, c)
+		f := Fetcher(conf, c)
 		readers[c] = f
 		return f, nil
 	}
