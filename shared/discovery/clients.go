@@ -20,6 +20,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
+	"github.com/cloudscope/cloudscope/shared/regions"
 )
 
 // EC2API is the part of the EC2 client that discovery calls.
@@ -113,5 +114,6 @@ func init() {
 }
 
 // RegionsIAMActions are what listing and checking regions calls (Regions,
-// CheckRegions): all that a function needs which only checks region names.
-var RegionsIAMActions = []string{"ec2:DescribeRegions"}
+// CheckRegions): all that a function needs which only checks region names
+// (shared/regions').
+var RegionsIAMActions = regions.IAMActions

@@ -21,7 +21,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -29,11 +28,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/regions"
 )
 
 // withDefaults is o with the defaults of what it leaves zero.
@@ -92,15 +91,14 @@ type Discoverer struct {
 	clients Clients
 	opts    Options
 
-	mu          sync.Mutex
-	regions     []cloudscope.Region
-	regionsAt   time.Time
-	regionNames map[string]string // every region AWS lists -> its opt-in status
+	regions *regions.List // the enabled regions, cached for Options.RegionCacheTTL
 }
 
 // New returns a Discoverer over clients.
 func New(clients Clients, opts Options) *Discoverer {
-	return &Discoverer{clients: clients, opts: withDefaults(opts)}
+	s := &Discoverer{clients: clients, opts: withDefaults(opts)}
+	s.regions = regions.New(func() regions.API { return s.clients.EC2(s.clients.HomeRegion) }, s.opts.RegionCacheTTL, s.opts.Now)
+	return s
 }
 
 // Regions returns the regions enabled for the account, sorted by name. The
@@ -111,42 +109,9 @@ func (s *Discoverer) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 }
 
 // regionList returns the enabled regions and the opt-in status of every
-// region, from the cache or from DescribeRegions. The lock is not held
-// during the call: two cold requests may both make it, which is harmless.
+// region, from the cache or from DescribeRegions (shared/regions).
 func (s *Discoverer) regionList(ctx context.Context, calls *atomic.Int64) ([]cloudscope.Region, map[string]string, error) {
-	s.mu.Lock()
-	if s.regions != nil && s.opts.Now().Sub(s.regionsAt) < s.opts.RegionCacheTTL {
-		defer s.mu.Unlock()
-		return s.regions, s.regionNames, nil
-	}
-	s.mu.Unlock()
-	if calls != nil {
-		calls.Add(1)
-	}
-	out, err := s.clients.EC2(s.clients.HomeRegion).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
-	if err != nil {
-		return nil, nil, awserr.Wrap(err, "DescribeRegions")
-	}
-	var enabled []cloudscope.Region
-	all := make(map[string]string, len(out.Regions))
-	for _, r := range out.Regions {
-		name, status := aws.ToString(r.RegionName), aws.ToString(r.OptInStatus)
-		all[name] = status
-		if enabledStatus(status) {
-			enabled = append(enabled, cloudscope.Region{Name: name, OptInStatus: status})
-		}
-	}
-	slices.SortFunc(enabled, func(a, b cloudscope.Region) int { return cmp.Compare(a.Name, b.Name) })
-	s.mu.Lock()
-	s.regions, s.regionNames, s.regionsAt = enabled, all, s.opts.Now()
-	s.mu.Unlock()
-	return enabled, all, nil
-}
-
-// enabledStatus reports whether a region with this opt-in status accepts calls.
-// An empty status is what DescribeRegions gives without AllRegions: enabled.
-func enabledStatus(status string) bool {
-	return status == "opt-in-not-required" || status == "opted-in" || status == ""
+	return s.regions.Enabled(ctx, calls)
 }
 
 // resolveRegions returns the regions a query covers: the requested ones, each
@@ -172,7 +137,7 @@ func (s *Discoverer) resolveRegions(ctx context.Context, requested []string, run
 		}
 		return s.opts.Regions.Select(names).Read, nil, nil
 	}
-	if err := checkEnabled("regions", requested, enabled, all); err != nil {
+	if err := regions.CheckEnabled("regions", requested, enabled, all); err != nil {
 		return nil, nil, err
 	}
 	return requested, nil, nil
@@ -183,43 +148,7 @@ func (s *Discoverer) resolveRegions(ctx context.Context, requested []string, run
 // region list (one DescribeRegions call per Options.RegionCacheTTL). Any
 // other error means the list could not be read.
 func (s *Discoverer) CheckRegions(ctx context.Context, param string, names []string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	enabled, all, err := s.regionList(ctx, nil)
-	if err != nil {
-		return err
-	}
-	return checkEnabled(param, names, enabled, all)
-}
-
-// checkEnabled checks names against the enabled regions and the opt-in
-// status of every region.
-func checkEnabled(param string, names []string, enabled []cloudscope.Region, all map[string]string) error {
-	for _, name := range names {
-		status, known := all[name]
-		switch {
-		case !known:
-			return cloudscope.Invalid(param, "unknown region %q; enabled regions: %s", cloudscope.Clip(name), joinNames(enabled))
-		case !enabledStatus(status):
-			return cloudscope.Invalid(param, "region %q is not enabled for this account (%s); enabled regions: %s", name, status, joinNames(enabled))
-		}
-	}
-	return nil
-}
-
-// namesShown is how many enabled regions a message lists before "and N more".
-const namesShown = 6
-
-func joinNames(regions []cloudscope.Region) string {
-	var names []string
-	for i, r := range regions {
-		if i == namesShown {
-			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(regions)-namesShown)
-		}
-		names = append(names, r.Name)
-	}
-	return strings.Join(names, ", ")
+	return s.regions.CheckRegions(ctx, param, names)
 }
 
 // Discover lists the resources the query selects. A failing region or service

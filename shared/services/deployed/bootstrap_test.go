@@ -53,8 +53,7 @@ var overweight = map[string]int64{
 // when a function links a service neither its grants nor this list name, and when a listed one is
 // no longer linked, so that the list only shrinks.
 var unneeded = map[string][]string{
-	"metrics": {"dynamodb", "elasticloadbalancing", "elasticloadbalancingv2", "lambda", "organizations", "rds", "s3"},
-	"plan":    {"elasticloadbalancing", "elasticloadbalancingv2", "lambda", "rds"},
+	"metrics": {"organizations"},
 	"shard":   {"organizations"},
 }
 

@@ -13,9 +13,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/regions"
 )
 
 // Manifest is the metrics function's. Settings: nothing required; it only
@@ -27,12 +27,12 @@ var Manifest = appconfig.Manifest{
 	Function: appconfig.Function{Optional: []string{appconfig.EnvPercentiles, appconfig.EnvAccounts, appconfig.EnvMemberRole}},
 	// With a scan of many accounts it reads a member's metrics through the
 	// member role, as a shard does (knowing its own account first).
-	Grants: appconfig.Grants{Account: appconfig.Union(metrics.IAMActions, discovery.RegionsIAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
+	Grants: appconfig.Grants{Account: appconfig.Union(metrics.IAMActions, regions.IAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 }
 
 // API serves GET /metrics.
 func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
-	return httpapi.Deps{Metrics: Fetcher(conf, clients), Regions: discovery.New(discovery.ClientsFrom(clients), conf.Discovery), MemberMetrics: MemberMetrics(conf, clients)}, nil
+	return httpapi.Deps{Metrics: Fetcher(conf, clients), Regions: regions.Of(clients), MemberMetrics: MemberMetrics(conf, clients)}, nil
 }
 
 // Fetcher is the CloudWatch reader.

@@ -5,8 +5,9 @@
 package planstate
 
 import (
+	"context"
+	"errors"
 	"log/slog"
-	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
@@ -14,8 +15,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
+	"github.com/cloudscope/cloudscope/shared/regions"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
@@ -31,7 +33,7 @@ import (
 var Manifest = appconfig.Manifest{
 	Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Organization: true,
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvPlanBucket}, Optional: []string{appconfig.EnvAccounts, appconfig.EnvMemberRole, appconfig.EnvRetention, appconfig.EnvRegions, appconfig.EnvSkipRegions}},
-	Grants: appconfig.Grants{Account: appconfig.Union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
+	Grants: appconfig.Grants{Account: appconfig.Union(accounts.OrganizationsIAMActions, regions.IAMActions), AssumesMemberRole: true,
 		Table:      appconfig.Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 		PlanBucket: appconfig.Union(s3items.IAMActions)},
 }
@@ -47,12 +49,11 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 	if err != nil {
 		return nil, err
 	}
-	d := conf.Discovery
-	d.Budget = 10 * time.Minute
 	engine := scan.NewEngine(scan.EngineDeps{
 		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole}),
-		// The plan lists each account's enabled regions; it reads no metrics.
-		Discovery: func(c *awsconf.Clients) scan.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
+		// The plan lists each account's enabled regions; it discovers no
+		// resources and reads no metrics.
+		Discovery: func(c *awsconf.Clients) scan.Discoverer { return regionLister{regions.Of(c)} },
 		Metrics:   func(*awsconf.Clients) scan.Fetcher { return nil },
 		Parts:     parts,
 		// The scan's lease and status.
@@ -67,4 +68,13 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 // Distributed Map to read.
 func Items(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
 	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
+}
+
+// regionLister is an account's Discoverer for the plan: its enabled
+// regions, and no resources.
+type regionLister struct{ *regions.List }
+
+// Discover refuses: the plan lists regions, the shards discover.
+func (regionLister) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
+	return nil, errors.New("the plan lists each account's regions; it discovers no resources")
 }
