@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
@@ -41,19 +39,29 @@ var (
 // metrics; see the infrastructure's StackSet.)
 var IAMActions = slices.Concat(OrganizationsIAMActions, ManagementIAMActions, AssumeRoleIAMActions, []string{"sts:GetCallerIdentity"})
 
-// OrganizationsAPI is the part of the Organizations client Resolve calls.
-type OrganizationsAPI interface {
-	DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, optFns ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
-	organizations.ListAccountsAPIClient
-	organizations.ListAccountsForParentAPIClient
-	organizations.ListOrganizationalUnitsForParentAPIClient
+// Organization is what Members asks of AWS Organizations: the accounts of
+// the whole organization, those under some OUs (and every unit below them),
+// and its management account (inOrg false when the caller is in no
+// organization). shared/accounts/orgaccounts asks it of the Organizations
+// client; a function that reaches members but lists no organization passes
+// nil, and links no Organizations client.
+type Organization interface {
+	ListAccounts(ctx context.Context) ([]Account, error)
+	ListAccountsUnder(ctx context.Context, ous []string) ([]Account, error)
+	ManagementAccount(ctx context.Context) (id string, inOrg bool, err error)
 }
+
+// errNoOrganization is what asking a nil Organization answers.
+var errNoOrganization = errors.New("this function lists no organization: it has no Organizations client")
 
 // STSAPI is the part of the STS client this package calls.
 type STSAPI interface {
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 	stscreds.AssumeRoleAPIClient
 }
+
+// activeState is Organizations' state of an account that is read.
+const activeState = "ACTIVE"
 
 // Options tune Members.
 type Options struct {
@@ -86,7 +94,7 @@ type Members struct {
 	setting Setting
 	base    *awsconf.Clients
 	sts     STSAPI
-	org     OrganizationsAPI
+	org     Organization
 	opts    Options
 
 	mu         sync.Mutex
@@ -108,8 +116,9 @@ type member struct {
 }
 
 // New returns the accounts of setting, reached from base (the caller's
-// clients) through stsAPI and org.
-func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org OrganizationsAPI, opts Options) *Members {
+// clients) through stsAPI and org (nil: none, for a function that only
+// reaches accounts by id).
+func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization, opts Options) *Members {
 	if opts.Role == "" {
 		opts.Role = DefaultRole
 	}
@@ -169,82 +178,32 @@ func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
 	var found []Account
 	switch {
 	case m.setting.Self():
-		found = []Account{{ID: caller, State: string(orgtypes.AccountStateActive)}}
+		found = []Account{{ID: caller, State: activeState}}
 	case m.setting.Mode == ModeList:
 		for _, id := range m.setting.IDs {
-			found = append(found, Account{ID: id, State: string(orgtypes.AccountStateActive)})
+			found = append(found, Account{ID: id, State: activeState})
 		}
+	case m.org == nil:
+		return nil, errNoOrganization
 	case len(m.setting.OUs) == 0:
-		p := organizations.NewListAccountsPaginator(m.org, &organizations.ListAccountsInput{})
-		for p.HasMorePages() {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, awserr.Wrap(err, "organizations ListAccounts")
-			}
-			found = appendAccounts(found, out.Accounts)
+		if found, err = m.org.ListAccounts(ctx); err != nil {
+			return nil, err
 		}
 	default:
-		if found, err = m.underOUs(ctx, m.setting.OUs); err != nil {
+		if found, err = m.org.ListAccountsUnder(ctx, m.setting.OUs); err != nil {
 			return nil, err
 		}
 	}
 	slices.SortFunc(found, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
 	found = slices.CompactFunc(found, func(a, b Account) bool { return a.ID == b.ID })
 	for _, a := range found {
-		if a.State == string(orgtypes.AccountStateActive) {
+		if a.State == activeState {
 			r.Accounts = append(r.Accounts, a)
 		} else {
 			r.Skipped = append(r.Skipped, a)
 		}
 	}
 	return r, nil
-}
-
-// underOUs lists the accounts of the OUs and of every unit below them.
-func (m *Members) underOUs(ctx context.Context, ous []string) ([]Account, error) {
-	var found []Account
-	queue := slices.Clone(ous)
-	seen := map[string]bool{}
-	for len(queue) > 0 {
-		ou := queue[0]
-		queue = queue[1:]
-		if seen[ou] {
-			continue
-		}
-		seen[ou] = true
-		p := organizations.NewListAccountsForParentPaginator(m.org, &organizations.ListAccountsForParentInput{ParentId: aws.String(ou)})
-		for p.HasMorePages() {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, awserr.Wrap(err, "organizations ListAccountsForParent "+ou)
-			}
-			found = appendAccounts(found, out.Accounts)
-		}
-		c := organizations.NewListOrganizationalUnitsForParentPaginator(m.org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(ou)})
-		for c.HasMorePages() {
-			out, err := c.NextPage(ctx)
-			if err != nil {
-				return nil, awserr.Wrap(err, "organizations ListOrganizationalUnitsForParent "+ou)
-			}
-			for _, u := range out.OrganizationalUnits {
-				queue = append(queue, aws.ToString(u.Id))
-			}
-		}
-	}
-	return found, nil
-}
-
-// appendAccounts adds Organizations' accounts, with their state (or, from
-// an older answer without State, their Status).
-func appendAccounts(to []Account, as []orgtypes.Account) []Account {
-	for _, a := range as {
-		state := string(a.State)
-		if state == "" {
-			state = string(a.Status)
-		}
-		to = append(to, Account{ID: aws.ToString(a.Id), Name: aws.ToString(a.Name), State: state})
-	}
-	return to
 }
 
 // RoleARN is the member role's ARN in account id.

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/breaker"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -136,7 +136,7 @@ func newMembers(t *testing.T, setting string, o *org) *Members {
 		t.Fatal(err)
 	}
 	base := awsstub.Clients(o.handle)
-	return New(s, base, stsclient.Home(base), organizationsclient.Home(base), Options{})
+	return New(s, base, stsclient.Home(base), orgaccounts.Of(base), Options{})
 }
 
 func ids(as []Account) []string {
@@ -242,7 +242,7 @@ func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), organizationsclient.Home(base), Options{ExpiryWindow: 5 * time.Minute})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{ExpiryWindow: 5 * time.Minute})
 	c, err := m.Clients(ctx, "111111111111")
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestARefusalIsForgottenAfterMinutes(t *testing.T) {
 	s, _ := Parse("org")
 	base := awsstub.Clients(o.handle)
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-	m := New(s, base, stsclient.Home(base), organizationsclient.Home(base), Options{Now: func() time.Time { return now }})
+	m := New(s, base, stsclient.Home(base), orgaccounts.Of(base), Options{Now: func() time.Time { return now }})
 	assumed := func() int32 {
 		n, _ := o.assumed.Load("222222222222")
 		if n == nil {
@@ -317,7 +317,7 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), organizationsclient.Home(base), Options{})
+	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{})
 	for _, scan := range []string{"sched-4f1c2d", "sched-4f1c2d", "manual-20261206T0900Z/x"} {
 		if _, err := m.Clients(ForScan(context.Background(), scan), "111111111111"); err != nil {
 			t.Fatal(err)

@@ -2,13 +2,8 @@ package accounts
 
 import (
 	"context"
-	"errors"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awserr"
 )
 
 // DefaultCostRole is the role in the organization's management account
@@ -32,18 +27,17 @@ func (m *Members) Management(ctx context.Context) (string, error) {
 	if id != "" {
 		return id, nil
 	}
-	out, err := m.org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if m.org == nil {
+		return "", errNoOrganization
+	}
+	id, inOrg, err := m.org.ManagementAccount(ctx)
 	switch {
-	case err != nil && awserr.Code(err) == "AWSOrganizationsNotInUseException":
+	case err != nil:
+		return "", err
+	case !inOrg:
 		if id, _, err = m.Caller(ctx); err != nil {
 			return "", err
 		}
-	case err != nil:
-		return "", awserr.Wrap(err, "organizations DescribeOrganization")
-	case out.Organization == nil || aws.ToString(out.Organization.MasterAccountId) == "":
-		return "", errors.New("organizations DescribeOrganization named no management account")
-	default:
-		id = aws.ToString(out.Organization.MasterAccountId)
 	}
 	m.mu.Lock()
 	m.management = id

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -56,7 +56,7 @@ func TestCostClients(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return New(set, base, stsclient.Home(base), organizationsclient.Home(base), Options{}), s
+		return New(set, base, stsclient.Home(base), orgaccounts.Of(base), Options{}), s
 	}
 	inOrg := func() (*organizations.DescribeOrganizationOutput, error) {
 		return &organizations.DescribeOrganizationOutput{Organization: &orgtypes.Organization{MasterAccountId: aws.String(mgmt)}}, nil

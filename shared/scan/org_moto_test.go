@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
@@ -130,7 +131,7 @@ func TestMotoOrganization(t *testing.T) {
 	costSvc := costs.New(costs.ClientFrom(mgmtClients), costs.NewMemoryCache(time.Now), costs.Options{})
 	sc := New(Deps{Store: parts, Thresholds: bottleneck.Defaults})
 	engine := NewEngine(EngineDeps{
-		Accounts: accounts.New(setting, mgmtClients, stsclient.Home(mgmtClients), org, accounts.Options{}),
+		Accounts: accounts.New(setting, mgmtClients, stsclient.Home(mgmtClients), orgaccounts.New(org), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond})
 		},

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
@@ -155,7 +156,7 @@ func (k *keyRecorder) account(key string) string {
 func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions discovery.RegionFilter) *Engine {
 	setting, _ := accounts.Parse("org")
 	return NewEngine(EngineDeps{
-		Accounts: accounts.New(setting, o.mgmt, stsAPI, organizationsclient.Home(o.mgmt), accounts.Options{}),
+		Accounts: accounts.New(setting, o.mgmt, stsAPI, orgaccounts.Of(o.mgmt), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
 			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond, Regions: regions})
 		},

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -131,7 +131,7 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 // kept in parts, the snapshots in store and the records in records (nil:
 // where Records puts them).
 func OrganizationScan(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts scan.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Engine {
-	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole})
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
 	return scan.NewEngine(scan.EngineDeps{

@@ -6,10 +6,10 @@ package costservice
 
 import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -38,7 +38,7 @@ func costClient(conf appconfig.Config, clients *awsconf.Clients) costs.CostExplo
 	}
 	// Outside a scan (the cost routes) the cost role's sessions are named
 	// as /metrics' member sessions; a scan's finalize names them after the scan.
-	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients),
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients),
 		accounts.Options{Role: conf.MemberRole, SessionName: accounts.SessionName("api")})
 	return costs.ClientOf(members.CostClients)
 }

@@ -7,9 +7,9 @@ import (
 	"log/slog"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -52,7 +52,7 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 	costSvc := costservice.Costs(conf, clients, nil)
 	priceList := prices.PriceList(conf, clients)
 	engine := scan.NewEngine(scan.EngineDeps{
-		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole}),
+		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients), accounts.Options{Role: conf.MemberRole}),
 		Costs:    costSvc,
 		Parts:    parts,
 		// The snapshot, the anomalies (priced), the ledger and the

@@ -10,7 +10,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -48,7 +47,7 @@ func MemberMetrics(conf appconfig.Config, clients *awsconf.Clients) func(context
 	if conf.Accounts.Self() {
 		return nil
 	}
-	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole})
+	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), nil, accounts.Options{Role: conf.MemberRole})
 	var mu sync.Mutex
 	readers := map[*awsconf.Clients]*metrics.Fetcher{} // one per member's clients (renewed with them)
 	return func(ctx context.Context, account string) (httpapi.Metrics, error) {

@@ -10,9 +10,9 @@ import (
 	"log/slog"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
@@ -50,7 +50,7 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 		return nil, err
 	}
 	engine := scan.NewEngine(scan.EngineDeps{
-		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole}),
+		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients), accounts.Options{Role: conf.MemberRole}),
 		// The plan lists each account's enabled regions; it discovers no
 		// resources and reads no metrics.
 		Discovery: func(c *awsconf.Clients) scan.Discoverer { return regionLister{regions.Of(c)} },

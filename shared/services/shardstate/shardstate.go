@@ -11,7 +11,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/organizationsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -53,7 +52,7 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics
 	engine := scan.NewEngine(scan.EngineDeps{
-		Accounts:  accounts.New(conf.Accounts, clients, stsclient.Home(clients), organizationsclient.Home(clients), accounts.Options{Role: conf.MemberRole}),
+		Accounts:  accounts.New(conf.Accounts, clients, stsclient.Home(clients), nil, accounts.Options{Role: conf.MemberRole}),
 		Discovery: func(c *awsconf.Clients) scan.Discoverer { return discovery.New(discovery.ClientsFrom(c), d) },
 		Metrics:   func(c *awsconf.Clients) scan.Fetcher { return metrics.New(metrics.ClientsFrom(c), conf.Metrics) },
 		Parts:     parts,
