@@ -357,3 +357,27 @@ func TestEveryAccountsClientsFailFast(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutOrganizationsAccountsAreReachedByID: a function that lists no
+// organization (metrics, shard) passes no Organization; it reaches members
+// by id all the same, and listing or finding the management account says
+// why it cannot.
+func TestWithoutOrganizationsAccountsAreReachedByID(t *testing.T) {
+	s, err := Parse("org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &org{}
+	base := awsstub.Clients(o.handle)
+	m := New(s, base, stsclient.Home(base), nil, Options{})
+	ctx := context.Background()
+	if c, err := m.Clients(ctx, "111111111111"); err != nil || c == nil {
+		t.Errorf("a member by id: %v %v", c, err)
+	}
+	if _, err := m.Resolve(ctx); err == nil || !strings.Contains(err.Error(), "Organizations") {
+		t.Errorf("listing the organization without Organizations: %v", err)
+	}
+	if _, err := m.Management(ctx); err == nil || !strings.Contains(err.Error(), "Organizations") {
+		t.Errorf("the management account without Organizations: %v", err)
+	}
+}
