@@ -77,6 +77,13 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer stopPrices()
+	// The emulator's wire: S3 buckets in the path, CloudWatch in JSON.
+	for _, kv := range awsconf.EmulatorWire.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
 	clients, err := demo.Clients(ctx, srv.URL)
 	if err != nil {
 		return err

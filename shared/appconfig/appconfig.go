@@ -22,6 +22,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/anomaly"
+	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
@@ -176,6 +177,11 @@ func From(getenv func(string) string) (Config, error) {
 		c.Metrics.NoPercentiles = true
 	default:
 		return c, fmt.Errorf("%s=%q: want on or off", EnvPercentiles, v)
+	}
+	// The clients read the wire settings themselves (awsconf.NewClients):
+	// a value they do not know stops the start here.
+	if _, err := awsconf.WireFrom(getenv); err != nil {
+		return c, err
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvPriceList))); v {
 	case "", "on":

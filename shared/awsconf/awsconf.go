@@ -178,13 +178,6 @@ func Complete(cfg aws.Config, opts Options) (aws.Config, error) {
 	return cfg, nil
 }
 
-// EndpointOverridden reports whether the configuration points at an endpoint
-// other than AWS's own, such as an emulator named by AWS_ENDPOINT_URL.
-func EndpointOverridden(cfg aws.Config) bool {
-	return cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" ||
-		os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH") != ""
-}
-
 // EnvPricingEndpoint is the SDK's per-service endpoint setting of the Price
 // List Query API. The SDK sends Price List calls there even when
 // AWS_ENDPOINT_URL sends every other service to an emulator, so a Price
@@ -200,17 +193,25 @@ func PricingEndpoint() string { return os.Getenv(EnvPricingEndpoint) }
 // constructor is a package of its own (shared/awsconf/ec2client and its
 // siblings), so that a function links only the SDK clients it calls.
 type Clients struct {
-	cfg      aws.Config
-	emulated bool
-	built    sync.Map // clientKey: the service's client
+	cfg   aws.Config
+	wire  Wire
+	built sync.Map // clientKey: the service's client
 }
 
 // clientKey names one client: its service and region.
 type clientKey struct{ service, region string }
 
-// NewClients returns the client set for cfg.
+// NewClients returns the client set for cfg, with the wire settings of the
+// environment (see Wire; the default is AWS's own).
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{cfg: cfg, emulated: EndpointOverridden(cfg)}
+	return NewClientsWith(cfg, wireOfEnvironment())
+}
+
+// NewClientsWith returns the client set for cfg with the wire settings w,
+// whatever the environment says (the demo's seeding, which only ever
+// writes to an emulator).
+func NewClientsWith(cfg aws.Config, w Wire) *Clients {
+	return &Clients{cfg: cfg, wire: w}
 }
 
 // Config returns the configuration the clients are built from.
@@ -219,9 +220,9 @@ func (c *Clients) Config() aws.Config { return c.cfg }
 // DefaultRegion is the region of the configuration, used for global services.
 func (c *Clients) DefaultRegion() string { return c.cfg.Region }
 
-// Emulated reports whether the clients talk to an emulator (see
-// EndpointOverridden), where some services need other settings.
-func (c *Clients) Emulated() bool { return c.emulated }
+// Wire is how the clients speak where an emulator needs other than AWS's
+// own (the S3 and CloudWatch client packages read it).
+func (c *Clients) Wire() Wire { return c.wire }
 
 // Client is service's client for region in c, built by build the first
 // time it is asked for and the same client after that. Each service's

@@ -53,13 +53,25 @@ func TestRetriesAreAdaptiveAndBounded(t *testing.T) {
 	}
 }
 
+// The emulator's wire is its settings' doing (awsconf.EmulatorWire), never
+// the endpoint's: an emulator's endpoint alone keeps AWS's own.
 func TestEmulatorSettings(t *testing.T) {
-	plain := load(t, awsconf.Options{Region: "us-east-1"})
-	if s3client.In(plain, "us-east-1").Options().UsePathStyle || cloudwatchclient.In(plain, "us-east-1").Options().DisableRequestCompression {
-		t.Error("AWS endpoint got emulator settings")
+	t.Setenv(awsconf.EnvS3PathStyle, "")
+	t.Setenv(awsconf.EnvCloudWatchProtocol, "")
+	for name, c := range map[string]*awsconf.Clients{
+		"AWS":                             load(t, awsconf.Options{Region: "us-east-1"}),
+		"an emulator's endpoint, no wire": load(t, awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"}),
+	} {
+		if s3client.In(c, "us-east-1").Options().UsePathStyle || cloudwatchclient.In(c, "us-east-1").Options().DisableRequestCompression {
+			t.Errorf("%s: got emulator settings", name)
+		}
+		if p, ok := cloudwatchclient.In(c, "us-east-1").Options().Protocol.(*awsjson.Protocol); ok {
+			t.Errorf("%s: speaks %T; the SDK's default protocol should be kept", name, p)
+		}
 	}
-	if p, ok := cloudwatchclient.In(plain, "us-east-1").Options().Protocol.(*awsjson.Protocol); ok {
-		t.Errorf("AWS endpoint speaks %T; the SDK's default protocol should be kept", p)
+	for _, kv := range awsconf.EmulatorWire.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
 	}
 	emu := load(t, awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"})
 	if !s3client.In(emu, "eu-west-1").Options().UsePathStyle {
@@ -123,7 +135,7 @@ func TestFromEnvironment(t *testing.T) {
 	if err != nil || creds.AccessKeyID != "AKID" || creds.SecretAccessKey != "secret" || creds.SessionToken != "token" {
 		t.Errorf("credentials %+v, %v", creds, err)
 	}
-	if cfg.Region != "eu-west-1" || *cfg.BaseEndpoint != "http://127.0.0.1:4566" || cfg.Retryer().MaxAttempts() != 3 || !awsconf.EndpointOverridden(cfg) {
+	if cfg.Region != "eu-west-1" || *cfg.BaseEndpoint != "http://127.0.0.1:4566" || cfg.Retryer().MaxAttempts() != 3 {
 		t.Errorf("region %s, endpoint %s, %d attempts", cfg.Region, *cfg.BaseEndpoint, cfg.Retryer().MaxAttempts())
 	}
 	cfg, err = awsconf.FromEnvironment(getenv, awsconf.Options{Region: "us-west-2", MaxAttempts: 5})

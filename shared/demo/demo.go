@@ -257,7 +257,8 @@ func placeholderZip() ([]byte, error) {
 }
 
 // Clients returns AWS clients for the emulator at endpoint: the emulator's
-// static test credentials, never the user's, and a guard that fails any
+// static test credentials, never the user's, the emulator's wire
+// (awsconf.EmulatorWire), and a guard that fails any
 // request addressed anywhere but loopback (a service-specific endpoint
 // setting such as AWS_ENDPOINT_URL_EC2 could otherwise send one to AWS).
 // Cost forecasts, which the emulator lacks, and the anomaly query's eight
@@ -279,7 +280,7 @@ func Clients(ctx context.Context, endpoint string, extra ...func(*middleware.Sta
 	if err := CheckEndpoint(cfg); err != nil {
 		return nil, err
 	}
-	return awsconf.NewClients(cfg), nil
+	return awsconf.NewClientsWith(cfg, awsconf.EmulatorWire), nil
 }
 
 // loopbackGuard fails a request, once its endpoint is resolved, unless it

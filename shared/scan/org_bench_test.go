@@ -42,6 +42,31 @@ type stubAccount struct {
 	instances, dbs, fns int
 	stamps              []time.Time
 	values              []float64
+	// healthy, when set, gives each metric its own value by name (see
+	// healthyValues) instead of 35 for every series.
+	healthy map[string][]float64
+}
+
+// healthyValues are a healthy fleet's series, by metric name: CPU at 35%,
+// no failed status check, a database with 50 GB free and 20 connections,
+// functions called 1,000 times an hour without throttles or errors, in
+// 200 ms of their 30 s timeout.
+var healthyValues = map[string]float64{
+	"CPUUtilization": 35, "StatusCheckFailed": 0, "FreeStorageSpace": 50e9, "DatabaseConnections": 20,
+	"Throttles": 0, "Errors": 0, "Invocations": 1000, "Duration": 200,
+}
+
+// withHealthySeries makes a's every metric healthy (healthyValues).
+func (a *stubAccount) withHealthySeries() *stubAccount {
+	a.healthy = map[string][]float64{}
+	for name, v := range healthyValues {
+		vs := make([]float64, len(a.stamps))
+		for i := range vs {
+			vs[i] = v
+		}
+		a.healthy[name] = vs
+	}
+	return a
 }
 
 func newStubAccount(instances, dbs, fns int) *stubAccount {
@@ -104,8 +129,15 @@ func (a *stubAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
 	case *cloudwatch.GetMetricDataInput:
 		out := &cloudwatch.GetMetricDataOutput{}
 		for _, q := range in.MetricDataQueries {
+			values := a.values
+			if a.healthy != nil {
+				values = a.healthy[aws.ToString(q.MetricStat.Metric.MetricName)]
+				if values == nil {
+					return nil, fmt.Errorf("stub account: no healthy series of %s", aws.ToString(q.MetricStat.Metric.MetricName))
+				}
+			}
 			out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete,
-				Timestamps: a.stamps, Values: a.values})
+				Timestamps: a.stamps, Values: values})
 		}
 		return out, nil
 	}
@@ -454,4 +486,43 @@ func BenchmarkMapShardsPerAccount(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkHealthyShardOfTheOrganization is the organization model's
+// shard (30 instances, 15 databases, 14 functions) with healthy series
+// (healthyValues) rather than every series at 35, which fires every rule
+// that can fire: the metrics its rules read then, and what one scan of the
+// 1,000 accounts x 17 regions costs in GetMetricData. No rule is screened
+// in: each resource's reads are the first round's, the floor of these
+// rules (3 a resource: an instance's CPU average and maximum and its
+// status checks; a database's connections, CPU and free storage; a
+// function's throttles, errors and p99 duration).
+func BenchmarkHealthyShardOfTheOrganization(b *testing.B) {
+	a := newStubAccount(30, 15, 14).withHealthySeries()
+	var part cloudscope.ShardPart
+	var calls *awsstub.Counter
+	for b.Loop() {
+		calls = &awsstub.Counter{}
+		parts := newPartStore()
+		e := benchEngine(a, calls, parts, 0)
+		if _, err := e.account(context.Background(), "111111111111"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.RunShard(context.Background(), cloudscope.Shard{ScanID: "bench", AccountID: "111111111111", Region: "eu-west-1"}); err != nil {
+			b.Fatal(err)
+		}
+		part = parts.parts["bench"]["111111111111#eu-west-1"]
+	}
+	if len(part.Resources) != 59 || len(part.Findings) != 0 {
+		b.Fatalf("%d resources, %d findings: the healthy fleet should find nothing", len(part.Resources), len(part.Findings))
+	}
+	perResource := float64(part.MetricsRequested) / 59
+	gmd := bill.Prices[bill.GetMetricData]
+	usd, _ := strconv.ParseFloat(gmd.Amount, 64)
+	orgUSD := perResource * 1_000_000 * usd / float64(gmd.Per)
+	b.ReportMetric(float64(part.MetricsRequested), "shard-metrics-requested")
+	b.ReportMetric(perResource, "metrics-per-resource")
+	b.ReportMetric(orgUSD, "org-getmetricdata-USD")
+	b.Logf("healthy organization model: %d metrics for 59 resources (%.2f a resource), %d GetMetricData calls; GetMetricData of one scan of 1,000 accounts x 17 regions: %.2f USD",
+		part.MetricsRequested, perResource, calls.Count("CloudWatch.GetMetricData"), orgUSD)
 }

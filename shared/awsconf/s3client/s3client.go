@@ -10,13 +10,14 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
 
-// In is the S3 client for region. Against an emulator it uses path-style
-// addressing, since bucket subdomains of a loopback address do not resolve.
+// In is the S3 client for region. It addresses buckets in the path when the
+// wire settings say so (awsconf.EnvS3PathStyle, for an emulator on a
+// loopback address, whose bucket subdomains do not resolve).
 func In(c *awsconf.Clients, region string) *s3.Client {
 	return awsconf.Client(c, "s3", region, func(cfg aws.Config) *s3.Client {
 		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.Region = region
-			o.UsePathStyle = c.Emulated()
+			o.UsePathStyle = c.Wire().S3PathStyle
 		})
 	})
 }

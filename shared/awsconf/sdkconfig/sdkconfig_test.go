@@ -25,7 +25,7 @@ func TestLoad(t *testing.T) {
 	if _, ok := r.(*retry.AdaptiveMode); !ok || r.MaxAttempts() != 2 {
 		t.Errorf("retryer %T with %d attempts, want adaptive with AWS_MAX_ATTEMPTS's 2", r, r.MaxAttempts())
 	}
-	if cfg.Region != "eu-west-1" || !awsconf.EndpointOverridden(cfg) {
+	if cfg.Region != "eu-west-1" || cfg.BaseEndpoint == nil {
 		t.Errorf("region %s, endpoint %v", cfg.Region, cfg.BaseEndpoint)
 	}
 	t.Setenv("AWS_MAX_ATTEMPTS", "")

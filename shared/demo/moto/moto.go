@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
 
 // AccountID is the account moto serves.
@@ -164,8 +166,10 @@ func (s *Server) Reset(ctx context.Context) error {
 // time, so regions read together only make each call slower, past the HTTP
 // timeout on a busy machine. Prices are off (CLOUDSCOPE_PRICE_LIST=off):
 // moto has no Price List, and a test that wants prices names a stand-in.
+// The wire settings are moto's (awsconf.EmulatorWire: S3 buckets in the
+// path, CloudWatch in JSON).
 func (s *Server) Env() []string {
-	return []string{
+	return append([]string{
 		"AWS_ENDPOINT_URL=" + s.URL,
 		"AWS_MAX_ATTEMPTS=2",
 		"AWS_ACCESS_KEY_ID=testing",
@@ -178,5 +182,5 @@ func (s *Server) Env() []string {
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"CLOUDSCOPE_REGIONS_AT_ONCE=1",
 		"CLOUDSCOPE_PRICE_LIST=off",
-	}
+	}, awsconf.EmulatorWire.Env()...)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,8 +25,13 @@ const AccountID = moto.AccountID
 type Server struct{ *moto.Server }
 
 // Main runs a test package's tests with one moto server, available as *srv,
-// and stops the server afterwards. Call it from TestMain.
+// and stops the server afterwards. Call it from TestMain. It sets the
+// emulator's wire settings (awsconf.EmulatorWire) for the whole test binary.
 func Main(m *testing.M, srv **Server) int {
+	for _, kv := range awsconf.EmulatorWire.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
 	s, err := moto.Start(0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mototest:", err)
