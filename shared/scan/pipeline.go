@@ -15,11 +15,8 @@ import (
 // The region pipeline every scan runs, whatever its accounts: a region's
 // resources, once listed, have their targets picked (target), their
 // metrics read (readMetrics, the one read of a region's targets) and the
-// rules applied (judge), into the region's part. The organization scan's
-// shard (RunShard, in the shard Lambda and the local pool) and the
-// one-account scan (Scanner.evaluate, in the scan Lambda and the CLI) both
-// call readAndJudge; only what surrounds it differs (how the resources are
-// listed, where the part goes).
+// rules applied (judge), into the region's part: the shard (RunShard, in
+// the shard Lambda, the local pool and the live view) of every scan.
 
 // readAndJudge judges resources (one region's, listed into part), the
 // rules that need no metrics at once and those that do chunk resources at

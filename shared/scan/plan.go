@@ -111,6 +111,12 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if e.oneAccount() && len(r.Accounts) == 1 && failures[0] != nil {
+		// A one-account scan that cannot list its account's regions has
+		// nothing to read: it fails now, as its discovery did, with the
+		// cause's kind (the state machine retries a passing one).
+		return nil, fmt.Errorf("list the regions of the account: %w", cloudscope.Errorf(cloudscope.ErrorCode(failures[0].Code), "%s", failures[0].Message))
+	}
 	var shards []cloudscope.Shard
 	for i := range r.Accounts {
 		shards = append(shards, perAccount[i]...)
