@@ -152,7 +152,7 @@ func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (S
 // topic is configured, the notifier.
 func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Scanner {
 	d := conf.Discovery
-	d.Budget = 10 * time.Minute // the scan function's timeout leaves room after this
+	d.Budget = 10 * time.Minute // a shard function's timeout leaves room after this
 	prices := Prices(conf, clients)
 	deps := scan.Deps{
 		Discovery:    discovery.New(discovery.ClientsFrom(clients), d),
@@ -195,7 +195,8 @@ func callerAccount(clients *awsconf.Clients) func(context.Context) (string, erro
 	}
 }
 
-// OrganizationScan is the organization scan's engine for conf.Accounts (other than self): the
+// OrganizationScan is the engine of every scan, for conf.Accounts: self (the
+// default) is a plan of the credentials' own account; otherwise the
 // accounts reached from clients (the management account's, or a delegated
 // administrator's) through the member role, discovery and metrics built
 // over each account's clients, costs from the management account, the parts
