@@ -232,7 +232,7 @@ func TestTheScanMachineMayDoOnlyItsWork(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, fn := range OrganizationFunctions {
+	for _, fn := range ScanStates {
 		arn := "${" + logicalID(t, stack, "Functions", title(fn)) + ".Arn}"
 		want = append(want, arn, arn+":*")
 	}

@@ -82,7 +82,6 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	}
 	var declared []string
 	routes := map[Route]string{}
-	org := false
 	for _, m := range Manifests {
 		declared = append(declared, m.Name)
 		for _, k := range m.Required {
@@ -96,10 +95,6 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 			}
 			routes[r] = m.Name
 		}
-		if org && !m.Organization {
-			t.Errorf("%s comes after a function of the organization scan", m.Name)
-		}
-		org = org || m.Organization
 		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
 			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
 		}
@@ -111,22 +106,22 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 
 func TestRequireNamesTheMissingSetting(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	for fn, want := range map[string]string{"scan": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable, "discovery": EnvTable} {
+	for fn, want := range map[string]string{"digest": EnvTable, "bottlenecks": EnvTable, "costs": EnvTable, "discovery": EnvTable} {
 		err := Require(fn, env(nil))
 		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
 			t.Errorf("%s without settings: %v", fn, err)
 		}
 	}
-	if err := Require("bottlenecks", env(map[string]string{EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), EnvScanFunc) {
-		t.Errorf("bottlenecks without the scan function: %v", err)
+	if err := Require("bottlenecks", env(map[string]string{EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), EnvStateMachine) {
+		t.Errorf("bottlenecks without the state machine: %v", err)
 	}
-	if err := Require("scan", env(map[string]string{EnvTable: "t", EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), EnvTopic) {
-		t.Errorf("scan with a blank topic: %v", err)
+	if err := Require("digest", env(map[string]string{EnvTable: "t", EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), EnvTopic) {
+		t.Errorf("digest with a blank topic: %v", err)
 	}
 	for fn, set := range map[string]map[string]string{
 		"discovery": {EnvTable: "t"}, "metrics": nil, "costs": {EnvTable: "t"},
-		"bottlenecks": {EnvTable: "t", EnvScanFunc: "arn:aws:lambda:us-east-1:123456789012:function:scan"},
-		"scan":        {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
+		"bottlenecks": {EnvTable: "t", EnvStateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:scan"},
+		"digest":      {EnvTable: "t", EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
 	} {
 		if err := Require(fn, env(set)); err != nil {
 			t.Errorf("%s with %v: %v", fn, set, err)

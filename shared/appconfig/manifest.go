@@ -23,7 +23,7 @@ import (
 type Manifest struct {
 	Name string
 	// Routes are the HTTP API routes behind the function; none for the
-	// scan and the organization scan's states, which events invoke.
+	// digest and the scan's states, which events invoke.
 	Routes []Route
 	Function
 	Grants Grants
@@ -31,9 +31,6 @@ type Manifest struct {
 	// reserved concurrency (the shard function's is the map's
 	// MaxConcurrency, a deployment setting).
 	MemoryMB, TimeoutSeconds, Concurrency int
-	// Organization: deployed only when the scan reads more than its own account
-	// (the organization scan's states).
-	Organization bool
 }
 
 // Route is one API route: a method and a path in the OpenAPI document's
@@ -42,24 +39,20 @@ type Route struct{ Method, Path string }
 
 // Grants are what one function's role may do: read-only account actions
 // (which take no resource), actions on the table, on the topic and its key,
-// on the plan bucket, and the scan function or state machine it starts.
+// on the plan bucket, and the state machine it starts.
 // Every list comes from the package whose code makes the calls.
 type Grants struct {
 	Account  []string
 	Table    []string
 	Topic    []string
 	TopicKey []string
-	// InvokesScan: POST /scans invokes the scan function (lambda:InvokeFunction on it).
-	InvokesScan bool
-	// DeadLetters are what sending a failed scan to the dead-letter queue needs.
-	DeadLetters []string
 	// AssumesMemberRole: the function reads member accounts through the
 	// member role (sts:AssumeRole on that role's name in any account).
 	AssumesMemberRole bool
 	// PlanBucket are the actions on the plan bucket's objects.
 	PlanBucket []string
-	// StartsScanMachine: with accounts other than self, POST /scans starts
-	// the state machine (sfnstart.IAMActions on it).
+	// StartsScanMachine: POST /scans starts the scan's state machine
+	// (sfnstart.IAMActions on it).
 	StartsScanMachine bool
 }
 
@@ -73,23 +66,22 @@ type Grants struct {
 //   - metrics: nothing required; it only reads AWS.
 //   - costs: the table, where Cost Explorer answers are cached (each miss is
 //     a billed request; a cache in memory is lost with every instance).
-//   - bottlenecks: the table (snapshots, scan status) and the scan function,
-//     which POST /scans invokes (or, when set, the organization scan's state
-//     machine, which it starts instead).
-//   - scan: the table, where snapshots go, and the topic for new findings.
-//   - plan, shard, finalize: the organization scan's states (deployed with
-//     cloudscope:accounts other than self). Each needs the table (scan
-//     status, the shards' parts); plan also the bucket it writes the shards
-//     to, finalize the topic.
+//   - bottlenecks: the table (snapshots, scan status) and the scan's state
+//     machine, which POST /scans starts.
+//   - digest: the table, where the snapshots, ledger and anomalies are, and
+//     the topic the weekly digest goes to.
+//   - plan, shard, finalize: every scan's states (one account, the setting
+//     self, or many), deployed always. Each needs the table (scan status,
+//     the shards' parts); plan also the bucket it writes the shards to,
+//     finalize the topic.
 //
-// Sizes: the scan reads a 10,000-resource account in 2.5 s with a 146 MiB
-// heap (make bench); 1 GB and 15 minutes leave room for accounts far larger.
+// Sizes: the digest reads a few snapshots' findings and one cost query.
 // GET /resources reads the stored inventory: a first page takes a few
 // milliseconds, but a filter or sort across 1,000,000 resources decodes them
 // all (about 10 s of one core and a 46 MiB heap, BenchmarkStoredInventory):
 // 1,769 MB buys a whole vCPU, and 29 s is API Gateway's own limit. Costs
 // reserves few instances: every miss is a billed Cost Explorer request; the
-// scan one, since one scan runs at a time. The organization scan: a plan is a few
+// digest one. The scan: a plan is a few
 // calls per account; a shard holds one account-region (goal: a peak heap
 // under 256 MB, issue 14), up to 15 minutes; finalize merges every part's
 // summary and writes the snapshot (goal: under 2 minutes and 1 GB), with a
@@ -98,14 +90,15 @@ type Grants struct {
 //
 // Grants: the metrics route checks its region against the enabled ones
 // first. The live view of /bottlenecks evaluates the account now, as a scan
-// does; snapshots it only reads; POST /scans invokes the scan function and
-// records it as queued, GET /scans/{id} reads how it goes. The plan lists the
+// does; snapshots it only reads; POST /scans starts the state machine and
+// records the scan as queued, GET /scans/{id} reads how it goes. The plan lists the
 // accounts and each one's enabled regions (in members through their role),
 // holds the scan's lease, records the shard total, stores its own part (the
 // skipped accounts) and writes the plan; a shard reads one account-region
 // through the member role (in the management account with its own), prices
 // its waste findings through the price cache and stores its part; finalize
-// reads the costs once, by linked account, reads the parts, the latest
+// reads the costs once (by linked account; by service for one account),
+// reads the parts, the latest
 // snapshot and the cost cache, makes the snapshot and notifies.
 var Manifests = []Manifest{
 	{
@@ -137,36 +130,34 @@ var Manifests = []Manifest{
 			{"GET", "/bottlenecks"}, {"GET", "/snapshots"}, {"GET", "/snapshots/{id}"}, {"GET", "/snapshots/{id}/diff"},
 			{"POST", "/scans"}, {"GET", "/scans/{id}"}, {"GET", "/savings"},
 		},
-		Function: Function{Required: []string{EnvTable, EnvScanFunc}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvStateMachine, EnvRegionsAtOnce, EnvAccounts}},
+		Function: Function{Required: []string{EnvTable, EnvStateMachine}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvRegionsAtOnce, EnvAccounts}},
 		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table:       Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-			InvokesScan: true, StartsScanMachine: true},
+			Table:             Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+			StartsScanMachine: true},
 	},
 	{
-		Name: "scan", MemoryMB: 1024, TimeoutSeconds: 900, Concurrency: 1,
-		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles, EnvCostTTL, EnvChatTopic, EnvDashboardURL,
-			EnvAccounts, EnvMemberRole, EnvRegionsAtOnce, EnvAnomalyMinUSD, EnvAnomalyMinPercent, EnvRegions, EnvSkipRegions}},
-		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-			Table: Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions),
-			DeadLetters: []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}},
+		Name: "digest", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1,
+		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvRetention, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAccounts}},
+		Grants: Grants{Account: Union(costs.ReportIAMActions),
+			Table: Union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.KVIAMActions),
+			Topic: Union(snsnotify.IAMActions), TopicKey: Union(snsnotify.KMSActions)},
 	},
 	{
-		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Organization: true,
+		Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvPlanBucket}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: Union(accounts.OrganizationsIAMActions, discovery.RegionsIAMActions), AssumesMemberRole: true,
 			Table:      Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),
 			PlanBucket: Union(s3items.IAMActions)},
 	},
 	{
-		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Organization: true,
+		Name: "shard", MemoryMB: 512, TimeoutSeconds: 900,
 		Function: Function{Required: []string{EnvTable}, Optional: []string{EnvAccounts, EnvMemberRole, EnvRetention, EnvThresholds, EnvConcurrency, EnvPercentiles,
 			EnvRegions, EnvSkipRegions}},
 		Grants: Grants{Account: Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
 			Table: Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 	},
 	{
-		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Organization: true,
+		Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1,
 		Function: Function{Required: []string{EnvTable, EnvTopic}, Optional: []string{EnvAccounts, EnvRetention, EnvThresholds, EnvCostTTL, EnvChatTopic, EnvDashboardURL, EnvAnomalyMinUSD, EnvAnomalyMinPercent}},
 		// The finalize's anomalies price what changed in the inventory that day.
 		Grants: Grants{Account: Union(costs.ReportIAMActions, pricing.IAMActions),

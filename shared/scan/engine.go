@@ -149,10 +149,10 @@ type Engine struct {
 	opts   EngineOptions
 	writes chan struct{}
 	caps   *capabilities
-	// whole says the parts are kept in memory and the snapshot saved
-	// whole through the Scanner's Store (oneAccount over a store that
-	// keeps no parts), not finalized over the parts.
-	whole bool
+	// scratch, when set, keeps the parts in memory (it is Parts), and the
+	// snapshot is saved whole through the Scanner's Store (oneAccount over
+	// a store that keeps no parts), not finalized over the parts.
+	scratch *memParts
 }
 
 // New returns an Engine.

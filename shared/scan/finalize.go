@@ -56,7 +56,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker, in *lo
 	save := func(ctx context.Context, s *cloudscope.Snapshot) error {
 		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
 	}
-	if e.whole {
+	if e.scratch != nil {
 		save = e.saveWhole
 	}
 	return e.d.Scanner.conclude(ctx, t, snap, save, anomalyReport, ledger.AccountsOf(snap))

@@ -2,14 +2,15 @@ package scan
 
 import (
 	"context"
-	"fmt"
+	"slices"
 
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/memstore"
+	"maps"
+	"sync"
 )
 
 // A one-account scan is a plan of one account: the accounts setting self
@@ -35,28 +36,35 @@ func (selfAccount) Clients(context.Context, string) (*awsconf.Clients, error) { 
 func (selfAccount) Setting() accounts.Setting { return accounts.Setting{Mode: accounts.ModeSelf} }
 
 // oneAccount is the engine over the scanner's own capabilities and a plan
-// of its one account (regions, when set, limit the plan to them): its
+// of its one account (regions, when set, are the scan's scope: the plan
+// reads those of them the account has enabled, and names no other): its
 // parts are kept in the store when the store can keep them (it is a
 // PartStore), and in memory otherwise, the snapshot then saved whole. The
 // scanner's RegionsAtOnce bounds the shards run at once, SeriesAtOnce the
 // resources a shard judges at once; a plan that cannot list the account's
 // regions fails the scan at once (the discovery retries its own calls).
 func (s *Scanner) oneAccount(regions []string) *Engine {
+	var scratch *memParts
 	parts, kept := s.d.Store.(PartStore)
 	if !kept {
-		parts = memstore.New()
+		scratch = &memParts{}
+		parts = scratch
+	}
+	var disc Discoverer = s.d.Discovery
+	if len(regions) > 0 {
+		disc = scoped{Discoverer: disc, regions: regions}
 	}
 	e := NewEngine(EngineDeps{
 		Accounts:  selfAccount{who: s.who},
-		Discovery: func(*awsconf.Clients) Discoverer { return s.d.Discovery },
+		Discovery: func(*awsconf.Clients) Discoverer { return disc },
 		Metrics:   func(*awsconf.Clients) Fetcher { return s.d.Metrics },
 		Costs:     s.d.Costs,
 		Parts:     parts,
 		Scanner:   s,
 		Now:       s.d.Now,
 	}, EngineOptions{Concurrency: s.d.RegionsAtOnce, PerAccount: s.d.RegionsAtOnce, ChunkTargets: SeriesAtOnce,
-		RetryPause: s.d.RetryPause, PlanAttempts: 1, Regions: discovery.RegionFilter{Only: regions}})
-	e.whole = !kept
+		RetryPause: s.d.RetryPause, PlanAttempts: 1})
+	e.scratch = scratch
 	return e
 }
 
@@ -73,9 +81,9 @@ func (e *Engine) oneAccount() bool {
 // holds its resources. It is the live view (GET /bottlenecks?source=live):
 // "evaluate the account now, as a scan does".
 func (e *Engine) Live(ctx context.Context, id string) (*cloudscope.Snapshot, error) {
-	scratch := memstore.New()
+	scratch := &memParts{}
 	live := *e
-	live.d.Parts, live.whole, live.writes = scratch, true, make(chan struct{}, e.opts.StoreWrites)
+	live.d.Parts, live.scratch, live.writes = scratch, scratch, make(chan struct{}, e.opts.StoreWrites)
 	in, err := live.inProcess(ctx, id, func(Progress) {}, false)
 	if err != nil {
 		return nil, err
@@ -84,36 +92,92 @@ func (e *Engine) Live(ctx context.Context, id string) (*cloudscope.Snapshot, err
 	if err != nil {
 		return nil, err
 	}
-	if err := scratch.FinalizeParts(ctx, snap.SnapshotHeader, snap.Findings, snap.Insufficient); err != nil {
-		return nil, fmt.Errorf("gather the live scan's parts: %w", err)
-	}
-	full, err := scratch.Get(ctx, id)
-	if err != nil || full == nil {
-		return nil, fmt.Errorf("read the live scan's resources: %v", err)
-	}
-	snap.Resources = full.Resources
+	snap.Resources = scratch.resources()
 	return snap, nil
 }
 
 // saveWhole stores snapshot s through the scan's Store whole, its
-// resources read from the parts kept in memory (Engine.whole).
+// resources gathered from the parts kept in memory (Engine.scratch).
 func (e *Engine) saveWhole(ctx context.Context, s *cloudscope.Snapshot) error {
-	scratch, ok := e.d.Parts.(*memstore.Store)
-	if !ok {
-		return fmt.Errorf("scan: the parts of a scan saved whole are kept in memory")
-	}
-	if err := scratch.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient); err != nil {
-		return fmt.Errorf("gather the scan's parts: %w", err)
-	}
-	full, err := scratch.Get(ctx, s.ID)
-	if err != nil || full == nil {
-		return fmt.Errorf("read the scan's resources: %v", err)
-	}
 	whole := *s
-	whole.Resources = full.Resources
+	whole.Resources = e.scratch.resources()
 	if err := e.d.Scanner.d.Store.Save(ctx, &whole); err != nil {
 		return err
 	}
-	s.Resources = full.Resources
+	s.Resources = whole.Resources
 	return nil
+}
+
+// memParts keeps one scan's parts in process memory (a PartStore): a
+// retried shard's part replaces its earlier one; the shard tally and the
+// finalize keep nothing (the scan's status and snapshot are its caller's).
+type memParts struct {
+	mu    sync.Mutex
+	parts map[string]*cloudscope.ShardPart
+}
+
+func (m *memParts) SavePart(_ context.Context, p *cloudscope.ShardPart) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.parts == nil {
+		m.parts = map[string]*cloudscope.ShardPart{}
+	}
+	m.parts[p.Shard.Key()] = p
+	return nil
+}
+
+func (m *memParts) PartSummaries(_ context.Context, _ string, fn func(cloudscope.ShardPart) error) error {
+	m.mu.Lock()
+	keys := slices.Sorted(maps.Keys(m.parts))
+	m.mu.Unlock()
+	for _, k := range keys {
+		m.mu.Lock()
+		p := *m.parts[k]
+		m.mu.Unlock()
+		p.Resources = nil
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (*memParts) FinalizeParts(context.Context, cloudscope.SnapshotHeader, []cloudscope.Finding, []cloudscope.Insufficient) error {
+	return nil
+}
+func (*memParts) SetShardTotal(context.Context, string, int) error { return nil }
+func (*memParts) ShardDone(context.Context, string, bool) error    { return nil }
+
+// resources are every part's resources, in stored order.
+func (m *memParts) resources() []cloudscope.Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := []cloudscope.Resource{}
+	for _, p := range m.parts {
+		out = append(out, p.Resources...)
+	}
+	slices.SortFunc(out, cloudscope.CompareStored)
+	return out
+}
+
+// scoped is a discoverer whose account is the regions named: its enabled
+// regions among them, and its buckets in them.
+type scoped struct {
+	Discoverer
+	regions []string
+}
+
+func (d scoped) Regions(ctx context.Context) ([]cloudscope.Region, error) {
+	all, err := d.Discoverer.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(r cloudscope.Region) bool { return !slices.Contains(d.regions, r.Name) }), nil
+}
+
+func (d scoped) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	if len(q.Regions) == 0 {
+		q.Regions = d.regions
+	}
+	return d.Discoverer.Discover(ctx, q)
 }

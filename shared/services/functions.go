@@ -37,20 +37,19 @@ func CostsAPI(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, er
 	return httpapi.Deps{Costs: Costs(conf, clients, nil), Anomalies: Anomalies(conf, clients, nil)}, nil
 }
 
-// ScanHandler is the scan function's: a full scan, a snapshot, a
-// notification of what is new, its progress logged.
-func ScanHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
+// DigestHandler is the digest function's: the weekly digest of the stored
+// scans, its step logged. It scans nothing (every scan is the state
+// machine's: PlanHandler, ShardHandler, FinalizeHandler).
+func DigestHandler(conf appconfig.Config, clients *awsconf.Clients, log *slog.Logger) (any, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return nil, err
 	}
-	progress := func(p scan.Progress) {
-		log.Info(p.Step, "detail", p.Detail, "regions_done", p.RegionsDone, "regions", p.Regions)
-	}
-	return scanapp.ScanHandler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
+	progress := func(p scan.Progress) { log.Info(p.Step, "detail", p.Detail) }
+	return scanapp.DigestHandler(Scanner(conf, clients, store, Costs(conf, clients, nil), nil, progress)), nil
 }
 
-// PlanHandler is the organization scan's first state: it writes the scan's
+// PlanHandler is every scan's first state: it writes the scan's
 // shards to the plan bucket.
 func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
 	engine, err := organizationStates(conf, clients)
@@ -60,7 +59,7 @@ func PlanHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger
 	return scanapp.PlanHandler(engine, PlanItems(conf, clients)), nil
 }
 
-// ShardHandler is the organization scan's unit of work: one shard, stored as the
+// ShardHandler is every scan's unit of work: one shard, stored as the
 // scan's part.
 func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
 	engine, err := organizationStates(conf, clients)
@@ -70,8 +69,8 @@ func ShardHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logge
 	return scanapp.ShardHandler(engine), nil
 }
 
-// FinalizeHandler is the organization scan's last state: the snapshot of the
-// parts, the costs by account, the diff and one notification.
+// FinalizeHandler is every scan's last state: the snapshot of the
+// parts, the costs (by account; by service for one account), the diff and one notification.
 func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
 	engine, err := organizationStates(conf, clients)
 	if err != nil {
@@ -80,7 +79,7 @@ func FinalizeHandler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Lo
 	return scanapp.FinalizeHandler(engine), nil
 }
 
-// organizationStates is the organization scan's engine over the table.
+// organizationStates is the scan's engine over the table.
 func organizationStates(conf appconfig.Config, clients *awsconf.Clients) (scanapp.States, error) {
 	store, err := Store(conf, clients, nil) // the table, or no start
 	if err != nil {
