@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -66,6 +68,15 @@ func NewNotifications(scope constructs.Construct, id string, s Settings, notifie
 			Event:         awsevents.RuleTargetInput_FromObject(DigestEvent),
 			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)),
 		}))
+		failed := awscloudwatch.NewAlarm(c, jsii.String("DigestErrors"), &awscloudwatch.AlarmProps{
+			Metric:             digest.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			AlarmDescription:   jsii.String("The cloudscope weekly digest failed: see the digest function's log"),
+		})
+		failed.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts.Topic))
 	}
 	return n
 }

@@ -332,9 +332,9 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 		}
 		targets := p["Targets"].([]any)
 		target := targets[0].(map[string]any)
-		// This stack scans the organization: the schedule starts the state
-		// machine, the event's id as the scan's (TestDashboardCanBeTurnedOff
-		// checks that a one-account stack invokes the scan function).
+		// The schedule starts the state machine, the event's id as the
+		// scan's (TestDashboardCanBeTurnedOff checks that a one-account stack
+		// does too).
 		machine := logicalID(t, stack, "Fleet", "ScanMachine")
 		if p["ScheduleExpression"] != "cron(0 6 * * ? *)" || flat(target["Arn"]) != "${"+machine+"}" ||
 			target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil || target["RoleArn"] == nil {
@@ -347,15 +347,16 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 	}
 	check(t, "alarms", func() {
 		topic := map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AlertsFindings"))}
+		// A scan that fails is a failed execution; a digest that fails, its function's errors.
+		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "ExecutionsFailed", "Namespace": "AWS/States", "AlarmActions": []any{topic},
+		})
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"MetricName": "Errors", "Namespace": "AWS/Lambda", "AlarmActions": []any{topic},
-			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsScan"))}}},
+			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsDigest"))}}},
 		})
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"MetricName": "ApproximateNumberOfMessagesVisible", "AlarmActions": []any{topic},
-		})
-		template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
-			"MaximumRetryAttempts": 1, "DestinationConfig": map[string]any{"OnFailure": assertions.Match_AnyValue()},
 		})
 		// CloudWatch may publish to the topic and use its key, for this account's alarms only.
 		template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
