@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
@@ -95,20 +94,12 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	}
 	snap := res.Snapshot
 	fmt.Fprintf(env.stderr, "done     %d resources, %d findings, AWS calls %v\n", snap.Counts.Resources, snap.Counts.Findings, snap.Calls)
-	skipped := 0
 	for _, f := range snap.Errors {
-		if f.Code == accounts.CodeSkipped && f.AccountID == "" {
-			skipped++ // a region the scan's own setting leaves out: one line for them all
-			continue
-		}
 		if f.AccountID != "" && !env.conf.Accounts.Self() {
 			fmt.Fprintf(env.stderr, "warning: %s %s/%s: %s: %s\n", f.AccountID, f.Region, f.Service, f.Code, f.Message)
 			continue
 		}
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
-	}
-	if skipped > 0 {
-		fmt.Fprintf(env.stderr, "skipped  %d regions the scan's regions leave out (%s)\n", skipped, env.conf.Discovery.Regions)
 	}
 	if *asJSON {
 		// The snapshot holds no resources: its parts do, in the store. They
