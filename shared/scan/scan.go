@@ -27,10 +27,11 @@ import (
 // Days is how much metric history a scan reads.
 const Days = bottleneck.WindowDays
 
-// LeaseDuration is how long a scan holds the one-scan-at-a-time lease
-// before another may take it, unless it renews it (every status write past
-// a fifth of it does): longer than the scan function's 15-minute limit, so
-// a scan killed by it frees the lease soon after.
+// LeaseDuration is how long a scan run in this process (Engine.Scan) or
+// queued by POST /scans holds the one-scan-at-a-time lease before another
+// may take it, unless it renews it (every status write past a fifth of it
+// does; a plan on Step Functions takes StateMachineLeaseDuration): a scan
+// killed with its process frees the lease soon after.
 const LeaseDuration = 20 * time.Minute
 
 // Store keeps snapshots. Save must be atomic and conditional on the id
