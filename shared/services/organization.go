@@ -17,7 +17,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 )
 
-// OrganizationStates is the organization scan's engine for the plan, shard and finalize
+// OrganizationStates is every scan's engine (one account or many) for the plan, shard and finalize
 // functions: the table keeps the parts, and the costs go through its cache.
 func OrganizationStates(conf appconfig.Config, clients *awsconf.Clients, store StateStore) (scanapp.States, error) {
 	parts, err := PartStore(store)

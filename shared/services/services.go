@@ -214,10 +214,20 @@ func OrganizationScan(conf appconfig.Config, clients *awsconf.Clients, store sca
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
+	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, PerAccount: regionsAtOnce(conf), Regions: conf.Discovery.Regions})
 }
 
-// PartStore is store as a keeper of an organization scan's parts, or an error
+// regionsAtOnce bounds the shards (regions) of one account run at once in
+// this process: the setting, or for one account the one-account default
+// (scan.RegionsAtOnce); 0 leaves the engine's per-account default.
+func regionsAtOnce(conf appconfig.Config) int {
+	if conf.RegionsAtOnce == 0 && conf.Accounts.Self() {
+		return scan.RegionsAtOnce
+	}
+	return conf.RegionsAtOnce
+}
+
+// PartStore is store as a keeper of a scan's parts, or an error
 // saying that it cannot keep them.
 func PartStore(store StateStore) (scan.PartStore, error) {
 	parts, ok := store.(scan.PartStore)
