@@ -145,6 +145,19 @@ func (s *Scanner) hold(ctx context.Context, id, step string, ttl time.Duration) 
 	return s.d.Store.SetStatus(ctx, st)
 }
 
+// stored reports whether scan id is stored, and not as a failed scan
+// (false without a store).
+func (s *Scanner) stored(ctx context.Context, id string) (bool, error) {
+	if s.d.Store == nil {
+		return false, nil
+	}
+	prev, err := s.d.Store.Findings(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return prev != nil && !prev.Failed(), nil
+}
+
 // release ends scan id's lease (taken by hold) and records how the scan
 // ended: done, or failed at step with the kind of err.
 func (s *Scanner) release(ctx context.Context, id, step string, scanErr error) error {

@@ -52,6 +52,16 @@ func TestAOneAccountScanIsAPlanOfOneAccount(t *testing.T) {
 			t.Errorf("%s has account %q", r.ID, r.AccountID)
 		}
 	}
+	// A retried delivery of the stored scan plans nothing and leaves its
+	// parts as they are.
+	if again, err := s.oneAccount(nil).Plan(ctx, "scan-1"); err != nil || len(again) != 0 {
+		t.Errorf("the stored scan planned again: %v %v", again, err)
+	}
+	parts := 0
+	_ = store.PartSummaries(ctx, "scan-1", func(cloudscope.ShardPart) error { parts++; return nil })
+	if got, _ := store.Get(ctx, "scan-1"); parts != 4 || got == nil || len(got.Resources) != 3 {
+		t.Errorf("after a retried plan: %d parts, %+v", parts, got)
+	}
 	// One account's costs are by service, as its bill reads.
 	if snap.Costs == nil || len(snap.Costs.Top) != 1 || snap.Costs.Top[0].Key != "Amazon EC2" {
 		t.Errorf("costs %+v", snap.Costs)
