@@ -153,6 +153,9 @@ type Engine struct {
 	// snapshot is saved whole through the Scanner's Store (oneAccount over
 	// a store that keeps no parts), not finalized over the parts.
 	scratch *memParts
+	// series, when set, bounds the resources whose series the shards of
+	// this process hold at once (oneAccount: SeriesAtOnce).
+	series *seriesBudget
 }
 
 // New returns an Engine.

@@ -41,7 +41,7 @@ func (selfAccount) Setting() accounts.Setting { return accounts.Setting{Mode: ac
 // parts are kept in the store when the store can keep them (it is a
 // PartStore), and in memory otherwise, the snapshot then saved whole. The
 // scanner's RegionsAtOnce bounds the shards run at once, SeriesAtOnce the
-// resources a shard judges at once; a plan that cannot list the account's
+// resources whose series they hold at once, together; a plan that cannot list the account's
 // regions fails the scan at once (the discovery retries its own calls).
 func (s *Scanner) oneAccount(regions []string) *Engine {
 	var scratch *memParts
@@ -64,7 +64,7 @@ func (s *Scanner) oneAccount(regions []string) *Engine {
 		Now:       s.d.Now,
 	}, EngineOptions{Concurrency: s.d.RegionsAtOnce, PerAccount: s.d.RegionsAtOnce, ChunkTargets: SeriesAtOnce,
 		RetryPause: s.d.RetryPause, PlanAttempts: 1})
-	e.scratch = scratch
+	e.scratch, e.series = scratch, newSeriesBudget(SeriesAtOnce)
 	return e
 }
 
