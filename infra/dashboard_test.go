@@ -502,7 +502,7 @@ func TestNagSuppressionsAreScoped(t *testing.T) {
 		t.Fatal(err)
 	}
 	where := map[string]string{
-		"AwsSolutions-IAM5": `^Cloudscope/(Functions/(Discovery|Metrics|Costs|Bottlenecks|Scan|Plan|Shard|Finalize)Role/DefaultPolicy|Dashboard/DeployRole/DefaultPolicy|Fleet/ScanMachine/(Role/DefaultPolicy|DistributedMapPolicy))/Resource$`,
+		"AwsSolutions-IAM5": `^Cloudscope/(Functions/(Discovery|Metrics|Costs|Bottlenecks|Digest|Plan|Shard|Finalize)Role/DefaultPolicy|Dashboard/DeployRole/DefaultPolicy|Fleet/ScanMachine/(Role/DefaultPolicy|DistributedMapPolicy))/Resource$`,
 		"AwsSolutions-S1":   `^Cloudscope/Fleet/Plans/Resource$`,
 		"AwsSolutions-SQS3": `^Cloudscope/Schedule/ScanDeadLetters/Resource$`,
 		"AwsSolutions-COG8": `^Cloudscope/Dashboard/Users/Resource$`,

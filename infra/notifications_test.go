@@ -31,7 +31,8 @@ func environments(res map[string]map[string]any) map[string]map[string]any {
 // dashboard and cloudscope:chatTopic=true, and the digest by default.
 func TestNotificationsChatTopicDigestAndLinks(t *testing.T) {
 	chat := logicalID(t, stack, "Notifications", "Chat")
-	scan := logicalID(t, stack, "Functions", "Scan")
+	notifiers := map[string]bool{logicalID(t, stack, "Functions", "Finalize"): true, logicalID(t, stack, "Functions", "Digest"): true}
+	digest := logicalID(t, stack, "Functions", "Digest")
 	distribution := logicalID(t, stack, "Dashboard", "Distribution")
 
 	// The chat topic: encrypted, TLS only, its ARN an output.
@@ -59,37 +60,43 @@ func TestNotificationsChatTopicDigestAndLinks(t *testing.T) {
 		t.Errorf("output ChatTopicArn %v", doc.Outputs["ChatTopicArn"])
 	}
 
-	// Only the scan function hears of the chat topic and the dashboard.
+	// Only the functions that notify (the finalize, the digest) hear of the
+	// chat topic and the dashboard.
+	heard := 0
 	for id, vars := range environments(resources) {
 		chatARN, url := vars[appconfig.EnvChatTopic], vars[appconfig.EnvDashboardURL]
-		if id != scan {
+		if !notifiers[id] {
 			if chatARN != nil || url != nil {
 				t.Errorf("%s has notification settings %v %v", id, chatARN, url)
 			}
 			continue
 		}
+		heard++
 		if flat(chatARN) != "${"+chat+"}" || flat(url) != "https://${"+distribution+".DomainName}/" {
-			t.Errorf("scan function: %s=%v, %s=%v", appconfig.EnvChatTopic, flat(chatARN), appconfig.EnvDashboardURL, flat(url))
+			t.Errorf("%s: %s=%v, %s=%v", id, appconfig.EnvChatTopic, flat(chatARN), appconfig.EnvDashboardURL, flat(url))
 		}
 	}
+	if heard != len(notifiers) {
+		t.Errorf("%d of the finalize and digest functions have notification settings", heard)
+	}
 
-	// It may publish to the chat topic.
+	// They may publish to the chat topic.
 	check(t, "chat topic grant", func() {
 		template.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
 			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
 				"Sid": "ChatTopic", "Effect": "Allow", "Action": "sns:Publish", "Resource": map[string]any{"Ref": chat}}})},
-			"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsScanRole"))}},
+			"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsDigestRole"))}},
 		})
 	})
 
-	// The weekly digest: Mondays 08:00 UTC, the scan function with {"digest": true}.
+	// The weekly digest: Mondays 08:00 UTC, the digest function with {"digest": true}.
 	rule := props(resources[logicalID(t, stack, "Notifications", "WeeklyDigest")])
 	targets, _ := rule["Targets"].([]any)
 	if rule["ScheduleExpression"] != DefaultDigestSchedule || DefaultDigestSchedule != "cron(0 8 ? * MON *)" || len(targets) != 1 {
 		t.Fatalf("digest rule %v", rule)
 	}
 	target := targets[0].(map[string]any)
-	if flat(target["Arn"]) != "${"+scan+".Arn}" || target["Input"] != `{"digest":true}` || target["RetryPolicy"] == nil {
+	if flat(target["Arn"]) != "${"+digest+".Arn}" || target["Input"] != `{"digest":true}` || target["RetryPolicy"] == nil {
 		t.Errorf("digest target %v", target)
 	}
 }

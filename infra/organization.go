@@ -175,9 +175,10 @@ func (f OrganizationSettings) Validate() error {
 	return nil
 }
 
-// OrganizationScan is the scan of many accounts: the plan bucket, the state machine
-// (plan -> Distributed Map of shards -> finalize), and the StackSet that
-// gives every member account the role the scan reads it through.
+// OrganizationScan is every scan, of one account or many: the plan bucket,
+// the state machine (plan -> Distributed Map of shards -> finalize), and,
+// with cloudscope:accounts other than self, the StackSet that gives every
+// member account the role the scan reads it through (nil otherwise).
 type OrganizationScan struct {
 	constructs.Construct
 	Plans        awss3.Bucket
@@ -193,7 +194,7 @@ var sharedLambdaErrors = []string{
 	"Lambda.ClientExecutionTimeoutException",
 }
 
-// NewOrganizationScan builds the organization scan for the plan, shard and finalize
+// NewOrganizationScan builds the scan for the plan, shard and finalize
 // functions of fns, lets the function whose manifest says so start it
 // (bottlenecks: POST /scans),
 // and alarms on the topic when an execution fails.
@@ -265,10 +266,13 @@ func NewOrganizationScan(scope constructs.Construct, id string, s Settings, rete
 		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(alerts.Topic))
 	}
 
-	readers := []awsiam.IRole{plan.Role(), shard.Role(), fns.ByName["metrics"].Role()}
-	f.MemberRole = newMemberRoleStackSet(c, s, readers...)
-	if s.Organization.DelegatedAdmin {
-		managementOutputs(c, readers, fns, s)
+	if s.Organization.On() {
+		// Many accounts: every member gets the role the scan reads it through.
+		readers := []awsiam.IRole{plan.Role(), shard.Role(), fns.ByName["metrics"].Role()}
+		f.MemberRole = newMemberRoleStackSet(c, s, readers...)
+		if s.Organization.DelegatedAdmin {
+			managementOutputs(c, readers, fns, s)
+		}
 	}
 	awscdk.NewCfnOutput(awscdk.Stack_Of(c), jsii.String("ScanStateMachineArn"), &awscdk.CfnOutputProps{Value: f.StateMachine.StateMachineArn()})
 	return f

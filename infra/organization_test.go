@@ -232,7 +232,7 @@ func TestTheScanMachineMayDoOnlyItsWork(t *testing.T) {
 		}
 	}
 	var want []string
-	for _, fn := range OrganizationFunctions {
+	for _, fn := range ScanStates {
 		arn := "${" + logicalID(t, stack, "Functions", title(fn)) + ".Arn}"
 		want = append(want, arn, arn+":*")
 	}
@@ -539,8 +539,8 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 		t.Errorf("%d StackSets, %d roles that assume the member role", sets, assumes)
 	}
 	// Those that read the organization's costs: the costs route, the
-	// bottlenecks routes (a live evaluation's cost summary), the scan
-	// function and the finalize; they are the roles the
+	// bottlenecks routes (a live evaluation's cost summary), the digest
+	// (the week's spend) and the finalize; they are the roles the
 	// management stack's cost role is told to trust.
 	var readers []string
 	for _, m := range settings.Deployed() {
@@ -549,7 +549,7 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 		}
 	}
 	slices.Sort(readers)
-	if fmt.Sprint(readers) != "[bottlenecks costs finalize scan]" || len(costRoles) != len(readers) {
+	if fmt.Sprint(readers) != "[bottlenecks costs digest finalize]" || len(costRoles) != len(readers) {
 		t.Errorf("functions reading the organization's costs %v; %d roles may assume the cost role", readers, len(costRoles))
 	}
 	trusted := flat(doc.Outputs[outCostTrusted]["Value"])

@@ -61,12 +61,11 @@ const (
 )
 
 // Functions are the Lambda functions' names, one per folder of functions/,
-// in the manifests' order: the five every deployment has, then OrganizationFunctions.
+// in the manifests' order: every deployment has them all.
 var Functions = functionNames(func(appconfig.Manifest) bool { return true })
 
-// OrganizationFunctions are the organization scan's states, deployed when the scan
-// reads more than its own account.
-var OrganizationFunctions = functionNames(func(m appconfig.Manifest) bool { return m.Organization })
+// ScanStates are the functions the scan's state machine invokes.
+var ScanStates = []string{"plan", "shard", "finalize"}
 
 func functionNames(keep func(appconfig.Manifest) bool) []string {
 	var out []string
@@ -78,16 +77,10 @@ func functionNames(keep func(appconfig.Manifest) bool) []string {
 	return out
 }
 
-// Deployed are the manifests of the functions this deployment builds: the
-// organization scan's only when it reads more than its own account.
+// Deployed are the manifests of the functions this deployment builds:
+// every one (the scan's states too, for one account).
 func (s Settings) Deployed() []appconfig.Manifest {
-	var out []appconfig.Manifest
-	for _, m := range deployed.Manifests {
-		if !m.Organization || s.Organization.On() {
-			out = append(out, m)
-		}
-	}
-	return out
+	return deployed.Manifests
 }
 
 // SettingsFrom reads the settings from the app's context and validates them.

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -72,18 +71,16 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	fns := NewCompute(stack, "Functions", s, retention, data, alerts)
 	newAPIAlarms(stack, "APIAlarms", fns, alerts)
 	NewAPI(stack, "Api", retention, fns)
-	var org *OrganizationScan
-	if s.Organization.On() {
-		// The construct keeps its first id, "Fleet": another id would replace
-		// the deployed bucket, state machine and StackSet.
-		org = NewOrganizationScan(stack, "Fleet", s, retention, fns, alerts)
-	}
-	NewSchedule(stack, "Schedule", s, fns.ByName["scan"], org, alerts)
+	// Every scan, of one account or many, runs on the state machine. The
+	// construct keeps its first id, "Fleet": another id would replace the
+	// deployed bucket, state machine and StackSet.
+	org := NewOrganizationScan(stack, "Fleet", s, retention, fns, alerts)
+	NewSchedule(stack, "Schedule", s, org, alerts)
 	var dash *Dashboard
 	if s.Dashboard {
 		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
 	}
-	NewNotifications(stack, "Notifications", s, fns.ByName["scan"], alerts, dash)
+	NewNotifications(stack, "Notifications", s, []awslambda.Function{fns.ByName["finalize"], fns.ByName["digest"]}, fns.ByName["digest"], alerts, dash)
 
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	suppress(stack)
@@ -158,8 +155,8 @@ func NewAlerts(scope constructs.Construct, id string, s Settings) *Alerts {
 	return &Alerts{Construct: c, Key: key, Topic: topic}
 }
 
-// Compute is the Lambda functions: five, and the organization scan's three
-// with cloudscope:accounts other than self.
+// Compute is the Lambda functions, one per manifest: the API's, the
+// digest, and the scan's three states.
 type Compute struct {
 	constructs.Construct
 	ByName map[string]awslambda.Function
@@ -168,18 +165,13 @@ type Compute struct {
 // NewCompute builds each deployed function from its manifest
 // (deployed.Manifests): its own role granting exactly its packages'
 // actions, an environment holding exactly the settings its code reads, its
-// memory, timeout and reserved concurrency; and lets the function that
-// invokes the scan (bottlenecks, POST /scans) start scans.
+// memory, timeout and reserved concurrency (the state machine, in
+// organization.go, lets the function that starts scans start them).
 func NewCompute(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, data *Data, alerts *Alerts) *Compute {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	f := &Compute{Construct: c, ByName: map[string]awslambda.Function{}}
 	for _, m := range s.Deployed() {
 		f.ByName[m.Name] = newFunction(c, m, s, retention, data.Table, alerts.Topic, alerts.Key)
-	}
-	for _, m := range s.Deployed() {
-		if m.Grants.InvokesScan {
-			grantScanInvoke(f.ByName[m.Name], f.ByName["scan"])
-		}
 	}
 	return f
 }
@@ -299,14 +291,6 @@ func newFunction(stack constructs.Construct, m appconfig.Manifest, s Settings, r
 	})
 }
 
-// grantScanInvoke lets the bottlenecks function start scans, and only that.
-func grantScanInvoke(bottlenecks, scan awslambda.Function) {
-	bottlenecks.AddEnvironment(jsii.String(appconfig.EnvScanFunc), scan.FunctionArn(), nil)
-	bottlenecks.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid: jsii.String("StartScans"), Actions: jsii.Strings("lambda:InvokeFunction"), Resources: &[]*string{scan.FunctionArn()},
-	}))
-}
-
 // NewAPI puts every route behind IAM (SigV4) authorization, for programs,
 // with stage throttling and access logs.
 func NewAPI(scope constructs.Construct, id string, retention awslogs.RetentionDays, functions *Compute) awsapigatewayv2.HttpApi {
@@ -354,12 +338,12 @@ func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsap
 	}
 }
 
-// NewSchedule runs the scan daily, retrying a failed delivery and keeping
-// what cannot be delivered in a queue; an alarm on scan errors tells the
-// topic. With an organization scan (accounts other than self), the schedule starts its
-// state machine with {"scan_id": <the event's id>} instead of invoking the
-// scan function.
-func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslambda.Function, org *OrganizationScan, alerts *Alerts) {
+// NewSchedule starts the scan daily: an execution of the state machine
+// with {"scan_id": <the event's id>}, so that a retried delivery is the
+// same scan (its plan finds it stored, or running). A delivery that fails
+// is retried, then kept in a queue; a message there alarms. A scan that
+// fails alarms through the state machine's own alarms (organization.go).
+func NewSchedule(scope constructs.Construct, id string, s Settings, org *OrganizationScan, alerts *Alerts) {
 	stack := constructs.NewConstruct(scope, jsii.String(id))
 	topic := alerts.Topic
 	dlq := awssqs.NewQueue(stack, jsii.String("ScanDeadLetters"), &awssqs.QueueProps{
@@ -370,40 +354,17 @@ func NewSchedule(scope constructs.Construct, id string, s Settings, scan awslamb
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.Schedule)),
 		Description: jsii.String("cloudscope: the daily full scan"),
 	})
-	if org != nil {
-		rule.AddTarget(awseventstargets.NewSfnStateMachine(org.StateMachine, &awseventstargets.SfnStateMachineProps{
-			Input:         awsevents.RuleTargetInput_FromObject(map[string]any{"scan_id": awsevents.EventField_FromPath(jsii.String("$.id"))}),
-			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
-		}))
-	} else {
-		rule.AddTarget(awseventstargets.NewLambdaFunction(scan, &awseventstargets.LambdaFunctionProps{
-			RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
-		}))
-	}
-	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ScanErrors"), &awscloudwatch.AlarmProps{
-		Metric:             scan.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}),
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		AlarmDescription:   jsii.String("The cloudscope scan failed"),
-	})
-	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
-
-	// A scan that fails or times out (scheduled or from POST /scans) is
-	// retried once, then kept in the same queue; a message there alarms.
-	scan.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-		RetryAttempts: jsii.Number(1),
-		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
-		OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
-	})
+	rule.AddTarget(awseventstargets.NewSfnStateMachine(org.StateMachine, &awseventstargets.SfnStateMachineProps{
+		Input:         awsevents.RuleTargetInput_FromObject(map[string]any{"scan_id": awsevents.EventField_FromPath(jsii.String("$.id"))}),
+		RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
+	}))
 	dead := awscloudwatch.NewAlarm(stack, jsii.String("DeadLettersWaiting"), &awscloudwatch.AlarmProps{
 		Metric:             dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5))}),
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(1),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		AlarmDescription:   jsii.String("A cloudscope scan could not be run or finished: see the dead-letter queue"),
+		AlarmDescription:   jsii.String("A cloudscope scan could not be started: see the dead-letter queue"),
 	})
 	dead.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 }

@@ -229,17 +229,14 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		}
 		m, _ := deployed.ManifestOf(fn)
 		g := m.Grants
-		want := appconfig.Union(g.Account, g.Table, g.Topic, g.TopicKey, g.DeadLetters, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
-		if g.InvokesScan {
-			want = appconfig.Union(want, []string{"lambda:InvokeFunction"})
-		}
+		want := appconfig.Union(g.Account, g.Table, g.Topic, g.TopicKey, g.PlanBucket, []string{"logs:CreateLogStream", "logs:PutLogEvents"})
 		if g.AssumesMemberRole {
 			want = appconfig.Union(want, assumeRoleActions)
 		}
 		if readsOrganizationCosts(m) { // the organization's costs are the management account's
 			want = appconfig.Union(want, accounts.ManagementIAMActions)
 		}
-		if g.StartsScanMachine { // POST /scans starts the state machine of this (organization scan) deployment
+		if g.StartsScanMachine { // POST /scans starts the scan's state machine
 			want = appconfig.Union(want, sfnstart.IAMActions)
 		}
 		if got := appconfig.Union(actions); !slices.Equal(got, want) {
@@ -268,9 +265,8 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 func TestEachFunctionGetsTheSettingsItsCodeReads(t *testing.T) {
 	table := logicalID(t, stack, "Data", "Table")
 	topic := logicalID(t, stack, "Alerts", "Findings")
-	scan := logicalID(t, stack, "Functions", "Scan")
 	want := map[string]string{ // what each setting must name
-		appconfig.EnvTable: "${" + table + "}", appconfig.EnvTopic: "${" + topic + "}", appconfig.EnvScanFunc: "${" + scan + ".Arn}",
+		appconfig.EnvTable: "${" + table + "}", appconfig.EnvTopic: "${" + topic + "}",
 		appconfig.EnvRetention:  "90",
 		appconfig.EnvPlanBucket: "${" + logicalID(t, stack, "Fleet", "Plans") + "}", appconfig.EnvStateMachine: "${" + logicalID(t, stack, "Fleet", "ScanMachine") + "}",
 		appconfig.EnvAccounts: "org", appconfig.EnvMemberRole: DefaultMemberRole,
@@ -337,9 +333,9 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 		}
 		targets := p["Targets"].([]any)
 		target := targets[0].(map[string]any)
-		// This stack scans the organization: the schedule starts the state
-		// machine, the event's id as the scan's (TestDashboardCanBeTurnedOff
-		// checks that a one-account stack invokes the scan function).
+		// The schedule starts the state machine, the event's id as the
+		// scan's (TestDashboardCanBeTurnedOff checks that a one-account stack
+		// does too).
 		machine := logicalID(t, stack, "Fleet", "ScanMachine")
 		if p["ScheduleExpression"] != "cron(0 6 * * ? *)" || flat(target["Arn"]) != "${"+machine+"}" ||
 			target["DeadLetterConfig"] == nil || target["RetryPolicy"] == nil || target["RoleArn"] == nil {
@@ -352,15 +348,16 @@ func TestScheduleAndAlarmsAndLogs(t *testing.T) {
 	}
 	check(t, "alarms", func() {
 		topic := map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AlertsFindings"))}
+		// A scan that fails is a failed execution; a digest that fails, its function's errors.
+		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "ExecutionsFailed", "Namespace": "AWS/States", "AlarmActions": []any{topic},
+		})
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"MetricName": "Errors", "Namespace": "AWS/Lambda", "AlarmActions": []any{topic},
-			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsScan"))}}},
+			"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^FunctionsDigest"))}}},
 		})
 		template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"MetricName": "ApproximateNumberOfMessagesVisible", "AlarmActions": []any{topic},
-		})
-		template.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
-			"MaximumRetryAttempts": 1, "DestinationConfig": map[string]any{"OnFailure": assertions.Match_AnyValue()},
 		})
 		// CloudWatch may publish to the topic and use its key, for this account's alarms only.
 		template.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
@@ -473,6 +470,9 @@ func TestDashboardCanBeTurnedOff(t *testing.T) {
 	routes := 0
 	for id, r := range doc.Resources {
 		typ := r["Type"].(string)
+		if strings.HasPrefix(id, "FleetPlans") { // the scan's plan bucket and its policy
+			continue
+		}
 		for _, absent := range []string{"AWS::S3::", "AWS::CloudFront::", "AWS::Cognito::", "Custom::CDKBucketDeployment", "AWS::ApiGatewayV2::Authorizer"} {
 			if strings.HasPrefix(typ, absent) {
 				t.Errorf("dashboard off, yet %s (%s)", id, typ)
@@ -493,22 +493,29 @@ func TestDashboardCanBeTurnedOff(t *testing.T) {
 	if routes != len(Routes) {
 		t.Errorf("%d routes, want %d", routes, len(Routes))
 	}
-	// Accounts self (the default): today's direct scan, none of the organization scan.
-	scanFn := logicalID(t, st, "Functions", "Scan")
+	// Accounts self (the default): the scan is the state machine's too, a
+	// plan of this account; no member role StackSet.
+	machine := logicalID(t, st, "Fleet", "ScanMachine")
+	functions := map[string]bool{}
 	for id, r := range doc.Resources {
 		switch r["Type"] {
-		case "AWS::StepFunctions::StateMachine", "AWS::CloudFormation::StackSet":
+		case "AWS::CloudFormation::StackSet":
 			t.Errorf("accounts self, yet %s (%s)", id, r["Type"])
 		case "AWS::Lambda::Function":
-			for _, fn := range OrganizationFunctions {
-				if strings.HasPrefix(id, "Functions"+title(fn)) {
-					t.Errorf("accounts self, yet the %s function", fn)
+			for _, fn := range Functions {
+				if strings.HasPrefix(id, "Functions"+title(fn)) && !strings.Contains(id, "Logs") {
+					functions[fn] = true
 				}
 			}
 		case "AWS::Events::Rule":
-			if p := props(r); p["Description"] == "cloudscope: the daily full scan" && flat(p["Targets"].([]any)[0].(map[string]any)["Arn"]) != "${"+scanFn+".Arn}" {
+			if p := props(r); p["Description"] == "cloudscope: the daily full scan" && flat(p["Targets"].([]any)[0].(map[string]any)["Arn"]) != "${"+machine+"}" {
 				t.Errorf("accounts self: the schedule targets %v", p["Targets"])
 			}
+		}
+	}
+	for _, fn := range Functions {
+		if !functions[fn] {
+			t.Errorf("accounts self, yet no %s function", fn)
 		}
 	}
 	for _, out := range []string{"DashboardUrl", "UserPoolId", "UserPoolClientId"} {

@@ -20,8 +20,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
-// scanCmd runs exactly what the scheduled scan function runs, with progress
-// on stderr and the findings on stdout.
+// scanCmd runs exactly what the scheduled scan runs (plan, shards,
+// finalize), its shards in this process, with progress on stderr and the
+// findings on stdout.
 func scanCmd(ctx context.Context, env *environment, args []string) error {
 	fs := env.flags("scan")
 	regions := fs.String("regions", "", "comma-separated regions to read of each account: a partial scan, printed but not stored "+
@@ -39,7 +40,6 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	// make every other region's findings look resolved, and new again the
 	// day after).
 	adhoc := strings.TrimSpace(*regions) != "" || strings.TrimSpace(*skip) != ""
-	var only []string
 	if adhoc {
 		// A list named here replaces the setting's; the other stays.
 		conf := env.conf.Discovery.Regions
@@ -54,9 +54,6 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 		env.conf.Discovery.Regions = f
-		// One account reads the regions named as named (each must be
-		// enabled), less those skipped.
-		only = f.Select(f.Only).Read
 	}
 	clients, err := loadClients(ctx)
 	if err != nil {
@@ -74,30 +71,24 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer closeState()
-	var store scan.Store
 	var kept services.StateStore
 	if !adhoc {
 		if kept, err = services.Store(env.conf, clients, local.Store); err != nil {
 			return err
 		}
-		store = kept
 	}
 	costSvc := services.Costs(env.conf, clients, local.CostCache)
-	var res *scan.Result
-	if env.conf.Accounts.Self() {
-		res, err = services.Scanner(env.conf, clients, store, costSvc, local.Records, progress).Run(ctx, scan.NewID("cli", time.Now()), only)
-	} else {
-		// Every account the setting selects, shard by shard in this
-		// process; a partial scan's parts and snapshot only in memory.
-		if adhoc {
-			kept = memstore.New()
-		}
-		parts, perr := services.PartStore(kept)
-		if perr != nil {
-			return perr
-		}
-		res, err = services.OrganizationScan(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
+	// Every scan is the engine: the plan (the setting's accounts, self by
+	// default, by their regions), every shard in this process, the
+	// finalize; a partial scan's parts and snapshot only in memory.
+	if adhoc {
+		kept = memstore.New()
 	}
+	parts, err := services.PartStore(kept)
+	if err != nil {
+		return err
+	}
+	res, err := services.OrganizationScan(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
 	if err != nil {
 		return err
 	}
@@ -110,15 +101,12 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		}
 		fmt.Fprintf(env.stderr, "warning: %s/%s: %s\n", f.Region, f.Service, f.Message)
 	}
-	if *asJSON && !env.conf.Accounts.Self() {
-		// The snapshot of an organization scan holds no resources: its parts do,
-		// in the store. They are printed in place, chunk by chunk.
+	if *asJSON {
+		// The snapshot holds no resources: its parts do, in the store. They
+		// are printed in place, chunk by chunk.
 		return printSnapshotJSON(env.stdout, snap, func(fn func([]cloudscope.Resource) error) error {
 			return kept.ResourceChunks(ctx, snap.ID, nil, fn)
 		})
-	}
-	if *asJSON {
-		return printJSON(env.stdout, snap)
 	}
 	return printFindings(env.stdout, snap)
 }

@@ -140,19 +140,14 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 		}
 		env.log.Error("scan failed", "scan_id", id, "error", err)
 	}
-	start := func(sc *scan.Scanner) func(context.Context, string) error {
-		return sc.InBackground(ctx, 15*time.Minute, failed)
+	// POST /scans runs the scan (plan, shards, finalize) in this process.
+	parts, err := services.PartStore(store)
+	if err != nil {
+		return nil, err
 	}
-	if !conf.Accounts.Self() {
-		// POST /scans runs every account's shards in this process.
-		parts, err := services.PartStore(store)
-		if err != nil {
-			return nil, err
-		}
-		org := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
-		start = func(*scan.Scanner) func(context.Context, string) error {
-			return org.InBackground(ctx, 4*time.Hour, failed)
-		}
+	engine := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
+	start := func(*scan.Scanner) func(context.Context, string) error {
+		return engine.InBackground(ctx, 4*time.Hour, failed)
 	}
 	deps := services.All(conf, clients, store, env.local.CostCache, env.local.Records, start)
 	deps.Logger = env.log

@@ -30,8 +30,8 @@ import (
 
 var moto *mototest.Server
 
-// scanFunction is what POST /scans would invoke without a state machine.
-const scanFunction = "arn:aws:lambda:us-east-1:123456789012:function:cloudscope-scan"
+// scanMachine is a state machine's ARN, for the starts that stop before POST /scans.
+const scanMachine = "arn:aws:states:us-east-1:123456789012:stateMachine:cloudscope-scan"
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
@@ -73,7 +73,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="+scanFunction,
+	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope",
 		"CLOUDSCOPE_STATE_MACHINE="+aws.ToString(machine.StateMachineArn)))
 	fn.ServeFixtures(t, "../../events/bottlenecks", map[string]lambdatest.Expect{
 		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
@@ -144,7 +144,7 @@ func TestBootstrapServesFixtures(t *testing.T) {
 }
 
 // TestBootstrapRefusesToStartWithoutItsSettings: without CLOUDSCOPE_TABLE
-// (snapshots and scan status) or CLOUDSCOPE_SCAN_FUNCTION (POST /scans) the
+// (snapshots and scan status) or CLOUDSCOPE_STATE_MACHINE (POST /scans) the
 // start fails, naming the setting in the invocation's answer and the log.
 func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
 	event, err := os.ReadFile("../../events/bottlenecks/get-bottlenecks.json")
@@ -153,8 +153,8 @@ func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
 	}
 	bootstrap := lambdatest.Bootstrap(t, "bottlenecks")
 	for missing, env := range map[string][]string{
-		"CLOUDSCOPE_TABLE":         {"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_SCAN_FUNCTION=" + scanFunction},
-		"CLOUDSCOPE_SCAN_FUNCTION": {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_SCAN_FUNCTION="},
+		"CLOUDSCOPE_TABLE":         {"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_STATE_MACHINE=" + scanMachine},
+		"CLOUDSCOPE_STATE_MACHINE": {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_STATE_MACHINE="},
 	} {
 		t.Run(missing, func(t *testing.T) {
 			fn := lambdatest.Start(t, bootstrap, append(moto.Env(), env...))

@@ -1,7 +1,6 @@
 // Command bottlenecks is the Lambda function behind GET /bottlenecks, GET
 // /snapshots..., GET /savings (the ledger of savings realized), POST /scans
-// (which invokes the scan function asynchronously, or starts the organization
-// scan's state machine) and GET /scans/{id}.
+// (which starts the scan's state machine) and GET /scans/{id}.
 package main
 
 import (

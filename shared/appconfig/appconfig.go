@@ -42,10 +42,8 @@ type Config struct {
 	// Retention is how long snapshots are kept (through the table's TTL).
 	Retention time.Duration
 	// TopicARN is the SNS topic for new findings; empty means none.
-	TopicARN string
-	// ScanFunction is the scan function POST /scans invokes, when deployed.
-	ScanFunction string
-	Thresholds   bottleneck.Thresholds
+	TopicARN   string
+	Thresholds bottleneck.Thresholds
 	// State is where the local CLI (serve, scan) keeps snapshots and the
 	// cost cache: a file path, "memory", or "" for the default file.
 	State string
@@ -71,10 +69,10 @@ type Config struct {
 	Accounts         accountset.Setting
 	MemberRole       string
 	ShardConcurrency int
-	// PlanBucket is where an organization scan's plan is written (the plan function).
+	// PlanBucket is where a scan's plan is written (the plan function).
 	PlanBucket string
-	// StateMachine is the organization scan's state machine POST /scans starts;
-	// empty: POST /scans invokes the scan function.
+	// StateMachine is the scan's state machine, which POST /scans starts
+	// (deployed; required by the bottlenecks function).
 	StateMachine string
 	// Anomaly are the floors a spend anomaly must pass.
 	Anomaly anomaly.Floors
@@ -88,8 +86,7 @@ const (
 	EnvTable       = "CLOUDSCOPE_TABLE"          // DynamoDB table name; required by the functions that keep state, see Manifests
 	EnvCostTTL     = "CLOUDSCOPE_COST_TTL"       // how long a Cost Explorer answer is reused, 1m..48h (default 6h)
 	EnvRetention   = "CLOUDSCOPE_RETENTION_DAYS" // days snapshots are kept, 1..3650 (default 90)
-	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the scan function
-	EnvScanFunc    = "CLOUDSCOPE_SCAN_FUNCTION"  // the scan function POST /scans invokes; required by the bottlenecks function
+	EnvTopic       = "CLOUDSCOPE_TOPIC_ARN"      // SNS topic for new findings; required by the digest and finalize functions
 	EnvThresholds  = "CLOUDSCOPE_THRESHOLDS"     // a JSON document over the default thresholds
 	EnvState       = "CLOUDSCOPE_STATE"          // the local CLI's state: a file path, or "memory" (default: a file under the user's state directory)
 	EnvLiveReuse   = "CLOUDSCOPE_LIVE_REUSE"     // how long a live read serves identical requests, 1s..10m (default 60s)
@@ -136,10 +133,10 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 
 // what says what a required setting is, for the message that it is missing.
 var what = map[string]string{
-	EnvTable:      "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
-	EnvTopic:      "the SNS topic for new findings",
-	EnvScanFunc:   "the scan function that POST /scans invokes",
-	EnvPlanBucket: "the S3 bucket where the plan is written for the state machine's map to read",
+	EnvTable:        "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
+	EnvTopic:        "the SNS topic for new findings",
+	EnvPlanBucket:   "the S3 bucket where the plan is written for the state machine's map to read",
+	EnvStateMachine: "the scan's state machine, which POST /scans starts",
 }
 
 // Require checks that getenv sets every setting function m requires; the
@@ -210,7 +207,6 @@ func From(getenv func(string) string) (Config, error) {
 	if c.TopicARN != "" && !strings.HasPrefix(c.TopicARN, "arn:") {
 		return c, fmt.Errorf("%s=%q: want a topic ARN", EnvTopic, c.TopicARN)
 	}
-	c.ScanFunction = strings.TrimSpace(getenv(EnvScanFunc))
 	c.State = strings.TrimSpace(getenv(EnvState))
 	c.LiveReuse = time.Minute
 	if v := strings.TrimSpace(getenv(EnvLiveReuse)); v != "" {

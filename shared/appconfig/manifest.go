@@ -13,7 +13,7 @@ import "slices"
 type Manifest struct {
 	Name string
 	// Routes are the HTTP API routes behind the function; none for the
-	// scan and the organization scan's states, which events invoke.
+	// digest and the scan's states, which events invoke.
 	Routes []Route
 	Function
 	Grants Grants
@@ -21,9 +21,6 @@ type Manifest struct {
 	// reserved concurrency (the shard function's is the map's
 	// MaxConcurrency, a deployment setting).
 	MemoryMB, TimeoutSeconds, Concurrency int
-	// Organization: deployed only when the scan reads more than its own account
-	// (the organization scan's states).
-	Organization bool
 }
 
 // Route is one API route: a method and a path in the OpenAPI document's
@@ -32,24 +29,20 @@ type Route struct{ Method, Path string }
 
 // Grants are what one function's role may do: read-only account actions
 // (which take no resource), actions on the table, on the topic and its key,
-// on the plan bucket, and the scan function or state machine it starts.
+// on the plan bucket, and the state machine it starts.
 // Every list comes from the package whose code makes the calls.
 type Grants struct {
 	Account  []string
 	Table    []string
 	Topic    []string
 	TopicKey []string
-	// InvokesScan: POST /scans invokes the scan function (lambda:InvokeFunction on it).
-	InvokesScan bool
-	// DeadLetters are what sending a failed scan to the dead-letter queue needs.
-	DeadLetters []string
 	// AssumesMemberRole: the function reads member accounts through the
 	// member role (sts:AssumeRole on that role's name in any account).
 	AssumesMemberRole bool
 	// PlanBucket are the actions on the plan bucket's objects.
 	PlanBucket []string
-	// StartsScanMachine: with accounts other than self, POST /scans starts
-	// the state machine (sfnstart.IAMActions on it).
+	// StartsScanMachine: POST /scans starts the scan's state machine
+	// (sfnstart.IAMActions on it).
 	StartsScanMachine bool
 }
 

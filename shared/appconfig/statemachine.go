@@ -5,15 +5,15 @@ import (
 	"strings"
 )
 
-// The settings of an organization scan on Step Functions:
+// The settings of every scan on Step Functions:
 // plan -> Distributed Map of shards -> finalize (EnvAccounts and
 // EnvMemberRole, which the local pool reads too, are beside the others).
 const (
 	// EnvPlanBucket is the bucket where the plan state writes the shards
 	// for the Distributed Map to read; required by the plan function.
 	EnvPlanBucket = "CLOUDSCOPE_PLAN_BUCKET"
-	// EnvStateMachine is the organization scan's state machine, which POST /scans
-	// starts when set (deployed with cloudscope:accounts other than self).
+	// EnvStateMachine is the scan's state machine, which POST /scans
+	// starts; required by the bottlenecks function.
 	EnvStateMachine = "CLOUDSCOPE_STATE_MACHINE"
 )
 

@@ -382,7 +382,7 @@ func (f *digestFacts) email(k int) string {
 		fmt.Fprintf(&b, "- Scan %s (%s) could not read %s.\n", p.ScanID, p.FinishedAt.Format(timeLayout), plural(p.Unread, "region or service", "regions or services"))
 	}
 	if days := f.scans.DaysWithoutScan; len(days) > 0 {
-		fmt.Fprintf(&b, "No snapshot was stored on %s: the scan failed or did not run (the scan function's log says which).\n", strings.Join(days, ", "))
+		fmt.Fprintf(&b, "No snapshot was stored on %s: the scan failed or did not run (the state machine's executions say which).\n", strings.Join(days, ", "))
 	}
 	b.WriteString("\n-- \nYou get this as a subscriber of cloudscope's findings topic. Programs get the same digest as a JSON document (schema " +
 		DigestSchemaID + ") by subscribing with sqs, lambda, https or email-json.\n")

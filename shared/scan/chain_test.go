@@ -2,8 +2,6 @@ package scan
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -117,8 +115,10 @@ func TestCostsBesideDiscoveryAndRegionsTogether(t *testing.T) {
 	if b == nil {
 		t.Fatal("no bill")
 	}
-	// 1 Cost Explorer request (0.01) + 5 x 1,000 metrics (0.05); discovery free.
-	if b.Total.String() != "0.06" || b.Units(bill.GetMetricData) != 5000 || b.Units(bill.CostExplorer) != 1 || b.Units("discovery") != 4 {
+	// 1 Cost Explorer request (0.01) + 5 x 1,000 metrics (0.05); discovery
+	// free: the fake's 4 calls a listing, one listing a shard (five regions
+	// and the buckets).
+	if b.Total.String() != "0.06" || b.Units(bill.GetMetricData) != 5000 || b.Units(bill.CostExplorer) != 1 || b.Units("discovery") != 6*4 {
 		t.Errorf("bill %s: %+v", b.Total, b.Items)
 	}
 }
@@ -137,83 +137,6 @@ func compareStrings(a, b string) int {
 		return 1
 	}
 	return 0
-}
-
-// TestEachAtOnce: every item read under the bound and used one at a time;
-// a cancelled context stops it with the context's error.
-func TestEachAtOnce(t *testing.T) {
-	items := make([]int, 20)
-	for i := range items {
-		items[i] = i
-	}
-	var inFlight, peak atomic.Int32
-	var using atomic.Int32
-	var used []int
-	err := eachAtOnce(context.Background(), items, 4, 100, func(int) int { return 1 }, func(ctx context.Context, i int) string {
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-		}
-		time.Sleep(10 * time.Millisecond)
-		return fmt.Sprint(i)
-	}, func(i int, r string) {
-		if using.Add(1) != 1 {
-			t.Error("two uses at once")
-		}
-		defer using.Add(-1)
-		if r != fmt.Sprint(i) {
-			t.Errorf("item %d got %q", i, r)
-		}
-		used = append(used, i)
-	})
-	if err != nil || len(used) != 20 {
-		t.Fatalf("%v, %d used", err, len(used))
-	}
-	if p := peak.Load(); p != 4 {
-		t.Errorf("%d reads at once, want the bound 4", p)
-	}
-	slices.Sort(used)
-	if !slices.Equal(used, items) {
-		t.Errorf("used %v", used)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	err = eachAtOnce(ctx, items, 2, 100, func(int) int { return 1 }, func(ctx context.Context, i int) int {
-		if i == 3 {
-			cancel()
-		}
-		return i
-	}, func(int, int) {})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
-}
-
-// TestEachAtOnceHoldsAtMostCapacity: items weigh what their series would;
-// the ones read and not yet used never weigh more than the capacity, and an
-// item heavier than it is read alone.
-func TestEachAtOnceHoldsAtMostCapacity(t *testing.T) {
-	weights := []int{1000, 1000, 1000, 2500, 5000, 500, 500, 500, 500}
-	var mu sync.Mutex
-	held, peak, alone := 0, 0, true
-	err := eachAtOnce(context.Background(), weights, 3, 2500, func(w int) int { return w }, func(ctx context.Context, w int) int {
-		mu.Lock()
-		held += min(w, 2500)
-		peak = max(peak, held)
-		if w > 2500 && held != 2500 {
-			alone = false
-		}
-		mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-		return w
-	}, func(w, _ int) {
-		mu.Lock()
-		held -= min(w, 2500)
-		mu.Unlock()
-	})
-	if err != nil || peak != 2500 || !alone {
-		t.Errorf("err %v, peak weight %d (want 2,500), the heavy item alone: %v", err, peak, alone)
-	}
 }
 
 // TestBesideRunsAtOnce: beside starts its work before wait is called.

@@ -20,7 +20,7 @@ import (
 // through report and returns the finished snapshot's result.
 type work func(ctx context.Context, t *tracker, report func(Progress)) (*Result, error)
 
-// runWith runs w as scan id, as Run runs a one-process scan: a scan id
+// runWith runs w as scan id in this process (Engine.Scan): a scan id
 // already stored (not failed) runs nothing and finishes its pending
 // notification; another scan's lease makes it return *ErrScanRunning; the
 // status is kept in the store as work reports; the lease is released at the
@@ -65,8 +65,7 @@ func (s *Scanner) leased(ctx context.Context, id string, fn func(t *tracker) (*R
 }
 
 // conclude stores a finished snapshot through save and sends its
-// notification, the end of every scan (a one-account scan's run, an
-// organization scan's finalize): a failed snapshot is saved for inspection
+// notification, the end of every scan (its finalize): a failed snapshot is saved for inspection
 // only (and the error says so); otherwise what is new or worse than in the
 // latest stored snapshot is marked pending, what resolved and reopened
 // since is recorded in the ledger of accounts (when one is set), the
@@ -74,7 +73,7 @@ func (s *Scanner) leased(ctx context.Context, id string, fn func(t *tracker) (*R
 // nil: none) are found, and the notification claimed and published (a
 // publish that fails stays pending for the next scan). save returning
 // cloudscope.ErrSnapshotExists (another delivery stored it) makes the
-// result a duplicate. snap.Resources may be empty (an organization scan's
+// result a duplicate. snap.Resources may be empty (a scan's resources
 // live in its parts): only findings are compared. t, when set, hears the
 // steps.
 func (s *Scanner) conclude(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, save func(context.Context, *cloudscope.Snapshot) error,
@@ -115,7 +114,7 @@ func (s *Scanner) conclude(ctx context.Context, t *tracker, snap *cloudscope.Sna
 	return &Result{Snapshot: snap}, nil
 }
 
-// StateMachineLeaseDuration is how long an organization scan on Step Functions holds
+// StateMachineLeaseDuration is how long a scan on Step Functions holds
 // the one-scan lease: its plan takes it and its finalize ends it, in other
 // processes; a run that dies between them frees it after this. It is also
 // the state machine's timeout (the infrastructure reads it from here): a
@@ -123,8 +122,8 @@ func (s *Scanner) conclude(ctx context.Context, t *tracker, snap *cloudscope.Sna
 // beside a slow first one.
 const StateMachineLeaseDuration = 12 * time.Hour
 
-// hold makes scan id the one running scan for ttl, as Run's lease does,
-// across processes (an organization scan's plan takes it; id may take it again),
+// hold makes scan id the one running scan for ttl, as runWith's lease does,
+// across processes (a scan's plan takes it; id may take it again),
 // and records the scan running at step. Another scan's lease makes it
 // return *ErrScanRunning. Without a store it holds nothing.
 func (s *Scanner) hold(ctx context.Context, id, step string, ttl time.Duration) error {
@@ -144,6 +143,19 @@ func (s *Scanner) hold(ctx context.Context, id, step string, ttl time.Duration) 
 		st.StartedAt = prev.StartedAt
 	}
 	return s.d.Store.SetStatus(ctx, st)
+}
+
+// stored reports whether scan id is stored, and not as a failed scan
+// (false without a store).
+func (s *Scanner) stored(ctx context.Context, id string) (bool, error) {
+	if s.d.Store == nil {
+		return false, nil
+	}
+	prev, err := s.d.Store.Findings(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return prev != nil && !prev.Failed(), nil
 }
 
 // release ends scan id's lease (taken by hold) and records how the scan

@@ -1,4 +1,4 @@
-// The organization scan (many accounts) runs as shards: the plan (every
+// Every scan, of one account or of many, runs as shards: the plan (every
 // account the setting selects x its enabled regions), the shard (one
 // account's one region, or its buckets: assume the member role, discover,
 // read metrics, judge, store the part), and the finalize (costs once from
@@ -27,7 +27,7 @@ import (
 	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
-// PartStore keeps the parts of an organization scan until it is finalized.
+// PartStore keeps the parts of a scan until it is finalized.
 type PartStore interface {
 	// SavePart stores one shard's part (resources in cloudscope.CompareStored order, chunked like Save's; its
 	// findings, undecided, errors, calls, counts). Saving the same shard (same Shard.Key()) again, a retried
@@ -35,7 +35,7 @@ type PartStore interface {
 	SavePart(ctx context.Context, p *cloudscope.ShardPart) error
 	// PartSummaries calls fn with each stored part of scan id, without its Resources, in Shard.Key() order.
 	PartSummaries(ctx context.Context, scanID string, fn func(cloudscope.ShardPart) error) error
-	// FinalizeParts stores the header of an organization scan with its findings and undecided rules, and indexes it,
+	// FinalizeParts stores the header of a scan with its findings and undecided rules, and indexes it,
 	// with Save's semantics (once per id, cloudscope.ErrSnapshotExists after; a failed scan is kept for Get but
 	// never Latest/List/Before). After it, the snapshot reads like any other: Get, Latest, LatestHeader, Header,
 	// List, Before, and the inventory's stored reads (ResourceChunks in stored order, filtered by region/type),
@@ -71,9 +71,8 @@ type EngineDeps struct {
 		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
 	}
 	Parts PartStore
-	// Scanner gives an organization scan a one-process scan's rules (its
-	// thresholds and prices), lease, status, store-once and notification
-	// (its Store and Notifier).
+	// Scanner gives the scan its rules (its thresholds and prices), lease,
+	// status, store-once and notification (its Store and Notifier).
 	Scanner *Scanner
 	Now     func() time.Time
 	// HomeRegion is the region of the account's global listings (the S3
@@ -142,13 +141,21 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	return o
 }
 
-// Engine plans, runs and finalizes organization scans. It is safe for
+// Engine plans, runs and finalizes scans, of one account (the setting
+// self: a plan of its regions) or of many. It is safe for
 // concurrent use; build one per process.
 type Engine struct {
 	d      EngineDeps
 	opts   EngineOptions
 	writes chan struct{}
-	caps   capabilities
+	caps   *capabilities
+	// scratch, when set, keeps the parts in memory (it is Parts), and the
+	// snapshot is saved whole through the Scanner's Store (oneAccount over
+	// a store that keeps no parts), not finalized over the parts.
+	scratch *memParts
+	// series, when set, bounds the resources whose series the shards of
+	// this process hold at once (oneAccount: SeriesAtOnce).
+	series *seriesBudget
 }
 
 // New returns an Engine.
@@ -160,7 +167,7 @@ func NewEngine(d EngineDeps, opts EngineOptions) *Engine {
 		d.HomeRegion = awsconf.DefaultRegion
 	}
 	opts = opts.withDefaults()
-	return &Engine{d: d, opts: opts, writes: make(chan struct{}, opts.StoreWrites)}
+	return &Engine{d: d, opts: opts, writes: make(chan struct{}, opts.StoreWrites), caps: &capabilities{}}
 }
 
 // ShardSummary is what a shard reports back (to the state machine's map, and

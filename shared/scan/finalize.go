@@ -17,11 +17,12 @@ import (
 
 // Finalize makes scan id's snapshot from its stored parts: their counts,
 // findings, undecided rules, errors and calls merged (one part at a time,
-// never their resources), the last 30 days of spend by linked account
-// (one grouped Cost Explorer query from the management account, every
-// page, through the cost cache), the outcome, and then, as a one-process
-// scan does, the header stored and indexed (FinalizeParts) with what is new
-// or worse than in the latest snapshot marked pending, and one notification.
+// never their resources), the last 30 days of spend (by linked account:
+// one grouped Cost Explorer query from the management account, every page,
+// through the cost cache; by service for one account, the setting self),
+// the outcome, and then the header stored and indexed (FinalizeParts) with
+// what is new or worse than in the latest snapshot marked pending, and one
+// notification.
 //
 // The outcome: failed only when nothing could be read anywhere (no listing
 // succeeded in any part, or no metrics read in any), partial when anything
@@ -33,7 +34,7 @@ import (
 // lease and records its end in the status; one that failed before leaves
 // both for its retry.
 func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error) {
-	res, err := e.finalize(ctx, scanID, nil)
+	res, err := e.finalize(ctx, scanID, nil, nil)
 	if res != nil && e.d.Scanner != nil {
 		_ = e.d.Scanner.release(ctx, scanID, "finalize", err)
 	}
@@ -43,7 +44,31 @@ func (e *Engine) Finalize(ctx context.Context, scanID string) (*cloudscope.Snaps
 	return &res.Snapshot.SnapshotHeader, err
 }
 
-func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Result, error) {
+// finalize merges scan id's parts (merge) and concludes the scan: its
+// snapshot stored (over its parts, or whole: Engine.whole), the ledger, the
+// anomalies, the notification. in is what a scan run in this process
+// brings (nil on Step Functions).
+func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker, in *local) (*Result, error) {
+	snap, anomalyReport, err := e.merge(ctx, scanID, in, true)
+	if err != nil {
+		return nil, err
+	}
+	save := func(ctx context.Context, s *cloudscope.Snapshot) error {
+		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
+	}
+	if e.scratch != nil {
+		save = e.saveWhole
+	}
+	return e.d.Scanner.conclude(ctx, t, snap, save, anomalyReport, ledger.AccountsOf(snap))
+}
+
+// merge makes scan id's snapshot, without its resources, from its stored
+// parts: their counts, findings, undecided rules, errors and calls, and
+// the cost summary: a one-account scan's by service (read beside the
+// shards when in brings it; with the anomaly query when stored), an
+// organization's by linked account. It returns the anomaly query's
+// answer too (nil: not asked). concluding says the snapshot is to be stored.
+func (e *Engine) merge(ctx context.Context, scanID string, in *local, concluding bool) (*cloudscope.Snapshot, *costs.Report, error) {
 	ctx = accounts.ForScan(ctx, scanID) // the cost role's session, from a delegated administrator, says which scan read
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
@@ -70,15 +95,33 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Resu
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read the parts of scan %s: %w", scanID, err)
+		return nil, nil, fmt.Errorf("read the parts of scan %s: %w", scanID, err)
 	}
 	if parts == 0 {
-		return nil, fmt.Errorf("scan %s has no stored parts: plan it first", scanID)
+		return nil, nil, fmt.Errorf("scan %s has no stored parts: plan it first", scanID)
 	}
 	snap.Errors = append(snap.Errors, notRead(planned, stored)...)
 	snap.Regions = slices.Sorted(maps.Keys(regions))
 	var anomalyReport *costs.Report
-	if e.d.Costs != nil {
+	if in != nil {
+		for k, v := range in.calls {
+			snap.Calls[k] += v
+		}
+	}
+	switch {
+	case e.oneAccount():
+		var c costResult
+		if in != nil && in.costs != nil {
+			c = in.costs()
+		} else {
+			c = e.d.Scanner.costsOf(ctx, concluding && e.d.Scanner.d.Store != nil)
+		}
+		if c.asked {
+			snap.Costs, snap.Calls["ce:GetCostAndUsage"] = c.summary, c.requests
+			snap.Errors = append(snap.Errors, c.errors...)
+			anomalyReport = c.anomalyReport
+		}
+	case e.d.Costs != nil:
 		if q, ok := e.anomalyQuery(); ok {
 			// One 8-week query by linked account and service serves both
 			// the anomalies and the 30-day summary by account.
@@ -96,9 +139,7 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker) (*Resu
 	})
 	all.finish()
 	snap.FinishedAt = e.d.Now().UTC()
-	return e.d.Scanner.conclude(ctx, t, snap, func(ctx context.Context, s *cloudscope.Snapshot) error {
-		return e.d.Parts.FinalizeParts(ctx, s.SnapshotHeader, s.Findings, s.Insufficient)
-	}, anomalyReport, ledger.AccountsOf(snap))
+	return snap, anomalyReport, nil
 }
 
 // CodeNotRead is the Failure code of a shard the plan made that stored no

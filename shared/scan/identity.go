@@ -6,7 +6,6 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // The account on every record of a scan: its findings' ids name it, and a
@@ -65,28 +64,4 @@ func (i *identity) get(ctx context.Context) string {
 		}
 	}
 	return i.id
-}
-
-// accountDiscovery gives every resource and failure discovery returns the
-// account id of the one account it reads (accounts=self).
-type accountDiscovery struct {
-	inner interface {
-		Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
-	}
-	who *identity
-}
-
-func (a accountDiscovery) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
-	inv, err := a.inner.Discover(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	account := a.who.get(ctx)
-	for i := range inv.Resources {
-		inv.Resources[i].AccountID = account
-	}
-	for i := range inv.Errors {
-		inv.Errors[i].AccountID = account
-	}
-	return inv, nil
 }

@@ -30,8 +30,12 @@ const ledgerAccount = "123456789012"
 // us-east-1 this time.
 type failingRegion struct{ *account }
 
-func (a failingRegion) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
-	listed := slices.DeleteFunc(slices.Clone(a.resources), func(r cloudscope.Resource) bool { return r.Type == cloudscope.NATGateway })
+func (a failingRegion) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	if !regional(q) {
+		return a.account.Discover(ctx, q)
+	}
+	inv, _ := a.account.Discover(ctx, q)
+	listed := slices.DeleteFunc(inv.Resources, func(r cloudscope.Resource) bool { return r.Type == cloudscope.NATGateway })
 	return &discovery.Inventory{Regions: []string{"us-east-1"}, Resources: listed, Calls: 4, Listed: 6,
 		Errors: []cloudscope.Failure{{Region: "us-east-1", Service: "ec2", Code: string(cloudscope.CodeUpstream), Message: "DescribeNatGateways: throttled"}}}, nil
 }
@@ -49,9 +53,7 @@ func TestScansRecordTheLedger(t *testing.T) {
 	records := kv.NewMemory(nil)
 	l := ledger.New(records)
 	store := memstore.New()
-	newScanner := func(d interface {
-		Discover(context.Context, discovery.Query) (*discovery.Inventory, error)
-	}) *Scanner {
+	newScanner := func(d Discoverer) *Scanner {
 		return New(Deps{Discovery: d, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Grid{}}, Costs: acct, Store: store,
 			Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: l,
 			Account: func(context.Context) (string, error) { return ledgerAccount, nil }})

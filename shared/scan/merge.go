@@ -7,9 +7,7 @@ import (
 )
 
 // merged gathers a scan's parts into its snapshot, as every scan's
-// finalize does: the organization scan's over the parts stored by its
-// shards (Engine.finalize, one part at a time, never their resources), the
-// one-account scan's over its regions' parts as they come (Scanner.evaluate).
+// finalize does (Engine.merge, one part at a time, never their resources).
 type merged struct {
 	snap *cloudscope.Snapshot
 	// listed counts the listings that succeeded; metricsRead and

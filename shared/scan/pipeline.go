@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
@@ -15,11 +17,8 @@ import (
 // The region pipeline every scan runs, whatever its accounts: a region's
 // resources, once listed, have their targets picked (target), their
 // metrics read (readMetrics, the one read of a region's targets) and the
-// rules applied (judge), into the region's part. The organization scan's
-// shard (RunShard, in the shard Lambda and the local pool) and the
-// one-account scan (Scanner.evaluate, in the scan Lambda and the CLI) both
-// call readAndJudge; only what surrounds it differs (how the resources are
-// listed, where the part goes).
+// rules applied (judge), into the region's part: the shard (RunShard, in
+// the shard Lambda, the local pool and the live view) of every scan.
 
 // readAndJudge judges resources (one region's, listed into part), the
 // rules that need no metrics at once and those that do chunk resources at
@@ -27,10 +26,11 @@ import (
 // next, so a part never holds more than one chunk's series. A chunk whose
 // read fails for a passing reason is read once more after pause; a
 // failure is recorded in part (the chunk is then judged without metrics:
-// its rules that need them are undecided). The error return is the
-// context's end.
+// its rules that need them are undecided). budget, when set, bounds the
+// series held at once across the shards of the process. The error return
+// is the context's end.
 func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, resources []cloudscope.Resource,
-	window metrics.Grid, started time.Time, chunk int, pause time.Duration) error {
+	window metrics.Grid, started time.Time, chunk int, pause time.Duration, budget *seriesBudget) error {
 	var plain, measured []cloudscope.Resource
 	for _, r := range resources {
 		if _, ok := target(r); ok {
@@ -41,13 +41,49 @@ func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscop
 	}
 	s.judgeInto(ctx, part, plain, resources, nil, window, started)
 	for c := range slices.Chunk(measured, max(1, chunk)) {
-		series, err := s.chunkMetrics(ctx, met, part, c, window, pause)
+		held, err := budget.take(ctx, len(c))
 		if err != nil {
 			return err
 		}
-		s.judgeInto(ctx, part, c, resources, series, window, started)
+		series, err := s.chunkMetrics(ctx, met, part, c, window, pause)
+		if err == nil {
+			s.judgeInto(ctx, part, c, resources, series, window, started)
+		}
+		budget.give(held)
+		if err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// seriesBudget bounds the resources whose series the shards of one
+// process hold at once (a one-account scan's SeriesAtOnce, over the
+// regions it reads together): a chunk takes its weight before its read
+// and gives it back once judged; a chunk heavier than the whole budget
+// waits for it whole, and runs alone. A nil budget bounds nothing.
+type seriesBudget struct {
+	sem  *semaphore.Weighted
+	size int64
+}
+
+func newSeriesBudget(size int) *seriesBudget {
+	return &seriesBudget{sem: semaphore.NewWeighted(int64(size)), size: int64(size)}
+}
+
+// take waits for n resources' room (at most the whole budget), or ctx's end.
+func (b *seriesBudget) take(ctx context.Context, n int) (int64, error) {
+	if b == nil {
+		return 0, nil
+	}
+	w := min(int64(n), b.size)
+	return w, b.sem.Acquire(ctx, w)
+}
+
+func (b *seriesBudget) give(w int64) {
+	if b != nil && w > 0 {
+		b.sem.Release(w)
+	}
 }
 
 // judgeInto applies the rules to rs among the resources of their region

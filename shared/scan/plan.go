@@ -34,12 +34,22 @@ func PlanShard(scanID string) cloudscope.Shard {
 // its finalize ends it): while another scan runs it plans nothing and
 // returns *ErrScanRunning.
 //
+// A scan id already stored (not failed) plans nothing: a retried delivery
+// stores nothing new.
+//
 // A plan that fails for good (not throttled, unavailable or timed out,
 // which the state machine retries) ends the lease and says so in the
 // status, so that the next scan is not held back for hours.
 func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
 	if e.d.Scanner == nil {
 		return e.plan(ctx, scanID)
+	}
+	if stored, err := e.d.Scanner.stored(ctx, scanID); err != nil {
+		return nil, err
+	} else if stored {
+		// A retried delivery of a scan already stored: it plans nothing
+		// (its parts stay as they are), and its finalize finds it stored.
+		return []cloudscope.Shard{}, nil
 	}
 	if err := e.d.Scanner.hold(ctx, scanID, "plan", StateMachineLeaseDuration); err != nil {
 		return nil, err
@@ -110,6 +120,12 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if e.oneAccount() && len(r.Accounts) == 1 && failures[0] != nil {
+		// A one-account scan that cannot list its account's regions has
+		// nothing to read: it fails now, as its discovery did, with the
+		// cause's kind (the state machine retries a passing one).
+		return nil, fmt.Errorf("list the regions of the account: %w", cloudscope.Errorf(cloudscope.ErrorCode(failures[0].Code), "%s", failures[0].Message))
 	}
 	var shards []cloudscope.Shard
 	for i := range r.Accounts {

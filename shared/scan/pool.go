@@ -12,14 +12,13 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
 
-// Scan runs organization scan id in this process, as the state machine runs it
+// Scan runs scan id in this process, as the state machine runs it
 // deployed: the plan, then the identical RunShard for every shard under
 // the local pool's bounds (EngineOptions.Concurrency at once, PerAccount of one
 // account, accounts taken in turn), a shard that fails to store run once
 // more, then the finalize. The whole scan holds the one-scan lease, and
-// its status (step, shards done, failed and planned) is kept as a
-// one-process scan's is (Scanner.runWith); progress, when set, hears
-// each step too.
+// its status (step, regions and shards done, failed and planned) is kept
+// in the store; progress, when set, hears each step too.
 func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress)) (*Result, error) {
 	return e.d.Scanner.runWith(ctx, scanID, func(ctx context.Context, t *tracker, report func(Progress)) (*Result, error) {
 		var mu sync.Mutex // report writes the status: one at a time
@@ -31,40 +30,101 @@ func (e *Engine) Scan(ctx context.Context, scanID string, progress func(Progress
 				progress(p)
 			}
 		}
-		tell(Progress{Step: "plan", Detail: "listing the accounts and their regions"})
-		shards, err := e.Plan(ctx, scanID)
+		in, err := e.inProcess(ctx, scanID, tell, true)
 		if err != nil {
 			return nil, err
 		}
-		sp := cloudscope.ShardProgress{Total: len(shards)}
-		tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Shards: &sp})
-		e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
-			sum, err := e.RunShard(ctx, sh)
-			if err != nil && ctx.Err() == nil {
-				if sleep(ctx, e.opts.RetryPause) == nil {
-					sum, err = e.RunShard(ctx, sh)
+		tell(Progress{Step: "finalize", Detail: "costs, counts, snapshot, notification", Shards: &in.shards})
+		return e.finalize(ctx, scanID, t, in)
+	})
+}
+
+// local is what a scan run in one process brings to its finalize: the
+// cost summary of a one-account scan, read beside the plan and the shards
+// (nil: the finalize reads it), the calls of the clients the shards share
+// (Price List, DescribeInstanceTypes), and the shards' tally.
+type local struct {
+	costs  func() costResult
+	calls  map[string]int
+	shards cloudscope.ShardProgress
+}
+
+// inProcess plans scan id (under the lease its caller holds) and runs every
+// shard in the local pool, telling each step: the plan, then each shard
+// done with the regions whose shards are all done. A one-account scan's
+// cost summary (and, when stored, its anomaly query) is read beside them:
+// Cost Explorer needs neither discovery nor metrics.
+func (e *Engine) inProcess(ctx context.Context, scanID string, tell func(Progress), stored bool) (*local, error) {
+	in := &local{calls: map[string]int{}}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if e.oneAccount() {
+		in.costs = beside(func() costResult { return e.d.Scanner.costsOf(ctx, stored) })
+	}
+	pricesAsked, typesAsked := e.d.Scanner.priceCalls(), e.d.Scanner.typeCalls()
+	tell(Progress{Step: "plan", Detail: "listing the accounts and their regions"})
+	shards, err := e.plan(ctx, scanID)
+	if err != nil {
+		return nil, err
+	}
+	// A region is done when its shards are (the buckets' shard is filed
+	// under the home region).
+	left := map[string]int{}
+	for _, sh := range shards {
+		left[sh.Region]++
+	}
+	regionsDone := 0
+	var mu sync.Mutex
+	sp := cloudscope.ShardProgress{Total: len(shards)}
+	tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Regions: len(left), Shards: &sp})
+	one := countAccounts(shards) == 1
+	e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
+		sum, err := e.RunShard(ctx, sh)
+		if err != nil && ctx.Err() == nil {
+			if sleep(ctx, e.opts.RetryPause) == nil {
+				sum, err = e.RunShard(ctx, sh)
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			e.lost(ctx, sh, err)
+		}
+		mu.Lock()
+		detail := sh.Key()
+		switch {
+		case err != nil || sum.Failed:
+			sp.Failed++
+		default:
+			sp.Done++
+			if one {
+				// One account: say what the region's shard read.
+				detail = fmt.Sprintf("%s: %d resources, %d GetMetricData calls", sh.Region, sum.Resources, sum.Calls["cloudwatch:GetMetricData"])
+				if bucketShard(sh) {
+					detail = fmt.Sprintf("%d buckets", sum.Resources)
 				}
 			}
-			if err != nil && ctx.Err() == nil {
-				e.lost(ctx, sh, err)
-			}
-			mu.Lock()
-			switch {
-			case err != nil || sum.Failed:
-				sp.Failed++
-			default:
-				sp.Done++
-			}
-			now := sp
-			mu.Unlock()
-			tell(Progress{Step: "shards", Detail: sh.Key(), Shards: &now})
-		})
-		if err := ctx.Err(); err != nil {
-			return nil, err
 		}
-		tell(Progress{Step: "finalize", Detail: "costs by account, counts, snapshot, notification", Shards: &sp})
-		return e.finalize(ctx, scanID, t)
+		if left[sh.Region]--; left[sh.Region] == 0 {
+			regionsDone++
+		}
+		now, done := sp, regionsDone
+		mu.Unlock()
+		tell(Progress{Step: "shards", Detail: detail, RegionsDone: done, Regions: len(left), Shards: &now})
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if e.d.Scanner.d.Prices != nil {
+		in.calls["pricing:GetProducts"] = e.d.Scanner.priceCalls() - pricesAsked
+	}
+	if e.d.Scanner.d.InstanceTypes != nil {
+		in.calls["ec2:DescribeInstanceTypes"] = e.d.Scanner.typeCalls() - typesAsked
+	}
+	if in.costs != nil {
+		c := in.costs() // before ctx is cancelled
+		in.costs = func() costResult { return c }
+	}
+	in.shards = sp
+	return in, nil
 }
 
 // lost stores, best effort, a part saying that shard sh could not be run
@@ -202,7 +262,7 @@ func interleave(shards []cloudscope.Shard) []cloudscope.Shard {
 	return out
 }
 
-// InBackground returns a Start (Service's) that runs organization scans in
+// InBackground returns a Start (Service's) that runs scans in
 // this process under ctx (the server's, not the request's), each bounded by
 // limit, reporting failures to failed.
 func (e *Engine) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {

@@ -56,12 +56,17 @@ func seededAccount(t *testing.T, opts awsconf.Options) (*awsconf.Clients, appcon
 
 // api serves the routes as `cloudscope serve` does, scans in the background.
 func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Handler {
-	start := func(sc *scan.Scanner) func(context.Context, string) error {
-		return sc.InBackground(t.Context(), 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
-	}
 	store, err := services.Store(conf, clients, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	parts, err := services.PartStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, nil), nil, nil)
+	start := func(*scan.Scanner) func(context.Context, string) error {
+		return engine.InBackground(t.Context(), 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
 	}
 	return httpapi.New(services.All(conf, clients, store, nil, nil, start))
 }

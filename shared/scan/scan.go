@@ -2,19 +2,17 @@
 // days of metrics in batches, evaluates the bottleneck rules, summarises
 // costs through the cost cache, stores a snapshot, records in the ledger of
 // savings what resolved and reopened, and notifies of what is new or worse
-// than in the previous snapshot. A scan of one account (Scanner, in the
-// scan function, `cloudscope scan` and `serve`) and of an organization
-// (Engine: plan, shards, finalize, on Step Functions or in the local pool)
-// run one region pipeline (pipeline.go), one merge of parts (merge.go) and
-// one conclusion (conclude.go).
+// than in the previous snapshot. Every scan, of one account or of many, is
+// the Engine: plan (the accounts x their regions), shards (the region
+// pipeline, pipeline.go), finalize (the merge of parts, merge.go, and the
+// conclusion, conclude.go), on Step Functions or in the local pool. A
+// one-account scan is a plan of one account; the live view is that plan
+// with its parts kept in memory and nothing stored (oneaccount.go).
 package scan
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
@@ -28,10 +26,11 @@ import (
 // Days is how much metric history a scan reads.
 const Days = bottleneck.WindowDays
 
-// LeaseDuration is how long a scan holds the one-scan-at-a-time lease
-// before another may take it, unless it renews it (every status write past
-// a fifth of it does): longer than the scan function's 15-minute limit, so
-// a scan killed by it frees the lease soon after.
+// LeaseDuration is how long a scan run in this process (Engine.Scan) or
+// queued by POST /scans holds the one-scan-at-a-time lease before another
+// may take it, unless it renews it (every status write past a fifth of it
+// does; a plan on Step Functions takes StateMachineLeaseDuration): a scan
+// killed with its process frees the lease soon after.
 const LeaseDuration = 20 * time.Minute
 
 // Store keeps snapshots. Save must be atomic and conditional on the id
@@ -75,13 +74,11 @@ type Notifier interface {
 // Deps are what a scan uses. Store and Notifier may be nil: the scan then
 // keeps nothing or tells nobody.
 type Deps struct {
-	Discovery interface {
-		Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
-	}
-	Metrics interface {
-		Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
-	}
-	Costs interface {
+	// Discovery and Metrics read the account a one-account scan over these
+	// capabilities reads (Run, Evaluate: oneAccount).
+	Discovery Discoverer
+	Metrics   Fetcher
+	Costs     interface {
 		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
 	}
 	Store      Store
@@ -173,9 +170,6 @@ func New(d Deps) *Scanner {
 	if d.Account != nil {
 		s.who = &identity{lookup: d.Account}
 	}
-	if s.who != nil && d.Discovery != nil {
-		s.d.Discovery = accountDiscovery{inner: d.Discovery, who: s.who}
-	}
 	return s
 }
 
@@ -197,140 +191,38 @@ func (e *ErrScanRunning) Error() string {
 	return fmt.Sprintf("scan %s is running; one scan runs at a time", e.ID)
 }
 
-// Evaluate discovers and judges the account without storing anything: the
-// live view of GET /bottlenecks?source=live and the first half of Run.
+// Evaluate judges the account now and stores nothing: the live view of
+// GET /bottlenecks?source=live. It is the engine over a plan of the one
+// account (oneAccount), its parts kept in memory.
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
-	snap, err := s.evaluate(ctx, nil, id, regions)
-	if err == nil {
-		attribute(s.who.get(ctx), snap.Findings, snap.Insufficient)
-	}
-	return snap, err
+	return s.oneAccount(regions).Live(ctx, id)
 }
 
-func (s *Scanner) evaluate(ctx context.Context, t *tracker, id string, regions []string) (*cloudscope.Snapshot, error) {
-	started := s.d.Now().UTC()
-	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: id, StartedAt: started, Calls: map[string]int{}, Notification: cloudscope.NotifyNone}}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// Cost Explorer needs neither discovery nor metrics: it runs beside them.
-	costsDone := beside(func() costResult { return s.costsOf(ctx, t != nil) })
-	s.report(ctx, t, Progress{Step: "discover", Detail: "listing resources in every region"})
-	inv, err := s.d.Discovery.Discover(ctx, discovery.Query{Regions: regions})
-	if err != nil {
-		return nil, fmt.Errorf("discover: %w", err)
-	}
-	snap.Regions, snap.Resources, snap.Errors = inv.Regions, inv.Resources, inv.Errors
-	snap.Calls["discovery"] = int(inv.Calls)
-	s.report(ctx, t, Progress{Step: "discover", Detail: fmt.Sprintf("%d resources", len(inv.Resources)), RegionsDone: len(inv.Regions), Regions: len(inv.Regions)})
-	all := &merged{snap: snap, listed: int(inv.Listed)}
-
-	// Each region through the region pipeline (readAndJudge, as an
-	// organization scan's shard), up to RegionsAtOnce regions and
-	// SeriesAtOnce resources' series at once: a region's series are judged
-	// and dropped as soon as they arrive, so a scan of a large account holds
-	// a bounded number of series, however many regions it has. Each
-	// region's part is merged into the snapshot as it comes, as the
-	// finalize merges an organization scan's stored parts.
-	// (GetMetricData is regional: no batch spans two regions anyway.)
-	window := metricsWindow(started)
-	byRegion := map[string][]cloudscope.Resource{}
-	for _, r := range inv.Resources {
-		byRegion[r.Region] = append(byRegion[r.Region], r)
-	}
-	regionNames := slices.Sorted(maps.Keys(byRegion))
-	snap.Findings, snap.Insufficient = []cloudscope.Finding{}, []cloudscope.Insufficient{}
-	pricesAsked, typesAsked := s.priceCalls(), s.typeCalls()
-	var regionsDone int
-	type regionPart struct {
-		part    *cloudscope.ShardPart
-		targets int
-		err     error
-	}
-	err = eachAtOnce(ctx, regionNames, s.d.RegionsAtOnce, SeriesAtOnce, func(region string) int {
-		return countTargets(byRegion[region])
-	}, func(ctx context.Context, region string) regionPart {
-		part := newPart(cloudscope.Shard{ScanID: id, Region: region}, started)
-		err := s.readAndJudge(ctx, s.d.Metrics, part, byRegion[region], window, started, SeriesAtOnce, s.d.RetryPause)
-		return regionPart{part: part, targets: countTargets(byRegion[region]), err: err}
-	}, func(region string, rp regionPart) {
-		regionsDone++
-		if rp.err != nil {
-			return
-		}
-		p := rp.part
-		all.add(p)
-		if rp.targets == 0 {
-			return
-		}
-		pr := Progress{Step: "metrics", RegionsDone: regionsDone, Regions: len(regionNames),
-			Detail: fmt.Sprintf("%s: %d resources, %d GetMetricData calls", region, rp.targets, p.Calls["cloudwatch:GetMetricData"])}
-		if p.MetricsFailed > 0 {
-			pr.Detail = region + ": failed; its rules that need metrics are undecided"
-		}
-		s.report(ctx, t, pr)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	// In region order, as if every region had been read in turn.
-	slices.SortStableFunc(snap.Insufficient, func(a, b cloudscope.Insufficient) int { return cmp.Compare(a.Region, b.Region) })
-	// Every region judged: each resource's charges are counted once.
-	cloudscope.CoverSavings(snap.Findings)
-	cloudscope.SortFindings(snap.Findings)
-	if s.d.Prices != nil {
-		snap.Calls["pricing:GetProducts"] = s.priceCalls() - pricesAsked
-	}
-	if s.d.InstanceTypes != nil {
-		snap.Calls["ec2:DescribeInstanceTypes"] = s.typeCalls() - typesAsked
-	}
-	s.report(ctx, t, Progress{Step: "rules", Detail: fmt.Sprintf("%d findings, %d undecided for lack of data", len(snap.Findings), len(snap.Insufficient))})
-
-	if c := costsDone(); c.asked {
-		snap.Costs, snap.Calls["ce:GetCostAndUsage"] = c.summary, c.requests
-		snap.Errors = append(snap.Errors, c.errors...)
-		if t != nil {
-			t.anomalyReport = c.anomalyReport
-		}
-	}
-	snap.FinishedAt = s.d.Now().UTC()
-	snap.Counts = count(snap)
-	slices.SortFunc(snap.Errors, func(a, b cloudscope.Failure) int {
-		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service))
-	})
-	all.finish()
-	return snap, nil
-}
-
-// Run evaluates the account, then records the ledger, stores the snapshot
-// and notifies. A scan
-// id already stored (a retried delivery of the same event) stores and sends
+// Run scans the account: the engine over a plan of the one account
+// (oneAccount), run in this process (Engine.Scan), its parts kept in the
+// store when the store can keep them and in memory otherwise. A scan id
+// already stored (a retried delivery of the same event) stores and sends
 // nothing new. While another scan runs, Run starts nothing and returns
 // *ErrScanRunning. A scan that failed everywhere is stored for inspection
-// only, and Run returns an error naming the step.
+// only, and Run returns an error naming the step. Without a store it
+// stores nothing, as Evaluate. The result's snapshot holds its resources.
 func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result, error) {
+	e := s.oneAccount(regions)
 	if s.d.Store == nil {
-		snap, err := s.evaluate(ctx, nil, id, regions)
+		snap, err := e.Live(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		return &Result{Snapshot: snap}, failedError(snap)
 	}
-	return s.leased(ctx, id, func(t *tracker) (*Result, error) { return s.run(ctx, t, id, regions) })
-}
-
-// run is Run under the lease: evaluate, then conclude (store, ledger,
-// notify) as an organization scan's finalize does.
-func (s *Scanner) run(ctx context.Context, t *tracker, id string, regions []string) (*Result, error) {
-	snap, err := s.evaluate(ctx, t, id, regions)
-	if err != nil {
-		return nil, err
+	res, err := e.Scan(ctx, id, nil)
+	if res != nil && res.Snapshot != nil && res.Snapshot.Resources == nil {
+		// Stored as parts: the resources are read back, as Get reads them.
+		if full, gerr := s.d.Store.Get(ctx, res.Snapshot.ID); gerr == nil && full != nil {
+			res.Snapshot.Resources = full.Resources
+		}
 	}
-	who := s.who.get(ctx)
-	attribute(who, snap.Findings, snap.Insufficient)
-	return s.conclude(ctx, t, snap, s.d.Store.Save, t.anomalyReport, []string{who})
+	return res, err
 }
 
 // failedError is the error of a scan that failed everywhere, or nil.
@@ -397,17 +289,6 @@ type costResult struct {
 	errors   []cloudscope.Failure
 	// anomalyReport is the anomaly query's answer (nil: not asked).
 	anomalyReport *costs.Report
-}
-
-// countTargets is how many of resources the rules judge by their metrics.
-func countTargets(resources []cloudscope.Resource) int {
-	n := 0
-	for _, r := range resources {
-		if _, ok := target(r); ok {
-			n++
-		}
-	}
-	return n
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.

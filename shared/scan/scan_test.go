@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +26,47 @@ type account struct {
 	costCalls int
 }
 
+// Regions are the account's enabled regions: us-east-1 and those of its
+// resources.
+func (a *account) Regions(context.Context) ([]cloudscope.Region, error) {
+	var out []cloudscope.Region
+	for _, name := range a.regionNames() {
+		out = append(out, cloudscope.Region{Name: name, OptInStatus: "opt-in-not-required"})
+	}
+	return out, nil
+}
+
+func (a *account) regionNames() []string {
+	names := []string{"us-east-1"}
+	for _, r := range a.resources {
+		if !slices.Contains(names, r.Region) {
+			names = append(names, r.Region)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Discover lists the resources of the query's regions and types (none
+// named: every one), as discovery does.
 func (a *account) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
-	return &discovery.Inventory{Regions: []string{"us-east-1"}, Resources: a.resources, Errors: []cloudscope.Failure{}, Calls: 4}, nil
+	regions := q.Regions
+	if len(regions) == 0 {
+		regions = a.regionNames()
+	}
+	var rs []cloudscope.Resource
+	for _, r := range a.resources {
+		if slices.Contains(regions, r.Region) && (len(q.Types) == 0 || slices.Contains(q.Types, r.Type)) {
+			rs = append(rs, r)
+		}
+	}
+	return &discovery.Inventory{Regions: regions, Resources: rs, Errors: []cloudscope.Failure{}, Calls: 4}, nil
+}
+
+// regional reports whether q lists a region's own resources (not only
+// the account's buckets, whose list is global).
+func regional(q discovery.Query) bool {
+	return len(q.Types) == 0 || slices.ContainsFunc(q.Types, func(t cloudscope.ResourceType) bool { return t != cloudscope.S3 })
 }
 
 func (a *account) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
@@ -225,6 +265,10 @@ func (failingDiscovery) Discover(context.Context, discovery.Query) (*discovery.I
 	return nil, cloudscope.Errorf(cloudscope.CodeThrottled, "ec2 DescribeRegions: Throttling: Rate exceeded for account 123456789012")
 }
 
+func (failingDiscovery) Regions(context.Context) ([]cloudscope.Region, error) {
+	return nil, cloudscope.Errorf(cloudscope.CodeThrottled, "ec2 DescribeRegions: Throttling: Rate exceeded for account 123456789012")
+}
+
 // A scan's status follows it: queued when asked for, running with its step
 // and regions, then done; a failed one says where and what kind, without
 // AWS's own words.
@@ -268,7 +312,8 @@ func TestStatusFollowsTheScan(t *testing.T) {
 		t.Fatal("a failed discovery did not fail the scan")
 	}
 	st, _ = store.Status(ctx, "scan-2")
-	if st == nil || st.State != cloudscope.StateFailed || !strings.Contains(st.Error, `"discover"`) || !strings.Contains(st.Error, "upstream_throttled") ||
+	// The account's regions are listed by the plan: the step that failed.
+	if st == nil || st.State != cloudscope.StateFailed || !strings.Contains(st.Error, `"plan"`) || !strings.Contains(st.Error, "upstream_throttled") ||
 		strings.Contains(st.Error, "123456789012") {
 		t.Errorf("failed scan: %+v", st)
 	}
@@ -319,8 +364,11 @@ func (f *failingAccount) Discover(ctx context.Context, q discovery.Query) (*disc
 		inv.Listed = 4
 		return inv, err
 	}
-	return &discovery.Inventory{Regions: inv.Regions, Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{
-		{Region: "us-east-1", Service: "ec2", Code: string(cloudscope.CodeUnavailable), Message: "ec2: request failed"}}}, nil
+	failed := cloudscope.Failure{Region: "us-east-1", Service: "ec2", Code: string(cloudscope.CodeUnavailable), Message: "ec2: request failed"}
+	if !regional(q) {
+		failed = cloudscope.Failure{Region: cloudscope.Global, Service: "s3", Code: string(cloudscope.CodeUnavailable), Message: "s3: request failed"}
+	}
+	return &discovery.Inventory{Regions: inv.Regions, Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{failed}}, nil
 }
 
 // A scan that read nothing at a step is failed: kept for inspection, never

@@ -14,8 +14,9 @@ import (
 type Service struct {
 	Scanner *Scanner
 	Store   Store
-	// Start begins the scan id in the background: a goroutine locally, an
-	// asynchronous invocation of the scan function when deployed.
+	// Start begins the scan id in the background: the engine's local pool
+	// in a goroutine (Engine.InBackground), or the state machine when
+	// deployed.
 	Start func(ctx context.Context, id string) error
 }
 
@@ -40,7 +41,8 @@ func (s *Service) Before(ctx context.Context, id string) (*cloudscope.SnapshotHe
 	return s.Store.Before(ctx, id)
 }
 
-// Live evaluates the account now, storing nothing.
+// Live evaluates the account now, storing nothing: the engine over a plan
+// of the one account, its parts in memory (Scanner.Evaluate).
 func (s *Service) Live(ctx context.Context, regions []string) (*cloudscope.Snapshot, error) {
 	return s.Scanner.Evaluate(ctx, "live", regions)
 }
@@ -82,20 +84,4 @@ func NewID(kind string, t time.Time) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return kind + "-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
-}
-
-// InBackground returns a Start (Service.Start) that runs scans in this process under ctx
-// (the server's, not the request's: the request that started a scan ends
-// before the scan does), each bounded by limit, reporting failures to failed.
-func (sc *Scanner) InBackground(ctx context.Context, limit time.Duration, failed func(id string, err error)) func(context.Context, string) error {
-	return func(_ context.Context, id string) error {
-		go func() {
-			ctx, cancel := context.WithTimeout(ctx, limit)
-			defer cancel()
-			if _, err := sc.Run(ctx, id, nil); err != nil {
-				failed(id, err)
-			}
-		}()
-		return nil
-	}
 }

@@ -98,7 +98,7 @@ func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.S
 		resources[i].AccountID = sh.AccountID
 	}
 
-	if err := e.d.Scanner.readAndJudge(ctx, caps.met, part, resources, metricsWindow(started), started, e.opts.ChunkTargets, e.opts.RetryPause); err != nil {
+	if err := e.d.Scanner.readAndJudge(ctx, caps.met, part, resources, metricsWindow(started), started, e.opts.ChunkTargets, e.opts.RetryPause, e.series); err != nil {
 		return err
 	}
 	// A saving counts only resources of the shard (a stopped instance's

@@ -1,12 +1,12 @@
 // Package scanapp is the Lambda handlers of the scans (shared/scan does the
-// work; the handlers carry the events and payloads): the scan function's
-// (one account, run in the function itself, or the weekly digest: scan.go),
-// and the three states of an organization scan on Step Functions: plan (the
-// scan's shards, written to S3 for the Distributed Map to read), shard (one
-// unit of work, run once per map item) and finalize (the snapshot, from
-// every shard's stored part). Each payload stays small whatever the
-// organization's size: a state passes on at most 256 KiB, and a plan of
-// 1,000 accounts by 17 regions is 17,000 shards.
+// work; the handlers carry the events and payloads): the three states of
+// every scan on Step Functions, of one account or many: plan (the scan's
+// shards, written to S3 for the Distributed Map to read), shard (one unit
+// of work, run once per map item) and finalize (the snapshot, from every
+// shard's stored part); and the digest function's weekly digest
+// (digest.go). Each payload stays small whatever the organization's size:
+// a state passes on at most 256 KiB, and a plan of 1,000 accounts by 17
+// regions is 17,000 shards.
 //
 // The states are three functions (functions/plan, shard, finalize), not one
 // main dispatching on the event: each state's role then holds only the
@@ -24,7 +24,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
-// States is an organization scan's work (scan.Engine), as the three
+// States is a scan's work (scan.Engine), as the three
 // states call it.
 type States interface {
 	// Plan lists scan scanID's shards (accounts by their enabled regions).

@@ -124,7 +124,8 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 	return scan.New(deps)
 }
 
-// OrganizationScan is the organization scan's engine for conf.Accounts (other than self): the
+// OrganizationScan is the engine of every scan, for conf.Accounts: self (the
+// default) is a plan of the credentials' own account; otherwise the
 // accounts reached from clients (the management account's, or a delegated
 // administrator's) through the member role, discovery and metrics built
 // over each account's clients, costs from the management account, the parts
@@ -142,10 +143,20 @@ func OrganizationScan(conf appconfig.Config, clients *awsconf.Clients, store sca
 		Parts:      parts,
 		Scanner:    Scanner(conf, clients, store, costSvc, records, progress),
 		HomeRegion: clients.DefaultRegion(),
-	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, Regions: conf.Discovery.Regions})
+	}, scan.EngineOptions{Concurrency: conf.ShardConcurrency, PerAccount: regionsAtOnce(conf), Regions: conf.Discovery.Regions})
 }
 
-// PartStore is store as a keeper of an organization scan's parts, or an error
+// regionsAtOnce bounds the shards (regions) of one account run at once in
+// this process: the setting, or for one account the one-account default
+// (scan.RegionsAtOnce); 0 leaves the engine's per-account default.
+func regionsAtOnce(conf appconfig.Config) int {
+	if conf.RegionsAtOnce == 0 && conf.Accounts.Self() {
+		return scan.RegionsAtOnce
+	}
+	return conf.RegionsAtOnce
+}
+
+// PartStore is store as a keeper of a scan's parts, or an error
 // saying that it cannot keep them.
 func PartStore(store StateStore) (scan.PartStore, error) { return stores.PartStore(store) }
 

@@ -1,24 +1,17 @@
 // Package bottlenecksapi is the bottlenecks function, behind GET
 // /bottlenecks, the snapshots, POST /scans, GET /scans/{id} and GET
 // /savings: its manifest and its builder. Its POST /scans starts a scan in
-// the background by invoking the scan function or by starting the
-// organization scan's state machine, so that only this function links the
-// Lambda and Step Functions clients.
+// the background by starting the scan's state machine (every scan, of one
+// account or many, runs on it), so that only this function links the Step
+// Functions client.
 package bottlenecksapi
 
 import (
 	"context"
-	"encoding/json"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
-	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
-	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/costs"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -34,36 +27,31 @@ import (
 )
 
 // Manifest is the bottlenecks function's. Settings: the table (snapshots,
-// scan status) and the scan function, which POST /scans invokes (or, when
-// set, the organization scan's state machine, which it starts instead).
+// scan status) and the scan's state machine, which POST /scans starts.
 // Grants: the live view of /bottlenecks evaluates the account now, as a
-// scan does; snapshots it only reads; POST /scans invokes the scan function
-// and records it as queued, GET /scans/{id} reads how it goes.
+// scan does; snapshots it only reads; POST /scans starts the state machine
+// and records the scan as queued, GET /scans/{id} reads how it goes.
 var Manifest = appconfig.Manifest{
 	Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
 	Routes: []appconfig.Route{
 		appconfig.Get("/bottlenecks"), appconfig.Get("/snapshots"), appconfig.Get("/snapshots/{id}"), appconfig.Get("/snapshots/{id}/diff"),
 		appconfig.Post("/scans"), appconfig.Get("/scans/{id}"), appconfig.Get("/savings"),
 	},
-	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvScanFunc}, Optional: []string{appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles, appconfig.EnvCostTTL, appconfig.EnvStateMachine, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
+	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvStateMachine}, Optional: []string{appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles, appconfig.EnvCostTTL, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
 	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-		Table:       appconfig.Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-		InvokesScan: true, StartsScanMachine: true},
+		Table:             appconfig.Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+		StartsScanMachine: true},
 }
 
-// API serves GET /bottlenecks, the snapshots, POST /scans (which
-// invokes the scan function asynchronously, or starts the organization scan's
-// state machine), GET /scans/{id} and GET /savings.
+// API serves GET /bottlenecks, the snapshots, POST /scans (which starts
+// the scan's state machine), GET /scans/{id} and GET /savings.
 func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) {
 	store, err := stores.Store(conf, clients, nil) // the table, or no start
 	if err != nil {
 		return httpapi.Deps{}, err
 	}
 	start := func(*scan.Scanner) func(context.Context, string) error {
-		if conf.StateMachine != "" { // an organization scan, on Step Functions
-			return StartStateMachine(clients, conf.StateMachine)
-		}
-		return InvokeScanFunction(clients, conf.ScanFunction)
+		return StartStateMachine(clients, conf.StateMachine)
 	}
 	return httpapi.Deps{Bottlenecks: scanner.Service(conf, clients, store, costservice.Costs(conf, clients, nil), nil, start), Snapshots: SnapshotReads(store),
 		Savings: stores.Savings(conf, clients, nil), Regions: discovery.New(discovery.ClientsFrom(clients), conf.Discovery)}, nil
@@ -78,22 +66,7 @@ func SnapshotReads(store stores.StateStore) httpapi.SnapshotReads {
 	return nil
 }
 
-// InvokeScanFunction starts a scan by invoking the scan function
-// asynchronously, so that POST /scans answers at once.
-func InvokeScanFunction(clients *awsconf.Clients, function string) func(context.Context, string) error {
-	return func(ctx context.Context, id string) error {
-		payload, _ := json.Marshal(map[string]string{"scan_id": id})
-		_, err := lambdaclient.In(clients, clients.DefaultRegion()).Invoke(ctx, &lambda.InvokeInput{
-			FunctionName: aws.String(function), InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload,
-		})
-		if err != nil {
-			return awserr.Wrap(err, "lambda Invoke of the scan function")
-		}
-		return nil
-	}
-}
-
-// StartStateMachine starts scans as executions of the organization scan's state
+// StartStateMachine starts scans as executions of the scan's state
 // machine, so that POST /scans answers at once.
 func StartStateMachine(clients *awsconf.Clients, stateMachine string) func(context.Context, string) error {
 	return sfnstart.New(sfnclient.Home(clients), stateMachine).Start

@@ -42,13 +42,11 @@ var lambdaBuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=
 //   - bottlenecks (16.58 MB): its live view is a whole scan (discovery's
 //     seven services, CloudWatch, Cost Explorer with Organizations for an
 //     organization's costs, the Price List, EC2's instance types), and
-//     POST /scans invokes Lambda or starts Step Functions.
-//   - scan (16.65 MB): the same scan, its costs and anomalies, and SNS.
+//     POST /scans starts Step Functions.
 //   - shard (15.01 MB, 8 kB over): discovery's seven services, CloudWatch,
 //     the Price List and STS; nothing it links is left to take off.
 var overweight = map[string]int64{
 	"bottlenecks": 16_600_000,
-	"scan":        16_650_000,
 	"shard":       15_050_000,
 }
 
@@ -81,7 +79,6 @@ func calledServices(t *testing.T, m appconfig.Manifest) []string {
 	add(len(m.Grants.Table) > 0, "dynamodb")
 	add(len(m.Grants.Topic) > 0, "sns")
 	add(len(m.Grants.PlanBucket) > 0, "s3")
-	add(m.Grants.InvokesScan, "lambda")
 	add(m.Grants.StartsScanMachine, "states")
 	// Reading the organization's costs finds its management account
 	// (organizations:DescribeOrganization, which the stack grants a

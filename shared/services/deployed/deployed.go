@@ -1,5 +1,5 @@
 // Package deployed lists the deployed Lambda functions' manifests, each
-// declared beside its builder (shared/services/<name>api, scanjob,
+// declared beside its builder (shared/services/<name>api, digestjob,
 // <name>state), for the CDK stack and the tests that range over them. A
 // function imports only its own package, never this one: it links only
 // what its own builder calls.
@@ -11,18 +11,18 @@ import (
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/services/bottlenecksapi"
 	"github.com/cloudscope/cloudscope/shared/services/costsapi"
+	"github.com/cloudscope/cloudscope/shared/services/digestjob"
 	"github.com/cloudscope/cloudscope/shared/services/discoveryapi"
 	"github.com/cloudscope/cloudscope/shared/services/finalizestate"
 	"github.com/cloudscope/cloudscope/shared/services/metricsapi"
 	"github.com/cloudscope/cloudscope/shared/services/planstate"
-	"github.com/cloudscope/cloudscope/shared/services/scanjob"
 	"github.com/cloudscope/cloudscope/shared/services/shardstate"
 )
 
 // Manifests are the deployed functions, one per folder of functions/ (a
-// test holds them equal), the five every deployment has first; plan, shard
-// and finalize are the organization scan's states (deployed with
-// cloudscope:accounts other than self). Adding a route is adding it to its
+// test holds them equal): the four API functions, the digest, and the
+// scan's states (plan, shard, finalize), which run every scan, of one
+// account or many. Adding a route is adding it to its
 // function's Routes (and to the OpenAPI document); adding a grant, to its
 // Grants.
 var Manifests = []appconfig.Manifest{
@@ -30,7 +30,7 @@ var Manifests = []appconfig.Manifest{
 	metricsapi.Manifest,
 	costsapi.Manifest,
 	bottlenecksapi.Manifest,
-	scanjob.Manifest,
+	digestjob.Manifest,
 	planstate.Manifest,
 	shardstate.Manifest,
 	finalizestate.Manifest,

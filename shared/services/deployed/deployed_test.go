@@ -12,8 +12,7 @@ import (
 )
 
 // TestEveryFunctionDeclaresItsSettings: one manifest per folder of
-// functions/, the five every deployment has before the organization scan's, no
-// route served by two, and each required setting has a description for its
+// functions/, no route served by two, and each required setting has a description for its
 // message.
 func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join("..", "..", "..", "functions"))
@@ -28,7 +27,6 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	}
 	var declared []string
 	routes := map[appconfig.Route]string{}
-	org := false
 	for _, m := range Manifests {
 		declared = append(declared, m.Name)
 		for _, k := range m.Required {
@@ -42,10 +40,6 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 			}
 			routes[r] = m.Name
 		}
-		if org && !m.Organization {
-			t.Errorf("%s comes after a function of the organization scan", m.Name)
-		}
-		org = org || m.Organization
 		if m.MemoryMB < 128 || m.TimeoutSeconds < 1 || m.TimeoutSeconds > 900 {
 			t.Errorf("%s: %d MB, %d s", m.Name, m.MemoryMB, m.TimeoutSeconds)
 		}
@@ -66,22 +60,22 @@ func TestRequireNamesTheMissingSetting(t *testing.T) {
 		}
 		return appconfig.Require(m, getenv)
 	}
-	for fn, want := range map[string]string{"scan": appconfig.EnvTable, "bottlenecks": appconfig.EnvTable, "costs": appconfig.EnvTable, "discovery": appconfig.EnvTable} {
+	for fn, want := range map[string]string{"digest": appconfig.EnvTable, "bottlenecks": appconfig.EnvTable, "costs": appconfig.EnvTable, "discovery": appconfig.EnvTable} {
 		err := require(fn, env(nil))
 		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
 			t.Errorf("%s without settings: %v", fn, err)
 		}
 	}
-	if err := require("bottlenecks", env(map[string]string{appconfig.EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvScanFunc) {
-		t.Errorf("bottlenecks without the scan function: %v", err)
+	if err := require("bottlenecks", env(map[string]string{appconfig.EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvStateMachine) {
+		t.Errorf("bottlenecks without the state machine: %v", err)
 	}
-	if err := require("scan", env(map[string]string{appconfig.EnvTable: "t", appconfig.EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), appconfig.EnvTopic) {
-		t.Errorf("scan with a blank topic: %v", err)
+	if err := require("digest", env(map[string]string{appconfig.EnvTable: "t", appconfig.EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), appconfig.EnvTopic) {
+		t.Errorf("digest with a blank topic: %v", err)
 	}
 	for fn, set := range map[string]map[string]string{
 		"discovery": {appconfig.EnvTable: "t"}, "metrics": nil, "costs": {appconfig.EnvTable: "t"},
-		"bottlenecks": {appconfig.EnvTable: "t", appconfig.EnvScanFunc: "arn:aws:lambda:us-east-1:123456789012:function:scan"},
-		"scan":        {appconfig.EnvTable: "t", appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
+		"bottlenecks": {appconfig.EnvTable: "t", appconfig.EnvStateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:scan"},
+		"digest":      {appconfig.EnvTable: "t", appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
 	} {
 		if err := require(fn, env(set)); err != nil {
 			t.Errorf("%s with %v: %v", fn, set, err)
@@ -92,7 +86,7 @@ func TestRequireNamesTheMissingSetting(t *testing.T) {
 	}
 }
 
-// TestStatesRequireTheirSettings: the organization scan's states refuse to
+// TestStatesRequireTheirSettings: the scan's states refuse to
 // start without their bucket or topic.
 func TestStatesRequireTheirSettings(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

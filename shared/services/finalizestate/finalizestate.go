@@ -1,5 +1,6 @@
-// Package finalizestate is the last state of the organization scan's
-// state machine: the snapshot of every shard's part, the costs by account,
+// Package finalizestate is the last state of every scan's state machine
+// (one account or many): the snapshot of every shard's part, the costs (by
+// account; by service for one account),
 // the diff and one notification. This is its manifest and its builder.
 package finalizestate
 
@@ -30,7 +31,7 @@ import (
 // by linked account, reads the parts, the latest snapshot and the cost
 // cache, makes the snapshot and notifies.
 var Manifest = appconfig.Manifest{
-	Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1, Organization: true,
+	Name: "finalize", MemoryMB: 1769, TimeoutSeconds: 900, Concurrency: 1,
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvTopic}, Optional: []string{appconfig.EnvAccounts, appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvCostTTL, appconfig.EnvChatTopic, appconfig.EnvDashboardURL, appconfig.EnvAnomalyMinUSD, appconfig.EnvAnomalyMinPercent}},
 	// The finalize's anomalies price what changed in the inventory that day.
 	Grants: appconfig.Grants{Account: appconfig.Union(costs.ReportIAMActions, pricing.IAMActions),

@@ -1,5 +1,5 @@
-// Package planstate is the first state of the organization scan's state
-// machine: it lists the scan's shards (accounts by enabled regions) and
+// Package planstate is the first state of every scan's state machine (one
+// account or many): it lists the scan's shards (accounts by enabled regions) and
 // writes them to the plan bucket, where the Distributed Map reads them.
 // This is its manifest and its builder.
 package planstate
@@ -31,7 +31,7 @@ import (
 // lease, records the shard total, stores its own part (the skipped
 // accounts) and writes the plan.
 var Manifest = appconfig.Manifest{
-	Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1, Organization: true,
+	Name: "plan", MemoryMB: 512, TimeoutSeconds: 300, Concurrency: 1,
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvPlanBucket}, Optional: []string{appconfig.EnvAccounts, appconfig.EnvMemberRole, appconfig.EnvRetention, appconfig.EnvRegions, appconfig.EnvSkipRegions}},
 	Grants: appconfig.Grants{Account: appconfig.Union(accounts.OrganizationsIAMActions, regions.IAMActions), AssumesMemberRole: true,
 		Table:      appconfig.Union(dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions),

@@ -2,7 +2,7 @@
 // metrics over the caller's clients, the costs, the prices and instance
 // types the rules read, the anomalies, the savings ledger and the store. It
 // is what the scan function, the bottlenecks function's live view and the
-// local CLI run; the organization scan's states each take only their part.
+// local CLI run; the scan's states each take only their part.
 package scanner
 
 import (

@@ -1,4 +1,4 @@
-// Package shardstate is the organization scan's unit of work, run by the
+// Package shardstate is every scan's unit of work, run by the
 // state machine's Distributed Map once per item: one account's one region
 // (or some of its types), stored as the scan's part. This is its manifest
 // and its builder.
@@ -32,7 +32,7 @@ import (
 // its own), prices its waste findings through the price cache and stores
 // its part.
 var Manifest = appconfig.Manifest{
-	Name: "shard", MemoryMB: 512, TimeoutSeconds: 900, Organization: true,
+	Name: "shard", MemoryMB: 512, TimeoutSeconds: 900,
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable}, Optional: []string{appconfig.EnvAccounts, appconfig.EnvMemberRole, appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles,
 		appconfig.EnvRegions, appconfig.EnvSkipRegions}},
 	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,

@@ -50,7 +50,7 @@ func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (S
 	return nil, fmt.Errorf("%s is not set: snapshots need the DynamoDB table it names", appconfig.EnvTable)
 }
 
-// PartStore is store as a keeper of an organization scan's parts, or an error
+// PartStore is store as a keeper of a scan's parts, or an error
 // saying that it cannot keep them.
 func PartStore(store StateStore) (scan.PartStore, error) {
 	parts, ok := store.(scan.PartStore)

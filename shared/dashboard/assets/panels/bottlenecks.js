@@ -8,7 +8,7 @@ import { multi, selectedAccounts } from '../accounts.js';
 
 const SEVERITIES = ['critical', 'warning', 'info'];
 const POLL_MS = 2000;
-const STALE_MS = 16 * 60 * 1000; // the scan function's time limit, and a minute
+const STALE_MS = 16 * 60 * 1000; // a shard function's time limit, and a minute
 
 let scanning = null; // the wait for a scan started here: {stopped}
 let shownSnapshot = null; // the snapshot on screen, so a revisit redraws nothing

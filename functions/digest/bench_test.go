@@ -14,7 +14,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
 )
 
-// BenchmarkColdStart: the scan function's init time under aws-lambda-rie,
+// BenchmarkColdStart: the digest function's init time under aws-lambda-rie,
 // with the table and topic it requires.
 func BenchmarkColdStart(b *testing.B) {
 	moto.Reset(b)
@@ -27,6 +27,6 @@ func BenchmarkColdStart(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	lambdatest.BenchmarkColdStart(b, "scan", "../../events/scan/manual-scan.json",
+	lambdatest.BenchmarkColdStart(b, "digest", "../../events/digest/weekly-digest.json",
 		append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_TOPIC_ARN="+aws.ToString(topic.TopicArn)))
 }

@@ -1,0 +1,103 @@
+package scan
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/cloudscope/cloudscope/shared/bottleneck"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/memstore"
+)
+
+// A one-account scan is a plan of one account: the plan's part plans
+// exactly that account's regions (and its buckets' shard), each shard
+// stored its part, and the finalize made the snapshot from them.
+func TestAOneAccountScanIsAPlanOfOneAccount(t *testing.T) {
+	acct, _, store, _ := setup()
+	eu := instance("i-eu")
+	eu.Region = "eu-west-1"
+	acct.resources = append(acct.resources, eu)
+	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now),
+		Account: func(context.Context) (string, error) { return "111122223333", nil }})
+	ctx := context.Background()
+	res, err := s.Run(ctx, "scan-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys, planned []string
+	resources := 0
+	err = store.PartSummaries(ctx, "scan-1", func(p cloudscope.ShardPart) error {
+		keys = append(keys, p.Shard.Key())
+		planned = append(planned, p.Planned...)
+		resources += p.Counts.Resources
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"111122223333#eu-west-1", "111122223333#us-east-1", "111122223333#us-east-1#s3"}
+	if slices.Sort(planned); !slices.Equal(planned, want) {
+		t.Errorf("the plan: %v; want the account's two regions and its buckets %v", planned, want)
+	}
+	if want := append([]string{PlanShard("scan-1").Key()}, want...); !slices.Equal(keys, want) {
+		t.Errorf("parts stored %v; want the plan's and every shard's %v", keys, want)
+	}
+	snap := res.Snapshot
+	if resources != 3 || snap.Counts.Resources != 3 || len(snap.Resources) != 3 || !slices.Equal(snap.Regions, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("the parts count %d resources; the snapshot %d (%d held), regions %v", resources, snap.Counts.Resources, len(snap.Resources), snap.Regions)
+	}
+	for _, r := range snap.Resources {
+		if r.AccountID != "111122223333" {
+			t.Errorf("%s has account %q", r.ID, r.AccountID)
+		}
+	}
+	// A retried delivery of the stored scan plans nothing and leaves its
+	// parts as they are.
+	if again, err := s.oneAccount(nil).Plan(ctx, "scan-1"); err != nil || len(again) != 0 {
+		t.Errorf("the stored scan planned again: %v %v", again, err)
+	}
+	parts := 0
+	_ = store.PartSummaries(ctx, "scan-1", func(cloudscope.ShardPart) error { parts++; return nil })
+	if got, _ := store.Get(ctx, "scan-1"); parts != 4 || got == nil || len(got.Resources) != 3 {
+		t.Errorf("after a retried plan: %d parts, %+v", parts, got)
+	}
+	// One account's costs are by service, as its bill reads.
+	if snap.Costs == nil || len(snap.Costs.Top) != 1 || snap.Costs.Top[0].Key != "Amazon EC2" {
+		t.Errorf("costs %+v", snap.Costs)
+	}
+}
+
+// The live view runs the same plan with its parts in memory: it stores
+// nothing (no part, no status, no snapshot), and holds its resources.
+func TestTheLiveViewStoresNothing(t *testing.T) {
+	_, _, store, s := setup()
+	ctx := context.Background()
+	snap, err := (&Service{Scanner: s, Store: store}).Live(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Findings) != 2 || len(snap.Resources) != 2 || snap.Outcome != cloudscope.OutcomeComplete {
+		t.Errorf("live: %d findings, %d resources, %s", len(snap.Findings), len(snap.Resources), snap.Outcome)
+	}
+	parts := 0
+	_ = store.PartSummaries(ctx, "live", func(cloudscope.ShardPart) error { parts++; return nil })
+	st, _ := store.Status(ctx, "live")
+	latest, _ := store.Latest(ctx)
+	if parts != 0 || st != nil || latest != nil {
+		t.Errorf("the live view stored %d parts, status %+v, snapshot %v", parts, st, latest != nil)
+	}
+	// A store that keeps no parts: the scan keeps them in memory and saves
+	// the snapshot whole.
+	whole := New(Deps{Discovery: s.d.Discovery, Metrics: s.d.Metrics, Store: noParts{memstore.New()}, Thresholds: bottleneck.Defaults})
+	res, err := whole.Run(ctx, "scan-1", nil)
+	if err != nil || len(res.Snapshot.Resources) != 2 {
+		t.Fatalf("a scan saved whole: %+v %v", res, err)
+	}
+	if got, _ := whole.d.Store.Get(ctx, "scan-1"); got == nil || len(got.Resources) != 2 || len(got.Findings) != 2 {
+		t.Errorf("stored whole: %+v", got)
+	}
+}
+
+// noParts is a store that keeps no parts.
+type noParts struct{ Store }
