@@ -60,8 +60,8 @@ type STSAPI interface {
 	stscreds.AssumeRoleAPIClient
 }
 
-// activeState is Organizations' state of an account that is read.
-const activeState = "ACTIVE"
+// ActiveState is Organizations' state of an account that is read.
+const ActiveState = accountset.ActiveState
 
 // Options tune Members.
 type Options struct {
@@ -178,10 +178,10 @@ func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
 	var found []Account
 	switch {
 	case m.setting.Self():
-		found = []Account{{ID: caller, State: activeState}}
+		found = []Account{{ID: caller, State: ActiveState}}
 	case m.setting.Mode == ModeList:
 		for _, id := range m.setting.IDs {
-			found = append(found, Account{ID: id, State: activeState})
+			found = append(found, Account{ID: id, State: ActiveState})
 		}
 	case m.org == nil:
 		return nil, errNoOrganization
@@ -197,7 +197,7 @@ func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
 	slices.SortFunc(found, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
 	found = slices.CompactFunc(found, func(a, b Account) bool { return a.ID == b.ID })
 	for _, a := range found {
-		if a.State == activeState {
+		if a.State == ActiveState {
 			r.Accounts = append(r.Accounts, a)
 		} else {
 			r.Skipped = append(r.Skipped, a)

@@ -2,15 +2,14 @@ package scan
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sync"
 
-	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
-	"maps"
-	"sync"
+	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // A one-account scan is a plan of one account: the accounts setting self
@@ -27,7 +26,7 @@ type selfAccount struct{ who *identity }
 
 func (a selfAccount) Resolve(ctx context.Context) (*accounts.Resolved, error) {
 	id := a.who.get(ctx)
-	return &accounts.Resolved{Caller: id, Partition: "aws", Accounts: []accounts.Account{{ID: id, State: string(orgtypes.AccountStateActive)}}}, nil
+	return &accounts.Resolved{Caller: id, Partition: "aws", Accounts: []accounts.Account{{ID: id, State: accounts.ActiveState}}}, nil
 }
 
 func (selfAccount) Clients(context.Context, string) (*awsconf.Clients, error) { return nil, nil }

@@ -18,6 +18,9 @@ const CodeSkipped = "skipped"
 // refuses the scan: one failure for the account, never a failed scan.
 const CodeDenied = "access_denied"
 
+// ActiveState is Organizations' state of an account that is read.
+const ActiveState = "ACTIVE"
+
 // Account is one account of a scan.
 type Account struct {
 	ID    string `json:"id"`

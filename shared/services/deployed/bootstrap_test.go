@@ -39,14 +39,16 @@ var lambdaBuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=
 // 233 kB, CloudWatch 228 kB, ELB 169 kB, SNS 156 kB, Cost Explorer
 // 115-132 kB, STS 125 kB, Step Functions 104 kB, Price List 91 kB; the SDK's
 // core and smithy 355 kB, cloudscope's own code 345-586 kB.
-//   - bottlenecks (16.58 MB): its live view is a whole scan (discovery's
-//     seven services, CloudWatch, Cost Explorer with Organizations for an
-//     organization's costs, the Price List, EC2's instance types), and
-//     POST /scans starts Step Functions.
+//   - bottlenecks (16.71 MB): its live view is a whole scan run in the
+//     function (the engine over a plan of the one account, its parts in
+//     memory: discovery's seven services, CloudWatch, Cost Explorer with
+//     Organizations for an organization's costs, the Price List, EC2's
+//     instance types), and POST /scans starts Step Functions. The cure
+//     would be the live view's shards run by the shard function.
 //   - shard (15.01 MB, 8 kB over): discovery's seven services, CloudWatch,
 //     the Price List and STS; nothing it links is left to take off.
 var overweight = map[string]int64{
-	"bottlenecks": 16_600_000,
+	"bottlenecks": 16_750_000,
 	"shard":       15_050_000,
 }
 
@@ -110,13 +112,15 @@ func linkedServices(t *testing.T, name string) []string {
 		if pkg == "github.com/aws/aws-sdk-go-v2/config" {
 			t.Errorf("%s links the SDK's config package: a function's configuration is awsconf.FromEnvironment's", name)
 		}
+		// A service's types package counts: it brings the service's
+		// schemas, most of what the service weighs.
 		rest, ok := strings.CutPrefix(pkg, "github.com/aws/aws-sdk-go-v2/service/")
-		if ok && !strings.Contains(rest, "/") {
-			svcs = append(svcs, rest)
+		if svc, _, _ := strings.Cut(rest, "/"); ok && svc != "internal" {
+			svcs = append(svcs, svc)
 		}
 	}
 	slices.Sort(svcs)
-	return svcs
+	return slices.Compact(svcs)
 }
 
 // TestFunctionsLinkOnlyTheServicesTheyCall: a function links exactly the
