@@ -23,9 +23,9 @@ func manifest(t *testing.T, name string) appconfig.Manifest {
 
 func TestConfigureRefusesAMissingRequiredSetting(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if _, err := Configure(manifest(t, "scan"), env(map[string]string{appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"})); err == nil ||
+	if _, err := Configure(manifest(t, "digest"), env(map[string]string{appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"})); err == nil ||
 		!strings.HasPrefix(err.Error(), "CLOUDSCOPE_TABLE is not set") {
-		t.Errorf("scan without a table: %v", err)
+		t.Errorf("digest without a table: %v", err)
 	}
 	if _, err := Configure(manifest(t, "discovery"), env(map[string]string{appconfig.EnvTable: "cloudscope", appconfig.EnvConcurrency: "0"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvConcurrency) {
 		t.Errorf("a bad value: %v", err)

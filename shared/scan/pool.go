@@ -73,10 +73,10 @@ func (e *Engine) inProcess(ctx context.Context, scanID string, tell func(Progres
 	for _, sh := range shards {
 		left[sh.Region]++
 	}
-	regionsDone := 0
+	regionsDone, regions := 0, len(left)
 	var mu sync.Mutex
 	sp := cloudscope.ShardProgress{Total: len(shards)}
-	tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Regions: len(left), Shards: &sp})
+	tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Regions: regions, Shards: &sp})
 	one := countAccounts(shards) == 1
 	e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
 		sum, err := e.RunShard(ctx, sh)
@@ -108,7 +108,7 @@ func (e *Engine) inProcess(ctx context.Context, scanID string, tell func(Progres
 		}
 		now, done := sp, regionsDone
 		mu.Unlock()
-		tell(Progress{Step: "shards", Detail: detail, RegionsDone: done, Regions: len(left), Shards: &now})
+		tell(Progress{Step: "shards", Detail: detail, RegionsDone: done, Regions: regions, Shards: &now})
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
