@@ -23,14 +23,14 @@ type chainAccount struct {
 	costStarted      chan struct{}
 	once             sync.Once
 	inFlight, peak   atomic.Int32
-	discoverAfterCE  bool
+	discoverAfterCE  atomic.Bool
 	metricsRequested int64
 }
 
 func (a *chainAccount) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
 	select {
 	case <-a.costStarted:
-		a.discoverAfterCE = true
+		a.discoverAfterCE.Store(true)
 	case <-time.After(2 * time.Second): // Cost Explorer waits for discovery: do not hang the test
 	}
 	return a.account.Discover(ctx, q)
@@ -83,7 +83,7 @@ func TestCostsBesideDiscoveryAndRegionsTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !acct.discoverAfterCE {
+	if !acct.discoverAfterCE.Load() {
 		t.Error("discovery ended before Cost Explorer was asked: the cost summary waits for it")
 	}
 	if p := acct.peak.Load(); p != RegionsAtOnce {
