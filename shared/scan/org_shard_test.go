@@ -412,6 +412,42 @@ func TestPoolBounds(t *testing.T) {
 	}
 }
 
+// TestPoolRunsTheBucketsBesideTheRegions: an account's buckets' shard
+// takes none of the places its regions' shards share, so that a scan of
+// PerAccount regions reads them all at once, its buckets beside them.
+func TestPoolRunsTheBucketsBesideTheRegions(t *testing.T) {
+	shards := []cloudscope.Shard{{AccountID: "a", Region: "us-east-1", Types: []cloudscope.ResourceType{cloudscope.S3}}}
+	for i := range 5 {
+		shards = append(shards, cloudscope.Shard{AccountID: "a", Region: fmt.Sprintf("r-%02d", i)})
+	}
+	e := NewEngine(EngineDeps{}, EngineOptions{Concurrency: 8, PerAccount: 3})
+	var mu sync.Mutex
+	var regions, peakRegions int
+	e.pool(context.Background(), shards, func(_ context.Context, s cloudscope.Shard) {
+		mu.Lock()
+		if !bucketShard(s) {
+			regions++
+			peakRegions = max(peakRegions, regions)
+		}
+		mu.Unlock()
+		// The buckets' shard outlasts all the regions' (were it one of
+		// their places, they would run two at a time throughout).
+		pause := 5 * time.Millisecond
+		if bucketShard(s) {
+			pause = 200 * time.Millisecond
+		}
+		time.Sleep(pause)
+		mu.Lock()
+		if !bucketShard(s) {
+			regions--
+		}
+		mu.Unlock()
+	})
+	if peakRegions != 3 {
+		t.Errorf("%d regions' shards at once, want the bound 3 with the buckets' shard beside them", peakRegions)
+	}
+}
+
 // TestSplitTypes: an account-region split by type groups, S3 its own shard.
 func TestSplitTypes(t *testing.T) {
 	e := NewEngine(EngineDeps{HomeRegion: "us-east-1"}, EngineOptions{SplitTypes: [][]cloudscope.ResourceType{{cloudscope.EC2, cloudscope.S3}, {cloudscope.RDS}}})

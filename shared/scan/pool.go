@@ -146,7 +146,8 @@ func countAccounts(shards []cloudscope.Shard) int {
 }
 
 // pool runs every shard through run, at most EngineOptions.Concurrency at once
-// and at most PerAccount of one account at once, taking the accounts in
+// and at most PerAccount of one account's regions at once (its buckets'
+// shard beside them), taking the accounts in
 // turn (their first shards first), so that one large account neither
 // starves the others nor runs into its own rate limits with every worker.
 // It returns when every shard has run, or, once ctx ends, when the running
@@ -164,9 +165,13 @@ func (e *Engine) pool(ctx context.Context, shards []cloudscope.Shard, run func(c
 				return cloudscope.Shard{}, false
 			}
 			for i, s := range queue {
-				if running[s.AccountID] < e.opts.PerAccount {
+				// An account's buckets' shard lists S3 once, globally: it
+				// takes none of the places its regions' shards share.
+				if bucketShard(s) || running[s.AccountID] < e.opts.PerAccount {
 					queue = slices.Delete(queue, i, i+1)
-					running[s.AccountID]++
+					if !bucketShard(s) {
+						running[s.AccountID]++
+					}
 					return s, true
 				}
 			}
@@ -185,7 +190,9 @@ func (e *Engine) pool(ctx context.Context, shards []cloudscope.Shard, run func(c
 				}
 				run(ctx, s)
 				mu.Lock()
-				running[s.AccountID]--
+				if !bucketShard(s) {
+					running[s.AccountID]--
+				}
 				cond.Broadcast()
 				mu.Unlock()
 			}
