@@ -61,7 +61,9 @@ func (s *Scanner) oneAccount(regions []string) *Engine {
 		Parts:     parts,
 		Scanner:   s,
 		Now:       s.d.Now,
-	}, EngineOptions{Concurrency: s.d.RegionsAtOnce, PerAccount: s.d.RegionsAtOnce, ChunkTargets: SeriesAtOnce,
+	}, EngineOptions{
+		// RegionsAtOnce regions' shards, and the buckets' shard beside them.
+		Concurrency: s.d.RegionsAtOnce + 1, PerAccount: s.d.RegionsAtOnce, ChunkTargets: SeriesAtOnce,
 		RetryPause: s.d.RetryPause, PlanAttempts: 1})
 	e.scratch, e.series = scratch, newSeriesBudget(SeriesAtOnce)
 	return e
