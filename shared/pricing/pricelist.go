@@ -3,7 +3,6 @@ package pricing
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -71,13 +70,21 @@ func choose(spec product, region string, offers []offer) cloudscope.UnitPrice {
 	if len(prices) == 0 {
 		return cloudscope.UnitPrice{Unavailable: fmt.Sprintf("no price found: the Price List's %s in %s has no on-demand price", what, region)}
 	}
-	slices.SortFunc(prices, func(a, b cloudscope.UnitPrice) int { return strings.Compare(a.Source, b.Source) })
-	for _, p := range prices[1:] {
-		if p.Amount.Cmp(prices[0].Amount) != 0 || p.Unit != prices[0].Unit {
+	// The answer is the price whose source sorts first (the same one
+	// whatever order the Price List pages come in), once every product
+	// agrees on it.
+	first := 0
+	for i, p := range prices {
+		if p.Source < prices[first].Source {
+			first = i
+		}
+	}
+	for _, p := range prices {
+		if p.Amount.Cmp(prices[first].Amount) != 0 || p.Unit != prices[first].Unit {
 			return cloudscope.UnitPrice{Unavailable: fmt.Sprintf("no single price: %d Price List products of %s in %s differ", len(prices), what, region)}
 		}
 	}
-	return prices[0]
+	return prices[first]
 }
 
 // onDemand is an offer's on-demand price.
