@@ -22,10 +22,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/s3items"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
@@ -82,12 +82,12 @@ type OrganizationSettings struct {
 // On reports whether the scan reads more than its own account (a setting
 // that does not parse is not self: Validate says what is wrong with it).
 func (f OrganizationSettings) On() bool {
-	set, err := accounts.Parse(f.Accounts)
+	set, err := accountset.Parse(f.Accounts)
 	return err != nil || !set.Self()
 }
 
 // DefaultMemberRole is the role name the member accounts get.
-const DefaultMemberRole = accounts.DefaultRole
+const DefaultMemberRole = accountset.DefaultRole
 
 func organizationSettingsFrom(get func(key, def string) string) (OrganizationSettings, error) {
 	f := OrganizationSettings{
@@ -103,8 +103,8 @@ func organizationSettingsFrom(get func(key, def string) string) (OrganizationSet
 			f.MemberOUs = append(f.MemberOUs, ou)
 		}
 	}
-	// The functions read the setting with accounts.Parse: so does the stack.
-	set, err := accounts.Parse(f.Accounts)
+	// The functions read the setting with accountset.Parse: so does the stack.
+	set, err := accountset.Parse(f.Accounts)
 	if err != nil {
 		return f, fmt.Errorf("cloudscope:accounts %q: %w", f.Accounts, err)
 	}
@@ -135,17 +135,17 @@ var (
 // Validate checks the organization scan's settings; with accounts other than self, the
 // member role's StackSet needs the organization and the OUs to deploy to.
 func (f OrganizationSettings) Validate() error {
-	if _, err := discovery.ParseRegionFilter(f.Regions, f.SkipRegions); err != nil {
+	if _, err := resourcequery.ParseRegionFilter(f.Regions, f.SkipRegions); err != nil {
 		return fmt.Errorf("cloudscope:regions, cloudscope:skipRegions: %w", err)
 	}
-	set, err := accounts.Parse(f.Accounts)
+	set, err := accountset.Parse(f.Accounts)
 	if err != nil {
 		return fmt.Errorf("cloudscope:accounts %q: %w", f.Accounts, err)
 	}
 	if set.Self() {
 		return nil
 	}
-	if accounts.CheckRole(f.MemberRole) != nil {
+	if accountset.CheckRole(f.MemberRole) != nil {
 		return fmt.Errorf("cloudscope:memberRole %q is not an IAM role name (1 to 64 letters, digits and +=,.@_-)", f.MemberRole)
 	}
 	if f.ShardConcurrency < 1 || f.ShardConcurrency > 10000 {

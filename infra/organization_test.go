@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
@@ -420,7 +421,7 @@ func TestOrganizationSettingsAreChecked(t *testing.T) {
 		t.Errorf("org: %+v %v", f, err)
 	}
 	// accounts=org:<ou>,... deploys the role to those OUs unless told
-	// otherwise, as accounts.Parse reads them (sorted, once each).
+	// otherwise, as accountset.Parse reads them (sorted, once each).
 	if f, err := from(map[string]string{"accounts": "org:ou-ab12-cdef3456, ou-ab12-99998888,ou-ab12-cdef3456", "orgId": testOrgID}); err != nil ||
 		fmt.Sprint(f.MemberOUs) != "[ou-ab12-99998888 ou-ab12-cdef3456]" {
 		t.Errorf("org:<ous>: %+v %v", f, err)
@@ -429,18 +430,18 @@ func TestOrganizationSettingsAreChecked(t *testing.T) {
 		t.Errorf("a list of accounts: %+v %v", f, err)
 	}
 	// The stack reads cloudscope:accounts as the functions read
-	// CLOUDSCOPE_ACCOUNTS (accounts.Parse): what one takes, the other does.
+	// CLOUDSCOPE_ACCOUNTS (accountset.Parse): what one takes, the other does.
 	for _, v := range []string{" SELF ", "Org", "111111111111, 222222222222", "222222222222,111111111111,"} {
 		f, err := from(with("accounts", v))
-		set, perr := accounts.Parse(v)
+		set, perr := accountset.Parse(v)
 		if err != nil || perr != nil || f.On() == set.Self() {
-			t.Errorf("accounts=%q: the stack reads %+v %v; accounts.Parse %+v %v", v, f, err, set, perr)
+			t.Errorf("accounts=%q: the stack reads %+v %v; accountset.Parse %+v %v", v, f, err, set, perr)
 		}
 	}
 	for _, v := range []string{"org:r-ab12", "org:", "org:sales", "111111111111,abc"} {
-		_, perr := accounts.Parse(v)
+		_, perr := accountset.Parse(v)
 		if _, err := from(with("accounts", v)); err == nil || perr == nil || !strings.Contains(err.Error(), "cloudscope:accounts") {
-			t.Errorf("accounts=%.40q: the stack says %v; accounts.Parse %v", v, err, perr)
+			t.Errorf("accounts=%.40q: the stack says %v; accountset.Parse %v", v, err, perr)
 		}
 	}
 	// The regions a scan reads, and those it skips: region names.

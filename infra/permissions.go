@@ -7,7 +7,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/credcheck"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 )
 
@@ -18,7 +18,7 @@ var assumeRoleActions = accounts.AssumeRoleIAMActions
 // The instance type catalogue is read with the scan's own role today; a
 // member grants it too, so that a shard may read it where it discovers.
 func memberActions() []string {
-	return appconfig.Union(discovery.IAMActions, metrics.IAMActions, instancetypes.IAMActions)
+	return appconfig.Union(discovery.IAMActions, metricquery.IAMActions, instancetypes.IAMActions)
 }
 
 // ReadOnlyPolicy is the IAM policy a person needs to run `cloudscope serve`,
@@ -31,7 +31,7 @@ func ReadOnlyPolicy() map[string]any {
 		"Statement": []map[string]any{{
 			"Sid":      "CloudscopeReadOnly",
 			"Effect":   "Allow",
-			"Action":   appconfig.Union(discovery.IAMActions, metrics.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
+			"Action":   appconfig.Union(discovery.IAMActions, metricquery.IAMActions, costs.IAMActions, pricing.IAMActions, instancetypes.IAMActions, credcheck.IAMActions),
 			"Resource": "*",
 		}},
 	}

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
@@ -28,7 +28,7 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	svc := services.Costs(env.conf, clients, nil)
-	q, err := costs.NewQuery(costs.QueryInput{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
+	q, err := costquery.NewQuery(costquery.QueryInput{Days: *days, Start: *start, End: *end, Granularity: *granularity, GroupBy: *groupBy, Metric: *metric}, svc.Now())
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func costsCmd(ctx context.Context, env *environment, args []string) error {
 	return printCosts(env.stdout, rep)
 }
 
-func printCosts(w io.Writer, r *costs.Report) error {
+func printCosts(w io.Writer, r *costquery.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tAMOUNT (%s)\tSHARE\t\n", r.GroupBy, r.Currency)
 	var shown cloudscope.Amount

@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/services"
 )
 
@@ -35,7 +35,7 @@ func metricsCmd(ctx context.Context, env *environment, args []string) error {
 		*region = clients.DefaultRegion()
 	}
 	// The same validation as GET /metrics.
-	req, err := metrics.NewRequest(metrics.RequestInput{Type: *typ, IDs: strings.Split(*ids, ","), Region: *region,
+	req, err := metricquery.NewRequest(metricquery.RequestInput{Type: *typ, IDs: strings.Split(*ids, ","), Region: *region,
 		Hours: *hours, Period: *period, Stats: strings.Split(*stats, ",")}, time.Now())
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func metricsCmd(ctx context.Context, env *environment, args []string) error {
 
 // printMetrics prints one row per resource, metric and statistic: the latest
 // value, the average and the maximum of the series.
-func printMetrics(w io.Writer, res *metrics.Result) error {
+func printMetrics(w io.Writer, res *metricquery.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE\tMETRIC\tSTAT\tUNIT\tPOINTS\tLATEST\tAVERAGE\tMAXIMUM")
 	for _, rm := range res.Resources {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 func resources(ctx context.Context, env *environment, args []string) error {
@@ -22,7 +23,7 @@ func resources(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	// The same validation as GET /resources.
-	q, err := discovery.NewQuery(strings.Split(*regions, ","), strings.Split(*types, ","))
+	q, err := resourcequery.NewQuery(strings.Split(*regions, ","), strings.Split(*types, ","))
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func resources(ctx context.Context, env *environment, args []string) error {
 	return printResources(env.stdout, inv)
 }
 
-func printResources(w io.Writer, inv *discovery.Inventory) error {
+func printResources(w io.Writer, inv *resourcequery.Inventory) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	withAccount := slices.ContainsFunc(inv.Resources, func(r cloudscope.Resource) bool { return r.AccountID != "" })
 	if withAccount {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -49,7 +49,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 		if strings.TrimSpace(*skip) == "" {
 			*skip = strings.Join(conf.Skip, ",")
 		}
-		f, err := discovery.ParseRegionFilter(*regions, *skip)
+		f, err := resourcequery.ParseRegionFilter(*regions, *skip)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/filestore"
@@ -48,7 +48,7 @@ func openState(env *environment, choice string, clients *awsconf.Clients) (local
 func accountsFlag(fs *flag.FlagSet, env *environment) {
 	fs.Func("accounts", "which accounts a scan reads: self, org, org:<ou-id>,<ou-id> or account ids separated by commas "+
 		"(default "+env.conf.Accounts.String()+"; env "+appconfig.EnvAccounts+")", func(v string) error {
-		set, err := accounts.Parse(v)
+		set, err := accountset.Parse(v)
 		if err != nil {
 			return errors.New(oneLine(err))
 		}

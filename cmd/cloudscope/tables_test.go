@@ -7,13 +7,13 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // The tables show an account column when the resources carry accounts,
 // and none in a one-account scan whose resources name no account.
 func TestTablesShowTheAccountWhenThereIsOne(t *testing.T) {
-	inv := &discovery.Inventory{Regions: []string{"us-east-1"}, Resources: []cloudscope.Resource{
+	inv := &resourcequery.Inventory{Regions: []string{"us-east-1"}, Resources: []cloudscope.Resource{
 		{AccountID: "111111111111", Type: cloudscope.EC2, ID: "i-1", Region: "us-east-1"},
 		{AccountID: "222222222222", Type: cloudscope.EC2, ID: "i-1", Region: "us-east-1"},
 	}}

@@ -28,6 +28,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/services"
@@ -204,7 +205,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	}
 	// What a one-process scan lists (every type in every enabled region,
 	// read here in the test's own process): the same resources.
-	inv, err := discovery.New(discovery.ClientsFrom(clients), discovery.Options{RetryPause: time.Millisecond}).Discover(ctx, discovery.Query{})
+	inv, err := discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{RetryPause: time.Millisecond}).Discover(ctx, resourcequery.Query{})
 	if err != nil || len(inv.Errors) != 0 {
 		t.Fatalf("one-process discovery: %v %+v", err, inv)
 	}

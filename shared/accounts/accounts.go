@@ -46,8 +46,8 @@ var IAMActions = slices.Concat(OrganizationsIAMActions, ManagementIAMActions, As
 // client; a function that reaches members but lists no organization passes
 // nil, and links no Organizations client.
 type Organization interface {
-	ListAccounts(ctx context.Context) ([]Account, error)
-	ListAccountsUnder(ctx context.Context, ous []string) ([]Account, error)
+	ListAccounts(ctx context.Context) ([]accountset.Account, error)
+	ListAccountsUnder(ctx context.Context, ous []string) ([]accountset.Account, error)
 	ManagementAccount(ctx context.Context) (id string, inOrg bool, err error)
 }
 
@@ -91,7 +91,7 @@ type Options struct {
 // the member role's credentials, assumed once and cached (renewed before
 // expiry). It is safe for concurrent use; build one per process.
 type Members struct {
-	setting Setting
+	setting accountset.Setting
 	base    *awsconf.Clients
 	sts     STSAPI
 	org     Organization
@@ -118,9 +118,9 @@ type member struct {
 // New returns the accounts of setting, reached from base (the caller's
 // clients) through stsAPI and org (nil: none, for a function that only
 // reaches accounts by id).
-func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization, opts Options) *Members {
+func New(setting accountset.Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization, opts Options) *Members {
 	if opts.Role == "" {
-		opts.Role = DefaultRole
+		opts.Role = accountset.DefaultRole
 	}
 	if opts.ExpiryWindow <= 0 {
 		opts.ExpiryWindow = 5 * time.Minute
@@ -141,7 +141,7 @@ func New(setting Setting, base *awsconf.Clients, stsAPI STSAPI, org Organization
 }
 
 // Setting is the setting the accounts come from.
-func (m *Members) Setting() Setting { return m.setting }
+func (m *Members) Setting() accountset.Setting { return m.setting }
 
 // Caller is the account id and partition of the scan's own credentials
 // (sts:GetCallerIdentity, asked once).
@@ -169,19 +169,19 @@ func (m *Members) Caller(ctx context.Context) (id, partition string, err error) 
 // org every account of ListAccounts (every page), or of the OUs and the
 // units below them; a list, its ids as given. Accounts that are not ACTIVE
 // go to Skipped.
-func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
+func (m *Members) Resolve(ctx context.Context) (*accountset.Resolved, error) {
 	caller, partition, err := m.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := &Resolved{Caller: caller, Partition: partition}
-	var found []Account
+	r := &accountset.Resolved{Caller: caller, Partition: partition}
+	var found []accountset.Account
 	switch {
 	case m.setting.Self():
-		found = []Account{{ID: caller, State: ActiveState}}
-	case m.setting.Mode == ModeList:
+		found = []accountset.Account{{ID: caller, State: ActiveState}}
+	case m.setting.Mode == accountset.ModeList:
 		for _, id := range m.setting.IDs {
-			found = append(found, Account{ID: id, State: ActiveState})
+			found = append(found, accountset.Account{ID: id, State: ActiveState})
 		}
 	case m.org == nil:
 		return nil, errNoOrganization
@@ -194,8 +194,8 @@ func (m *Members) Resolve(ctx context.Context) (*Resolved, error) {
 			return nil, err
 		}
 	}
-	slices.SortFunc(found, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
-	found = slices.CompactFunc(found, func(a, b Account) bool { return a.ID == b.ID })
+	slices.SortFunc(found, func(a, b accountset.Account) int { return strings.Compare(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b accountset.Account) bool { return a.ID == b.ID })
 	for _, a := range found {
 		if a.State == ActiveState {
 			r.Accounts = append(r.Accounts, a)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
@@ -29,19 +31,19 @@ import (
 func TestParse(t *testing.T) {
 	for _, c := range []struct {
 		in   string
-		want Setting
+		want accountset.Setting
 	}{
-		{"", Setting{Mode: ModeSelf}},
-		{" SELF ", Setting{Mode: ModeSelf}},
-		{"org", Setting{Mode: ModeOrg}},
-		{"org:ou-ab12-cdef3456, ou-ab12-aaaa1111,ou-ab12-cdef3456", Setting{Mode: ModeOrg, OUs: []string{"ou-ab12-aaaa1111", "ou-ab12-cdef3456"}}},
-		{"222222222222, 111111111111,,222222222222", Setting{Mode: ModeList, IDs: []string{"111111111111", "222222222222"}}},
+		{"", accountset.Setting{Mode: accountset.ModeSelf}},
+		{" SELF ", accountset.Setting{Mode: accountset.ModeSelf}},
+		{"org", accountset.Setting{Mode: accountset.ModeOrg}},
+		{"org:ou-ab12-cdef3456, ou-ab12-aaaa1111,ou-ab12-cdef3456", accountset.Setting{Mode: accountset.ModeOrg, OUs: []string{"ou-ab12-aaaa1111", "ou-ab12-cdef3456"}}},
+		{"222222222222, 111111111111,,222222222222", accountset.Setting{Mode: accountset.ModeList, IDs: []string{"111111111111", "222222222222"}}},
 	} {
-		got, err := Parse(c.in)
+		got, err := accountset.Parse(c.in)
 		if err != nil || got.Mode != c.want.Mode || !slices.Equal(got.OUs, c.want.OUs) || !slices.Equal(got.IDs, c.want.IDs) {
 			t.Errorf("Parse(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
 		}
-		if again, err := Parse(got.String()); err != nil || again.String() != got.String() {
+		if again, err := accountset.Parse(got.String()); err != nil || again.String() != got.String() {
 			t.Errorf("Parse(%q).String() = %q does not read back: %v", c.in, got.String(), err)
 		}
 	}
@@ -55,24 +57,24 @@ func TestParse(t *testing.T) {
 		"org:ou-ab12-cdef3": "not an organizational unit",
 		",,":                "no account id",
 	} {
-		_, err := Parse(in)
+		_, err := accountset.Parse(in)
 		var ce *cloudscope.Error
-		if !errors.As(err, &ce) || ce.Code != cloudscope.CodeInvalid || ce.Param != Param || !strings.Contains(ce.Message, says) {
-			t.Errorf("Parse(%q) = %v; want an invalid %s error saying %q", in, err, Param, says)
+		if !errors.As(err, &ce) || ce.Code != cloudscope.CodeInvalid || ce.Param != accountset.Param || !strings.Contains(ce.Message, says) {
+			t.Errorf("Parse(%q) = %v; want an invalid %s error saying %q", in, err, accountset.Param, says)
 		}
 	}
-	long := strings.TrimSuffix(strings.Repeat("123456789012,", MaxListed+1), ",")
-	if _, err := Parse(long); err != nil {
+	long := strings.TrimSuffix(strings.Repeat("123456789012,", accountset.MaxListed+1), ",")
+	if _, err := accountset.Parse(long); err != nil {
 		t.Errorf("repeats count once: %v", err)
 	}
 	var many []string
-	for i := range MaxListed + 1 {
+	for i := range accountset.MaxListed + 1 {
 		many = append(many, fmt.Sprintf("%012d", i))
 	}
-	if _, err := Parse(strings.Join(many, ",")); err == nil {
+	if _, err := accountset.Parse(strings.Join(many, ",")); err == nil {
 		t.Errorf("%d ids accepted", len(many))
 	}
-	if CheckRole("cloudscope-reader") != nil || CheckRole("bad/role") == nil || CheckRole("") == nil {
+	if accountset.CheckRole("cloudscope-reader") != nil || accountset.CheckRole("bad/role") == nil || accountset.CheckRole("") == nil {
 		t.Error("CheckRole")
 	}
 }
@@ -104,7 +106,7 @@ func (o *org) handle(_ context.Context, c awsstub.Call) (any, error) {
 		if o.denied[id] {
 			return nil, awsstub.APIError("AccessDenied", "not authorized to perform sts:AssumeRole")
 		}
-		if aws.ToString(in.RoleSessionName) == "" || !strings.HasSuffix(aws.ToString(in.RoleArn), ":role/"+DefaultRole) {
+		if aws.ToString(in.RoleSessionName) == "" || !strings.HasSuffix(aws.ToString(in.RoleArn), ":role/"+accountset.DefaultRole) {
 			return nil, awsstub.APIError("ValidationError", "bad input")
 		}
 		return &sts.AssumeRoleOutput{Credentials: &ststypes.Credentials{AccessKeyId: aws.String("AK" + id), SecretAccessKey: aws.String("s"),
@@ -131,7 +133,7 @@ func (o *org) handle(_ context.Context, c awsstub.Call) (any, error) {
 
 func newMembers(t *testing.T, setting string, o *org) *Members {
 	t.Helper()
-	s, err := Parse(setting)
+	s, err := accountset.Parse(setting)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ func newMembers(t *testing.T, setting string, o *org) *Members {
 	return New(s, base, stsclient.Home(base), orgaccounts.Of(base), Options{})
 }
 
-func ids(as []Account) []string {
+func ids(as []accountset.Account) []string {
 	var out []string
 	for _, a := range as {
 		out = append(out, a.ID)
@@ -167,7 +169,7 @@ func TestResolve(t *testing.T) {
 			t.Errorf("%s: caller %s read %v skipped %v; want %v and %v", c.setting, r.Caller, ids(r.Accounts), ids(r.Skipped), c.read, c.skipped)
 		}
 		for _, f := range r.SkippedFailures() {
-			if f.Code != CodeSkipped || f.AccountID == "" || f.Region != cloudscope.Global || !strings.Contains(f.Message, "SUSPENDED") && !strings.Contains(f.Message, "PENDING_CLOSURE") {
+			if f.Code != accountset.CodeSkipped || f.AccountID == "" || f.Region != cloudscope.Global || !strings.Contains(f.Message, "SUSPENDED") && !strings.Contains(f.Message, "PENDING_CLOSURE") {
 				t.Errorf("%s: skipped failure %+v", c.setting, f)
 			}
 		}
@@ -217,8 +219,8 @@ func TestClientsCachesRoleCredentials(t *testing.T) {
 		t.Error("assumed a role into the caller's own account")
 	}
 	_, err := m.Clients(ctx, "222222222222")
-	f := Failure("222222222222", err)
-	if f.Code != CodeDenied || f.AccountID != "222222222222" || f.Region != cloudscope.Global || f.Service != "sts" || f.Detail == "" {
+	f := accountset.Failure("222222222222", err)
+	if f.Code != accountset.CodeDenied || f.AccountID != "222222222222" || f.Region != cloudscope.Global || f.Service != "sts" || f.Detail == "" {
 		t.Errorf("failure %+v", f)
 	}
 	if m.RoleARN("aws-cn", "111111111111") != "arn:aws-cn:iam::111111111111:role/cloudscope-reader" {
@@ -242,7 +244,7 @@ func TestCredentialsRenewedBeforeExpiry(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{ExpiryWindow: 5 * time.Minute})
+	m := New(accountset.Setting{Mode: accountset.ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{ExpiryWindow: 5 * time.Minute})
 	c, err := m.Clients(ctx, "111111111111")
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +268,7 @@ func TestTheREADMEListsTheCalls(t *testing.T) {
 func TestARefusalIsForgottenAfterMinutes(t *testing.T) {
 	ctx := context.Background()
 	o := &org{denied: map[string]bool{"222222222222": true}}
-	s, _ := Parse("org")
+	s, _ := accountset.Parse("org")
 	base := awsstub.Clients(o.handle)
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	m := New(s, base, stsclient.Home(base), orgaccounts.Of(base), Options{Now: func() time.Time { return now }})
@@ -317,9 +319,9 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 		}
 		return nil, awsstub.APIError("UnknownOperation", c.Operation)
 	})
-	m := New(Setting{Mode: ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{})
+	m := New(accountset.Setting{Mode: accountset.ModeList, IDs: []string{"111111111111"}}, base, stsclient.Home(base), orgaccounts.Of(base), Options{})
 	for _, scan := range []string{"sched-4f1c2d", "sched-4f1c2d", "manual-20261206T0900Z/x"} {
-		if _, err := m.Clients(ForScan(context.Background(), scan), "111111111111"); err != nil {
+		if _, err := m.Clients(accountset.ForScan(context.Background(), scan), "111111111111"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -331,7 +333,7 @@ func TestRoleSessionsNamedAfterTheScan(t *testing.T) {
 			t.Errorf("session %q of %ds, want %q of 3600s", aws.ToString(got[i].RoleSessionName), aws.ToInt32(got[i].DurationSeconds), want)
 		}
 	}
-	if n := len(SessionName(strings.Repeat("x", 100))); n != 64 {
+	if n := len(accountset.SessionName(strings.Repeat("x", 100))); n != 64 {
 		t.Errorf("a long scan id makes a session name of %d characters, want IAM's 64", n)
 	}
 }
@@ -363,7 +365,7 @@ func TestEveryAccountsClientsFailFast(t *testing.T) {
 // by id all the same, and listing or finding the management account says
 // why it cannot.
 func TestWithoutOrganizationsAccountsAreReachedByID(t *testing.T) {
-	s, err := Parse("org")
+	s, err := accountset.Parse("org")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
@@ -153,7 +154,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 		}
 	}
 	for _, f := range snap.Errors {
-		if f.Code != accounts.CodeSkipped {
+		if f.Code != accountset.CodeSkipped {
 			t.Errorf("failure %+v", f)
 		}
 	}
@@ -172,7 +173,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 	roles := slices.Clone(assumed)
 	mu.Unlock()
 	// Sessions named after the scan.
-	for _, want := range []string{"arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultRole + " as cloudscope-delegated-1",
+	for _, want := range []string{"arn:aws:iam::" + mgmt + ":role/" + accountset.DefaultRole + " as cloudscope-delegated-1",
 		"arn:aws:iam::" + mgmt + ":role/" + accounts.DefaultCostRole + " as cloudscope-delegated-1"} {
 		if !slices.Contains(roles, want) {
 			t.Errorf("assumed %v, want %s among them", roles, want)

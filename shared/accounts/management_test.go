@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
@@ -52,7 +54,7 @@ func TestCostClients(t *testing.T) {
 			}
 			return nil, awsstub.APIError("UnknownOperation", c.Operation)
 		})
-		set, err := Parse(setting)
+		set, err := accountset.Parse(setting)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
@@ -69,8 +69,8 @@ func cpuTime() time.Duration {
 func BenchmarkEvaluateOrganization(b *testing.B) {
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	q := Query(now, true)
-	start, _ := time.Parse(costs.DateLayout, q.Start)
-	rep := &costs.Report{Query: q, Currency: "USD"}
+	start, _ := time.Parse(costquery.DateLayout, q.Start)
+	rep := &costquery.Report{Query: q, Currency: "USD"}
 	r := rand.New(rand.NewPCG(1, 2))
 	levels := make([]float64, benchAccounts*benchServices)
 	for i := range levels {
@@ -78,7 +78,7 @@ func BenchmarkEvaluateOrganization(b *testing.B) {
 	}
 	for d := 0; d < benchDays; d++ {
 		day := start.AddDate(0, 0, d+1) // the 56 whole days before today
-		p := costs.Period{Start: day.Format(costs.DateLayout), End: day.AddDate(0, 0, 1).Format(costs.DateLayout), Groups: make(map[string]cloudscope.Amount, len(levels))}
+		p := costquery.Period{Start: day.Format(costquery.DateLayout), End: day.AddDate(0, 0, 1).Format(costquery.DateLayout), Groups: make(map[string]cloudscope.Amount, len(levels))}
 		for i, level := range levels {
 			v := level * (0.9 + 0.2*r.Float64())
 			if d%7 >= 5 {

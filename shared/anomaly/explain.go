@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/resourcetypes"
 )
 
@@ -103,7 +103,7 @@ func (e *explainer) get(ctx context.Context, id string) (*cloudscope.Snapshot, e
 // explain says what changed in the inventory on a's first day, each change
 // priced for the hours it ran that day.
 func (e *explainer) explain(ctx context.Context, a *cloudscope.Anomaly) *cloudscope.AnomalyExplanation {
-	day, err := time.Parse(costs.DateLayout, a.Start)
+	day, err := time.Parse(costquery.DateLayout, a.Start)
 	if err != nil {
 		return &cloudscope.AnomalyExplanation{Note: "the anomaly's day is not a date", Changes: []cloudscope.AnomalyChange{}}
 	}

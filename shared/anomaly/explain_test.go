@@ -8,7 +8,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/pricing"
@@ -64,15 +64,15 @@ var now = *at("2026-12-06T09:00:00Z")
 // report is Query's report at now: series maps "<region>, <service>" to
 // its daily amounts, oldest first, the last being today; estimated marks
 // the last n days Estimated.
-func report(series map[string][]float64, estimated int) *costs.Report {
+func report(series map[string][]float64, estimated int) *costquery.Report {
 	q := Query(now, false)
-	start, _ := time.Parse(costs.DateLayout, q.Start)
-	end, _ := time.Parse(costs.DateLayout, q.End)
-	r := &costs.Report{Query: q, Currency: "USD"}
+	start, _ := time.Parse(costquery.DateLayout, q.Start)
+	end, _ := time.Parse(costquery.DateLayout, q.End)
+	r := &costquery.Report{Query: q, Currency: "USD"}
 	days := int(end.Sub(start).Hours() / 24)
 	for i := 0; i < days; i++ {
 		d := start.AddDate(0, 0, i)
-		p := costs.Period{Start: d.Format(costs.DateLayout), End: d.AddDate(0, 0, 1).Format(costs.DateLayout), Groups: map[string]cloudscope.Amount{},
+		p := costquery.Period{Start: d.Format(costquery.DateLayout), End: d.AddDate(0, 0, 1).Format(costquery.DateLayout), Groups: map[string]cloudscope.Amount{},
 			Estimated: i >= days-estimated}
 		for k, v := range series {
 			amt, _ := cloudscope.ParseAmount(fmt.Sprintf("%.4f", v[i]))
@@ -254,11 +254,11 @@ func TestEvaluateLevelShiftAlertsOnce(t *testing.T) {
 		rep := report(map[string][]float64{"us-east-1, Amazon DynamoDB": v}, 0)
 		// report() dates from now: shift it to the clock's window.
 		q := Query(clock, false)
-		start, _ := time.Parse(costs.DateLayout, q.Start)
+		start, _ := time.Parse(costquery.DateLayout, q.Start)
 		rep.Query = q
 		for i := range rep.Periods {
-			rep.Periods[i].Start = start.AddDate(0, 0, i).Format(costs.DateLayout)
-			rep.Periods[i].End = start.AddDate(0, 0, i+1).Format(costs.DateLayout)
+			rep.Periods[i].Start = start.AddDate(0, 0, i).Format(costquery.DateLayout)
+			rep.Periods[i].End = start.AddDate(0, 0, i+1).Format(costquery.DateLayout)
 		}
 		res, err := svc.Evaluate(ctx, rep, nil)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
@@ -64,9 +64,9 @@ func New(store kv.Store, prices Prices, account func(context.Context) (string, e
 // (Estimated, under way: found the day its bill lands), daily, by region
 // and service, or, in an organization scan, by linked account and service
 // (Cost Explorer groups by two dimensions at most).
-func Query(now time.Time, org bool) costs.Query {
+func Query(now time.Time, org bool) costquery.Query {
 	today := now.UTC().Truncate(24 * time.Hour)
-	q := costs.Query{Start: today.AddDate(0, 0, -7*Weeks).Format(costs.DateLayout), End: today.AddDate(0, 0, 1).Format(costs.DateLayout),
+	q := costquery.Query{Start: today.AddDate(0, 0, -7*Weeks).Format(costquery.DateLayout), End: today.AddDate(0, 0, 1).Format(costquery.DateLayout),
 		Granularity: "DAILY", GroupBy: "REGION", ThenBy: "SERVICE", Metric: "UnblendedCost"}
 	if org {
 		q.GroupBy = "LINKED_ACCOUNT"
@@ -75,7 +75,7 @@ func Query(now time.Time, org bool) costs.Query {
 }
 
 // Query is the service's cost query at its clock's now.
-func (s *Service) Query(org bool) costs.Query { return Query(s.opts.Now(), org) }
+func (s *Service) Query(org bool) costquery.Query { return Query(s.opts.Now(), org) }
 
 func (s *Service) partition(ctx context.Context) (string, error) {
 	acct := ""
@@ -93,7 +93,7 @@ func (s *Service) partition(ctx context.Context) (string, error) {
 type seriesKey struct{ account, service, region string }
 
 // seriesOf splits rep into its series, every day of the report present.
-func seriesOf(rep *costs.Report, today string) (map[seriesKey]*Series, []string) {
+func seriesOf(rep *costquery.Report, today string) (map[seriesKey]*Series, []string) {
 	dates := make([]string, len(rep.Periods))
 	estimated := make([]bool, len(rep.Periods))
 	for i, p := range rep.Periods {
@@ -127,7 +127,7 @@ func seriesOf(rep *costs.Report, today string) (map[seriesKey]*Series, []string)
 
 // splitKey reads a group key of q ("<GroupBy>, <ThenBy>": the first
 // dimension's values, a region or an account id, hold no comma).
-func splitKey(q costs.Query, k string) seriesKey {
+func splitKey(q costquery.Query, k string) seriesKey {
 	first, second, ok := strings.Cut(k, ", ")
 	if !ok || q.ThenBy == "" {
 		first, second = "", k
@@ -166,13 +166,13 @@ type Result struct {
 // Stored anomalies of the window that the report no longer shows are
 // resolved, or dropped when they were only provisional (an estimate
 // revised away).
-func (s *Service) Evaluate(ctx context.Context, rep *costs.Report, scans Scans) (*Result, error) {
+func (s *Service) Evaluate(ctx context.Context, rep *costquery.Report, scans Scans) (*Result, error) {
 	part, err := s.partition(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.opts.Now().UTC()
-	today := now.Truncate(24 * time.Hour).Format(costs.DateLayout)
+	today := now.Truncate(24 * time.Hour).Format(costquery.DateLayout)
 	series, dates := seriesOf(rep, today)
 	res := &Result{Series: len(series), Anomalies: []cloudscope.Anomaly{}, Notify: []cloudscope.Anomaly{}}
 	if len(dates) == 0 {
@@ -200,7 +200,7 @@ func (s *Service) Evaluate(ctx context.Context, rep *costs.Report, scans Scans) 
 		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.service, b.service), cmp.Compare(a.region, b.region))
 	})
 	var items []kv.Item
-	recent := now.AddDate(0, 0, -NotifyDays).Format(costs.DateLayout)
+	recent := now.AddDate(0, 0, -NotifyDays).Format(costquery.DateLayout)
 	for _, k := range keys {
 		sr := series[k]
 		for _, ep := range Detect(*sr, s.opts.Floors) {
@@ -261,7 +261,7 @@ func (s *Service) Evaluate(ctx context.Context, rep *costs.Report, scans Scans) 
 }
 
 // anomalyOf makes the anomaly of episode ep of series k.
-func anomalyOf(k seriesKey, ep Episode, sr *Series, dates []string, rep *costs.Report) cloudscope.Anomaly {
+func anomalyOf(k seriesKey, ep Episode, sr *Series, dates []string, rep *costquery.Report) cloudscope.Anomaly {
 	first, last := ep.Days[0].Index, ep.Days[len(ep.Days)-1].Index
 	a := cloudscope.Anomaly{
 		ID: ID(k.account, k.service, k.region, dates[first]), AccountID: k.account, Service: k.service, Region: k.region,
@@ -287,7 +287,7 @@ func anomalyOf(k seriesKey, ep Episode, sr *Series, dates []string, rep *costs.R
 }
 
 // joinKey is the report's group key of series k (the inverse of splitKey).
-func joinKey(q costs.Query, k seriesKey) string {
+func joinKey(q costquery.Query, k seriesKey) string {
 	first := k.region
 	if q.GroupBy == "LINKED_ACCOUNT" {
 		first = k.account
@@ -329,7 +329,7 @@ func record(part string, a cloudscope.Anomaly) (kv.Item, error) {
 			return kv.Item{}, err
 		}
 	}
-	start, _ := time.Parse(costs.DateLayout, a.Start)
+	start, _ := time.Parse(costquery.DateLayout, a.Start)
 	return kv.Item{Key: kv.Key{Partition: part, Sort: sortKey(a)}, Value: val, Expires: start.Add(Keep)}, nil
 }
 
@@ -407,10 +407,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]cloudscope.Anomaly, err
 	if f.Days <= 0 {
 		f.Days = 30
 	}
-	since := s.opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -f.Days).Format(costs.DateLayout)
+	since := s.opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -f.Days).Format(costquery.DateLayout)
 	// Episodes are short (a level shift ends at 3 days), but a spike may
 	// last longer: read a little further back and filter by the last day.
-	from := s.opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -f.Days-7*Weeks).Format(costs.DateLayout)
+	from := s.opts.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -f.Days-7*Weeks).Format(costquery.DateLayout)
 	out := []cloudscope.Anomaly{}
 	err = s.store.Query(ctx, part, "", from, 0, func(it kv.Item) error {
 		var a cloudscope.Anomaly

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // Cache keeps answers under their normalized query. Get reports a miss for
@@ -16,7 +18,7 @@ type Cache interface {
 }
 
 // answer is a Report or a Forecast: each says where it came from.
-type answer interface{ FetchInfo() *Fetched }
+type answer interface{ FetchInfo() *costquery.Fetched }
 
 // flight is one fetch in progress; identical requests wait for it instead of
 // paying for their own.

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
@@ -83,14 +85,14 @@ func (f clientOf) GetCostForecast(ctx context.Context, in *costexplorer.GetCostF
 type Service struct {
 	client CostExplorerAPI
 	cache  Cache
-	opts   Options
+	opts   costquery.Options
 
 	mu       sync.Mutex
 	inflight map[string]*flight
 }
 
 // New returns a Service. A nil cache means an in-memory one.
-func New(client CostExplorerAPI, cache Cache, opts Options) *Service {
+func New(client CostExplorerAPI, cache Cache, opts costquery.Options) *Service {
 	if opts.TTL <= 0 {
 		opts.TTL = 6 * time.Hour
 	}
@@ -108,8 +110,8 @@ func (s *Service) Now() time.Time { return s.opts.Now() }
 
 // Report answers q from the cache, or from Cost Explorer (every page) when
 // the cache has no fresh answer.
-func (s *Service) Report(ctx context.Context, q Query) (*Report, error) {
-	var r Report
+func (s *Service) Report(ctx context.Context, q costquery.Query) (*costquery.Report, error) {
+	var r costquery.Report
 	err := s.cached(ctx, q.String(), &r, func(ctx context.Context) (any, error) { return s.fetchReport(ctx, q) })
 	if err != nil {
 		return nil, err
@@ -118,8 +120,8 @@ func (s *Service) Report(ctx context.Context, q Query) (*Report, error) {
 }
 
 // Forecast answers q from the cache or from GetCostForecast.
-func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (*Forecast, error) {
-	var f Forecast
+func (s *Service) Forecast(ctx context.Context, q costquery.ForecastQuery) (*costquery.Forecast, error) {
+	var f costquery.Forecast
 	err := s.cached(ctx, q.String(), &f, func(ctx context.Context) (any, error) { return s.fetchForecast(ctx, q) })
 	if err != nil {
 		return nil, err
@@ -127,7 +129,7 @@ func (s *Service) Forecast(ctx context.Context, q ForecastQuery) (*Forecast, err
 	return &f, nil
 }
 
-func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
+func (s *Service) fetchReport(ctx context.Context, q costquery.Query) (*costquery.Report, error) {
 	in := &costexplorer.GetCostAndUsageInput{
 		TimePeriod:  &cetypes.DateInterval{Start: aws.String(q.Start), End: aws.String(q.End)},
 		Granularity: cetypes.Granularity(q.Granularity),
@@ -138,7 +140,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 	if q.ThenBy != "" {
 		in.GroupBy = append(in.GroupBy, groupDefinition(q.ThenBy))
 	}
-	r := &Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []Period{}}
+	r := &costquery.Report{Query: q, Groups: []cloudscope.GroupTotal{}, Periods: []costquery.Period{}}
 	byGroup := map[string]cloudscope.Amount{}
 	// The SDK has no paginator for GetCostAndUsage: follow NextPageToken here.
 	seen := map[string]bool{}
@@ -147,7 +149,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		page, err := s.client.GetCostAndUsage(ctx, in)
 		if err != nil {
 			// Failed requests are not billed; the pages before were.
-			return nil, &BilledError{Requests: r.Requests - 1, Err: wrap(err, "GetCostAndUsage")}
+			return nil, &costquery.BilledError{Requests: r.Requests - 1, Err: wrap(err, "GetCostAndUsage")}
 		}
 		for _, rt := range page.ResultsByTime {
 			p, err := period(r, rt)
@@ -190,7 +192,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 		seen[next] = true
 		in.NextPageToken = aws.String(next)
 	}
-	slices.SortFunc(r.Periods, func(a, b Period) int { return cmp.Compare(a.Start, b.Start) })
+	slices.SortFunc(r.Periods, func(a, b costquery.Period) int { return cmp.Compare(a.Start, b.Start) })
 	for k, v := range byGroup {
 		r.Groups = append(r.Groups, cloudscope.GroupTotal{Key: k, Amount: v, Share: v.Ratio(r.Total)})
 	}
@@ -200,7 +202,7 @@ func (s *Service) fetchReport(ctx context.Context, q Query) (*Report, error) {
 
 // period returns the report's period for rt, adding it the first time: a
 // time period split over pages lands in one period.
-func period(r *Report, rt cetypes.ResultByTime) (*Period, error) {
+func period(r *costquery.Report, rt cetypes.ResultByTime) (*costquery.Period, error) {
 	start, end := aws.ToString(rt.TimePeriod.Start), aws.ToString(rt.TimePeriod.End)
 	for i := range r.Periods {
 		if r.Periods[i].Start == start {
@@ -208,12 +210,12 @@ func period(r *Report, rt cetypes.ResultByTime) (*Period, error) {
 			return &r.Periods[i], nil
 		}
 	}
-	r.Periods = append(r.Periods, Period{Start: start, End: end, Estimated: rt.Estimated, Groups: map[string]cloudscope.Amount{}})
+	r.Periods = append(r.Periods, costquery.Period{Start: start, End: end, Estimated: rt.Estimated, Groups: map[string]cloudscope.Amount{}})
 	return &r.Periods[len(r.Periods)-1], nil
 }
 
 // amount parses one metric value and checks its currency against the report's.
-func amount(r *Report, mv cetypes.MetricValue) (cloudscope.Amount, error) {
+func amount(r *costquery.Report, mv cetypes.MetricValue) (cloudscope.Amount, error) {
 	amt, err := cloudscope.ParseAmount(aws.ToString(mv.Amount))
 	if err != nil {
 		return amt, &cloudscope.Error{Code: cloudscope.CodeUpstream, Message: "Cost Explorer returned an amount that is not a number", Err: err}
@@ -266,7 +268,7 @@ var forecastMetric = map[string]cetypes.Metric{
 
 const predictionInterval = 80
 
-func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast, error) {
+func (s *Service) fetchForecast(ctx context.Context, q costquery.ForecastQuery) (*costquery.Forecast, error) {
 	out, err := s.client.GetCostForecast(ctx, &costexplorer.GetCostForecastInput{
 		TimePeriod:              &cetypes.DateInterval{Start: aws.String(q.Start), End: aws.String(q.End)},
 		Granularity:             cetypes.Granularity(q.Granularity),
@@ -277,7 +279,7 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 	if err != nil {
 		return nil, wrap(err, "GetCostForecast")
 	}
-	f := &Forecast{ForecastQuery: q, PredictionInterval: predictionInterval, Periods: []ForecastPeriod{}}
+	f := &costquery.Forecast{ForecastQuery: q, PredictionInterval: predictionInterval, Periods: []costquery.ForecastPeriod{}}
 	f.Requests = 1
 	parse := func(s *string) (cloudscope.Amount, error) {
 		if s == nil {
@@ -296,7 +298,7 @@ func (s *Service) fetchForecast(ctx context.Context, q ForecastQuery) (*Forecast
 		f.Currency = aws.ToString(out.Total.Unit)
 	}
 	for _, r := range out.ForecastResultsByTime {
-		p := ForecastPeriod{Start: aws.ToString(r.TimePeriod.Start), End: aws.ToString(r.TimePeriod.End)}
+		p := costquery.ForecastPeriod{Start: aws.ToString(r.TimePeriod.Start), End: aws.ToString(r.TimePeriod.End)}
 		if p.Mean, err = parse(r.MeanValue); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
@@ -60,14 +62,14 @@ func (f *fakeCE) handle(_ context.Context, c awsstub.Call) (any, error) {
 
 func day(d int) *cetypes.DateInterval {
 	start := time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC)
-	return &cetypes.DateInterval{Start: aws.String(start.Format(DateLayout)), End: aws.String(start.AddDate(0, 0, 1).Format(DateLayout))}
+	return &cetypes.DateInterval{Start: aws.String(start.Format(costquery.DateLayout)), End: aws.String(start.AddDate(0, 0, 1).Format(costquery.DateLayout))}
 }
 
 func group(key, amount string) cetypes.Group {
 	return cetypes.Group{Keys: []string{key}, Metrics: map[string]cetypes.MetricValue{"UnblendedCost": {Amount: aws.String(amount), Unit: aws.String("USD")}}}
 }
 
-func service(f *fakeCE, opts Options) (*Service, *awsstub.Counter) {
+func service(f *fakeCE, opts costquery.Options) (*Service, *awsstub.Counter) {
 	var calls awsstub.Counter
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return now }
@@ -75,9 +77,9 @@ func service(f *fakeCE, opts Options) (*Service, *awsstub.Counter) {
 	return New(ClientFrom(awsstub.Clients(calls.Wrap(f.handle))), nil, opts), &calls
 }
 
-func query(t *testing.T, s QueryInput) Query {
+func query(t *testing.T, s costquery.QueryInput) costquery.Query {
 	t.Helper()
-	q, err := NewQuery(s, now)
+	q, err := costquery.NewQuery(s, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +94,8 @@ func TestReportReadsEveryPageAndAddsExactly(t *testing.T) {
 			{TimePeriod: day(2), Estimated: true, Groups: []cetypes.Group{group("Amazon EC2", "16.57"), group("AWS Lambda", "0.2")}}},
 		{{TimePeriod: day(3), Groups: []cetypes.Group{}}},
 	}}
-	s, calls := service(f, Options{})
-	r, err := s.Report(context.Background(), query(t, QueryInput{}))
+	s, calls := service(f, costquery.Options{})
+	r, err := s.Report(context.Background(), query(t, costquery.QueryInput{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +141,8 @@ func TestTenThousandLinesAddToTheCent(t *testing.T) {
 		}
 		results = append(results, cetypes.ResultByTime{TimePeriod: day(d), Groups: groups})
 	}
-	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{results[:10], results[10:]}}, Options{})
-	r, err := s.Report(context.Background(), query(t, QueryInput{}))
+	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{results[:10], results[10:]}}, costquery.Options{})
+	r, err := s.Report(context.Background(), query(t, costquery.QueryInput{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +155,8 @@ func TestTenThousandLinesAddToTheCent(t *testing.T) {
 func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 	clock := now
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
-	s, calls := service(f, Options{TTL: time.Hour, Now: func() time.Time { return clock }})
-	q := query(t, QueryInput{})
+	s, calls := service(f, costquery.Options{TTL: time.Hour, Now: func() time.Time { return clock }})
+	q := query(t, costquery.QueryInput{})
 	var wg sync.WaitGroup
 	for range 60 {
 		wg.Go(func() {
@@ -174,7 +176,7 @@ func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 	}
 	// Distinct queries: one call each.
 	for _, g := range []string{"REGION", "LINKED_ACCOUNT", "TAG:team"} {
-		if _, err := s.Report(context.Background(), query(t, QueryInput{GroupBy: g})); err != nil {
+		if _, err := s.Report(context.Background(), query(t, costquery.QueryInput{GroupBy: g})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,8 +193,8 @@ func TestIdenticalRequestsWithinTheTTLMakeOneCall(t *testing.T) {
 
 func TestTagGroups(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("team$shop", "3"), group("team$", "1")}}}}}
-	s, _ := service(f, Options{})
-	r, err := s.Report(context.Background(), query(t, QueryInput{GroupBy: "tag:team"}))
+	s, _ := service(f, costquery.Options{})
+	r, err := s.Report(context.Background(), query(t, costquery.QueryInput{GroupBy: "tag:team"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +208,8 @@ func TestTagGroups(t *testing.T) {
 
 func TestMixedCurrenciesAreRefused(t *testing.T) {
 	eur := cetypes.Group{Keys: []string{"x"}, Metrics: map[string]cetypes.MetricValue{"UnblendedCost": {Amount: aws.String("1"), Unit: aws.String("EUR")}}}
-	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("a", "1"), eur}}}}}, Options{})
-	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err == nil || !strings.Contains(err.Error(), "USD and EUR") {
+	s, _ := service(&fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("a", "1"), eur}}}}}, costquery.Options{})
+	if _, err := s.Report(context.Background(), query(t, costquery.QueryInput{})); err == nil || !strings.Contains(err.Error(), "USD and EUR") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -218,8 +220,8 @@ func TestForecast(t *testing.T) {
 		ForecastResultsByTime: []cetypes.ForecastResult{{TimePeriod: day(27), MeanValue: aws.String("30.1"),
 			PredictionIntervalLowerBound: aws.String("25.5"), PredictionIntervalUpperBound: aws.String("35.25")}},
 	}}
-	s, calls := service(f, Options{})
-	q, err := NewForecastQuery("", "", "", nil, now)
+	s, calls := service(f, costquery.Options{})
+	q, err := costquery.NewForecastQuery("", "", "", nil, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,19 +246,19 @@ func TestErrorMapping(t *testing.T) {
 		"BillExpirationException":  cloudscope.CodeInvalid,
 		"ValidationException":      cloudscope.CodeUpstream,
 	} {
-		s, _ := service(&fakeCE{err: awsstub.APIError(code, "no")}, Options{})
-		_, err := s.Report(context.Background(), query(t, QueryInput{}))
+		s, _ := service(&fakeCE{err: awsstub.APIError(code, "no")}, costquery.Options{})
+		_, err := s.Report(context.Background(), query(t, costquery.QueryInput{}))
 		if cloudscope.CodeOf(err) != want {
 			t.Errorf("%s: got %v, want %s", code, err, want)
 		}
-		q, _ := NewForecastQuery("7", "", "", nil, now)
+		q, _ := costquery.NewForecastQuery("7", "", "", nil, now)
 		if _, err := s.Forecast(context.Background(), q); cloudscope.CodeOf(err) != want {
 			t.Errorf("forecast %s: got %v", code, err)
 		}
 	}
-	s, calls := service(&fakeCE{err: awsstub.APIError("AccessDeniedException", "no")}, Options{})
+	s, calls := service(&fakeCE{err: awsstub.APIError("AccessDeniedException", "no")}, costquery.Options{})
 	for range 2 {
-		_, _ = s.Report(context.Background(), query(t, QueryInput{}))
+		_, _ = s.Report(context.Background(), query(t, costquery.QueryInput{}))
 	}
 	if calls.Total() != 2 {
 		t.Errorf("a failed answer was cached: %d calls", calls.Total())
@@ -267,12 +269,12 @@ func TestErrorMapping(t *testing.T) {
 // cached apart from the query of every account.
 func TestAccountsFilterTheSpend(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("111111111111", "3")}}}}}
-	s, calls := service(f, Options{})
+	s, calls := service(f, costquery.Options{})
 	ctx := context.Background()
-	if _, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT"})); err != nil {
+	if _, err := s.Report(ctx, query(t, costquery.QueryInput{GroupBy: "LINKED_ACCOUNT"})); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Report(ctx, query(t, QueryInput{GroupBy: "LINKED_ACCOUNT", Accounts: []string{"111111111111"}}))
+	r, err := s.Report(ctx, query(t, costquery.QueryInput{GroupBy: "LINKED_ACCOUNT", Accounts: []string{"111111111111"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,34 +292,34 @@ func TestAccountsFilterTheSpend(t *testing.T) {
 
 func TestNewQuery(t *testing.T) {
 	for _, tc := range []struct {
-		spec        QueryInput
+		spec        costquery.QueryInput
 		want        string
 		param, text string
 	}{
-		{spec: QueryInput{}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost"},
-		{spec: QueryInput{Days: "7", Granularity: "monthly", GroupBy: "region", Metric: "amortizedcost"}, want: "2026-11-19..2026-11-26/MONTHLY/REGION/AmortizedCost"},
-		{spec: QueryInput{Start: "2026-11-01", End: "2026-11-27"}, want: "2026-11-01..2026-11-27/DAILY/SERVICE/UnblendedCost"},
-		{spec: QueryInput{GroupBy: "TAG:cost-center"}, want: "2026-10-27..2026-11-26/DAILY/TAG:cost-center/UnblendedCost"},
-		{spec: QueryInput{Days: "0"}, param: "days", text: "whole number"},
-		{spec: QueryInput{Days: "3x"}, param: "days", text: "whole number"},
-		{spec: QueryInput{Days: "500"}, param: "days", text: "13 months"},
-		{spec: QueryInput{Days: "3", Start: "2026-11-01"}, param: "days", text: "not both"},
-		{spec: QueryInput{Start: "2026-11-01"}, param: "end", text: "both"},
-		{spec: QueryInput{Start: "2026-11-31", End: "2026-12-01"}, param: "start", text: "YYYY-MM-DD"},
-		{spec: QueryInput{Start: "2026-11-10", End: "2026-11-10"}, param: "start", text: "not before end"},
-		{spec: QueryInput{Start: "2025-09-30", End: "2025-10-10"}, param: "start", text: "older than Cost Explorer keeps"},
-		{spec: QueryInput{Start: "2026-11-01", End: "2026-11-28"}, param: "end", text: "future"},
-		{spec: QueryInput{Granularity: "HOURLY"}, param: "granularity", text: "DAILY, MONTHLY"},
-		{spec: QueryInput{GroupBy: "AZ"}, param: "group_by", text: "SERVICE, REGION, LINKED_ACCOUNT, USAGE_TYPE, or TAG:<key>"},
-		{spec: QueryInput{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
-		{spec: QueryInput{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
-		{spec: QueryInput{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
-		{spec: QueryInput{GroupBy: "account"}, want: "2026-10-27..2026-11-26/DAILY/LINKED_ACCOUNT/UnblendedCost"},
+		{spec: costquery.QueryInput{}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost"},
+		{spec: costquery.QueryInput{Days: "7", Granularity: "monthly", GroupBy: "region", Metric: "amortizedcost"}, want: "2026-11-19..2026-11-26/MONTHLY/REGION/AmortizedCost"},
+		{spec: costquery.QueryInput{Start: "2026-11-01", End: "2026-11-27"}, want: "2026-11-01..2026-11-27/DAILY/SERVICE/UnblendedCost"},
+		{spec: costquery.QueryInput{GroupBy: "TAG:cost-center"}, want: "2026-10-27..2026-11-26/DAILY/TAG:cost-center/UnblendedCost"},
+		{spec: costquery.QueryInput{Days: "0"}, param: "days", text: "whole number"},
+		{spec: costquery.QueryInput{Days: "3x"}, param: "days", text: "whole number"},
+		{spec: costquery.QueryInput{Days: "500"}, param: "days", text: "13 months"},
+		{spec: costquery.QueryInput{Days: "3", Start: "2026-11-01"}, param: "days", text: "not both"},
+		{spec: costquery.QueryInput{Start: "2026-11-01"}, param: "end", text: "both"},
+		{spec: costquery.QueryInput{Start: "2026-11-31", End: "2026-12-01"}, param: "start", text: "YYYY-MM-DD"},
+		{spec: costquery.QueryInput{Start: "2026-11-10", End: "2026-11-10"}, param: "start", text: "not before end"},
+		{spec: costquery.QueryInput{Start: "2025-09-30", End: "2025-10-10"}, param: "start", text: "older than Cost Explorer keeps"},
+		{spec: costquery.QueryInput{Start: "2026-11-01", End: "2026-11-28"}, param: "end", text: "future"},
+		{spec: costquery.QueryInput{Granularity: "HOURLY"}, param: "granularity", text: "DAILY, MONTHLY"},
+		{spec: costquery.QueryInput{GroupBy: "AZ"}, param: "group_by", text: "SERVICE, REGION, LINKED_ACCOUNT, USAGE_TYPE, or TAG:<key>"},
+		{spec: costquery.QueryInput{GroupBy: "TAG:"}, param: "group_by", text: "not a tag key"},
+		{spec: costquery.QueryInput{GroupBy: "TAG:a&b"}, param: "group_by", text: "not a tag key"},
+		{spec: costquery.QueryInput{Metric: "UsageQuantity"}, param: "metric", text: "UnblendedCost, AmortizedCost"},
+		{spec: costquery.QueryInput{GroupBy: "account"}, want: "2026-10-27..2026-11-26/DAILY/LINKED_ACCOUNT/UnblendedCost"},
 		// One set of accounts is one cache key, whatever the order given.
-		{spec: QueryInput{Accounts: []string{"222222222222", "111111111111", "222222222222"}}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost/accounts=111111111111,222222222222"},
-		{spec: QueryInput{Accounts: []string{"1111"}}, param: "accounts", text: "not an AWS account id"},
+		{spec: costquery.QueryInput{Accounts: []string{"222222222222", "111111111111", "222222222222"}}, want: "2026-10-27..2026-11-26/DAILY/SERVICE/UnblendedCost/accounts=111111111111,222222222222"},
+		{spec: costquery.QueryInput{Accounts: []string{"1111"}}, param: "accounts", text: "not an AWS account id"},
 	} {
-		q, err := NewQuery(tc.spec, now)
+		q, err := costquery.NewQuery(tc.spec, now)
 		if tc.text != "" {
 			ce, ok := err.(*cloudscope.Error)
 			if !ok || ce.Param != tc.param || !strings.Contains(ce.Message, tc.text) {
@@ -329,13 +331,13 @@ func TestNewQuery(t *testing.T) {
 			t.Errorf("%+v: got %s, %v; want %s", tc.spec, q, err, tc.want)
 		}
 	}
-	if _, err := NewForecastQuery("91", "", "", nil, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+	if _, err := costquery.NewForecastQuery("91", "", "", nil, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 		t.Errorf("a 91-day forecast: %v", err)
 	}
-	if q, err := NewForecastQuery("", "", "", []string{"222222222222"}, now); err != nil || q.String() != "forecast:2026-11-26..2026-12-26/DAILY/UnblendedCost/accounts=222222222222" {
+	if q, err := costquery.NewForecastQuery("", "", "", []string{"222222222222"}, now); err != nil || q.String() != "forecast:2026-11-26..2026-12-26/DAILY/UnblendedCost/accounts=222222222222" {
 		t.Errorf("a forecast of one account: %s, %v", q, err)
 	}
-	if _, err := NewForecastQuery("", "", "", []string{"2"}, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
+	if _, err := costquery.NewForecastQuery("", "", "", []string{"2"}, now); cloudscope.CodeOf(err) != cloudscope.CodeInvalid {
 		t.Errorf("a forecast of a bad account: %v", err)
 	}
 }
@@ -359,11 +361,11 @@ func TestMemoryCacheIsBounded(t *testing.T) {
 // TestIAMActionsMatchTheCalls holds IAMActions to the calls the package makes.
 func TestIAMActionsMatchTheCalls(t *testing.T) {
 	f := &fakeCE{forecast: &costexplorer.GetCostForecastOutput{}}
-	s, calls := service(f, Options{})
-	if _, err := s.Report(context.Background(), query(t, QueryInput{})); err != nil {
+	s, calls := service(f, costquery.Options{})
+	if _, err := s.Report(context.Background(), query(t, costquery.QueryInput{})); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := NewForecastQuery("", "", "", nil, now)
+	q, _ := costquery.NewForecastQuery("", "", "", nil, now)
 	if _, err := s.Forecast(context.Background(), q); err != nil {
 		t.Fatal(err)
 	}
@@ -386,8 +388,8 @@ func TestSlowCacheStillMakesOneCall(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
 	var calls awsstub.Counter
 	clock := func() time.Time { return now }
-	s := New(ClientFrom(awsstub.Clients(calls.Wrap(awsstub.Delay(5*time.Millisecond, f.handle)))), slowCache{NewMemoryCache(clock)}, Options{Now: clock})
-	q := query(t, QueryInput{})
+	s := New(ClientFrom(awsstub.Clients(calls.Wrap(awsstub.Delay(5*time.Millisecond, f.handle)))), slowCache{NewMemoryCache(clock)}, costquery.Options{Now: clock})
+	q := query(t, costquery.QueryInput{})
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
@@ -405,8 +407,8 @@ func TestSlowCacheStillMakesOneCall(t *testing.T) {
 
 func TestOneCallerLeavingDoesNotFailTheOthers(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
-	s := New(ClientFrom(awsstub.Clients(awsstub.Delay(50*time.Millisecond, f.handle))), nil, Options{Now: func() time.Time { return now }})
-	q := query(t, QueryInput{})
+	s := New(ClientFrom(awsstub.Clients(awsstub.Delay(50*time.Millisecond, f.handle))), nil, costquery.Options{Now: func() time.Time { return now }})
+	q := query(t, costquery.QueryInput{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _, _ = s.Report(ctx, q) }() // leads the fetch, then leaves
 	time.Sleep(10 * time.Millisecond)
@@ -428,8 +430,8 @@ func (brokenCache) Put(context.Context, string, []byte, time.Duration) error {
 
 func TestABrokenCacheStillAnswersAndSaysSo(t *testing.T) {
 	f := &fakeCE{pages: [][]cetypes.ResultByTime{{{TimePeriod: day(1), Groups: []cetypes.Group{group("Amazon EC2", "1.00")}}}}}
-	s := New(ClientFrom(awsstub.Clients(f.handle)), brokenCache{}, Options{Now: func() time.Time { return now }})
-	r, err := s.Report(context.Background(), query(t, QueryInput{}))
+	s := New(ClientFrom(awsstub.Clients(f.handle)), brokenCache{}, costquery.Options{Now: func() time.Time { return now }})
+	r, err := s.Report(context.Background(), query(t, costquery.QueryInput{}))
 	if err != nil || r.Total.String() != "1.00" || r.CacheError != "table gone" {
 		t.Errorf("got %+v, %v", r, err)
 	}
@@ -445,9 +447,9 @@ func TestAFailureAfterPagesSaysWhatWasBilled(t *testing.T) {
 		out := &costexplorer.GetCostAndUsageOutput{NextPageToken: aws.String(fmt.Sprint("page-", pages))}
 		return out, nil
 	}
-	s := New(ClientFrom(awsstub.Clients(h)), nil, Options{Now: func() time.Time { return now }})
-	_, err := s.Report(context.Background(), query(t, QueryInput{}))
-	var billed *BilledError
+	s := New(ClientFrom(awsstub.Clients(h)), nil, costquery.Options{Now: func() time.Time { return now }})
+	_, err := s.Report(context.Background(), query(t, costquery.QueryInput{}))
+	var billed *costquery.BilledError
 	if !errors.As(err, &billed) || billed.Requests != 2 || cloudscope.CodeOf(err) != cloudscope.CodeThrottled {
 		t.Errorf("got %v (%#v)", err, billed)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf"
@@ -46,8 +48,8 @@ func TestMotoEveryPageCounts(t *testing.T) {
 			}
 		}
 	}
-	s := New(ClientFrom(clients), nil, Options{})
-	q, err := NewQuery(QueryInput{}, today)
+	s := New(ClientFrom(clients), nil, costquery.Options{})
+	q, err := costquery.NewQuery(costquery.QueryInput{}, today)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func TestMotoEveryPageCounts(t *testing.T) {
 	if r2, err := s.Report(context.Background(), q); err != nil || !r2.Cached {
 		t.Errorf("repeat: %v %v", r2, err)
 	}
-	qr, _ := NewQuery(QueryInput{GroupBy: "REGION"}, today)
+	qr, _ := costquery.NewQuery(costquery.QueryInput{GroupBy: "REGION"}, today)
 	rr, err := s.Report(context.Background(), qr)
 	if err != nil {
 		t.Fatal(err)

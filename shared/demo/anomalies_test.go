@@ -8,6 +8,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
@@ -20,7 +21,7 @@ func TestAnomalyWeeksHoldTheSpike(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	rep, err := costs.New(costs.ClientFrom(clients), nil, costs.Options{}).Report(ctx, anomaly.Query(now, false))
+	rep, err := costs.New(costs.ClientFrom(clients), nil, costquery.Options{}).Report(ctx, anomaly.Query(now, false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -32,9 +34,9 @@ func BenchmarkDiscoverAllRegions(b *testing.B) {
 	answer := memoize(acct.handle)
 	scan := func(concurrency int, latency time.Duration) (time.Duration, int, int) {
 		var calls awsstub.Counter
-		s := New(stubClients(calls.Wrap(awsstub.Delay(latency, answer))), Options{Concurrency: concurrency})
+		s := New(stubClients(calls.Wrap(awsstub.Delay(latency, answer))), resourcequery.Options{Concurrency: concurrency})
 		start := time.Now()
-		inv, err := s.Discover(context.Background(), Query{Types: []cloudscope.ResourceType{cloudscope.EC2, cloudscope.RDS, cloudscope.Lambda, cloudscope.S3}})
+		inv, err := s.Discover(context.Background(), resourcequery.Query{Types: []cloudscope.ResourceType{cloudscope.EC2, cloudscope.RDS, cloudscope.Lambda, cloudscope.S3}})
 		elapsed := time.Since(start)
 		if err != nil || len(inv.Errors) > 0 {
 			b.Fatalf("discover: %v %v", err, inv.Errors)
@@ -120,9 +122,9 @@ func BenchmarkDiscoverWasteTypes(b *testing.B) {
 	answer := memoize(acct.handle)
 	scan := func(concurrency int, latency time.Duration) (time.Duration, int, int) {
 		var calls awsstub.Counter
-		s := New(stubClients(calls.Wrap(awsstub.Delay(latency, answer))), Options{Concurrency: concurrency, Budget: 10 * time.Minute})
+		s := New(stubClients(calls.Wrap(awsstub.Delay(latency, answer))), resourcequery.Options{Concurrency: concurrency, Budget: 10 * time.Minute})
 		start := time.Now()
-		inv, err := s.Discover(context.Background(), Query{Types: wasteTypes})
+		inv, err := s.Discover(context.Background(), resourcequery.Query{Types: wasteTypes})
 		elapsed := time.Since(start)
 		if err != nil || len(inv.Errors) > 0 {
 			b.Fatalf("discover: %v %v", err, inv.Errors)

@@ -27,6 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
@@ -36,7 +38,7 @@ import (
 )
 
 // withDefaults is o with the defaults of what it leaves zero.
-func withDefaults(o Options) Options {
+func withDefaults(o resourcequery.Options) resourcequery.Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 64
 	}
@@ -89,13 +91,13 @@ func withDefaults(o Options) Options {
 // built once per process (once per Lambda cold start).
 type Discoverer struct {
 	clients Clients
-	opts    Options
+	opts    resourcequery.Options
 
 	regions *regions.List // the enabled regions, cached for Options.RegionCacheTTL
 }
 
 // New returns a Discoverer over clients.
-func New(clients Clients, opts Options) *Discoverer {
+func New(clients Clients, opts resourcequery.Options) *Discoverer {
 	s := &Discoverer{clients: clients, opts: withDefaults(opts)}
 	s.regions = regions.New(func() regions.API { return s.clients.EC2(s.clients.HomeRegion) }, s.opts.RegionCacheTTL, s.opts.Now)
 	return s
@@ -155,7 +157,7 @@ func (s *Discoverer) CheckRegions(ctx context.Context, param string, names []str
 // is recorded in Inventory.Errors and does not stop the rest; the error return
 // is for a scan that cannot start (the region list is unreadable) or a
 // cancelled context.
-func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) {
+func (s *Discoverer) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	types := q.Types
 	if len(types) == 0 {
 		types = cloudscope.ResourceTypes
@@ -252,7 +254,7 @@ func (s *Discoverer) Discover(ctx context.Context, q Query) (*Inventory, error) 
 	run.linkSnapshots()
 	run.fillARNs()
 
-	inv := &Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load(), Listed: run.listed.Load()}
+	inv := &resourcequery.Inventory{Regions: slices.Sorted(slices.Values(regions)), Resources: run.sorted(), Errors: run.failures, Calls: run.calls.Load(), Listed: run.listed.Load()}
 	slices.SortFunc(inv.Errors, func(a, b cloudscope.Failure) int {
 		return cmp.Or(cmp.Compare(a.Region, b.Region), cmp.Compare(a.Service, b.Service), cmp.Compare(a.Message, b.Message))
 	})

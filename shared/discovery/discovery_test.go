@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/readme"
@@ -29,7 +31,7 @@ func newFake() *fakeAccount {
 	return a
 }
 
-func countByType(inv *Inventory) map[cloudscope.ResourceType]int {
+func countByType(inv *resourcequery.Inventory) map[cloudscope.ResourceType]int {
 	m := map[cloudscope.ResourceType]int{}
 	for _, r := range inv.Resources {
 		m[r.Type]++
@@ -40,9 +42,9 @@ func countByType(inv *Inventory) map[cloudscope.ResourceType]int {
 func TestDiscoverReadsEveryPage(t *testing.T) {
 	acct := newFake()
 	var calls awsstub.Counter
-	s := New(stubClients(calls.Wrap(acct.handle)), Options{EC2PageSize: 5, RDSPageSize: 20, LambdaPageSize: 50})
+	s := New(stubClients(calls.Wrap(acct.handle)), resourcequery.Options{EC2PageSize: 5, RDSPageSize: 20, LambdaPageSize: 50})
 
-	inv, err := s.Discover(context.Background(), Query{})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +80,8 @@ func TestDiscoverMapsFields(t *testing.T) {
 	acct.perRegion.ec2, acct.perRegion.rds, acct.perRegion.lambda = 1, 1, 1
 	acct.bucketRegionInList = true
 	var calls awsstub.Counter
-	s := New(stubClients(calls.Wrap(acct.handle)), Options{})
-	inv, err := s.Discover(context.Background(), Query{Regions: []string{"eu-west-1"}})
+	s := New(stubClients(calls.Wrap(acct.handle)), resourcequery.Options{})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Regions: []string{"eu-west-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +122,8 @@ func TestDiscoverKeepsTheRestWhenOneRegionFails(t *testing.T) {
 		"eu-west-1/RDS.DescribeDBInstances": awsstub.APIError("Throttling", "Rate exceeded"),
 	}
 	calls := perRegion{}
-	s := New(stubClients(calls.wrap(acct.handle)), Options{RetryPause: time.Millisecond})
-	inv, err := s.Discover(context.Background(), Query{})
+	s := New(stubClients(calls.wrap(acct.handle)), resourcequery.Options{RetryPause: time.Millisecond})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +181,7 @@ func TestSecondPassRecoversWhatFailedForAPassingReason(t *testing.T) {
 	h := calls.wrap(acct.handle)
 	pause := 50 * time.Millisecond
 	start := time.Now()
-	inv, err := New(stubClients(onceFailing(h, failOnce, "eu-west-1/Lambda.ListFunctions")), Options{RetryPause: pause}).Discover(context.Background(), Query{})
+	inv, err := New(stubClients(onceFailing(h, failOnce, "eu-west-1/Lambda.ListFunctions")), resourcequery.Options{RetryPause: pause}).Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +227,7 @@ func TestNoSecondPassPastTheBudget(t *testing.T) {
 	acct := newFake()
 	acct.fail = map[string]error{"eu-west-1/RDS.DescribeDBInstances": awsstub.APIError("Throttling", "Rate exceeded")}
 	start := time.Now()
-	inv, err := New(stubClients(acct.handle), Options{Budget: 200 * time.Millisecond, RetryPause: time.Minute}).Discover(context.Background(), Query{})
+	inv, err := New(stubClients(acct.handle), resourcequery.Options{Budget: 200 * time.Millisecond, RetryPause: time.Minute}).Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,12 +240,12 @@ func TestNoSecondPassPastTheBudget(t *testing.T) {
 }
 
 func TestDiscoverValidatesRequestedRegions(t *testing.T) {
-	s := New(stubClients(newFake().handle), Options{})
+	s := New(stubClients(newFake().handle), resourcequery.Options{})
 	for _, tc := range []struct{ region, want string }{
 		{"ap-east-1", `regions: region "ap-east-1" is not enabled for this account (not-opted-in); enabled regions: eu-west-1, us-east-1, us-west-2`},
 		{"xx-nowhere-9", `regions: unknown region "xx-nowhere-9"; enabled regions: eu-west-1, us-east-1, us-west-2`},
 	} {
-		_, err := s.Discover(context.Background(), Query{Regions: []string{tc.region}})
+		_, err := s.Discover(context.Background(), resourcequery.Query{Regions: []string{tc.region}})
 		var ce *cloudscope.Error
 		if !errors.As(err, &ce) || ce.Code != cloudscope.CodeInvalid || ce.Param != "regions" || ce.Message != tc.want {
 			t.Errorf("%s: got %v, want invalid regions: %s", tc.region, err, tc.want)
@@ -254,12 +256,12 @@ func TestDiscoverValidatesRequestedRegions(t *testing.T) {
 func TestRegionLookupFailure(t *testing.T) {
 	acct := newFake()
 	acct.fail = map[string]error{"us-east-1/EC2.DescribeRegions": awsstub.APIError("AccessDenied", "no")}
-	s := New(stubClients(acct.handle), Options{})
-	if _, err := s.Discover(context.Background(), Query{}); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
+	s := New(stubClients(acct.handle), resourcequery.Options{})
+	if _, err := s.Discover(context.Background(), resourcequery.Query{}); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
 		t.Errorf("without regions: got %v, want an access-denied error", err)
 	}
 	// With named regions the scan goes on, unverified, and says so.
-	inv, err := s.Discover(context.Background(), Query{Regions: []string{"us-east-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2}})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Regions: []string{"us-east-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +273,7 @@ func TestRegionLookupFailure(t *testing.T) {
 func TestRegionsAreCached(t *testing.T) {
 	var calls awsstub.Counter
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := New(stubClients(calls.Wrap(newFake().handle)), Options{RegionCacheTTL: time.Hour, Now: func() time.Time { return now }})
+	s := New(stubClients(calls.Wrap(newFake().handle)), resourcequery.Options{RegionCacheTTL: time.Hour, Now: func() time.Time { return now }})
 	for range 3 {
 		regions, err := s.Regions(context.Background())
 		if err != nil || len(regions) != 3 {
@@ -302,8 +304,8 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 		return acct.handle(ctx, c)
 	}
-	s := New(stubClients(h), Options{Concurrency: 3, EC2PageSize: 5})
-	if _, err := s.Discover(context.Background(), Query{}); err != nil {
+	s := New(stubClients(h), resourcequery.Options{Concurrency: 3, EC2PageSize: 5})
+	if _, err := s.Discover(context.Background(), resourcequery.Query{}); err != nil {
 		t.Fatal(err)
 	}
 	if p := peak.Load(); p > 3 || p < 2 {
@@ -321,9 +323,9 @@ func TestDiscoverStopsWhenCancelled(t *testing.T) {
 		}
 		return acct.handle(ctx, c)
 	})
-	s := New(stubClients(h), Options{Concurrency: 1, EC2PageSize: 5})
+	s := New(stubClients(h), resourcequery.Options{Concurrency: 1, EC2PageSize: 5})
 	start := time.Now()
-	_, err := s.Discover(ctx, Query{})
+	_, err := s.Discover(ctx, resourcequery.Query{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
@@ -367,7 +369,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 		mu.Unlock()
 		return acct.handle(ctx, c)
 	}
-	if _, err := New(stubClients(h), Options{}).Discover(context.Background(), Query{}); err != nil {
+	if _, err := New(stubClients(h), resourcequery.Options{}).Discover(context.Background(), resourcequery.Query{}); err != nil {
 		t.Fatal(err)
 	}
 	want := slices.Sorted(maps.Keys(called))
@@ -387,7 +389,7 @@ func TestBudgetReturnsWhatWasRead(t *testing.T) {
 		return acct.handle(ctx, c)
 	}
 	start := time.Now()
-	inv, err := New(stubClients(h), Options{Budget: 200 * time.Millisecond}).Discover(context.Background(), Query{})
+	inv, err := New(stubClients(h), resourcequery.Options{Budget: 200 * time.Millisecond}).Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -46,9 +48,9 @@ func seedDemo(t *testing.T, clients *awsconf.Clients) *demo.Seeded {
 func TestMotoDiscoversTheDemoAccount(t *testing.T) {
 	clients := motoClients(t, awsconf.Options{})
 	seeded := seedDemo(t, clients)
-	s := New(ClientsFrom(clients), Options{})
+	s := New(ClientsFrom(clients), resourcequery.Options{})
 
-	inv, err := s.Discover(context.Background(), Query{Regions: demo.Regions})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Regions: demo.Regions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func TestMotoDiscoversTheDemoAccount(t *testing.T) {
 	checkWaste(t, inv.Resources)
 
 	// One region and one type: exactly that slice of the account.
-	inv, err = s.Discover(context.Background(), Query{Regions: []string{"eu-west-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2, cloudscope.S3}})
+	inv, err = s.Discover(context.Background(), resourcequery.Query{Regions: []string{"eu-west-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2, cloudscope.S3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +144,8 @@ func TestMotoReadsEveryPage(t *testing.T) {
 	counted := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{
 		APIOptions: []func(*middleware.Stack) error{awsstub.Observe(calls.Add)},
 	}))
-	s := New(ClientsFrom(counted), Options{EC2PageSize: 5})
-	inv, err := s.Discover(context.Background(), Query{Regions: []string{"us-east-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2}})
+	s := New(ClientsFrom(counted), resourcequery.Options{EC2PageSize: 5})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Regions: []string{"us-east-1"}, Types: []cloudscope.ResourceType{cloudscope.EC2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +176,7 @@ func TestMotoOneFailingRegionLeavesTheRest(t *testing.T) {
 	seedClients := awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{}))
 	seeded := seedDemo(t, seedClients)
 
-	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions})
+	inv, err := New(ClientsFrom(clients), resourcequery.Options{}).Discover(context.Background(), resourcequery.Query{Regions: demo.Regions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestMotoThrottledPastRetriesIsPartial(t *testing.T) {
 		awsstub.FailEveryAttempt(func(c awsstub.Call) bool { return c.Region == "ap-southeast-2" && c.Operation == "DescribeInstances" }, throttled, &attempts),
 	}})
 	seedDemo(t, awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{})))
-	inv, err := New(ClientsFrom(clients), Options{RetryPause: time.Millisecond}).Discover(context.Background(), Query{Regions: demo.Regions, Types: []cloudscope.ResourceType{cloudscope.EC2}})
+	inv, err := New(ClientsFrom(clients), resourcequery.Options{RetryPause: time.Millisecond}).Discover(context.Background(), resourcequery.Query{Regions: demo.Regions, Types: []cloudscope.ResourceType{cloudscope.EC2}})
 	if err != nil {
 		t.Fatal(err)
 	}

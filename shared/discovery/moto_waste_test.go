@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -84,8 +86,8 @@ func TestMotoReadsEveryPageOfTheWasteTypes(t *testing.T) {
 
 	var calls awsstub.Counter
 	counted := awsconf.NewClients(moto.Config(t, region, awsconf.Options{APIOptions: []func(*middleware.Stack) error{awsstub.Observe(calls.Add)}}))
-	s := New(ClientsFrom(counted), Options{VolumePageSize: 5, SnapshotPageSize: 5, ImagePageSize: 5, NATPageSize: 5, ELBPageSize: 3, DynamoDBPageSize: 3})
-	inv, err := s.Discover(ctx, Query{Regions: []string{region}, Types: wasteTypes})
+	s := New(ClientsFrom(counted), resourcequery.Options{VolumePageSize: 5, SnapshotPageSize: 5, ImagePageSize: 5, NATPageSize: 5, ELBPageSize: 3, DynamoDBPageSize: 3})
+	inv, err := s.Discover(ctx, resourcequery.Query{Regions: []string{region}, Types: wasteTypes})
 	if err != nil || len(inv.Errors) > 0 {
 		t.Fatalf("%v %v", err, inv.Errors)
 	}
@@ -118,7 +120,7 @@ func TestMotoOneWasteTypeFailingIsPartial(t *testing.T) {
 		awsstub.Fail(func(c awsstub.Call) bool { return c.Region == "us-east-1" && c.Service == "Elastic Load Balancing v2" }, denied),
 	}})
 	seeded := seedDemo(t, awsconf.NewClients(moto.Config(t, "us-east-1", awsconf.Options{})))
-	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions, Types: wasteTypes})
+	inv, err := New(ClientsFrom(clients), resourcequery.Options{}).Discover(context.Background(), resourcequery.Query{Regions: demo.Regions, Types: wasteTypes})
 	if err != nil {
 		t.Fatal(err)
 	}

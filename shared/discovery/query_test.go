@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -32,7 +34,7 @@ func TestNewQuery(t *testing.T) {
 		{regions: []string{strings.Repeat("x", 1000)}, param: "regions", text: strings.Repeat("x", 64) + `..." is not`},
 		{regions: many, param: "regions", text: "regions: more than 50 values given; at most 50 are allowed"},
 	} {
-		q, err := NewQuery(tc.regions, tc.types)
+		q, err := resourcequery.NewQuery(tc.regions, tc.types)
 		if tc.text != "" {
 			ce, ok := err.(*cloudscope.Error)
 			if !ok || ce.Code != cloudscope.CodeInvalid || ce.Param != tc.param || !strings.Contains(ce.Message, tc.text) {
@@ -49,7 +51,7 @@ func TestNewQuery(t *testing.T) {
 func TestCheckRegionsUsesTheCachedList(t *testing.T) {
 	acct := newFake()
 	var calls awsstub.Counter
-	s := New(stubClients(calls.Wrap(acct.handle)), Options{})
+	s := New(stubClients(calls.Wrap(acct.handle)), resourcequery.Options{})
 	ctx := context.Background()
 	if err := s.CheckRegions(ctx, "region", nil); err != nil || calls.Count("EC2.DescribeRegions") != 0 {
 		t.Errorf("no names: %v, %d calls", err, calls.Count("EC2.DescribeRegions"))
@@ -72,7 +74,7 @@ func TestCheckRegionsUsesTheCachedList(t *testing.T) {
 		t.Errorf("%d DescribeRegions calls for five checks, want 1", n)
 	}
 	acct.fail = map[string]error{"us-east-1/EC2.DescribeRegions": awsstub.APIError("AccessDenied", "no")}
-	s = New(stubClients(acct.handle), Options{})
+	s = New(stubClients(acct.handle), resourcequery.Options{})
 	if err := s.CheckRegions(ctx, "region", []string{"us-east-1"}); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
 		t.Errorf("an unreadable list: %v", err)
 	}
@@ -84,7 +86,7 @@ func TestRegionMessagesStayShort(t *testing.T) {
 	for i := range 30 {
 		acct.enabled = append(acct.enabled, fmt.Sprintf("xx-region-%d", i+10))
 	}
-	err := New(stubClients(acct.handle), Options{}).CheckRegions(context.Background(), "regions", []string{"ap-east-1"})
+	err := New(stubClients(acct.handle), resourcequery.Options{}).CheckRegions(context.Background(), "regions", []string{"ap-east-1"})
 	if ce, ok := err.(*cloudscope.Error); !ok || len(ce.Message) > 200 || !strings.HasSuffix(ce.Message, "xx-region-15 and 24 more") {
 		t.Errorf("got %v", err)
 	}

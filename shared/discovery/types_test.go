@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -147,7 +149,7 @@ func TestIAMActionsAreTheTypes(t *testing.T) {
 func TestMotoTheDemoSeedsEveryType(t *testing.T) {
 	clients := motoClients(t, awsconf.Options{})
 	seedDemo(t, clients)
-	inv, err := New(ClientsFrom(clients), Options{}).Discover(context.Background(), Query{Regions: demo.Regions})
+	inv, err := New(ClientsFrom(clients), resourcequery.Options{}).Discover(context.Background(), resourcequery.Query{Regions: demo.Regions})
 	if err != nil {
 		t.Fatal(err)
 	}

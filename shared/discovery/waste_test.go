@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -26,9 +28,9 @@ func wasteFake() *fakeAccount {
 func TestDiscoverReadsEveryPageOfTheWasteTypes(t *testing.T) {
 	acct := wasteFake()
 	var calls awsstub.Counter
-	s := New(stubClients(calls.Wrap(acct.handle)), Options{VolumePageSize: 5, SnapshotPageSize: 5, ImagePageSize: 3,
+	s := New(stubClients(calls.Wrap(acct.handle)), resourcequery.Options{VolumePageSize: 5, SnapshotPageSize: 5, ImagePageSize: 3,
 		NATPageSize: 5, ELBPageSize: 4, DynamoDBPageSize: 100})
-	inv, err := s.Discover(context.Background(), Query{Types: wasteTypes})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Types: wasteTypes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +78,8 @@ func TestDiscoverMapsTheWasteTypes(t *testing.T) {
 	acct := newFake()
 	acct.perRegion.volumes, acct.perRegion.snapshots, acct.perRegion.images = 3, 4, 2
 	acct.perRegion.addresses, acct.perRegion.nats, acct.perRegion.lbs, acct.perRegion.classic, acct.perRegion.tables = 2, 1, 2, 2, 2
-	s := New(stubClients(acct.handle), Options{})
-	inv, err := s.Discover(context.Background(), Query{Regions: []string{"eu-west-1"}, Types: wasteTypes})
+	s := New(stubClients(acct.handle), resourcequery.Options{})
+	inv, err := s.Discover(context.Background(), resourcequery.Query{Regions: []string{"eu-west-1"}, Types: wasteTypes})
 	if err != nil || len(inv.Errors) > 0 {
 		t.Fatalf("%v %v", err, inv.Errors)
 	}
@@ -151,7 +153,7 @@ func TestDiscoverMapsTheWasteTypes(t *testing.T) {
 	})
 
 	// Snapshots without the region's volumes: whether a volume exists is unknown.
-	inv, err = s.Discover(context.Background(), Query{Regions: []string{"eu-west-1"}, Types: []cloudscope.ResourceType{cloudscope.VolumeBackup}})
+	inv, err = s.Discover(context.Background(), resourcequery.Query{Regions: []string{"eu-west-1"}, Types: []cloudscope.ResourceType{cloudscope.VolumeBackup}})
 	if err != nil || len(inv.Resources) != 4 {
 		t.Fatalf("%v, %d snapshots", err, len(inv.Resources))
 	}
@@ -170,7 +172,7 @@ func TestOneWasteTypeFailingInOneRegionIsPartial(t *testing.T) {
 		"us-east-1/EC2.DescribeImages":                             awsstub.APIError("UnauthorizedOperation", "You are not authorized to perform this operation."),
 	}
 	calls := perRegion{}
-	inv, err := New(stubClients(calls.wrap(acct.handle)), Options{RetryPause: time.Millisecond}).Discover(context.Background(), Query{})
+	inv, err := New(stubClients(calls.wrap(acct.handle)), resourcequery.Options{RetryPause: time.Millisecond}).Discover(context.Background(), resourcequery.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -113,9 +113,9 @@ func TestCostsOfAccounts(t *testing.T) {
 // than theirs is refused, saying why, before any AWS call.
 func TestMetricsOfAnotherAccountAreRefused(t *testing.T) {
 	fetched := 0
-	m := fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+	m := fakeMetrics(func(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 		fetched++
-		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
+		return &metricquery.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
 	})
 	self := func(context.Context) (string, error) { return acctA, nil }
 	target := "/metrics?resource_type=ec2&resource_ids=i-01234567&region=us-east-1&accounts="
@@ -150,9 +150,9 @@ func TestMetricsOfAnotherAccountAreRefused(t *testing.T) {
 func TestMetricsOfAMemberThroughItsRole(t *testing.T) {
 	var own, member int
 	reader := func(n *int) fakeMetrics {
-		return func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+		return func(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 			*n++
-			return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
+			return &metricquery.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
 		}
 	}
 	var asked []string

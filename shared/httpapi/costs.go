@@ -5,22 +5,22 @@ import (
 	"errors"
 	"net/http"
 
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // Costs is what the cost routes need.
 type Costs interface {
-	Report(ctx context.Context, q costs.Query) (*costs.Report, error)
-	Forecast(ctx context.Context, q costs.ForecastQuery) (*costs.Forecast, error)
+	Report(ctx context.Context, q costquery.Query) (*costquery.Report, error)
+	Forecast(ctx context.Context, q costquery.ForecastQuery) (*costquery.Forecast, error)
 }
 
 // parseCostsQuery turns the query string of GET /costs into a cost query.
-func parseCostsQuery(raw string, a *api) (costs.Query, error) {
+func parseCostsQuery(raw string, a *api) (costquery.Query, error) {
 	q, err := parseQuery(raw, costsParams)
 	if err != nil {
-		return costs.Query{}, err
+		return costquery.Query{}, err
 	}
-	return costs.NewQuery(costs.QueryInput{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
+	return costquery.NewQuery(costquery.QueryInput{Days: q.Get("days"), Start: q.Get("start"), End: q.Get("end"),
 		Granularity: q.Get("granularity"), GroupBy: q.Get("group_by"), Metric: q.Get("metric"),
 		Accounts: listParam(q, "accounts")}, a.now())
 }
@@ -32,7 +32,7 @@ func (a *api) costs(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep, err := a.deps.Costs.Report(r.Context(), q)
 	if err != nil {
-		var billed *costs.BilledError
+		var billed *costquery.BilledError
 		if errors.As(err, &billed) {
 			a.log.WarnContext(r.Context(), "costs failed after billed requests", "query", q.String(), "cost_explorer_requests", billed.Requests)
 		}
@@ -47,7 +47,7 @@ func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fq, err := costs.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), listParam(q, "accounts"), a.now())
+	fq, err := costquery.NewForecastQuery(q.Get("days"), q.Get("granularity"), q.Get("metric"), listParam(q, "accounts"), a.now())
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (a *api) costForecast(w http.ResponseWriter, r *http.Request) error {
 }
 
 // logCostRequests logs what an answer cost: Cost Explorer bills $0.01 a request.
-func (a *api) logCostRequests(r *http.Request, query string, f costs.Fetched) {
+func (a *api) logCostRequests(r *http.Request, query string, f costquery.Fetched) {
 	a.log.InfoContext(r.Context(), "costs", "query", query, "cached", f.Cached, "cost_explorer_requests", f.Requests)
 	if f.CacheError != "" {
 		a.log.WarnContext(r.Context(), "cost cache failed: answers are fetched afresh, each a billed request", "error", f.CacheError)

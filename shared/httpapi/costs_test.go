@@ -12,6 +12,7 @@ import (
 	cetypes "github.com/aws/aws-sdk-go-v2/service/costexplorer/types"
 
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -39,7 +40,7 @@ func costsService(calls *awsstub.Counter) *costs.Service {
 		}
 		return nil, nil
 	})
-	return costs.New(costs.ClientFrom(awsstub.Clients(h)), nil, costs.Options{Now: func() time.Time { return clock }})
+	return costs.New(costs.ClientFrom(awsstub.Clients(h)), nil, costquery.Options{Now: func() time.Time { return clock }})
 }
 
 func TestCostsRoutes(t *testing.T) {

@@ -27,7 +27,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/ledger"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -79,8 +79,8 @@ func BenchmarkDashboardViewers(b *testing.B) {
 		Inventory: inventory.New(store, nil, inventory.Options{}),
 		Savings:   &ledger.Service{Ledger: l, Account: func(context.Context) (string, error) { return "111111111111", nil }, Now: now},
 		Discovery: stubRegions{}, Costs: ce, Anomalies: stubAnomalies{},
-		Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
-			return &metrics.Result{Region: r.Region, Resources: []cloudscope.ResourceMetrics{}}, nil
+		Metrics: fakeMetrics(func(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
+			return &metricquery.Result{Region: r.Region, Resources: []cloudscope.ResourceMetrics{}}, nil
 		}),
 		Now: now,
 	}

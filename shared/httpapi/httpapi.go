@@ -1,8 +1,8 @@
 // Package httpapi is cloudscope's HTTP API: the routes, the reading of their
 // query strings and bodies, the JSON envelope, the security headers, and the
 // one mapping from error codes to statuses. The values are validated by each
-// capability's constructor (inventory.NewQuery, metrics.NewRequest,
-// costs.NewQuery, scan.NewFindingsQuery), and region names against the
+// capability's constructor (inventory.NewQuery, metricquery.NewRequest,
+// costquery.NewQuery, scan.NewFindingsQuery), and region names against the
 // account's before any other AWS call. The Lambda functions and `cloudscope serve` mount the very same
 // handler.
 package httpapi
@@ -22,7 +22,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/loopback"
-	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // OpenAPI is the API's OpenAPI 3 document; tests hold every response to it.
@@ -94,8 +94,8 @@ func New(deps Deps) http.Handler {
 	if deps.Metrics != nil {
 		// Identical live questions (fifty viewers of one chart) share one
 		// CloudWatch read and its answer until the next period begins, as
-		// /resources' live reads do (metrics.Coalesced).
-		a.deps.Metrics = metrics.Coalesce(deps.Metrics, a.now)
+		// /resources' live reads do (metricquery.Coalesced).
+		a.deps.Metrics = metricquery.Coalesce(deps.Metrics, a.now)
 	}
 	var routes []route
 	routes = append(routes, route{"GET", "/openapi.yaml", a.openAPI})

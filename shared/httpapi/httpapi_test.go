@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/testkit/apitest"
@@ -23,13 +23,13 @@ import (
 // fakeDiscovery answers with fixed data or errors.
 type fakeDiscovery struct {
 	regions  func(context.Context) ([]cloudscope.Region, error)
-	discover func(context.Context, discovery.Query) (*discovery.Inventory, error)
+	discover func(context.Context, resourcequery.Query) (*resourcequery.Inventory, error)
 }
 
 func (f fakeDiscovery) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 	return f.regions(ctx)
 }
-func (f fakeDiscovery) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (f fakeDiscovery) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	return f.discover(ctx, q)
 }
 
@@ -66,8 +66,8 @@ func serve(t *testing.T, h http.Handler, method, target string) response {
 	return r
 }
 
-func sampleInventory(q discovery.Query) *discovery.Inventory {
-	return &discovery.Inventory{
+func sampleInventory(q resourcequery.Query) *resourcequery.Inventory {
+	return &resourcequery.Inventory{
 		Regions: []string{"eu-west-1", "us-east-1"},
 		Resources: []cloudscope.Resource{
 			{Type: cloudscope.EC2, ID: "i-1", Name: "web", Region: "us-east-1", State: "running", Tags: map[string]string{"Name": "web"},
@@ -80,8 +80,8 @@ func sampleInventory(q discovery.Query) *discovery.Inventory {
 }
 
 func TestResources(t *testing.T) {
-	var got discovery.Query
-	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+	var got resourcequery.Query
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(_ context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 		got = q
 		return sampleInventory(q), nil
 	}}})
@@ -128,7 +128,7 @@ func TestErrorsMapToStatuses(t *testing.T) {
 		var logs bytes.Buffer
 		h := newAPI(httpapi.Deps{
 			Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
-			Discovery: fakeDiscovery{discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {
+			Discovery: fakeDiscovery{discover: func(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
 				return nil, tc.err
 			}},
 		})
@@ -160,9 +160,9 @@ func TestReadyGatesEveryAWSRoute(t *testing.T) {
 	h := newAPI(httpapi.Deps{
 		Ready: func(ctx context.Context) error { return objection },
 		Discovery: fakeDiscovery{
-			discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) {
+			discover: func(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
 				called++
-				return &discovery.Inventory{Resources: []cloudscope.Resource{}, Regions: []string{}, Errors: []cloudscope.Failure{}}, nil
+				return &resourcequery.Inventory{Resources: []cloudscope.Resource{}, Regions: []string{}, Errors: []cloudscope.Failure{}}, nil
 			},
 			regions: func(context.Context) ([]cloudscope.Region, error) { called++; return []cloudscope.Region{}, nil },
 		},
@@ -191,8 +191,11 @@ func TestReadyGatesEveryAWSRoute(t *testing.T) {
 func TestBadInputIs400NamingTheParameter(t *testing.T) {
 	called := false
 	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{
-		discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) { called = true; return nil, nil },
-		regions:  func(context.Context) ([]cloudscope.Region, error) { called = true; return nil, nil },
+		discover: func(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
+			called = true
+			return nil, nil
+		},
+		regions: func(context.Context) ([]cloudscope.Region, error) { called = true; return nil, nil },
 	}})
 	for target, param := range map[string]string{
 		"/resources?types=ec2,vpc":                     "types",
@@ -271,7 +274,7 @@ func newAPI(d httpapi.Deps) http.Handler {
 // The waste types' details, every field set, conform to the OpenAPI document.
 func TestResourcesOfTheWasteTypesConform(t *testing.T) {
 	yes, at := true, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	inv := &discovery.Inventory{Regions: []string{"us-east-1"}, Errors: []cloudscope.Failure{}, Resources: []cloudscope.Resource{
+	inv := &resourcequery.Inventory{Regions: []string{"us-east-1"}, Errors: []cloudscope.Failure{}, Resources: []cloudscope.Resource{
 		{Type: cloudscope.Volume, ID: "vol-0123456789abcdef0", Region: "us-east-1", State: "in-use", CreatedAt: &at,
 			Volume: &cloudscope.VolumeDetails{VolumeType: "gp3", SizeGB: 8, IOPS: 3000, ThroughputMBps: 125, AvailabilityZone: "us-east-1a",
 				Encrypted: true, AttachedTo: []string{"i-1"}, Boot: true}},
@@ -287,7 +290,7 @@ func TestResourcesOfTheWasteTypesConform(t *testing.T) {
 		{Type: cloudscope.Table, ID: "orders", Region: "us-east-1", State: "ACTIVE",
 			Table: &cloudscope.TableDetails{BillingMode: "PROVISIONED", ReadCapacityUnits: 5, WriteCapacityUnits: 5, ItemCount: 10, SizeBytes: 1000, TableClass: "STANDARD"}},
 	}}
-	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(context.Context, discovery.Query) (*discovery.Inventory, error) { return inv, nil }}})
+	h := newAPI(httpapi.Deps{Discovery: fakeDiscovery{discover: func(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) { return inv, nil }}})
 	r := do(t, h, "GET", "/resources?types=ebs,ebs-snapshot,eip,nat,elb,dynamodb")
 	if r.status != 200 || !strings.Contains(string(r.body), `"healthy_targets":1`) || !strings.Contains(string(r.body), `"volume_exists":true`) {
 		t.Fatalf("status %d: %s", r.status, r.body)

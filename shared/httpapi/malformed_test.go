@@ -17,11 +17,12 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/apitest"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -54,19 +55,19 @@ func (c *counting) Regions(context.Context) ([]cloudscope.Region, error) {
 	c.count("Regions")
 	return []cloudscope.Region{{Name: "us-east-1", OptInStatus: "opt-in-not-required"}}, nil
 }
-func (c *counting) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (c *counting) Discover(_ context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	c.count("Discover")
 	return sampleInventory(q), nil
 }
-func (c *counting) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+func (c *counting) Fetch(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	c.count("Fetch")
-	return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
+	return &metricquery.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{}}, nil
 }
-func (c *counting) Report(context.Context, costs.Query) (*costs.Report, error) {
+func (c *counting) Report(context.Context, costquery.Query) (*costquery.Report, error) {
 	c.count("Report")
 	return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "not in this test")
 }
-func (c *counting) Forecast(context.Context, costs.ForecastQuery) (*costs.Forecast, error) {
+func (c *counting) Forecast(context.Context, costquery.ForecastQuery) (*costquery.Forecast, error) {
 	c.count("Forecast")
 	return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "not in this test")
 }
@@ -113,7 +114,7 @@ func countingAPI(t *testing.T) (http.Handler, *counting, *awsstub.Counter) {
 		t.Errorf("unexpected AWS call %s.%s", c.Service, c.Operation)
 		return nil, awsstub.APIError("Unexpected", c.Operation)
 	})
-	regions := discovery.New(discovery.ClientsFrom(awsstub.Clients(h)), discovery.Options{})
+	regions := discovery.New(discovery.ClientsFrom(awsstub.Clients(h)), resourcequery.Options{})
 	api := newAPI(httpapi.Deps{Discovery: svc, Metrics: svc, Costs: svc, Bottlenecks: svc, Regions: regions,
 		Now: func() time.Time { return clock }})
 	return api, svc, calls

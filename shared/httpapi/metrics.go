@@ -6,21 +6,21 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // Metrics is what the metrics route needs.
 type Metrics interface {
-	Fetch(ctx context.Context, req metrics.Request) (*metrics.Result, error)
+	Fetch(ctx context.Context, req metricquery.Request) (*metricquery.Result, error)
 }
 
 // ParseMetricsQuery turns the query string of GET /metrics into a metrics request.
-func ParseMetricsQuery(raw string, now time.Time) (metrics.Request, error) {
+func ParseMetricsQuery(raw string, now time.Time) (metricquery.Request, error) {
 	q, err := parseQuery(raw, metricsParams)
 	if err != nil {
-		return metrics.Request{}, err
+		return metricquery.Request{}, err
 	}
-	return metrics.NewRequest(metrics.RequestInput{
+	return metricquery.NewRequest(metricquery.RequestInput{
 		Type: q.Get("resource_type"), IDs: listParam(q, "resource_ids"), Region: q.Get("region"),
 		Hours: q.Get("hours"), Start: q.Get("start"), End: q.Get("end"), Period: q.Get("period"),
 		Stats: listParam(q, "stats"), Accounts: listParam(q, "accounts"),

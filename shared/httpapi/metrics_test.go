@@ -11,20 +11,20 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 var clock = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-type fakeMetrics func(context.Context, metrics.Request) (*metrics.Result, error)
+type fakeMetrics func(context.Context, metricquery.Request) (*metricquery.Result, error)
 
-func (f fakeMetrics) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+func (f fakeMetrics) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	return f(ctx, r)
 }
 
 // TestParseMetricsQuery covers reading the query string: the list forms,
 // repeated and unknown parameters. The values' validation is the metrics
-// package's (metrics.NewRequest, tested there); a few cases check it is applied.
+// package's (metricquery.NewRequest, tested there); a few cases check it is applied.
 func TestParseMetricsQuery(t *testing.T) {
 	ids := make([]string, 101)
 	for i := range ids {
@@ -94,18 +94,18 @@ func FuzzParseMetricsQuery(f *testing.F) {
 			return
 		}
 		w := req.Window
-		if len(req.Targets) == 0 || len(req.Targets) > metrics.MaxIDs || !w.Start.Before(w.End) ||
-			w.Period < 60 || w.Period%60 != 0 || w.Points() > metrics.MaxPoints || clock.Sub(w.Start) > metrics.MaxAge {
+		if len(req.Targets) == 0 || len(req.Targets) > metricquery.MaxIDs || !w.Start.Before(w.End) ||
+			w.Period < 60 || w.Period%60 != 0 || w.Points() > metricquery.MaxPoints || clock.Sub(w.Start) > metricquery.MaxAge {
 			t.Fatalf("accepted %q as %+v", raw, req)
 		}
 	})
 }
 
 func TestMetricsRoute(t *testing.T) {
-	var got metrics.Request
-	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+	var got metricquery.Request
+	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 		got = r
-		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{
+		return &metricquery.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{
 			{Type: cloudscope.EC2, ID: "i-01234567", HasData: true, Metrics: []cloudscope.MetricSeries{{Name: "CPUUtilization", Namespace: "AWS/EC2", Unit: "Percent", Period: 600,
 				Stats: map[string][]cloudscope.Point{"Average": {{T: cloudscope.At(clock.Add(-time.Hour)), V: 12.5}}, "Maximum": {}}}}},
 			{Type: cloudscope.EC2, ID: "i-89abcdef", HasData: false, Metrics: []cloudscope.MetricSeries{}},
@@ -143,12 +143,12 @@ func TestMetricsRoute(t *testing.T) {
 func TestMetricsRouteCoalescesIdenticalQuestions(t *testing.T) {
 	var mu sync.Mutex
 	fetched := map[string]int{}
-	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+	h := newAPI(httpapi.Deps{Now: func() time.Time { return clock }, Metrics: fakeMetrics(func(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 		mu.Lock()
 		fetched[r.Targets[0].ID]++
 		mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
-		return &metrics.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{{Type: cloudscope.EC2, ID: r.Targets[0].ID,
+		return &metricquery.Result{Region: r.Region, Window: r.Window, Resources: []cloudscope.ResourceMetrics{{Type: cloudscope.EC2, ID: r.Targets[0].ID,
 			Metrics: []cloudscope.MetricSeries{}}}, Calls: 1}, nil
 	})})
 	var wg sync.WaitGroup

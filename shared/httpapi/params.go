@@ -13,7 +13,7 @@ import (
 
 // params are the query parameters a route takes. Each takes one value
 // unless it is a list; the validation of the values is each capability's
-// (inventory.NewQuery, metrics.NewRequest, costs.NewQuery, scan.NewFindingsQuery).
+// (inventory.NewQuery, metricquery.NewRequest, costquery.NewQuery, scan.NewFindingsQuery).
 type params struct {
 	names []string // every parameter, in the order messages list them
 	lists []string // those that take several values; the others take one

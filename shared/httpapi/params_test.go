@@ -10,7 +10,7 @@ import (
 
 // TestParseResourcesQuery covers reading the query string: the list forms,
 // unknown parameters, URL encoding. The values' validation is discovery's
-// (discovery.NewQuery, tested there); a few cases check it is applied.
+// (resourcequery.NewQuery, tested there); a few cases check it is applied.
 func TestParseResourcesQuery(t *testing.T) {
 	var names []string
 	for i := range 51 {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
 	"github.com/cloudscope/cloudscope/shared/snapstore"
 )
@@ -95,7 +95,7 @@ func (s *Service) slim(ctx context.Context, q Query, h *cloudscope.SnapshotHeade
 
 // Discoverer reads the inventory from AWS now.
 type Discoverer interface {
-	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+	Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error)
 }
 
 // Page is one page of a list.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/pagecursor"
 )
 
@@ -20,13 +20,13 @@ type slowAccount struct {
 	release chan struct{}
 }
 
-func (a *slowAccount) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (a *slowAccount) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	a.calls.Add(1)
 	if a.release != nil {
 		<-a.release
 	}
 	time.Sleep(a.delay)
-	inv := &discovery.Inventory{Regions: []string{"eu-west-1", "us-east-1"}, Errors: []cloudscope.Failure{}}
+	inv := &resourcequery.Inventory{Regions: []string{"eu-west-1", "us-east-1"}, Errors: []cloudscope.Failure{}}
 	for i := range 1200 {
 		inv.Resources = append(inv.Resources, cloudscope.Resource{Type: cloudscope.ResourceTypes[i%4], ID: fmt.Sprintf("r-%04d", i), Region: inv.Regions[i%2]})
 	}

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // livePrefix starts the id of a live answer, which cursors page into while
@@ -36,7 +36,7 @@ type live struct {
 type liveAnswer struct {
 	id  string
 	at  time.Time
-	inv *discovery.Inventory // its resources in the stored order
+	inv *resourcequery.Inventory // its resources in the stored order
 }
 
 func newLive(d Discoverer, opts Options) *live {
@@ -54,7 +54,7 @@ func (s *Service) fromLive(ctx context.Context, q Query) (*Page, error) {
 		if a = s.live.byID(q.cursor.Snapshot); a == nil {
 			return nil, cloudscope.Invalid("cursor", "the live answer this cursor pages is gone (kept %s): start again without one", s.live.opts.Reuse)
 		}
-	} else if a, err = s.live.get(ctx, discovery.Query{Regions: q.Regions, Types: q.Types}); err != nil {
+	} else if a, err = s.live.get(ctx, resourcequery.Query{Regions: q.Regions, Types: q.Types}); err != nil {
 		return nil, err
 	}
 	p := newPage(q, SourceLive, a.id, a.at, a.inv.Regions)
@@ -80,7 +80,7 @@ func (s *Service) fromLive(ctx context.Context, q Query) (*Page, error) {
 }
 
 // key is a discovery request's identity.
-func key(q discovery.Query) string {
+func key(q resourcequery.Query) string {
 	return fmt.Sprint(q.Regions, q.Types)
 }
 
@@ -95,7 +95,7 @@ func (l *live) byID(id string) *liveAnswer {
 
 // get is the answer to q: kept, shared with an identical request in
 // flight, or a new discovery when a slot is free.
-func (l *live) get(ctx context.Context, q discovery.Query) (*liveAnswer, error) {
+func (l *live) get(ctx context.Context, q resourcequery.Query) (*liveAnswer, error) {
 	k := key(q)
 	if a := l.byID(k); a != nil {
 		return a, nil

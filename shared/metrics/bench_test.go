@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -26,16 +28,16 @@ import (
 func BenchmarkFetch2000Instances(b *testing.B) {
 	const latency = 50 * time.Millisecond
 	const instances = 2000
-	targets := make([]Target, instances)
+	targets := make([]metricquery.Target, instances)
 	for i := range targets {
-		targets[i] = Target{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%017x", i), InstanceType: "m5.large"}
+		targets[i] = metricquery.Target{Type: cloudscope.EC2, ID: fmt.Sprintf("i-%017x", i), InstanceType: "m5.large"}
 	}
 	now := time.Now()
-	w, err := NewGrid(now.Add(-24*time.Hour), now, now, 0, Floor[cloudscope.EC2], "hours")
+	w, err := metricquery.NewGrid(now.Add(-24*time.Hour), now, now, 0, metricquery.Floor[cloudscope.EC2], "hours")
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := Request{Region: "us-east-1", Targets: targets, Window: w, Metrics: []string{"CPUUtilization", "NetworkIn", "NetworkOut"}}
+	req := metricquery.Request{Region: "us-east-1", Targets: targets, Window: w, Metrics: []string{"CPUUtilization", "NetworkIn", "NetworkOut"}}
 
 	// The stub stands in for CloudWatch: each distinct call is answered once
 	// and replayed, so its own work stays out of the timings and allocations.
@@ -54,14 +56,14 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 		return out, err
 	}
 	var calls awsstub.Counter
-	f := New(stubClient(calls.Wrap(awsstub.Delay(latency, answer))), Options{})
+	f := New(stubClient(calls.Wrap(awsstub.Delay(latency, answer))), metricquery.Options{})
 	if _, err := f.Fetch(context.Background(), req); err != nil { // warm the stub
 		b.Fatal(err)
 	}
 
 	// The median of five fetches: one wave of 50 ms calls is short enough for
 	// a busy machine's noise to matter.
-	var res *Result
+	var res *metricquery.Result
 	var wall time.Duration
 	var mallocs uint64
 	for b.Loop() {
@@ -90,7 +92,7 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 			}
 		}
 	}
-	lowerBound := (res.Queries + MaxQueriesPerCall - 1) / MaxQueriesPerCall
+	lowerBound := (res.Queries + metricquery.MaxQueriesPerCall - 1) / metricquery.MaxQueriesPerCall
 	if res.Queries != 8000 || calls.Total() != lowerBound {
 		b.Errorf("%d queries in %d calls, want 8000 in %d", res.Queries, calls.Total(), lowerBound)
 	}
@@ -127,7 +129,7 @@ func BenchmarkFetch2000Instances(b *testing.B) {
 // seedApproach is the seed design's loop: for each instance, one
 // GetMetricStatistics call for CPU (Average and Maximum) and one for each
 // network metric, one call at a time.
-func seedApproach(b *testing.B, targets []Target, w Grid, latency time.Duration) (int, time.Duration) {
+func seedApproach(b *testing.B, targets []metricquery.Target, w metricquery.Grid, latency time.Duration) (int, time.Duration) {
 	var calls awsstub.Counter
 	stub := func(_ context.Context, c awsstub.Call) (any, error) {
 		in := c.Input.(*cloudwatch.GetMetricStatisticsInput)

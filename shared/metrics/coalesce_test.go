@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -37,9 +39,9 @@ func (c *testClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func chart(end time.Time) Request {
-	return Request{Region: "us-east-1", Targets: []Target{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"}},
-		Window: Grid{Start: now.Add(-24 * time.Hour), End: end, Period: 300}, Stats: []string{"Average"}}
+func chart(end time.Time) metricquery.Request {
+	return metricquery.Request{Region: "us-east-1", Targets: []metricquery.Target{{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"}},
+		Window: metricquery.Grid{Start: now.Add(-24 * time.Hour), End: end, Period: 300}, Stats: []string{"Average"}}
 }
 
 // Fifty viewers of one chart, asking within one 5-minute period, make one
@@ -47,9 +49,9 @@ func chart(end time.Time) Request {
 func TestCoalescedIdenticalQuestionsShareOneCall(t *testing.T) {
 	var calls atomic.Int64
 	clock := &testClock{t: now.Add(30 * time.Second)}
-	c := Coalesce(New(slowCloudWatch(&calls, nil), Options{}), clock.now)
+	c := metricquery.Coalesce(New(slowCloudWatch(&calls, nil), metricquery.Options{}), clock.now)
 	var wg sync.WaitGroup
-	results := make([]*Result, 50)
+	results := make([]*metricquery.Result, 50)
 	errs := make([]error, 50)
 	for i := range 50 {
 		wg.Go(func() {
@@ -89,16 +91,16 @@ func TestCoalescedIdenticalQuestionsShareOneCall(t *testing.T) {
 func TestCoalescedDifferentQuestionsDoNotShare(t *testing.T) {
 	var calls atomic.Int64
 	clock := &testClock{t: now}
-	c := Coalesce(New(slowCloudWatch(&calls, nil), Options{}), clock.now)
+	c := metricquery.Coalesce(New(slowCloudWatch(&calls, nil), metricquery.Options{}), clock.now)
 	base := chart(now)
 	otherRegion, otherStat, otherTarget, otherStart, otherPeriod, otherAccount := base, base, base, base, base, base
 	otherRegion.Region = "eu-west-1"
 	otherStat.Stats = []string{"Maximum"}
-	otherTarget.Targets = []Target{{Type: cloudscope.EC2, ID: "i-0fedcba9876543210", InstanceType: "m5.large"}}
+	otherTarget.Targets = []metricquery.Target{{Type: cloudscope.EC2, ID: "i-0fedcba9876543210", InstanceType: "m5.large"}}
 	otherStart.Window.Start = now.Add(-48 * time.Hour)
 	otherPeriod.Window.Period = 3600
 	otherAccount.Account = "123456789012"
-	qs := []Request{base, otherRegion, otherStat, otherTarget, otherStart, otherPeriod, otherAccount}
+	qs := []metricquery.Request{base, otherRegion, otherStat, otherTarget, otherStart, otherPeriod, otherAccount}
 	var wg sync.WaitGroup
 	for _, q := range qs {
 		for range 5 {
@@ -120,7 +122,7 @@ func TestCoalescedAnswersExpireAndFailuresAreNotKept(t *testing.T) {
 	var calls atomic.Int64
 	var fail atomic.Bool
 	clock := &testClock{t: now.Add(72 * time.Hour)}
-	c := Coalesce(New(slowCloudWatch(&calls, &fail), Options{}), clock.now)
+	c := metricquery.Coalesce(New(slowCloudWatch(&calls, &fail), metricquery.Options{}), clock.now)
 	past := chart(now)
 	for range 2 {
 		if _, err := c.Fetch(context.Background(), past); err != nil {
@@ -130,7 +132,7 @@ func TestCoalescedAnswersExpireAndFailuresAreNotKept(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Fatalf("a past window asked twice: %d calls, want 1", calls.Load())
 	}
-	clock.advance(MaxReuse)
+	clock.advance(metricquery.MaxReuse)
 	if _, err := c.Fetch(context.Background(), past); err != nil || calls.Load() != 2 {
 		t.Errorf("after MaxReuse: %d calls, %v; want a new read", calls.Load(), err)
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -44,7 +46,7 @@ func (f *fakeCloudWatch) handle(_ context.Context, c awsstub.Call) (any, error) 
 	if !ok {
 		return nil, fmt.Errorf("unexpected call %s", c.Operation)
 	}
-	if len(in.MetricDataQueries) > MaxQueriesPerCall {
+	if len(in.MetricDataQueries) > metricquery.MaxQueriesPerCall {
 		return nil, awsstub.APIError("ValidationError", "too many queries")
 	}
 	f.mu.Lock()

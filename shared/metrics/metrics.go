@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -46,7 +48,7 @@ func ClientsFrom(c *awsconf.Clients) func(region string) CloudWatchAPI {
 }
 
 // withDefaults is o with the defaults of what it leaves zero.
-func withDefaults(o Options) Options {
+func withDefaults(o metricquery.Options) metricquery.Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 10
 	}
@@ -59,17 +61,17 @@ func withDefaults(o Options) Options {
 // Fetcher reads metrics. It is safe for concurrent use; build one per process.
 type Fetcher struct {
 	client   func(region string) CloudWatchAPI
-	opts     Options
+	opts     metricquery.Options
 	limiters sync.Map // region -> *limiter
 }
 
 // New returns a Fetcher over the per-region CloudWatch clients.
-func New(client func(region string) CloudWatchAPI, opts Options) *Fetcher {
+func New(client func(region string) CloudWatchAPI, opts metricquery.Options) *Fetcher {
 	return &Fetcher{client: client, opts: withDefaults(opts)}
 }
 
 // want is what t wants of spec: ok false when it wants nothing of it.
-func want(t Target, spec *Definition) (stats []string, ok bool) {
+func want(t metricquery.Target, spec *metricquery.Definition) (stats []string, ok bool) {
 	for _, w := range t.Want {
 		if w.Name != spec.Name || w.Namespace != "" && w.Namespace != spec.Namespace {
 			continue
@@ -88,8 +90,8 @@ func want(t Target, spec *Definition) (stats []string, ok bool) {
 // points read so far.
 type query struct {
 	id          string
-	spec        *Definition
-	target      Target
+	spec        *metricquery.Definition
+	target      metricquery.Target
 	stat        string
 	period      int32
 	res, metric int
@@ -102,18 +104,18 @@ func burstable(instanceType string) bool {
 }
 
 // plan builds the result skeleton and one query per target, metric and statistic.
-func (f *Fetcher) plan(req Request) (*Result, []query) {
-	res := &Result{Region: req.Region, Window: req.Window, Resources: make([]cloudscope.ResourceMetrics, len(req.Targets))}
+func (f *Fetcher) plan(req metricquery.Request) (*metricquery.Result, []query) {
+	res := &metricquery.Result{Region: req.Region, Window: req.Window, Resources: make([]cloudscope.ResourceMetrics, len(req.Targets))}
 	var queries []query
 	for i, t := range req.Targets {
 		rm := &res.Resources[i]
 		rm.Type, rm.ID, rm.Metrics = t.Type, t.ID, []cloudscope.MetricSeries{}
 		kind := t.Kind
 		if kind == "" && t.Type == cloudscope.LoadBalancer {
-			kind = LoadBalancerKind(t.ID)
+			kind = metricquery.LoadBalancerKind(t.ID)
 		}
-		for si := range Catalogue[t.Type] {
-			spec := &Catalogue[t.Type][si]
+		for si := range metricquery.Catalogue[t.Type] {
+			spec := &metricquery.Catalogue[t.Type][si]
 			if spec.BurstableOnly && !burstable(t.InstanceType) || len(req.Metrics) > 0 && !slices.Contains(req.Metrics, spec.Name) ||
 				spec.Kind != "" && spec.Kind != kind || spec.RuleOnly && !req.ForRules && len(t.Want) == 0 {
 				continue
@@ -131,7 +133,7 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 				}
 			}
 			for _, st := range stats {
-				if len(req.Stats) > 0 && !slices.Contains(req.Stats, st) || f.opts.NoPercentiles && IsPercentile(st) {
+				if len(req.Stats) > 0 && !slices.Contains(req.Stats, st) || f.opts.NoPercentiles && metricquery.IsPercentile(st) {
 					continue
 				}
 				ms.Stats[st] = []cloudscope.Point{}
@@ -149,10 +151,10 @@ func (f *Fetcher) plan(req Request) (*Result, []query) {
 // Fetch reads every target's metrics over the window. Any call that fails
 // after the SDK's retries fails the whole request: a series silently cut
 // short would read as missing data.
-func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
+func (f *Fetcher) Fetch(ctx context.Context, req metricquery.Request) (*metricquery.Result, error) {
 	if f.opts.NoPercentiles {
 		for _, st := range req.Stats {
-			if IsPercentile(st) {
+			if metricquery.IsPercentile(st) {
 				return nil, cloudscope.Invalid("stats", "percentile statistics such as %s are turned off here (the AWS emulator cannot compute them)", st)
 			}
 		}
@@ -164,7 +166,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	}
 	// A batch is 500 queries, or fewer when long series would pass the
 	// datapoint limit of one response.
-	size := min(MaxQueriesPerCall, max(1, MaxDatapointsPerCall/max(1, req.Window.Points())))
+	size := min(metricquery.MaxQueriesPerCall, max(1, metricquery.MaxDatapointsPerCall/max(1, req.Window.Points())))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -203,7 +205,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls, asked *atomic.Int64, w Grid, batch []query) error {
+func (f *Fetcher) runBatch(ctx context.Context, client CloudWatchAPI, lim *limiter, sem chan struct{}, calls, asked *atomic.Int64, w metricquery.Grid, batch []query) error {
 	byID := make(map[string]*query, len(batch))
 	in := &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(w.Start),

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
@@ -19,25 +21,25 @@ import (
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func hourly(hours int) Grid {
-	return Grid{Start: now.Add(-time.Duration(hours) * time.Hour), End: now, Period: 3600}
+func hourly(hours int) metricquery.Grid {
+	return metricquery.Grid{Start: now.Add(-time.Duration(hours) * time.Hour), End: now, Period: 3600}
 }
 
 // s3Targets returns n S3 buckets: two queries each (size and objects).
-func s3Targets(n int) []Target {
-	t := make([]Target, n)
+func s3Targets(n int) []metricquery.Target {
+	t := make([]metricquery.Target, n)
 	for i := range t {
-		t[i] = Target{Type: cloudscope.S3, ID: fmt.Sprintf("bucket-%05d", i)}
+		t[i] = metricquery.Target{Type: cloudscope.S3, ID: fmt.Sprintf("bucket-%05d", i)}
 	}
 	return t
 }
 
 // targetsFor returns targets that make exactly n queries with Stats
 // ["Average"]: two per S3 bucket, and one EC2 instance (CPU Average) when n is odd.
-func targetsFor(n int) []Target {
+func targetsFor(n int) []metricquery.Target {
 	targets := s3Targets(n / 2)
 	if n%2 == 1 {
-		targets = append(targets, Target{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"})
+		targets = append(targets, metricquery.Target{Type: cloudscope.EC2, ID: "i-0123456789abcdef0", InstanceType: "m5.large"})
 	}
 	return targets
 }
@@ -47,20 +49,20 @@ func TestBatching(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			var calls awsstub.Counter
 			fake := &fakeCloudWatch{}
-			f := New(stubClient(calls.Wrap(fake.handle)), Options{})
-			res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targetsFor(n),
-				Window: Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}, Stats: []string{"Average"}})
+			f := New(stubClient(calls.Wrap(fake.handle)), metricquery.Options{})
+			res, err := f.Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: targetsFor(n),
+				Window: metricquery.Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}, Stats: []string{"Average"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if res.Queries != n {
 				t.Fatalf("%d queries planned, want %d", res.Queries, n)
 			}
-			want := (n + MaxQueriesPerCall - 1) / MaxQueriesPerCall
+			want := (n + metricquery.MaxQueriesPerCall - 1) / metricquery.MaxQueriesPerCall
 			if calls.Total() != want || int(res.Calls) != want {
 				t.Errorf("%d calls (counted %d), want %d", calls.Total(), res.Calls, want)
 			}
-			if fake.maxQueries > MaxQueriesPerCall {
+			if fake.maxQueries > metricquery.MaxQueriesPerCall {
 				t.Errorf("a call carried %d queries", fake.maxQueries)
 			}
 			for _, rm := range res.Resources {
@@ -77,9 +79,9 @@ func TestBatching(t *testing.T) {
 func TestBatchesShrinkForLongSeries(t *testing.T) {
 	// 1,440 points a series: only 70 queries fit in one response's 100,800 datapoints.
 	var calls awsstub.Counter
-	w := Grid{Start: now.Add(-24 * time.Hour), End: now, Period: 60}
-	res, err := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), Options{}).Fetch(context.Background(),
-		Request{Region: "us-east-1", Targets: targetsFor(140), Window: w, Stats: []string{"Average"}})
+	w := metricquery.Grid{Start: now.Add(-24 * time.Hour), End: now, Period: 60}
+	res, err := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), metricquery.Options{}).Fetch(context.Background(),
+		metricquery.Request{Region: "us-east-1", Targets: targetsFor(140), Window: w, Stats: []string{"Average"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,14 +91,14 @@ func TestBatchesShrinkForLongSeries(t *testing.T) {
 }
 
 func TestResultsMapBackToTheirQueries(t *testing.T) {
-	targets := []Target{
+	targets := []metricquery.Target{
 		{Type: cloudscope.EC2, ID: "i-0aaaaaaaaaaaaaaaa", InstanceType: "t3.micro"},
 		{Type: cloudscope.EC2, ID: "i-0bbbbbbbbbbbbbbbb", InstanceType: "m5.large"},
 	}
 	fake := &fakeCloudWatch{perPage: 3, newestFirst: true} // results spread over several pages, newest first
 	var calls awsstub.Counter
 	w := hourly(6)
-	res, err := New(stubClient(calls.Wrap(fake.handle)), Options{}).Fetch(context.Background(), Request{Region: "eu-west-1", Targets: targets, Window: w})
+	res, err := New(stubClient(calls.Wrap(fake.handle)), metricquery.Options{}).Fetch(context.Background(), metricquery.Request{Region: "eu-west-1", Targets: targets, Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +134,8 @@ func TestResultsMapBackToTheirQueries(t *testing.T) {
 
 func TestNoDataIsNotZero(t *testing.T) {
 	fake := &fakeCloudWatch{empty: map[string]bool{"idle-db": true}}
-	res, err := New(stubClient(fake.handle), Options{}).Fetch(context.Background(), Request{Region: "us-east-1",
-		Targets: []Target{{Type: cloudscope.RDS, ID: "idle-db"}, {Type: cloudscope.RDS, ID: "busy-db"}}, Window: hourly(3)})
+	res, err := New(stubClient(fake.handle), metricquery.Options{}).Fetch(context.Background(), metricquery.Request{Region: "us-east-1",
+		Targets: []metricquery.Target{{Type: cloudscope.RDS, ID: "idle-db"}, {Type: cloudscope.RDS, ID: "busy-db"}}, Window: hourly(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +156,8 @@ func TestNoDataIsNotZero(t *testing.T) {
 // so the stub stands in for CloudWatch here.
 func TestPercentilesGoThroughAndCanBeLeftOut(t *testing.T) {
 	h := (&fakeCloudWatch{}).handle
-	target := []Target{{Type: cloudscope.Lambda, ID: "order-webhook"}}
-	res, err := New(stubClient(h), Options{}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
+	target := []metricquery.Target{{Type: cloudscope.Lambda, ID: "order-webhook"}}
+	res, err := New(stubClient(h), metricquery.Options{}).Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestPercentilesGoThroughAndCanBeLeftOut(t *testing.T) {
 	if dur.Name != "Duration" || len(dur.Stats["p99"]) != 2 || dur.Stats["p99"][1].V != valueOf("order-webhook", "Duration", "p99", 1) {
 		t.Errorf("p99 series: %+v", dur)
 	}
-	res, err = New(stubClient(h), Options{NoPercentiles: true}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
+	res, err = New(stubClient(h), metricquery.Options{NoPercentiles: true}).Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: target, Window: hourly(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestCallFailureFailsTheRequest(t *testing.T) {
 	h := func(context.Context, awsstub.Call) (any, error) {
 		return nil, awsstub.APIError("AccessDenied", "not allowed")
 	}
-	_, err := New(stubClient(h), Options{}).Fetch(context.Background(), Request{Region: "us-east-1", Targets: s3Targets(1), Window: hourly(48)})
+	_, err := New(stubClient(h), metricquery.Options{}).Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: s3Targets(1), Window: hourly(48)})
 	if cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
 		t.Errorf("got %v", err)
 	}
@@ -185,7 +187,7 @@ func TestCallFailureFailsTheRequest(t *testing.T) {
 func TestIsPercentile(t *testing.T) {
 	for s, want := range map[string]bool{"p99": true, "p50": true, "p99.9": true, "p100": true, "p0": true,
 		"Average": false, "p": false, "p101": false, "p99.999": false, "P99": false} {
-		if IsPercentile(s) != want {
+		if metricquery.IsPercentile(s) != want {
 			t.Errorf("%s: want %v", s, want)
 		}
 	}
@@ -194,35 +196,35 @@ func TestIsPercentile(t *testing.T) {
 // TestIAMActionsMatchTheCalls holds IAMActions to the calls the package makes.
 func TestIAMActionsMatchTheCalls(t *testing.T) {
 	var calls awsstub.Counter
-	f := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), Options{})
+	f := New(stubClient(calls.Wrap((&fakeCloudWatch{}).handle)), metricquery.Options{})
 	for _, typ := range cloudscope.ResourceTypes {
-		if _, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: []Target{{Type: typ, ID: "x"}}, Window: hourly(2)}); err != nil {
+		if _, err := f.Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: []metricquery.Target{{Type: typ, ID: "x"}}, Window: hourly(2)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// One call per type with metrics (Elastic IPs and snapshots have none).
 	withMetrics := 0
 	for _, typ := range cloudscope.ResourceTypes {
-		if len(Catalogue[typ]) > 0 {
+		if len(metricquery.Catalogue[typ]) > 0 {
 			withMetrics++
 		}
 	}
-	if s := calls.String(); s != fmt.Sprintf("CloudWatch.GetMetricData=%d ", withMetrics) || !slices.Equal(IAMActions, []string{"cloudwatch:GetMetricData"}) {
-		t.Errorf("calls %s, actions %v", s, IAMActions)
+	if s := calls.String(); s != fmt.Sprintf("CloudWatch.GetMetricData=%d ", withMetrics) || !slices.Equal(metricquery.IAMActions, []string{"cloudwatch:GetMetricData"}) {
+		t.Errorf("calls %s, actions %v", s, metricquery.IAMActions)
 	}
-	readme.RequireIAMActions(t, IAMActions)
+	readme.RequireIAMActions(t, metricquery.IAMActions)
 }
 
 // A load balancer's metrics are its kind's: the namespace and dimension of
 // an application, network or classic load balancer.
 func TestLoadBalancerMetricsFollowTheKind(t *testing.T) {
-	f := New(nil, Options{})
+	f := New(nil, metricquery.Options{})
 	for _, tc := range []struct{ id, want string }{
 		{"app/shop-alb/0123456789abcdef", "AWS/ApplicationELB RequestCount LoadBalancer, AWS/ApplicationELB HealthyHostCount LoadBalancer"},
 		{"net/edge-nlb/0123456789abcdef", "AWS/NetworkELB NewFlowCount LoadBalancer, AWS/NetworkELB ProcessedBytes LoadBalancer"},
 		{"legacy-clb", "AWS/ELB RequestCount LoadBalancerName"},
 	} {
-		_, queries := f.plan(Request{Region: "us-east-1", Targets: []Target{{Type: cloudscope.LoadBalancer, ID: tc.id}}, Window: hourly(2)})
+		_, queries := f.plan(metricquery.Request{Region: "us-east-1", Targets: []metricquery.Target{{Type: cloudscope.LoadBalancer, ID: tc.id}}, Window: hourly(2)})
 		var got []string
 		for _, q := range queries {
 			if s := q.spec.Namespace + " " + q.spec.Name + " " + q.spec.Dimension; !slices.Contains(got, s) {
@@ -242,8 +244,8 @@ func TestLoadBalancerMetricsFollowTheKind(t *testing.T) {
 func TestBatchesRunTogether(t *testing.T) {
 	const latency = 150 * time.Millisecond
 	const batches = 8
-	targets := s3Targets(batches * MaxQueriesPerCall / 2) // two queries a bucket: 8 full calls
-	w := Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
+	targets := s3Targets(batches * metricquery.MaxQueriesPerCall / 2) // two queries a bucket: 8 full calls
+	w := metricquery.Grid{Start: now.Add(-72 * time.Hour), End: now, Period: 86400}
 	var inFlight, peak atomic.Int32
 	fake := &fakeCloudWatch{}
 	slow := awsstub.Delay(latency, fake.handle)
@@ -255,15 +257,15 @@ func TestBatchesRunTogether(t *testing.T) {
 		return slow(ctx, c)
 	}
 	var calls awsstub.Counter
-	f := New(stubClient(calls.Wrap(h)), Options{})
+	f := New(stubClient(calls.Wrap(h)), metricquery.Options{})
 	start := time.Now()
-	res, err := f.Fetch(context.Background(), Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
+	res, err := f.Fetch(context.Background(), metricquery.Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
 	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls.Total() != batches || res.MetricsRequested != batches*MaxQueriesPerCall {
-		t.Errorf("%d calls, %d metrics requested; want %d and %d", calls.Total(), res.MetricsRequested, batches, batches*MaxQueriesPerCall)
+	if calls.Total() != batches || res.MetricsRequested != batches*metricquery.MaxQueriesPerCall {
+		t.Errorf("%d calls, %d metrics requested; want %d and %d", calls.Total(), res.MetricsRequested, batches, batches*metricquery.MaxQueriesPerCall)
 	}
 	// One round trip, with room for a busy machine; one batch after another
 	// would take 8.
@@ -286,13 +288,13 @@ func TestBatchesRunTogether(t *testing.T) {
 
 	// The fifth batch fails: the request fails, as when batches ran in turn.
 	failing := func(ctx context.Context, c awsstub.Call) (any, error) {
-		if in := c.Input.(*cloudwatch.GetMetricDataInput); aws.ToString(in.MetricDataQueries[0].Id) == fmt.Sprintf("q%d", 4*MaxQueriesPerCall) {
+		if in := c.Input.(*cloudwatch.GetMetricDataInput); aws.ToString(in.MetricDataQueries[0].Id) == fmt.Sprintf("q%d", 4*metricquery.MaxQueriesPerCall) {
 			return nil, awsstub.APIError("AccessDenied", "not allowed")
 		}
 		return fake.handle(ctx, c)
 	}
-	res, err = New(stubClient(awsstub.Delay(latency, failing)), Options{}).Fetch(context.Background(),
-		Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
+	res, err = New(stubClient(awsstub.Delay(latency, failing)), metricquery.Options{}).Fetch(context.Background(),
+		metricquery.Request{Region: "us-east-1", Targets: targets, Window: w, Stats: []string{"Average"}})
 	if res != nil || cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
 		t.Errorf("one batch denied: got %v, %v; want the request failed as access denied", res, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -48,10 +50,10 @@ func TestMotoSeriesComeBackRight(t *testing.T) {
 	}
 	calls = awsstub.Counter{}
 
-	f := New(ClientsFrom(clients), Options{})
-	res, err := f.Fetch(context.Background(), Request{Region: "eu-west-1",
-		Targets: []Target{{Type: cloudscope.EC2, ID: hot, InstanceType: "m5.large"}, {Type: cloudscope.EC2, ID: quiet, InstanceType: "m5.large"}},
-		Window:  Grid{Start: start, End: end, Period: 3600}})
+	f := New(ClientsFrom(clients), metricquery.Options{})
+	res, err := f.Fetch(context.Background(), metricquery.Request{Region: "eu-west-1",
+		Targets: []metricquery.Target{{Type: cloudscope.EC2, ID: hot, InstanceType: "m5.large"}, {Type: cloudscope.EC2, ID: quiet, InstanceType: "m5.large"}},
+		Window:  metricquery.Grid{Start: start, End: end, Period: 3600}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +106,11 @@ func TestMotoReadsTheDemosWasteMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	end := now.UTC().Truncate(24 * time.Hour)
-	window := Grid{Start: end.Add(-7 * 24 * time.Hour), End: end, Period: 86400}
-	f := New(ClientsFrom(clients), Options{NoPercentiles: true})
-	sum := func(region string, target Target, metric string) (float64, int) {
+	window := metricquery.Grid{Start: end.Add(-7 * 24 * time.Hour), End: end, Period: 86400}
+	f := New(ClientsFrom(clients), metricquery.Options{NoPercentiles: true})
+	sum := func(region string, target metricquery.Target, metric string) (float64, int) {
 		t.Helper()
-		res, err := f.Fetch(context.Background(), Request{Region: region, Targets: []Target{target}, Window: window, Metrics: []string{metric}})
+		res, err := f.Fetch(context.Background(), metricquery.Request{Region: region, Targets: []metricquery.Target{target}, Window: window, Metrics: []string{metric}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,19 +126,19 @@ func TestMotoReadsTheDemosWasteMetrics(t *testing.T) {
 		}
 		return total, n
 	}
-	if v, n := sum("us-east-1", Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-staging"]}, "BytesOutToDestination"); v != 0 || n < 6 {
+	if v, n := sum("us-east-1", metricquery.Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-staging"]}, "BytesOutToDestination"); v != 0 || n < 6 {
 		t.Errorf("idle NAT gateway: %v bytes in %d points, want 0 in a week of points", v, n)
 	}
-	if v, _ := sum("us-east-1", Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-prod"]}, "BytesOutToDestination"); v < 1e10 {
+	if v, _ := sum("us-east-1", metricquery.Target{Type: cloudscope.NATGateway, ID: seeded.NATGatewayIDs["nat-prod"]}, "BytesOutToDestination"); v < 1e10 {
 		t.Errorf("busy NAT gateway: %v bytes", v)
 	}
-	if v, _ := sum("us-east-1", Target{Type: cloudscope.LoadBalancer, ID: seeded.LoadBalancerIDs["shop-alb"]}, "RequestCount"); v < 1e5 {
+	if v, _ := sum("us-east-1", metricquery.Target{Type: cloudscope.LoadBalancer, ID: seeded.LoadBalancerIDs["shop-alb"]}, "RequestCount"); v < 1e5 {
 		t.Errorf("shop-alb: %v requests", v)
 	}
-	if v, _ := sum("eu-west-1", Target{Type: cloudscope.LoadBalancer, ID: "legacy-clb"}, "RequestCount"); v < 1e4 {
+	if v, _ := sum("eu-west-1", metricquery.Target{Type: cloudscope.LoadBalancer, ID: "legacy-clb"}, "RequestCount"); v < 1e4 {
 		t.Errorf("legacy-clb: %v requests", v)
 	}
-	if v, n := sum("us-east-1", Target{Type: cloudscope.Table, ID: "legacy-sessions"}, "ConsumedReadCapacityUnits"); v <= 0 || v > 1000*float64(n) {
+	if v, n := sum("us-east-1", metricquery.Target{Type: cloudscope.Table, ID: "legacy-sessions"}, "ConsumedReadCapacityUnits"); v <= 0 || v > 1000*float64(n) {
 		t.Errorf("legacy-sessions: %v read units in %d days", v, n)
 	}
 }

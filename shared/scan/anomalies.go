@@ -6,7 +6,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // Anomalies finds the spend anomalies of the daily scan's cost query, once
@@ -14,9 +14,9 @@ import (
 type Anomalies interface {
 	// Query is the 8-week daily cost query (by linked account in an
 	// organization scan).
-	Query(org bool) costs.Query
+	Query(org bool) costquery.Query
 	// Evaluate finds, explains (from the stored scans) and stores them.
-	Evaluate(ctx context.Context, rep *costs.Report, scans anomaly.Scans) (*anomaly.Result, error)
+	Evaluate(ctx context.Context, rep *costquery.Report, scans anomaly.Scans) (*anomaly.Result, error)
 	// MarkNotified records that a notification carried them.
 	MarkNotified(ctx context.Context, as []cloudscope.Anomaly) error
 	// List is the stored anomalies a filter selects (the digest's week).
@@ -25,7 +25,7 @@ type Anomalies interface {
 
 // anomalyReport reads the anomaly query through the cost cache: every
 // page, billed only when the cache is cold.
-func (s *Scanner) anomalyReport(ctx context.Context, org bool) (*costs.Report, []cloudscope.Failure, int) {
+func (s *Scanner) anomalyReport(ctx context.Context, org bool) (*costquery.Report, []cloudscope.Failure, int) {
 	if s.d.Anomalies == nil || s.d.Costs == nil {
 		return nil, nil, 0
 	}
@@ -38,7 +38,7 @@ func (s *Scanner) anomalyReport(ctx context.Context, org bool) (*costs.Report, [
 
 // billedRequests is what a failed cost query still cost.
 func billedRequests(err error) int {
-	if b, ok := err.(*costs.BilledError); ok {
+	if b, ok := err.(*costquery.BilledError); ok {
 		return b.Requests
 	}
 	return 0
@@ -47,7 +47,7 @@ func billedRequests(err error) int {
 // anomalies evaluates rep's anomalies against the stored scans (the one
 // just stored among them) and returns those a notification should carry.
 // A failure is the scan's partial failure, never its end.
-func (s *Scanner) anomalies(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, rep *costs.Report) []cloudscope.Anomaly {
+func (s *Scanner) anomalies(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, rep *costquery.Report) []cloudscope.Anomaly {
 	if s.d.Anomalies == nil || rep == nil {
 		return nil
 	}
@@ -92,9 +92,9 @@ func (s *Scanner) costsOf(ctx context.Context, withAnomalies bool) costResult {
 // anomalies (by linked account and service), when the scanner finds
 // anomalies: the finalize asks it once and serves its cost summary from
 // it too.
-func (s *Scanner) AnomalyQuery() (costs.Query, bool) {
+func (s *Scanner) AnomalyQuery() (costquery.Query, bool) {
 	if s.d.Anomalies == nil {
-		return costs.Query{}, false
+		return costquery.Query{}, false
 	}
 	return s.d.Anomalies.Query(true), true
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -70,7 +71,7 @@ func anomalyScanner(t testing.TB, on bool, n *notifier) (*Scanner, *account) {
 	acct := &account{resources: []cloudscope.Resource{instance("i-ok"), nat}, cpu: map[string]float64{"i-ok": 40}}
 	clock := func() time.Time { return now }
 	d := Deps{Discovery: acct, Metrics: acct, Store: memstore.New(), Notifier: n, Thresholds: bottleneck.Defaults, Now: ticking(now),
-		Costs: costs.New(costs.ClientFrom(awsstub.Clients(costExplorer(20, now.AddDate(0, 0, -1).Format(time.DateOnly)))), nil, costs.Options{Now: clock})}
+		Costs: costs.New(costs.ClientFrom(awsstub.Clients(costExplorer(20, now.AddDate(0, 0, -1).Format(time.DateOnly)))), nil, costquery.Options{Now: clock})}
 	if on {
 		d.Anomalies = anomaly.New(kv.NewMemory(nil), nil, nil, anomaly.Options{Now: clock})
 	}

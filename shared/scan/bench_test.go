@@ -33,9 +33,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -221,9 +224,9 @@ func BenchmarkScan10000Resources(b *testing.B) {
 		clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, handle)))
 		store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
 		sc := scan.New(scan.Deps{
-			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
-			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
-			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costquery.Options{}),
 			Store:      store,
 			Notifier:   snsnotify.New(snsclient.In(clients, "us-east-1"), "arn:aws:sns:us-east-1:111122223333:findings"),
 			Thresholds: bottleneck.Defaults,
@@ -334,8 +337,8 @@ func plannedReads(acct *synthetic, snap *cloudscope.Snapshot) (calls int, querie
 					}
 				}
 				for sp, n := range perSpan {
-					points := metrics.Trailing(end, sp.days, sp.period).Points()
-					size := min(metrics.MaxQueriesPerCall, metrics.MaxDatapointsPerCall/points)
+					points := metricquery.Trailing(end, sp.days, sp.period).Points()
+					size := min(metricquery.MaxQueriesPerCall, metricquery.MaxDatapointsPerCall/points)
 					calls += (n + size - 1) / size
 					queries += int64(n)
 				}
@@ -377,9 +380,9 @@ func BenchmarkScanCriticalChain(b *testing.B) {
 	run := func(latency time.Duration) (time.Duration, *cloudscope.Snapshot) {
 		clients := awsstub.Clients(awsstub.Delay(latency, acct.handle))
 		sc := scan.New(scan.Deps{
-			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
-			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
-			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costquery.Options{}),
 			Thresholds: bottleneck.Defaults,
 		})
 		start := time.Now()
@@ -454,9 +457,9 @@ func BenchmarkScanBill(b *testing.B) {
 		acct := newSynthetic(regions, instances, dbs, fns)
 		clients := awsstub.Clients(awsstub.Delay(50*time.Millisecond, acct.handle))
 		sc := scan.New(scan.Deps{
-			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{Budget: time.Minute}),
-			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{}),
-			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{Budget: time.Minute}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costquery.Options{}),
 			Thresholds: bottleneck.Defaults,
 		})
 		start := time.Now()

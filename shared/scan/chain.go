@@ -13,7 +13,7 @@ import (
 // a Scanner runs at once (Deps.RegionsAtOnce), and SeriesAtOnce how many
 // resources' series each shard holds at once: a chunk's series are judged
 // and dropped as soon as they arrive. Each region's GetMetricData calls
-// are bounded apart (metrics.Options.Concurrency) under that region's own
+// are bounded apart (metricquery.Options.Concurrency) under that region's own
 // quota, so regions read together trip no shared rate limit.
 const (
 	RegionsAtOnce = 3

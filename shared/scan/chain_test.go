@@ -11,9 +11,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // chainAccount is an account of five regions whose Discover waits for the
@@ -27,7 +27,7 @@ type chainAccount struct {
 	metricsRequested int64
 }
 
-func (a *chainAccount) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (a *chainAccount) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	select {
 	case <-a.costStarted:
 		a.discoverAfterCE.Store(true)
@@ -36,12 +36,12 @@ func (a *chainAccount) Discover(ctx context.Context, q discovery.Query) (*discov
 	return a.account.Discover(ctx, q)
 }
 
-func (a *chainAccount) Report(ctx context.Context, q costs.Query) (*costs.Report, error) {
+func (a *chainAccount) Report(ctx context.Context, q costquery.Query) (*costquery.Report, error) {
 	a.once.Do(func() { close(a.costStarted) })
 	return a.account.Report(ctx, q)
 }
 
-func (a *chainAccount) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+func (a *chainAccount) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	n := a.inFlight.Add(1)
 	defer a.inFlight.Add(-1)
 	for p := a.peak.Load(); n > p && !a.peak.CompareAndSwap(p, n); p = a.peak.Load() {
@@ -70,7 +70,7 @@ func TestCostsBesideDiscoveryAndRegionsTogether(t *testing.T) {
 	}
 	// No series for i-new-*: undecided, in region order.
 	fetch := acct.Fetch
-	s := New(Deps{Discovery: acct, Metrics: metricsFunc(func(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+	s := New(Deps{Discovery: acct, Metrics: metricsFunc(func(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 		res, err := fetch(ctx, r)
 		if res != nil {
 			res.Resources = slices.DeleteFunc(res.Resources, func(rm cloudscope.ResourceMetrics) bool { return rm.ID[:5] == "i-new" })
@@ -123,9 +123,9 @@ func TestCostsBesideDiscoveryAndRegionsTogether(t *testing.T) {
 	}
 }
 
-type metricsFunc func(ctx context.Context, r metrics.Request) (*metrics.Result, error)
+type metricsFunc func(ctx context.Context, r metricquery.Request) (*metricquery.Result, error)
 
-func (f metricsFunc) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+func (f metricsFunc) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	return f(ctx, r)
 }
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // The end of every scan, whatever its accounts: the one-scan-at-a-time
@@ -77,7 +77,7 @@ func (s *Scanner) leased(ctx context.Context, id string, fn func(t *tracker) (*R
 // live in its parts): only findings are compared. t, when set, hears the
 // steps.
 func (s *Scanner) conclude(ctx context.Context, t *tracker, snap *cloudscope.Snapshot, save func(context.Context, *cloudscope.Snapshot) error,
-	rep *costs.Report, accounts []string) (*Result, error) {
+	rep *costquery.Report, accounts []string) (*Result, error) {
 	if snap.Failed() {
 		s.report(ctx, t, Progress{Step: "store", Detail: fmt.Sprintf("snapshot %s, failed at %s: kept for inspection only", snap.ID, snap.FailedStep)})
 		if err := save(ctx, snap); err != nil {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // TestTheScanReadsWhatTheDeclaredRulesRead holds the catalogue to what
@@ -26,10 +26,10 @@ func TestTheScanReadsWhatTheDeclaredRulesRead(t *testing.T) {
 			if !slices.Contains(ruleMetrics, m.Name) {
 				t.Errorf("%s reads %s, which the scan does not know", id, m.Name)
 			}
-			var def *metrics.Definition
-			for i, d := range metrics.Catalogue[reads.Type] {
+			var def *metricquery.Definition
+			for i, d := range metricquery.Catalogue[reads.Type] {
 				if d.Name == m.Name && d.Namespace == m.Namespace && (m.Kind == "" || d.Kind == m.Kind) {
-					def = &metrics.Catalogue[reads.Type][i]
+					def = &metricquery.Catalogue[reads.Type][i]
 				}
 			}
 			if def == nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/anomaly"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/notify"
 )
 
@@ -44,7 +44,7 @@ func (s *Scanner) Digest(ctx context.Context) (*DigestSummary, error) {
 	now := s.d.Now().UTC()
 	today := now.Truncate(24 * time.Hour)
 	d := notify.Digest{Start: today.AddDate(0, 0, -7), End: today, At: now}
-	sum := &DigestSummary{Start: d.Start.Format(costs.DateLayout), End: d.End.Format(costs.DateLayout)}
+	sum := &DigestSummary{Start: d.Start.Format(costquery.DateLayout), End: d.End.Format(costquery.DateLayout)}
 
 	if s.d.Costs != nil {
 		spend, err := s.weekSpend(ctx, now)
@@ -130,7 +130,7 @@ func weekBefore(headers []cloudscope.SnapshotHeader) *cloudscope.SnapshotHeader 
 // weekSpend is the last 14 whole days of spend by service, split into last
 // week and this week.
 func (s *Scanner) weekSpend(ctx context.Context, now time.Time) (*notify.Spend, error) {
-	q, err := costs.NewQuery(costs.QueryInput{Days: "14", Granularity: "DAILY", GroupBy: "SERVICE"}, now)
+	q, err := costquery.NewQuery(costquery.QueryInput{Days: "14", Granularity: "DAILY", GroupBy: "SERVICE"}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -138,8 +138,8 @@ func (s *Scanner) weekSpend(ctx context.Context, now time.Time) (*notify.Spend, 
 	if err != nil {
 		return nil, err
 	}
-	end, _ := time.Parse(costs.DateLayout, q.End)
-	mid := end.AddDate(0, 0, -7).Format(costs.DateLayout)
+	end, _ := time.Parse(costquery.DateLayout, q.End)
+	mid := end.AddDate(0, 0, -7).Format(costquery.DateLayout)
 	sp := &notify.Spend{Currency: rep.Currency, Metric: q.Metric,
 		LastWeek: notify.Period{Start: q.Start, End: mid}, ThisWeek: notify.Period{Start: mid, End: q.End}}
 	byService := map[string]*notify.ServiceSpend{}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/notify"
 	"github.com/cloudscope/cloudscope/shared/testkit/schematest"
@@ -22,18 +22,18 @@ var monday = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 // costReporter answers the 14-day query: Amazon EC2 10.00 a day last week
 // and 12.00 this week, Amazon S3 1.00 a day throughout.
 type costReporter struct {
-	queries []costs.Query
+	queries []costquery.Query
 	fail    error
 }
 
-func (c *costReporter) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
+func (c *costReporter) Report(_ context.Context, q costquery.Query) (*costquery.Report, error) {
 	c.queries = append(c.queries, q)
 	if c.fail != nil {
 		return nil, c.fail
 	}
-	rep := &costs.Report{Query: q, Currency: "USD"}
-	start, _ := time.Parse(costs.DateLayout, q.Start)
-	end, _ := time.Parse(costs.DateLayout, q.End)
+	rep := &costquery.Report{Query: q, Currency: "USD"}
+	start, _ := time.Parse(costquery.DateLayout, q.Start)
+	end, _ := time.Parse(costquery.DateLayout, q.End)
 	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
 		ec2 := "10.00"
 		if !d.Before(end.AddDate(0, 0, -7)) {
@@ -41,7 +41,7 @@ func (c *costReporter) Report(_ context.Context, q costs.Query) (*costs.Report, 
 		}
 		a, _ := cloudscope.ParseAmount(ec2)
 		b, _ := cloudscope.ParseAmount("1.00")
-		rep.Periods = append(rep.Periods, costs.Period{Start: d.Format(costs.DateLayout), End: d.AddDate(0, 0, 1).Format(costs.DateLayout),
+		rep.Periods = append(rep.Periods, costquery.Period{Start: d.Format(costquery.DateLayout), End: d.AddDate(0, 0, 1).Format(costquery.DateLayout),
 			Total: a.Add(b), Estimated: !d.Before(end.AddDate(0, 0, -1)), Groups: map[string]cloudscope.Amount{"Amazon EC2": a, "Amazon S3": b}})
 	}
 	return rep, nil

@@ -20,11 +20,11 @@ import (
 	"context"
 	"time"
 
-	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // PartStore keeps the parts of a scan until it is finalized.
@@ -50,13 +50,13 @@ type PartStore interface {
 // Accounts resolves the accounts setting and hands out each account's
 // clients (shared/accounts.Members).
 type Accounts interface {
-	Resolve(ctx context.Context) (*accounts.Resolved, error)
+	Resolve(ctx context.Context) (*accountset.Resolved, error)
 	Clients(ctx context.Context, id string) (*awsconf.Clients, error)
 }
 
 // Discoverer lists an account's resources and its enabled regions.
 type Discoverer interface {
-	Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error)
+	Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error)
 	Regions(ctx context.Context) ([]cloudscope.Region, error)
 }
 
@@ -68,7 +68,7 @@ type EngineDeps struct {
 	Metrics   func(*awsconf.Clients) Fetcher
 	// Costs reads Cost Explorer from the management account, through the cost cache.
 	Costs interface {
-		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
+		Report(ctx context.Context, q costquery.Query) (*costquery.Report, error)
 	}
 	Parts PartStore
 	// Scanner gives the scan its rules (its thresholds and prices), lease,
@@ -112,8 +112,8 @@ type EngineOptions struct {
 	PlanAttempts int
 	// Regions limits the regions read of each account (default: every
 	// enabled region); the S3 shard's discovery must keep the buckets of
-	// the same regions (discovery.Options.Regions).
-	Regions discovery.RegionFilter
+	// the same regions (resourcequery.Options.Regions).
+	Regions resourcequery.RegionFilter
 }
 
 func (o EngineOptions) withDefaults() EngineOptions {

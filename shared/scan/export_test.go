@@ -7,7 +7,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // What the package's external tests (package scan_test) reach of its
@@ -20,10 +20,10 @@ var (
 
 func RuleMetrics() []string { return slices.Clone(ruleMetrics) }
 
-func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Grid) (*metrics.Result, error) {
+func (s *Scanner) FetchRuleMetrics(ctx context.Context, f Fetcher, region string, targets []metricquery.Target, window metricquery.Grid) (*metricquery.Result, error) {
 	return s.readMetrics(ctx, f, region, targets, window)
 }
 
-func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) bottleneck.Result {
+func (s *Scanner) Judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metricquery.Grid, started time.Time) bottleneck.Result {
 	return s.judge(ctx, resources, among, series, window, started)
 }

@@ -20,9 +20,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -105,9 +108,9 @@ func TestMotoScanSurvivesFaults(t *testing.T) {
 	scanOnce := func(clients *awsconf.Clients, id string) (*cloudscope.Snapshot, time.Duration) {
 		t.Helper()
 		s := scan.New(scan.Deps{
-			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{RetryPause: 10 * time.Millisecond}),
-			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
-			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}), // a new cache: Cost Explorer is asked every scan
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{RetryPause: 10 * time.Millisecond}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costquery.Options{}), // a new cache: Cost Explorer is asked every scan
 			Thresholds: bottleneck.Defaults,
 			RetryPause: 10 * time.Millisecond,
 		})

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 
-	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/ledger"
 )
 
@@ -68,8 +68,8 @@ func (e *Engine) finalize(ctx context.Context, scanID string, t *tracker, in *lo
 // shards when in brings it; with the anomaly query when stored), an
 // organization's by linked account. It returns the anomaly query's
 // answer too (nil: not asked). concluding says the snapshot is to be stored.
-func (e *Engine) merge(ctx context.Context, scanID string, in *local, concluding bool) (*cloudscope.Snapshot, *costs.Report, error) {
-	ctx = accounts.ForScan(ctx, scanID) // the cost role's session, from a delegated administrator, says which scan read
+func (e *Engine) merge(ctx context.Context, scanID string, in *local, concluding bool) (*cloudscope.Snapshot, *costquery.Report, error) {
+	ctx = accountset.ForScan(ctx, scanID) // the cost role's session, from a delegated administrator, says which scan read
 	snap := &cloudscope.Snapshot{SnapshotHeader: cloudscope.SnapshotHeader{ID: scanID, Calls: map[string]int{}, Notification: cloudscope.NotifyNone,
 		Errors: []cloudscope.Failure{}}, Findings: []cloudscope.Finding{}, Insufficient: []cloudscope.Insufficient{}}
 	c := &snap.Counts
@@ -102,7 +102,7 @@ func (e *Engine) merge(ctx context.Context, scanID string, in *local, concluding
 	}
 	snap.Errors = append(snap.Errors, notRead(planned, stored)...)
 	snap.Regions = slices.Sorted(maps.Keys(regions))
-	var anomalyReport *costs.Report
+	var anomalyReport *costquery.Report
 	if in != nil {
 		for k, v := range in.calls {
 			snap.Calls[k] += v
@@ -197,7 +197,7 @@ func add[K comparable](to, from map[K]int) {
 // costSummary is the last 30 days by linked account, through the cost
 // cache: one grouped query, every page (none billed when warm).
 func (e *Engine) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*cloudscope.CostSummary, int) {
-	q, err := costs.NewQuery(costs.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
+	q, err := costquery.NewQuery(costquery.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
 	if err != nil {
 		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "ce", err))
 		return nil, 0
@@ -218,9 +218,9 @@ func (e *Engine) costSummary(ctx context.Context, snap *cloudscope.Snapshot) (*c
 	return &cloudscope.CostSummary{Start: rep.Start, End: rep.End, Currency: rep.Currency, Total: rep.Total, Top: top}, rep.Requests
 }
 
-func (e *Engine) anomalyQuery() (costs.Query, bool) {
+func (e *Engine) anomalyQuery() (costquery.Query, bool) {
 	if e.d.Scanner == nil {
-		return costs.Query{}, false
+		return costquery.Query{}, false
 	}
 	return e.d.Scanner.AnomalyQuery()
 }
@@ -229,11 +229,11 @@ func (e *Engine) anomalyQuery() (costs.Query, bool) {
 // account and service; every page, through the cost cache) and sums the
 // summary's last 30 whole days by linked account from it: the one Cost
 // Explorer query of the finalize.
-func (e *Engine) costsOfWeeks(ctx context.Context, snap *cloudscope.Snapshot, q costs.Query) (*cloudscope.CostSummary, *costs.Report, int) {
+func (e *Engine) costsOfWeeks(ctx context.Context, snap *cloudscope.Snapshot, q costquery.Query) (*cloudscope.CostSummary, *costquery.Report, int) {
 	rep, err := e.d.Costs.Report(ctx, q)
 	if err != nil {
 		snap.Errors = append(snap.Errors, failure("", cloudscope.Global, "ce", err))
-		var billed *costs.BilledError
+		var billed *costquery.BilledError
 		if errors.As(err, &billed) {
 			return nil, nil, billed.Requests
 		}
@@ -244,7 +244,7 @@ func (e *Engine) costsOfWeeks(ctx context.Context, snap *cloudscope.Snapshot, q 
 	// an organization's 8 weeks by account and service can outgrow one
 	// cached item.
 	// The summary's window: the default query's (the last 30 whole days).
-	sq, err := costs.NewQuery(costs.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
+	sq, err := costquery.NewQuery(costquery.QueryInput{GroupBy: "LINKED_ACCOUNT"}, e.d.Now())
 	if err != nil {
 		return nil, rep, rep.Requests
 	}

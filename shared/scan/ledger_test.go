@@ -12,11 +12,11 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 	"github.com/cloudscope/cloudscope/shared/ledger"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/notify"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
@@ -30,13 +30,13 @@ const ledgerAccount = "123456789012"
 // us-east-1 this time.
 type failingRegion struct{ *account }
 
-func (a failingRegion) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (a failingRegion) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	if !regional(q) {
 		return a.account.Discover(ctx, q)
 	}
 	inv, _ := a.account.Discover(ctx, q)
 	listed := slices.DeleteFunc(inv.Resources, func(r cloudscope.Resource) bool { return r.Type == cloudscope.NATGateway })
-	return &discovery.Inventory{Regions: []string{"us-east-1"}, Resources: listed, Calls: 4, Listed: 6,
+	return &resourcequery.Inventory{Regions: []string{"us-east-1"}, Resources: listed, Calls: 4, Listed: 6,
 		Errors: []cloudscope.Failure{{Region: "us-east-1", Service: "ec2", Code: string(cloudscope.CodeUpstream), Message: "DescribeNatGateways: throttled"}}}, nil
 }
 
@@ -54,7 +54,7 @@ func TestScansRecordTheLedger(t *testing.T) {
 	l := ledger.New(records)
 	store := memstore.New()
 	newScanner := func(d Discoverer) *Scanner {
-		return New(Deps{Discovery: d, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Grid{}}, Costs: acct, Store: store,
+		return New(Deps{Discovery: d, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metricquery.Grid{}}, Costs: acct, Store: store,
 			Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: l,
 			Account: func(context.Context) (string, error) { return ledgerAccount, nil }})
 	}
@@ -141,7 +141,7 @@ func (brokenRecords) PutBatch(context.Context, []kv.Item) error {
 func TestALedgerFailureIsNotAFailedScan(t *testing.T) {
 	acct := &account{resources: wasteful(1)}
 	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
-	s := New(Deps{Discovery: acct, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metrics.Grid{}}, Costs: acct, Store: memstore.New(),
+	s := New(Deps{Discovery: acct, Metrics: &natMonth{account: acct, windows: map[cloudscope.ResourceType]metricquery.Grid{}}, Costs: acct, Store: memstore.New(),
 		Thresholds: bottleneck.Defaults, Now: ticking(now), Prices: prices, Ledger: ledger.New(brokenRecords{kv.NewMemory(nil)})})
 	r, err := s.Run(context.Background(), "scan-1", nil)
 	if err != nil {

@@ -1,7 +1,7 @@
 package scan
 
 import (
-	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 )
@@ -40,7 +40,7 @@ func (m *merged) finish() {
 	s.Bill = bill.OfScan(s.Calls, map[string]int64{bill.GetMetricData: m.metricsRequested})
 	failures := 0
 	for _, f := range s.Errors {
-		if f.Code != accounts.CodeSkipped {
+		if f.Code != accountset.CodeSkipped {
 			failures++
 		}
 	}

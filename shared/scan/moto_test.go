@@ -28,10 +28,13 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -92,9 +95,9 @@ func TestMotoScanEndToEnd(t *testing.T) {
 	store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
 	newScanner := func(topicARN string) *scan.Scanner {
 		return scan.New(scan.Deps{
-			Discovery:  discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
-			Metrics:    metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
-			Costs:      costs.New(costs.ClientFrom(clients), nil, costs.Options{}),
+			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{}),
+			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true}),
+			Costs:      costs.New(costs.ClientFrom(clients), nil, costquery.Options{}),
 			Store:      store,
 			Notifier:   snsnotify.New(snsclient.In(clients, "us-east-1"), topicARN),
 			Thresholds: bottleneck.Defaults,

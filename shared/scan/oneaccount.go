@@ -7,9 +7,10 @@ import (
 	"sync"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // A one-account scan is a plan of one account: the accounts setting self
@@ -24,15 +25,15 @@ import (
 // (Deps.Account; "" when unknown), reached without clients of its own.
 type selfAccount struct{ who *identity }
 
-func (a selfAccount) Resolve(ctx context.Context) (*accounts.Resolved, error) {
+func (a selfAccount) Resolve(ctx context.Context) (*accountset.Resolved, error) {
 	id := a.who.get(ctx)
-	return &accounts.Resolved{Caller: id, Partition: "aws", Accounts: []accounts.Account{{ID: id, State: accounts.ActiveState}}}, nil
+	return &accountset.Resolved{Caller: id, Partition: "aws", Accounts: []accountset.Account{{ID: id, State: accounts.ActiveState}}}, nil
 }
 
 func (selfAccount) Clients(context.Context, string) (*awsconf.Clients, error) { return nil, nil }
 
 // Setting says the scan reads one account.
-func (selfAccount) Setting() accounts.Setting { return accounts.Setting{Mode: accounts.ModeSelf} }
+func (selfAccount) Setting() accountset.Setting { return accountset.Setting{Mode: accountset.ModeSelf} }
 
 // oneAccount is the engine over the scanner's own capabilities and a plan
 // of its one account (regions, when set, are the scan's scope: the plan
@@ -73,7 +74,7 @@ func (s *Scanner) oneAccount(regions []string) *Engine {
 // credentials' own (the setting self): its cost summary is then by
 // service, as that account's bill reads, rather than by linked account.
 func (e *Engine) oneAccount() bool {
-	s, ok := e.d.Accounts.(interface{ Setting() accounts.Setting })
+	s, ok := e.d.Accounts.(interface{ Setting() accountset.Setting })
 	return ok && s.Setting().Self()
 }
 
@@ -176,7 +177,7 @@ func (d scoped) Regions(ctx context.Context) ([]cloudscope.Region, error) {
 	return slices.DeleteFunc(all, func(r cloudscope.Region) bool { return !slices.Contains(d.regions, r.Name) }), nil
 }
 
-func (d scoped) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (d scoped) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	if len(q.Regions) == 0 {
 		q.Regions = d.regions
 	}

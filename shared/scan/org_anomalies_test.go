@@ -11,7 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/kv"
 )
 
@@ -21,10 +21,10 @@ import (
 type weeksCosts struct {
 	t       *testing.T
 	mu      sync.Mutex
-	queries []costs.Query
+	queries []costquery.Query
 }
 
-func (c *weeksCosts) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
+func (c *weeksCosts) Report(_ context.Context, q costquery.Query) (*costquery.Report, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.queries = append(c.queries, q)
@@ -33,7 +33,7 @@ func (c *weeksCosts) Report(_ context.Context, q costs.Query) (*costs.Report, er
 	}
 	start, _ := time.Parse(time.DateOnly, q.Start)
 	end, _ := time.Parse(time.DateOnly, q.End)
-	r := &costs.Report{Query: q, Currency: "USD", Fetched: costs.Fetched{Requests: 3}}
+	r := &costquery.Report{Query: q, Currency: "USD", Fetched: costquery.Fetched{Requests: 3}}
 	for d := start; d.Before(end); d = d.AddDate(0, 0, 1) {
 		rds := "40.00"
 		if d.Equal(end.AddDate(0, 0, -2)) {
@@ -41,7 +41,7 @@ func (c *weeksCosts) Report(_ context.Context, q costs.Query) (*costs.Report, er
 		}
 		a, _ := cloudscope.ParseAmount(rds)
 		l, _ := cloudscope.ParseAmount("5.00")
-		r.Periods = append(r.Periods, costs.Period{Start: d.Format(time.DateOnly), End: d.AddDate(0, 0, 1).Format(time.DateOnly),
+		r.Periods = append(r.Periods, costquery.Period{Start: d.Format(time.DateOnly), End: d.AddDate(0, 0, 1).Format(time.DateOnly),
 			Groups: map[string]cloudscope.Amount{"111111111111, Amazon Relational Database Service": a, "222222222222, AWS Lambda": l}})
 	}
 	return r, nil

@@ -22,13 +22,15 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bill"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
 
@@ -147,8 +149,8 @@ func (a *stubAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
 // oneAccount is an Accounts of one account whose clients are stubs.
 type oneAccount struct{ clients *awsconf.Clients }
 
-func (o oneAccount) Resolve(context.Context) (*accounts.Resolved, error) {
-	return &accounts.Resolved{Caller: "111111111111", Accounts: []accounts.Account{{ID: "111111111111", State: "ACTIVE"}}}, nil
+func (o oneAccount) Resolve(context.Context) (*accountset.Resolved, error) {
+	return &accountset.Resolved{Caller: "111111111111", Accounts: []accountset.Account{{ID: "111111111111", State: "ACTIVE"}}}, nil
 }
 func (o oneAccount) Clients(context.Context, string) (*awsconf.Clients, error) { return o.clients, nil }
 
@@ -157,9 +159,9 @@ func benchEngine(a *stubAccount, calls *awsstub.Counter, parts *partStore, chunk
 	return NewEngine(EngineDeps{
 		Accounts: oneAccount{clients},
 		Discovery: func(c *awsconf.Clients) Discoverer {
-			return discovery.New(discovery.ClientsFrom(c), discovery.Options{Budget: 10 * time.Minute})
+			return discovery.New(discovery.ClientsFrom(c), resourcequery.Options{Budget: 10 * time.Minute})
 		},
-		Metrics:    func(c *awsconf.Clients) Fetcher { return metrics.New(metrics.ClientsFrom(c), metrics.Options{}) },
+		Metrics:    func(c *awsconf.Clients) Fetcher { return metrics.New(metrics.ClientsFrom(c), metricquery.Options{}) },
 		Parts:      parts,
 		Scanner:    New(Deps{Store: parts, Thresholds: bottleneck.Defaults}),
 		HomeRegion: "us-east-1",
@@ -282,15 +284,15 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 // the resources' targets (as scans did before the rules declared their
 // reads), from the stub account.
 func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource) int64 {
-	var targets []metrics.Target
+	var targets []metricquery.Target
 	for _, r := range resources {
 		if t, ok := target(r); ok {
 			t.Resource = nil
 			targets = append(targets, t)
 		}
 	}
-	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metrics.Options{})
-	res, err := f.Fetch(context.Background(), metrics.Request{Region: "eu-west-1", Targets: targets, Window: metricsWindow(time.Now()),
+	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metricquery.Options{})
+	res, err := f.Fetch(context.Background(), metricquery.Request{Region: "eu-west-1", Targets: targets, Window: metricsWindow(time.Now()),
 		Metrics: slices.Clone(ruleMetrics), ForRules: true})
 	if err != nil {
 		b.Fatal(err)

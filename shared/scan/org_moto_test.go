@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
@@ -29,9 +30,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/costs"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -100,7 +104,7 @@ func TestMotoOrganization(t *testing.T) {
 	mgmt := mototest.AccountID
 	seed(mgmt, mgmtClients)
 	for _, id := range members[:2] {
-		out, err := stsclient.Home(mgmtClients).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
+		out, err := stsclient.Home(mgmtClients).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accountset.DefaultRole),
 			RoleSessionName: aws.String("seed")})
 		if err != nil {
 			t.Fatal(err)
@@ -126,17 +130,17 @@ func TestMotoOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	setting, _ := accounts.Parse("org")
+	setting, _ := accountset.Parse("org")
 	parts := newPartStore()
-	costSvc := costs.New(costs.ClientFrom(mgmtClients), costs.NewMemoryCache(time.Now), costs.Options{})
+	costSvc := costs.New(costs.ClientFrom(mgmtClients), costs.NewMemoryCache(time.Now), costquery.Options{})
 	sc := New(Deps{Store: parts, Thresholds: bottleneck.Defaults})
 	engine := NewEngine(EngineDeps{
 		Accounts: accounts.New(setting, mgmtClients, stsclient.Home(mgmtClients), orgaccounts.New(org), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
-			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond})
+			return discovery.New(discovery.ClientsFrom(c), resourcequery.Options{RetryPause: time.Millisecond})
 		},
 		Metrics: func(c *awsconf.Clients) Fetcher {
-			return metrics.New(metrics.ClientsFrom(c), metrics.Options{NoPercentiles: true})
+			return metrics.New(metrics.ClientsFrom(c), metricquery.Options{NoPercentiles: true})
 		},
 		Costs:      costSvc,
 		Parts:      parts,
@@ -158,7 +162,7 @@ func TestMotoOrganization(t *testing.T) {
 	}
 	var deniedFailures int
 	for _, f := range snap.Errors {
-		if f.AccountID == refused && f.Code == accounts.CodeDenied && f.Service == "sts" && f.Region == cloudscope.Global {
+		if f.AccountID == refused && f.Code == accountset.CodeDenied && f.Service == "sts" && f.Region == cloudscope.Global {
 			deniedFailures++
 			continue
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
@@ -30,7 +31,9 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/faultproxy"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
 )
@@ -84,7 +87,7 @@ func (o *motoOrg) clients(t *testing.T, id string) *awsconf.Clients {
 	if id == mototest.AccountID {
 		return o.mgmt
 	}
-	out, err := stsclient.Home(o.mgmt).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accounts.DefaultRole),
+	out, err := stsclient.Home(o.mgmt).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + id + ":role/" + accountset.DefaultRole),
 		RoleSessionName: aws.String("seed")})
 	if err != nil {
 		t.Fatal(err)
@@ -153,15 +156,15 @@ func (k *keyRecorder) account(key string) string {
 }
 
 // engine is the engine of a scan of the whole organization over parts.
-func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions discovery.RegionFilter) *Engine {
-	setting, _ := accounts.Parse("org")
+func (o *motoOrg) engine(stsAPI accounts.STSAPI, parts *partStore, regions resourcequery.RegionFilter) *Engine {
+	setting, _ := accountset.Parse("org")
 	return NewEngine(EngineDeps{
 		Accounts: accounts.New(setting, o.mgmt, stsAPI, orgaccounts.Of(o.mgmt), accounts.Options{}),
 		Discovery: func(c *awsconf.Clients) Discoverer {
-			return discovery.New(discovery.ClientsFrom(c), discovery.Options{RetryPause: time.Millisecond, Regions: regions})
+			return discovery.New(discovery.ClientsFrom(c), resourcequery.Options{RetryPause: time.Millisecond, Regions: regions})
 		},
 		Metrics: func(c *awsconf.Clients) Fetcher {
-			return metrics.New(metrics.ClientsFrom(c), metrics.Options{NoPercentiles: true})
+			return metrics.New(metrics.ClientsFrom(c), metricquery.Options{NoPercentiles: true})
 		},
 		Parts:      parts,
 		Scanner:    New(Deps{Store: parts, Thresholds: bottleneck.Defaults}),
@@ -197,7 +200,7 @@ func TestMotoOrganizationRegions(t *testing.T) {
 		return r.Region == "eu-central-1" && keys.account(r.AccessKey) == denying
 	})
 
-	regions, err := discovery.ParseRegionFilter("eu-west-1, eu-central-1", "")
+	regions, err := resourcequery.ParseRegionFilter("eu-west-1, eu-central-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +236,7 @@ func TestMotoOrganizationRegions(t *testing.T) {
 		switch {
 		case f.AccountID == denying && f.Region == "eu-central-1" && f.Code == string(cloudscope.CodeAccessDenied):
 			denied++
-		case f.AccountID == "" && f.Code == accounts.CodeSkipped && f.Service == "ec2":
+		case f.AccountID == "" && f.Code == accountset.CodeSkipped && f.Service == "ec2":
 			if f.Region == "eu-west-1" || f.Region == "eu-central-1" {
 				t.Errorf("a region of the scan said left out: %+v", f)
 			}
@@ -265,7 +268,7 @@ func TestRegionFilterSelect(t *testing.T) {
 			skip2: []string{"us-west-2"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f, err := discovery.ParseRegionFilter(c.only, c.skip)
+			f, err := resourcequery.ParseRegionFilter(c.only, c.skip)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +279,7 @@ func TestRegionFilterSelect(t *testing.T) {
 		})
 	}
 	for _, bad := range [][2]string{{"eu-west-1,not a region", ""}, {"", "EU"}, {"eu-west-1", "eu-west-1"}} {
-		if _, err := discovery.ParseRegionFilter(bad[0], bad[1]); err == nil {
+		if _, err := resourcequery.ParseRegionFilter(bad[0], bad[1]); err == nil {
 			t.Errorf("%q less %q: accepted", bad[0], bad[1])
 		}
 	}
@@ -302,7 +305,7 @@ func TestMotoPlanThrottledAssumeRole(t *testing.T) {
 		c := o.clients(t, id)
 		want[id] = append(seedRegion(t, c, id, "eu-west-1"), seedRegion(t, c, id, "us-east-1")...)
 	}
-	regions, _ := discovery.ParseRegionFilter("eu-west-1,us-east-1", "")
+	regions, _ := resourcequery.ParseRegionFilter("eu-west-1,us-east-1", "")
 	throttledMember := o.members[0]
 	for _, c := range []struct {
 		name      string
@@ -354,7 +357,7 @@ func TestMotoPlanThrottledAssumeRole(t *testing.T) {
 					notRead++
 					continue
 				}
-				if f.Code != accounts.CodeSkipped {
+				if f.Code != accountset.CodeSkipped {
 					t.Errorf("unexpected failure: %+v", f)
 				}
 			}

@@ -12,15 +12,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
@@ -46,15 +46,15 @@ func newFakeAccounts(ids ...string) *fakeAccounts {
 	return f
 }
 
-func (f *fakeAccounts) Resolve(context.Context) (*accounts.Resolved, error) {
+func (f *fakeAccounts) Resolve(context.Context) (*accountset.Resolved, error) {
 	if f.resolveErr != nil {
 		return nil, f.resolveErr
 	}
-	r := &accounts.Resolved{Caller: mgmt, Partition: "aws", Skipped: []accounts.Account{{ID: "444444444444", State: "SUSPENDED"}}}
+	r := &accountset.Resolved{Caller: mgmt, Partition: "aws", Skipped: []accountset.Account{{ID: "444444444444", State: "SUSPENDED"}}}
 	for id := range f.clients {
-		r.Accounts = append(r.Accounts, accounts.Account{ID: id, State: "ACTIVE"})
+		r.Accounts = append(r.Accounts, accountset.Account{ID: id, State: "ACTIVE"})
 	}
-	slices.SortFunc(r.Accounts, func(a, b accounts.Account) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Accounts, func(a, b accountset.Account) int { return strings.Compare(a.ID, b.ID) })
 	return r, nil
 }
 
@@ -75,7 +75,7 @@ type fakeAccount struct {
 	// 100 GB gp3 data volume attached (and its metrics read).
 	volumes  bool
 	mu       sync.Mutex
-	queries  []discovery.Query
+	queries  []resourcequery.Query
 	fetches  []int // targets per Fetch
 	inFlight int
 }
@@ -88,11 +88,11 @@ func (a *fakeAccount) Regions(context.Context) ([]cloudscope.Region, error) {
 	return out, nil
 }
 
-func (a *fakeAccount) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (a *fakeAccount) Discover(_ context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	a.mu.Lock()
 	a.queries = append(a.queries, q)
 	a.mu.Unlock()
-	inv := &discovery.Inventory{Errors: []cloudscope.Failure{}}
+	inv := &resourcequery.Inventory{Errors: []cloudscope.Failure{}}
 	regions := q.Regions
 	if len(regions) == 0 {
 		regions = a.regions
@@ -128,11 +128,11 @@ func (a *fakeAccount) Discover(_ context.Context, q discovery.Query) (*discovery
 	return inv, nil
 }
 
-func (a *fakeAccount) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
+func (a *fakeAccount) Fetch(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	a.mu.Lock()
 	a.fetches = append(a.fetches, len(r.Targets))
 	a.mu.Unlock()
-	res := &metrics.Result{Region: r.Region, Calls: 1}
+	res := &metricquery.Result{Region: r.Region, Calls: 1}
 	for _, t := range r.Targets {
 		if t.Type == cloudscope.Volume { // no I/O, every hour of the window
 			var ops []cloudscope.Point
@@ -157,16 +157,16 @@ func (a *fakeAccount) Fetch(_ context.Context, r metrics.Request) (*metrics.Resu
 // fakeCosts answers every query with one group per account.
 type fakeCosts struct {
 	mu      sync.Mutex
-	queries []costs.Query
+	queries []costquery.Query
 }
 
-func (c *fakeCosts) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
+func (c *fakeCosts) Report(_ context.Context, q costquery.Query) (*costquery.Report, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.queries = append(c.queries, q)
 	total, _ := cloudscope.ParseAmount("30.50")
-	return &costs.Report{Query: q, Currency: "USD", Total: total, Groups: []cloudscope.GroupTotal{{Key: "111111111111", Amount: total, Share: 1}},
-		Fetched: costs.Fetched{Requests: 1}}, nil
+	return &costquery.Report{Query: q, Currency: "USD", Total: total, Groups: []cloudscope.GroupTotal{{Key: "111111111111", Amount: total, Share: 1}},
+		Fetched: costquery.Fetched{Requests: 1}}, nil
 }
 
 type rig struct {
@@ -239,9 +239,9 @@ func TestShardedScan(t *testing.T) {
 	var denied, skipped int
 	for _, f := range snap.Errors {
 		switch {
-		case f.AccountID == "333333333333" && f.Code == accounts.CodeDenied && f.Region == cloudscope.Global && f.Service == "sts":
+		case f.AccountID == "333333333333" && f.Code == accountset.CodeDenied && f.Region == cloudscope.Global && f.Service == "sts":
 			denied++
-		case f.AccountID == "444444444444" && f.Code == accounts.CodeSkipped:
+		case f.AccountID == "444444444444" && f.Code == accountset.CodeSkipped:
 			skipped++
 		default:
 			t.Errorf("unexpected failure %+v", f)
@@ -599,7 +599,7 @@ func TestAShardThatStoredNoPartIsNamed(t *testing.T) {
 		switch {
 		case f.AccountID == lost.AccountID && f.Region == lost.Region && f.Code == CodeNotRead:
 			named++
-		case f.Code == accounts.CodeSkipped:
+		case f.Code == accountset.CodeSkipped:
 		default:
 			t.Errorf("unexpected failure %+v", f)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // The region pipeline every scan runs, whatever its accounts: a region's
@@ -30,7 +30,7 @@ import (
 // series held at once across the shards of the process. The error return
 // is the context's end.
 func (s *Scanner) readAndJudge(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, resources []cloudscope.Resource,
-	window metrics.Grid, started time.Time, chunk int, pause time.Duration, budget *seriesBudget) error {
+	window metricquery.Grid, started time.Time, chunk int, pause time.Duration, budget *seriesBudget) error {
 	var plain, measured []cloudscope.Resource
 	for _, r := range resources {
 		if _, ok := target(r); ok {
@@ -90,7 +90,7 @@ func (b *seriesBudget) give(w int64) {
 // (a stopped instance's volumes are found among them) and adds what they
 // find to part.
 func (s *Scanner) judgeInto(ctx context.Context, part *cloudscope.ShardPart, rs, among []cloudscope.Resource,
-	series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) {
+	series map[string]*cloudscope.ResourceMetrics, window metricquery.Grid, started time.Time) {
 	if len(rs) == 0 {
 		return
 	}
@@ -104,8 +104,8 @@ func (s *Scanner) judgeInto(ctx context.Context, part *cloudscope.ShardPart, rs,
 // read in part: its calls and metrics requested, or its failure (nil
 // series). The error return is the context's end.
 func (s *Scanner) chunkMetrics(ctx context.Context, met Fetcher, part *cloudscope.ShardPart, chunk []cloudscope.Resource,
-	window metrics.Grid, pause time.Duration) (map[string]*cloudscope.ResourceMetrics, error) {
-	targets := make([]metrics.Target, 0, len(chunk))
+	window metricquery.Grid, pause time.Duration) (map[string]*cloudscope.ResourceMetrics, error) {
+	targets := make([]metricquery.Target, 0, len(chunk))
 	for _, r := range chunk {
 		t, _ := target(r)
 		targets = append(targets, t)
@@ -138,7 +138,7 @@ func (s *Scanner) chunkMetrics(ctx context.Context, met Fetcher, part *cloudscop
 
 // Fetcher reads metrics (metrics.Fetcher, or a member account's).
 type Fetcher interface {
-	Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error)
+	Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error)
 }
 
 // readMetrics reads what the rules need of targets in region through
@@ -148,9 +148,9 @@ type Fetcher interface {
 // sums), in two rounds: what the rules always read, then the screened
 // reads of the resources whose first round says a rule can still fire. A
 // target without its resource is read as before plans: every rule metric.
-func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, targets []metrics.Target, window metrics.Grid) (*metrics.Result, error) {
+func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, targets []metricquery.Target, window metricquery.Grid) (*metricquery.Result, error) {
 	env := bottleneck.ReadEnv{Thresholds: s.d.Thresholds, Catalogue: s.d.InstanceTypes != nil, Now: window.End}
-	res := &metrics.Result{Region: region, Window: window, Resources: make([]cloudscope.ResourceMetrics, len(targets))}
+	res := &metricquery.Result{Region: region, Window: window, Resources: make([]cloudscope.ResourceMetrics, len(targets))}
 	for i, t := range targets {
 		res.Resources[i] = cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, Metrics: []cloudscope.MetricSeries{}}
 	}
@@ -159,7 +159,7 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 		days   int
 	}
 	for round := range bottleneck.ReadRounds {
-		batch := map[span][]metrics.Target{}
+		batch := map[span][]metricquery.Target{}
 		owner := map[span][]int{} // the target index of each batch entry
 		var unplanned []int
 		for i, t := range targets {
@@ -170,10 +170,10 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 				continue
 			}
 			reads := bottleneck.PlanReads(*t.Resource, &res.Resources[i], round, env)
-			bySpan := map[span][]metrics.Want{}
+			bySpan := map[span][]metricquery.Want{}
 			for _, rd := range reads {
 				sp := span{rd.PeriodS, rd.WindowD}
-				bySpan[sp] = append(bySpan[sp], metrics.Want{Namespace: rd.Namespace, Name: rd.Name, Stats: rd.Stats})
+				bySpan[sp] = append(bySpan[sp], metricquery.Want{Namespace: rd.Namespace, Name: rd.Name, Stats: rd.Stats})
 			}
 			for sp, want := range bySpan {
 				t.Want = want
@@ -181,19 +181,19 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 				owner[sp] = append(owner[sp], i)
 			}
 		}
-		reqs := []metrics.Request{}
+		reqs := []metricquery.Request{}
 		var owners [][]int
 		if len(unplanned) > 0 {
-			var ts []metrics.Target
+			var ts []metricquery.Target
 			for _, i := range unplanned {
 				ts = append(ts, targets[i])
 			}
-			reqs = append(reqs, metrics.Request{Targets: ts, Window: window, Metrics: ruleMetrics})
+			reqs = append(reqs, metricquery.Request{Targets: ts, Window: window, Metrics: ruleMetrics})
 			owners = append(owners, unplanned)
 		}
 		spans := slices.SortedFunc(maps.Keys(batch), func(a, b span) int { return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.days, b.days)) })
 		for _, sp := range spans {
-			reqs = append(reqs, metrics.Request{Targets: batch[sp], Window: metrics.Trailing(window.End, sp.days, sp.period)})
+			reqs = append(reqs, metricquery.Request{Targets: batch[sp], Window: metricquery.Trailing(window.End, sp.days, sp.period)})
 			owners = append(owners, owner[sp])
 		}
 		for k, req := range reqs {
@@ -235,7 +235,7 @@ func mergeSeries(dst, src *cloudscope.ResourceMetrics) {
 // resources and their series (keyed seriesKey, nil when a resource has
 // none) over window, among the resources of their region (resources may
 // be a part of among).
-func (s *Scanner) judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metrics.Grid, started time.Time) bottleneck.Result {
+func (s *Scanner) judge(ctx context.Context, resources, among []cloudscope.Resource, series map[string]*cloudscope.ResourceMetrics, window metricquery.Grid, started time.Time) bottleneck.Result {
 	inputs := make([]bottleneck.Input, len(resources))
 	for j, r := range resources {
 		inputs[j] = bottleneck.Input{Resource: r, Metrics: series[string(r.Type)+"/"+r.ID]}
@@ -255,8 +255,8 @@ func seriesKey(rm *cloudscope.ResourceMetrics) string { return string(rm.Type) +
 
 // metricsWindow is the window a scan started at reads: Days of hourly
 // points ending at the last whole hour.
-func metricsWindow(started time.Time) metrics.Grid {
-	return metrics.Trailing(started.Truncate(time.Hour), Days, 3600)
+func metricsWindow(started time.Time) metricquery.Grid {
+	return metricquery.Trailing(started.Truncate(time.Hour), Days, 3600)
 }
 
 // sleep waits for d, or until ctx ends.

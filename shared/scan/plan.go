@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -63,7 +63,7 @@ func (e *Engine) Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 
 // plan is Plan under the lease.
 func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error) {
-	ctx = accounts.ForScan(ctx, scanID)
+	ctx = accountset.ForScan(ctx, scanID)
 	started := e.d.Now().UTC()
 	r, err := e.d.Accounts.Resolve(ctx)
 	if err != nil {
@@ -105,7 +105,7 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 			perAccount[i] = e.shardsOf(scanID, a.ID, sel.Read)
 			mu.Lock()
 			for _, reg := range sel.NotEnabled {
-				part.Errors = append(part.Errors, cloudscope.Failure{AccountID: a.ID, Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+				part.Errors = append(part.Errors, cloudscope.Failure{AccountID: a.ID, Region: reg, Service: "ec2", Code: accountset.CodeSkipped,
 					Message: "the region is not enabled in this account: not read"})
 			}
 			for _, reg := range sel.Outside {
@@ -137,11 +137,11 @@ func (e *Engine) plan(ctx context.Context, scanID string) ([]cloudscope.Shard, e
 	// The regions left out by the scan's own setting, once each for the
 	// whole scan (not once per account): why they were not read.
 	for _, reg := range slices.Sorted(maps.Keys(outside)) {
-		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accountset.CodeSkipped,
 			Message: "not among the scan's regions (" + e.opts.Regions.String() + "): not read in any account"})
 	}
 	for _, reg := range slices.Sorted(maps.Keys(skipped)) {
-		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accounts.CodeSkipped,
+		part.Errors = append(part.Errors, cloudscope.Failure{Region: reg, Service: "ec2", Code: accountset.CodeSkipped,
 			Message: "among the regions the scan skips (" + e.opts.Regions.String() + "): not read in any account"})
 	}
 	part.Calls["ec2:DescribeRegions"] = listed
@@ -178,7 +178,7 @@ func (e *Engine) regionsOf(ctx context.Context, id string) (regions []cloudscope
 		if attempt >= e.opts.PlanAttempts || ctx.Err() != nil || !cloudscope.CodeOf(err).Transient() || sleep(ctx, pause) != nil {
 			var failed cloudscope.Failure
 			if caps == nil { // its role refused, or could not be assumed
-				failed = accounts.Failure(id, err)
+				failed = accountset.Failure(id, err)
 			} else {
 				failed = failure(id, cloudscope.Global, "ec2", err)
 				failed.Detail = awserr.Detail(err)

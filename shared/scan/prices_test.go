@@ -11,7 +11,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
@@ -51,11 +51,11 @@ func wasteful(n int) []cloudscope.Resource {
 // window asked; it records the windows asked.
 type natMonth struct {
 	*account
-	windows map[cloudscope.ResourceType]metrics.Grid
+	windows map[cloudscope.ResourceType]metricquery.Grid
 }
 
-func (a *natMonth) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
-	res := &metrics.Result{Region: r.Region, Window: r.Window, Calls: 1}
+func (a *natMonth) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
+	res := &metricquery.Result{Region: r.Region, Window: r.Window, Calls: 1}
 	for _, t := range r.Targets {
 		a.windows[t.Type] = r.Window
 		var series []cloudscope.MetricSeries
@@ -79,7 +79,7 @@ func pricedScan(t testing.TB, resources []cloudscope.Resource, cache pricing.Pri
 	t.Helper()
 	var calls awsstub.Counter
 	prices := pricing.New(pricingclient.Global(awsstub.Clients(calls.Wrap(pricelist.Handler()))), cache)
-	acct := &natMonth{account: &account{resources: resources}, windows: map[cloudscope.ResourceType]metrics.Grid{}}
+	acct := &natMonth{account: &account{resources: resources}, windows: map[cloudscope.ResourceType]metricquery.Grid{}}
 	s := New(Deps{Discovery: acct, Metrics: acct, Costs: acct.account, Thresholds: bottleneck.Defaults, Now: func() time.Time { return now }, Prices: prices})
 	snap, err := s.Evaluate(context.Background(), "scan-1", nil)
 	if err != nil {

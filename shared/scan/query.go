@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // The sources of GET /bottlenecks: the newest stored snapshot, or an
@@ -37,7 +37,7 @@ type FindingsInput struct {
 // naming the parameter. Region names are checked for their shape: whether
 // the account has them enabled is the caller's to ask.
 func NewFindingsQuery(in FindingsInput) (FindingsQuery, error) {
-	dq, err := discovery.NewQuery(in.Regions, nil) // the same region list as GET /resources
+	dq, err := resourcequery.NewQuery(in.Regions, nil) // the same region list as GET /resources
 	if err != nil {
 		return FindingsQuery{}, err
 	}

@@ -22,8 +22,10 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -82,7 +84,7 @@ func judged(t testing.TB, sc *scan.Scanner, f *metrics.Fetcher, resources []clou
 	ctx := context.Background()
 	window := scan.MetricsWindow(started)
 	region := resources[0].Region
-	var targets []metrics.Target
+	var targets []metricquery.Target
 	for _, r := range resources {
 		if tg, ok := scan.Target(r); ok {
 			targets = append(targets, tg)
@@ -90,7 +92,7 @@ func judged(t testing.TB, sc *scan.Scanner, f *metrics.Fetcher, resources []clou
 	}
 	got := map[string]*cloudscope.ResourceMetrics{}
 	var requested int64
-	read := func(res *metrics.Result, err error) {
+	read := func(res *metricquery.Result, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +102,7 @@ func judged(t testing.TB, sc *scan.Scanner, f *metrics.Fetcher, resources []clou
 		}
 	}
 	if all {
-		var short, nat []metrics.Target
+		var short, nat []metricquery.Target
 		for _, tg := range targets {
 			tg.Resource = nil
 			if tg.Type == cloudscope.NATGateway {
@@ -109,10 +111,10 @@ func judged(t testing.TB, sc *scan.Scanner, f *metrics.Fetcher, resources []clou
 				short = append(short, tg)
 			}
 		}
-		read(f.Fetch(ctx, metrics.Request{Region: region, Targets: short, Window: window, Metrics: scan.RuleMetrics(), ForRules: true}))
+		read(f.Fetch(ctx, metricquery.Request{Region: region, Targets: short, Window: window, Metrics: scan.RuleMetrics(), ForRules: true}))
 		if len(nat) > 0 {
-			read(f.Fetch(ctx, metrics.Request{Region: region, Targets: nat, Metrics: scan.RuleMetrics(), ForRules: true,
-				Window: metrics.Trailing(window.End, bottleneck.Defaults.NATIdleDays, 86400)}))
+			read(f.Fetch(ctx, metricquery.Request{Region: region, Targets: nat, Metrics: scan.RuleMetrics(), ForRules: true,
+				Window: metricquery.Trailing(window.End, bottleneck.Defaults.NATIdleDays, 86400)}))
 		}
 	} else {
 		read(sc.FetchRuleMetrics(ctx, f, region, targets, window))
@@ -393,7 +395,7 @@ func TestPlannedReadsFindWhatReadingEverythingFinds(t *testing.T) {
 			rs, value := c.fleet()
 			s := &series{value: value, asked: map[string][]string{}}
 			f := metrics.New(func(string) metrics.CloudWatchAPI { return cloudwatchclient.In(awsstub.Clients(s.handle), "eu-west-1") },
-				metrics.Options{NoPercentiles: !c.percentiles})
+				metricquery.Options{NoPercentiles: !c.percentiles})
 			deps := scan.Deps{Thresholds: bottleneck.Defaults}
 			if c.catalogue {
 				deps.InstanceTypes, deps.Prices = catalogue{}, flatPrices{}
@@ -420,7 +422,7 @@ func TestTheScanReadsNoMetricNoApplicableRuleReads(t *testing.T) {
 	for _, withCatalogue := range []bool{false, true} {
 		rs, value := variedFleet(end)
 		s := &series{value: value, asked: map[string][]string{}}
-		f := metrics.New(func(string) metrics.CloudWatchAPI { return cloudwatchclient.In(awsstub.Clients(s.handle), "eu-west-1") }, metrics.Options{})
+		f := metrics.New(func(string) metrics.CloudWatchAPI { return cloudwatchclient.In(awsstub.Clients(s.handle), "eu-west-1") }, metricquery.Options{})
 		deps := scan.Deps{Thresholds: bottleneck.Defaults}
 		if withCatalogue {
 			deps.InstanceTypes, deps.Prices = catalogue{}, flatPrices{}
@@ -480,7 +482,7 @@ func demoReads(t testing.TB) (resources int, all, planned int64, findings int) {
 	if _, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := discovery.New(discovery.ClientsFrom(clients), discovery.Options{}).Discover(ctx, discovery.Query{Regions: demo.Regions})
+	inv, err := discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{}).Discover(ctx, resourcequery.Query{Regions: demo.Regions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,7 +490,7 @@ func demoReads(t testing.TB) (resources int, all, planned int64, findings int) {
 	for _, r := range inv.Resources {
 		byRegion[r.Region] = append(byRegion[r.Region], r)
 	}
-	f := metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true, Concurrency: 1}) // the emulator answers one call at a time
+	f := metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true, Concurrency: 1}) // the emulator answers one call at a time
 	started := time.Now().UTC()
 	for _, rs := range byRegion {
 		a, p, n := samePlanned(t, scan.Deps{Thresholds: bottleneck.Defaults}, f, rs, started)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // flakyMetrics fails a region's first Fetch calls with the errors listed
@@ -22,7 +22,7 @@ type flakyMetrics struct {
 	calls map[string]int
 }
 
-func (f *flakyMetrics) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+func (f *flakyMetrics) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	f.mu.Lock()
 	f.calls[r.Region]++
 	n := f.calls[r.Region]

@@ -18,9 +18,11 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
@@ -118,8 +120,8 @@ func TestMotoRightsizeTargets(t *testing.T) {
 		types := instancetypes.New(func(region string) instancetypes.API { return ec2client.In(clients, region) }, cache)
 		prices := &listPrices{asked: map[cloudscope.PriceItem]bool{}}
 		s := scan.New(scan.Deps{
-			Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
-			Metrics:       metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}), // the emulator cannot compute p99
+			Discovery:     discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{}),
+			Metrics:       metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true}), // the emulator cannot compute p99
 			Thresholds:    bottleneck.Defaults,
 			Prices:        prices,
 			InstanceTypes: types,

@@ -9,7 +9,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/pricelist"
@@ -19,8 +19,8 @@ import (
 // the window asked.
 type quietVolumes struct{ *account }
 
-func (a quietVolumes) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
-	res := &metrics.Result{Region: r.Region, Window: r.Window, Calls: 1}
+func (a quietVolumes) Fetch(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
+	res := &metricquery.Result{Region: r.Region, Window: r.Window, Calls: 1}
 	for _, t := range r.Targets {
 		var pts []cloudscope.Point
 		for ts := r.Window.Start; ts.Before(r.Window.End); ts = ts.Add(time.Duration(r.Window.Period) * time.Second) {

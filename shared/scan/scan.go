@@ -17,10 +17,10 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/ledger"
-	metrics "github.com/cloudscope/cloudscope/shared/metrics/metricquery"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 // Days is how much metric history a scan reads.
@@ -79,7 +79,7 @@ type Deps struct {
 	Discovery Discoverer
 	Metrics   Fetcher
 	Costs     interface {
-		Report(ctx context.Context, q costs.Query) (*costs.Report, error)
+		Report(ctx context.Context, q costquery.Query) (*costquery.Report, error)
 	}
 	Store      Store
 	Notifier   Notifier
@@ -258,7 +258,7 @@ func (s *Scanner) costSummary(ctx context.Context) (c costResult) {
 		return c
 	}
 	c.asked = true
-	q, err := costs.NewQuery(costs.QueryInput{}, s.d.Now())
+	q, err := costquery.NewQuery(costquery.QueryInput{}, s.d.Now())
 	if err != nil {
 		c.errors = append(c.errors, failure("", cloudscope.Global, "ce", err))
 		return c
@@ -288,15 +288,15 @@ type costResult struct {
 	requests int
 	errors   []cloudscope.Failure
 	// anomalyReport is the anomaly query's answer (nil: not asked).
-	anomalyReport *costs.Report
+	anomalyReport *costquery.Report
 }
 
 // target is the metrics target of a resource the rules judge by its metrics.
-func target(r cloudscope.Resource) (metrics.Target, bool) {
+func target(r cloudscope.Resource) (metricquery.Target, bool) {
 	if !discovery.Measured(r) { // the type's descriptor says which resources a rule judges by metrics
-		return metrics.Target{}, false
+		return metricquery.Target{}, false
 	}
-	t := metrics.Target{Type: r.Type, ID: r.ID, Resource: &r}
+	t := metricquery.Target{Type: r.Type, ID: r.ID, Resource: &r}
 	if r.EC2 != nil {
 		t.InstanceType = r.EC2.InstanceType
 	}

@@ -11,10 +11,10 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 )
 
 var now = time.Date(2026, 11, 26, 12, 30, 0, 0, time.UTC)
@@ -49,7 +49,7 @@ func (a *account) regionNames() []string {
 
 // Discover lists the resources of the query's regions and types (none
 // named: every one), as discovery does.
-func (a *account) Discover(_ context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (a *account) Discover(_ context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	regions := q.Regions
 	if len(regions) == 0 {
 		regions = a.regionNames()
@@ -60,17 +60,17 @@ func (a *account) Discover(_ context.Context, q discovery.Query) (*discovery.Inv
 			rs = append(rs, r)
 		}
 	}
-	return &discovery.Inventory{Regions: regions, Resources: rs, Errors: []cloudscope.Failure{}, Calls: 4}, nil
+	return &resourcequery.Inventory{Regions: regions, Resources: rs, Errors: []cloudscope.Failure{}, Calls: 4}, nil
 }
 
 // regional reports whether q lists a region's own resources (not only
 // the account's buckets, whose list is global).
-func regional(q discovery.Query) bool {
+func regional(q resourcequery.Query) bool {
 	return len(q.Types) == 0 || slices.ContainsFunc(q.Types, func(t cloudscope.ResourceType) bool { return t != cloudscope.S3 })
 }
 
-func (a *account) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, error) {
-	res := &metrics.Result{Region: r.Region, Window: r.Window, Calls: 1}
+func (a *account) Fetch(_ context.Context, r metricquery.Request) (*metricquery.Result, error) {
+	res := &metricquery.Result{Region: r.Region, Window: r.Window, Calls: 1}
 	for _, t := range r.Targets {
 		var pts []cloudscope.Point
 		for ts := r.Window.Start; ts.Before(r.Window.End); ts = ts.Add(time.Hour) {
@@ -82,11 +82,11 @@ func (a *account) Fetch(_ context.Context, r metrics.Request) (*metrics.Result, 
 	return res, nil
 }
 
-func (a *account) Report(_ context.Context, q costs.Query) (*costs.Report, error) {
+func (a *account) Report(_ context.Context, q costquery.Query) (*costquery.Report, error) {
 	a.costCalls++
 	total, _ := cloudscope.ParseAmount("123.45")
-	return &costs.Report{Query: q, Currency: "USD", Total: total, Groups: []cloudscope.GroupTotal{{Key: "Amazon EC2", Amount: total, Share: 1}},
-		Fetched: costs.Fetched{Requests: 1}}, nil
+	return &costquery.Report{Query: q, Currency: "USD", Total: total, Groups: []cloudscope.GroupTotal{{Key: "Amazon EC2", Amount: total, Share: 1}},
+		Fetched: costquery.Fetched{Requests: 1}}, nil
 }
 
 type notifier struct {
@@ -261,7 +261,7 @@ func TestRetriedDeliveryFinishesItsNotification(t *testing.T) {
 // failingDiscovery fails every discovery.
 type failingDiscovery struct{}
 
-func (failingDiscovery) Discover(context.Context, discovery.Query) (*discovery.Inventory, error) {
+func (failingDiscovery) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
 	return nil, cloudscope.Errorf(cloudscope.CodeThrottled, "ec2 DescribeRegions: Throttling: Rate exceeded for account 123456789012")
 }
 
@@ -351,14 +351,14 @@ type failingAccount struct {
 	metricsDown, discoveryDown bool
 }
 
-func (f *failingAccount) Fetch(ctx context.Context, r metrics.Request) (*metrics.Result, error) {
+func (f *failingAccount) Fetch(ctx context.Context, r metricquery.Request) (*metricquery.Result, error) {
 	if f.metricsDown {
 		return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "cloudwatch GetMetricData: connection refused")
 	}
 	return f.account.Fetch(ctx, r)
 }
 
-func (f *failingAccount) Discover(ctx context.Context, q discovery.Query) (*discovery.Inventory, error) {
+func (f *failingAccount) Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error) {
 	inv, err := f.account.Discover(ctx, q)
 	if err != nil || !f.discoveryDown {
 		inv.Listed = 4
@@ -368,7 +368,7 @@ func (f *failingAccount) Discover(ctx context.Context, q discovery.Query) (*disc
 	if !regional(q) {
 		failed = cloudscope.Failure{Region: cloudscope.Global, Service: "s3", Code: string(cloudscope.CodeUnavailable), Message: "s3: request failed"}
 	}
-	return &discovery.Inventory{Regions: inv.Regions, Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{failed}}, nil
+	return &resourcequery.Inventory{Regions: inv.Regions, Resources: []cloudscope.Resource{}, Errors: []cloudscope.Failure{failed}}, nil
 }
 
 // A scan that read nothing at a step is failed: kept for inspection, never

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"time"
 
-	accounts "github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	discovery "github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 )
 
 // RunShard runs one shard: it reaches the account (its member role), lists
@@ -21,12 +21,12 @@ import (
 func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSummary, error) {
 	started := e.d.Now().UTC()
 	part := newPart(sh, started)
-	caps, err := e.account(accounts.ForScan(ctx, sh.ScanID), sh.AccountID)
+	caps, err := e.account(accountset.ForScan(ctx, sh.ScanID), sh.AccountID)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return nil, ctx.Err()
 	case err != nil:
-		part.Errors = append(part.Errors, accounts.Failure(sh.AccountID, err))
+		part.Errors = append(part.Errors, accountset.Failure(sh.AccountID, err))
 	default:
 		if err := e.read(ctx, caps, part, started); err != nil {
 			return nil, err
@@ -54,11 +54,11 @@ func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 // is the context's end.
 func (e *Engine) read(ctx context.Context, caps *accountCaps, part *cloudscope.ShardPart, started time.Time) error {
 	sh := part.Shard
-	q := discovery.Query{Regions: []string{sh.Region}, Types: regionalTypes(sh.Types)}
+	q := resourcequery.Query{Regions: []string{sh.Region}, Types: regionalTypes(sh.Types)}
 	if bucketShard(sh) {
 		// Every bucket of the account, each under its own region: the
 		// bucket list is global, so one shard per account reads it.
-		q = discovery.Query{Types: sh.Types}
+		q = resourcequery.Query{Types: sh.Types}
 		if !e.opts.Regions.Empty() {
 			// Only the buckets of the regions the scan reads (the region
 			// list is the one discovery reads anyway, cached).

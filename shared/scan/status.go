@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	costs "github.com/cloudscope/cloudscope/shared/costs/costquery"
+	"github.com/cloudscope/cloudscope/shared/costs/costquery"
 )
 
 // statusEvery spaces the status writes of a running scan: the page asks
@@ -26,7 +26,7 @@ type tracker struct {
 	leased  time.Time // when the lease was last renewed
 	// anomalyReport is the scan's 8-week cost report, for the anomalies
 	// evaluated once the snapshot is stored.
-	anomalyReport *costs.Report
+	anomalyReport *costquery.Report
 }
 
 // track starts the stored status of scan id (running); nil without a store.

@@ -26,8 +26,10 @@ import (
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricestandin"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -52,8 +54,8 @@ func TestMotoWasteFindingsAreTheWastefulOnes(t *testing.T) {
 	}
 	prices := pricing.New(pricingclient.Global(awsstub.Clients(pricelist.Handler())), memstore.NewPriceCache(nil))
 	s := scan.New(scan.Deps{
-		Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
-		Metrics:       metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
+		Discovery:     discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{}),
+		Metrics:       metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true}),
 		Thresholds:    bottleneck.Defaults,
 		Prices:        prices,
 		RegionsAtOnce: 1, // the emulator answers one call at a time
@@ -182,8 +184,8 @@ func TestMotoSavingsAtRecordedListPrices(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := scan.New(scan.Deps{
-		Discovery:     discovery.New(discovery.ClientsFrom(clients), discovery.Options{}),
-		Metrics:       metrics.New(metrics.ClientsFrom(clients), metrics.Options{NoPercentiles: true}),
+		Discovery:     discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{}),
+		Metrics:       metrics.New(metrics.ClientsFrom(clients), metricquery.Options{NoPercentiles: true}),
 		Thresholds:    bottleneck.Defaults,
 		Prices:        services.Prices(appconfig.Config{}, clients),
 		RegionsAtOnce: 1,

@@ -13,7 +13,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -103,7 +103,7 @@ func TestOneCallerIdentityPerClients(t *testing.T) {
 	for _, setting := range []string{"", "", "org"} {
 		conf := appconfig.Config{}
 		if setting != "" {
-			s, err := accounts.Parse(setting)
+			s, err := accountset.Parse(setting)
 			if err != nil {
 				t.Fatal(err)
 			}

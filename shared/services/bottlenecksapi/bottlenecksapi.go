@@ -17,7 +17,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
-	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/services/costservice"
@@ -38,7 +38,7 @@ var Manifest = appconfig.Manifest{
 		appconfig.Post("/scans"), appconfig.Get("/scans/{id}"), appconfig.Get("/savings"),
 	},
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvStateMachine}, Optional: []string{appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles, appconfig.EnvCostTTL, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
-	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metrics.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
+	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metricquery.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
 		Table:             appconfig.Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 		StartsScanMachine: true},
 }

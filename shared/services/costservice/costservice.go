@@ -6,6 +6,7 @@ package costservice
 
 import (
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/accounts/orgaccounts"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
@@ -39,6 +40,6 @@ func costClient(conf appconfig.Config, clients *awsconf.Clients) costs.CostExplo
 	// Outside a scan (the cost routes) the cost role's sessions are named
 	// as /metrics' member sessions; a scan's finalize names them after the scan.
 	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients),
-		accounts.Options{Role: conf.MemberRole, SessionName: accounts.SessionName("api")})
+		accounts.Options{Role: conf.MemberRole, SessionName: accountset.SessionName("api")})
 	return costs.ClientOf(members.CostClients)
 }

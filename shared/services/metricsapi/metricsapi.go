@@ -8,12 +8,14 @@ import (
 	"sync"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
+	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/regions"
 )
 
@@ -26,7 +28,7 @@ var Manifest = appconfig.Manifest{
 	Function: appconfig.Function{Optional: []string{appconfig.EnvPercentiles, appconfig.EnvAccounts, appconfig.EnvMemberRole}},
 	// With a scan of many accounts it reads a member's metrics through the
 	// member role, as a shard does (knowing its own account first).
-	Grants: appconfig.Grants{Account: appconfig.Union(metrics.IAMActions, regions.IAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
+	Grants: appconfig.Grants{Account: appconfig.Union(metricquery.IAMActions, regions.IAMActions, []string{"sts:GetCallerIdentity"}), AssumesMemberRole: true},
 }
 
 // API serves GET /metrics.
@@ -54,7 +56,7 @@ func MemberMetrics(conf appconfig.Config, clients *awsconf.Clients) func(context
 		if !cloudscope.ValidAccountID(account) {
 			return nil, cloudscope.Invalid("accounts", "%q is not a 12-digit account id", cloudscope.Clip(account))
 		}
-		c, err := members.Clients(accounts.ForScan(ctx, "api"), account)
+		c, err := members.Clients(accountset.ForScan(ctx, "api"), account)
 		if err != nil {
 			return nil, err
 		}

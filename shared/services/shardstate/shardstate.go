@@ -16,6 +16,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
+	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
@@ -35,7 +36,7 @@ var Manifest = appconfig.Manifest{
 	Name: "shard", MemoryMB: 512, TimeoutSeconds: 900,
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable}, Optional: []string{appconfig.EnvAccounts, appconfig.EnvMemberRole, appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles,
 		appconfig.EnvRegions, appconfig.EnvSkipRegions}},
-	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metrics.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
+	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metricquery.IAMActions, pricing.IAMActions, instancetypes.IAMActions), AssumesMemberRole: true,
 		Table: appconfig.Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 }
 
