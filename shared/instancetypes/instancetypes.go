@@ -49,10 +49,6 @@ type Cache interface {
 	Put(ctx context.Context, key string, val []byte, ttl time.Duration) error
 }
 
-// Catalogue is a region's instance types by name (cloudscope's, so that
-// the rules' engine names it without linking the EC2 client).
-type Catalogue = cloudscope.InstanceCatalogue
-
 // Client reads catalogues: from its memory of this process, then the
 // cache, then EC2. It is safe for concurrent use.
 type Client struct {
@@ -65,7 +61,7 @@ type Client struct {
 }
 
 type memo struct {
-	cat   Catalogue
+	cat   cloudscope.InstanceCatalogue
 	err   error
 	until time.Time // zero: for good
 }
@@ -86,7 +82,7 @@ func (c *Client) Calls() int { return int(c.calls.Load()) }
 func Key(region string) string { return "instancetypes#" + region }
 
 // Types is region's catalogue, or why it could not be read.
-func (c *Client) Types(ctx context.Context, region string) (Catalogue, error) {
+func (c *Client) Types(ctx context.Context, region string) (cloudscope.InstanceCatalogue, error) {
 	c.mu.Lock()
 	m, ok := c.memo[region]
 	c.mu.Unlock()
@@ -106,13 +102,13 @@ func (c *Client) Types(ctx context.Context, region string) (Catalogue, error) {
 	return cat, err
 }
 
-func (c *Client) lookup(ctx context.Context, region string) (Catalogue, error) {
+func (c *Client) lookup(ctx context.Context, region string) (cloudscope.InstanceCatalogue, error) {
 	key := Key(region)
 	if c.cache != nil {
 		if b, ok, err := c.cache.Get(ctx, key); err != nil {
 			slog.WarnContext(ctx, "instance type cache read failed; asking EC2", "key", key, "error", err)
 		} else if ok {
-			var cat Catalogue
+			var cat cloudscope.InstanceCatalogue
 			if err := json.Unmarshal(b, &cat); err == nil && len(cat) > 0 {
 				return cat, nil
 			}
@@ -133,9 +129,9 @@ func (c *Client) lookup(ctx context.Context, region string) (Catalogue, error) {
 }
 
 // read pages through DescribeInstanceTypes in region.
-func (c *Client) read(ctx context.Context, region string) (Catalogue, error) {
+func (c *Client) read(ctx context.Context, region string) (cloudscope.InstanceCatalogue, error) {
 	in := &ec2.DescribeInstanceTypesInput{MaxResults: aws.Int32(PageSize)}
-	cat := Catalogue{}
+	cat := cloudscope.InstanceCatalogue{}
 	for {
 		c.calls.Add(1)
 		out, err := c.api(region).DescribeInstanceTypes(ctx, in)

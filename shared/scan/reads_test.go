@@ -23,7 +23,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/discovery"
 	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
-	"github.com/cloudscope/cloudscope/shared/instancetypes"
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -165,8 +164,8 @@ func hashOf(s string) uint32 {
 // catalogue is a small instance type catalogue for the rightsize rules.
 type catalogue struct{}
 
-func (catalogue) Types(context.Context, string) (instancetypes.Catalogue, error) {
-	c := instancetypes.Catalogue{}
+func (catalogue) Types(context.Context, string) (cloudscope.InstanceCatalogue, error) {
+	c := cloudscope.InstanceCatalogue{}
 	for _, t := range []cloudscope.InstanceType{
 		{Name: "m5.large", VCPU: 2, MemoryMiB: 8192, Architectures: []string{"x86_64"}, Current: true},
 		{Name: "m5.xlarge", VCPU: 4, MemoryMiB: 16384, Architectures: []string{"x86_64"}, Current: true},
