@@ -257,7 +257,7 @@ func (m *Members) assume(ctx context.Context, key, role, session, what string) (
 		cfg := m.base.Config().Copy()
 		cfg.Credentials = creds
 		cfg.HTTPClient = fastFail(cfg.HTTPClient)
-		mb.clients = awsconf.NewClients(cfg)
+		mb.clients = m.base.Derive(cfg)
 	})
 	if mb.err != nil {
 		err := mb.err
@@ -297,7 +297,7 @@ func (m *Members) own() *awsconf.Clients {
 	m.selfOnce.Do(func() {
 		cfg := m.base.Config().Copy()
 		cfg.HTTPClient = fastFail(cfg.HTTPClient)
-		m.self = awsconf.NewClients(cfg)
+		m.self = m.base.Derive(cfg)
 	})
 	return m.self
 }

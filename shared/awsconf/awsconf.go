@@ -214,6 +214,10 @@ func NewClientsWith(cfg aws.Config, w Wire) *Clients {
 	return &Clients{cfg: cfg, wire: w}
 }
 
+// Derive is a client set for cfg (another account's credentials, another
+// HTTP client) with c's wire settings.
+func (c *Clients) Derive(cfg aws.Config) *Clients { return NewClientsWith(cfg, c.wire) }
+
 // Config returns the configuration the clients are built from.
 func (c *Clients) Config() aws.Config { return c.cfg }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 )
 
@@ -22,4 +23,15 @@ func TestWireSettings(t *testing.T) {
 		}
 	}
 
+}
+
+// A derived client set (a member account's) speaks as its base does,
+// whatever the environment says.
+func TestDerivedClientsKeepTheWire(t *testing.T) {
+	t.Setenv(awsconf.EnvS3PathStyle, "")
+	t.Setenv(awsconf.EnvCloudWatchProtocol, "")
+	base := awsconf.NewClientsWith(aws.Config{Region: "us-east-1"}, awsconf.EmulatorWire)
+	if got := base.Derive(aws.Config{Region: "eu-west-1"}).Wire(); got != awsconf.EmulatorWire {
+		t.Errorf("derived wire %+v, want the base's %+v", got, awsconf.EmulatorWire)
+	}
 }
