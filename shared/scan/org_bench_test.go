@@ -519,9 +519,16 @@ func BenchmarkHealthyShardOfTheOrganization(b *testing.B) {
 		b.Fatalf("%d resources, %d findings: the healthy fleet should find nothing", len(part.Resources), len(part.Findings))
 	}
 	perResource := float64(part.MetricsRequested) / 59
-	gmd := bill.Prices[bill.GetMetricData]
-	usd, _ := strconv.ParseFloat(gmd.Amount, 64)
-	orgUSD := perResource * 1_000_000 * usd / float64(gmd.Per)
+	org, err := bill.Model(bill.Scale{Resources: 17000 * 59, Accounts: 1000, Regions: 17, Shards: 18000}, bill.Rates{MetricsPerResource: perResource})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var orgUSD float64
+	for _, it := range org.Items {
+		if it.API == bill.GetMetricData {
+			orgUSD, _ = strconv.ParseFloat(it.Charge.String(), 64)
+		}
+	}
 	b.ReportMetric(float64(part.MetricsRequested), "shard-metrics-requested")
 	b.ReportMetric(perResource, "metrics-per-resource")
 	b.ReportMetric(orgUSD, "org-getmetricdata-USD")
