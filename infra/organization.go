@@ -30,6 +30,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
+	"github.com/cloudscope/cloudscope/shared/shardinvoke"
 )
 
 // OrganizationSettings are what a scan of many accounts may change, from CDK
@@ -231,6 +232,17 @@ func NewOrganizationScan(scope constructs.Construct, id string, s Settings, rete
 		fn.AddEnvironment(jsii.String(appconfig.EnvStateMachine), f.StateMachine.StateMachineArn(), nil)
 		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("StartScanMachine"), Actions: jsii.Strings(sfnstart.IAMActions...), Resources: &[]*string{f.StateMachine.StateMachineArn()},
+		}))
+	}
+	for _, m := range s.Deployed() {
+		if !m.Grants.InvokesShards {
+			continue
+		}
+		// The live view runs each region on the shard function, as a scan does.
+		fn := fns.ByName[m.Name]
+		fn.AddEnvironment(jsii.String(appconfig.EnvShardFunction), shard.FunctionName(), nil)
+		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("RunLiveShards"), Actions: jsii.Strings(shardinvoke.IAMActions...), Resources: &[]*string{shard.FunctionArn()},
 		}))
 	}
 	hourly := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Hours(jsii.Number(1))}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
 	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
+	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
 )
@@ -540,8 +541,8 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 		t.Errorf("%d StackSets, %d roles that assume the member role", sets, assumes)
 	}
 	// Those that read the organization's costs: the costs route, the
-	// bottlenecks routes (a live evaluation's cost summary), the digest
-	// (the week's spend) and the finalize; they are the roles the
+	// digest (the week's spend) and the finalize (the live view reads no
+	// costs: its shards run on the shard function); they are the roles the
 	// management stack's cost role is told to trust.
 	var readers []string
 	for _, m := range settings.Deployed() {
@@ -550,7 +551,7 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 		}
 	}
 	slices.Sort(readers)
-	if fmt.Sprint(readers) != "[bottlenecks costs digest finalize]" || len(costRoles) != len(readers) {
+	if fmt.Sprint(readers) != "[costs digest finalize]" || len(costRoles) != len(readers) {
 		t.Errorf("functions reading the organization's costs %v; %d roles may assume the cost role", readers, len(costRoles))
 	}
 	trusted := flat(doc.Outputs[outCostTrusted]["Value"])
@@ -568,5 +569,30 @@ func TestADelegatedAdministratorAndAnotherRole(t *testing.T) {
 	errs := assertions.Annotations_FromStack(st).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 	for _, e := range *errs {
 		t.Errorf("cdk-nag: %v: %v", *e.Id, e.Entry.Data)
+	}
+}
+
+// TestTheLiveViewMayInvokeOnlyTheShardFunction: the bottlenecks function's
+// live view runs its shards on the shard function: its role may invoke
+// that function and no other, and its environment names it.
+func TestTheLiveViewMayInvokeOnlyTheShardFunction(t *testing.T) {
+	fn, shard := logicalID(t, stack, "Functions", "Bottlenecks"), logicalID(t, stack, "Functions", "Shard")
+	role := flat(props(resources[fn])["Role"])
+	var invoked []string
+	for _, pol := range ofType("AWS::IAM::Policy") {
+		pp := props(pol)
+		for _, st := range pp["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			if slices.Contains(strs(s["Action"]), "lambda:InvokeFunction") && strings.Contains(role, strings.Trim(fmt.Sprint(strs(pp["Roles"])), "[]${}")) {
+				invoked = append(invoked, strs(s["Resource"])...)
+			}
+		}
+	}
+	if want := []string{"${" + shard + ".Arn}"}; !slices.Equal(invoked, want) {
+		t.Errorf("the bottlenecks function may invoke %v; want %v", invoked, want)
+	}
+	vars, _ := props(resources[fn])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got := flat(vars[appconfig.EnvShardFunction]); got != "${"+shard+"}" {
+		t.Errorf("%s = %q; want the shard function's name ${%s}", appconfig.EnvShardFunction, got, shard)
 	}
 }

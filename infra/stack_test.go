@@ -21,6 +21,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/services/deployed"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
+	"github.com/cloudscope/cloudscope/shared/shardinvoke"
 )
 
 // The stack is synthesized once for every test: a synth costs seconds.
@@ -238,6 +239,9 @@ func TestEachFunctionMayDoExactlyWhatItsCodeCalls(t *testing.T) {
 		}
 		if g.StartsScanMachine { // POST /scans starts the scan's state machine
 			want = appconfig.Union(want, sfnstart.IAMActions)
+		}
+		if g.InvokesShards { // the live view runs its shards on the shard function
+			want = appconfig.Union(want, shardinvoke.IAMActions)
 		}
 		if got := appconfig.Union(actions); !slices.Equal(got, want) {
 			t.Errorf("%s may do\n %v\nits code calls\n %v", fn, got, want)

@@ -2,24 +2,29 @@ package main
 
 // The artifact tier: the built bottlenecks bootstrap runs under the Lambda
 // Runtime Interface Emulator against moto, with a snapshot in the table, and
-// answers each events/bottlenecks fixture as the API promises; POST /scans,
-// deployed for many accounts, starts the state machine (moto's Step
-// Functions) once, named after the scan; without its settings it does not
-// start.
+// answers each events/bottlenecks fixture as the API promises; POST /scans
+// starts the state machine (moto's Step Functions) once, named after the
+// scan; the live view has the built shard bootstrap, under the emulator
+// behind a Lambda stand-in, run its shards; without its settings it does
+// not start.
 
 import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
+	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
@@ -73,8 +78,22 @@ func TestBootstrapServesFixtures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The live view's waste: a volume attached to nothing and an address
+	// associated with nothing, which the shard function finds without
+	// metrics. Its shards run on the shard function's bootstrap, two
+	// instances behind a Lambda stand-in (the region's and the buckets').
+	ec2 := ec2client.In(clients, "us-east-1")
+	vol, err := ec2.CreateVolume(ctx, &ec2sdk.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(100), VolumeType: ec2types.VolumeTypeGp2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eip, err := ec2.AllocateAddress(ctx, &ec2sdk.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards := lambdatest.StartService(t, lambdatest.Bootstrap(t, "shard"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope"), 2)
 	fn := lambdatest.Start(t, lambdatest.Bootstrap(t, "bottlenecks"), append(moto.Env(), "CLOUDSCOPE_TABLE=cloudscope",
-		"CLOUDSCOPE_STATE_MACHINE="+aws.ToString(machine.StateMachineArn)))
+		"CLOUDSCOPE_STATE_MACHINE="+aws.ToString(machine.StateMachineArn), "CLOUDSCOPE_SHARD_FUNCTION=cloudscope-shard", awsconf.EnvLambdaEndpoint+"="+shards.URL))
 	fn.ServeFixtures(t, "../../events/bottlenecks", map[string]lambdatest.Expect{
 		"get-bottlenecks.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
 			var d struct {
@@ -137,6 +156,33 @@ func TestBootstrapServesFixtures(t *testing.T) {
 				t.Errorf("%s", r.Data)
 			}
 		}),
+		// The live view: the account's us-east-1 now, its shards run by
+		// the shard function (one invocation each: the region's and the
+		// buckets'), and nothing stored.
+		"get-bottlenecks-live.json": lambdatest.OK(func(t *testing.T, r lambdatest.Reply) {
+			var d struct {
+				Source   string               `json:"source"`
+				Regions  []string             `json:"regions"`
+				Findings []cloudscope.Finding `json:"findings"`
+				Errors   []cloudscope.Failure `json:"errors"`
+			}
+			if err := json.Unmarshal(r.Data, &d); err != nil || d.Source != "live" || len(d.Errors) != 0 || !slices.Equal(d.Regions, []string{"us-east-1"}) {
+				t.Fatalf("%s", r.Data)
+			}
+			found := map[string]string{}
+			for _, f := range d.Findings {
+				found[f.Rule] = f.ResourceID
+			}
+			if found[bottleneck.EBSUnattached] != aws.ToString(vol.VolumeId) || found[bottleneck.EIPUnassociated] != aws.ToString(eip.AllocationId) {
+				t.Errorf("live findings %v; want the volume %s and the address %s", found, aws.ToString(vol.VolumeId), aws.ToString(eip.AllocationId))
+			}
+			if got := shards.Invoked(); !slices.Equal(got, []string{"cloudscope-shard", "cloudscope-shard"}) {
+				t.Errorf("the shard function was invoked as %v; want twice", got)
+			}
+			if hs, err := store.List(ctx, 10); err != nil || len(hs) != 1 {
+				t.Errorf("after the live view the store lists %d snapshots (%v)", len(hs), err)
+			}
+		}),
 		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),
 		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),
 		"get-snapshot-diff-no-base.json":    lambdatest.Fails(400, "invalid_parameter", "base"),
@@ -144,8 +190,8 @@ func TestBootstrapServesFixtures(t *testing.T) {
 }
 
 // TestBootstrapRefusesToStartWithoutItsSettings: without CLOUDSCOPE_TABLE
-// (snapshots and scan status) or CLOUDSCOPE_STATE_MACHINE (POST /scans) the
-// start fails, naming the setting in the invocation's answer and the log.
+// (snapshots and scan status), CLOUDSCOPE_STATE_MACHINE (POST /scans) or
+// CLOUDSCOPE_SHARD_FUNCTION (the live view) the start fails, naming the setting in the invocation's answer and the log.
 func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
 	event, err := os.ReadFile("../../events/bottlenecks/get-bottlenecks.json")
 	if err != nil {
@@ -153,8 +199,9 @@ func TestBootstrapRefusesToStartWithoutItsSettings(t *testing.T) {
 	}
 	bootstrap := lambdatest.Bootstrap(t, "bottlenecks")
 	for missing, env := range map[string][]string{
-		"CLOUDSCOPE_TABLE":         {"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_STATE_MACHINE=" + scanMachine},
-		"CLOUDSCOPE_STATE_MACHINE": {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_STATE_MACHINE="},
+		"CLOUDSCOPE_TABLE":          {"CLOUDSCOPE_TABLE=", "CLOUDSCOPE_STATE_MACHINE=" + scanMachine, "CLOUDSCOPE_SHARD_FUNCTION=cloudscope-shard"},
+		"CLOUDSCOPE_STATE_MACHINE":  {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_STATE_MACHINE=", "CLOUDSCOPE_SHARD_FUNCTION=cloudscope-shard"},
+		"CLOUDSCOPE_SHARD_FUNCTION": {"CLOUDSCOPE_TABLE=cloudscope", "CLOUDSCOPE_STATE_MACHINE=" + scanMachine, "CLOUDSCOPE_SHARD_FUNCTION="},
 	} {
 		t.Run(missing, func(t *testing.T) {
 			fn := lambdatest.Start(t, bootstrap, append(moto.Env(), env...))

@@ -74,6 +74,9 @@ type Config struct {
 	// StateMachine is the scan's state machine, which POST /scans starts
 	// (deployed; required by the bottlenecks function).
 	StateMachine string
+	// ShardFunction is the shard function, which the bottlenecks
+	// function's live view invokes once per shard.
+	ShardFunction string
 	// Anomaly are the floors a spend anomaly must pass.
 	Anomaly anomaly.Floors
 }
@@ -133,10 +136,11 @@ func (f Function) Reads() []string { return append(append([]string{}, f.Required
 
 // what says what a required setting is, for the message that it is missing.
 var what = map[string]string{
-	EnvTable:        "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
-	EnvTopic:        "the SNS topic for new findings",
-	EnvPlanBucket:   "the S3 bucket where the plan is written for the state machine's map to read",
-	EnvStateMachine: "the scan's state machine, which POST /scans starts",
+	EnvTable:         "the DynamoDB table for snapshots, the stored inventory, scan status and the cost cache",
+	EnvTopic:         "the SNS topic for new findings",
+	EnvPlanBucket:    "the S3 bucket where the plan is written for the state machine's map to read",
+	EnvStateMachine:  "the scan's state machine, which POST /scans starts",
+	EnvShardFunction: "the shard function, which the live view (GET /bottlenecks?source=live) has run each region",
 }
 
 // Require checks that getenv sets every setting function m requires; the

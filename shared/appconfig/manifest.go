@@ -29,7 +29,8 @@ type Route struct{ Method, Path string }
 
 // Grants are what one function's role may do: read-only account actions
 // (which take no resource), actions on the table, on the topic and its key,
-// on the plan bucket, and the state machine it starts.
+// on the plan bucket, the state machine it starts and the shard function
+// it invokes.
 // Every list comes from the package whose code makes the calls.
 type Grants struct {
 	Account  []string
@@ -44,6 +45,9 @@ type Grants struct {
 	// StartsScanMachine: POST /scans starts the scan's state machine
 	// (sfnstart.IAMActions on it).
 	StartsScanMachine bool
+	// InvokesShards: the live view runs its shards on the shard function
+	// (shardinvoke.IAMActions on it; its name in EnvShardFunction).
+	InvokesShards bool
 }
 
 // Union is the sorted union of action lists.

@@ -188,6 +188,16 @@ const EnvPricingEndpoint = "AWS_ENDPOINT_URL_PRICING"
 // for the API's own.
 func PricingEndpoint() string { return os.Getenv(EnvPricingEndpoint) }
 
+// EnvLambdaEndpoint is the SDK's per-service endpoint setting of Lambda,
+// which the live view invokes the shard function through: a Lambda
+// stand-in (the tests' shard functions under aws-lambda-rie) can serve
+// beside moto. Only the bottlenecks function's tests set it.
+const EnvLambdaEndpoint = "AWS_ENDPOINT_URL_LAMBDA"
+
+// LambdaEndpoint is the Lambda endpoint the environment names, or "" for
+// the configuration's.
+func LambdaEndpoint() string { return os.Getenv(EnvLambdaEndpoint) }
+
 // Clients hands out one client per service and region, building each once.
 // It is safe for concurrent use. It names no service itself: each service's
 // constructor is a package of its own (shared/awsconf/ec2client and its

@@ -13,6 +13,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/cloudwatchclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/ec2client"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/pricingclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/rdsclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
@@ -116,6 +117,22 @@ func TestThePricingEndpointSetting(t *testing.T) {
 	}
 	if plain := load(t, awsconf.Options{Region: "us-east-1"}); *pricingclient.Global(plain).Options().BaseEndpoint != "http://127.0.0.1:4999" || awsconf.PricingEndpoint() != "http://127.0.0.1:4999" {
 		t.Errorf("against AWS the setting is not honoured")
+	}
+}
+
+// AWS_ENDPOINT_URL_LAMBDA names the Lambda endpoint the same way: the
+// live view's invocations go to a stand-in while everything else goes to
+// the emulator.
+func TestTheLambdaEndpointSetting(t *testing.T) {
+	t.Setenv(awsconf.EnvLambdaEndpoint, "")
+	emu := load(t, awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"})
+	if got := *lambdaclient.In(emu, "us-east-1").Options().BaseEndpoint; got != "http://127.0.0.1:4566" {
+		t.Errorf("without the setting Lambda goes to %s", got)
+	}
+	t.Setenv(awsconf.EnvLambdaEndpoint, "http://127.0.0.1:4998")
+	emu = load(t, awsconf.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566"})
+	if got := *lambdaclient.In(emu, "eu-west-1").Options().BaseEndpoint; got != "http://127.0.0.1:4998" || *ec2client.In(emu, "us-east-1").Options().BaseEndpoint != "http://127.0.0.1:4566" {
+		t.Errorf("with the setting Lambda goes to %s, EC2 to %s", got, *ec2client.In(emu, "us-east-1").Options().BaseEndpoint)
 	}
 }
 

@@ -6,9 +6,9 @@
 package regions
 
 import (
-	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -91,16 +91,16 @@ func (l *List) Enabled(ctx context.Context, calls *atomic.Int64) ([]cloudscope.R
 	if err != nil {
 		return nil, nil, awserr.Wrap(err, "DescribeRegions")
 	}
-	var enabled []cloudscope.Region
 	all := make(map[string]string, len(out.Regions))
 	for _, r := range out.Regions {
-		name, status := aws.ToString(r.RegionName), aws.ToString(r.OptInStatus)
-		all[name] = status
-		if EnabledStatus(status) {
+		all[aws.ToString(r.RegionName)] = aws.ToString(r.OptInStatus)
+	}
+	var enabled []cloudscope.Region
+	for _, name := range slices.Sorted(maps.Keys(all)) { // by name
+		if status := all[name]; EnabledStatus(status) {
 			enabled = append(enabled, cloudscope.Region{Name: name, OptInStatus: status})
 		}
 	}
-	slices.SortFunc(enabled, func(a, b cloudscope.Region) int { return cmp.Compare(a.Name, b.Name) })
 	l.mu.Lock()
 	l.enabled, l.all, l.at = enabled, all, l.now()
 	l.mu.Unlock()

@@ -78,7 +78,17 @@ type EngineDeps struct {
 	// HomeRegion is the region of the account's global listings (the S3
 	// shard is filed under it when the account has it enabled).
 	HomeRegion string
+	// Shards, when set, runs each shard of a scan run in this process
+	// elsewhere (RunShard's default: here); the engine stores the part it
+	// answers. Deployed, it is the live view's: the shard function runs
+	// each region (Engine.LiveShard there).
+	Shards ShardRunner
 }
+
+// ShardRunner runs shard sh elsewhere and answers its part without its
+// resources (Engine.LiveShard, in the process that runs it). Its error is
+// the shard's as RunShard's is: the shard is to be run again.
+type ShardRunner func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error)
 
 // EngineOptions tune the engine. The zero value gives the defaults.
 type EngineOptions struct {

@@ -62,13 +62,24 @@ func (s *Scanner) oneAccount(regions []string) *Engine {
 		Parts:     parts,
 		Scanner:   s,
 		Now:       s.d.Now,
+		Shards:    s.d.Shards,
 	}, EngineOptions{
 		// RegionsAtOnce regions' shards, and the buckets' shard beside them.
 		Concurrency: s.d.RegionsAtOnce + 1, PerAccount: s.d.RegionsAtOnce, ChunkTargets: SeriesAtOnce,
 		RetryPause: s.d.RetryPause, PlanAttempts: 1})
+	if s.d.Shards != nil {
+		// Each shard runs in a process of its own, and each region's APIs
+		// are that region's: every region at once (a live view must answer
+		// within the API's 30 seconds).
+		e.opts.Concurrency, e.opts.PerAccount = shardsElsewhere, shardsElsewhere
+	}
 	e.scratch, e.series = scratch, newSeriesBudget(SeriesAtOnce)
 	return e
 }
+
+// shardsElsewhere bounds the shards of one account run at once elsewhere
+// (Deps.Shards): more than AWS has regions.
+const shardsElsewhere = 64
 
 // oneAccount reports whether the engine's accounts are one account, the
 // credentials' own (the setting self): its cost summary is then by

@@ -2,11 +2,15 @@ package scan
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 )
 
@@ -101,3 +105,89 @@ func TestTheLiveViewStoresNothing(t *testing.T) {
 
 // noParts is a store that keeps no parts.
 type noParts struct{ Store }
+
+// The live view's shards may run elsewhere (deployed: the shard function,
+// EngineDeps.Shards): the plan lists the regions here, each shard runs
+// there (LiveShard: nothing stored, the part answered without its
+// resources), and the findings are those of the view run in one process.
+// A shard that cannot be run, twice, is an error of the view, not a region
+// quietly missing.
+func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
+	acct, _, store, here := setup()
+	eu := instance("i-eu")
+	eu.Region = "eu-west-1"
+	acct.resources = append(acct.resources, eu)
+	ctx := context.Background()
+	want, err := here.Evaluate(ctx, "live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	there := here.oneAccount(nil) // the shard function's engine
+	var sent []string
+	var mu sync.Mutex
+	front := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now),
+		Shards: func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
+			mu.Lock()
+			sent = append(sent, sh.Key())
+			mu.Unlock()
+			return there.LiveShard(ctx, sh)
+		}})
+	got, err := front.Evaluate(ctx, "live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Sort(sent); !slices.Equal(sent, []string{"#eu-west-1", "#us-east-1", "#us-east-1#s3"}) {
+		t.Errorf("shards sent %v; want the account's regions and its buckets'", sent)
+	}
+	ids := func(s *cloudscope.Snapshot) (out []string) {
+		for _, f := range s.Findings {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	if len(want.Findings) == 0 || !slices.Equal(ids(got), ids(want)) || got.Counts.Resources != want.Counts.Resources || got.Outcome != want.Outcome {
+		t.Errorf("sent: %v, %d resources, %s; in one process: %v, %d, %s", ids(got), got.Counts.Resources, got.Outcome, ids(want), want.Counts.Resources, want.Outcome)
+	}
+	if len(got.Resources) != 0 {
+		t.Errorf("the parts came back with %d resources", len(got.Resources))
+	}
+	parts := 0
+	_ = store.PartSummaries(ctx, "live", func(cloudscope.ShardPart) error { parts++; return nil })
+	if latest, _ := store.Latest(ctx); parts != 0 || latest != nil {
+		t.Errorf("stored %d parts, a snapshot %v", parts, latest != nil)
+	}
+
+	refused := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond,
+		Shards: func(context.Context, cloudscope.Shard) (*cloudscope.ShardPart, error) {
+			return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function failed")
+		}})
+	failed, err := refused.Evaluate(ctx, "live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.Outcome != cloudscope.OutcomeFailed || len(failed.Errors) != 3 || failed.Errors[0].Service != "shard" {
+		t.Errorf("every shard refused: %s, errors %+v", failed.Outcome, failed.Errors)
+	}
+}
+
+// regionsOnly is a discovery that lists regions and nothing else: the
+// front of a scan whose shards run elsewhere.
+type regionsOnly struct{ Discoverer }
+
+func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
+	panic("the front listed resources")
+}
+
+// A span keeps its period and window, and spans sort by period, then
+// window: the order the rule reads' requests are made in.
+func TestSpansSortByPeriodThenWindow(t *testing.T) {
+	spans := []span{spanOf(86400, 14), spanOf(3600, 30), spanOf(300, 1), spanOf(3600, 14), spanOf(86400, 1)}
+	slices.Sort(spans)
+	var got []string
+	for _, s := range spans {
+		got = append(got, fmt.Sprintf("%d/%d", s.period(), s.days()))
+	}
+	if want := "[300/1 3600/14 3600/30 86400/1 86400/14]"; fmt.Sprint(got) != want {
+		t.Errorf("sorted %v; want %s", got, want)
+	}
+}

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -154,10 +153,6 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 	for i, t := range targets {
 		res.Resources[i] = cloudscope.ResourceMetrics{Type: t.Type, ID: t.ID, Metrics: []cloudscope.MetricSeries{}}
 	}
-	type span struct {
-		period int32
-		days   int
-	}
 	for round := range bottleneck.ReadRounds {
 		batch := map[span][]metricquery.Target{}
 		owner := map[span][]int{} // the target index of each batch entry
@@ -172,7 +167,7 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 			reads := bottleneck.PlanReads(*t.Resource, &res.Resources[i], round, env)
 			bySpan := map[span][]metricquery.Want{}
 			for _, rd := range reads {
-				sp := span{rd.PeriodS, rd.WindowD}
+				sp := spanOf(rd.PeriodS, rd.WindowD)
 				bySpan[sp] = append(bySpan[sp], metricquery.Want{Namespace: rd.Namespace, Name: rd.Name, Stats: rd.Stats})
 			}
 			for sp, want := range bySpan {
@@ -191,9 +186,8 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 			reqs = append(reqs, metricquery.Request{Targets: ts, Window: window, Metrics: ruleMetrics})
 			owners = append(owners, unplanned)
 		}
-		spans := slices.SortedFunc(maps.Keys(batch), func(a, b span) int { return cmp.Or(cmp.Compare(a.period, b.period), cmp.Compare(a.days, b.days)) })
-		for _, sp := range spans {
-			reqs = append(reqs, metricquery.Request{Targets: batch[sp], Window: metricquery.Trailing(window.End, sp.days, sp.period)})
+		for _, sp := range slices.Sorted(maps.Keys(batch)) { // by period, then window
+			reqs = append(reqs, metricquery.Request{Targets: batch[sp], Window: metricquery.Trailing(window.End, sp.days(), sp.period())})
 			owners = append(owners, owner[sp])
 		}
 		for k, req := range reqs {
@@ -212,6 +206,14 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 	}
 	return res, nil
 }
+
+// span is a read's period (seconds) and window (days), as one number
+// that sorts by period, then window.
+type span int
+
+func spanOf(periodS int32, days int) span { return span(int(periodS)<<20 | days&(1<<20-1)) }
+func (s span) period() int32              { return int32(s >> 20) }
+func (s span) days() int                  { return int(s) & (1<<20 - 1) }
 
 // mergeSeries adds src's series to dst, a statistic read in a later round
 // to its metric's series.

@@ -79,10 +79,10 @@ func (e *Engine) inProcess(ctx context.Context, scanID string, tell func(Progres
 	tell(Progress{Step: "shards", Detail: fmt.Sprintf("%d shards over %d accounts", len(shards), countAccounts(shards)), Regions: regions, Shards: &sp})
 	one := countAccounts(shards) == 1
 	e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
-		sum, err := e.RunShard(ctx, sh)
+		sum, err := e.runShard(ctx, sh)
 		if err != nil && ctx.Err() == nil {
 			if sleep(ctx, e.opts.RetryPause) == nil {
-				sum, err = e.RunShard(ctx, sh)
+				sum, err = e.runShard(ctx, sh)
 			}
 		}
 		if err != nil && ctx.Err() == nil {

@@ -115,6 +115,12 @@ type Deps struct {
 	// query once the snapshot is stored, and the notification tells the
 	// new confirmed ones.
 	Anomalies Anomalies
+	// Shards, when set, runs the shards of the scans this scanner runs in
+	// its process (Evaluate, Run) elsewhere: deployed, the bottlenecks
+	// function's live view has the shard function run each one, and links
+	// no discovery or metrics of its own. Discovery then needs only list
+	// the account's regions (the plan).
+	Shards ShardRunner
 }
 
 // Ledger is the ledger of savings realized (ledger.Ledger).

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -42,12 +43,59 @@ func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
 	}
-	sum := &ShardSummary{Key: sh.Key(), Resources: len(part.Resources), Findings: len(part.Findings), Errors: len(part.Errors),
-		Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
+	sum := summarize(part)
 	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
 		return nil, err
 	}
 	return sum, nil
+}
+
+// summarize is what a shard reports of its part: its counts.
+func summarize(part *cloudscope.ShardPart) *ShardSummary {
+	return &ShardSummary{Key: part.Shard.Key(), Resources: part.Counts.Resources, Findings: len(part.Findings),
+		Errors: len(part.Errors), Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
+}
+
+// runShard runs shard sh of a scan run in this process: here (RunShard),
+// or elsewhere (EngineDeps.Shards), its part then stored here as RunShard
+// stores its own.
+func (e *Engine) runShard(ctx context.Context, sh cloudscope.Shard) (*ShardSummary, error) {
+	if e.d.Shards == nil {
+		return e.RunShard(ctx, sh)
+	}
+	part, err := e.d.Shards(ctx, sh)
+	if err != nil {
+		return nil, err
+	}
+	if part == nil || part.Shard.Key() != sh.Key() {
+		return nil, fmt.Errorf("shard %s ran elsewhere and answered no part of its own", sh.Key())
+	}
+	part.Shard.ScanID = sh.ScanID
+	if err := e.save(ctx, part); err != nil {
+		return nil, err
+	}
+	sum := summarize(part)
+	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// LiveShard runs shard sh as RunShard does, and stores nothing: it answers
+// the part, without its resources (the live view needs its findings,
+// undecided rules, errors and counts, and a region's resources may be many
+// megabytes). It is what the shard function does for the bottlenecks
+// function's live view (EngineDeps.Shards there).
+func (e *Engine) LiveShard(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
+	scratch := &memParts{}
+	live := *e
+	live.d.Parts, live.writes = scratch, make(chan struct{}, 1)
+	if _, err := live.RunShard(ctx, sh); err != nil {
+		return nil, err
+	}
+	part := scratch.parts[sh.Key()]
+	part.Resources = nil
+	return part, nil
 }
 
 // read fills part with what the shard lists and judges. The error return

@@ -24,14 +24,34 @@ import (
 	"github.com/cloudscope/cloudscope/shared/scan"
 )
 
-// States is a scan's work (scan.Engine), as the three
-// states call it.
+// States is a scan's work (scan.Engine), as the three states call it.
+// Each handler takes only its own state's part, so that each function
+// links only the engine's code of its own state.
 type States interface {
+	Planner
+	ShardRunner
+	Finalizer
+}
+
+// Planner is the plan state's work.
+type Planner interface {
 	// Plan lists scan scanID's shards (accounts by their enabled regions).
 	Plan(ctx context.Context, scanID string) ([]cloudscope.Shard, error)
+}
+
+// ShardRunner is the shard state's work.
+type ShardRunner interface {
 	// RunShard reads one shard and stores its part; it returns the part's
 	// few counts, never its resources.
 	RunShard(ctx context.Context, s cloudscope.Shard) (*scan.ShardSummary, error)
+	// LiveShard reads one shard and stores nothing: it returns the part,
+	// without its resources (the live view's, run from the bottlenecks
+	// function).
+	LiveShard(ctx context.Context, s cloudscope.Shard) (*cloudscope.ShardPart, error)
+}
+
+// Finalizer is the finalize state's work.
+type Finalizer interface {
 	// Finalize makes scan scanID's snapshot of its stored parts.
 	Finalize(ctx context.Context, scanID string) (*cloudscope.SnapshotHeader, error)
 }
@@ -80,13 +100,24 @@ type Plan struct {
 	Concurrency int `json:"concurrency"`
 }
 
+// ShardRequest is what the shard function gets: a map item (one shard), or
+// the same shard with live set, from the bottlenecks function's live view.
+type ShardRequest struct {
+	cloudscope.Shard
+	// Live asks for the shard's part in the answer (MapResult.Part), and
+	// that nothing be stored.
+	Live bool `json:"live,omitempty"`
+}
+
 // MapResult is what one shard returns to the map: a few counts, never its
-// resources, so that even 17,000 of them stay small.
+// resources, so that even 17,000 of them stay small. A live shard answers
+// its part too, without its resources.
 type MapResult struct {
-	Shard     string `json:"shard"`
-	Resources int    `json:"resources"`
-	Findings  int    `json:"findings"`
-	Errors    int    `json:"errors"`
+	Shard     string                `json:"shard"`
+	Resources int                   `json:"resources"`
+	Findings  int                   `json:"findings"`
+	Errors    int                   `json:"errors"`
+	Part      *cloudscope.ShardPart `json:"part,omitempty"`
 }
 
 // Finalized is what the finalize state returns: the snapshot's id, outcome
@@ -107,7 +138,7 @@ func PlanKey(id string) string { return "plans/" + id + ".json" }
 // PlanHandler is the plan function's handler: it asks the engine for the
 // shards and writes them, as one JSON array, where the map's item reader
 // reads them, and says how many the map runs at once (scan.MapConcurrency).
-func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev PlanEvent) (*Plan, error) {
+func PlanHandler(e Planner, items ItemWriter) func(ctx context.Context, ev PlanEvent) (*Plan, error) {
 	return func(ctx context.Context, ev PlanEvent) (*Plan, error) {
 		id, err := scanIDOf(ev.Event)
 		if err != nil {
@@ -141,11 +172,21 @@ func PlanHandler(e States, items ItemWriter) func(ctx context.Context, ev PlanEv
 	}
 }
 
-// ShardHandler is the shard function's handler: one map item, one shard.
-func ShardHandler(e States) func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
-	return func(ctx context.Context, s cloudscope.Shard) (*MapResult, error) {
+// ShardHandler is the shard function's handler: one map item, one shard,
+// stored as the scan's part; or, asked live, one shard answered with its
+// part and nothing stored.
+func ShardHandler(e ShardRunner) func(ctx context.Context, req ShardRequest) (*MapResult, error) {
+	return func(ctx context.Context, req ShardRequest) (*MapResult, error) {
+		s := req.Shard
 		if err := validShard(s); err != nil {
 			return nil, err
+		}
+		if req.Live {
+			part, err := e.LiveShard(ctx, s)
+			if err != nil {
+				return nil, retryable(fmt.Errorf("live shard %s: %w", s.Key(), err))
+			}
+			return &MapResult{Shard: s.Key(), Resources: part.Counts.Resources, Findings: len(part.Findings), Errors: len(part.Errors), Part: part}, nil
 		}
 		sum, err := e.RunShard(ctx, s)
 		if err != nil {
@@ -159,7 +200,7 @@ func ShardHandler(e States) func(ctx context.Context, s cloudscope.Shard) (*MapR
 }
 
 // FinalizeHandler is the finalize function's handler.
-func FinalizeHandler(e States) func(ctx context.Context, ev Event) (*Finalized, error) {
+func FinalizeHandler(e Finalizer) func(ctx context.Context, ev Event) (*Finalized, error) {
 	return func(ctx context.Context, ev Event) (*Finalized, error) {
 		id, err := scanIDOf(ev)
 		if err != nil {

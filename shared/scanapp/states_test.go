@@ -37,6 +37,15 @@ func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*scan.Shar
 	return f.part, f.shardErr
 }
 
+func (f *fakeEngine) LiveShard(_ context.Context, s cloudscope.Shard) (*cloudscope.ShardPart, error) {
+	f.asked = append(f.asked, "live "+s.Key())
+	if f.shardErr != nil {
+		return nil, f.shardErr
+	}
+	return &cloudscope.ShardPart{Shard: s, Findings: []cloudscope.Finding{{ID: "ebs.unattached/ebs/us-east-1/vol-1"}},
+		Counts: cloudscope.SnapshotCounts{Resources: f.part.Resources}}, nil
+}
+
 func (f *fakeEngine) Finalize(_ context.Context, id string) (*cloudscope.SnapshotHeader, error) {
 	f.asked = append(f.asked, "finalize "+id)
 	return f.header, f.finErr
@@ -183,7 +192,7 @@ func TestBadEventsAreRefusedBeforeAnyWork(t *testing.T) {
 		{ScanID: scanID, AccountID: "123456789012"},
 		{ScanID: scanID, AccountID: "123456789012", Region: "us-east-1", Types: []cloudscope.ResourceType{"vpc"}},
 	} {
-		if _, err := ShardHandler(eng)(context.Background(), s); err == nil {
+		if _, err := ShardHandler(eng)(context.Background(), ShardRequest{Shard: s}); err == nil {
 			t.Errorf("shard %+v: accepted", s)
 		}
 	}
@@ -196,7 +205,7 @@ func TestShardReturnsASmallSummary(t *testing.T) {
 	eng := &fakeEngine{part: &scan.ShardSummary{Key: "k", Resources: 5000, Findings: 7, Errors: 2,
 		Calls: map[string]int{"ec2:DescribeInstances": 5, "cloudwatch:GetMetricData": 11}}}
 	for _, path := range []string{"shard/map-item.json", "shard/map-item-types.json"} {
-		item := fixture[cloudscope.Shard](t, path)
+		item := fixture[ShardRequest](t, path)
 		out, err := ShardHandler(eng)(context.Background(), item)
 		if err != nil {
 			t.Fatal(err)
@@ -213,8 +222,33 @@ func TestShardReturnsASmallSummary(t *testing.T) {
 		t.Errorf("ran %+v", eng.ran)
 	}
 	eng.part = nil
-	if _, err := ShardHandler(eng)(context.Background(), eng.ran[0]); err == nil {
+	if _, err := ShardHandler(eng)(context.Background(), ShardRequest{Shard: eng.ran[0]}); err == nil {
 		t.Error("no part, no error")
+	}
+}
+
+// TestALiveShardAnswersItsPart: the bottlenecks function's live view asks
+// the shard function for a shard with live set; the engine runs it without
+// storing (LiveShard, never RunShard) and the answer carries the part.
+func TestALiveShardAnswersItsPart(t *testing.T) {
+	eng := &fakeEngine{part: &scan.ShardSummary{Resources: 3}}
+	req := fixture[ShardRequest](t, "shard/live-shard.json")
+	if !req.Live || req.Key() != "123456789012#us-east-1" {
+		t.Fatalf("the fixture reads %+v", req)
+	}
+	out, err := ShardHandler(eng)(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eng.ran) != 0 || fmt.Sprint(eng.asked) != "[live 123456789012#us-east-1]" {
+		t.Errorf("ran %v, asked %v", eng.ran, eng.asked)
+	}
+	if out.Part == nil || out.Part.Shard.Key() != req.Key() || len(out.Part.Findings) != 1 || out.Resources != 3 || out.Findings != 1 {
+		t.Errorf("answered %+v", out)
+	}
+	// A map item carries no part: the map's results stay small.
+	if out, err := ShardHandler(eng)(context.Background(), ShardRequest{Shard: req.Shard}); err != nil || out.Part != nil {
+		t.Errorf("a map item answered %+v, %v", out, err)
 	}
 }
 
@@ -258,7 +292,7 @@ func TestOnlyPassingFailuresAreRetryable(t *testing.T) {
 		{errors.New("a bug"), false},
 	} {
 		eng := &fakeEngine{shardErr: c.err, planErr: c.err, finErr: c.err}
-		_, shardErr := ShardHandler(eng)(context.Background(), item)
+		_, shardErr := ShardHandler(eng)(context.Background(), ShardRequest{Shard: item})
 		_, planErr := PlanHandler(eng, &memItems{})(context.Background(), planEvent(scanID))
 		_, finErr := FinalizeHandler(eng)(context.Background(), Event{ScanID: scanID})
 		for what, err := range map[string]error{"shard": shardErr, "plan": planErr, "finalize": finErr} {

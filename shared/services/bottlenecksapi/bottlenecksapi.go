@@ -2,45 +2,47 @@
 // /bottlenecks, the snapshots, POST /scans, GET /scans/{id} and GET
 // /savings: its manifest and its builder. Its POST /scans starts a scan in
 // the background by starting the scan's state machine (every scan, of one
-// account or many, runs on it), so that only this function links the Step
-// Functions client.
+// account or many, runs on it), and its live view (GET
+// /bottlenecks?source=live) plans the account's regions here and has the
+// shard function run each one, so that this function links no discovery,
+// metrics, costs or prices of its own.
 package bottlenecksapi
 
 import (
 	"context"
+	"errors"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
+	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
-	"github.com/cloudscope/cloudscope/shared/costs"
-	"github.com/cloudscope/cloudscope/shared/discovery"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
-	"github.com/cloudscope/cloudscope/shared/instancetypes"
-	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
-	"github.com/cloudscope/cloudscope/shared/pricing"
+	"github.com/cloudscope/cloudscope/shared/regions"
 	"github.com/cloudscope/cloudscope/shared/scan"
-	"github.com/cloudscope/cloudscope/shared/services/costservice"
-	"github.com/cloudscope/cloudscope/shared/services/scanner"
 	"github.com/cloudscope/cloudscope/shared/services/stores"
 	"github.com/cloudscope/cloudscope/shared/sfnstart"
+	"github.com/cloudscope/cloudscope/shared/shardinvoke"
 )
 
 // Manifest is the bottlenecks function's. Settings: the table (snapshots,
-// scan status) and the scan's state machine, which POST /scans starts.
-// Grants: the live view of /bottlenecks evaluates the account now, as a
-// scan does; snapshots it only reads; POST /scans starts the state machine
-// and records the scan as queued, GET /scans/{id} reads how it goes.
+// scan status), the scan's state machine, which POST /scans starts, and the
+// shard function, which the live view runs each region on. Grants: the live
+// view lists the account's regions and invokes the shard function;
+// snapshots it only reads; POST /scans starts the state machine and
+// records the scan as queued, GET /scans/{id} reads how it goes.
 var Manifest = appconfig.Manifest{
 	Name: "bottlenecks", MemoryMB: 512, TimeoutSeconds: 30, Concurrency: 5,
 	Routes: []appconfig.Route{
 		appconfig.Get("/bottlenecks"), appconfig.Get("/snapshots"), appconfig.Get("/snapshots/{id}"), appconfig.Get("/snapshots/{id}/diff"),
 		appconfig.Post("/scans"), appconfig.Get("/scans/{id}"), appconfig.Get("/savings"),
 	},
-	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvStateMachine}, Optional: []string{appconfig.EnvRetention, appconfig.EnvThresholds, appconfig.EnvConcurrency, appconfig.EnvPercentiles, appconfig.EnvCostTTL, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
-	Grants: appconfig.Grants{Account: appconfig.Union(discovery.IAMActions, metricquery.IAMActions, costs.ReportIAMActions, pricing.IAMActions, instancetypes.IAMActions),
-		Table:             appconfig.Union(dynamostore.IAMActions, dynamostore.PriceCacheIAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
-		StartsScanMachine: true},
+	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvStateMachine, appconfig.EnvShardFunction},
+		Optional: []string{appconfig.EnvRetention, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
+	Grants: appconfig.Grants{Account: regions.IAMActions,
+		Table:             appconfig.Union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
+		StartsScanMachine: true, InvokesShards: true},
 }
 
 // API serves GET /bottlenecks, the snapshots, POST /scans (which starts
@@ -50,11 +52,19 @@ func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) 
 	if err != nil {
 		return httpapi.Deps{}, err
 	}
-	start := func(*scan.Scanner) func(context.Context, string) error {
-		return StartStateMachine(clients, conf.StateMachine)
-	}
-	return httpapi.Deps{Bottlenecks: scanner.Service(conf, clients, store, costservice.Costs(conf, clients, nil), nil, start), Snapshots: SnapshotReads(store),
-		Savings: stores.Savings(conf, clients, nil), Regions: discovery.New(discovery.ClientsFrom(clients), conf.Discovery)}, nil
+	enabled := regions.Of(clients)
+	live := scan.New(scan.Deps{Discovery: regionsOnly{enabled}, Store: store, Account: stores.CallerAccount(clients), RegionsAtOnce: conf.RegionsAtOnce,
+		Shards: shardinvoke.New(lambdaclient.In(clients, clients.DefaultRegion()), conf.ShardFunction)})
+	return httpapi.Deps{Bottlenecks: &scan.Service{Scanner: live, Store: store, Start: StartStateMachine(clients, conf.StateMachine)},
+		Snapshots: SnapshotReads(store), Savings: stores.Savings(conf, clients, nil), Regions: enabled}, nil
+}
+
+// regionsOnly is the live view's discovery in this function: the plan
+// lists the account's regions; the shard function lists their resources.
+type regionsOnly struct{ *regions.List }
+
+func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
+	return nil, errors.New("the bottlenecks function lists no resources: the shard function runs the live view's shards")
 }
 
 // SnapshotReads is store's reads of a snapshot in parts, for the diff by

@@ -69,12 +69,15 @@ func TestRequireNamesTheMissingSetting(t *testing.T) {
 	if err := require("bottlenecks", env(map[string]string{appconfig.EnvTable: "t"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvStateMachine) {
 		t.Errorf("bottlenecks without the state machine: %v", err)
 	}
+	if err := require("bottlenecks", env(map[string]string{appconfig.EnvTable: "t", appconfig.EnvStateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:scan"})); err == nil || !strings.Contains(err.Error(), appconfig.EnvShardFunction) {
+		t.Errorf("bottlenecks without the shard function: %v", err)
+	}
 	if err := require("digest", env(map[string]string{appconfig.EnvTable: "t", appconfig.EnvTopic: " "})); err == nil || !strings.Contains(err.Error(), appconfig.EnvTopic) {
 		t.Errorf("digest with a blank topic: %v", err)
 	}
 	for fn, set := range map[string]map[string]string{
 		"discovery": {appconfig.EnvTable: "t"}, "metrics": nil, "costs": {appconfig.EnvTable: "t"},
-		"bottlenecks": {appconfig.EnvTable: "t", appconfig.EnvStateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:scan"},
+		"bottlenecks": {appconfig.EnvTable: "t", appconfig.EnvStateMachine: "arn:aws:states:us-east-1:123456789012:stateMachine:scan", appconfig.EnvShardFunction: "cloudscope-shard"},
 		"digest":      {appconfig.EnvTable: "t", appconfig.EnvTopic: "arn:aws:sns:us-east-1:123456789012:findings"},
 	} {
 		if err := require(fn, env(set)); err != nil {

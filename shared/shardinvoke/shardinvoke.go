@@ -1,0 +1,73 @@
+// Package shardinvoke runs a scan's shard on the shard function from
+// another function: one Lambda Invoke (RequestResponse) per shard, asked
+// live, whose answer carries the shard's part without its resources. It is
+// the bottlenecks function's live view: the very shard the state machine
+// runs, so that the bottlenecks function links no discovery, metrics or
+// prices of its own (scan.EngineDeps.Shards).
+package shardinvoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/cloudscope/cloudscope/shared/awserr"
+	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/scan"
+	"github.com/cloudscope/cloudscope/shared/scanapp"
+)
+
+// IAMActions lists the actions the runner calls, on the shard function.
+var IAMActions = []string{"lambda:InvokeFunction"}
+
+// API is the Lambda call the runner makes.
+type API interface {
+	Invoke(ctx context.Context, in *lambda.InvokeInput, optFns ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+// responseTooLarge is the error type Lambda answers when a function's
+// answer is over the 6 MB a synchronous invocation may return.
+const responseTooLarge = "Function.ResponseSizeTooLarge"
+
+// New returns a runner of shards on function (the shard function's name or
+// ARN).
+func New(api API, function string) scan.ShardRunner {
+	return func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
+		payload, err := json.Marshal(scanapp.ShardRequest{Shard: sh, Live: true})
+		if err != nil {
+			return nil, err
+		}
+		out, err := api.Invoke(ctx, &lambda.InvokeInput{
+			FunctionName: aws.String(function), InvocationType: types.InvocationTypeRequestResponse, Payload: payload,
+		})
+		if err != nil {
+			return nil, awserr.Wrap(err, "lambda Invoke of the shard function for shard "+sh.Key())
+		}
+		if out.FunctionError != nil {
+			var failed struct {
+				Message string `json:"errorMessage"`
+				Type    string `json:"errorType"`
+			}
+			_ = json.Unmarshal(out.Payload, &failed)
+			if failed.Type == responseTooLarge {
+				return nil, cloudscope.Errorf(cloudscope.CodeUnavailable,
+					"the findings of region %s are more than a live view can carry (6 MB): read the latest scan (GET /bottlenecks), or start one (POST /scans)", sh.Region)
+			}
+			// Its message stays in the shard function's log: it may carry
+			// AWS's own text, which names roles and accounts.
+			return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function failed on shard %s (%s %.100s): see its log", sh.Key(), aws.ToString(out.FunctionError), failed.Type)
+		}
+		var res scanapp.MapResult
+		if err := json.Unmarshal(out.Payload, &res); err != nil {
+			return nil, fmt.Errorf("the shard function's answer for shard %s: %w", sh.Key(), err)
+		}
+		if res.Part == nil {
+			return nil, fmt.Errorf("the shard function answered shard %s without its part: is it deployed from the same version as this function?", sh.Key())
+		}
+		return res.Part, nil
+	}
+}
