@@ -86,9 +86,11 @@ type EngineDeps struct {
 }
 
 // ShardRunner runs shard sh elsewhere and answers its part without its
-// resources (Engine.LiveShard, in the process that runs it). Its error is
-// the shard's as RunShard's is: the shard is to be run again.
-type ShardRunner func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error)
+// resources (Engine.LiveShard, in the process that runs it). Regions, when
+// set, are the scan's scope (a live view of some regions): the buckets'
+// shard keeps only the buckets of those. Its error is the shard's as
+// RunShard's is: the shard is to be run again.
+type ShardRunner func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error)
 
 // EngineOptions tune the engine. The zero value gives the defaults.
 type EngineOptions struct {
@@ -166,6 +168,9 @@ type Engine struct {
 	// series, when set, bounds the resources whose series the shards of
 	// this process hold at once (oneAccount: SeriesAtOnce).
 	series *seriesBudget
+	// scope, when set, are the regions a one-account scan is limited to
+	// (oneAccount), which a shard run elsewhere is told.
+	scope []string
 }
 
 // New returns an Engine.

@@ -73,7 +73,7 @@ func (s *Scanner) oneAccount(regions []string) *Engine {
 		// within the API's 30 seconds).
 		e.opts.Concurrency, e.opts.PerAccount = shardsElsewhere, shardsElsewhere
 	}
-	e.scratch, e.series = scratch, newSeriesBudget(SeriesAtOnce)
+	e.scratch, e.series, e.scope = scratch, newSeriesBudget(SeriesAtOnce), regions
 	return e
 }
 

@@ -116,7 +116,7 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	acct, _, store, here := setup()
 	eu := instance("i-eu")
 	eu.Region = "eu-west-1"
-	acct.resources = append(acct.resources, eu)
+	acct.resources = append(acct.resources, eu, cloudscope.Resource{Type: cloudscope.S3, ID: "logs-eu", Region: "eu-west-1"})
 	ctx := context.Background()
 	want, err := here.Evaluate(ctx, "live", nil)
 	if err != nil {
@@ -126,11 +126,11 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	var sent []string
 	var mu sync.Mutex
 	front := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now),
-		Shards: func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
+		Shards: func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
 			mu.Lock()
 			sent = append(sent, sh.Key())
 			mu.Unlock()
-			return there.LiveShard(ctx, sh)
+			return there.LiveShard(ctx, sh, regions)
 		}})
 	got, err := front.Evaluate(ctx, "live", nil)
 	if err != nil {
@@ -156,9 +156,24 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	if latest, _ := store.Latest(ctx); parts != 0 || latest != nil {
 		t.Errorf("stored %d parts, a snapshot %v", parts, latest != nil)
 	}
+	// A view of some regions: the buckets' shard, run elsewhere, keeps
+	// only theirs, as it does in one process.
+	sent = nil
+	scopedHere, err := here.Evaluate(ctx, "live", []string{"us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopedThere, err := front.Evaluate(ctx, "live", []string{"us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Sort(sent); !slices.Equal(sent, []string{"#us-east-1", "#us-east-1#s3"}) || scopedThere.Counts.Resources != 2 ||
+		scopedThere.Counts.Resources != scopedHere.Counts.Resources || scopedThere.Counts.ByType[cloudscope.S3] != 0 {
+		t.Errorf("us-east-1 alone: sent %v, %d resources (%v); in one process %d", sent, scopedThere.Counts.Resources, scopedThere.Counts.ByType, scopedHere.Counts.Resources)
+	}
 
 	refused := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond,
-		Shards: func(context.Context, cloudscope.Shard) (*cloudscope.ShardPart, error) {
+		Shards: func(context.Context, cloudscope.Shard, []string) (*cloudscope.ShardPart, error) {
 			return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function failed")
 		}})
 	failed, err := refused.Evaluate(ctx, "live", nil)

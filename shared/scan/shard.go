@@ -63,7 +63,7 @@ func (e *Engine) runShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 	if e.d.Shards == nil {
 		return e.RunShard(ctx, sh)
 	}
-	part, err := e.d.Shards(ctx, sh)
+	part, err := e.d.Shards(ctx, sh, e.scope)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +84,23 @@ func (e *Engine) runShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 // LiveShard runs shard sh as RunShard does, and stores nothing: it answers
 // the part, without its resources (the live view needs its findings,
 // undecided rules, errors and counts, and a region's resources may be many
-// megabytes). It is what the shard function does for the bottlenecks
-// function's live view (EngineDeps.Shards there).
-func (e *Engine) LiveShard(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
+// megabytes). Regions, when set, are the live view's: the buckets' shard
+// keeps only the buckets of those (and of the engine's own regions). It is
+// what the shard function does for the bottlenecks function's live view
+// (EngineDeps.Shards there).
+func (e *Engine) LiveShard(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
 	scratch := &memParts{}
 	live := *e
 	live.d.Parts, live.writes = scratch, make(chan struct{}, 1)
+	if len(regions) > 0 {
+		if only := live.opts.Regions.Only; len(only) > 0 {
+			regions = slices.DeleteFunc(slices.Clone(regions), func(r string) bool { return !slices.Contains(only, r) })
+			if len(regions) == 0 { // none of the view's regions is the engine's
+				return newPart(sh, e.d.Now().UTC()), nil
+			}
+		}
+		live.opts.Regions.Only = regions
+	}
 	if _, err := live.RunShard(ctx, sh); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,9 @@ type ShardRunner interface {
 	// LiveShard reads one shard and stores nothing: it returns the part,
 	// without its resources (the live view's, run from the bottlenecks
 	// function).
-	LiveShard(ctx context.Context, s cloudscope.Shard) (*cloudscope.ShardPart, error)
+	// Regions, when set, are the live view's: the buckets' shard keeps
+	// only the buckets of those.
+	LiveShard(ctx context.Context, s cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error)
 }
 
 // Finalizer is the finalize state's work.
@@ -107,6 +109,9 @@ type ShardRequest struct {
 	// Live asks for the shard's part in the answer (MapResult.Part), and
 	// that nothing be stored.
 	Live bool `json:"live,omitempty"`
+	// Regions, live only, are the regions the live view reads: the
+	// buckets' shard keeps only the buckets of those.
+	Regions []string `json:"regions,omitempty"`
 }
 
 // MapResult is what one shard returns to the map: a few counts, never its
@@ -182,7 +187,12 @@ func ShardHandler(e ShardRunner) func(ctx context.Context, req ShardRequest) (*M
 			return nil, err
 		}
 		if req.Live {
-			part, err := e.LiveShard(ctx, s)
+			for _, r := range req.Regions {
+				if !cloudscope.ValidRegionName(r) {
+					return nil, fmt.Errorf("the live shard %s names an invalid region %.32q", s.Key(), r)
+				}
+			}
+			part, err := e.LiveShard(ctx, s, req.Regions)
 			if err != nil {
 				return nil, retryable(fmt.Errorf("live shard %s: %w", s.Key(), err))
 			}

@@ -37,8 +37,8 @@ func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*scan.Shar
 	return f.part, f.shardErr
 }
 
-func (f *fakeEngine) LiveShard(_ context.Context, s cloudscope.Shard) (*cloudscope.ShardPart, error) {
-	f.asked = append(f.asked, "live "+s.Key())
+func (f *fakeEngine) LiveShard(_ context.Context, s cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
+	f.asked = append(f.asked, fmt.Sprintf("live %s %v", s.Key(), regions))
 	if f.shardErr != nil {
 		return nil, f.shardErr
 	}
@@ -240,7 +240,7 @@ func TestALiveShardAnswersItsPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(eng.ran) != 0 || fmt.Sprint(eng.asked) != "[live 123456789012#us-east-1]" {
+	if len(eng.ran) != 0 || fmt.Sprint(eng.asked) != "[live 123456789012#us-east-1 [us-east-1 eu-west-1]]" {
 		t.Errorf("ran %v, asked %v", eng.ran, eng.asked)
 	}
 	if out.Part == nil || out.Part.Shard.Key() != req.Key() || len(out.Part.Findings) != 1 || out.Resources != 3 || out.Findings != 1 {
@@ -249,6 +249,11 @@ func TestALiveShardAnswersItsPart(t *testing.T) {
 	// A map item carries no part: the map's results stay small.
 	if out, err := ShardHandler(eng)(context.Background(), ShardRequest{Shard: req.Shard}); err != nil || out.Part != nil {
 		t.Errorf("a map item answered %+v, %v", out, err)
+	}
+	// A region that is no region's name is refused before any work.
+	req.Regions = []string{"us-east-1", "../etc"}
+	if _, err := ShardHandler(eng)(context.Background(), req); err == nil || len(eng.asked) != 1 {
+		t.Errorf("a live shard of region ../etc: %v (asked %v)", err, eng.asked)
 	}
 }
 

@@ -36,8 +36,8 @@ const responseTooLarge = "Function.ResponseSizeTooLarge"
 // New returns a runner of shards on function (the shard function's name or
 // ARN).
 func New(api API, function string) scan.ShardRunner {
-	return func(ctx context.Context, sh cloudscope.Shard) (*cloudscope.ShardPart, error) {
-		payload, err := json.Marshal(scanapp.ShardRequest{Shard: sh, Live: true})
+	return func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
+		payload, err := json.Marshal(scanapp.ShardRequest{Shard: sh, Live: true, Regions: regions})
 		if err != nil {
 			return nil, err
 		}

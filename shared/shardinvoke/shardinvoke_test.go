@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,13 +42,14 @@ func TestAShardRunsLiveOnTheShardFunction(t *testing.T) {
 		payload, _ := json.Marshal(scanapp.MapResult{Shard: req.Key(), Resources: 4, Findings: 1, Part: part})
 		return &lambda.InvokeOutput{StatusCode: 200, Payload: payload}, nil
 	}), "cloudscope-shard")
-	part, err := run(context.Background(), shard)
+	part, err := run(context.Background(), shard, []string{"eu-west-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var req scanapp.ShardRequest
 	if asked == nil || aws.ToString(asked.FunctionName) != "cloudscope-shard" || asked.InvocationType != types.InvocationTypeRequestResponse ||
-		json.Unmarshal(asked.Payload, &req) != nil || !req.Live || req.Key() != shard.Key() || req.ScanID != "live" {
+		json.Unmarshal(asked.Payload, &req) != nil || !req.Live || req.Key() != shard.Key() || req.ScanID != "live" ||
+		!slices.Equal(req.Regions, []string{"eu-west-1"}) {
 		t.Fatalf("asked %+v (%s)", asked, asked.Payload)
 	}
 	if part.Shard.Key() != shard.Key() || len(part.Findings) != 1 || part.Counts.Resources != 4 {
@@ -83,7 +85,7 @@ func TestTheShardFunctionsFailuresAreNamed(t *testing.T) {
 		}, cloudscope.CodeInternal, "without its part"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := New(c.api, "cloudscope-shard")(context.Background(), shard)
+			_, err := New(c.api, "cloudscope-shard")(context.Background(), shard, nil)
 			if err == nil || cloudscope.CodeOf(err) != c.code || !strings.Contains(err.Error(), c.says) {
 				t.Fatalf("got %v (code %q); want code %q saying %q", err, cloudscope.CodeOf(err), c.code, c.says)
 			}

@@ -3,12 +3,17 @@ package bottlenecksapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
+	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
+	"github.com/cloudscope/cloudscope/shared/regions"
 	"github.com/cloudscope/cloudscope/shared/scanapp"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 )
@@ -35,5 +40,50 @@ func TestPostScansStartsTheStateMachine(t *testing.T) {
 	}
 	if err := StartStateMachine(awsstub.Clients(denied), machine)(context.Background(), "x"); cloudscope.CodeOf(err) != cloudscope.CodeAccessDenied {
 		t.Errorf("a refused start: %v", err)
+	}
+}
+
+// describeRegions answers DescribeRegions with names, each enabled.
+type describeRegions []string
+
+func (d describeRegions) DescribeRegions(context.Context, *ec2.DescribeRegionsInput, ...func(*ec2.Options)) (*ec2.DescribeRegionsOutput, error) {
+	out := &ec2.DescribeRegionsOutput{}
+	for _, n := range d {
+		out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(n), OptInStatus: aws.String("opt-in-not-required")})
+	}
+	return out, nil
+}
+
+// The live view plans the regions the deployment reads: those of
+// CLOUDSCOPE_REGIONS, less CLOUDSCOPE_SKIP_REGIONS (a region a service
+// control policy denies is not tried); it lists no resources itself.
+func TestTheLiveViewPlansTheDeploymentsRegions(t *testing.T) {
+	list := regions.New(func() regions.API { return describeRegions{"us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"} }, 0, nil)
+	names := func(f resourcequery.RegionFilter) string {
+		rs, err := regionsOnly{List: list, filter: f}.Regions(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Name)
+		}
+		return fmt.Sprint(out)
+	}
+	for f, want := range map[*resourcequery.RegionFilter]string{
+		{}:                            "[ap-south-1 eu-west-1 sa-east-1 us-east-1]",
+		{Skip: []string{"sa-east-1"}}: "[ap-south-1 eu-west-1 us-east-1]",
+		{Only: []string{"eu-west-1", "us-east-1"}}: "[eu-west-1 us-east-1]",
+	} {
+		if got := names(*f); got != want {
+			t.Errorf("%+v: %s; want %s", *f, got, want)
+		}
+	}
+	// The cached list is left whole for the next view.
+	if got := names(resourcequery.RegionFilter{}); got != "[ap-south-1 eu-west-1 sa-east-1 us-east-1]" {
+		t.Errorf("after filtering, the list is %s", got)
+	}
+	if _, err := (regionsOnly{List: list}).Discover(context.Background(), resourcequery.Query{}); err == nil {
+		t.Error("the bottlenecks function listed resources")
 	}
 }
