@@ -176,11 +176,11 @@ func (f OrganizationSettings) Validate() error {
 	return nil
 }
 
-// OrganizationScan is every scan, of one account or many: the plan bucket,
+// Scans is every scan, of one account or many: the plan bucket,
 // the state machine (plan -> Distributed Map of shards -> finalize), and,
 // with cloudscope:accounts other than self, the StackSet that gives every
 // member account the role the scan reads it through (nil otherwise).
-type OrganizationScan struct {
+type Scans struct {
 	constructs.Construct
 	Plans        awss3.Bucket
 	StateMachine awsstepfunctions.StateMachine
@@ -195,13 +195,13 @@ var sharedLambdaErrors = []string{
 	"Lambda.ClientExecutionTimeoutException",
 }
 
-// NewOrganizationScan builds the scan for the plan, shard and finalize
-// functions of fns, lets the function whose manifest says so start it
-// (bottlenecks: POST /scans),
-// and alarms on the topic when an execution fails.
-func NewOrganizationScan(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, fns *Compute, alerts *Alerts) *OrganizationScan {
+// NewScans builds the scan for the plan, shard and finalize functions of
+// fns, lets the function whose manifest says so start it (bottlenecks: POST
+// /scans) and invoke the shard function (its live view), and alarms on the
+// topic when an execution fails.
+func NewScans(scope constructs.Construct, id string, s Settings, retention awslogs.RetentionDays, fns *Compute, alerts *Alerts) *Scans {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	f := &OrganizationScan{Construct: c}
+	f := &Scans{Construct: c}
 	plan, shard, finalize := fns.ByName["plan"], fns.ByName["shard"], fns.ByName["finalize"]
 
 	// The plan: one JSON array of shards per scan, read by the map's item

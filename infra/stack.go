@@ -74,8 +74,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	// Every scan, of one account or many, runs on the state machine. The
 	// construct keeps its first id, "Fleet": another id would replace the
 	// deployed bucket, state machine and StackSet.
-	org := NewOrganizationScan(stack, "Fleet", s, retention, fns, alerts)
-	NewSchedule(stack, "Schedule", s, org, alerts)
+	scans := NewScans(stack, "Fleet", s, retention, fns, alerts)
+	NewSchedule(stack, "Schedule", s, scans, alerts)
 	var dash *Dashboard
 	if s.Dashboard {
 		dash = NewDashboard(stack, "Dashboard", s, retention, fns)
@@ -343,7 +343,7 @@ func addRoutes(api awsapigatewayv2.HttpApi, functions *Compute, authorizer awsap
 // same scan (its plan finds it stored, or running). A delivery that fails
 // is retried, then kept in a queue; a message there alarms. A scan that
 // fails alarms through the state machine's own alarms (organization.go).
-func NewSchedule(scope constructs.Construct, id string, s Settings, org *OrganizationScan, alerts *Alerts) {
+func NewSchedule(scope constructs.Construct, id string, s Settings, scans *Scans, alerts *Alerts) {
 	stack := constructs.NewConstruct(scope, jsii.String(id))
 	topic := alerts.Topic
 	dlq := awssqs.NewQueue(stack, jsii.String("ScanDeadLetters"), &awssqs.QueueProps{
@@ -354,7 +354,7 @@ func NewSchedule(scope constructs.Construct, id string, s Settings, org *Organiz
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.Schedule)),
 		Description: jsii.String("cloudscope: the daily full scan"),
 	})
-	rule.AddTarget(awseventstargets.NewSfnStateMachine(org.StateMachine, &awseventstargets.SfnStateMachineProps{
+	rule.AddTarget(awseventstargets.NewSfnStateMachine(scans.StateMachine, &awseventstargets.SfnStateMachineProps{
 		Input:         awsevents.RuleTargetInput_FromObject(map[string]any{"scan_id": awsevents.EventField_FromPath(jsii.String("$.id"))}),
 		RetryAttempts: jsii.Number(2), MaxEventAge: awscdk.Duration_Hours(jsii.Number(2)), DeadLetterQueue: dlq,
 	}))

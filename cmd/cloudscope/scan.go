@@ -88,7 +88,7 @@ func scanCmd(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := services.OrganizationScan(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
+	res, err := services.Engine(env.conf, clients, kept, parts, costSvc, local.Records, progress).Scan(ctx, scan.NewID("cli", time.Now()), nil)
 	if err != nil {
 		return err
 	}

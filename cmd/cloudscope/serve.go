@@ -145,7 +145,7 @@ func newAPI(ctx context.Context, env *environment, clients *awsconf.Clients, rea
 	if err != nil {
 		return nil, err
 	}
-	engine := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
+	engine := services.Engine(conf, clients, store, parts, services.Costs(conf, clients, env.local.CostCache), env.local.Records, nil)
 	start := func(*scan.Scanner) func(context.Context, string) error {
 		return engine.InBackground(ctx, 4*time.Hour, failed)
 	}

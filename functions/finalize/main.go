@@ -1,4 +1,4 @@
-// Command finalize is the last state of the organization scan's state machine: the
+// Command finalize is the last state of the scan's state machine: the
 // snapshot of every shard's part, the costs by account, the diff and one
 // notification.
 package main

@@ -1,4 +1,4 @@
-// Command plan is the first state of the organization scan's state machine: it
+// Command plan is the first state of the scan's state machine: it
 // lists the scan's shards (accounts by enabled regions) and writes them to
 // the plan bucket, where the Distributed Map reads them.
 package main

@@ -1,6 +1,8 @@
-// Command shard is the organization scan's unit of work, run by the state
-// machine's Distributed Map once per item: one account's one region (or some
-// of its types), stored as the scan's part.
+// Command shard is the scan's unit of work, run by the state machine's
+// Distributed Map once per item: one account's one region (or some of its
+// types), stored as the scan's part; and, asked live by the bottlenecks
+// function's live view, the same work answered with its part, nothing
+// stored.
 package main
 
 import (

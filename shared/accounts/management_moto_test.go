@@ -134,7 +134,7 @@ func TestMotoDelegatedAdministratorReadsTheManagementAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := memstore.New()
-	engine := services.OrganizationScan(conf, scanner, store, store, services.Costs(conf, scanner, nil), nil, nil)
+	engine := services.Engine(conf, scanner, store, store, services.Costs(conf, scanner, nil), nil, nil)
 	if _, err := engine.Scan(ctx, "delegated-1", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package regions lists the regions enabled for an account (EC2's
 // DescribeRegions, cached) and checks region names against them. Discovery
 // lists through it, and a function that only checks region names (metrics)
-// or lists each account's regions (the organization scan's plan) links EC2
+// or lists each account's regions (the scan's plan) links EC2
 // alone for it.
 package regions
 

@@ -1,5 +1,5 @@
 // Package s3items writes JSON documents to one S3 bucket: the plan bucket,
-// where the organization scan's plan state leaves the shards for the state
+// where the scan's plan state leaves the shards for the state
 // machine's Distributed Map to read (a plan of thousands of shards is past
 // the 256 KiB a state may pass on). The bucket is encrypted by default and
 // expires its objects; this package only writes.

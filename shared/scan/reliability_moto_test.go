@@ -64,7 +64,7 @@ func api(t *testing.T, conf appconfig.Config, clients *awsconf.Clients) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := services.OrganizationScan(conf, clients, store, parts, services.Costs(conf, clients, nil), nil, nil)
+	engine := services.Engine(conf, clients, store, parts, services.Costs(conf, clients, nil), nil, nil)
 	start := func(*scan.Scanner) func(context.Context, string) error {
 		return engine.InBackground(t.Context(), 5*time.Minute, func(id string, err error) { t.Logf("scan %s: %v", id, err) })
 	}

@@ -148,7 +148,7 @@ type Progress struct {
 	Detail      string `json:"detail"`
 	RegionsDone int    `json:"regions_done"`
 	Regions     int    `json:"regions"` // the total, when the step goes region by region
-	// Shards, in an organization scan, says how many shards are done, failed and planned.
+	// Shards says how many of the scan's shards are done, failed and planned.
 	Shards *cloudscope.ShardProgress `json:"shards,omitempty"`
 }
 

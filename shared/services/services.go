@@ -124,14 +124,14 @@ func Scanner(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, 
 	return scan.New(deps)
 }
 
-// OrganizationScan is the engine of every scan, for conf.Accounts: self (the
+// Engine is the engine of every scan, for conf.Accounts: self (the
 // default) is a plan of the credentials' own account; otherwise the
 // accounts reached from clients (the management account's, or a delegated
 // administrator's) through the member role, discovery and metrics built
 // over each account's clients, costs from the management account, the parts
 // kept in parts, the snapshots in store and the records in records (nil:
 // where Records puts them).
-func OrganizationScan(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts scan.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Engine {
+func Engine(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, parts scan.PartStore, costSvc *costs.Service, records kv.Store, progress func(scan.Progress)) *scan.Engine {
 	members := accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients), accounts.Options{Role: conf.MemberRole})
 	d := conf.Discovery
 	d.Budget = 10 * time.Minute // a shard has the shard function's whole time, less the store and metrics

@@ -1,4 +1,4 @@
-// Package sfnstart starts the organization scan's state machine: one execution
+// Package sfnstart starts the scan's state machine: one execution
 // per scan, named after the scan's id, so that a scan started twice (POST
 // /scans retried, a repeated delivery) runs once.
 package sfnstart

@@ -1,7 +1,8 @@
 // Package shardstate is every scan's unit of work, run by the
 // state machine's Distributed Map once per item: one account's one region
-// (or some of its types), stored as the scan's part. This is its manifest
-// and its builder.
+// (or some of its types), stored as the scan's part; the bottlenecks
+// function's live view has it run its shards too, answered and not stored
+// (scanapp.ShardRequest's live). This is its manifest and its builder.
 package shardstate
 
 import (
@@ -40,7 +41,8 @@ var Manifest = appconfig.Manifest{
 		Table: appconfig.Union(dynamostore.PartIAMActions, dynamostore.ShardProgressIAMActions, dynamostore.PriceCacheIAMActions)},
 }
 
-// Handler is the shard state's: one shard, stored as the scan's part.
+// Handler is the shard state's: one shard, stored as the scan's part (or,
+// asked live, answered).
 func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
 	store, err := stores.Store(conf, clients, nil) // the table, or no start
 	if err != nil {
