@@ -40,20 +40,21 @@ func (e *Engine) RunShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 	for _, f := range part.Findings {
 		part.Counts.BySeverity[f.Severity]++
 	}
+	return e.keep(ctx, part)
+}
+
+// keep stores a shard's part, counts the shard done (or failed: it read
+// nothing and has failures) and says what the part holds.
+func (e *Engine) keep(ctx context.Context, part *cloudscope.ShardPart) (*ShardSummary, error) {
 	if err := e.save(ctx, part); err != nil {
 		return nil, err
 	}
-	sum := summarize(part)
-	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
+	sum := &ShardSummary{Key: part.Shard.Key(), Resources: part.Counts.Resources, Findings: len(part.Findings),
+		Errors: len(part.Errors), Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
+	if err := e.d.Parts.ShardDone(ctx, part.Shard.ScanID, sum.Failed); err != nil {
 		return nil, err
 	}
 	return sum, nil
-}
-
-// summarize is what a shard reports of its part: its counts.
-func summarize(part *cloudscope.ShardPart) *ShardSummary {
-	return &ShardSummary{Key: part.Shard.Key(), Resources: part.Counts.Resources, Findings: len(part.Findings),
-		Errors: len(part.Errors), Failed: part.Listed == 0 && len(part.Errors) > 0, Calls: part.Calls}
 }
 
 // runShard runs shard sh of a scan run in this process: here (RunShard),
@@ -71,14 +72,7 @@ func (e *Engine) runShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 		return nil, fmt.Errorf("shard %s ran elsewhere and answered no part of its own", sh.Key())
 	}
 	part.Shard.ScanID = sh.ScanID
-	if err := e.save(ctx, part); err != nil {
-		return nil, err
-	}
-	sum := summarize(part)
-	if err := e.d.Parts.ShardDone(ctx, sh.ScanID, sum.Failed); err != nil {
-		return nil, err
-	}
-	return sum, nil
+	return e.keep(ctx, part)
 }
 
 // LiveShard runs shard sh as RunShard does, and stores nothing: it answers
