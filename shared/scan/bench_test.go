@@ -5,27 +5,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
-	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
@@ -43,151 +28,25 @@ import (
 	"github.com/cloudscope/cloudscope/shared/snsnotify"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
 	"github.com/cloudscope/cloudscope/shared/testkit/ddbstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/fleetstub"
 )
 
-// synthetic is an account of 4 regions x (1,500 instances, 500 databases,
-// 500 functions): 10,000 resources, every page and every metric served
-// from memory.
-type synthetic struct {
-	regions             []string
-	instances, dbs, fns int
-	stamps              []time.Time
-	values              map[string][]float64 // per metric name
-	// table, when set, is the DynamoDB table the snapshot store writes to
-	// and reads back.
-	table *ddbstub.Table
-}
-
 // level is each metric's value in the synthetic account: a healthy one, but
-// for the few functions that are throttled.
+// for the first ten functions, throttled every hour.
 var level = map[string]float64{"CPUUtilization": 35, "NetworkIn": 2e8, "NetworkOut": 3e8, "StatusCheckFailed": 0,
 	"DatabaseConnections": 25, "FreeStorageSpace": 60e9, "Invocations": 1000, "Errors": 2, "Throttles": 0, "Duration": 350}
 
-func pageOf(token *string, size, total int) (int, int, *string) {
-	start := 0
-	if token != nil {
-		start, _ = strconv.Atoi(*token)
-	}
-	end := min(start+size, total)
-	if end < total {
-		return start, end, aws.String(strconv.Itoa(end))
-	}
-	return start, end, nil
-}
-
-func (a *synthetic) handle(ctx context.Context, c awsstub.Call) (any, error) {
-	switch in := c.Input.(type) {
-	case *ec2.DescribeRegionsInput:
-		out := &ec2.DescribeRegionsOutput{}
-		for _, r := range a.regions {
-			out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(r), OptInStatus: aws.String("opt-in-not-required")})
-		}
-		return out, nil
-	case *ec2.DescribeInstancesInput:
-		start, end, next := pageOf(in.NextToken, int(aws.ToInt32(in.MaxResults)), a.instances)
-		out := &ec2.DescribeInstancesOutput{NextToken: next}
-		for i := start; i < end; i++ {
-			out.Reservations = append(out.Reservations, ec2types.Reservation{OwnerId: aws.String("111122223333"), Instances: []ec2types.Instance{{
-				InstanceId: aws.String(fmt.Sprintf("i-%017x", i)), InstanceType: ec2types.InstanceTypeM5Large,
-				State: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning}}}})
-		}
-		return out, nil
-	case *rds.DescribeDBInstancesInput:
-		start, end, next := pageOf(in.Marker, int(aws.ToInt32(in.MaxRecords)), a.dbs)
-		out := &rds.DescribeDBInstancesOutput{Marker: next}
-		for i := start; i < end; i++ {
-			out.DBInstances = append(out.DBInstances, rdstypes.DBInstance{DBInstanceIdentifier: aws.String(fmt.Sprintf("db-%05d", i)),
-				DBInstanceClass: aws.String("db.m5.large"), Engine: aws.String("postgres"), DBInstanceStatus: aws.String("available"), AllocatedStorage: aws.Int32(100)})
-		}
-		return out, nil
-	case *lambda.ListFunctionsInput:
-		start, end, next := pageOf(in.Marker, int(aws.ToInt32(in.MaxItems)), a.fns)
-		out := &lambda.ListFunctionsOutput{NextMarker: next}
-		for i := start; i < end; i++ {
-			out.Functions = append(out.Functions, lambdatypes.FunctionConfiguration{FunctionName: aws.String(fmt.Sprintf("fn-%05d", i)),
-				MemorySize: aws.Int32(256), Timeout: aws.Int32(30)})
-		}
-		return out, nil
-	case *s3.ListBucketsInput:
-		return &s3.ListBucketsOutput{}, nil
-	case *cloudwatch.GetMetricDataInput:
-		out := &cloudwatch.GetMetricDataOutput{}
-		for _, q := range in.MetricDataQueries {
-			// Every series is the same 14 days of hourly points, shared: the
-			// stub stands in for AWS and should cost the benchmark nothing.
-			values := a.series(aws.ToString(q.MetricStat.Metric.MetricName), aws.ToString(q.MetricStat.Metric.Dimensions[0].Value))
-			out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete,
-				Timestamps: a.stamps, Values: values})
-		}
-		return out, nil
-	case *costexplorer.GetCostAndUsageInput:
-		return &costexplorer.GetCostAndUsageOutput{}, nil
-	case *sns.PublishInput:
-		return &sns.PublishOutput{}, nil
-	}
-	if c.Service == "DynamoDB" && a.table != nil && !listedBy[action(c)] { // the snapshot store
-		return a.table.Handler()(ctx, c)
-	}
-	if listedBy[action(c)] { // the other types discovery lists: none in this account
-		if out, ok := awsstub.EmptyOutput(c, listClients...); ok {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("synthetic account: unexpected %s.%s", c.Service, c.Operation)
-}
-
-// series is the points the account serves for a metric of a resource:
-// the metric's level every hour, but for the throttles of the first ten
-// functions, busy.
-func (a *synthetic) series(name, id string) []float64 {
-	if name == "Throttles" && id < "fn-00010" {
-		return a.values["busy"]
-	}
-	return a.values[name]
-}
-
-// listedBy is every call discovery's types say their listing makes (their
-// IAM actions), as "service:Operation": the stub answers those it does not
-// serve with an empty page, so a type added to discovery is listed (empty)
-// here without a change.
-var listedBy = func() map[string]bool {
-	out := map[string]bool{}
-	for _, t := range discovery.Types() {
-		for _, a := range t.IAMActions {
-			out[a] = true
-		}
-	}
-	return out
-}()
-
-// action is a call's IAM action: the SDK service id as IAM's prefix
-// ("Elastic Load Balancing v2" and "Elastic Load Balancing" are both
-// elasticloadbalancing), and S3's ListBuckets is s3:ListAllMyBuckets.
-func action(c awsstub.Call) string {
-	prefix := strings.TrimSuffix(strings.ToLower(strings.ReplaceAll(c.Service, " ", "")), "v2")
-	if prefix == "s3" && c.Operation == "ListBuckets" {
-		return "s3:ListAllMyBuckets"
-	}
-	return prefix + ":" + c.Operation
-}
-
-// listClients are the clients whose operations discovery calls, for
-// awsstub.EmptyOutput to find each operation's output type.
-var listClients = []any{(*ec2.Client)(nil), (*rds.Client)(nil), (*lambda.Client)(nil), (*s3.Client)(nil),
-	(*dynamodb.Client)(nil), (*elasticloadbalancingv2.Client)(nil), (*elasticloadbalancing.Client)(nil)}
-
 // newSynthetic is an account of len(regions) x (instances, dbs, fns), with
-// 14 days of hourly points for every metric.
-func newSynthetic(regions []string, instances, dbs, fns int) *synthetic {
-	end := time.Now().UTC().Truncate(time.Hour)
-	acct := &synthetic{regions: regions, instances: instances, dbs: dbs, fns: fns, values: map[string][]float64{}}
-	for t := end.Add(-scan.Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
-		acct.stamps = append(acct.stamps, t)
-		for name, v := range level {
-			acct.values[name] = append(acct.values[name], v)
+// scan.Days of hourly points for every metric at its level.
+func newSynthetic(regions []string, instances, dbs, fns int) *fleetstub.Account {
+	byName := fleetstub.ByName(level)
+	acct := fleetstub.New(regions, instances, dbs, fns, scan.Days, func(name, id string) (float64, bool) {
+		if name == "Throttles" && id < "fn-00010" {
+			return 12, true // busy
 		}
-		acct.values["busy"] = append(acct.values["busy"], 12)
-	}
+		return byName(name, id)
+	})
+	acct.Owner = "111122223333"
 	return acct
 }
 
@@ -205,7 +64,7 @@ func BenchmarkScan10000Resources(b *testing.B) {
 	var parts int
 	for b.Loop() {
 		calls = &awsstub.Counter{}
-		acct.table = ddbstub.New()
+		acct.Table = ddbstub.New()
 		batched.Store(0)
 		partial.Store(0)
 		handle := func(ctx context.Context, c awsstub.Call) (any, error) {
@@ -219,7 +78,7 @@ func BenchmarkScan10000Resources(b *testing.B) {
 					partial.Add(1)
 				}
 			}
-			return acct.handle(ctx, c)
+			return acct.Handle(ctx, c)
 		}
 		clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, handle)))
 		store := dynamostore.NewSnapshotStore(dynamodbclient.Home(clients), "cloudscope", 0, nil)
@@ -306,7 +165,7 @@ func BenchmarkScan10000Resources(b *testing.B) {
 // the series acct serves for the first), per period and window, the
 // queries in calls of at most 500 (fewer when the series are long, as one
 // response holds 100,800 points).
-func plannedReads(acct *synthetic, snap *cloudscope.Snapshot) (calls int, queries int64) {
+func plannedReads(acct *fleetstub.Account, snap *cloudscope.Snapshot) (calls int, queries int64) {
 	end := snap.StartedAt.UTC().Truncate(time.Hour)
 	env := bottleneck.ReadEnv{Thresholds: bottleneck.Defaults, Now: end}
 	byRegion := map[string][]cloudscope.Resource{}
@@ -346,11 +205,11 @@ func plannedReads(acct *synthetic, snap *cloudscope.Snapshot) (calls int, querie
 				for i, reads := range planned {
 					for _, rd := range reads {
 						ms := cloudscope.MetricSeries{Name: rd.Name, Namespace: rd.Namespace, Period: rd.PeriodS, Stats: map[string][]cloudscope.Point{}}
-						values := acct.series(rd.Name, chunk[i].ID)
+						values, _ := acct.Values(rd.Name, chunk[i].ID)
 						for _, st := range rd.Stats {
 							pts := make([]cloudscope.Point, 0, len(values))
 							for k, v := range values {
-								if t := acct.stamps[k]; !t.Before(end.Add(-time.Duration(rd.WindowD)*24*time.Hour)) && t.Before(end) {
+								if t := acct.Stamps[k]; !t.Before(end.Add(-time.Duration(rd.WindowD)*24*time.Hour)) && t.Before(end) {
 									pts = append(pts, cloudscope.Point{T: cloudscope.At(t), V: v})
 								}
 							}
@@ -378,7 +237,7 @@ func plannedReads(acct *synthetic, snap *cloudscope.Snapshot) (calls int, querie
 func BenchmarkScanCriticalChain(b *testing.B) {
 	acct := newSynthetic([]string{"eu-west-1", "us-east-1", "us-west-2"}, 400, 100, 50)
 	run := func(latency time.Duration) (time.Duration, *cloudscope.Snapshot) {
-		clients := awsstub.Clients(awsstub.Delay(latency, acct.handle))
+		clients := awsstub.Clients(awsstub.Delay(latency, acct.Handle))
 		sc := scan.New(scan.Deps{
 			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{Budget: time.Minute}),
 			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{}),
@@ -455,7 +314,7 @@ func BenchmarkScanBill(b *testing.B) {
 	}
 	scanOf := func(instances, dbs, fns int) measured {
 		acct := newSynthetic(regions, instances, dbs, fns)
-		clients := awsstub.Clients(awsstub.Delay(50*time.Millisecond, acct.handle))
+		clients := awsstub.Clients(awsstub.Delay(50*time.Millisecond, acct.Handle))
 		sc := scan.New(scan.Deps{
 			Discovery:  discovery.New(discovery.ClientsFrom(clients), resourcequery.Options{Budget: time.Minute}),
 			Metrics:    metrics.New(metrics.ClientsFrom(clients), metricquery.Options{}),

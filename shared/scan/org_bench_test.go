@@ -11,17 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/bill"
@@ -32,22 +21,12 @@ import (
 	"github.com/cloudscope/cloudscope/shared/metrics"
 	"github.com/cloudscope/cloudscope/shared/metrics/metricquery"
 	"github.com/cloudscope/cloudscope/shared/testkit/awsstub"
+	"github.com/cloudscope/cloudscope/shared/testkit/fleetstub"
 )
 
 // The regions of the simulated organization's accounts.
 var benchRegions = []string{"ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
 	"ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"}
-
-// stubAccount is one account whose every region has the same instances,
-// databases and functions, every page and metric served from memory.
-type stubAccount struct {
-	instances, dbs, fns int
-	stamps              []time.Time
-	values              []float64
-	// healthy, when set, gives each metric its own value by name (see
-	// healthyValues) instead of 35 for every series.
-	healthy map[string][]float64
-}
 
 // healthyValues are a healthy fleet's series, by metric name: CPU at 35%,
 // no failed status check, a database with 50 GB free and 20 connections,
@@ -58,92 +37,16 @@ var healthyValues = map[string]float64{
 	"Throttles": 0, "Errors": 0, "Invocations": 1000, "Duration": 200,
 }
 
-// withHealthySeries makes a's every metric healthy (healthyValues).
-func (a *stubAccount) withHealthySeries() *stubAccount {
-	a.healthy = map[string][]float64{}
-	for name, v := range healthyValues {
-		vs := make([]float64, len(a.stamps))
-		for i := range vs {
-			vs[i] = v
-		}
-		a.healthy[name] = vs
+// newStubAccount is one account of the organization model: in each of its
+// 17 regions, the same instances, databases and functions, every series at
+// 35 (every rule that can fire on it fires), or, healthy, at
+// healthyValues.
+func newStubAccount(instances, dbs, fns int, healthy bool) *fleetstub.Account {
+	level := fleetstub.Everywhere(35)
+	if healthy {
+		level = fleetstub.ByName(healthyValues)
 	}
-	return a
-}
-
-func newStubAccount(instances, dbs, fns int) *stubAccount {
-	a := &stubAccount{instances: instances, dbs: dbs, fns: fns}
-	end := time.Now().UTC().Truncate(time.Hour)
-	for t := end.Add(-Days * 24 * time.Hour); t.Before(end); t = t.Add(time.Hour) {
-		a.stamps = append(a.stamps, t)
-		a.values = append(a.values, 35)
-	}
-	return a
-}
-
-func page(token *string, size, total int) (int, int, *string) {
-	start := 0
-	if token != nil {
-		start, _ = strconv.Atoi(*token)
-	}
-	end := min(start+size, total)
-	if end < total {
-		return start, end, aws.String(strconv.Itoa(end))
-	}
-	return start, end, nil
-}
-
-func (a *stubAccount) handle(_ context.Context, c awsstub.Call) (any, error) {
-	switch in := c.Input.(type) {
-	case *ec2.DescribeRegionsInput:
-		out := &ec2.DescribeRegionsOutput{}
-		for _, r := range benchRegions {
-			out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(r), OptInStatus: aws.String("opt-in-not-required")})
-		}
-		return out, nil
-	case *ec2.DescribeInstancesInput:
-		start, end, next := page(in.NextToken, int(aws.ToInt32(in.MaxResults)), a.instances)
-		out := &ec2.DescribeInstancesOutput{NextToken: next}
-		for i := start; i < end; i++ {
-			out.Reservations = append(out.Reservations, ec2types.Reservation{Instances: []ec2types.Instance{{
-				InstanceId: aws.String(fmt.Sprintf("i-%017x", i)), InstanceType: ec2types.InstanceTypeM5Large,
-				State: &ec2types.InstanceState{Name: ec2types.InstanceStateNameRunning}}}})
-		}
-		return out, nil
-	case *rds.DescribeDBInstancesInput:
-		start, end, next := page(in.Marker, int(aws.ToInt32(in.MaxRecords)), a.dbs)
-		out := &rds.DescribeDBInstancesOutput{Marker: next}
-		for i := start; i < end; i++ {
-			out.DBInstances = append(out.DBInstances, rdstypes.DBInstance{DBInstanceIdentifier: aws.String(fmt.Sprintf("db-%05d", i)),
-				DBInstanceClass: aws.String("db.m5.large"), Engine: aws.String("postgres"), DBInstanceStatus: aws.String("available"), AllocatedStorage: aws.Int32(100)})
-		}
-		return out, nil
-	case *lambda.ListFunctionsInput:
-		start, end, next := page(in.Marker, int(aws.ToInt32(in.MaxItems)), a.fns)
-		out := &lambda.ListFunctionsOutput{NextMarker: next}
-		for i := start; i < end; i++ {
-			out.Functions = append(out.Functions, lambdatypes.FunctionConfiguration{FunctionName: aws.String(fmt.Sprintf("fn-%05d", i)),
-				MemorySize: aws.Int32(256), Timeout: aws.Int32(30)})
-		}
-		return out, nil
-	case *s3.ListBucketsInput:
-		return &s3.ListBucketsOutput{}, nil
-	case *cloudwatch.GetMetricDataInput:
-		out := &cloudwatch.GetMetricDataOutput{}
-		for _, q := range in.MetricDataQueries {
-			values := a.values
-			if a.healthy != nil {
-				values = a.healthy[aws.ToString(q.MetricStat.Metric.MetricName)]
-				if values == nil {
-					return nil, fmt.Errorf("stub account: no healthy series of %s", aws.ToString(q.MetricStat.Metric.MetricName))
-				}
-			}
-			out.MetricDataResults = append(out.MetricDataResults, cwtypes.MetricDataResult{Id: q.Id, StatusCode: cwtypes.StatusCodeComplete,
-				Timestamps: a.stamps, Values: values})
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("stub account: unexpected %s.%s", c.Service, c.Operation)
+	return fleetstub.New(benchRegions, instances, dbs, fns, Days, level)
 }
 
 // oneAccount is an Accounts of one account whose clients are stubs.
@@ -154,8 +57,8 @@ func (o oneAccount) Resolve(context.Context) (*accountset.Resolved, error) {
 }
 func (o oneAccount) Clients(context.Context, string) (*awsconf.Clients, error) { return o.clients, nil }
 
-func benchEngine(a *stubAccount, calls *awsstub.Counter, parts *partStore, chunk int) *Engine {
-	clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, a.handle)))
+func benchEngine(a *fleetstub.Account, calls *awsstub.Counter, parts *partStore, chunk int) *Engine {
+	clients := awsstub.Clients(calls.Wrap(awsstub.Delay(50*time.Millisecond, a.Handle)))
 	return NewEngine(EngineDeps{
 		Accounts: oneAccount{clients},
 		Discovery: func(c *awsconf.Clients) Discoverer {
@@ -202,7 +105,7 @@ func peakHeap(fn func()) uint64 {
 // per call: its time, calls and peak heap, and the modeled wall time of
 // 17,000 such shards at MaxConcurrency 100 and 500.
 func BenchmarkShardOfTheOrganization(b *testing.B) {
-	a := newStubAccount(30, 15, 14)
+	a := newStubAccount(30, 15, 14, false)
 	var durations []time.Duration
 	var peak uint64
 	var calls *awsstub.Counter
@@ -283,7 +186,7 @@ func BenchmarkShardOfTheOrganization(b *testing.B) {
 // metricsBefore is the metrics requested reading every rule metric of
 // the resources' targets (as scans did before the rules declared their
 // reads), from the stub account.
-func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource) int64 {
+func metricsBefore(b *testing.B, a *fleetstub.Account, resources []cloudscope.Resource) int64 {
 	var targets []metricquery.Target
 	for _, r := range resources {
 		if t, ok := target(r); ok {
@@ -291,7 +194,7 @@ func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource
 			targets = append(targets, t)
 		}
 	}
-	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.handle)), metricquery.Options{})
+	f := metrics.New(metrics.ClientsFrom(awsstub.Clients(a.Handle)), metricquery.Options{})
 	res, err := f.Fetch(context.Background(), metricquery.Request{Region: "eu-west-1", Targets: targets, Window: metricsWindow(time.Now()),
 		Metrics: slices.Clone(ruleMetrics), ForRules: true})
 	if err != nil {
@@ -305,7 +208,7 @@ func metricsBefore(b *testing.B, a *stubAccount, resources []cloudscope.Resource
 // 100,000 resources in 4 regions, per region) read with metrics judged
 // 1,000 resources at a time, and all at once: the peak heap of each.
 func BenchmarkLargeShard(b *testing.B) {
-	a := newStubAccount(15000, 5000, 5000)
+	a := newStubAccount(15000, 5000, 5000, false)
 	for _, chunk := range []int{1000, 25000} {
 		b.Run(fmt.Sprintf("chunk-%d", chunk), func(b *testing.B) {
 			var peak uint64
@@ -500,7 +403,7 @@ func BenchmarkMapShardsPerAccount(b *testing.B) {
 // status checks; a database's connections, CPU and free storage; a
 // function's throttles, errors and p99 duration).
 func BenchmarkHealthyShardOfTheOrganization(b *testing.B) {
-	a := newStubAccount(30, 15, 14).withHealthySeries()
+	a := newStubAccount(30, 15, 14, true)
 	var part cloudscope.ShardPart
 	var calls *awsstub.Counter
 	for b.Loop() {
