@@ -182,6 +182,11 @@ func TestBootstrapServesFixtures(t *testing.T) {
 			if hs, err := store.List(ctx, 10); err != nil || len(hs) != 1 {
 				t.Errorf("after the live view the store lists %d snapshots (%v)", len(hs), err)
 			}
+			parts := 0
+			_ = store.PartSummaries(ctx, "live", func(cloudscope.ShardPart) error { parts++; return nil })
+			if st, err := store.Status(ctx, "live"); parts != 0 || st != nil || err != nil {
+				t.Errorf("the live view stored %d parts and the status %+v (%v)", parts, st, err)
+			}
 		}),
 		"get-bottlenecks-bad-severity.json": lambdatest.Fails(400, "invalid_parameter", "severity"),
 		"get-snapshot-unknown.json":         lambdatest.Fails(404, "not_found", ""),

@@ -117,6 +117,8 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	eu := instance("i-eu")
 	eu.Region = "eu-west-1"
 	acct.resources = append(acct.resources, eu, cloudscope.Resource{Type: cloudscope.S3, ID: "logs-eu", Region: "eu-west-1"})
+	account := func(context.Context) (string, error) { return "111122223333", nil }
+	here.who = &identity{lookup: account}
 	ctx := context.Background()
 	want, err := here.Evaluate(ctx, "live", nil)
 	if err != nil {
@@ -125,18 +127,21 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	there := here.oneAccount(nil) // the shard function's engine
 	var sent []string
 	var mu sync.Mutex
-	front := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now),
-		Shards: func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
-			mu.Lock()
-			sent = append(sent, sh.Key())
-			mu.Unlock()
-			return there.LiveShard(ctx, sh, regions)
-		}})
+	elsewhere := func(run ShardRunner) *Scanner {
+		return New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond, Account: account,
+			Shards: func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
+				mu.Lock()
+				sent = append(sent, sh.Key())
+				mu.Unlock()
+				return run(ctx, sh, regions)
+			}})
+	}
+	front := elsewhere(there.LiveShard)
 	got, err := front.Evaluate(ctx, "live", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Sort(sent); !slices.Equal(sent, []string{"#eu-west-1", "#us-east-1", "#us-east-1#s3"}) {
+	if slices.Sort(sent); !slices.Equal(sent, []string{"111122223333#eu-west-1", "111122223333#us-east-1", "111122223333#us-east-1#s3"}) {
 		t.Errorf("shards sent %v; want the account's regions and its buckets'", sent)
 	}
 	ids := func(s *cloudscope.Snapshot) (out []string) {
@@ -167,21 +172,37 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Sort(sent); !slices.Equal(sent, []string{"#us-east-1", "#us-east-1#s3"}) || scopedThere.Counts.Resources != 2 ||
+	if slices.Sort(sent); !slices.Equal(sent, []string{"111122223333#us-east-1", "111122223333#us-east-1#s3"}) || scopedThere.Counts.Resources != 2 ||
 		scopedThere.Counts.Resources != scopedHere.Counts.Resources || scopedThere.Counts.ByType[cloudscope.S3] != 0 {
 		t.Errorf("us-east-1 alone: sent %v, %d resources (%v); in one process %d", sent, scopedThere.Counts.Resources, scopedThere.Counts.ByType, scopedHere.Counts.Resources)
 	}
 
-	refused := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond,
-		Shards: func(context.Context, cloudscope.Shard, []string) (*cloudscope.ShardPart, error) {
-			return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function failed")
-		}})
-	failed, err := refused.Evaluate(ctx, "live", nil)
-	if err != nil {
-		t.Fatal(err)
+	// A shard refused for a passing reason is sent once more; one refused
+	// for good is not (the view has 30 seconds); either is an error of
+	// the view, not a region quietly missing.
+	for code, tries := range map[cloudscope.ErrorCode]int{cloudscope.CodeUnavailable: 2, cloudscope.CodeTooLarge: 1} {
+		sent = nil
+		refused := elsewhere(func(context.Context, cloudscope.Shard, []string) (*cloudscope.ShardPart, error) {
+			return nil, cloudscope.Errorf(code, "the shard function refused")
+		})
+		failed, err := refused.Evaluate(ctx, "live", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if failed.Outcome != cloudscope.OutcomeFailed || len(failed.Errors) != 3 || failed.Errors[0].Service != "shard" || len(sent) != 3*tries {
+			t.Errorf("every shard refused (%s): %s, errors %+v, %d shards sent; want %d", code, failed.Outcome, failed.Errors, len(sent), 3*tries)
+		}
 	}
-	if failed.Outcome != cloudscope.OutcomeFailed || len(failed.Errors) != 3 || failed.Errors[0].Service != "shard" {
-		t.Errorf("every shard refused: %s, errors %+v", failed.Outcome, failed.Errors)
+
+	// Without its account a shard cannot be sent (the shard function
+	// refuses a shard that names none), and such a scanner never stores a
+	// scan: its parts come back without their resources.
+	anonymous := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Shards: there.LiveShard})
+	if _, err := anonymous.Evaluate(ctx, "live", nil); cloudscope.CodeOf(err) != cloudscope.CodeUnavailable {
+		t.Errorf("a live view of no known account: %v", err)
+	}
+	if _, err := front.Run(ctx, "scan-9", nil); err == nil {
+		t.Error("a scanner whose shards run elsewhere ran a stored scan")
 	}
 }
 

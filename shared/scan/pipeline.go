@@ -208,12 +208,14 @@ func (s *Scanner) readMetrics(ctx context.Context, f Fetcher, region string, tar
 }
 
 // span is a read's period (seconds) and window (days), as one number
-// that sorts by period, then window.
+// that sorts by period, then window: the period above 10 bits of days
+// (CloudWatch keeps 455 days at most), within 31 bits even for a day's
+// period.
 type span int
 
-func spanOf(periodS int32, days int) span { return span(int(periodS)<<20 | days&(1<<20-1)) }
-func (s span) period() int32              { return int32(s >> 20) }
-func (s span) days() int                  { return int(s) & (1<<20 - 1) }
+func spanOf(periodS int32, days int) span { return span(int(periodS)<<10 | days&(1<<10-1)) }
+func (s span) period() int32              { return int32(s >> 10) }
+func (s span) days() int                  { return int(s) & (1<<10 - 1) }
 
 // mergeSeries adds src's series to dst, a statistic read in a later round
 // to its metric's series.

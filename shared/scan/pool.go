@@ -80,7 +80,7 @@ func (e *Engine) inProcess(ctx context.Context, scanID string, tell func(Progres
 	one := countAccounts(shards) == 1
 	e.pool(ctx, shards, func(ctx context.Context, sh cloudscope.Shard) {
 		sum, err := e.runShard(ctx, sh)
-		if err != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && e.worthAgain(err) {
 			if sleep(ctx, e.opts.RetryPause) == nil {
 				sum, err = e.runShard(ctx, sh)
 			}

@@ -12,6 +12,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -115,11 +116,12 @@ type Deps struct {
 	// query once the snapshot is stored, and the notification tells the
 	// new confirmed ones.
 	Anomalies Anomalies
-	// Shards, when set, runs the shards of the scans this scanner runs in
-	// its process (Evaluate, Run) elsewhere: deployed, the bottlenecks
-	// function's live view has the shard function run each one, and links
-	// no discovery or metrics of its own. Discovery then needs only list
-	// the account's regions (the plan).
+	// Shards, when set, runs the shards of this scanner's live view
+	// (Evaluate) elsewhere: deployed, the bottlenecks function has the
+	// shard function run each one, and links no discovery or metrics of
+	// its own. Discovery then needs only list the account's regions (the
+	// plan), and Account is required (each shard names its account). Such a
+	// scanner does not Run: its parts come back without their resources.
 	Shards ShardRunner
 }
 
@@ -201,6 +203,11 @@ func (e *ErrScanRunning) Error() string {
 // GET /bottlenecks?source=live. It is the engine over a plan of the one
 // account (oneAccount), its parts kept in memory.
 func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*cloudscope.Snapshot, error) {
+	if s.d.Shards != nil && s.who.get(ctx) == "" {
+		// A shard run elsewhere names its account; the shard function
+		// refuses one without.
+		return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the live view could not learn which account it reads (sts GetCallerIdentity): try again")
+	}
 	return s.oneAccount(regions).Live(ctx, id)
 }
 
@@ -213,6 +220,11 @@ func (s *Scanner) Evaluate(ctx context.Context, id string, regions []string) (*c
 // only, and Run returns an error naming the step. Without a store it
 // stores nothing, as Evaluate. The result's snapshot holds its resources.
 func (s *Scanner) Run(ctx context.Context, id string, regions []string) (*Result, error) {
+	if s.d.Shards != nil {
+		// Parts answered from elsewhere hold no resources: a scan stored
+		// of them would have counts and no inventory.
+		return nil, errors.New("a scanner whose shards run elsewhere only evaluates: its scans run on the state machine")
+	}
 	e := s.oneAccount(regions)
 	if s.d.Store == nil {
 		snap, err := e.Live(ctx, id)

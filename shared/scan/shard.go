@@ -75,6 +75,15 @@ func (e *Engine) runShard(ctx context.Context, sh cloudscope.Shard) (*ShardSumma
 	return e.keep(ctx, part)
 }
 
+// worthAgain reports whether a shard that failed with err is worth one
+// more run: here, always (the part could not be stored); elsewhere, only
+// when its failure passes (a shard too large to answer, or a shard function
+// that failed on its own, would fail the same way, and the live view has
+// 30 seconds).
+func (e *Engine) worthAgain(err error) bool {
+	return e.d.Shards == nil || cloudscope.CodeOf(err).Transient()
+}
+
 // LiveShard runs shard sh as RunShard does, and stores nothing: it answers
 // the part, without its resources (the live view needs its findings,
 // undecided rules, errors and counts, and a region's resources may be many

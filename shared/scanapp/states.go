@@ -18,6 +18,7 @@ package scanapp
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/awserr"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
@@ -112,6 +113,9 @@ type ShardRequest struct {
 	// Regions, live only, are the regions the live view reads: the
 	// buckets' shard keeps only the buckets of those.
 	Regions []string `json:"regions,omitempty"`
+	// Deadline, live only, is when the live view stops waiting: the shard
+	// stops then too, rather than run on for its function's 15 minutes.
+	Deadline time.Time `json:"deadline,omitzero"`
 }
 
 // MapResult is what one shard returns to the map: a few counts, never its
@@ -191,6 +195,11 @@ func ShardHandler(e ShardRunner) func(ctx context.Context, req ShardRequest) (*M
 				if !cloudscope.ValidRegionName(r) {
 					return nil, fmt.Errorf("the live shard %s names an invalid region %.32q", s.Key(), r)
 				}
+			}
+			if !req.Deadline.IsZero() {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+				defer cancel()
 			}
 			part, err := e.LiveShard(ctx, s, req.Regions)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/scan"
@@ -25,6 +26,7 @@ type fakeEngine struct {
 	header   *cloudscope.SnapshotHeader
 	finErr   error
 	asked    []string
+	deadline time.Time // the live shard's context's
 }
 
 func (f *fakeEngine) Plan(_ context.Context, id string) ([]cloudscope.Shard, error) {
@@ -37,8 +39,9 @@ func (f *fakeEngine) RunShard(_ context.Context, s cloudscope.Shard) (*scan.Shar
 	return f.part, f.shardErr
 }
 
-func (f *fakeEngine) LiveShard(_ context.Context, s cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
+func (f *fakeEngine) LiveShard(ctx context.Context, s cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
 	f.asked = append(f.asked, fmt.Sprintf("live %s %v", s.Key(), regions))
+	f.deadline, _ = ctx.Deadline()
 	if f.shardErr != nil {
 		return nil, f.shardErr
 	}
@@ -250,6 +253,17 @@ func TestALiveShardAnswersItsPart(t *testing.T) {
 	if out, err := ShardHandler(eng)(context.Background(), ShardRequest{Shard: req.Shard}); err != nil || out.Part != nil {
 		t.Errorf("a map item answered %+v, %v", out, err)
 	}
+	// The view's deadline is the shard's.
+	req.Deadline = time.Now().Add(time.Minute).Truncate(time.Second)
+	raw, _ := json.Marshal(req)
+	var back ShardRequest
+	if json.Unmarshal(raw, &back) != nil || !back.Deadline.Equal(req.Deadline) {
+		t.Fatalf("the deadline does not travel: %s", raw)
+	}
+	if _, err := ShardHandler(eng)(context.Background(), back); err != nil || !eng.deadline.Equal(req.Deadline) {
+		t.Errorf("the live shard ran with the deadline %v; want %v (%v)", eng.deadline, req.Deadline, err)
+	}
+	eng.asked = eng.asked[:1]
 	// A region that is no region's name is refused before any work.
 	req.Regions = []string{"us-east-1", "../etc"}
 	if _, err := ShardHandler(eng)(context.Background(), req); err == nil || len(eng.asked) != 1 {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -37,7 +38,11 @@ const responseTooLarge = "Function.ResponseSizeTooLarge"
 // ARN).
 func New(api API, function string) scan.ShardRunner {
 	return func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
-		payload, err := json.Marshal(scanapp.ShardRequest{Shard: sh, Live: true, Regions: regions})
+		req := scanapp.ShardRequest{Shard: sh, Live: true, Regions: regions}
+		if d, ok := ctx.Deadline(); ok {
+			req.Deadline = d // the shard stops when the view stops waiting
+		}
+		payload, err := json.Marshal(req)
 		if err != nil {
 			return nil, err
 		}
@@ -53,13 +58,22 @@ func New(api API, function string) scan.ShardRunner {
 				Type    string `json:"errorType"`
 			}
 			_ = json.Unmarshal(out.Payload, &failed)
-			if failed.Type == responseTooLarge {
-				return nil, cloudscope.Errorf(cloudscope.CodeUnavailable,
-					"the findings of region %s are more than a live view can carry (6 MB): read the latest scan (GET /bottlenecks), or start one (POST /scans)", sh.Region)
+			switch {
+			case failed.Type == responseTooLarge:
+				what := "region " + sh.Region
+				if slices.Contains(sh.Types, cloudscope.S3) {
+					what = "the account's buckets"
+				}
+				return nil, cloudscope.Errorf(cloudscope.CodeTooLarge,
+					"the findings of %s are more than a live view can carry (6 MB): read the latest scan (GET /bottlenecks), or start one (POST /scans)", what)
+			case failed.Type == scanapp.RetryableErrorName:
+				// A failure that passes (throttled, unavailable, timed out):
+				// worth the engine's one more try.
+				return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function could not read shard %s for now: see its log", sh.Key())
 			}
 			// Its message stays in the shard function's log: it may carry
 			// AWS's own text, which names roles and accounts.
-			return nil, cloudscope.Errorf(cloudscope.CodeUnavailable, "the shard function failed on shard %s (%s %.100s): see its log", sh.Key(), aws.ToString(out.FunctionError), failed.Type)
+			return nil, cloudscope.Errorf(cloudscope.CodeUpstream, "the shard function failed on shard %s (%s %.100s): see its log", sh.Key(), aws.ToString(out.FunctionError), failed.Type)
 		}
 		var res scanapp.MapResult
 		if err := json.Unmarshal(out.Payload, &res); err != nil {

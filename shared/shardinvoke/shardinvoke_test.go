@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -31,6 +32,9 @@ var shard = cloudscope.Shard{ScanID: "live", AccountID: "123456789012", Region: 
 // shard function answered it.
 func TestAShardRunsLiveOnTheShardFunction(t *testing.T) {
 	var asked *lambda.InvokeInput
+	deadline := time.Now().Add(25 * time.Second).Truncate(time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 	run := New(invoke(func(in *lambda.InvokeInput) (*lambda.InvokeOutput, error) {
 		asked = in
 		var req scanapp.ShardRequest
@@ -42,14 +46,14 @@ func TestAShardRunsLiveOnTheShardFunction(t *testing.T) {
 		payload, _ := json.Marshal(scanapp.MapResult{Shard: req.Key(), Resources: 4, Findings: 1, Part: part})
 		return &lambda.InvokeOutput{StatusCode: 200, Payload: payload}, nil
 	}), "cloudscope-shard")
-	part, err := run(context.Background(), shard, []string{"eu-west-1"})
+	part, err := run(ctx, shard, []string{"eu-west-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var req scanapp.ShardRequest
 	if asked == nil || aws.ToString(asked.FunctionName) != "cloudscope-shard" || asked.InvocationType != types.InvocationTypeRequestResponse ||
 		json.Unmarshal(asked.Payload, &req) != nil || !req.Live || req.Key() != shard.Key() || req.ScanID != "live" ||
-		!slices.Equal(req.Regions, []string{"eu-west-1"}) {
+		!slices.Equal(req.Regions, []string{"eu-west-1"}) || !req.Deadline.Equal(deadline) {
 		t.Fatalf("asked %+v (%s)", asked, asked.Payload)
 	}
 	if part.Shard.Key() != shard.Key() || len(part.Findings) != 1 || part.Counts.Resources != 4 {
@@ -78,8 +82,12 @@ func TestTheShardFunctionsFailuresAreNamed(t *testing.T) {
 		"refused": {func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) {
 			return nil, awsstub.APIError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/x is not authorized")
 		}, cloudscope.CodeAccessDenied, "lambda Invoke"},
-		"failed":    {failed("Throttled", "sts AssumeRole into account 210987654321: denied"), cloudscope.CodeUnavailable, "Throttled"},
-		"too large": {failed("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size (6291556 bytes)."), cloudscope.CodeUnavailable, "6 MB"},
+		// A failure that passes (the shard function's Throttled) is worth
+		// the engine's one more try; any other is not.
+		"passing": {failed("Throttled", "sts AssumeRole into account 210987654321: throttled"), cloudscope.CodeUnavailable, "for now"},
+		"failed":  {failed("errorString", "sts AssumeRole into account 210987654321: denied"), cloudscope.CodeUpstream, "errorString"},
+		"too large": {failed("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size (6291556 bytes)."),
+			cloudscope.CodeTooLarge, "region eu-west-1 are more than a live view can carry (6 MB)"},
 		"no part": {func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) {
 			return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(`{"shard":"123456789012#eu-west-1","resources":4}`)}, nil
 		}, cloudscope.CodeInternal, "without its part"},
@@ -95,5 +103,12 @@ func TestTheShardFunctionsFailuresAreNamed(t *testing.T) {
 				t.Errorf("the message carries AWS's text: %v", ce.Message)
 			}
 		})
+	}
+	// The buckets' shard that is too large says so of the buckets, not of
+	// the home region it is filed under.
+	buckets := cloudscope.Shard{ScanID: "live", AccountID: "123456789012", Region: "us-east-1", Types: []cloudscope.ResourceType{cloudscope.S3}}
+	_, err := New(failed("Function.ResponseSizeTooLarge", ""), "cloudscope-shard")(context.Background(), buckets, nil)
+	if err == nil || !strings.Contains(err.Error(), "the account's buckets") {
+		t.Errorf("the buckets' shard too large: %v", err)
 	}
 }

@@ -11,13 +11,11 @@ package bottlenecksapi
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
-	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
@@ -41,7 +39,7 @@ var Manifest = appconfig.Manifest{
 		appconfig.Post("/scans"), appconfig.Get("/scans/{id}"), appconfig.Get("/savings"),
 	},
 	Function: appconfig.Function{Required: []string{appconfig.EnvTable, appconfig.EnvStateMachine, appconfig.EnvShardFunction},
-		Optional: []string{appconfig.EnvRetention, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts, appconfig.EnvRegions, appconfig.EnvSkipRegions}},
+		Optional: []string{appconfig.EnvRetention, appconfig.EnvRegionsAtOnce, appconfig.EnvAccounts}},
 	Grants: appconfig.Grants{Account: regions.IAMActions,
 		Table:             appconfig.Union(dynamostore.IAMActions, dynamostore.SnapshotReadIAMActions, dynamostore.StatusIAMActions, dynamostore.LeaseIAMActions, dynamostore.KVIAMActions),
 		StartsScanMachine: true, InvokesShards: true},
@@ -55,33 +53,17 @@ func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) 
 		return httpapi.Deps{}, err
 	}
 	enabled := regions.Of(clients)
-	live := scan.New(scan.Deps{Discovery: regionsOnly{List: enabled, filter: conf.Discovery.Regions}, Store: store, Account: stores.CallerAccount(clients), RegionsAtOnce: conf.RegionsAtOnce,
+	live := scan.New(scan.Deps{Discovery: regionsOnly{enabled}, Store: store, Account: stores.CallerAccount(clients), RegionsAtOnce: conf.RegionsAtOnce,
 		Shards: shardinvoke.New(lambdaclient.In(clients, clients.DefaultRegion()), conf.ShardFunction)})
 	return httpapi.Deps{Bottlenecks: &scan.Service{Scanner: live, Store: store, Start: StartStateMachine(clients, conf.StateMachine)},
 		Snapshots: SnapshotReads(store), Savings: stores.Savings(conf, clients, nil), Regions: enabled}, nil
 }
 
 // regionsOnly is the live view's discovery in this function: the plan
-// lists the account's regions that the deployment reads (CLOUDSCOPE_REGIONS,
-// CLOUDSCOPE_SKIP_REGIONS, as a scan's plan does); the shard function lists
-// their resources.
-type regionsOnly struct {
-	*regions.List
-	filter resourcequery.RegionFilter
-}
-
-func (r regionsOnly) Regions(ctx context.Context) ([]cloudscope.Region, error) {
-	enabled, err := r.List.Regions(ctx)
-	if err != nil || r.filter.Empty() {
-		return enabled, err
-	}
-	names := make([]string, len(enabled))
-	for i, e := range enabled {
-		names[i] = e.Name
-	}
-	read := r.filter.Select(names).Read
-	return slices.DeleteFunc(slices.Clone(enabled), func(e cloudscope.Region) bool { return !slices.Contains(read, e.Name) }), nil
-}
+// lists the account's enabled regions (or those the view names), as the
+// live view run in one process does; the shard function lists their
+// resources.
+type regionsOnly struct{ *regions.List }
 
 func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
 	return nil, errors.New("the bottlenecks function lists no resources: the shard function runs the live view's shards")

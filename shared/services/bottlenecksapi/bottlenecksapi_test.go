@@ -3,7 +3,6 @@ package bottlenecksapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,6 +42,19 @@ func TestPostScansStartsTheStateMachine(t *testing.T) {
 	}
 }
 
+// The live view in this function plans the account's regions and lists
+// no resources: the shard function does.
+func TestTheLiveViewListsNoResourcesHere(t *testing.T) {
+	list := regions.New(func() regions.API { return describeRegions{"us-east-1", "eu-west-1"} }, 0, nil)
+	rs, err := regionsOnly{list}.Regions(context.Background())
+	if err != nil || len(rs) != 2 || rs[0].Name != "eu-west-1" {
+		t.Errorf("regions %v %v", rs, err)
+	}
+	if _, err := (regionsOnly{list}).Discover(context.Background(), resourcequery.Query{}); err == nil {
+		t.Error("the bottlenecks function listed resources")
+	}
+}
+
 // describeRegions answers DescribeRegions with names, each enabled.
 type describeRegions []string
 
@@ -52,38 +64,4 @@ func (d describeRegions) DescribeRegions(context.Context, *ec2.DescribeRegionsIn
 		out.Regions = append(out.Regions, ec2types.Region{RegionName: aws.String(n), OptInStatus: aws.String("opt-in-not-required")})
 	}
 	return out, nil
-}
-
-// The live view plans the regions the deployment reads: those of
-// CLOUDSCOPE_REGIONS, less CLOUDSCOPE_SKIP_REGIONS (a region a service
-// control policy denies is not tried); it lists no resources itself.
-func TestTheLiveViewPlansTheDeploymentsRegions(t *testing.T) {
-	list := regions.New(func() regions.API { return describeRegions{"us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"} }, 0, nil)
-	names := func(f resourcequery.RegionFilter) string {
-		rs, err := regionsOnly{List: list, filter: f}.Regions(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, r := range rs {
-			out = append(out, r.Name)
-		}
-		return fmt.Sprint(out)
-	}
-	for f, want := range map[*resourcequery.RegionFilter]string{
-		{}:                            "[ap-south-1 eu-west-1 sa-east-1 us-east-1]",
-		{Skip: []string{"sa-east-1"}}: "[ap-south-1 eu-west-1 us-east-1]",
-		{Only: []string{"eu-west-1", "us-east-1"}}: "[eu-west-1 us-east-1]",
-	} {
-		if got := names(*f); got != want {
-			t.Errorf("%+v: %s; want %s", *f, got, want)
-		}
-	}
-	// The cached list is left whole for the next view.
-	if got := names(resourcequery.RegionFilter{}); got != "[ap-south-1 eu-west-1 sa-east-1 us-east-1]" {
-		t.Errorf("after filtering, the list is %s", got)
-	}
-	if _, err := (regionsOnly{List: list}).Discover(context.Background(), resourcequery.Query{}); err == nil {
-		t.Error("the bottlenecks function listed resources")
-	}
 }

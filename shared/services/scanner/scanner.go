@@ -1,12 +1,11 @@
 // Package scanner builds the one-process scan's dependencies: discovery and
 // metrics over the caller's clients, the costs, the prices and instance
 // types the rules read, the anomalies, the savings ledger and the store. It
-// is what the scan function, the bottlenecks function's live view and the
-// local CLI run; the scan's states each take only their part.
+// is what the local CLI and `serve` run (their scans and live view); the
+// deployed functions each take only their part.
 package scanner
 
 import (
-	"context"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
@@ -48,11 +47,4 @@ func Deps(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, cos
 		// credentials: instance types are the same in every account.
 		InstanceTypes: instancecatalogue.InstanceTypes(conf, clients),
 	}
-}
-
-// Service serves the bottleneck, snapshot and scan routes from store; start
-// runs a scan in the background.
-func Service(conf appconfig.Config, clients *awsconf.Clients, store scan.Store, costSvc *costs.Service, records kv.Store, start func(sc *scan.Scanner) func(context.Context, string) error) *scan.Service {
-	sc := scan.New(Deps(conf, clients, store, costSvc, records, nil))
-	return &scan.Service{Scanner: sc, Store: store, Start: start(sc)}
 }
