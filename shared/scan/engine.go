@@ -18,6 +18,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/accounts/accountset"
@@ -58,6 +59,23 @@ type Accounts interface {
 type Discoverer interface {
 	Discover(ctx context.Context, q resourcequery.Query) (*resourcequery.Inventory, error)
 	Regions(ctx context.Context) ([]cloudscope.Region, error)
+}
+
+// RegionLister lists an account's enabled regions (shared/regions.List).
+type RegionLister interface {
+	Regions(ctx context.Context) ([]cloudscope.Region, error)
+}
+
+// RegionsOnly is the Discoverer of a process that plans a scan and lists
+// no resources itself (the plan state; the bottlenecks function, whose live
+// view's shards run on the shard function): its regions are lister's, and
+// Discover refuses.
+func RegionsOnly(lister RegionLister) Discoverer { return regionsOnly{lister} }
+
+type regionsOnly struct{ RegionLister }
+
+func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
+	return nil, errors.New("this process plans and lists no resources: its shards discover")
 }
 
 // EngineDeps are what the engine uses.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cloudscope/cloudscope/shared/bottleneck"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
-	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/memstore"
 )
 
@@ -128,7 +127,7 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	var sent []string
 	var mu sync.Mutex
 	elsewhere := func(run ShardRunner) *Scanner {
-		return New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond, Account: account,
+		return New(Deps{Discovery: RegionsOnly(acct), Store: store, Thresholds: bottleneck.Defaults, Now: ticking(now), RetryPause: time.Millisecond, Account: account,
 			Shards: func(ctx context.Context, sh cloudscope.Shard, regions []string) (*cloudscope.ShardPart, error) {
 				mu.Lock()
 				sent = append(sent, sh.Key())
@@ -197,21 +196,13 @@ func TestTheLiveViewsShardsRunWhereTheyAreSent(t *testing.T) {
 	// Without its account a shard cannot be sent (the shard function
 	// refuses a shard that names none), and such a scanner never stores a
 	// scan: its parts come back without their resources.
-	anonymous := New(Deps{Discovery: regionsOnly{acct}, Store: store, Thresholds: bottleneck.Defaults, Shards: there.LiveShard})
+	anonymous := New(Deps{Discovery: RegionsOnly(acct), Store: store, Thresholds: bottleneck.Defaults, Shards: there.LiveShard})
 	if _, err := anonymous.Evaluate(ctx, "live", nil); cloudscope.CodeOf(err) != cloudscope.CodeUnavailable {
 		t.Errorf("a live view of no known account: %v", err)
 	}
 	if _, err := front.Run(ctx, "scan-9", nil); err == nil {
 		t.Error("a scanner whose shards run elsewhere ran a stored scan")
 	}
-}
-
-// regionsOnly is a discovery that lists regions and nothing else: the
-// front of a scan whose shards run elsewhere.
-type regionsOnly struct{ Discoverer }
-
-func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
-	panic("the front listed resources")
 }
 
 // A span keeps its period and window, and spans sort by period, then

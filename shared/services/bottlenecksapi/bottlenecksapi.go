@@ -10,13 +10,11 @@ package bottlenecksapi
 
 import (
 	"context"
-	"errors"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/lambdaclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/sfnclient"
-	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/regions"
@@ -53,20 +51,13 @@ func API(conf appconfig.Config, clients *awsconf.Clients) (httpapi.Deps, error) 
 		return httpapi.Deps{}, err
 	}
 	enabled := regions.Of(clients)
-	live := scan.New(scan.Deps{Discovery: regionsOnly{enabled}, Store: store, Account: stores.CallerAccount(clients), RegionsAtOnce: conf.RegionsAtOnce,
+	// The live view plans the account's enabled regions (or those it
+	// names) here, as it does in one process; the shard function lists
+	// their resources.
+	live := scan.New(scan.Deps{Discovery: scan.RegionsOnly(enabled), Store: store, Account: stores.CallerAccount(clients), RegionsAtOnce: conf.RegionsAtOnce,
 		Shards: shardinvoke.New(lambdaclient.In(clients, clients.DefaultRegion()), conf.ShardFunction)})
 	return httpapi.Deps{Bottlenecks: &scan.Service{Scanner: live, Store: store, Start: StartStateMachine(clients, conf.StateMachine)},
 		Snapshots: SnapshotReads(store), Savings: stores.Savings(conf, clients, nil), Regions: enabled}, nil
-}
-
-// regionsOnly is the live view's discovery in this function: the plan
-// lists the account's enabled regions (or those the view names), as the
-// live view run in one process does; the shard function lists their
-// resources.
-type regionsOnly struct{ *regions.List }
-
-func (regionsOnly) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
-	return nil, errors.New("the bottlenecks function lists no resources: the shard function runs the live view's shards")
 }
 
 // SnapshotReads is store's reads of a snapshot in parts, for the diff by

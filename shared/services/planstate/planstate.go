@@ -5,8 +5,6 @@
 package planstate
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 
 	"github.com/cloudscope/cloudscope/shared/accounts"
@@ -15,7 +13,6 @@ import (
 	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/stsclient"
-	"github.com/cloudscope/cloudscope/shared/discovery/resourcequery"
 	"github.com/cloudscope/cloudscope/shared/dynamostore"
 	"github.com/cloudscope/cloudscope/shared/regions"
 	"github.com/cloudscope/cloudscope/shared/s3items"
@@ -53,7 +50,7 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 		Accounts: accounts.New(conf.Accounts, clients, stsclient.Home(clients), orgaccounts.Of(clients), accounts.Options{Role: conf.MemberRole}),
 		// The plan lists each account's enabled regions; it discovers no
 		// resources and reads no metrics.
-		Discovery: func(c *awsconf.Clients) scan.Discoverer { return regionLister{regions.Of(c)} },
+		Discovery: func(c *awsconf.Clients) scan.Discoverer { return scan.RegionsOnly(regions.Of(c)) },
 		Metrics:   func(*awsconf.Clients) scan.Fetcher { return nil },
 		Parts:     parts,
 		// The scan's lease and status.
@@ -68,13 +65,4 @@ func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (a
 // Distributed Map to read.
 func Items(conf appconfig.Config, clients *awsconf.Clients) *s3items.Writer {
 	return s3items.New(s3client.In(clients, clients.DefaultRegion()), conf.PlanBucket)
-}
-
-// regionLister is an account's Discoverer for the plan: its enabled
-// regions, and no resources.
-type regionLister struct{ *regions.List }
-
-// Discover refuses: the plan lists regions, the shards discover.
-func (regionLister) Discover(context.Context, resourcequery.Query) (*resourcequery.Inventory, error) {
-	return nil, errors.New("the plan lists each account's regions; it discovers no resources")
 }
