@@ -42,11 +42,7 @@ var Manifest = appconfig.Manifest{
 // Handler is the finalize state's: the snapshot of the parts, the costs by
 // account, the diff and one notification.
 func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	store, err := stores.Store(conf, clients, nil) // the table, or no start
-	if err != nil {
-		return nil, err
-	}
-	parts, err := stores.PartStore(store)
+	store, parts, err := stores.TableWithParts(conf, clients)
 	if err != nil {
 		return nil, err
 	}

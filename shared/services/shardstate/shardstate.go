@@ -44,11 +44,7 @@ var Manifest = appconfig.Manifest{
 // Handler is the shard state's: one shard, stored as the scan's part (or,
 // asked live, answered).
 func Handler(conf appconfig.Config, clients *awsconf.Clients, _ *slog.Logger) (any, error) {
-	store, err := stores.Store(conf, clients, nil) // the table, or no start
-	if err != nil {
-		return nil, err
-	}
-	parts, err := stores.PartStore(store)
+	store, parts, err := stores.TableWithParts(conf, clients)
 	if err != nil {
 		return nil, err
 	}

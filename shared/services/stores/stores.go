@@ -50,6 +50,18 @@ func Store(conf appconfig.Config, clients *awsconf.Clients, local StateStore) (S
 	return nil, fmt.Errorf("%s is not set: snapshots need the DynamoDB table it names", appconfig.EnvTable)
 }
 
+// TableWithParts is the table's store (Store, without a local one) and the
+// same store as the keeper of a scan's parts: what the scan's states
+// (plan, shard, finalize) keep their work in.
+func TableWithParts(conf appconfig.Config, clients *awsconf.Clients) (StateStore, scan.PartStore, error) {
+	store, err := Store(conf, clients, nil) // the table, or no start
+	if err != nil {
+		return nil, nil, err
+	}
+	parts, err := PartStore(store)
+	return store, parts, err
+}
+
 // PartStore is store as a keeper of a scan's parts, or an error
 // saying that it cannot keep them.
 func PartStore(store StateStore) (scan.PartStore, error) {
