@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -31,8 +32,14 @@ type API interface {
 }
 
 // responseTooLarge is the error type Lambda answers when a function's
-// answer is over the 6 MB a synchronous invocation may return.
-const responseTooLarge = "Function.ResponseSizeTooLarge"
+// answer is over the 6 MB a synchronous invocation may return, and
+// tooLargeText what its message says (also when a newer runtime reports
+// the failure as Runtime.ExitError): "Response payload size (9706999
+// bytes) exceeded maximum allowed payload size (6291556 bytes)."
+const (
+	responseTooLarge = "Function.ResponseSizeTooLarge"
+	tooLargeText     = "exceeded maximum allowed payload size"
+)
 
 // New returns a runner of shards on function (the shard function's name or
 // ARN).
@@ -59,7 +66,7 @@ func New(api API, function string) scan.ShardRunner {
 			}
 			_ = json.Unmarshal(out.Payload, &failed)
 			switch {
-			case failed.Type == responseTooLarge:
+			case failed.Type == responseTooLarge || strings.Contains(failed.Message, tooLargeText):
 				what := "region " + sh.Region
 				if slices.Contains(sh.Types, cloudscope.S3) {
 					what = "the account's buckets"

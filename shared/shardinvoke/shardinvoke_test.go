@@ -86,8 +86,14 @@ func TestTheShardFunctionsFailuresAreNamed(t *testing.T) {
 		// the engine's one more try; any other is not.
 		"passing": {failed("Throttled", "sts AssumeRole into account 210987654321: throttled"), cloudscope.CodeUnavailable, "for now"},
 		"failed":  {failed("errorString", "sts AssumeRole into account 210987654321: denied"), cloudscope.CodeUpstream, "errorString"},
-		"too large": {failed("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size (6291556 bytes)."),
+		// Lambda's answers to a function whose answer is over 6 MB, as
+		// recorded: github.com/umihico/pythonista-chromeless/issues/11 (the
+		// error type), and github.com/DataBiosphere/azul/issues/7466 (the
+		// message a newer runtime reports beside Runtime.ExitError).
+		"too large": {failed("Function.ResponseSizeTooLarge", "Response payload size (9706999 bytes) exceeded maximum allowed payload size (6291556 bytes)."),
 			cloudscope.CodeTooLarge, "region eu-west-1 are more than a live view can carry (6 MB)"},
+		"too large, exited": {failed("Runtime.ExitError", "Response payload size exceeded maximum allowed payload size (6291556 bytes)."),
+			cloudscope.CodeTooLarge, "more than a live view can carry"},
 		"no part": {func(*lambda.InvokeInput) (*lambda.InvokeOutput, error) {
 			return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(`{"shard":"123456789012#eu-west-1","resources":4}`)}, nil
 		}, cloudscope.CodeInternal, "without its part"},
