@@ -49,17 +49,20 @@ func TestEveryFunctionDeclaresItsSettings(t *testing.T) {
 	}
 }
 
-func TestRequireNamesTheMissingSetting(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	// require is appconfig.Require of the manifest of function name, which
-	// must have one.
-	require := func(name string, getenv func(string) string) error {
-		m, ok := ManifestOf(name)
-		if !ok {
-			return fmt.Errorf("function %q has no manifest", name)
-		}
-		return appconfig.Require(m, getenv)
+// env is a getenv over m.
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// require is appconfig.Require of the manifest of function name, which
+// must have one.
+func require(name string, getenv func(string) string) error {
+	m, ok := ManifestOf(name)
+	if !ok {
+		return fmt.Errorf("function %q has no manifest", name)
 	}
+	return appconfig.Require(m, getenv)
+}
+
+func TestRequireNamesTheMissingSetting(t *testing.T) {
 	for fn, want := range map[string]string{"digest": appconfig.EnvTable, "bottlenecks": appconfig.EnvTable, "costs": appconfig.EnvTable, "discovery": appconfig.EnvTable} {
 		err := require(fn, env(nil))
 		if err == nil || !strings.HasPrefix(err.Error(), want+" is not set") || !strings.Contains(err.Error(), "the "+fn+" function") {
@@ -92,14 +95,6 @@ func TestRequireNamesTheMissingSetting(t *testing.T) {
 // TestStatesRequireTheirSettings: the scan's states refuse to
 // start without their bucket or topic.
 func TestStatesRequireTheirSettings(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	require := func(name string, getenv func(string) string) error {
-		m, ok := ManifestOf(name)
-		if !ok {
-			return fmt.Errorf("function %q has no manifest", name)
-		}
-		return appconfig.Require(m, getenv)
-	}
 	if err := require("plan", env(map[string]string{appconfig.EnvTable: "t"})); err == nil || !strings.HasPrefix(err.Error(), appconfig.EnvPlanBucket+" is not set") {
 		t.Errorf("plan without its bucket: %v", err)
 	}
