@@ -43,7 +43,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	client := dynamodbclient.Home(clients)
 	if err := dynamostore.CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)

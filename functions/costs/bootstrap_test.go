@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -40,7 +39,7 @@ type report struct {
 
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	if err := demo.QueueCosts(context.Background(), clients, demo.CostResults(time.Now())); err != nil {
 		t.Fatal(err)
 	}

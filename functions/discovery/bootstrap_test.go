@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
@@ -31,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	seeded, err := demo.Seed(ctx, clients, demo.Default, t.Logf)
 	if err != nil {
 		t.Fatal(err)

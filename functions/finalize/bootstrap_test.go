@@ -21,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cloudscope/cloudscope/shared/appconfig"
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/awsconf/s3client"
 	"github.com/cloudscope/cloudscope/shared/awsconf/snsclient"
@@ -60,7 +59,7 @@ func TestBootstrapsRunAShardedScan(t *testing.T) {
 	started := time.Now()
 	moto.Reset(t)
 	ctx := context.Background()
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	seeded, err := demo.SeedAll(ctx, clients, time.Now(), t.Logf)
 	if err != nil {
 		t.Fatal(err)

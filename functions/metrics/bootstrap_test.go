@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/demo"
 	"github.com/cloudscope/cloudscope/shared/testkit/lambdatest"
@@ -51,7 +50,7 @@ func series(t *testing.T, rm cloudscope.ResourceMetrics, metric, stat string) []
 
 func TestBootstrapServesFixtures(t *testing.T) {
 	moto.Reset(t)
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	seeded, err := demo.Seed(context.Background(), clients, demo.Default, t.Logf)
 	if err != nil {
 		t.Fatal(err)

@@ -50,7 +50,7 @@ func fromEnv(t *testing.T) *awsconf.Clients {
 }
 
 func TestCheckNamesTheAccountOfTheEmulator(t *testing.T) {
-	id, err := Check(context.Background(), awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	id, err := Check(context.Background(), moto.Clients(t))
 	if err != nil || id.Account != mototest.AccountID || !strings.HasPrefix(id.ARN, "arn:aws:") {
 		t.Errorf("got %+v, %v", id, err)
 	}

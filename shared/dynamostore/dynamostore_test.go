@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/pricing"
 	"github.com/cloudscope/cloudscope/shared/testkit/mototest"
@@ -22,7 +21,7 @@ func TestMain(m *testing.M) { os.Exit(mototest.Main(m, &moto)) }
 
 func TestMotoCostCache(t *testing.T) {
 	moto.Reset(t)
-	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	client := dynamodbclient.Home(moto.Clients(t))
 	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +60,7 @@ func TestMotoCostCache(t *testing.T) {
 
 func TestMotoPriceCacheContract(t *testing.T) {
 	moto.Reset(t)
-	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	client := dynamodbclient.Home(moto.Clients(t))
 	if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}

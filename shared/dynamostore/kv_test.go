@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/kv"
@@ -29,7 +28,7 @@ import (
 func TestMotoKVContract(t *testing.T) {
 	kvtest.Run(t, func(t *testing.T, clock *kvtest.Clock) kv.Store {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +49,7 @@ func TestStubKVContract(t *testing.T) {
 func TestMotoKVKeepsToItsOwnKeys(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	client := dynamodbclient.Home(moto.Clients(t))
 	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +84,7 @@ func TestKVValuesAndExpiryRoundTrip(t *testing.T) {
 	})
 	t.Run("moto", func(t *testing.T) {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudscope/cloudscope/shared/awsconf"
 	"github.com/cloudscope/cloudscope/shared/awsconf/dynamodbclient"
 	"github.com/cloudscope/cloudscope/shared/cloudscope"
 	"github.com/cloudscope/cloudscope/shared/kv"
@@ -37,7 +36,7 @@ func snapshot(id string, resources int) *cloudscope.Snapshot {
 func TestMotoSnapshotsRoundTripAndStayWhole(t *testing.T) {
 	moto.Reset(t)
 	ctx := context.Background()
-	client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+	client := dynamodbclient.Home(moto.Clients(t))
 	if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +165,7 @@ func TestIAMActionsMatchTheCalls(t *testing.T) {
 func TestMotoStoreContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, clock *storetest.Clock) scan.Store {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +176,7 @@ func TestMotoStoreContract(t *testing.T) {
 func TestMotoInventoryContract(t *testing.T) {
 	storetest.RunInventory(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -188,7 +187,7 @@ func TestMotoInventoryContract(t *testing.T) {
 func TestMotoPartsContract(t *testing.T) {
 	storetest.RunParts(t, func(t *testing.T, clock *storetest.Clock) storetest.PartsStore {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +198,7 @@ func TestMotoPartsContract(t *testing.T) {
 func TestMotoInventoryAccountsContract(t *testing.T) {
 	storetest.RunInventoryAccounts(t, func(t *testing.T, clock *storetest.Clock) storetest.InventoryStore {
 		moto.Reset(t)
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if err := CreateTable(context.Background(), client, "cloudscope"); err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +227,7 @@ func TestMotoTheLeaseHoldsAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
 	stores := make([]*SnapshotStore, 2)
 	for i := range stores {
-		client := dynamodbclient.Home(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})))
+		client := dynamodbclient.Home(moto.Clients(t))
 		if i == 0 {
 			if err := CreateTable(ctx, client, "cloudscope"); err != nil {
 				t.Fatal(err)

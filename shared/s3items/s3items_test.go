@@ -38,7 +38,7 @@ func TestPutJSONWritesWhatTheMapReads(t *testing.T) {
 		calls = append(calls, c.Service+"."+c.Operation)
 		mu.Unlock()
 	})
-	clients := awsconf.NewClients(moto.Config(t, "", awsconf.Options{}))
+	clients := moto.Clients(t)
 	if _, err := s3client.In(clients, "us-east-1").CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("plans")}); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestPutJSONWritesWhatTheMapReads(t *testing.T) {
 
 func TestPutJSONSaysWhatFailed(t *testing.T) {
 	moto.Reset(t)
-	w := New(s3client.In(awsconf.NewClients(moto.Config(t, "", awsconf.Options{})), "us-east-1"), "no-such-bucket")
+	w := New(s3client.In(moto.Clients(t), "us-east-1"), "no-such-bucket")
 	if _, err := w.PutJSON(context.Background(), "plans/s1.json", []int{1}); err == nil || !strings.Contains(err.Error(), "s3 PutObject of plans/s1.json: NoSuchBucket") {
 		t.Errorf("a missing bucket: %v", err)
 	}

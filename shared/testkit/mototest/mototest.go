@@ -77,3 +77,10 @@ func (s *Server) Config(t testing.TB, region string, opts awsconf.Options) aws.C
 	}
 	return cfg
 }
+
+// Clients are the clients of the server's default account in us-east-1,
+// as most tests use them.
+func (s *Server) Clients(t testing.TB) *awsconf.Clients {
+	t.Helper()
+	return awsconf.NewClients(s.Config(t, "", awsconf.Options{}))
+}
