@@ -16,6 +16,7 @@ import (
 	"github.com/cloudscope/cloudscope/shared/httpapi"
 	"github.com/cloudscope/cloudscope/shared/inventory"
 	"github.com/cloudscope/cloudscope/shared/memstore"
+	"github.com/cloudscope/cloudscope/shared/scan"
 	"github.com/cloudscope/cloudscope/shared/testkit/browsertest"
 )
 
@@ -35,7 +36,9 @@ func largeAccount(b *testing.B, n int) http.Handler {
 	if err := store.Save(context.Background(), snap); err != nil {
 		b.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Deps{Inventory: inventory.New(store, nil, inventory.Options{})})
+	// The page asks the newest snapshot's accounts (/snapshots?limit=1)
+	// beside the inventory.
+	api := httpapi.New(httpapi.Deps{Inventory: inventory.New(store, nil, inventory.Options{}), Bottlenecks: &scan.Service{Store: store}})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/regions" {
 			w.Header().Set("Content-Type", "application/json")
